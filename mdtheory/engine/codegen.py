@@ -1,0 +1,47 @@
+"""Compile sympy expressions into Python functions over a precision context.
+
+The generated source is printed by sympy's MpmathPrinter after common-subexpression elimination, and the
+context is passed in under the name ``mpmath``, so the same compiled function runs at any precision and
+in float64. Symbols are renamed to positional names first: user-chosen symbol names never reach the
+generated source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sympy as sp
+from sympy.printing.pycode import MpmathPrinter
+
+
+class CompiledExpressions:
+    """``f(ctx, *values) -> list`` evaluating ``expressions`` at ``arguments`` = values."""
+
+    def __init__(self, expressions: Sequence[sp.Expr], arguments: Sequence[sp.Symbol]):
+        self.size = len(expressions)
+        names = [sp.Symbol(f"a{i}") for i in range(len(arguments))]
+        renamed = [sp.sympify(e).xreplace(dict(zip(arguments, names))) for e in expressions]
+        replacements, reduced = sp.cse(renamed, symbols=sp.numbered_symbols("c"))
+        printer = MpmathPrinter({"fully_qualified_modules": True})
+        lines = [f"def _compiled(mpmath, {', '.join(map(str, names)) or '_'}):"]
+        lines += [f"    {lhs} = {printer.doprint(rhs)}" for lhs, rhs in replacements]
+        lines.append(f"    return [{', '.join(printer.doprint(e) for e in reduced)}]")
+        self.source = "\n".join(lines)
+        namespace: dict = {}
+        exec(compile(self.source, "<mdtheory-kernel>", "exec"), namespace)  # generated code, not user text
+        self._function = namespace["_compiled"]
+
+    def __call__(self, ctx, *values) -> list:
+        return self._function(ctx, *values)
+
+
+def compile_matrix(matrix: sp.Matrix, arguments: Sequence[sp.Symbol]):
+    """A compiled function returning the matrix's rows as nested lists."""
+    rows, cols = matrix.shape
+    flat = CompiledExpressions(list(matrix), arguments)
+
+    def evaluate(ctx, *values):
+        entries = flat(ctx, *values)
+        return [entries[i * cols:(i + 1) * cols] for i in range(rows)]
+
+    return evaluate

@@ -1,0 +1,280 @@
+"""Numerical Mirror Descent steps and Jacobians, compiled from the symbolic layer.
+
+One kernel serves every precision: methods take the context to evaluate in. The step uses the symbolic
+closed form where the symbolic layer found one (and where that form is valid on all dual points);
+otherwise it takes the dual step and inverts the mirror map, in closed form with an image check, or by
+Newton seeded in float64 and finished at working precision. On the simplex the Lagrange multiplier of a
+non-multiplicative normalization is found the same way.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+from mdtheory.engine import linalg
+from mdtheory.engine.codegen import CompiledExpressions, compile_matrix
+from mdtheory.engine.context import Float64Context, is_float64
+from mdtheory.errors import DomainError, NewtonConvergenceError
+from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.inverse import inverse_mirror_map
+from mdtheory.symbolic.mirror_descent import (
+    ETA,
+    MirrorDescent,
+    dual_step,
+    md_step,
+    md_step_jacobian,
+    objective_hessian,
+)
+from mdtheory.symbolic.regularizer import hessian, mirror_map
+
+FLOAT64 = Float64Context()
+MAX_FLOAT_NEWTON = 60
+MAX_BRACKET_DOUBLINGS = 200
+FLOAT_NEWTON_TOLERANCE = 4e-15
+# Quadratic convergence from a float64 seed reaches 2^-bits in about log2(bits/50) steps; the slack
+# covers poorly conditioned Hessians.
+EXTRA_PRECISE_NEWTON = 12
+# A closed-form inverse evaluated outside the image of grad phi (e.g. the wrong branch of a power) maps
+# back to a different y; a relative mismatch above this is treated as leaving the image.
+IMAGE_CHECK_FLOAT = 1e-8
+
+
+class MirrorDescentKernel:
+    """Compiled step, Jacobian and objective of ``md`` (parameters of the objective passed at call time)."""
+
+    def __init__(self, md: MirrorDescent):
+        self.md = md
+        reg = md.regularizer
+        x, params = md.variables, md.parameters
+        step_args = [*x, ETA, *params]
+        self.domain = reg.domain
+        self.dim = reg.dim
+        self.inverse_map = inverse_mirror_map(reg)
+        self._grad_phi = CompiledExpressions(list(mirror_map(reg)), x)
+        self._hess_phi = compile_matrix(hessian(reg), x)
+        self._hess_f = compile_matrix(objective_hessian(md), [*x, *params])
+        renaming = dict(zip(md.objective.variables, x))
+        self._objective = CompiledExpressions([md.objective.expr.subs(renaming)], [*x, *params])
+        self._dual_step = CompiledExpressions(list(dual_step(md)), step_args)
+        self._inverse = (
+            CompiledExpressions(list(self.inverse_map.expressions), self.inverse_map.dual_variables)
+            if self.inverse_map.is_closed_form else None
+        )
+        # A composed closed-form step bypasses the image check, so it is used only where the closed-form
+        # inverse is valid for every dual point.
+        step = md_step(md)
+        self._step = (
+            CompiledExpressions(list(step), step_args)
+            if step is not None and not self.inverse_map.conditions else None
+        )
+        jacobian, implicit = md_step_jacobian(md)
+        self._jacobian = compile_matrix(jacobian, step_args) if not implicit and self._step else None
+
+    # ----------------------------------------------------------------- evaluation
+    def objective(self, ctx, x, params=()):
+        return self._objective(ctx, *x, *params)[0]
+
+    def mirror_map(self, ctx, x):
+        return self._grad_phi(ctx, *x)
+
+    def step(self, ctx, x, eta, params=()):
+        """x+ from x."""
+        if self._step is not None:
+            try:
+                x_next = self._step(ctx, *x, eta, *params)
+            except (ZeroDivisionError, ValueError):
+                raise self._outside_image(ctx, self._dual_step(ctx, *x, eta, *params)) from None
+        else:
+            y = self._dual_step(ctx, *x, eta, *params)
+            x_next = self._normalize_on_simplex(ctx, y, x) if self.domain is Domain.SIMPLEX else self.inverse(ctx, y, x)
+        if self.domain is Domain.SIMPLEX:
+            total = sum(x_next)
+            x_next = [xi / total for xi in x_next]
+        self._check_in_domain(ctx, x_next)
+        return x_next
+
+    def jacobian(self, ctx, x, x_next, eta, params=()):
+        """d x+ / d x at x (x_next = step(x))."""
+        if self._jacobian is not None:
+            return linalg.as_matrix(ctx, self._jacobian(ctx, *x, eta, *params))
+        hess_x = self._hess_phi(ctx, *x)
+        hess_f = self._hess_f(ctx, *x, *params)
+        forward = linalg.as_matrix(
+            ctx, [[hess_x[i][j] - eta * hess_f[i][j] for j in range(self.dim)] for i in range(self.dim)]
+        )
+        hess_next = self._hess_phi(ctx, *x_next)
+        if self.domain is not Domain.SIMPLEX:
+            return linalg.solve(ctx, linalg.as_matrix(ctx, hess_next), forward)
+        weights = [1 / hess_next[i][i] for i in range(self.dim)]
+        total = sum(weights)
+        projector = linalg.as_matrix(ctx, [
+            [(weights[i] if i == j else 0) - weights[i] * weights[j] / total for j in range(self.dim)]
+            for i in range(self.dim)
+        ])
+        return projector * forward if not is_float64(ctx) else projector @ forward
+
+    # ----------------------------------------------------------------- inverse mirror map
+    def inverse(self, ctx, y, seed):
+        """(grad phi)^{-1}(y); ``seed`` (the previous iterate) starts Newton when there is no closed form."""
+        if self._inverse is None:
+            return self._newton_inverse(ctx, y, seed)
+        try:
+            x = self._inverse(ctx, *y)
+        except (ZeroDivisionError, ValueError):
+            raise self._outside_image(ctx, y) from None
+        if self.inverse_map.conditions and not is_float64(ctx):
+            back = self._grad_phi(ctx, *x)
+            tolerance = ctx.ldexp(1, -(ctx.prec // 2))
+            for xi, bi, yi in zip(x, back, y):
+                if not _is_real(ctx, xi) or abs(bi - yi) > tolerance * (1 + abs(yi)):
+                    raise self._outside_image(ctx, y)
+        return x
+
+    def _outside_image(self, ctx, y) -> DomainError:
+        conditions = ", ".join(map(str, self.inverse_map.conditions)) or "see the inverse's domain"
+        return DomainError(
+            f"the dual point y = {[ctx.nstr(v, 8) for v in y]} is outside the image of grad phi "
+            f"({conditions}) for {self.md.regularizer.name!r}: the step size is too large for this "
+            "objective here; reduce eta"
+        )
+
+    def _newton_inverse(self, ctx, y, seed):
+        name = self.md.regularizer.name
+        x = self._float_newton(y, seed)
+        if is_float64(ctx):
+            if x is None:
+                raise NewtonConvergenceError(
+                    f"float64 Newton for the inverse mirror map of {name!r} did not converge in "
+                    f"{MAX_FLOAT_NEWTON} steps; reduce eta or check that y is in the image of grad phi"
+                )
+            return [np.float64(v) for v in x]
+        x = [ctx.mpf(v) for v in (x if x is not None else seed)]
+        tolerance = ctx.ldexp(1, -(ctx.prec - 8))
+        budget = EXTRA_PRECISE_NEWTON + int(math.log2(ctx.prec))
+        residual = [ctx.inf]
+        for _ in range(budget):
+            residual = [g - yi for g, yi in zip(self._grad_phi(ctx, *x), y)]
+            try:
+                delta = linalg.solve(ctx, linalg.as_matrix(ctx, self._hess_phi(ctx, *x)), residual)
+            except ZeroDivisionError:
+                break  # singular Hessian: reported below with the residual reached
+            x = self._damped(ctx, x, delta)
+            if linalg.norm(ctx, delta) <= tolerance * (1 + linalg.norm(ctx, x)):
+                return x
+        raise NewtonConvergenceError(
+            f"Newton for the inverse mirror map of {name!r} did not converge in {budget} steps at "
+            f"{ctx.prec} bits (last residual {ctx.nstr(linalg.norm(ctx, residual), 5)}); the dual point "
+            "may be outside the image of grad phi or the Hessian nearly singular there: reduce eta, or "
+            "start farther from the boundary"
+        )
+
+    def _float_newton(self, y, seed):
+        x = [np.float64(v) for v in seed]
+        target = [np.float64(v) for v in y]
+        with np.errstate(all="ignore"):
+            for _ in range(MAX_FLOAT_NEWTON):
+                residual = np.array(self._grad_phi(FLOAT64, *x), dtype=np.float64) - target
+                try:
+                    delta = np.linalg.solve(np.array(self._hess_phi(FLOAT64, *x), dtype=np.float64), residual)
+                except np.linalg.LinAlgError:
+                    return None
+                x = self._damped(FLOAT64, x, list(delta))
+                if not np.all(np.isfinite(x)):
+                    return None
+                if np.linalg.norm(delta) <= FLOAT_NEWTON_TOLERANCE * (1 + np.linalg.norm(x)):
+                    return x
+        return None
+
+    def _damped(self, ctx, x, delta):
+        """x - delta, halving the step while it would leave the positive orthant."""
+        step = 1
+        for _ in range(60):
+            candidate = [xi - step * di for xi, di in zip(x, delta)]
+            if self.domain is Domain.REALS or all(c > 0 for c in candidate):
+                return candidate
+            step = step / 2
+        return candidate
+
+    # ----------------------------------------------------------------- simplex normalization
+    def _normalize_on_simplex(self, ctx, y, seed):
+        """x+ = psi(y + nu 1) with sum x+ = 1, nu found by safeguarded Newton (increasing in nu)."""
+        nu = self._float_multiplier(y, seed)
+        if is_float64(ctx):
+            return self._shifted_inverse(ctx, y, nu, seed)
+        nu = ctx.mpf(nu)
+        tolerance = ctx.ldexp(1, -(ctx.prec - 8))
+        for _ in range(EXTRA_PRECISE_NEWTON + int(math.log2(ctx.prec))):
+            x = self._shifted_inverse(ctx, y, nu, seed)
+            hess = self._hess_phi(ctx, *x)
+            slope = sum(1 / hess[i][i] for i in range(self.dim))
+            delta = (sum(x) - 1) / slope
+            nu -= delta
+            if abs(delta) <= tolerance * (1 + abs(nu)):
+                return self._shifted_inverse(ctx, y, nu, seed)
+        raise NewtonConvergenceError(
+            f"the simplex multiplier of {self.md.regularizer.name!r} did not converge at {ctx.prec} bits; "
+            "reduce eta"
+        )
+
+    def _shifted_inverse(self, ctx, y, nu, seed):
+        return self.inverse(ctx, [yi + nu for yi in y], seed)
+
+    def _float_multiplier(self, y, seed) -> float:
+        def excess(nu):
+            try:
+                with np.errstate(all="ignore"):
+                    x = self._shifted_inverse(FLOAT64, [np.float64(v) for v in y], nu, seed)
+                    back = self._grad_phi(FLOAT64, *x)
+            except (DomainError, NewtonConvergenceError):
+                return math.inf
+            shifted = [float(v) + nu for v in y]
+            if not all(np.isfinite(v) and v > 0 for v in x) or any(
+                abs(b - s) > IMAGE_CHECK_FLOAT * (1 + abs(s)) for b, s in zip(back, shifted)
+            ):
+                return math.inf
+            return float(sum(x)) - 1
+
+        lo, hi, width = -1.0, 1.0, 1.0
+        for _ in range(MAX_BRACKET_DOUBLINGS):
+            if excess(lo) < 0:
+                break
+            hi, width = lo, width * 2
+            lo = hi - width
+        width = 1.0
+        for _ in range(MAX_BRACKET_DOUBLINGS):
+            if excess(hi) > 0:
+                break
+            lo, width = hi, width * 2
+            hi = lo + width
+        if not (excess(lo) < 0 < excess(hi)):
+            raise NewtonConvergenceError(
+                f"no simplex multiplier bracket found for {self.md.regularizer.name!r}; reduce eta"
+            )
+        for _ in range(2000):
+            mid = 0.5 * (lo + hi)
+            value = excess(mid)
+            if value == 0 or hi - lo <= 1e-15 * (1 + abs(mid)):
+                return mid
+            if value > 0:
+                hi = mid
+            else:
+                lo = mid
+        return 0.5 * (lo + hi)
+
+    def _check_in_domain(self, ctx, x):
+        if is_float64(ctx):
+            return
+        if not all(_is_real(ctx, xi) for xi in x) or (
+            self.domain is not Domain.REALS and not all(xi > 0 for xi in x)
+        ):
+            raise DomainError(
+                f"an MD iterate left {self.domain.describe()}: x = {[ctx.nstr(v, 8) for v in x]}; the step "
+                "size is too large for this regularizer and objective, reduce eta"
+            )
+
+
+def _is_real(ctx, value) -> bool:
+    return isinstance(value, type(ctx.mpf(0))) and ctx.isfinite(value)

@@ -1,0 +1,72 @@
+"""The three domains a regularizer can live on, and exact membership tests."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+import sympy as sp
+
+from mdtheory.errors import DomainError
+
+
+class Domain(enum.Enum):
+    REALS = "reals"
+    POSITIVE = "positive"
+    SIMPLEX = "simplex"
+
+    @classmethod
+    def parse(cls, name: "str | Domain") -> "Domain":
+        if isinstance(name, Domain):
+            return name
+        try:
+            return cls(str(name).strip().lower())
+        except ValueError:
+            raise DomainError(
+                f"unknown domain {name!r}; choose one of: {', '.join(d.value for d in cls)}"
+            ) from None
+
+    @property
+    def symbol_assumptions(self) -> dict[str, bool]:
+        return {"real": True} if self is Domain.REALS else {"positive": True}
+
+    def describe(self) -> str:
+        return {
+            Domain.REALS: "R^n",
+            Domain.POSITIVE: "the positive orthant {x : x_i > 0}",
+            Domain.SIMPLEX: "the probability simplex {x : x_i > 0, sum_i x_i = 1}",
+        }[self]
+
+    def check_point(self, point: Sequence[sp.Rational], what: str = "x0") -> None:
+        """Raise DomainError if an exact point is not in the (relative interior of the) domain."""
+        if self is Domain.REALS:
+            return
+        bad = [i for i, xi in enumerate(point) if not xi > 0]
+        if bad:
+            raise DomainError(
+                f"{what} is outside {self.describe()}: coordinate {bad[0]} is {point[bad[0]]}, "
+                "which must be > 0; move the point inside the domain (or shrink the perturbation)"
+            )
+        if self is Domain.SIMPLEX and sum(point) != 1:
+            raise DomainError(
+                f"{what} is not on the probability simplex: its coordinates sum to {sum(point)}, not 1; "
+                "normalize it (exact fractions avoid rounding)"
+            )
+
+    def check_direction(self, direction: Sequence[sp.Rational]) -> None:
+        """A perturbation direction must be nonzero, and tangent to the simplex on the simplex."""
+        if all(v == 0 for v in direction):
+            raise DomainError("the perturbation direction is zero; give a nonzero direction")
+        if self is Domain.SIMPLEX and sum(direction) != 0:
+            raise DomainError(
+                f"the perturbation leaves the simplex: its coordinates sum to {sum(direction)}, not 0; "
+                "use a zero-sum direction such as (1, -1, 0, ...)"
+            )
+
+
+def make_variables(n: int, domain: Domain | str, name: str = "x") -> tuple[sp.Symbol, ...]:
+    """n symbols x1..xn carrying the assumptions of the domain (real, or positive)."""
+    domain = Domain.parse(domain)
+    if n < 1:
+        raise DomainError(f"dimension must be at least 1, got {n}")
+    return tuple(sp.Symbol(f"{name}{i + 1}", **domain.symbol_assumptions) for i in range(n))

@@ -1,0 +1,182 @@
+"""The Mirror Descent step, its Jacobian and closed-form T-step maps, derived from (phi, f).
+
+Unconstrained (R^n, orthant):   grad phi(x+) = grad phi(x) - eta grad f(x).
+Simplex, separable phi = sum h(x_i):   h'(x+_i) = h'(x_i) - eta g_i + nu, with the scalar nu making
+sum x+ = 1. When the scalar inverse psi = (h')^{-1} satisfies psi(z + nu) = s(nu) psi(z) (negative
+entropy: psi(z) = exp(z - 1)), the multiplier drops out and x+ = psi(y) / sum psi(y) in closed form.
+
+Jacobians come from the implicit function theorem when the step has no closed form:
+    unconstrained:  d x+/d x = Hphi(x+)^{-1} (Hphi(x) - eta Hf(x)),
+    simplex:        d x+/d x = (D - D 1 1^T D / 1^T D 1) (Hphi(x) - eta Hf(x)),  D = diag(1/h''(x+_i)).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import sympy as sp
+
+from mdtheory.errors import NotStrictlyConvexError
+from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.inverse import inverse_mirror_map
+from mdtheory.symbolic.objectives import Objective
+from mdtheory.symbolic.regularizer import (
+    Regularizer,
+    dual_variables,
+    hessian,
+    is_separable,
+    mirror_map,
+    strict_convexity,
+)
+
+ETA = sp.Symbol("eta", positive=True)
+STEPS = sp.Symbol("T", positive=True, integer=True)
+
+
+@dataclass(frozen=True)
+class MirrorDescent:
+    """MD on ``objective`` in the geometry of ``regularizer``; the step size stays the symbol ``ETA``."""
+
+    regularizer: Regularizer
+    objective: Objective
+
+    def __post_init__(self):
+        if tuple(map(str, self.objective.variables)) != tuple(map(str, self.regularizer.variables)):
+            raise ValueError(
+                f"objective variables {[str(v) for v in self.objective.variables]} differ from the "
+                f"regularizer's {[str(v) for v in self.regularizer.variables]}; build the objective on "
+                "regularizer.variables"
+            )
+        if self.regularizer.domain is Domain.SIMPLEX and not is_separable(self.regularizer):
+            raise NotStrictlyConvexError(
+                "on the simplex only separable regularizers phi = sum h(x_i) are supported (the "
+                "normalization is a scalar Lagrange multiplier); write phi as a sum of one-variable terms"
+            )
+        strict_convexity(self.regularizer)
+
+    @property
+    def variables(self) -> tuple[sp.Symbol, ...]:
+        return self.regularizer.variables
+
+    @property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        return self.objective.parameters
+
+
+def _objective_in(md: MirrorDescent, attribute: str) -> sp.Matrix:
+    # The objective may be built on symbols with other assumptions; rename to the regularizer's.
+    renaming = dict(zip(md.objective.variables, md.variables))
+    return getattr(md.objective, attribute).subs(renaming)
+
+
+@functools.cache
+def objective_gradient(md: MirrorDescent) -> sp.Matrix:
+    return _objective_in(md, "gradient")
+
+
+@functools.cache
+def objective_hessian(md: MirrorDescent) -> sp.Matrix:
+    return _objective_in(md, "hessian")
+
+
+@functools.cache
+def next_variables(md: MirrorDescent) -> tuple[sp.Symbol, ...]:
+    """Symbols for x+ in implicit (Newton-based) Jacobians."""
+    return tuple(sp.Symbol(f"{v}_next", **md.regularizer.domain.symbol_assumptions) for v in md.variables)
+
+
+@functools.cache
+def dual_step(md: MirrorDescent) -> sp.Matrix:
+    """y+ = grad phi(x) - eta grad f(x)."""
+    return mirror_map(md.regularizer) - ETA * objective_gradient(md)
+
+
+@functools.cache
+def normalization_is_multiplicative(reg: Regularizer) -> bool:
+    """True when psi(z + nu) / psi(z) is free of z, so the simplex step normalizes in closed form."""
+    inverse = inverse_mirror_map(reg)
+    if reg.domain is not Domain.SIMPLEX or not inverse.is_closed_form:
+        return False
+    nu = sp.Symbol("nu", real=True)
+    y = inverse.dual_variables[0]
+    psi = inverse.expressions[0]
+    ratio = sp.simplify(psi.subs(y, y + nu) / psi)
+    return y not in ratio.free_symbols
+
+
+def _apply_inverse(reg: Regularizer, dual: sp.Matrix) -> sp.Matrix | None:
+    inverse = inverse_mirror_map(reg)
+    if not inverse.is_closed_form:
+        return None
+    at_dual = dict(zip(inverse.dual_variables, dual))
+    return sp.Matrix([e.subs(at_dual) for e in inverse.expressions])
+
+
+@functools.cache
+def md_step(md: MirrorDescent) -> sp.Matrix | None:
+    """x+ as explicit expressions in x and eta, or None when the step needs a numerical solve."""
+    reg = md.regularizer
+    primal = _apply_inverse(reg, dual_step(md))
+    if primal is None:
+        return None
+    if reg.domain is Domain.SIMPLEX:
+        if not normalization_is_multiplicative(reg):
+            return None
+        primal = sp.simplify(primal / sum(primal))
+    return primal
+
+
+@functools.cache
+def md_step_jacobian(md: MirrorDescent) -> tuple[sp.Matrix, bool]:
+    """d x+ / d x, and whether it is written in the next-point symbols ``next_variables`` (implicit form)."""
+    step = md_step(md)
+    if step is not None:
+        return step.jacobian(md.variables), False
+    reg = md.regularizer
+    at_next = dict(zip(md.variables, next_variables(md)))
+    forward = hessian(reg) - ETA * objective_hessian(md)
+    hess_next = hessian(reg).subs(at_next)
+    if reg.domain is not Domain.SIMPLEX:
+        return hess_next.LUsolve(forward), True
+    weights = sp.diag(*[1 / hess_next[i, i] for i in range(reg.dim)])
+    ones = sp.ones(reg.dim, 1)
+    projector = weights - weights * ones * ones.T * weights / (ones.T * weights * ones)[0, 0]
+    return projector * forward, True
+
+
+def is_linear_objective(md: MirrorDescent) -> bool:
+    return all(g.free_symbols.isdisjoint(md.variables) for g in objective_gradient(md))
+
+
+@functools.cache
+def closed_form_t_step(md: MirrorDescent) -> sp.Matrix | None:
+    """x_T in terms of x_0 (the variables), eta and T, where MD has a closed form.
+
+    For a linear objective f = <c, x> the dual iterates move on a line, y_T = grad phi(x_0) - eta T c,
+    so x_T = (grad phi)^{-1}(y_T) whenever the inverse has a closed form; on the simplex with a
+    multiplicative normalization (negative entropy) this is x_T = softmax(log x_0 - eta T c).
+    """
+    if not is_linear_objective(md):
+        return None
+    reg = md.regularizer
+    primal = _apply_inverse(reg, mirror_map(reg) - ETA * STEPS * objective_gradient(md))
+    if primal is None:
+        return None
+    if reg.domain is Domain.SIMPLEX:
+        if not normalization_is_multiplicative(reg):
+            return None
+        primal = sp.simplify(primal / sum(primal))
+    return primal
+
+
+def affine_step(md: MirrorDescent, eta) -> tuple[sp.Matrix, sp.Matrix] | None:
+    """x+ = M x + m exactly, when phi and f are both quadratic (GD and Mahalanobis MD on quadratics)."""
+    step = md_step(md)
+    if step is None:
+        return None
+    step = step.subs(ETA, eta)
+    M = step.jacobian(md.variables)
+    if any(entry.free_symbols for entry in M):
+        return None
+    return M, step.subs({v: 0 for v in md.variables})

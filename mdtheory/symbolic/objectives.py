@@ -1,0 +1,73 @@
+"""Objectives f as sympy expressions over the regularizer's variables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+from mdtheory.errors import ExpressionError
+from mdtheory.symbolic.parsing import exact_number, parse_expression
+
+
+@dataclass(frozen=True)
+class Objective:
+    name: str
+    expr: sp.Expr
+    variables: tuple[sp.Symbol, ...]
+    parameters: tuple[sp.Symbol, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "variables", tuple(self.variables))
+        object.__setattr__(self, "parameters", tuple(self.parameters))
+        stray = sp.sympify(self.expr).free_symbols - set(self.variables) - set(self.parameters)
+        if stray:
+            raise ExpressionError(
+                f"objective {self.name!r} uses {sorted(map(str, stray))}, which are not variables "
+                f"{[str(v) for v in self.variables]}"
+            )
+
+    @property
+    def gradient(self) -> sp.Matrix:
+        return sp.Matrix([sp.diff(self.expr, v) for v in self.variables])
+
+    @property
+    def hessian(self) -> sp.Matrix:
+        return sp.hessian(self.expr, self.variables)
+
+
+def _vector(values: Sequence) -> sp.Matrix:
+    return sp.Matrix([exact_number(v) for v in values])
+
+
+def _matrix(rows: Sequence[Sequence]) -> sp.Matrix:
+    return sp.Matrix([[exact_number(a) for a in row] for row in rows])
+
+
+def linear(variables: Sequence[sp.Symbol], c: Sequence) -> Objective:
+    """f(x) = <c, x>."""
+    return Objective("linear", (_vector(c).T * sp.Matrix(variables))[0, 0], variables)
+
+
+def quadratic(variables: Sequence[sp.Symbol], A: Sequence[Sequence], b: Sequence) -> Objective:
+    """f(x) = ||A x - b||^2 / 2."""
+    residual = _matrix(A) * sp.Matrix(variables) - _vector(b)
+    return Objective("quadratic", sp.expand((residual.T * residual)[0, 0] / 2), variables)
+
+
+def logistic(variables: Sequence[sp.Symbol], features: Sequence[Sequence], labels: Sequence) -> Objective:
+    """f(x) = sum_k log(1 + exp(-y_k <a_k, x>)), labels y_k in {-1, +1}."""
+    rows = _matrix(features)
+    ys = [exact_number(y) for y in labels]
+    if any(y not in (1, -1) for y in ys):
+        raise ExpressionError(f"logistic labels must be +1 or -1, got {[str(y) for y in ys]}")
+    x = sp.Matrix(variables)
+    return Objective(
+        "logistic", sum(sp.log(1 + sp.exp(-y * (rows[k, :] * x)[0, 0])) for k, y in enumerate(ys)), variables
+    )
+
+
+def from_text(text: str, variables: Sequence[sp.Symbol], name: str = "user") -> Objective:
+    """A user objective from expression text in the given variables, parsed safely."""
+    return Objective(name, parse_expression(text, {str(v): v for v in variables}), variables)

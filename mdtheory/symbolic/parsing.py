@@ -1,0 +1,152 @@
+"""Safe parsing of user expressions into sympy.
+
+User text is never evaluated. It is parsed by Python's ``ast`` module and the tree is walked against an
+allow-list of node types, names and functions; anything else is refused with the offending piece named.
+Float literals are turned into the exact decimal they spell (``0.1`` becomes ``1/10``) with a warning,
+because a binary float would freeze the constant at 53 bits.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Mapping
+
+import sympy as sp
+
+from mdtheory.errors import ExpressionError, FloatLiteralWarning
+
+MAX_EXPRESSION_LENGTH = 20_000
+# An exponent this large on a literal makes sympy build a gigantic integer before anything can stop it.
+MAX_LITERAL_EXPONENT = 10_000
+
+FUNCTIONS: Mapping[str, object] = {
+    "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs, "Abs": sp.Abs,
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "atan": sp.atan,
+    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
+    "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh,
+    "softplus": lambda t: sp.log(1 + sp.exp(t)),
+}
+CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi, "E": sp.E}
+
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+
+
+def exact_number(text: str | int | sp.Rational) -> sp.Rational:
+    """An exact rational from a decimal or fraction string ("1e-12", "1/4", "0.125") or an int.
+
+    Python floats are refused: by the time a float arrives, its decimal meaning is already lost.
+    """
+    if isinstance(text, bool):
+        raise ExpressionError(f"expected a number, got the boolean {text!r}")
+    if isinstance(text, float):
+        raise ExpressionError(
+            f"got the Python float {text!r}; pass numbers as exact strings such as \"{text!r}\" or "
+            "\"1/10\", so that the constant is not frozen at 53 bits"
+        )
+    if isinstance(text, (int, sp.Integer, sp.Rational)):
+        return sp.Rational(text)
+    if not isinstance(text, str):
+        raise ExpressionError(f"expected a number as an exact string, got {type(text).__name__}")
+    try:
+        value = parse_expression(text, {}, decimals_are_exact=True)
+    except ExpressionError as err:
+        raise ExpressionError(
+            f"{text!r} is not an exact number; write it as a decimal (\"1e-12\", \"0.25\"), a "
+            f"fraction (\"1/4\") or rational arithmetic of those (\"1/2 - 1e-6\"): {err}"
+        ) from None
+    if not isinstance(value, sp.Rational):
+        raise ExpressionError(f"{text!r} is not a rational number (it evaluates to {value}); give it exactly")
+    return value
+
+
+def parse_expression(
+    text: str, symbols: Mapping[str, sp.Symbol] | None = None, decimals_are_exact: bool = False
+) -> sp.Expr:
+    """Parse ``text`` into a sympy expression over the given symbols, never evaluating it as Python.
+
+    ``symbols`` maps the names the text may use to the sympy symbols (with their assumptions) they stand
+    for. Allowed: numbers, those names, ``pi`` and ``E``, ``+ - * / **``, and the functions in
+    ``FUNCTIONS``. With ``decimals_are_exact`` (number fields such as eps = "1e-12"), decimal literals
+    are read exactly without a warning.
+    """
+    symbols = dict(symbols or {})
+    if not isinstance(text, str):
+        raise ExpressionError(f"expected an expression as a string, got {type(text).__name__}")
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(f"expression is {len(text)} characters long; the limit is {MAX_EXPRESSION_LENGTH}")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ExpressionError(f"{text!r} is not a mathematical expression: {err.msg} at column {err.offset}") from err
+    return _Builder(text, symbols, decimals_are_exact).build(tree.body)
+
+
+class _Builder:
+    def __init__(self, text: str, symbols: dict[str, sp.Symbol], decimals_are_exact: bool):
+        self.text = text
+        self.symbols = symbols
+        self.decimals_are_exact = decimals_are_exact
+
+    def refuse(self, node: ast.AST, why: str) -> ExpressionError:
+        piece = ast.get_source_segment(self.text.strip(), node) or type(node).__name__
+        return ExpressionError(f"in {self.text!r}: {piece!r} {why}")
+
+    def build(self, node: ast.AST) -> sp.Expr:
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            if node.id in self.symbols:
+                return self.symbols[node.id]
+            if node.id in CONSTANTS:
+                return CONSTANTS[node.id]
+            allowed = ", ".join(sorted(self.symbols)) or "none"
+            return_hint = " (it is a function: call it)" if node.id in FUNCTIONS else ""
+            raise self.refuse(node, f"is not a known variable{return_hint}; variables allowed here: {allowed}")
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            operand = self.build(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.BitXor):
+                raise self.refuse(node, "uses ^, which is not a power here; write ** for powers")
+            if type(node.op) not in _BINARY:
+                raise self.refuse(node, f"uses the operator {type(node.op).__name__}, which is not allowed")
+            left, right = self.build(node.left), self.build(node.right)
+            if isinstance(node.op, ast.Pow) and right.is_Number and abs(right) > MAX_LITERAL_EXPONENT:
+                raise self.refuse(node, f"has an exponent larger than {MAX_LITERAL_EXPONENT}")
+            if isinstance(node.op, ast.Div) and right == 0:
+                raise self.refuse(node, "divides by zero")
+            return _BINARY[type(node.op)](left, right)
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                raise self.refuse(node, f"calls a function that is not allowed; allowed: {', '.join(sorted(FUNCTIONS))}")
+            if node.keywords:
+                raise self.refuse(node, "passes keyword arguments, which are not allowed")
+            if len(node.args) != 1:
+                raise self.refuse(node, "must take exactly one argument")
+            return FUNCTIONS[node.func.id](self.build(node.args[0]))
+        raise self.refuse(node, f"is a {type(node).__name__}, which is not part of a mathematical expression")
+
+    def constant(self, node: ast.Constant) -> sp.Expr:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.refuse(node, "is not a number")
+        if isinstance(value, int):
+            return sp.Integer(value)
+        written = ast.get_source_segment(self.text.strip(), node)
+        exact = sp.Rational(written)
+        if self.decimals_are_exact:
+            return exact
+        warnings.warn(
+            f"float literal {written} in {self.text!r} was converted to the exact rational {exact}; "
+            "write it as a fraction to silence this warning",
+            FloatLiteralWarning,
+            stacklevel=4,
+        )
+        return exact

@@ -1,0 +1,34 @@
+import random
+
+import pytest
+
+from mdtheory.symbolic.catalogue import (
+    euclidean,
+    hypentropy,
+    log_barrier,
+    mahalanobis,
+    negative_entropy,
+    p_norm,
+    tsallis,
+)
+
+
+def catalogue_cases():
+    """(id, regularizer) for every catalogue entry, at small dimension."""
+    return [
+        ("euclidean", euclidean(2)),
+        ("mahalanobis", mahalanobis([[2, 1], [1, 3]])),
+        ("negative_entropy_simplex", negative_entropy(3)),
+        ("negative_entropy_orthant", negative_entropy(2, "positive")),
+        ("tsallis_simplex", tsallis(3, "1/2")),
+        ("tsallis_orthant", tsallis(2, "3/2", "positive")),
+        ("log_barrier", log_barrier(2)),
+        ("log_barrier_simplex", log_barrier(3, "simplex")),
+        ("hypentropy", hypentropy(2, "1/2")),
+        ("p_norm", p_norm(2, "3/2")),
+    ]
+
+
+@pytest.fixture
+def rng():
+    return random.Random(12345)
