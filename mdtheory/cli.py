@@ -1,43 +1,102 @@
-"""The ``mdtheory`` command line."""
+"""mdtheory: check theorems about Mirror Descent by computation.
+
+  mdtheory verify [--claim NAME] [--quick | --full] [--out DIR]   run the registered claims, write a report
+  mdtheory check FILE.toml [--json OUT] [--plot OUT.png]          run one claim file
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
+from pathlib import Path
+
+from mdtheory.errors import MDTheoryError
 
 
-def demo(args) -> int:
-    """Derive entropic MD on the simplex from phi, run it on the precision ladder, print trusted digits."""
-    from mdtheory.engine.ladder import PrecisionLadder
-    from mdtheory.engine.run import RunSpec, run_mirror_descent
-    from mdtheory.symbolic.catalogue import negative_entropy
-    from mdtheory.symbolic.inverse import inverse_mirror_map
-    from mdtheory.symbolic.mirror_descent import MirrorDescent, closed_form_t_step, md_step
-    from mdtheory.symbolic.objectives import linear
+def _print_table(rows: list[tuple]):
+    header = ("claim", "check", "verdict", "expected", "measured", "claimed", "margin", "digits", "time")
+    cells = [header] + [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], str(r[7]), f"{r[8]:.1f}s") for r in rows]
+    widths = [min(48, max(len(str(c[i])) for c in cells)) for i in range(len(header))]
+    for k, row in enumerate(cells):
+        print("  ".join(str(v)[:w].ljust(w) for v, w in zip(row, widths)))
+        if k == 0:
+            print("  ".join("-" * w for w in widths))
 
-    reg = negative_entropy(3)
-    md = MirrorDescent(reg, linear(reg.variables, ["0", "1", "2"]))
-    print(f"phi = {reg.phi}")
-    print(f"inverse mirror map: {inverse_mirror_map(reg).expressions}")
-    print(f"MD step: {list(md_step(md))}")
-    print(f"T-step map: {list(closed_form_t_step(md))}")
-    spec = RunSpec.build(["1e-6", "1/2", "1/2 - 1e-6"], [1, -1, 0], "1e-30", "1/10", 200, record_every=20)
-    ladder = PrecisionLadder(args.bits).run(lambda bits: run_mirror_descent(md, spec, bits))
-    print(f"\n{'eta*T':>6}  {'separation':>28}  {'tangent log-amplification':>30}")
-    for i, t in enumerate(ladder.fine.t):
-        print(f"{float(ladder.fine.eta_t[i]):6.1f}  {ladder.trusted('separation', i):>28}  "
-              f"{ladder.trusted('log_tangent_amplification', i):>30}")
-    return 0
+
+def verify(args) -> int:
+    from mdtheory.checker import VIOLATED
+    from mdtheory.claims import load_all
+    from mdtheory.progress import Progress
+    from mdtheory.report import summary_rows, write_report
+
+    registry = load_all()
+    names = args.claim or list(registry)
+    unknown = [n for n in names if n not in registry]
+    if unknown:
+        print(f"unknown claim {unknown[0]!r}; registered: {', '.join(registry)}", file=sys.stderr)
+        return 2
+    progress = Progress(enabled=not args.no_progress)
+    reports = []
+    for i, name in enumerate(names, 1):
+        print(f"[{i}/{len(names)}] {name} ...", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        report = registry[name](quick=args.quick, full=args.full, progress=progress)
+        report.elapsed = time.perf_counter() - started
+        print(f"[{i}/{len(names)}] {name}: {report.verdict} ({report.elapsed:.1f}s)", file=sys.stderr, flush=True)
+        reports.append(report)
+    print()
+    _print_table(summary_rows(reports))
+    path = write_report(reports, Path(args.out))
+    print(f"\nreport: {path}")
+    return 1 if any(r.verdict == VIOLATED for r in reports) else 0
+
+
+def check(args) -> int:
+    from mdtheory.checker.measure import measure
+    from mdtheory.checker.result import ClaimReport, NamedCheck, check_json
+    from mdtheory.claimfile import load_claim_file
+    from mdtheory.progress import Progress
+    from mdtheory.report import plot_claim
+
+    claim = load_claim_file(args.file)
+    progress = Progress(enabled=not args.no_progress)
+    m = measure(claim.md, claim.spec, claim.bits, with_float64=claim.float64, progress=progress(Path(args.file).name))
+    result = claim.bound.check(m)
+    named = NamedCheck(Path(args.file).stem, result, m)
+    print(f"verdict: {result.verdict}\nkind: {result.kind}\nmeasured: {result.measured}\nclaimed: {result.claimed}\n"
+          f"margin: {result.margin}\ntrusted digits: {result.trusted_digits}\n{result.explanation}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(check_json(named), indent=2))
+    if args.plot:
+        plot_claim(ClaimReport(Path(args.file).stem, "claim file", "", [named]), Path(args.plot))
+    return 1 if result.verdict == "violated" else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mdtheory", description=__doc__)
+    parser = argparse.ArgumentParser(prog="mdtheory", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    demo_parser = commands.add_parser("demo", help="derive and run a small example on the precision ladder")
-    demo_parser.add_argument("--bits", type=int, default=256)
-    demo_parser.set_defaults(handler=demo)
+    v = commands.add_parser("verify", help="run the registered claims and write a report")
+    v.add_argument("--claim", action="append", help="run only this claim (repeatable)")
+    speed = v.add_mutually_exclusive_group()
+    speed.add_argument("--quick", action="store_true", help="smaller instances, for a fast look")
+    speed.add_argument("--full", action="store_true", help="the long sweeps")
+    v.add_argument("--out", default="report", help="report folder (default: report/)")
+    v.add_argument("--no-progress", action="store_true")
+    v.set_defaults(handler=verify)
+    c = commands.add_parser("check", help="run one TOML claim file")
+    c.add_argument("file")
+    c.add_argument("--json", help="write the result as JSON here")
+    c.add_argument("--plot", help="write a PNG plot here")
+    c.add_argument("--no-progress", action="store_true")
+    c.set_defaults(handler=check)
     args = parser.parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except MDTheoryError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ class CompiledExpressions:
         renamed = [sp.sympify(e).xreplace(dict(zip(arguments, names))) for e in expressions]
         replacements, reduced = sp.cse(renamed, symbols=sp.numbered_symbols("c"))
         printer = MpmathPrinter({"fully_qualified_modules": True})
-        lines = [f"def _compiled(mpmath, {', '.join(map(str, names)) or '_'}):"]
+        lines = [f"def _compiled({', '.join(['mpmath', *map(str, names)])}):"]
         lines += [f"    {lhs} = {printer.doprint(rhs)}" for lhs, rhs in replacements]
         lines.append(f"    return [{', '.join(printer.doprint(e) for e in reduced)}]")
         self.source = "\n".join(lines)

@@ -1,0 +1,20 @@
+"""The checker: measured amplification against stated bounds, with verdicts."""
+
+from mdtheory.checker.bounds import (
+    HOLDS,
+    INCONCLUSIVE,
+    VIOLATED,
+    CheckResult,
+    Decay,
+    ExponentialGrowth,
+    MinForm,
+    Saturation,
+    UpperBound,
+)
+from mdtheory.checker.measure import Measurement, measure
+from mdtheory.checker.result import ClaimReport, NamedCheck
+
+__all__ = [
+    "HOLDS", "INCONCLUSIVE", "VIOLATED", "CheckResult", "ClaimReport", "Decay", "ExponentialGrowth",
+    "Measurement", "MinForm", "NamedCheck", "Saturation", "UpperBound", "measure",
+]

@@ -1,0 +1,267 @@
+"""Stated bounds and their verdicts: holds, violated or inconclusive, with margins and trusted digits.
+
+A verdict is never given on digits the precision ladder did not confirm: with fewer than
+``MIN_TRUSTED_DIGITS`` trusted digits, or a fitting window that is too short, the answer is inconclusive.
+A measured value is compared with the claim allowing one unit in its last trusted digit; equality to that
+resolution counts as holding (the bound is attained: tight). Margins are taken relative to the bound or
+in decades, never as a relative gap of a value near zero.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from mdtheory.checker.measure import Measurement, RateFit, fit_growth_rate, peak_of
+from mdtheory.engine.codegen import CompiledExpressions
+from mdtheory.engine.context import to_context
+from mdtheory.engine.ladder import format_trusted
+from mdtheory.errors import MDTheoryError
+
+HOLDS, VIOLATED, INCONCLUSIVE = "holds", "violated", "inconclusive"
+
+MIN_TRUSTED_DIGITS = 4
+RATE_SIGMAS = 3  # a fitted rate differs from a claim when it is farther than 3 standard errors ...
+RATE_RELATIVE_TOLERANCE = sp.Rational(1, 100)  # ... and farther than 1% (fits of exp-like curves are not exact)
+POSITIVE_RATE_FLOOR = sp.Rational(1, 1000)  # "any c > 0" needs a rate above this, per unit eta*T
+MIN_WINDOW_POINTS = 5
+MIN_WINDOW_SPAN = sp.Integer(1)  # in units of eta*T
+DEFAULT_SATURATION_FACTOR = sp.Integer(10)
+
+T, ETA_T, EPS = sp.Symbol("T", positive=True), sp.Symbol("etaT", nonnegative=True), sp.Symbol("eps", positive=True)
+QUANTITIES = ("amplification", "tangent_amplification", "separation")
+
+
+@dataclass
+class CheckResult:
+    kind: str
+    verdict: str
+    measured: str
+    claimed: str
+    margin: str
+    trusted_digits: int
+    quantity: str
+    explanation: str
+    rate: dict | None = None
+    peak: dict | None = None
+    bound_curve: list | None = None  # (eta_t, value) pairs of the claimed bound, for plots
+    extra: dict = field(default_factory=dict)
+
+
+def _check_quantity(quantity: str):
+    if quantity not in QUANTITIES:
+        raise MDTheoryError(f"unknown quantity {quantity!r}; choose one of {', '.join(QUANTITIES)}")
+
+
+def _evaluate(ctx, expr: sp.Expr, **values) -> object:
+    symbols = {"T": T, "etaT": ETA_T, "eps": EPS}
+    stray = expr.free_symbols - set(symbols.values())
+    if stray:
+        raise MDTheoryError(f"bound {expr} uses unknown symbols {sorted(map(str, stray))}; allowed: T, etaT, eps")
+    names = list(values)
+    compiled = CompiledExpressions([expr], [symbols[n] for n in names])
+    return compiled(ctx, *[values[n] for n in names])[0]
+
+
+def _resolution(ctx, digits: int):
+    """One unit in the last trusted digit, relative."""
+    return ctx.mpf(10) ** (-(digits - 1)) if digits > 0 else ctx.inf
+
+
+@dataclass(frozen=True)
+class UpperBound:
+    """quantity(t) <= bound(T, etaT) at every recorded step t >= 1 (e.g. amplification <= 1, or <= C*g(T)).
+
+    Step 0 is left out: there the amplification is 1 by definition, which would make every bound of 1
+    look attained."""
+
+    bound: sp.Expr
+    quantity: str = "amplification"
+    kind: str = "upper_bound"
+
+    def check(self, m: Measurement) -> CheckResult:
+        _check_quantity(self.quantity)
+        ctx = m.ctx
+        values, digits = m.values(self.quantity), m.digits(self.quantity)
+        bounds = [_evaluate(ctx, sp.sympify(self.bound), T=ctx.mpf(t), etaT=s, eps=to_context(ctx, m.spec.eps))
+                  for t, s in zip(m.fine.t, m.fine.eta_t)]
+        if any(not b > 0 for b in bounds):
+            raise MDTheoryError(f"the bound {self.bound} is not positive at every step; state a positive bound")
+        ratios = [v / b for v, b in zip(values, bounds)]
+        steps = [i for i, t in enumerate(m.fine.t) if t >= 1]
+        worst = max(steps, key=lambda i: ratios[i])
+        trusted = min(digits[i] for i in steps)
+        curve = list(zip(m.fine.eta_t, bounds))
+        common = dict(
+            kind=self.kind, quantity=self.quantity, trusted_digits=trusted, bound_curve=curve,
+            measured=f"max {self.quantity} = {format_trusted(ctx, values[worst], digits[worst])} at eta*T = "
+                     f"{ctx.nstr(m.fine.eta_t[worst], 6)}",
+            claimed=f"<= {self.bound} (= {ctx.nstr(bounds[worst], 10)} there)",
+            margin=f"{ctx.nstr(1 - ratios[worst], 6)} of the bound",
+        )
+        if trusted < MIN_TRUSTED_DIGITS:
+            return CheckResult(verdict=INCONCLUSIVE, explanation=(
+                f"only {trusted} digits of {self.quantity} survived the precision ladder (need "
+                f"{MIN_TRUSTED_DIGITS}); raise precision_bits"), **common)
+        exceed = [i for i in steps if ratios[i] > 1 + _resolution(ctx, digits[i])]
+        if exceed:
+            first = exceed[0]
+            return CheckResult(verdict=VIOLATED, explanation=(
+                f"{self.quantity} exceeds the bound first at eta*T = {ctx.nstr(m.fine.eta_t[first], 6)} "
+                f"({format_trusted(ctx, values[first], digits[first])} > {ctx.nstr(bounds[first], 10)})"), **common)
+        tight = ratios[worst] >= 1 - _resolution(ctx, digits[worst])
+        return CheckResult(verdict=HOLDS, explanation=(
+            "the bound holds at every recorded step" + ("; it is attained (tight) to the trusted digits" if tight else "")),
+            extra={"tight": bool(tight)}, **common)
+
+
+def Decay(constant, rho, quantity: str = "amplification") -> UpperBound:
+    """quantity(t) <= C * rho^T."""
+    return UpperBound(sp.sympify(constant) * sp.sympify(rho) ** T, quantity, kind="decay")
+
+
+@dataclass(frozen=True)
+class ExponentialGrowth:
+    """log(quantity) grows at least at rate ``rate`` per unit eta*T on ``window`` (any rate > 0 when
+    ``rate`` is None); with ``exact``, the rate equals ``rate`` to the fit's resolution.
+
+    The default window for the separation runs from the start to its peak: saturation ends the growth.
+    """
+
+    rate: sp.Expr | None = None
+    window: tuple | None = None
+    quantity: str = "separation"
+    exact: bool = False
+    kind: str = "exponential_growth"
+
+    def fit(self, m: Measurement) -> RateFit | None:
+        ctx = m.ctx
+        if self.quantity == "tangent_amplification":
+            logs = list(m.fine.log_tangent_amplification)
+        else:
+            logs = [ctx.log(v) if v > 0 else ctx.ninf for v in m.values(self.quantity)]
+        window = self.window
+        if window is None:
+            end = peak_of(m, self.quantity).eta_t if self.quantity != "tangent_amplification" else m.fine.eta_t[-1]
+            window = (m.fine.eta_t[0], end)
+        else:
+            window = tuple(to_context(ctx, w) for w in window)
+        return fit_growth_rate(ctx, m.fine.eta_t, logs, m.digits(self.quantity), window)
+
+    def check(self, m: Measurement) -> CheckResult:
+        _check_quantity(self.quantity)
+        ctx = m.ctx
+        fit = self.fit(m)
+        claimed = "rate > 0" if self.rate is None else (f"rate {'=' if self.exact else '>='} {self.rate}")
+        if fit is None or fit.points < MIN_WINDOW_POINTS or fit.window[1] - fit.window[0] < to_context(ctx, MIN_WINDOW_SPAN):
+            span = "none" if fit is None else f"{fit.points} points over eta*T {ctx.nstr(fit.window[0], 4)}..{ctx.nstr(fit.window[1], 4)}"
+            return CheckResult(self.kind, INCONCLUSIVE, "no fit", claimed, "n/a", 0, self.quantity, (
+                f"the fitting window is too short ({span}); need {MIN_WINDOW_POINTS} points over at least "
+                f"{MIN_WINDOW_SPAN} unit of eta*T: run longer or record more often"))
+        rate_text = format_trusted(ctx, fit.rate, max(fit.digits, 1))
+        common = dict(kind=self.kind, quantity=self.quantity, trusted_digits=fit.digits, rate=fit.as_dict(ctx),
+                      measured=f"rate {rate_text} +- {ctx.nstr(fit.stderr, 2)}", claimed=claimed)
+        if fit.digits < 2 and fit.stderr == 0:
+            return CheckResult(verdict=INCONCLUSIVE, margin="n/a", explanation=(
+                "the logged values in the window have too few trusted digits; raise precision_bits"), **common)
+        sigma = RATE_SIGMAS * fit.stderr
+        if self.rate is None:
+            floor = to_context(ctx, POSITIVE_RATE_FLOOR)
+            margin = f"{ctx.nstr(fit.rate - sigma - floor, 6)} above the floor {POSITIVE_RATE_FLOOR}"
+            if fit.rate - sigma > floor:
+                return CheckResult(verdict=HOLDS, margin=margin, explanation="exponential growth resolved", **common)
+            if fit.rate + sigma <= floor:
+                return CheckResult(verdict=VIOLATED, margin=margin, explanation="no exponential growth", **common)
+            return CheckResult(verdict=INCONCLUSIVE, margin=margin,
+                               explanation="the rate is not resolved from zero; run longer", **common)
+        claimed_rate = _evaluate(ctx, sp.sympify(self.rate))
+        tolerance = max(sigma, to_context(ctx, RATE_RELATIVE_TOLERANCE) * abs(claimed_rate))
+        gap = fit.rate - claimed_rate
+        margin = f"{ctx.nstr(gap, 6)} (tolerance {ctx.nstr(tolerance, 3)})"
+        ok = abs(gap) <= tolerance if self.exact else gap >= -tolerance
+        return CheckResult(verdict=HOLDS if ok else VIOLATED, margin=margin, explanation=(
+            f"fitted rate {rate_text} against claimed {self.rate}, within tolerance" if ok else
+            f"fitted rate {rate_text} is {'not equal to' if self.exact else 'below'} the claimed {self.rate} "
+            "beyond tolerance"), **common)
+
+
+def _decades(ctx, ratio):
+    return ctx.log10(ratio)
+
+
+@dataclass(frozen=True)
+class Saturation:
+    """The peak of the separation lies within a factor ``factor`` of ``level``(eps)."""
+
+    level: sp.Expr
+    factor: sp.Expr = DEFAULT_SATURATION_FACTOR
+    quantity: str = "separation"
+    kind: str = "saturation"
+
+    def check(self, m: Measurement) -> CheckResult:
+        ctx = m.ctx
+        peak = peak_of(m, self.quantity)
+        level = _evaluate(ctx, sp.sympify(self.level), eps=to_context(ctx, m.spec.eps))
+        factor = _evaluate(ctx, sp.sympify(self.factor))
+        off = abs(_decades(ctx, peak.value / level))
+        allowed = _decades(ctx, factor)
+        common = dict(
+            kind=self.kind, quantity=self.quantity, trusted_digits=peak.digits,
+            peak={"value": format_trusted(ctx, peak.value, peak.digits), "eta_t": ctx.nstr(peak.eta_t, 8)},
+            measured=f"peak {format_trusted(ctx, peak.value, peak.digits)} at eta*T = {ctx.nstr(peak.eta_t, 6)}",
+            claimed=f"{self.level} = {ctx.nstr(level, 8)}, within a factor {self.factor}",
+            margin=f"{ctx.nstr(allowed - off, 4)} decades", bound_curve=[(s, level) for s in m.fine.eta_t],
+        )
+        if peak.digits < MIN_TRUSTED_DIGITS:
+            return CheckResult(verdict=INCONCLUSIVE, explanation="the peak is not resolved; raise precision_bits", **common)
+        if peak.index == len(m.fine.t) - 1:
+            return CheckResult(verdict=INCONCLUSIVE, explanation=(
+                "the separation is still growing at the last step: no saturation within the horizon; run longer"),
+                **common)
+        ok = off <= allowed
+        return CheckResult(verdict=HOLDS if ok else VIOLATED, explanation=(
+            f"the peak is {ctx.nstr(off, 3)} decades from the claimed level (allowed {ctx.nstr(allowed, 3)})"),
+            **common)
+
+
+@dataclass(frozen=True)
+class MinForm:
+    """separation(t) stays within a factor ``factor`` of min{level(eps), sep_0 * exp(rate * eta*t)} up to
+    its peak: exponential growth at ``rate`` that saturates at ``level``."""
+
+    level: sp.Expr
+    rate: sp.Expr
+    factor: sp.Expr = DEFAULT_SATURATION_FACTOR
+    kind: str = "min_form"
+
+    def check(self, m: Measurement) -> CheckResult:
+        ctx = m.ctx
+        peak = peak_of(m, "separation")
+        level = _evaluate(ctx, sp.sympify(self.level), eps=to_context(ctx, m.spec.eps))
+        rate = _evaluate(ctx, sp.sympify(self.rate))
+        allowed = _decades(ctx, _evaluate(ctx, sp.sympify(self.factor)))
+        start = m.fine.separation[0]
+        predicted = [min(level, start * ctx.exp(rate * s)) for s in m.fine.eta_t]
+        upto = range(peak.index + 1)
+        offs = [abs(_decades(ctx, m.fine.separation[i] / predicted[i])) for i in upto]
+        worst = max(upto, key=lambda i: offs[i])
+        digits = min(m.digits("separation")[i] for i in upto)
+        common = dict(
+            kind=self.kind, quantity="separation", trusted_digits=digits,
+            peak={"value": format_trusted(ctx, peak.value, peak.digits), "eta_t": ctx.nstr(peak.eta_t, 8)},
+            measured=f"worst ratio to the min-form {ctx.nstr(m.fine.separation[worst] / predicted[worst], 4)} "
+                     f"at eta*T = {ctx.nstr(m.fine.eta_t[worst], 5)}",
+            claimed=f"min{{{self.level}, sep0*exp({self.rate}*eta*T)}} within a factor {self.factor}",
+            margin=f"{ctx.nstr(allowed - offs[worst], 4)} decades",
+            bound_curve=list(zip(m.fine.eta_t, predicted)),
+        )
+        if digits < MIN_TRUSTED_DIGITS:
+            return CheckResult(verdict=INCONCLUSIVE, explanation="the separation is not resolved; raise precision_bits", **common)
+        if peak.index == len(m.fine.t) - 1:
+            return CheckResult(verdict=INCONCLUSIVE, explanation="no saturation within the horizon; run longer", **common)
+        ok = offs[worst] <= allowed
+        return CheckResult(verdict=HOLDS if ok else VIOLATED, explanation=(
+            "the separation follows the min-form up to its peak" if ok else
+            f"the separation leaves the min-form's band at eta*T = {ctx.nstr(m.fine.eta_t[worst], 5)}"), **common)

@@ -1,0 +1,220 @@
+"""Measurements on a laddered run: growth-rate fits, peaks, worst-case amplification, float64 departure.
+
+All arithmetic happens in the fine rung's context; a measured number carries the digits the ladder
+trusted for the values it was computed from.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+from mdtheory.engine import linalg
+from mdtheory.engine.context import to_context, working_context
+from mdtheory.engine.kernels import MirrorDescentKernel
+from mdtheory.engine.ladder import LadderResult, PrecisionLadder, format_trusted
+from mdtheory.engine.run import RunSeries, RunSpec, run_mirror_descent
+from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.mirror_descent import MirrorDescent
+
+FLOAT64_DEPARTURE = sp.Rational(1, 10)  # float64 "departs" when its separation is off by more than 10%
+
+
+@dataclass
+class Measurement:
+    """A laddered run of one (MD, start, direction) and its float64 twin."""
+
+    md: MirrorDescent
+    spec: RunSpec
+    ladder: LadderResult
+    float_run: RunSeries | None
+
+    @property
+    def ctx(self):
+        return self.ladder.fine.ctx
+
+    @property
+    def fine(self) -> RunSeries:
+        return self.ladder.fine
+
+    def values(self, quantity: str) -> list:
+        """The fine run's series for ``quantity`` (tangent_amplification is exp of the log series)."""
+        if quantity == "tangent_amplification":
+            return [self.ctx.exp(v) for v in self.fine.log_tangent_amplification]
+        return list(getattr(self.fine, quantity))
+
+    def digits(self, quantity: str) -> list[int]:
+        if quantity == "tangent_amplification":
+            # exp(L) has relative error |dL|, so its digits are those of L's absolute error.
+            return [_absolute_to_relative(self.ctx, v, d) for v, d in
+                    zip(self.fine.log_tangent_amplification, self.ladder.digits["log_tangent_amplification"])]
+        return self.ladder.digits[quantity]
+
+
+def _absolute_to_relative(ctx, log_value, digits: int) -> int:
+    if digits <= 0:
+        return 0
+    if log_value == 0:
+        return digits
+    magnitude = int(math.floor(float(ctx.log10(abs(log_value)))))
+    return max(0, digits - magnitude - 1)
+
+
+def measure(
+    md: MirrorDescent,
+    spec: RunSpec,
+    bits: int,
+    with_float64: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Measurement:
+    """Run ``spec`` on the precision ladder (bits, 2*bits) and, optionally, in float64."""
+    kernel = MirrorDescentKernel(md)
+    ladder = PrecisionLadder(bits).run(lambda b: run_mirror_descent(md, spec, b, kernel, progress))
+    float_run = run_mirror_descent(md, spec, None, kernel) if with_float64 else None
+    return Measurement(md, spec, ladder, float_run)
+
+
+@dataclass(frozen=True)
+class RateFit:
+    """log(quantity) = intercept + rate * eta_t, least squares over ``window`` (eta_t range)."""
+
+    rate: object
+    stderr: object
+    intercept: object
+    window: tuple[object, object]
+    points: int
+    digits: int
+
+    def as_dict(self, ctx) -> dict:
+        return {
+            "rate": format_trusted(ctx, self.rate, self.digits),
+            "stderr": ctx.nstr(self.stderr, 3),
+            "window_eta_t": [ctx.nstr(self.window[0], 8), ctx.nstr(self.window[1], 8)],
+            "points": self.points,
+        }
+
+
+def fit_growth_rate(ctx, eta_t: Sequence, log_values: Sequence, digits: Sequence[int], window=None) -> RateFit | None:
+    """Least-squares slope of log(quantity) against eta_t on ``window`` (default: everything).
+
+    Returns None with fewer than 3 points. ``digits`` of the fit: the fewest trusted digits of the
+    log values used, less what the fit's own standard error takes away.
+    """
+    lo, hi = (eta_t[0], eta_t[-1]) if window is None else window
+    chosen = [i for i, s in enumerate(eta_t) if lo <= s <= hi and ctx.isfinite(log_values[i])]
+    if len(chosen) < 3:
+        return None
+    xs = [eta_t[i] for i in chosen]
+    ys = [log_values[i] for i in chosen]
+    n = len(xs)
+    mean_x, mean_y = ctx.fsum(xs) / n, ctx.fsum(ys) / n
+    sxx = ctx.fsum((x - mean_x) ** 2 for x in xs)
+    if sxx == 0:
+        return None
+    rate = ctx.fsum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
+    intercept = mean_y - rate * mean_x
+    residual = ctx.fsum((y - intercept - rate * x) ** 2 for x, y in zip(xs, ys))
+    stderr = ctx.sqrt(residual / (n - 2) / sxx) if n > 2 else ctx.inf
+    fit_digits = min(digits[i] for i in chosen)
+    if stderr > 0 and rate != 0:
+        fit_digits = min(fit_digits, max(0, int(math.floor(-float(ctx.log10(stderr / abs(rate)))))))
+    return RateFit(rate, stderr, intercept, (xs[0], xs[-1]), n, fit_digits)
+
+
+@dataclass(frozen=True)
+class Peak:
+    value: object
+    eta_t: object
+    index: int
+    digits: int
+
+
+def peak_of(measurement: Measurement, quantity: str = "separation") -> Peak:
+    values = measurement.values(quantity)
+    index = max(range(len(values)), key=lambda i: values[i])
+    return Peak(values[index], measurement.fine.eta_t[index], index, measurement.digits(quantity)[index])
+
+
+def float64_departure(measurement: Measurement, threshold=FLOAT64_DEPARTURE):
+    """The first eta_t at which the float64 separation is off from the truth by more than ``threshold``
+    (relative), or None if it never is. A float64 nan or inf counts as departed."""
+    if measurement.float_run is None:
+        return None
+    ctx = measurement.ctx
+    limit = to_context(ctx, threshold)
+    for i, truth in enumerate(measurement.fine.separation):
+        approximate = measurement.float_run.separation[i]
+        if not math.isfinite(float(approximate)):
+            return measurement.fine.eta_t[i]
+        if truth == 0:
+            if approximate != 0:
+                return measurement.fine.eta_t[i]
+            continue
+        if abs(ctx.mpf(float(approximate)) - truth) > limit * truth:
+            return measurement.fine.eta_t[i]
+    return None
+
+
+def tangent_basis(dim: int, domain: Domain) -> list[list[sp.Rational]]:
+    """A basis of the directions a perturbation may take: e_i, or e_i - e_d on the simplex."""
+    if domain is not Domain.SIMPLEX:
+        return [[sp.Integer(int(i == j)) for j in range(dim)] for i in range(dim)]
+    return [[sp.Integer(int(i == j)) - sp.Integer(int(j == dim - 1)) for j in range(dim)] for i in range(dim - 1)]
+
+
+def random_directions(dim: int, domain: Domain, count: int, seed: int = 0) -> list[list[sp.Rational]]:
+    """``count`` exact random directions (zero-sum on the simplex)."""
+    rng = random.Random(seed)
+    directions = []
+    for _ in range(count):
+        v = [sp.Rational(rng.randrange(-1000, 1001), 1000) for _ in range(dim)]
+        if domain is Domain.SIMPLEX:
+            mean = sum(v) / dim
+            v = [vi - mean for vi in v]
+        if all(vi == 0 for vi in v):
+            v[0] = sp.Integer(1)
+            if domain is Domain.SIMPLEX:
+                v[1] = sp.Integer(-1)
+        directions.append(v)
+    return directions
+
+
+def worst_case_log_amplification(md: MirrorDescent, spec: RunSpec, bits: int, record_every: int = 1):
+    """log ||J_t||, the operator norm of d x_t / d x_0 restricted to the allowed directions.
+
+    J_t is carried as a product of one-step Jacobians applied to an orthonormal basis, re-orthonormalized
+    (QR) every step with the log of the scale accumulated, so that its growth never overflows. The
+    largest singular value is read off the triangular factors' product at each recorded step.
+    Returns (eta_t list, log-norm list) in a context of ``bits`` bits.
+    """
+    ctx = working_context(bits)
+    kernel = MirrorDescentKernel(md)
+    eta = to_context(ctx, spec.eta)
+    params = [to_context(ctx, p) for p in spec.parameters]
+    x = [to_context(ctx, v) for v in spec.x0]
+    basis = ctx.matrix([[to_context(ctx, v) for v in row] for row in tangent_basis(len(x), md.regularizer.domain)]).T
+    frame, _ = ctx.qr(basis, mode="skinny")  # orthonormal basis of the allowed directions
+    accumulated = ctx.eye(basis.cols)
+    log_scale = ctx.mpf(0)
+    times, log_norms = [ctx.mpf(0)], [ctx.mpf(0)]
+    for t in range(1, spec.steps + 1):
+        x_next = kernel.step(ctx, x, eta, params)
+        moved = kernel.jacobian(ctx, x, x_next, eta, params) * frame
+        frame, r = ctx.qr(moved, mode="skinny")
+        accumulated = r * accumulated
+        scale = ctx.mnorm(accumulated, 1)
+        accumulated = accumulated / scale
+        log_scale += ctx.log(scale)
+        x = x_next
+        if t % record_every == 0 or t == spec.steps:
+            times.append(eta * t)
+            log_norms.append(log_scale + ctx.log(_spectral_norm(ctx, accumulated)))
+    return ctx, times, log_norms
+
+
+def _spectral_norm(ctx, matrix):
+    return max(ctx.svd_r(matrix, compute_uv=False))

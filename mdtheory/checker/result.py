@@ -1,0 +1,100 @@
+"""What a claim returns: its statement, its checks (measured against claimed), and their JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mdtheory.checker.bounds import HOLDS, INCONCLUSIVE, VIOLATED, CheckResult
+from mdtheory.checker.measure import Measurement, float64_departure
+from mdtheory.engine.ladder import format_trusted
+
+
+@dataclass
+class NamedCheck:
+    """One check of a claim. ``expected`` is the verdict the claim predicts (a claim may predict that a
+    bound fails, e.g. GD beyond the step-size edge)."""
+
+    label: str
+    result: CheckResult
+    measurement: Measurement | None = None
+    expected: str = HOLDS
+
+    @property
+    def as_predicted(self) -> bool:
+        return self.result.verdict == self.expected
+
+
+@dataclass
+class ClaimReport:
+    name: str
+    title: str
+    statement: str
+    checks: list[NamedCheck]
+    notes: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)  # Markdown tables of measured constants
+    elapsed: float = 0.0
+    certified: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """holds when every check came out as the claim predicts; violated when one definitely did not."""
+        if any(c.result.verdict not in (INCONCLUSIVE, c.expected) for c in self.checks):
+            return VIOLATED
+        if all(c.as_predicted for c in self.checks):
+            return HOLDS
+        return INCONCLUSIVE
+
+
+def series_json(m: Measurement) -> list[dict]:
+    ctx, fine = m.ctx, m.fine
+    tangent, tangent_digits = m.values("tangent_amplification"), m.digits("tangent_amplification")
+    rows = []
+    for i, t in enumerate(fine.t):
+        rows.append({
+            "t": t,
+            "eta_t": ctx.nstr(fine.eta_t[i], 15),
+            "separation": format_trusted(ctx, fine.separation[i], m.ladder.digits["separation"][i]),
+            "amplification": format_trusted(ctx, fine.amplification[i], m.ladder.digits["amplification"][i]),
+            "tangent_amplification": format_trusted(ctx, tangent[i], tangent_digits[i]),
+            "objective": format_trusted(ctx, fine.objective[i], m.ladder.digits["objective"][i]),
+        })
+    return rows
+
+
+def check_json(check: NamedCheck) -> dict:
+    r = check.result
+    data = {
+        "label": check.label,
+        "verdict": r.verdict,
+        "expected": check.expected,
+        "kind": r.kind,
+        "quantity": r.quantity,
+        "measured": r.measured,
+        "claimed": r.claimed,
+        "margin": r.margin,
+        "trusted_digits": r.trusted_digits,
+        "explanation": r.explanation,
+        "rate": r.rate,
+        "peak": r.peak,
+        **({"extra": r.extra} if r.extra else {}),
+    }
+    m = check.measurement
+    if m is not None:
+        departure = float64_departure(m)
+        data["precision_bits"] = [m.ladder.coarse.bits, m.ladder.fine.bits]
+        data["float64_departure_eta_t"] = None if departure is None else m.ctx.nstr(departure, 8)
+        data["series"] = series_json(m)
+    return data
+
+
+def claim_json(report: ClaimReport) -> dict:
+    return {
+        "claim": report.name,
+        "title": report.title,
+        "verdict": report.verdict,
+        "statement": report.statement,
+        "elapsed_seconds": round(report.elapsed, 2),
+        "notes": report.notes,
+        "certified": report.certified,
+        "checks": [check_json(c) for c in report.checks],
+    }

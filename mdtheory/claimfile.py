@@ -1,0 +1,219 @@
+"""TOML claim files: a check described without Python.
+
+    [problem]  variables, domain, regularizer, objective
+    [run]      x0, direction, eps, eta, steps, precision_bits, (record_every, float64)
+    [claim]    kind, plus that kind's parameters
+
+Numbers are exact strings ("1e-12", "1/4"); expressions are parsed safely. Unknown keys and bad values
+are refused, naming the key.
+"""
+
+from __future__ import annotations
+
+import inspect
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy as sp
+
+from mdtheory.checker.bounds import EPS, ETA_T, QUANTITIES, T, Decay, ExponentialGrowth, MinForm, Saturation, UpperBound
+from mdtheory.engine.run import RunSpec
+from mdtheory.errors import MDTheoryError
+from mdtheory.symbolic.catalogue import CATALOGUE
+from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.mirror_descent import MirrorDescent
+from mdtheory.symbolic.objectives import Objective
+from mdtheory.symbolic.parsing import exact_number, parse_expression
+from mdtheory.symbolic.regularizer import Regularizer
+
+
+class ClaimFileError(MDTheoryError):
+    """A claim file that is malformed; the message names the key."""
+
+
+SECTIONS = {
+    "problem": {"variables": True, "domain": True, "regularizer": True, "objective": True},
+    "run": {"x0": True, "direction": True, "eps": True, "eta": True, "steps": True, "precision_bits": True,
+            "record_every": False, "float64": False},
+    "claim": {"kind": True},
+}
+CLAIM_KEYS = {
+    "upper_bound": {"bound": True, "quantity": False},
+    "decay": {"constant": True, "rho": True, "quantity": False},
+    "exponential_growth": {"rate": False, "window": False, "quantity": False, "exact": False},
+    "saturation": {"level": True, "factor": False, "quantity": False},
+    "min_form": {"level": True, "rate": True, "factor": False},
+}
+
+
+@dataclass
+class ClaimFile:
+    path: str
+    md: MirrorDescent
+    spec: RunSpec
+    bits: int
+    bound: object
+    float64: bool
+
+
+def _keys(table: dict, allowed: dict[str, bool], where: str):
+    if not isinstance(table, dict):
+        raise ClaimFileError(f"[{where}] must be a table")
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise ClaimFileError(f"[{where}] {unknown[0]}: unknown key; allowed keys: {', '.join(allowed)}")
+    missing = [k for k, required in allowed.items() if required and k not in table]
+    if missing:
+        raise ClaimFileError(f"[{where}] {missing[0]}: missing required key")
+
+
+def _number(value, key: str) -> sp.Rational:
+    if isinstance(value, float):
+        raise ClaimFileError(f"{key}: {value!r} is a TOML float; write numbers as exact strings such as \"{value!r}\"")
+    try:
+        return exact_number(value)
+    except MDTheoryError as err:
+        raise ClaimFileError(f"{key}: {err}") from None
+
+
+def _numbers(value, key: str, length: int | None = None) -> list[sp.Rational]:
+    if not isinstance(value, list):
+        raise ClaimFileError(f"{key}: expected a list of exact numbers")
+    if length is not None and len(value) != length:
+        raise ClaimFileError(f"{key}: expected {length} entries (one per variable), got {len(value)}")
+    return [_number(v, f"{key}[{i}]") for i, v in enumerate(value)]
+
+
+def _integer(value, key: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ClaimFileError(f"{key}: expected an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _expression(value, key: str, symbols: dict) -> sp.Expr:
+    if not isinstance(value, str):
+        raise ClaimFileError(f"{key}: expected an expression string")
+    try:
+        return parse_expression(value, symbols, decimals_are_exact=True)
+    except MDTheoryError as err:
+        raise ClaimFileError(f"{key}: {err}") from None
+
+
+def _regularizer(value, variables: list[str], domain: Domain) -> Regularizer:
+    key = "[problem] regularizer"
+    if isinstance(value, str) and value in CATALOGUE:
+        value = {"name": value}
+    if isinstance(value, dict):
+        name = value.get("name")
+        if name not in CATALOGUE:
+            raise ClaimFileError(f"{key}.name: {name!r} is not in the catalogue ({', '.join(CATALOGUE)})")
+        factory = CATALOGUE[name]
+        accepted = list(inspect.signature(factory).parameters)
+        params = {k: v for k, v in value.items() if k != "name"}
+        for k, v in params.items():
+            if k not in accepted or k in ("n", "domain"):
+                raise ClaimFileError(f"{key}.{k}: unknown parameter of {name}; it takes {', '.join(a for a in accepted if a not in ('n', 'domain'))}")
+            if isinstance(v, float):
+                raise ClaimFileError(f"{key}.{k}: write numbers as exact strings")
+        args = {"n": len(variables)} if "n" in accepted else {}
+        if "domain" in accepted:
+            args["domain"] = domain
+        try:
+            reg = factory(**args, **params)
+        except (MDTheoryError, TypeError) as err:
+            raise ClaimFileError(f"{key}: {err}") from None
+        if reg.domain is not domain:
+            raise ClaimFileError(f"{key}: {name} lives on {reg.domain.value}, but [problem] domain is {domain.value}")
+        if reg.dim != len(variables):
+            raise ClaimFileError(f"{key}: {name} has dimension {reg.dim}, but {len(variables)} variables are declared")
+        return reg
+    if isinstance(value, str):
+        try:
+            return Regularizer.from_text(value, variables, domain)
+        except MDTheoryError as err:
+            raise ClaimFileError(f"{key}: {err}") from None
+    raise ClaimFileError(f"{key}: expected a catalogue name, a table {{name = ..., params}}, or an expression")
+
+
+def _bound(table: dict):
+    kind = table["kind"]
+    if kind not in CLAIM_KEYS:
+        raise ClaimFileError(f"[claim] kind: {kind!r} is not a bound kind; choose one of {', '.join(CLAIM_KEYS)}")
+    _keys(table, {"kind": True, **CLAIM_KEYS[kind]}, "claim")
+    symbols = {"T": T, "etaT": ETA_T, "eps": EPS}
+    quantity = table.get("quantity", "separation" if kind in ("exponential_growth", "saturation") else "amplification")
+    if quantity not in QUANTITIES:
+        raise ClaimFileError(f"[claim] quantity: {quantity!r}; choose one of {', '.join(QUANTITIES)}")
+    expr = lambda k: _expression(table[k], f"[claim] {k}", symbols)
+    if kind == "upper_bound":
+        return UpperBound(expr("bound"), quantity)
+    if kind == "decay":
+        return Decay(_number(table["constant"], "[claim] constant"), _number(table["rho"], "[claim] rho"), quantity)
+    if kind == "exponential_growth":
+        window = table.get("window")
+        if window is not None:
+            window = tuple(_numbers(window, "[claim] window", 2))
+            if window[0] >= window[1]:
+                raise ClaimFileError("[claim] window: expected [start, end] with start < end (in eta*T)")
+        exact = table.get("exact", False)
+        if not isinstance(exact, bool):
+            raise ClaimFileError("[claim] exact: expected true or false")
+        return ExponentialGrowth(expr("rate") if "rate" in table else None, window, quantity, exact)
+    factor = expr("factor") if "factor" in table else None
+    if kind == "saturation":
+        return Saturation(expr("level"), factor, quantity) if factor is not None else Saturation(expr("level"), quantity=quantity)
+    return MinForm(expr("level"), expr("rate"), factor) if factor is not None else MinForm(expr("level"), expr("rate"))
+
+
+def load_claim_file(path: str | Path) -> ClaimFile:
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise ClaimFileError(f"{path}: not valid TOML: {err}") from None
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ClaimFileError(f"[{unknown[0]}]: unknown section; sections are {', '.join(SECTIONS)}")
+    for section, keys in SECTIONS.items():
+        if section not in data:
+            raise ClaimFileError(f"[{section}]: missing section")
+        if section != "claim":
+            _keys(data[section], keys, section)
+    problem, run = data["problem"], data["run"]
+    variables = problem["variables"]
+    if not isinstance(variables, list) or not variables or not all(isinstance(v, str) and v.isidentifier() for v in variables):
+        raise ClaimFileError("[problem] variables: expected a non-empty list of names such as [\"x1\", \"x2\"]")
+    try:
+        domain = Domain.parse(problem["domain"])
+    except MDTheoryError as err:
+        raise ClaimFileError(f"[problem] domain: {err}") from None
+    reg = _regularizer(problem["regularizer"], variables, domain)
+    by_name = dict(zip(variables, reg.variables))
+    objective = Objective("user", _expression(problem["objective"], "[problem] objective", by_name), reg.variables)
+    try:
+        md = MirrorDescent(reg, objective)
+    except MDTheoryError as err:
+        raise ClaimFileError(f"[problem] regularizer: {err}") from None
+    n = len(variables)
+    x0, direction = _numbers(run["x0"], "[run] x0", n), _numbers(run["direction"], "[run] direction", n)
+    eps, eta = _number(run["eps"], "[run] eps"), _number(run["eta"], "[run] eta")
+    for key, value in (("eps", eps), ("eta", eta)):
+        if value <= 0:
+            raise ClaimFileError(f"[run] {key}: must be positive, got {value}")
+    checks = (
+        ("x0", lambda: domain.check_point(x0, "x0")),
+        ("direction", lambda: domain.check_direction(direction)),
+        ("eps", lambda: domain.check_point([a + eps * v for a, v in zip(x0, direction)], "the perturbed start x0 + eps*v")),
+    )
+    for key, check in checks:
+        try:
+            check()
+        except MDTheoryError as err:
+            raise ClaimFileError(f"[run] {key}: {err}") from None
+    spec = RunSpec.build(x0, direction, eps, eta, _integer(run["steps"], "[run] steps", 1),
+                         _integer(run.get("record_every", 1), "[run] record_every", 1))
+    bits = _integer(run["precision_bits"], "[run] precision_bits", 53)
+    float64 = run.get("float64", True)
+    if not isinstance(float64, bool):
+        raise ClaimFileError("[run] float64: expected true or false")
+    return ClaimFile(str(path), md, spec, bits, _bound(data["claim"]), float64)
