@@ -5,6 +5,7 @@ from mdtheory.checker.bounds import (
     INCONCLUSIVE,
     VIOLATED,
     CheckResult,
+    ClosedFormAgreement,
     Decay,
     ExponentialGrowth,
     MinForm,
@@ -15,6 +16,6 @@ from mdtheory.checker.measure import Measurement, measure
 from mdtheory.checker.result import ClaimReport, NamedCheck
 
 __all__ = [
-    "HOLDS", "INCONCLUSIVE", "VIOLATED", "CheckResult", "ClaimReport", "Decay", "ExponentialGrowth",
+    "HOLDS", "INCONCLUSIVE", "VIOLATED", "CheckResult", "ClaimReport", "ClosedFormAgreement", "Decay", "ExponentialGrowth",
     "Measurement", "MinForm", "NamedCheck", "Saturation", "UpperBound", "measure",
 ]

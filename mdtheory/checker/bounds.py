@@ -65,11 +65,6 @@ def _evaluate(ctx, expr: sp.Expr, **values) -> object:
     return compiled(ctx, *[values[n] for n in names])[0]
 
 
-def _resolution(ctx, digits: int):
-    """One unit in the last trusted digit, relative."""
-    return ctx.mpf(10) ** (-(digits - 1)) if digits > 0 else ctx.inf
-
-
 @dataclass(frozen=True)
 class UpperBound:
     """quantity(t) <= bound(T, etaT) at every recorded step t >= 1 (e.g. amplification <= 1, or <= C*g(T)).
@@ -89,32 +84,53 @@ class UpperBound:
                   for t, s in zip(m.fine.t, m.fine.eta_t)]
         if any(not b > 0 for b in bounds):
             raise MDTheoryError(f"the bound {self.bound} is not positive at every step; state a positive bound")
-        ratios = [v / b for v, b in zip(values, bounds)]
+        uncertainty = m.uncertainties(self.quantity)
         steps = [i for i, t in enumerate(m.fine.t) if t >= 1]
+        ratios = {i: values[i] / bounds[i] for i in steps}
         worst = max(steps, key=lambda i: ratios[i])
-        trusted = min(digits[i] for i in steps)
+        # Digits of the measured value resolved on the scale of the bound: a value near zero far below its
+        # bound is resolved even when none of its own relative digits survive.
+        resolved = {i: _digits_of(ctx, uncertainty[i] / bounds[i]) for i in steps}
+        trusted = min(resolved.values())
         curve = list(zip(m.fine.eta_t, bounds))
         common = dict(
             kind=self.kind, quantity=self.quantity, trusted_digits=trusted, bound_curve=curve,
-            measured=f"max {self.quantity} = {format_trusted(ctx, values[worst], digits[worst])} at eta*T = "
+            measured=f"max {self.quantity} = {_display(ctx, values[worst], digits[worst], uncertainty[worst])} at eta*T = "
                      f"{ctx.nstr(m.fine.eta_t[worst], 6)}",
             claimed=f"<= {self.bound} (= {ctx.nstr(bounds[worst], 10)} there)",
             margin=f"{ctx.nstr(1 - ratios[worst], 6)} of the bound",
         )
         if trusted < MIN_TRUSTED_DIGITS:
             return CheckResult(verdict=INCONCLUSIVE, explanation=(
-                f"only {trusted} digits of {self.quantity} survived the precision ladder (need "
-                f"{MIN_TRUSTED_DIGITS}); raise precision_bits"), **common)
-        exceed = [i for i in steps if ratios[i] > 1 + _resolution(ctx, digits[i])]
+                f"{self.quantity} is resolved to only {trusted} digits of the bound's scale by the precision "
+                f"ladder (need {MIN_TRUSTED_DIGITS}); raise precision_bits"), **common)
+        exceed = [i for i in steps if values[i] - uncertainty[i] > bounds[i]]
         if exceed:
             first = exceed[0]
             return CheckResult(verdict=VIOLATED, explanation=(
                 f"{self.quantity} exceeds the bound first at eta*T = {ctx.nstr(m.fine.eta_t[first], 6)} "
-                f"({format_trusted(ctx, values[first], digits[first])} > {ctx.nstr(bounds[first], 10)})"), **common)
-        tight = ratios[worst] >= 1 - _resolution(ctx, digits[worst])
+                f"({_display(ctx, values[first], digits[first])} > {ctx.nstr(bounds[first], 10)})"), **common)
+        tight = values[worst] + uncertainty[worst] >= bounds[worst] * (1 - ctx.mpf(10) ** -MIN_TRUSTED_DIGITS)
         return CheckResult(verdict=HOLDS, explanation=(
             "the bound holds at every recorded step" + ("; it is attained (tight) to the trusted digits" if tight else "")),
             extra={"tight": bool(tight)}, **common)
+
+
+DISPLAY_DIGITS = 12
+
+
+def _display(ctx, value, digits: int, uncertainty=None) -> str:
+    """A value for tables: its trusted digits, at most DISPLAY_DIGITS of them; a value with no trusted
+    digit is shown by the bound on its size that the ladder does give."""
+    if digits <= 0 and uncertainty is not None:
+        return f"0 +- {ctx.nstr(abs(value) + uncertainty, 2)}"
+    return format_trusted(ctx, value, min(digits, DISPLAY_DIGITS))
+
+
+def _digits_of(ctx, relative_error) -> int:
+    if relative_error == 0:
+        return ctx.dps
+    return max(0, int(math.floor(-float(ctx.log10(relative_error)))))
 
 
 def Decay(constant, rho, quantity: str = "amplification") -> UpperBound:
@@ -163,9 +179,11 @@ class ExponentialGrowth:
         rate_text = format_trusted(ctx, fit.rate, max(fit.digits, 1))
         common = dict(kind=self.kind, quantity=self.quantity, trusted_digits=fit.digits, rate=fit.as_dict(ctx),
                       measured=f"rate {rate_text} +- {ctx.nstr(fit.stderr, 2)}", claimed=claimed)
-        if fit.digits < 2 and fit.stderr == 0:
+        window_digits = min(d for s, d in zip(m.fine.eta_t, m.digits(self.quantity)) if fit.window[0] <= s <= fit.window[1])
+        if window_digits < MIN_TRUSTED_DIGITS:
             return CheckResult(verdict=INCONCLUSIVE, margin="n/a", explanation=(
-                "the logged values in the window have too few trusted digits; raise precision_bits"), **common)
+                f"the {self.quantity} values in the window keep only {window_digits} trusted digits (need "
+                f"{MIN_TRUSTED_DIGITS}); raise precision_bits"), **common)
         sigma = RATE_SIGMAS * fit.stderr
         if self.rate is None:
             floor = to_context(ctx, POSITIVE_RATE_FLOOR)
@@ -210,7 +228,7 @@ class Saturation:
         common = dict(
             kind=self.kind, quantity=self.quantity, trusted_digits=peak.digits,
             peak={"value": format_trusted(ctx, peak.value, peak.digits), "eta_t": ctx.nstr(peak.eta_t, 8)},
-            measured=f"peak {format_trusted(ctx, peak.value, peak.digits)} at eta*T = {ctx.nstr(peak.eta_t, 6)}",
+            measured=f"peak {_display(ctx, peak.value, peak.digits)} at eta*T = {ctx.nstr(peak.eta_t, 6)}",
             claimed=f"{self.level} = {ctx.nstr(level, 8)}, within a factor {self.factor}",
             margin=f"{ctx.nstr(allowed - off, 4)} decades", bound_curve=[(s, level) for s in m.fine.eta_t],
         )
@@ -265,3 +283,38 @@ class MinForm:
         return CheckResult(verdict=HOLDS if ok else VIOLATED, explanation=(
             "the separation follows the min-form up to its peak" if ok else
             f"the separation leaves the min-form's band at eta*T = {ctx.nstr(m.fine.eta_t[worst], 5)}"), **common)
+
+
+@dataclass(frozen=True)
+class ClosedFormAgreement:
+    """quantity(t) equals ``formula``(T, etaT, eps) at every recorded step, to every trusted digit."""
+
+    formula: sp.Expr
+    quantity: str = "tangent_amplification"
+    kind: str = "closed_form"
+
+    def check(self, m: Measurement) -> CheckResult:
+        _check_quantity(self.quantity)
+        ctx = m.ctx
+        values, digits = m.values(self.quantity), m.digits(self.quantity)
+        exact = [_evaluate(ctx, sp.sympify(self.formula), T=ctx.mpf(t), etaT=s, eps=to_context(ctx, m.spec.eps))
+                 for t, s in zip(m.fine.t, m.fine.eta_t)]
+        agreement = [
+            digits[i] if values[i] == exact[i] else
+            max(0, int(math.floor(-float(ctx.log10(abs(values[i] - exact[i]) / abs(exact[i]))))))
+            for i in range(len(values))
+        ]
+        worst = min(range(len(values)), key=lambda i: agreement[i] - digits[i])
+        trusted = min(digits)
+        common = dict(kind=self.kind, quantity=self.quantity, trusted_digits=trusted,
+                      bound_curve=list(zip(m.fine.eta_t, exact)),
+                      measured=f"agrees to {min(agreement)} digits (worst at eta*T = {ctx.nstr(m.fine.eta_t[worst], 5)})",
+                      claimed=f"{self.quantity} = {self.formula}",
+                      margin=f"{min(a - d for a, d in zip(agreement, digits))} digits beyond the trusted ones")
+        if trusted < MIN_TRUSTED_DIGITS:
+            return CheckResult(verdict=INCONCLUSIVE, explanation="too few trusted digits; raise precision_bits", **common)
+        ok = all(a >= d - 1 for a, d in zip(agreement, digits))
+        return CheckResult(verdict=HOLDS if ok else VIOLATED, explanation=(
+            "the measured series equals the closed form to its trusted digits" if ok else
+            f"the measured series departs from the closed form at eta*T = {ctx.nstr(m.fine.eta_t[worst], 5)}"),
+            **common)

@@ -47,6 +47,19 @@ class Measurement:
             return [self.ctx.exp(v) for v in self.fine.log_tangent_amplification]
         return list(getattr(self.fine, quantity))
 
+    def uncertainties(self, quantity: str) -> list:
+        """Absolute uncertainty of each fine value: its distance to the coarse rung, plus the coarse
+        rung's unit roundoff. Comparisons against a bound use this, not relative digits, so that a value
+        near zero is judged against the bound's scale."""
+        ctx = self.ctx
+        coarse = self.ladder.coarse
+        if quantity == "tangent_amplification":
+            coarse_values = [ctx.exp(ctx.mpf(v)) for v in coarse.log_tangent_amplification]
+        else:
+            coarse_values = [ctx.mpf(v) for v in getattr(coarse, quantity)]
+        roundoff = ctx.ldexp(1, -coarse.bits)
+        return [abs(f - c) + abs(f) * roundoff for f, c in zip(self.values(quantity), coarse_values)]
+
     def digits(self, quantity: str) -> list[int]:
         if quantity == "tangent_amplification":
             # exp(L) has relative error |dL|, so its digits are those of L's absolute error.

@@ -55,7 +55,7 @@ class Float64Context:
         return np.array(rows, dtype=np.float64)
 
     def __getattr__(self, name):
-        constants = {"pi": np.pi, "e": np.e}
+        constants = {"pi": np.pi, "e": np.e, "inf": np.inf, "ninf": -np.inf}
         if name in constants:
             return np.float64(constants[name])
         function = getattr(np, {"asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "atan": "arctan",

@@ -143,8 +143,11 @@ def _iterate(md, spec, kernel, ctx, progress) -> RunSeries:
         x_next = kernel.step(ctx, x, eta, params)
         tangent = linalg.matvec(ctx, kernel.jacobian(ctx, x, x_next, eta, params), tangent)
         growth = linalg.norm(ctx, tangent)
-        log_growth += ctx.log(growth)
-        tangent = [w / growth for w in tangent]
+        if growth == 0:
+            log_growth = ctx.ninf  # J_t v = 0 exactly: the tangent is annihilated and stays so
+        else:
+            log_growth += ctx.log(growth)
+            tangent = [w / growth for w in tangent]
         x_perturbed = kernel.step(ctx, x_perturbed, eta, params_perturbed)
         x = x_next
         if t % spec.record_every == 0 or t == spec.steps:

@@ -1,0 +1,43 @@
+"""`mdtheory verify` end to end: table, report folder, exit code."""
+
+import json
+
+from mdtheory.cli import main
+from mdtheory.claims import load_all
+
+
+def test_verify_writes_the_report(tmp_path, capsys):
+    out = tmp_path / "report"
+    code = main(["verify", "--claim", "claim1_quadratic_stability", "--quick", "--out", str(out), "--no-progress"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "claim1_quadratic_stability" in printed and "verdict" in printed
+    data = json.loads((out / "claim1_quadratic_stability.json").read_text())
+    assert data["verdict"] == "holds"
+    assert all({"verdict", "kind", "measured", "claimed", "margin", "trusted_digits", "series"} <= set(c) for c in data["checks"])
+    assert (out / "claim1_quadratic_stability.png").stat().st_size > 10_000
+    assert "claim1_quadratic_stability" in (out / "report.md").read_text()
+
+
+def test_verify_exits_nonzero_when_a_claim_is_violated(tmp_path, monkeypatch):
+    from mdtheory.checker import HOLDS, ClaimReport, NamedCheck, UpperBound, measure
+    from mdtheory.claims import REGISTRY
+    from mdtheory.engine.run import RunSpec
+    from mdtheory.symbolic.catalogue import euclidean
+    from mdtheory.symbolic.mirror_descent import MirrorDescent
+    from mdtheory.symbolic.objectives import Objective
+
+    def planted(quick=False, full=False, progress=None):
+        """Planted false claim: GD on a concave quadratic is non-expansive."""
+        reg = euclidean(1)
+        md = MirrorDescent(reg, Objective("concave", -reg.variables[0] ** 2, reg.variables))
+        m = measure(md, RunSpec.build([1], [1], "1e-10", "1/10", 10), 64)
+        return ClaimReport("planted", "false", planted.__doc__, [NamedCheck("GD", UpperBound(1).check(m), m, HOLDS)])
+
+    load_all()
+    monkeypatch.setitem(REGISTRY, "planted", planted)
+    assert main(["verify", "--claim", "planted", "--out", str(tmp_path), "--no-progress"]) == 1
+
+
+def test_unknown_claim_is_refused(tmp_path):
+    assert main(["verify", "--claim", "nope", "--out", str(tmp_path)]) == 2
