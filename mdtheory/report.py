@@ -16,42 +16,54 @@ def _log10(ctx, value) -> float:
         return math.nan
 
 
+MAX_PANELS = 12
+
+
 def plot_claim(report: ClaimReport, path: Path) -> Path | None:
-    """Amplification (or separation) against eta*T on a log scale, the claimed bound drawn, per check."""
+    """The measured quantity against eta*T on a log scale, with float64 and every claimed bound drawn;
+    one panel per measured run, all checks on that run overlaid."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    checks = [c for c in report.checks if c.measurement is not None][:9]
-    if not checks:
+    panels: dict[tuple, list] = {}
+    for check in report.checks:
+        if check.measurement is not None:
+            panels.setdefault((id(check.measurement), check.result.quantity), []).append(check)
+    panels = dict(list(panels.items())[:MAX_PANELS])
+    if not panels:
         return None
-    cols = min(3, len(checks))
-    rows = math.ceil(len(checks) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.6 * rows), squeeze=False)
-    for ax, check in zip(axes.flat, checks):
-        m, r = check.measurement, check.result
+    cols = min(3, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.4 * cols, 3.8 * rows), squeeze=False)
+    for ax, ((_, quantity), checks) in zip(axes.flat, panels.items()):
+        m = checks[0].measurement
         ctx = m.ctx
         eta_t = [float(s) for s in m.fine.eta_t]
-        quantity = r.quantity
-        ax.plot(eta_t, [_log10(ctx, v) for v in m.values(quantity)], lw=1.8, label=f"{quantity} ({m.fine.bits} bits)")
-        if quantity != "tangent_amplification":
-            ax.plot(eta_t, [math.log10(float(v)) if float(v) > 0 else math.nan for v in getattr(m.float_run, quantity)]
-                    if m.float_run is not None else [], ":", lw=1.2, color="gray", label="float64")
-        if r.bound_curve:
-            ax.plot([float(s) for s, _ in r.bound_curve], [_log10(ctx, b) for _, b in r.bound_curve], "--",
-                    color="crimson", lw=1.2, label="claimed")
-        ax.set_title(f"{check.label}\n{r.verdict}" + ("" if check.as_predicted else f" (expected {check.expected})"),
-                     fontsize=9, color="black" if check.as_predicted else "crimson")
+        ax.plot(eta_t, [_log10(ctx, v) for v in m.values(quantity)], lw=2, label=f"{quantity} ({m.fine.bits} bits)")
+        if quantity != "tangent_amplification" and m.float_run is not None:
+            floats = [float(v) for v in getattr(m.float_run, quantity)]
+            ax.plot(eta_t, [math.log10(v) if v > 0 else math.nan for v in floats], ":", lw=1.4, color="gray",
+                    label="float64")
+        for k, check in enumerate(checks):
+            curve = check.result.bound_curve
+            if curve:
+                ax.plot([float(s) for s, _ in curve], [_log10(ctx, b) for _, b in curve], "--", lw=1.2,
+                        color=plt.cm.Set1(k % 9), label=f"claimed: {check.result.kind}")
+        off = [c for c in checks if not c.as_predicted]
+        title = checks[0].label.split(":")[0]
+        verdicts = ", ".join(f"{c.result.kind} {c.result.verdict}" for c in checks)
+        ax.set_title(f"{title}\n{verdicts}", fontsize=8, color="crimson" if off else "black")
         ax.set_xlabel("eta * T")
         ax.set_ylabel(f"log10 {quantity}")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    for ax in list(axes.flat)[len(checks):]:
+        ax.legend(fontsize=6.5)
+    for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
-    fig.suptitle(f"{report.name}: {report.title} — {report.verdict}", fontsize=11)
+    fig.suptitle(f"{report.name}: {report.title} ({report.verdict})", fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 

@@ -177,7 +177,11 @@ class ExponentialGrowth:
                 f"the fitting window is too short ({span}); need {MIN_WINDOW_POINTS} points over at least "
                 f"{MIN_WINDOW_SPAN} unit of eta*T: run longer or record more often"))
         rate_text = format_trusted(ctx, fit.rate, max(fit.digits, 1))
+        drawn_rate = fit.rate if self.rate is None else _evaluate(ctx, sp.sympify(self.rate))
+        # The claimed rate is drawn through the fitted intercept over the window.
+        curve = [(s, ctx.exp(fit.intercept + drawn_rate * s)) for s in m.fine.eta_t if fit.window[0] <= s <= fit.window[1]]
         common = dict(kind=self.kind, quantity=self.quantity, trusted_digits=fit.digits, rate=fit.as_dict(ctx),
+                      bound_curve=curve,
                       measured=f"rate {rate_text} +- {ctx.nstr(fit.stderr, 2)}", claimed=claimed)
         window_digits = min(d for s, d in zip(m.fine.eta_t, m.digits(self.quantity)) if fit.window[0] <= s <= fit.window[1])
         if window_digits < MIN_TRUSTED_DIGITS:
@@ -318,3 +322,20 @@ class ClosedFormAgreement:
             "the measured series equals the closed form to its trusted digits" if ok else
             f"the measured series departs from the closed form at eta*T = {ctx.nstr(m.fine.eta_t[worst], 5)}"),
             **common)
+
+
+def agreement(kind: str, ctx, fine, coarse, exact, measured_label: str, claimed_label: str) -> CheckResult:
+    """A scalar measured on both rungs of the ladder against an exact value: holds when they agree to every
+    digit the ladder trusts (at least MIN_TRUSTED_DIGITS)."""
+    fine, coarse, exact = ctx.mpf(fine), ctx.mpf(coarse), ctx.mpf(exact)
+    trusted = _digits_of(ctx, abs(fine - coarse) / abs(fine)) if fine != 0 else 0
+    agree = _digits_of(ctx, abs(fine - exact) / abs(exact)) if exact != 0 else 0
+    common = dict(kind=kind, quantity="tangent_amplification", trusted_digits=trusted,
+                  measured=f"{measured_label} = {_display(ctx, fine, trusted)}",
+                  claimed=f"{claimed_label} = {ctx.nstr(exact, DISPLAY_DIGITS)}",
+                  margin=f"agree to {min(agree, trusted)} of {trusted} trusted digits")
+    if trusted < MIN_TRUSTED_DIGITS:
+        return CheckResult(verdict=INCONCLUSIVE, explanation="too few trusted digits; raise precision", **common)
+    ok = agree >= trusted - 1
+    return CheckResult(verdict=HOLDS if ok else VIOLATED, explanation=(
+        "measured equals the formula to the trusted digits" if ok else "measured differs from the formula"), **common)

@@ -51,6 +51,10 @@ class Float64Context:
             return np.float64((-1) ** sign * math.ldexp(float(mantissa), exponent))
         return np.float64(value)
 
+    @staticmethod
+    def fsum(values):
+        return np.float64(math.fsum(values))
+
     def matrix(self, rows):
         return np.array(rows, dtype=np.float64)
 

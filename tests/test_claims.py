@@ -1,0 +1,56 @@
+"""The paper's claims at quick settings: pinned verdicts, and measured values against their formulas."""
+
+import pytest
+import sympy as sp
+
+from mdtheory.checker import HOLDS, VIOLATED
+from mdtheory.checker.measure import measure
+from mdtheory.claims import load_all
+from mdtheory.engine.closed_forms import GroupedSimplexStart, entropic_linear_series
+from mdtheory.engine.run import RunSpec
+from mdtheory.symbolic.catalogue import negative_entropy
+from mdtheory.symbolic.mirror_descent import MirrorDescent
+from mdtheory.symbolic.objectives import linear
+
+CLAIMS = load_all()
+
+
+def test_claim1_verdicts():
+    report = CLAIMS["claim1_quadratic_stability"](quick=True)
+    assert report.verdict == HOLDS
+    by_label = {c.label: c.result for c in report.checks}
+    assert by_label["GD quadratic, eta = 1.1*2/L"].verdict == VIOLATED
+    assert by_label["Mahalanobis cond 100, eta = 2/L_M (tight)"].extra["tight"]
+    assert by_label["Mahalanobis cond 100, eta = 1.1*2/L_M"].verdict == VIOLATED
+
+
+def test_claim3_verdicts_and_every_check_predicted():
+    report = CLAIMS["claim3_kl_linear"](quick=True)
+    assert report.verdict == HOLDS
+    assert all(c.as_predicted for c in report.checks)
+    assert sum(c.result.kind == "closed_form" for c in report.checks) >= 4
+
+
+def test_claim3_formulas_derived_by_sympy():
+    from mdtheory.claims.claim3_kl_linear import delta_, derived_formulas, gap_, jacobian_certificate
+
+    f = derived_formulas()
+    assert sp.simplify(f["peak"] - 1 / (4 * delta_ * (1 - delta_))) == 0
+    assert sp.simplify(f["s_star"] - sp.log((1 - delta_) / delta_) / gap_) == 0
+    assert f["rate"] == gap_
+    assert jacobian_certificate() == (True, True)
+
+
+def test_grouped_closed_form_agrees_with_the_generic_engine():
+    d = 10
+    reg = negative_entropy(d)
+    md = MirrorDescent(reg, linear(reg.variables, [0] + [1] * (d - 1)))
+    spec = RunSpec.build(["1/10"] * d, [d - 1] + [-1] * (d - 1), "1e-30", "1/4", 24)
+    iterated = measure(md, spec, 200, with_float64=False).fine
+    grouped = entropic_linear_series(
+        GroupedSimplexStart((1, d - 1), (sp.Rational(1, d),) * 2, (0, 1), (d - 1, -1)), "1e-30", "1/4", 24, 400)
+    ctx = grouped.ctx
+    for a, b in zip(iterated.log_tangent_amplification, grouped.log_tangent_amplification):
+        assert abs(ctx.mpf(a) - b) < ctx.mpf(10) ** -50
+    for a, b in zip(iterated.separation, grouped.separation):
+        assert abs(ctx.mpf(a) - b) <= abs(b) * ctx.mpf(10) ** -20
