@@ -21,7 +21,9 @@ class Progress:
             if not self.enabled:
                 return
             tenth = (10 * done) // total
-            if tenth != last[0] and (tenth > last[0] or done == total):
+            if tenth < last[0]:
+                last[0] = -1  # the same label restarted (the next rung of the precision ladder)
+            if tenth > last[0]:
                 last[0] = tenth
                 elapsed = time.perf_counter() - self.started
                 print(f"  [{elapsed:7.1f}s] {label}: {done}/{total} steps", file=self.stream, flush=True)

@@ -83,9 +83,10 @@ def measure(
     bits: int,
     with_float64: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    kernel: MirrorDescentKernel | None = None,
 ) -> Measurement:
     """Run ``spec`` on the precision ladder (bits, 2*bits) and, optionally, in float64."""
-    kernel = MirrorDescentKernel(md)
+    kernel = kernel or MirrorDescentKernel(md)
     ladder = PrecisionLadder(bits).run(lambda b: run_mirror_descent(md, spec, b, kernel, progress))
     float_run = run_mirror_descent(md, spec, None, kernel) if with_float64 else None
     return Measurement(md, spec, ladder, float_run)

@@ -42,11 +42,27 @@ EXTRA_PRECISE_NEWTON = 12
 IMAGE_CHECK_FLOAT = 1e-8
 
 
+class ObjectiveOracle:
+    """A numerical stand-in for the objective's value, gradient and Hessian, for objectives whose sympy
+    form is too large to compile (long sums evaluated with exact asymptotics). The symbolic objective of
+    the MirrorDescent stays the reference: an oracle must agree with it, and tests check that."""
+
+    def value(self, ctx, x, params):
+        raise NotImplementedError
+
+    def gradient(self, ctx, x, params) -> list:
+        raise NotImplementedError
+
+    def hessian(self, ctx, x, params) -> list:
+        raise NotImplementedError
+
+
 class MirrorDescentKernel:
     """Compiled step, Jacobian and objective of ``md`` (parameters of the objective passed at call time)."""
 
-    def __init__(self, md: MirrorDescent):
+    def __init__(self, md: MirrorDescent, oracle: ObjectiveOracle | None = None):
         self.md = md
+        self.oracle = oracle
         reg = md.regularizer
         x, params = md.variables, md.parameters
         step_args = [*x, ETA, *params]
@@ -55,23 +71,35 @@ class MirrorDescentKernel:
         self.inverse_map = inverse_mirror_map(reg)
         self._grad_phi = CompiledExpressions(list(mirror_map(reg)), x)
         self._hess_phi = compile_matrix(hessian(reg), x)
-        self._hess_f = compile_matrix(objective_hessian(md), [*x, *params])
-        renaming = dict(zip(md.objective.variables, x))
-        self._objective = CompiledExpressions([md.objective.expr.subs(renaming)], [*x, *params])
-        self._dual_step = CompiledExpressions(list(dual_step(md)), step_args)
+        if oracle is None:
+            self._hess_f = compile_matrix(objective_hessian(md), [*x, *params])
+            renaming = dict(zip(md.objective.variables, x))
+            self._objective = CompiledExpressions([md.objective.expr.subs(renaming)], [*x, *params])
+            self._dual_step = CompiledExpressions(list(dual_step(md)), step_args)
+        else:
+            self._hess_f = lambda ctx, *args: oracle.hessian(ctx, list(args[: reg.dim]), list(args[reg.dim:]))
+            self._objective = lambda ctx, *args: [oracle.value(ctx, list(args[: reg.dim]), list(args[reg.dim:]))]
+            self._dual_step = self._oracle_dual_step
         self._inverse = (
             CompiledExpressions(list(self.inverse_map.expressions), self.inverse_map.dual_variables)
             if self.inverse_map.is_closed_form else None
         )
         # A composed closed-form step bypasses the image check, so it is used only where the closed-form
         # inverse is valid for every dual point.
-        step = md_step(md)
+        step = md_step(md) if oracle is None else None
         self._step = (
             CompiledExpressions(list(step), step_args)
             if step is not None and not self.inverse_map.conditions else None
         )
-        jacobian, implicit = md_step_jacobian(md)
-        self._jacobian = compile_matrix(jacobian, step_args) if not implicit and self._step else None
+        self._jacobian = None
+        if self._step is not None:
+            jacobian, implicit = md_step_jacobian(md)
+            self._jacobian = compile_matrix(jacobian, step_args) if not implicit else None
+
+    def _oracle_dual_step(self, ctx, *args):
+        x, eta, params = list(args[: self.dim]), args[self.dim], list(args[self.dim + 1:])
+        gradient = self.oracle.gradient(ctx, x, params)
+        return [g - eta * df for g, df in zip(self._grad_phi(ctx, *x), gradient)]
 
     # ----------------------------------------------------------------- evaluation
     def objective(self, ctx, x, params=()):

@@ -11,12 +11,42 @@ def as_matrix(ctx, rows):
     return np.array(rows, dtype=np.float64) if is_float64(ctx) else ctx.matrix(rows)
 
 
+SMALL = 8  # below this size, plain elimination on lists beats mpmath's matrix machinery
+
+
 def solve(ctx, matrix, rhs):
     """matrix^{-1} rhs, rhs a vector (list) or a matrix."""
     if is_float64(ctx):
         return np.linalg.solve(np.asarray(matrix, dtype=np.float64), np.asarray(rhs, dtype=np.float64))
+    if matrix.rows <= SMALL:
+        rows = matrix.tolist()
+        columns = [list(rhs)] if isinstance(rhs, list) else [[rhs[i, j] for i in range(rhs.rows)] for j in range(rhs.cols)]
+        solutions = [_eliminate(ctx, rows, column) for column in columns]
+        if isinstance(rhs, list):
+            return solutions[0]
+        return ctx.matrix([[solutions[j][i] for j in range(rhs.cols)] for i in range(rhs.rows)])
     result = ctx.lu_solve(matrix, ctx.matrix(rhs)) if isinstance(rhs, list) else ctx.inverse(matrix) * rhs
     return [result[i] for i in range(result.rows)] if isinstance(rhs, list) else result
+
+
+def _eliminate(ctx, rows, column):
+    """Gaussian elimination with partial pivoting; raises ZeroDivisionError on a singular matrix."""
+    n = len(rows)
+    a = [list(row) + [column[i]] for i, row in enumerate(rows)]
+    for k in range(n):
+        pivot = max(range(k, n), key=lambda i: abs(a[i][k]))
+        if a[pivot][k] == 0:
+            raise ZeroDivisionError("matrix is numerically singular")
+        a[k], a[pivot] = a[pivot], a[k]
+        for i in range(k + 1, n):
+            factor = a[i][k] / a[k][k]
+            if factor:
+                for j in range(k, n + 1):
+                    a[i][j] -= factor * a[k][j]
+    solution = [ctx.mpf(0)] * n
+    for i in range(n - 1, -1, -1):
+        solution[i] = (a[i][n] - ctx.fsum(a[i][j] * solution[j] for j in range(i + 1, n))) / a[i][i]
+    return solution
 
 
 def matvec(ctx, matrix, vector):
