@@ -97,3 +97,22 @@ def test_claim2_quick_growth_and_eta_independence():
     assert report.verdict == HOLDS
     labels = [c.label for c in report.checks]
     assert "c independent of eta" in labels
+
+
+def test_claim4_quick_fixed_anchor_decays_init_anchor_freezes():
+    report = CLAIMS["claim4_anchoring"](quick=True)
+    assert report.verdict == HOLDS
+    kinds = {c.result.kind for c in report.checks}
+    assert {"exponential_growth", "limit", "comparative"} <= kinds
+
+
+def test_anchored_objective_adds_the_bregman_term():
+    from mdtheory.symbolic.mirror_descent import anchored
+    from mdtheory.symbolic.regularizer import second_point
+
+    reg = negative_entropy(2)
+    md = anchored(MirrorDescent(reg, linear(reg.variables, [1, 0])), "1/4")
+    assert md.parameters == second_point(reg)
+    x, a = reg.variables, second_point(reg)
+    gradient = md.objective.gradient
+    assert sp.simplify(gradient[0] - (1 + sp.Rational(1, 4) * (sp.log(x[0]) - sp.log(a[0])))) == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import sympy as sp
 
 from mdtheory.engine.context import Float64Context, is_float64, to_context, working_context
@@ -57,7 +58,13 @@ def _softmax(ctx, start, costs, s):
 def entropic_linear_series(start: GroupedSimplexStart, eps, eta, steps: int, bits: int | None,
                            record_every: int = 1) -> RunSeries:
     """Base, perturbed (x_0 + eps v) and tangent trajectories of the closed form; bits=None is float64."""
-    ctx = Float64Context() if bits is None else working_context(bits)
+    if bits is None:
+        with np.errstate(all="ignore"):  # float64 as a user's code would run it: inf and nan propagate
+            return _entropic_linear_series(start, eps, eta, steps, Float64Context(), record_every)
+    return _entropic_linear_series(start, eps, eta, steps, working_context(bits), record_every)
+
+
+def _entropic_linear_series(start, eps, eta, steps, ctx, record_every) -> RunSeries:
     num = (lambda v: ctx.mpf(float(sp.Rational(v)))) if is_float64(ctx) else (lambda v: to_context(ctx, v))
     m = start.multiplicities
     x0 = [num(v) for v in start.x0]

@@ -180,3 +180,23 @@ def affine_step(md: MirrorDescent, eta) -> tuple[sp.Matrix, sp.Matrix] | None:
     if any(entry.free_symbols for entry in M):
         return None
     return M, step.subs({v: 0 for v in md.variables})
+
+
+def anchored(md: MirrorDescent, strength) -> MirrorDescent:
+    """MD on F(x) = f(x) + lambda * D_phi(x, a), the anchor a entering as parameters (the symbols
+    ``second_point(regularizer)``), so that each run can anchor where it likes: at a fixed point, or at its
+    own start."""
+    from mdtheory.symbolic.parsing import exact_number
+    from mdtheory.symbolic.regularizer import bregman_divergence, second_point
+
+    lam = exact_number(strength)
+    if lam <= 0:
+        from mdtheory.errors import StepSizeError
+
+        raise StepSizeError(f"the anchoring strength lambda must be positive, got {lam}")
+    reg = md.regularizer
+    renaming = dict(zip(md.objective.variables, reg.variables))
+    expr = md.objective.expr.subs(renaming) + lam * bregman_divergence(reg)
+    objective = Objective(f"{md.objective.name} + {lam} D_phi(x, a)", expr, reg.variables,
+                          (*md.objective.parameters, *second_point(reg)))
+    return MirrorDescent(reg, objective)
