@@ -55,6 +55,13 @@ def _check_quantity(quantity: str):
         raise MDTheoryError(f"unknown quantity {quantity!r}; choose one of {', '.join(QUANTITIES)}")
 
 
+def _along_series(m: Measurement, expr) -> list:
+    """``expr`` (in T, etaT, eps) at every recorded step of a measurement."""
+    ctx = m.ctx
+    eps = to_context(ctx, m.spec.eps)
+    return [_evaluate(ctx, sp.sympify(expr), T=ctx.mpf(t), etaT=s, eps=eps) for t, s in zip(m.fine.t, m.fine.eta_t)]
+
+
 def _evaluate(ctx, expr: sp.Expr, **values) -> object:
     symbols = {"T": T, "etaT": ETA_T, "eps": EPS}
     stray = expr.free_symbols - set(symbols.values())
@@ -80,8 +87,7 @@ class UpperBound:
         _check_quantity(self.quantity)
         ctx = m.ctx
         values, digits = m.values(self.quantity), m.digits(self.quantity)
-        bounds = [_evaluate(ctx, sp.sympify(self.bound), T=ctx.mpf(t), etaT=s, eps=to_context(ctx, m.spec.eps))
-                  for t, s in zip(m.fine.t, m.fine.eta_t)]
+        bounds = _along_series(m, self.bound)
         if any(not b > 0 for b in bounds):
             raise MDTheoryError(f"the bound {self.bound} is not positive at every step; state a positive bound")
         uncertainty = m.uncertainties(self.quantity)
@@ -301,8 +307,7 @@ class ClosedFormAgreement:
         _check_quantity(self.quantity)
         ctx = m.ctx
         values, digits = m.values(self.quantity), m.digits(self.quantity)
-        exact = [_evaluate(ctx, sp.sympify(self.formula), T=ctx.mpf(t), etaT=s, eps=to_context(ctx, m.spec.eps))
-                 for t, s in zip(m.fine.t, m.fine.eta_t)]
+        exact = _along_series(m, self.formula)
         agreement = [
             digits[i] if values[i] == exact[i] else
             max(0, int(math.floor(-float(ctx.log10(abs(values[i] - exact[i]) / abs(exact[i]))))))

@@ -113,11 +113,9 @@ def _apply_inverse(reg: Regularizer, dual: sp.Matrix) -> sp.Matrix | None:
     return sp.Matrix([e.subs(at_dual) for e in inverse.expressions])
 
 
-@functools.cache
-def md_step(md: MirrorDescent) -> sp.Matrix | None:
-    """x+ as explicit expressions in x and eta, or None when the step needs a numerical solve."""
-    reg = md.regularizer
-    primal = _apply_inverse(reg, dual_step(md))
+def _primal(reg: Regularizer, dual: sp.Matrix) -> sp.Matrix | None:
+    """The primal point of a dual point in closed form (normalized on the simplex), or None."""
+    primal = _apply_inverse(reg, dual)
     if primal is None:
         return None
     if reg.domain is Domain.SIMPLEX:
@@ -125,6 +123,12 @@ def md_step(md: MirrorDescent) -> sp.Matrix | None:
             return None
         primal = sp.simplify(primal / sum(primal))
     return primal
+
+
+@functools.cache
+def md_step(md: MirrorDescent) -> sp.Matrix | None:
+    """x+ as explicit expressions in x and eta, or None when the step needs a numerical solve."""
+    return _primal(md.regularizer, dual_step(md))
 
 
 @functools.cache
@@ -160,14 +164,7 @@ def closed_form_t_step(md: MirrorDescent) -> sp.Matrix | None:
     if not is_linear_objective(md):
         return None
     reg = md.regularizer
-    primal = _apply_inverse(reg, mirror_map(reg) - ETA * STEPS * objective_gradient(md))
-    if primal is None:
-        return None
-    if reg.domain is Domain.SIMPLEX:
-        if not normalization_is_multiplicative(reg):
-            return None
-        primal = sp.simplify(primal / sum(primal))
-    return primal
+    return _primal(reg, mirror_map(reg) - ETA * STEPS * objective_gradient(md))
 
 
 def affine_step(md: MirrorDescent, eta) -> tuple[sp.Matrix, sp.Matrix] | None:
