@@ -32,3 +32,18 @@ def catalogue_cases():
 @pytest.fixture
 def rng():
     return random.Random(12345)
+
+
+@pytest.fixture(scope="session")
+def quick_reports():
+    """Each paper claim run once at quick settings, shared by the tests that read it."""
+    from mdtheory.claims import load_all
+
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = load_all()[name](quick=True)
+        return cache[name]
+
+    return get

@@ -15,8 +15,8 @@ from mdtheory.symbolic.objectives import linear
 CLAIMS = load_all()
 
 
-def test_claim1_verdicts():
-    report = CLAIMS["claim1_quadratic_stability"](quick=True)
+def test_claim1_verdicts(quick_reports):
+    report = quick_reports("claim1_quadratic_stability")
     assert report.verdict == HOLDS
     by_label = {c.label: c.result for c in report.checks}
     assert by_label["GD quadratic, eta = 1.1*2/L"].verdict == VIOLATED
@@ -24,8 +24,8 @@ def test_claim1_verdicts():
     assert by_label["Mahalanobis cond 100, eta = 1.1*2/L_M"].verdict == VIOLATED
 
 
-def test_claim3_verdicts_and_every_check_predicted():
-    report = CLAIMS["claim3_kl_linear"](quick=True)
+def test_claim3_verdicts_and_every_check_predicted(quick_reports):
+    report = quick_reports("claim3_kl_linear")
     assert report.verdict == HOLDS
     assert all(c.as_predicted for c in report.checks)
     assert sum(c.result.kind == "closed_form" for c in report.checks) >= 4
@@ -92,15 +92,15 @@ def test_ridge_oracle_matches_the_sympy_objective():
         assert abs(reference.objective(ctx, x) - oracle.objective(ctx, x)) < ctx.mpf(10) ** -55
 
 
-def test_claim2_quick_growth_and_eta_independence():
-    report = CLAIMS["claim2_exponential_separation"](quick=True)
+def test_claim2_quick_growth_and_eta_independence(quick_reports):
+    report = quick_reports("claim2_exponential_separation")
     assert report.verdict == HOLDS
     labels = [c.label for c in report.checks]
     assert "c independent of eta" in labels
 
 
-def test_claim4_quick_fixed_anchor_decays_init_anchor_freezes():
-    report = CLAIMS["claim4_anchoring"](quick=True)
+def test_claim4_quick_fixed_anchor_decays_init_anchor_freezes(quick_reports):
+    report = quick_reports("claim4_anchoring")
     assert report.verdict == HOLDS
     kinds = {c.result.kind for c in report.checks}
     assert {"exponential_growth", "limit", "comparative"} <= kinds

@@ -1,0 +1,125 @@
+"""A pytest plugin for high-precision regression tests: pin a quantity to N significant digits.
+
+Golden values live in version-controlled JSON files as decimal strings, with the digits pinned and the
+precision they were produced at. A value may be pinned (and a golden file written) only when the precision
+ladder confirms at least that many digits.
+
+    def test_peak(golden):
+        golden.check("claim3.peak", value, digits=30, trusted_digits=ladder_digits, bits=256)
+
+``pytest --regen-golden`` rewrites the golden values of the tests it runs; it refuses a value whose
+trusted digits are fewer than the digits to pin. The plugin is registered through the ``pytest11`` entry
+point, so any project that installs mdtheory can use the ``golden`` fixture. By default a test module
+``tests/test_x.py`` keeps its values in ``tests/golden/test_x.json``; ``@pytest.mark.golden_file(path)``
+chooses another file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mpmath
+import pytest
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regen-golden", action="store_true", default=False,
+                     help="rewrite golden values (only those whose digits the precision ladder confirms)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "golden_file(path): the golden-value file of this test")
+
+
+class GoldenMismatch(AssertionError):
+    pass
+
+
+def _significand(text: str, digits: int) -> tuple[str, int]:
+    """(the first ``digits`` significant digits, the decimal exponent) of a decimal string."""
+    ctx = mpmath.MPContext()
+    ctx.dps = digits + 20
+    value = ctx.mpf(text)
+    if value == 0:
+        return "0" * digits, 0
+    formatted = ctx.nstr(abs(value), digits, min_fixed=1, max_fixed=0, strip_zeros=False)
+    mantissa, exponent = formatted.split("e") if "e" in formatted else (formatted, "0")
+    return mantissa.replace(".", "")[:digits].ljust(digits, "0"), int(exponent)
+
+
+def first_difference(expected: str, actual: str, digits: int) -> str:
+    """A two-line picture of where two values first differ in their first ``digits`` digits."""
+    (e_digits, e_exp), (a_digits, a_exp) = _significand(expected, digits), _significand(actual, digits)
+    sign_e = "-" if expected.strip().startswith("-") else ""
+    sign_a = "-" if actual.strip().startswith("-") else ""
+    if e_exp != a_exp or sign_e != sign_a:
+        return f"different magnitude or sign: expected {expected}, got {actual}"
+    index = next((i for i, (a, b) in enumerate(zip(e_digits, a_digits)) if a != b), None)
+    if index is None:
+        return "the digits agree"
+    shown_e = f"{sign_e}{e_digits[0]}.{e_digits[1:]}e{e_exp}"
+    shown_a = f"{sign_a}{a_digits[0]}.{a_digits[1:]}e{a_exp}"
+    caret = " " * (len(sign_e) + index + (1 if index > 0 else 0)) + "^"
+    return (f"first differing significant digit: #{index + 1}\n"
+            f"  expected {shown_e}\n  actual   {shown_a}\n           {caret}")
+
+
+class GoldenStore:
+    def __init__(self, path: Path, regenerate: bool):
+        self.path = path
+        self.regenerate = regenerate
+        self.values = json.loads(path.read_text()) if path.exists() else {}
+        self.dirty = False
+
+    def check(self, name: str, value, digits: int, trusted_digits: int, bits: int):
+        """Compare ``value`` (an mpf or a decimal string) with the golden value to ``digits`` digits."""
+        if trusted_digits < digits:
+            verb = "refusing to write" if self.regenerate else "cannot check"
+            pytest.fail(f"{verb} {name!r} to {digits} digits: the precision ladder confirms only "
+                        f"{trusted_digits}; raise the precision or pin fewer digits", pytrace=False)
+        text = value if isinstance(value, str) else mpmath.nstr(value, digits + 5, strip_zeros=False)
+        if self.regenerate:
+            mantissa, exponent = _significand(text, digits)
+            sign = "-" if text.strip().startswith("-") else ""
+            self.values[name] = {"value": f"{sign}{mantissa[0]}.{mantissa[1:]}e{exponent}", "digits": digits, "bits": bits}
+            self.dirty = True
+            return
+        if name not in self.values:
+            pytest.fail(f"no golden value for {name!r} in {self.path}; run pytest --regen-golden", pytrace=False)
+        stored = self.values[name]
+        pinned = min(digits, stored["digits"])
+        expected = stored["value"]
+        (e_digits, e_exp), (a_digits, a_exp) = _significand(expected, pinned), _significand(text, pinned)
+        ctx = mpmath.MPContext()
+        ctx.dps = pinned + 20
+        unit = ctx.mpf(10) ** (e_exp - pinned + 1)
+        if abs(ctx.mpf(text) - ctx.mpf(expected)) > unit:
+            raise GoldenMismatch(f"{name}: differs from the golden value ({self.path.name}, produced at "
+                                 f"{stored['bits']} bits) within its first {pinned} digits\n"
+                                 + first_difference(expected, text, pinned))
+
+    def save(self):
+        if self.dirty:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(dict(sorted(self.values.items())), indent=1) + "\n")
+
+
+_STORES: dict[Path, GoldenStore] = {}
+
+
+@pytest.fixture
+def golden(request) -> GoldenStore:
+    marker = request.node.get_closest_marker("golden_file")
+    module = Path(str(request.node.fspath))
+    path = Path(marker.args[0]) if marker else module.parent / "golden" / f"{module.stem}.json"
+    regenerate = request.config.getoption("--regen-golden")
+    if path not in _STORES:
+        _STORES[path] = GoldenStore(path, regenerate)
+    return _STORES[path]
+
+
+def pytest_sessionfinish(session):
+    for store in _STORES.values():
+        store.save()
+    _STORES.clear()
