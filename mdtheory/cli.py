@@ -2,6 +2,7 @@
 
   mdtheory verify [--claim NAME] [--quick | --full] [--out DIR]   run the registered claims, write a report
   mdtheory check FILE.toml [--json OUT] [--plot OUT.png]          run one claim file
+  mdtheory appendix [--out proofs] [--quick]                      write the derivation appendix
 """
 
 from __future__ import annotations
@@ -74,6 +75,21 @@ def check(args) -> int:
     return 1 if result.verdict == "violated" else 0
 
 
+def appendix(args) -> int:
+    from mdtheory.appendix import write_appendix
+    from mdtheory.claims import load_all
+    from mdtheory.progress import Progress
+
+    progress = Progress(enabled=not args.no_progress)
+    reports = []
+    for name, run in load_all().items():
+        print(f"running {name} for the appendix ...", file=sys.stderr, flush=True)
+        reports.append(run(quick=args.quick, full=False, progress=progress))
+    tex, md = write_appendix(reports, Path(args.out))
+    print(f"wrote {tex} and {md}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mdtheory", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--plot", help="write a PNG plot here")
     c.add_argument("--no-progress", action="store_true")
     c.set_defaults(handler=check)
+    a = commands.add_parser("appendix", help="write the derivation appendix (LaTeX and Markdown) into proofs/")
+    a.add_argument("--out", default="proofs")
+    a.add_argument("--quick", action="store_true", help="claims at quick settings")
+    a.add_argument("--no-progress", action="store_true")
+    a.set_defaults(handler=appendix)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
