@@ -19,7 +19,7 @@ from mdtheory.errors import MDTheoryError
 def _print_table(rows: list[tuple]):
     header = ("claim", "check", "verdict", "expected", "measured", "claimed", "margin", "digits", "time")
     cells = [header] + [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], str(r[7]), f"{r[8]:.1f}s") for r in rows]
-    widths = [min(48, max(len(str(c[i])) for c in cells)) for i in range(len(header))]
+    widths = [min(72 if i == 1 else 48, max(len(str(c[i])) for c in cells)) for i in range(len(header))]
     for k, row in enumerate(cells):
         print("  ".join(str(v)[:w].ljust(w) for v, w in zip(row, widths)))
         if k == 0:

@@ -77,7 +77,8 @@ def summary_rows(reports: list[ClaimReport]) -> list[tuple]:
     for report in reports:
         for check in report.checks:
             r = check.result
-            rows.append((report.name, check.label, r.verdict, check.expected, r.measured, r.claimed, r.margin,
+            label = check.label + (" [certified]" if check.label in report.certified else "")
+            rows.append((report.name, label, r.verdict, check.expected, r.measured, r.claimed, r.margin,
                          r.trusted_digits, report.elapsed))
     return rows
 

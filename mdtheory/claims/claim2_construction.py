@@ -107,7 +107,7 @@ class RidgeOracle(ObjectiveOracle):
 
         Memoized on the last point: the step and the Jacobian ask for the same x in turn."""
         memo = self.__dict__.setdefault("_memo", {})
-        key = (id(ctx), ctx.prec, *x)
+        key = (id(ctx), ctx.prec, *map(repr, x))  # repr: arb balls are not hashable
         if key in memo:
             return memo[key]
         c = self._constants(ctx)
@@ -130,6 +130,14 @@ class RidgeOracle(ObjectiveOracle):
         memo.clear()
         memo[key] = (c, terms, passed_below, passed_offset)
         return memo[key]
+
+    def truncation_error(self, ctx):
+        """A bound on what the asymptotic treatment leaves out of any gradient component: each of at most 2K
+        ridge terms is within e^-(cutoff - 1) of its asymptote (the slack covers a ball's width), times
+        at most r |n|_max + r^2/ell."""
+        c = self._constants(ctx)
+        per_term = c["r"] * c["n_max"] + c["r"] ** 2 / c["ell"]
+        return 2 * self.K * per_term * ctx.exp(-(c["cutoff"] - 1))
 
     def value(self, ctx, x, params=()):
         c, terms, passed, offset = self._ridges(ctx, x)
