@@ -33,11 +33,9 @@ print("verdict:", report.verdict)
 # ## Verdicts: measured against claimed
 
 # %%
-from mdtheory.report import summary_rows
+from mdtheory.notebook import constants, plot, verdict_table
 
-for claim_name, label, verdict, expected, measured, claimed, margin, digits, _ in summary_rows([report]):
-    print(f"{verdict:>12} (expected {expected:>8})  {label}\n{'':>14}measured: {measured}\n{'':>14}claimed:  {claimed}\n"
-          f"{'':>14}margin: {margin}, trusted digits: {digits}")
+print(verdict_table(report))
 
 # %% [markdown]
 # ## Amplification against eta*T
@@ -46,22 +44,10 @@ for claim_name, label, verdict, expected, measured, claimed, margin, digits, _ i
 # each claimed bound (dashed).
 
 # %%
-from pathlib import Path
-from tempfile import mkdtemp
-
-from IPython.display import Image, display
-
-from mdtheory.report import plot_claim
-
-image = plot_claim(report, Path(mkdtemp()) / "claim1_quadratic_stability.png")
-if image is not None:
-    display(Image(filename=str(image)))
+plot(report)
 
 # %% [markdown]
 # ## Measured constants
 
 # %%
-for table in report.tables:
-    print(table, end="\n\n")
-for note in report.notes:
-    print("-", note)
+print(constants(report))
