@@ -76,6 +76,6 @@ def test_claim2_growth(golden, quick_reports):
 
 
 def test_claim4_init_anchor_limit(golden, quick_reports):
-    m = _check(quick_reports("claim4_anchoring"), "lambda = 1/10: init anchor").measurement
+    m = _check(quick_reports("claim4_anchoring"), "lambda = 1/10, anchor at x_0").measurement
     golden.check("claim4.init_anchor.lambda=1/10.final_amplification", m.fine.amplification[-1], 20,
                  m.ladder.digits["amplification"][-1], m.fine.bits // 2)

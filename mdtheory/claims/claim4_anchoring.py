@@ -96,19 +96,20 @@ def _kl_checks(quick: bool, progress):
         end = steps * STEP
         decay_rate = sp.log(1 - STEP * lam) / STEP
         decay = ExponentialGrowth(rate=decay_rate, window=(end / 2, end), quantity="amplification", exact=True).check(fixed)
-        checks.append(NamedCheck(f"lambda = {lam}: fixed anchor decays at log(1 - eta lambda)/eta", decay, fixed))
+        checks.append(NamedCheck(f"lambda = {lam}, fixed anchor: decays at log(1 - eta lambda)/eta", decay, fixed))
         limit = formulas["amplification"].subs(at).subs(s_, 1 / lam)
         ctx = init.ctx
         final = init.fine.amplification[-1]
         exact = ctx.mpf(str(sp.N(limit, 40)))
         off = abs(final - exact) / exact
         ok = off <= ctx.mpf(str(LIMIT_TOLERANCE))
-        checks.append(NamedCheck(f"lambda = {lam}: init anchor converges to A(1/lambda)", CheckResult(
+        checks.append(NamedCheck(f"lambda = {lam}, anchor at x_0: converges to A(1/lambda)", CheckResult(
             "limit", HOLDS if ok else VIOLATED, f"final amplification {ctx.nstr(final, 10)}",
             f"A(1/lambda) = {sp.N(limit, 10)}", f"relative gap {ctx.nstr(off, 3)} (tolerance {LIMIT_TOLERANCE})",
             init.ladder.trusted_digits("amplification"), "amplification",
             "the initialization anchor's amplification tends to A(1/lambda), not to 0" if ok else
-            "the initialization anchor's long-run amplification differs from A(1/lambda)"), init))
+            "the initialization anchor's long-run amplification differs from A(1/lambda)",
+            bound_curve=[(s, exact) for s in init.fine.eta_t]), init))
         fixed_final, init_final = fixed.fine.amplification[-1], init.fine.amplification[-1]
         resolved = fixed_final + fixed.uncertainties("amplification")[-1] < init_final - init.uncertainties("amplification")[-1]
         checks.append(NamedCheck(f"lambda = {lam}: fixed anchor ends below the init anchor", CheckResult(
