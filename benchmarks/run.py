@@ -20,7 +20,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from mdtheory.engine.context import to_context, working_context
+from mdtheory.engine.context import working_context
 from mdtheory.engine.fast_kl import certified_separation, separation_float64, separation_precise
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.run import RunSpec, run_mirror_descent

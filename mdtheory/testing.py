@@ -90,7 +90,7 @@ class GoldenStore:
         stored = self.values[name]
         pinned = min(digits, stored["digits"])
         expected = stored["value"]
-        (e_digits, e_exp), (a_digits, a_exp) = _significand(expected, pinned), _significand(text, pinned)
+        _, e_exp = _significand(expected, pinned)
         ctx = mpmath.MPContext()
         ctx.dps = pinned + 20
         unit = ctx.mpf(10) ** (e_exp - pinned + 1)

@@ -5,7 +5,6 @@ import sympy as sp
 from flint import arb
 
 from mdtheory.checker.certify import (
-    CertificateFailure,
     enclose_trajectory,
     entropic_linear_amplification,
     exact_ball,

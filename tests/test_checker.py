@@ -1,7 +1,6 @@
 """Every verdict of every bound kind, including planted false claims and too-low precision."""
 
 import sympy as sp
-import pytest
 
 from mdtheory.checker import (
     HOLDS,

@@ -1,6 +1,5 @@
 """The paper's claims at quick settings: pinned verdicts, and measured values against their formulas."""
 
-import pytest
 import sympy as sp
 
 from mdtheory.checker import HOLDS, VIOLATED

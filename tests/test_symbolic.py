@@ -1,6 +1,5 @@
 """The symbolic layer: derivations from phi, inverse mirror maps, strict convexity, closed forms."""
 
-import random
 
 import pytest
 import sympy as sp

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from mdtheory.engine import linalg
 from mdtheory.engine.context import to_context, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import LadderResult, PrecisionLadder, format_trusted

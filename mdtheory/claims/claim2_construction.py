@@ -206,7 +206,6 @@ def hessian_bound_certificate() -> dict:
     structured[:2, 2] = a * b * s1 * s2
     structured[2, :2] = (a * b * s1 * s2).T
     structured[2, 2] = -b**2 * c1 * c2
-    at_angles = {A_VEC[0] * U1 + A_VEC[1] * U2: th1, FREQUENCY * Z + PHASE: th2}
     N = (hessian(reg) - sp.eye(3)) / AMPLITUDE
     N = N.subs({sp.cos(A_VEC[0] * U1 + A_VEC[1] * U2): c1, sp.sin(A_VEC[0] * U1 + A_VEC[1] * U2): s1,
                 sp.cos(FREQUENCY * Z + PHASE): c2, sp.sin(FREQUENCY * Z + PHASE): s2})

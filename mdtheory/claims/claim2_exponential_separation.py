@@ -36,7 +36,6 @@ import math
 import sympy as sp
 
 from mdtheory.checker import HOLDS, CheckResult, ClaimReport, ExponentialGrowth, MinForm, NamedCheck, UpperBound
-from mdtheory.checker.bounds import EPS
 from mdtheory.checker.measure import fit_growth_rate, measure, peak_of
 from mdtheory.claims import register
 from mdtheory.claims import claim2_construction as construction

@@ -68,7 +68,6 @@ def jacobian_certificate() -> tuple[bool, bool]:
     """sympy: (1) the Jacobian of the closed-form T-step map is (diag(x_T) - x_T x_T^T) diag(1/x_0);
     (2) along v = (2, -1, -1) from the two-group start it amplifies by A(s)."""
     reg = negative_entropy(3)
-    c = [0, gap_, gap_]
     md = MirrorDescent(reg, linear(reg.variables, [0, 1, 1]))
     closed = closed_form_t_step(md).subs(ETA * STEPS, s_)
     closed = closed.subs(s_, s_ * gap_)  # costs (0, Delta, Delta)

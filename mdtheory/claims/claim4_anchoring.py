@@ -118,8 +118,8 @@ def _kl_checks(quick: bool, progress):
             "fixed < init", f"ratio init/fixed {ctx.nstr(init_final / fixed_final, 4)}",
             min(fixed.ladder.trusted_digits("amplification"), init.ladder.trusted_digits("amplification")),
             "amplification", "the anchor choice decides whether the amplification decays")))
-        rows.append((f"fixed anchor (uniform)", lam, peak_of(fixed, "amplification"), fixed, fixed_time, plain_time))
-        rows.append((f"anchor at x_0", lam, peak_of(init, "amplification"), init, init_time, plain_time))
+        rows.append(("fixed anchor (uniform)", lam, peak_of(fixed, "amplification"), fixed, fixed_time, plain_time))
+        rows.append(("anchor at x_0", lam, peak_of(init, "amplification"), init, init_time, plain_time))
     table = ["| method | lambda | peak amplification | at eta*T | long-run amplification | f(x_T) - min f | "
              "iterations to f - min f <= 1e-3 | time per iteration (vs plain) |", "|---|---|---|---|---|---|---|---|"]
     for label, lam, peak, m, seconds, plain_seconds in rows:

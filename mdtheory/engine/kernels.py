@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import sympy as sp
 
 from mdtheory.engine import linalg
 from mdtheory.engine.codegen import CompiledExpressions, compile_matrix

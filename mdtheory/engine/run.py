@@ -6,7 +6,7 @@ orders of magnitude is carried exactly. Everything is evaluated in the run's own
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -23,7 +23,6 @@ from mdtheory.symbolic.inverse import inverse_mirror_map
 from mdtheory.symbolic.objectives import Objective
 from mdtheory.symbolic.regularizer import (
     Regularizer,
-    dual_variables,
     hessian,
     is_separable,
     mirror_map,

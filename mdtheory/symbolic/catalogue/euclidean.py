@@ -1,6 +1,5 @@
 """phi(x) = ||x||^2 / 2 on R^n: Mirror Descent is gradient descent."""
 
-import sympy as sp
 
 from mdtheory.symbolic.domains import Domain, make_variables
 from mdtheory.symbolic.regularizer import Regularizer
