@@ -55,7 +55,7 @@ def verify(args) -> int:
 
 
 def check(args) -> int:
-    from mdtheory.checker.measure import measure
+    from mdtheory.checker.measure import measure, worst_case_amplification
     from mdtheory.checker.result import ClaimReport, NamedCheck, check_json
     from mdtheory.claimfile import load_claim_file
     from mdtheory.progress import Progress
@@ -69,7 +69,12 @@ def check(args) -> int:
     print(f"verdict: {result.verdict}\nkind: {result.kind}\nmeasured: {result.measured}\nclaimed: {result.claimed}\n"
           f"margin: {result.margin}\ntrusted digits: {result.trusted_digits}\n{result.explanation}")
     if args.json:
-        Path(args.json).write_text(json.dumps(check_json(named), indent=2))
+        data = check_json(named)
+        worst = worst_case_amplification(claim.md, claim.spec, claim.bits)
+        if worst is not None:
+            for row, value in zip(data["series"], worst):
+                row["worst_case_amplification"] = value
+        Path(args.json).write_text(json.dumps(data, indent=2))
     if args.plot:
         plot_claim(ClaimReport(Path(args.file).stem, "claim file", "", [named]), Path(args.plot))
     return 1 if result.verdict == "violated" else 0

@@ -33,6 +33,10 @@ def test_check_json_round_trip(tmp_path, name, verdict, code):
     row = data["series"][5]
     assert set(row) >= {"t", "eta_t", "separation", "amplification", "tangent_amplification"}
     assert all(isinstance(row[k], str) for k in ("eta_t", "separation", "amplification"))
+    # The worst case over all allowed directions dominates the given direction's tangent amplification.
+    for r in data["series"][1:]:
+        if "?" not in (r["worst_case_amplification"], r["tangent_amplification"]):
+            assert float(r["worst_case_amplification"]) >= float(r["tangent_amplification"]) * (1 - 1e-9)
     # Numbers carry only trusted digits: never more significant digits than the fine rung holds.
     digits = len(re.sub(r"[^0-9]", "", row["separation"].split("e")[0]).lstrip("0"))
     assert 0 < digits <= 2 * data["precision_bits"][0] * 0.302

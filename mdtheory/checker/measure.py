@@ -231,3 +231,24 @@ def worst_case_log_amplification(md: MirrorDescent, spec: RunSpec, bits: int, re
 
 def _spectral_norm(ctx, matrix):
     return max(ctx.svd_r(matrix, compute_uv=False))
+
+
+WORST_CASE_MAX_DIM = 20  # the worst case carries a dim x dim frame: beyond this, use directions instead
+
+
+def worst_case_amplification(md: MirrorDescent, spec: RunSpec, bits: int) -> list[str] | None:
+    """||J_t|| on the allowed directions at every recorded step, as decimal strings with the digits on
+    which the runs at ``bits`` and ``2*bits`` agree; None above WORST_CASE_MAX_DIM."""
+    from mdtheory.engine.ladder import agreeing_digits
+    from mdtheory.engine.context import decimal_digits
+
+    if md.regularizer.dim > WORST_CASE_MAX_DIM:
+        return None
+    coarse_ctx, _, coarse = worst_case_log_amplification(md, spec, bits, spec.record_every)
+    fine_ctx, _, fine = worst_case_log_amplification(md, spec, 2 * bits, spec.record_every)
+    rows = []
+    for a, b in zip(coarse, fine):
+        # log-norm digits are absolute; the norm's relative digits follow (see Measurement.digits)
+        digits = _absolute_to_relative(fine_ctx, b, agreeing_digits(a, b, fine_ctx, decimal_digits(coarse_ctx)))
+        rows.append(format_trusted(fine_ctx, fine_ctx.exp(b), digits))
+    return rows
