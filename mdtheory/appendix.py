@@ -16,6 +16,7 @@ from pathlib import Path
 import sympy as sp
 
 from mdtheory.checker.result import ClaimReport
+from mdtheory.report import table_cell
 from mdtheory.symbolic.catalogue import euclidean, hypentropy, log_barrier, mahalanobis, negative_entropy, p_norm, tsallis
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.inverse import inverse_mirror_map
@@ -173,10 +174,6 @@ def _breakable(text: str) -> str:
     return re.sub(r"(\d{12})(?=\d)", r"\1\\allowbreak{}", text)
 
 
-def _md_escape(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 TEX_PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[margin=2cm]{geometry}
 \usepackage{amsmath,amssymb}
@@ -228,7 +225,7 @@ def render(reports: list[ClaimReport]) -> tuple[str, str]:
             verdict = r.verdict + ("" if check.as_predicted else f" (expected {check.expected})")
             cells = [check.label, verdict, r.measured, r.claimed]
             tex.append(" & ".join(_breakable(_latex_escape(str(c))) for c in cells) + f" & {r.trusted_digits} \\tabularnewline")
-            md.append("| " + " | ".join(_md_escape(c) for c in cells) + f" | {r.trusted_digits} |")
+            md.append("| " + " | ".join(table_cell(c) for c in cells) + f" | {r.trusted_digits} |")
         tex.append(r"\end{longtable}\end{small}")
         md.append("")
         for note in report.notes:

@@ -68,7 +68,8 @@ def plot_claim(report: ClaimReport, path: Path) -> Path | None:
     return path
 
 
-def _cell(text: str) -> str:
+def table_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -100,8 +101,8 @@ def write_report(reports: list[ClaimReport], out: Path) -> Path:
         for check in report.checks:
             r = check.result
             mark = " (certified)" if check.label in report.certified else ""
-            lines.append(f"| {_cell(check.label)}{mark} | {r.verdict} | {check.expected} | {_cell(r.measured)} | "
-                         f"{_cell(r.claimed)} | {_cell(r.margin)} | {r.trusted_digits} |")
+            lines.append(f"| {table_cell(check.label)}{mark} | {r.verdict} | {check.expected} | {table_cell(r.measured)} | "
+                         f"{table_cell(r.claimed)} | {table_cell(r.margin)} | {r.trusted_digits} |")
         for table in report.tables:
             lines += ["", table]
         if report.notes:

@@ -4,14 +4,12 @@ import sympy as sp
 
 from mdtheory.checker import HOLDS, VIOLATED
 from mdtheory.checker.measure import measure
-from mdtheory.claims import load_all
 from mdtheory.engine.closed_forms import GroupedSimplexStart, entropic_linear_series
 from mdtheory.engine.run import RunSpec
 from mdtheory.symbolic.catalogue import negative_entropy
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.objectives import linear
 
-CLAIMS = load_all()
 
 
 def test_claim1_verdicts(quick_reports):

@@ -183,7 +183,7 @@ def enclose_trajectory(kernel, x0, eta, steps: int, bits: int, truncation_error=
         boxes = [box]
         dim = len(box)
         for t in range(1, steps + 1):
-            dual = [arb(y) for y in kernel._dual_step(ctx, *box, eta_ball, *params)]
+            dual = [arb(y) for y in kernel.dual_point(ctx, box, eta_ball, params)]
             if truncation_error is not None:
                 slack = truncation_error(ctx) * eta_ball
                 dual = [y + arb(0, slack.upper()) for y in dual]
@@ -191,15 +191,15 @@ def enclose_trajectory(kernel, x0, eta, steps: int, bits: int, truncation_error=
             target = [arb(y.mid()) for y in dual]
             for _ in range(8):  # Newton on midpoints: only a good centre, rigor comes from the test below
                 residual = [g - y for g, y in zip(kernel.mirror_map(ctx, guess), target)]
-                step = arb_mat(kernel._hess_phi(ctx, *guess)).solve(arb_mat([[r] for r in residual]))
+                step = arb_mat(kernel.regularizer_hessian(ctx, guess)).solve(arb_mat([[r] for r in residual]))
                 guess = [arb((g - step[i, 0]).mid()) for i, g in enumerate(guess)]
-            centre_hessian = arb_mat([[arb(arb(h).mid()) for h in row] for row in kernel._hess_phi(ctx, *guess)])
+            centre_hessian = arb_mat([[arb(arb(h).mid()) for h in row] for row in kernel.regularizer_hessian(ctx, guess)])
             preconditioner = arb_mat([[arb(c.mid()) for c in row] for row in centre_hessian.inv().tolist()])
             offset = [g - y for g, y in zip(kernel.mirror_map(ctx, guess), dual)]
             width = max(y.rad() for y in dual) * 4 + arb(2) ** (-bits + 40) * (1 + max(abs(g.mid()) for g in guess))
             for _ in range(KRAWCZYK_ATTEMPTS):
                 trial = [arb(g.mid(), width.upper()) for g in guess]
-                hessian_box = arb_mat(kernel._hess_phi(ctx, *trial))
+                hessian_box = arb_mat(kernel.regularizer_hessian(ctx, trial))
                 contraction = arb_mat(ctx_identity(dim)) - preconditioner * hessian_box
                 correction = preconditioner * arb_mat([[o] for o in offset])
                 spread = contraction * arb_mat([[b - g] for b, g in zip(trial, guess)])

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from mdtheory.engine.context import to_context, working_context
+from mdtheory.engine.context import decimal_digits, to_context, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
-from mdtheory.engine.ladder import LadderResult, PrecisionLadder, format_trusted
+from mdtheory.engine.ladder import LadderResult, PrecisionLadder, agreeing_digits, format_trusted
 from mdtheory.engine.run import RunSeries, RunSpec, run_mirror_descent
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
@@ -146,6 +146,12 @@ class Peak:
     digits: int
 
 
+def least_squares_slope(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Slope of the least-squares line through (xs, ys), in float64 (for reported scaling exponents)."""
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
 def peak_of(measurement: Measurement, quantity: str = "separation") -> Peak:
     values = measurement.values(quantity)
     index = max(range(len(values)), key=lambda i: values[i])
@@ -239,9 +245,6 @@ WORST_CASE_MAX_DIM = 20  # the worst case carries a dim x dim frame: beyond this
 def worst_case_amplification(md: MirrorDescent, spec: RunSpec, bits: int) -> list[str] | None:
     """||J_t|| on the allowed directions at every recorded step, as decimal strings with the digits on
     which the runs at ``bits`` and ``2*bits`` agree; None above WORST_CASE_MAX_DIM."""
-    from mdtheory.engine.ladder import agreeing_digits
-    from mdtheory.engine.context import decimal_digits
-
     if md.regularizer.dim > WORST_CASE_MAX_DIM:
         return None
     coarse_ctx, _, coarse = worst_case_log_amplification(md, spec, bits, spec.record_every)

@@ -36,14 +36,17 @@ import math
 import sympy as sp
 
 from mdtheory.checker import HOLDS, CheckResult, ClaimReport, ExponentialGrowth, MinForm, NamedCheck, UpperBound
-from mdtheory.checker.measure import fit_growth_rate, measure, peak_of
+from mdtheory.checker.measure import fit_growth_rate, least_squares_slope, measure, peak_of
 from mdtheory.claims import register
 from mdtheory.claims import claim2_construction as construction
+from mdtheory.engine.context import decimal_digits
 from mdtheory.engine.kernels import MirrorDescentKernel
+from mdtheory.engine.ladder import agreeing_digits
 from mdtheory.engine.run import RunSpec, run_mirror_descent
 from mdtheory.symbolic.catalogue import euclidean
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.objectives import Objective
+from mdtheory.symbolic.parsing import exact_number
 
 BITS = 96
 START = ("0", "0", "-1")
@@ -138,7 +141,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         checks.append(NamedCheck(f"eps = {eps}: exponential growth (c > 0)", growth, m))
         fine_rate, coarse_rate = _rate_on_rung(m.fine, window), _rate_on_rung(m.ladder.coarse, window)
         ctx = m.ctx
-        rate_digits = int(-math.log10(abs(float(fine_rate.rate - ctx.mpf(coarse_rate.rate))) / abs(float(fine_rate.rate)) + 1e-300))
+        rate_digits = agreeing_digits(coarse_rate.rate, fine_rate.rate, ctx, decimal_digits(m.ladder.coarse.ctx))
         peak = peak_of(m)
         peaks.append((eps, peak.value, ctx))
         level = sp.Rational(str(ctx.nstr(peak.value, 12)))
@@ -150,15 +153,15 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         gd_check = UpperBound(1).check(g)
         checks.append(NamedCheck(f"eps = {eps}: GD on the same f does not amplify", gd_check, g))
         table.append(f"| {eps} | {p['K']} | {p['r']} | {ctx.nstr(m.fine.eta_t[-1], 5)} | {ctx.nstr(fine_rate.rate, 6)} "
-                     f"({min(rate_digits, 16)}) | {ctx.nstr(peak.value, 6)} | {ctx.nstr(peak.value / ctx.mpf(p['r']), 4)} | "
-                     f"{min_form.verdict} | {gd_check.measured.split(' = ')[1].split(' at')[0]} |")
+                     f"({rate_digits}) | {ctx.nstr(peak.value, 6)} | {ctx.nstr(peak.value / ctx.mpf(p['r']), 4)} | "
+                     f"{min_form.verdict} | {g.ctx.nstr(max(g.fine.amplification[1:]), 6)} |")
         notes.append(f"eps = {eps}: pilot rate c0 = {p['c0']:.4f}, drift speed {p['speed']:.3f} z per unit eta*T; "
                      f"horizon eta*T = {p['horizon']:.0f}, K = {p['K']}, r = {p['r']}.")
 
     if len(peaks) >= 2:
         xs = [math.log(math.log(float(1 / sp.Rational(e)))) for e, _, _ in peaks]
         ys = [float(ctx.log(v)) for _, v, ctx in peaks]
-        slope = _slope(xs, ys)
+        slope = least_squares_slope(xs, ys)
         notes.append(f"Saturation: log(peak) against log(log(1/eps)) has slope {slope:.3f}, i.e. "
                      f"peak ~ (log 1/eps)^({slope:.2f}); r ~ K^(-1/2) predicts -0.5.")
 
@@ -168,8 +171,8 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     K = int(math.ceil((horizon + 2) / float(construction.SPACING))) + 4
     r = construction.tube_width(K)
     fits = []
+    md, kernel = construction_md(K, r)  # one kernel serves every eta: the step size is a call argument
     for step in ((sp.Rational(1, 40),) if full else ()) + (sp.Rational(1, 20), MAIN_STEP):
-        md, kernel = construction_md(K, r)
         spec = RunSpec.build(START, DIRECTION, "1e-8", step, int(horizon / step), record_every=max(1, int(1 / step)))
         m = measure(md, spec, BITS, with_float64=False, progress=progress(f"claim 2 rate, eta = {step}"), kernel=kernel)
         growth = ExponentialGrowth(rate=None, window=window, quantity="tangent_amplification")
@@ -234,7 +237,7 @@ def certified_growth() -> tuple[NamedCheck, list[str]]:
                   for t in range(0, CERTIFIED_STEPS + 1, CERTIFIED_STEPS // 5)}
         widest = max(b.rad() for b in base[-1] + perturbed[-1]).str(3, radius=False)
     final = bounds[CERTIFIED_STEPS]
-    proved = final is not None and sp.Rational(exact_ball_text(final)) >= CERTIFIED_THRESHOLD
+    proved = final is not None and exact_number(final) >= CERTIFIED_THRESHOLD
     note = (f"Certified (arb, {CERTIFIED_BITS} bits, K = {CERTIFIED_K}, r = {r}, eps = 1e-8, eta = {MAIN_STEP}): "
             "amplification lower bounds " + ", ".join(f"T = {t}: >= {b}" for t, b in bounds.items())
             + f"; widest final box radius {widest}.")
@@ -245,12 +248,3 @@ def certified_growth() -> tuple[NamedCheck, list[str]]:
         "instance" if proved else "the enclosure did not prove the threshold")), [note]
 
 
-def exact_ball_text(text: str) -> sp.Rational:
-    from mdtheory.symbolic.parsing import exact_number
-
-    return exact_number(text)
-
-
-def _slope(xs, ys):
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)

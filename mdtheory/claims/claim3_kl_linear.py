@@ -32,7 +32,7 @@ import sympy as sp
 
 from mdtheory.checker import HOLDS, CheckResult, ClaimReport, ClosedFormAgreement, ExponentialGrowth, NamedCheck, Saturation
 from mdtheory.checker.bounds import ETA_T, agreement
-from mdtheory.checker.measure import Measurement, measure
+from mdtheory.checker.measure import Measurement, least_squares_slope, measure
 from mdtheory.claims import register
 from mdtheory.engine.closed_forms import GroupedSimplexStart, entropic_linear_operator_norm, entropic_linear_series
 from mdtheory.engine.ladder import PrecisionLadder
@@ -40,6 +40,7 @@ from mdtheory.engine.run import RunSpec
 from mdtheory.symbolic.catalogue import negative_entropy
 from mdtheory.symbolic.mirror_descent import STEPS, ETA, MirrorDescent, closed_form_t_step
 from mdtheory.symbolic.objectives import linear
+from mdtheory.symbolic.parsing import exact_number
 
 BITS = 256
 GAP = sp.Integer(1)
@@ -109,7 +110,7 @@ def _certified_peak(start, peak_t, peak_level, name: str) -> NamedCheck:
 
     certificates = entropic_linear_amplification(start, STEP, peak_t, "1e-40", CERTIFICATE_BITS)
     threshold = CERTIFIED_FRACTION * peak_level
-    proved = all(c.proved and _exact(c.lower_bound) >= threshold for c in certificates.values())
+    proved = all(c.proved and exact_number(c.lower_bound) >= threshold for c in certificates.values())
     label = f"{name}: certified peak amplification at T = {peak_t}"
     lower = ", ".join(f"{k} >= {c.lower_bound}" for k, c in certificates.items())
     return NamedCheck(label, CheckResult(
@@ -139,7 +140,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     reg = negative_entropy(3)
     md = MirrorDescent(reg, linear(reg.variables, [0, GAP, GAP]))
     for delta_text in (DELTAS[:2] if quick else DELTAS):
-        delta = _exact(delta_text)
+        delta = exact_number(delta_text)
         at = {delta_: delta, gap_: GAP}
         s_star = formulas["s_star"].subs(at)
         steps = int(sp.ceiling(2 * s_star / STEP)) + 4
@@ -186,10 +187,10 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         peaks.append((d, m.fine.log_tangent_amplification[peak_index], m.ctx))
         high_rows.append((d, saturation.peak["value"], sp.N(peak_level, 8), m.ctx.nstr(m.fine.eta_t[peak_index], 5),
                           sp.N(s_star, 5), saturation.verdict))
-    slope = _log_log_slope([(math.log(d), float(log_peak)) for d, log_peak, _ in peaks])
+    slope = least_squares_slope([math.log(d) for d, _, _ in peaks], [float(log_peak) for _, log_peak, _ in peaks])
 
     # Finite perturbation of a coordinate that is itself of size eps.
-    eps = _exact(FINITE_EPS)
+    eps = exact_number(FINITE_EPS)
     start = GroupedSimplexStart((1, 2), (eps, (1 - eps) / 2), (0, GAP), (2, -1))
     s_star = formulas["s_star"].subs({delta_: eps, gap_: GAP})
     m = _closed_form_measurement(start, sp.Rational(1, 2) * eps, STEP, int(sp.ceiling(2 * s_star / STEP)) + 4, BITS)
@@ -218,14 +219,3 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     )
 
 
-def _exact(text: str) -> sp.Rational:
-    from mdtheory.symbolic.parsing import exact_number
-
-    return exact_number(text)
-
-
-def _log_log_slope(points):
-    n = len(points)
-    mx = sum(p[0] for p in points) / n
-    my = sum(p[1] for p in points) / n
-    return sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)

@@ -147,7 +147,7 @@ class AnchoredOracle(ObjectiveOracle):
 
     def hessian(self, ctx, x, params):
         lam = ctx.mpf(self.strength.p) / self.strength.q
-        hess_phi = self.kernel._hess_phi(ctx, *x)
+        hess_phi = self.kernel.regularizer_hessian(ctx, x)
         return [[h + lam * p for h, p in zip(row, prow)] for row, prow in zip(self.base.hessian(ctx, x, ()), hess_phi)]
 
 

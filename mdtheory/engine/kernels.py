@@ -107,6 +107,13 @@ class MirrorDescentKernel:
     def mirror_map(self, ctx, x):
         return self._grad_phi(ctx, *x)
 
+    def regularizer_hessian(self, ctx, x):
+        return self._hess_phi(ctx, *x)
+
+    def dual_point(self, ctx, x, eta, params=()):
+        """grad phi(x) - eta grad f(x): the dual point the step inverts."""
+        return self._dual_step(ctx, *x, eta, *params)
+
     def step(self, ctx, x, eta, params=()):
         """x+ from x."""
         if self._step is not None:
