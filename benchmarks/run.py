@@ -1,7 +1,7 @@
 """Benchmarks: each workload's time on mdtheory's best path, on naive mpmath and on numpy float64, with
 the ratios, and the digits each agrees with a 2P+64-bit reference. Timings are measured, never asserted.
 
-    python benchmarks/run.py            # W1 (d up to 1e4), W3 (T = 1e4), claim 2 at default settings
+    python benchmarks/run.py            # W1 (d up to 1e4), W2, W3 (T = 1e4), claim 2 at default settings
     python benchmarks/run.py --full     # W1 up to d = 1e5, W3 with T = 1e5, and the whole `mdtheory verify`
 
 Naive mpmath runs that would take hours are timed on a prefix of the steps and extrapolated linearly;
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import random
 import subprocess
 import sys
 import time
@@ -23,7 +24,10 @@ import sympy as sp
 from mdtheory.engine.context import working_context
 from mdtheory.engine.fast_kl import certified_separation, separation_float64, separation_precise
 from mdtheory.engine.kernels import MirrorDescentKernel
+from mdtheory.engine.oracles import MatrixObjectiveOracle
 from mdtheory.engine.run import RunSpec, run_mirror_descent
+from mdtheory.symbolic.catalogue import hypentropy
+from mdtheory.symbolic.matrix_objectives import least_squares
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.objectives import quadratic
 from mdtheory.symbolic.regularizer import Regularizer
@@ -90,30 +94,96 @@ def w1(d: int, steps: int = 1000):
     print(f"    ratios: best/float64 = {t_best / t_float:.2f}, naive mpmath/best = {t_naive / t_best:.1f}")
 
 
+def w2(steps: int = 1000, d: int = 100):
+    """MD with phi = hypentropy (beta = 1) on 0.5 ||A x - b||^2, dense exact A (d x d), plus the tangent."""
+    name = f"W2 least squares d={d}"
+    rng = random.Random(2026)
+    A = [[sp.Rational(rng.randint(-3, 3), 30) for _ in range(d)] for _ in range(d)]
+    b = [sp.Rational(rng.randint(-3, 3), 3) for _ in range(d)]
+
+    def derive():
+        objective = least_squares(d, A, b)
+        reg = hypentropy(d)
+        md = MirrorDescent(reg, objective.scalar_objective(reg.variables))
+        return md, MirrorDescentKernel(md, oracle=MatrixObjectiveOracle(objective))
+
+    (md, kernel), t_derive = timed(derive)
+    row(name, "derivation + code generation", t_derive, "-", "matrix-level: grad f = A^T (A x - b)")
+    prefix = min(steps, 100)
+    eta, x0, v = sp.Rational(1, 4), [0] * d, [1] + [0] * (d - 1)
+    spec = RunSpec.build(x0, v, "1e-20", eta, steps, record_every=prefix)
+    (_, reference), t_reference = timed(lambda: naive_w2(A, b, eta, prefix, 2 * P + 64))
+    at_prefix = lambda series: series.log_tangent_amplification[1]
+    best, t_best = timed(lambda: run_mirror_descent(md, spec, P, kernel, backend="flint", perturbed=False))
+    row(name, f"mdtheory flint {P} bits", t_best, digits(at_prefix(best), reference), f"T = {steps}")
+    prefix_spec = RunSpec.build(x0, v, "1e-20", eta, prefix, record_every=prefix)
+    reference_backend, t_mp = timed(lambda: run_mirror_descent(md, prefix_spec, P, kernel, perturbed=False))
+    row(name, f"mdtheory mpmath {P} bits (extrapolated)", t_mp * steps / prefix,
+        digits(at_prefix(reference_backend), reference), f"timed on {prefix} steps")
+    floats, t_float = timed(lambda: run_mirror_descent(md, spec, None, kernel, perturbed=False))
+    row(name, "mdtheory float64", t_float, digits(at_prefix(floats), reference))
+    (_, naive), t_prefix = timed(lambda: naive_w2(A, b, eta, prefix, P))
+    t_naive = t_prefix * steps / prefix
+    row(name, f"naive mpmath {P} bits (extrapolated)", t_naive, digits(naive, reference), f"timed on {prefix} steps")
+    print(f"    ratios: naive mpmath/best = {t_naive / t_best:.1f}, best/float64 = {t_best / t_float:.1f}; "
+          f"reference ({2 * P + 64}-bit naive loop, {prefix} steps) took {t_reference:.1f} s")
+
+
+def naive_w2(A, b, eta, steps: int, bits: int):
+    """The textbook loop with mpmath matrices: x+ = sinh(asinh(x) - eta A^T (A x - b)), and the tangent
+    w+ = diag(sqrt(1 + x+^2)) (diag(1/sqrt(1 + x^2)) w - eta A^T A w)."""
+    ctx = mpmath.MPContext()
+    ctx.prec = bits
+    d = len(A)
+    A_m = ctx.matrix([[ctx.mpf(a.p) / a.q for a in row] for row in A])
+    b_m = ctx.matrix([ctx.mpf(v.p) / v.q for v in b])
+    Q = A_m.T * A_m
+    eta = ctx.mpf(eta.p) / eta.q
+    x = ctx.matrix([0] * d)
+    w = ctx.matrix([1] + [0] * (d - 1))
+    log_growth = ctx.mpf(0)
+    for _ in range(steps):
+        gradient = A_m.T * (A_m * x - b_m)
+        x_next = ctx.matrix([ctx.sinh(ctx.asinh(x[i]) - eta * gradient[i]) for i in range(d)])
+        hw = Q * w
+        w = ctx.matrix([ctx.sqrt(1 + x_next[i] ** 2) * (w[i] / ctx.sqrt(1 + x[i] ** 2) - eta * hw[i]) for i in range(d)])
+        growth = ctx.norm(w)
+        log_growth += ctx.log(growth)
+        w = w / growth
+        x = x_next
+    return x, log_growth
+
+
 def w3(steps: int):
     """3-d MD with phi = ||x||^2/2 + sum log cosh(x_i) (Newton inverse) on a quadratic, plus the tangent."""
     reg = Regularizer.from_text("x1**2/2 + x2**2/2 + x3**2/2 + log(cosh(x1)) + log(cosh(x2)) + log(cosh(x3))",
                                 3, "reals", name="logcosh")
     md = MirrorDescent(reg, quadratic(reg.variables, [[2, 1, 0], [0, 1, 1], [1, 0, 3]], [1, -1, 2]))
-    spec = RunSpec.build(["1", "-2", "1/2"], ["1", "0", "0"], "1e-20", "1/20", steps, record_every=steps)
+    prefix = min(steps, 2000)
+    spec = RunSpec.build(["1", "-2", "1/2"], ["1", "0", "0"], "1e-20", "1/20", steps, record_every=prefix)
     kernel = MirrorDescentKernel(md)
     name = f"W3 logcosh T={steps:g}"
-    reference = run_mirror_descent(md, spec, 2 * P + 64, kernel).log_tangent_amplification[-1]
-    best, t_best = timed(lambda: run_mirror_descent(md, spec, P, kernel))
-    row(name, f"mdtheory engine {P} bits", t_best, digits(best.log_tangent_amplification[-1], reference))
-    floats, t_float = timed(lambda: run_mirror_descent(md, spec, None, kernel))
-    row(name, "mdtheory engine float64", t_float, digits(floats.log_tangent_amplification[-1], reference))
-    prefix = min(steps, 2000)
-    (_, value), t_prefix = timed(lambda: naive_w3(prefix))
+    (_, reference), t_reference = timed(lambda: naive_w3(prefix, 2 * P + 64))
+    at_prefix = lambda series: series.log_tangent_amplification[1]
+    best, t_best = timed(lambda: run_mirror_descent(md, spec, P, kernel, backend="flint", perturbed=False))
+    row(name, f"mdtheory flint {P} bits", t_best, digits(at_prefix(best), reference), "Newton inverse + tangent")
+    prefix_spec = RunSpec.build(["1", "-2", "1/2"], ["1", "0", "0"], "1e-20", "1/20", prefix, record_every=prefix)
+    reference_backend, t_mp = timed(lambda: run_mirror_descent(md, prefix_spec, P, kernel, perturbed=False))
+    row(name, f"mdtheory mpmath {P} bits (extrapolated)", t_mp * steps / prefix,
+        digits(at_prefix(reference_backend), reference), f"timed on {prefix} steps")
+    floats, t_float = timed(lambda: run_mirror_descent(md, spec, None, kernel, perturbed=False))
+    row(name, "mdtheory float64", t_float, digits(at_prefix(floats), reference))
+    (_, value), t_prefix = timed(lambda: naive_w3(prefix, P))
     t_naive = t_prefix * steps / prefix
-    row(name, f"naive mpmath {P} bits (extrapolated)", t_naive, "-", f"timed on {prefix} steps")
-    print(f"    ratios: naive mpmath/best = {t_naive / t_best:.1f}, best/float64 = {t_best / t_float:.1f}")
+    row(name, f"naive mpmath {P} bits (extrapolated)", t_naive, digits(value, reference), f"timed on {prefix} steps")
+    print(f"    ratios: naive mpmath/best = {t_naive / t_best:.1f}, best/float64 = {t_best / t_float:.1f}; "
+          f"reference ({2 * P + 64}-bit naive loop, {prefix} steps) took {t_reference:.1f} s")
 
 
-def naive_w3(steps: int):
+def naive_w3(steps: int, bits: int = P):
     """The textbook loop: mpmath matrices, lu_solve for Newton and for the tangent."""
     ctx = mpmath.MPContext()
-    ctx.prec = P
+    ctx.prec = bits
     A = ctx.matrix([[2, 1, 0], [0, 1, 1], [1, 0, 3]])
     b = ctx.matrix([1, -1, 2])
     H_f = A.T * A
@@ -129,7 +199,7 @@ def naive_w3(steps: int):
         for _ in range(30):
             delta = ctx.lu_solve(hess_phi(z), grad_phi(z) - y)
             z = z - delta
-            if ctx.norm(delta) < ctx.ldexp(1, -P + 8):
+            if ctx.norm(delta) < ctx.ldexp(1, -bits + 8):
                 break
         w = ctx.lu_solve(hess_phi(z), (hess_phi(x) - eta * H_f) * w)
         growth = ctx.norm(w)
@@ -160,6 +230,7 @@ def main():
     print(f"{'workload':<24} {'path':<34} {'time':>12}   agreement with a {2 * P + 64}-bit reference")
     for d in ((1000, 10_000, 100_000) if args.full else (1000, 10_000)):
         w1(d)
+    w2()
     w3(100_000 if args.full else 10_000)
     claim2_default()
     if args.full:

@@ -4,18 +4,18 @@ A certificate is a theorem about one instance: every operation is done on balls 
 contain the exact real result, so the lower endpoint of the final ball is a proven lower bound. Exact
 rationals enter as exact quotients of integers; nothing passes through a float.
 
-flint's working precision is a process-wide setting; ``flint_precision`` sets it for the duration of one
-certificate and restores it afterwards.
+flint's working precision is a process-wide setting; ``flint_precision`` (in the engine) sets it for the
+duration of one certificate and restores it afterwards.
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import sympy as sp
 
 from mdtheory.engine.closed_forms import GroupedSimplexStart
+from mdtheory.engine.context import ArbContext, flint_precision
 from mdtheory.symbolic.parsing import exact_number
 
 
@@ -32,18 +32,6 @@ class Certificate:
     @property
     def proved(self) -> bool:
         return self.lower_bound is not None
-
-
-@contextlib.contextmanager
-def flint_precision(bits: int):
-    from flint import ctx
-
-    saved = ctx.prec
-    ctx.prec = bits
-    try:
-        yield
-    finally:
-        ctx.prec = saved
 
 
 def exact_ball(value):
@@ -106,54 +94,6 @@ def entropic_linear_amplification(start: GroupedSimplexStart, eta, steps: int, e
                 f"||J_T v|| / ||v|| at T = {steps} (eta = {eta})", round_down(tangent), bits,
                 "J_T = (diag(x_T) - x_T x_T^T) diag(1/x_0) in ball arithmetic", str(tangent)),
         }
-
-
-class ArbContext:
-    """The part of mpmath's context interface that generated kernels and oracles use, on arb balls, so
-    that the same compiled step runs as a rigorous enclosure. Branches taken on a comparison of balls
-    (e.g. which form of the sigmoid to use) only choose between formulas that are equal as real
-    functions, so they never affect rigor."""
-
-    def __init__(self, bits: int):
-        self.prec = bits
-
-    def mpf(self, value):
-        from flint import arb
-
-        if isinstance(value, tuple):
-            sign, mantissa, exponent, _ = value
-            return arb((-1) ** sign * mantissa) * arb(2) ** exponent
-        return arb(value)
-
-    @property
-    def pi(self):
-        from flint import arb
-
-        return arb.pi()
-
-    @property
-    def ln2(self):
-        from flint import arb
-
-        return arb(2).log()
-
-    @property
-    def e(self):
-        from flint import arb
-
-        return arb(1).exp()
-
-    def floor(self, value):
-        return int(value.mid().floor().unique_fmpz())
-
-    def ceil(self, value):
-        return int(value.mid().ceil().unique_fmpz())
-
-    def __getattr__(self, name):
-        def method(value, *rest):
-            return getattr(value, name)(*rest)
-
-        return method
 
 
 class CertificateFailure(Exception):

@@ -83,10 +83,12 @@ def measure(
     with_float64: bool = True,
     progress: Callable[[int, int], None] | None = None,
     kernel: MirrorDescentKernel | None = None,
+    backend: str = "mpmath",
 ) -> Measurement:
-    """Run ``spec`` on the precision ladder (bits, 2*bits) and, optionally, in float64."""
+    """Run ``spec`` on the precision ladder (bits, 2*bits) and, optionally, in float64. Both rungs use
+    ``backend`` (``"flint"`` is the fast one; tests hold it to the mpmath reference)."""
     kernel = kernel or MirrorDescentKernel(md)
-    ladder = PrecisionLadder(bits).run(lambda b: run_mirror_descent(md, spec, b, kernel, progress))
+    ladder = PrecisionLadder(bits).run(lambda b: run_mirror_descent(md, spec, b, kernel, progress, backend=backend))
     float_run = run_mirror_descent(md, spec, None, kernel) if with_float64 else None
     return Measurement(md, spec, ladder, float_run)
 

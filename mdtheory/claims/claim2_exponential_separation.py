@@ -49,6 +49,8 @@ from mdtheory.symbolic.objectives import Objective
 from mdtheory.symbolic.parsing import exact_number
 
 BITS = 96
+# The fast arbitrary-precision backend (arb arithmetic): tests hold it to the mpmath reference digit for digit.
+BACKEND = "flint"
 START = ("0", "0", "-1")
 DIRECTION = (1, 0, 0)
 MAIN_STEP = sp.Rational(1, 10)
@@ -135,7 +137,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         progress(f"claim 2 plan eps = {eps}")(1, 1)
         md, kernel = construction_md(p["K"], p["r"])
         spec = RunSpec.build(START, DIRECTION, eps, MAIN_STEP, p["steps"], record_every=10)
-        m = measure(md, spec, BITS, progress=progress(f"claim 2 MD eps = {eps}"), kernel=kernel)
+        m = measure(md, spec, BITS, progress=progress(f"claim 2 MD eps = {eps}"), kernel=kernel, backend=BACKEND)
         window = (RATE_WINDOW_START, spec.steps * MAIN_STEP)
         growth = ExponentialGrowth(rate=None, window=window, quantity="tangent_amplification").check(m)
         checks.append(NamedCheck(f"eps = {eps}: exponential growth (c > 0)", growth, m))
@@ -149,7 +151,8 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         min_form = MinForm(level, c, MIN_FORM_FACTOR).check(m)
         checks.append(NamedCheck(f"eps = {eps}: min-form with measured c and level", min_form, m))
         gd, gd_kernel = gd_md(p["K"], p["r"])
-        g = measure(gd, spec, BITS, with_float64=False, progress=progress(f"claim 2 GD eps = {eps}"), kernel=gd_kernel)
+        g = measure(gd, spec, BITS, with_float64=False, progress=progress(f"claim 2 GD eps = {eps}"), kernel=gd_kernel,
+                    backend=BACKEND)
         gd_check = UpperBound(1).check(g)
         checks.append(NamedCheck(f"eps = {eps}: GD on the same f does not amplify", gd_check, g))
         table.append(f"| {eps} | {p['K']} | {p['r']} | {ctx.nstr(m.fine.eta_t[-1], 5)} | {ctx.nstr(fine_rate.rate, 6)} "
@@ -174,7 +177,8 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     md, kernel = construction_md(K, r)  # one kernel serves every eta: the step size is a call argument
     for step in ((sp.Rational(1, 40),) if full else ()) + (sp.Rational(1, 20), MAIN_STEP):
         spec = RunSpec.build(START, DIRECTION, "1e-8", step, int(horizon / step), record_every=max(1, int(1 / step)))
-        m = measure(md, spec, BITS, with_float64=False, progress=progress(f"claim 2 rate, eta = {step}"), kernel=kernel)
+        m = measure(md, spec, BITS, with_float64=False, progress=progress(f"claim 2 rate, eta = {step}"), kernel=kernel,
+                    backend=BACKEND)
         growth = ExponentialGrowth(rate=None, window=window, quantity="tangent_amplification")
         checks.append(NamedCheck(f"eta = {step}: growth rate c > 0", growth.check(m), m))
         fits.append((step, growth.fit(m)))

@@ -2,11 +2,17 @@
 
 ``Float64Context`` offers the part of the mpmath context interface that generated kernels use, backed by
 numpy float64, so that one kernel runs both as the high-precision truth and as the float64 experiment a
-user would have written.
+user would have written. ``ArbContext`` offers it on python-flint ``arb`` balls: the certificates use it
+for rigorous enclosures, and the engine's ``flint`` backend uses it as fast arbitrary-precision arithmetic
+(C-level arb and arb_mat instead of Python-level mpf objects).
+
+flint's working precision is a process-wide setting; ``flint_precision`` sets it for the duration of one
+run or certificate and restores it afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import mpmath
@@ -64,8 +70,9 @@ class Float64Context:
             return np.float64(constants[name])
         function = getattr(np, {"asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "atan": "arctan",
                                 "fabs": "abs"}.get(name, name), None)
-        if function is None:
+        if function is None or name.startswith("_"):
             raise AttributeError(name)
+        self.__dict__[name] = function  # looked up once per name, then found on the instance
         return function
 
     @staticmethod
@@ -75,3 +82,116 @@ class Float64Context:
 
 def is_float64(ctx) -> bool:
     return isinstance(ctx, Float64Context)
+
+
+@contextlib.contextmanager
+def flint_precision(bits: int):
+    from flint import ctx
+
+    saved = ctx.prec
+    ctx.prec = bits
+    try:
+        yield
+    finally:
+        ctx.prec = saved
+
+
+class ArbContext:
+    """The part of mpmath's context interface that generated kernels and oracles use, on arb balls.
+
+    Used under ``flint_precision(bits)``. For a certificate the balls are the point: the same compiled
+    step runs as a rigorous enclosure, and branches taken on a comparison of balls (e.g. which form of the
+    sigmoid to use) only choose between formulas that are equal as real functions, so they never affect
+    rigor. For the engine's fast backend the run keeps only midpoints between steps (``midpoint``), so the
+    radii never compound and the arithmetic is that of a correctly rounded working precision."""
+
+    def __init__(self, bits: int):
+        from flint import arb, arb_mat, arf
+
+        self.prec = bits
+        self._arb, self._arf, self._arb_mat = arb, arf, arb_mat
+
+    def mpf(self, value):
+        arb = self._arb
+        if type(value) is arb:
+            return value
+        if isinstance(value, tuple):
+            sign, mantissa, exponent, _ = value
+            return arb(self._arf(((-1) ** sign * int(mantissa), int(exponent))))
+        if hasattr(value, "_mpf_"):  # an mpmath mpf, exactly
+            return self.mpf(value._mpf_)
+        return arb(value)
+
+    @property
+    def pi(self):
+        return self._arb.pi()
+
+    @property
+    def ln2(self):
+        return self._arb(2).log()
+
+    @property
+    def e(self):
+        return self._arb(1).exp()
+
+    @property
+    def inf(self):
+        return self._arb(self._arf(math.inf))
+
+    @property
+    def ninf(self):
+        return self._arb(self._arf(-math.inf))
+
+    def ldexp(self, value, exponent: int):
+        return self.mpf(value) * self._arb(self._arf((1, int(exponent))))
+
+    def fsum(self, values):
+        return sum(values, self._arb(0))
+
+    @staticmethod
+    def isfinite(value) -> bool:
+        return value.is_finite()
+
+    @staticmethod
+    def nstr(value, digits: int = 8):
+        return value.mid().str(digits, radius=False)
+
+    def matrix(self, rows):
+        return self._arb_mat(rows)
+
+    def midpoint(self, value):
+        return self._arb(value.mid())
+
+    def floor(self, value):
+        return int(value.mid().floor().unique_fmpz())
+
+    def ceil(self, value):
+        return int(value.mid().ceil().unique_fmpz())
+
+    # mpmath's names for what arb calls otherwise
+    ARB_NAMES = {"fabs": "__abs__", "sign": "sgn", "loggamma": "lgamma"}
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        arb, convert = self._arb, self.mpf
+        arb_name = self.ARB_NAMES.get(name, name)
+
+        def method(value, *rest):
+            return getattr(value if type(value) is arb else convert(value), arb_name)(*rest)
+
+        self.__dict__[name] = method  # looked up once per name, then found on the instance
+        return method
+
+
+def is_arb(ctx) -> bool:
+    return isinstance(ctx, ArbContext)
+
+
+def ball_to_mpf(ctx, ball):
+    """The midpoint of an arb ball, exactly, as an mpf of the mpmath context ``ctx``."""
+    mid = ball.mid()
+    if not mid.is_finite():
+        return ctx.inf if mid > 0 else (ctx.ninf if mid < 0 else ctx.nan)
+    mantissa, exponent = mid.man_exp()
+    return ctx.ldexp(ctx.mpf(int(mantissa)), int(exponent))

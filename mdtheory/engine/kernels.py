@@ -27,7 +27,7 @@ from mdtheory.symbolic.mirror_descent import (
     md_step_jacobian,
     objective_hessian,
 )
-from mdtheory.symbolic.regularizer import hessian, mirror_map
+from mdtheory.symbolic.regularizer import hessian, is_separable, mirror_map
 
 FLOAT64 = Float64Context()
 MAX_FLOAT_NEWTON = 60
@@ -55,6 +55,10 @@ class ObjectiveOracle:
     def hessian(self, ctx, x, params) -> list:
         raise NotImplementedError
 
+    def hessian_vector(self, ctx, x, params, w) -> list:
+        """Hess f(x) w; override where the product is cheaper than forming the Hessian."""
+        return [ctx.fsum(h * wj for h, wj in zip(row, w)) for row in self.hessian(ctx, x, params)]
+
 
 class MirrorDescentKernel:
     """Compiled step, Jacobian and objective of ``md`` (parameters of the objective passed at call time)."""
@@ -70,13 +74,25 @@ class MirrorDescentKernel:
         self.inverse_map = inverse_mirror_map(reg)
         self._grad_phi = CompiledExpressions(list(mirror_map(reg)), x)
         self._hess_phi = compile_matrix(hessian(reg), x)
+        # For phi = sum_i h_i(x_i) the Hessian is diagonal: Newton and the tangent then need no linear
+        # solve, and grad and curvature are compiled together so that they share subexpressions.
+        self.separable = is_separable(reg)
+        self._curvature = CompiledExpressions([hessian(reg)[i, i] for i in range(reg.dim)], x) if self.separable else None
+        self._grad_and_curvature = (
+            CompiledExpressions([*mirror_map(reg), *(hessian(reg)[i, i] for i in range(reg.dim))], x)
+            if self.separable else None
+        )
         if oracle is None:
             self._hess_f = compile_matrix(objective_hessian(md), [*x, *params])
+            self._hess_f_vector = lambda ctx, x_, params_, w: [
+                ctx.fsum(h * wj for h, wj in zip(row, w)) for row in self._hess_f(ctx, *x_, *params_)
+            ]
             renaming = dict(zip(md.objective.variables, x))
             self._objective = CompiledExpressions([md.objective.expr.subs(renaming)], [*x, *params])
             self._dual_step = CompiledExpressions(list(dual_step(md)), step_args)
         else:
             self._hess_f = lambda ctx, *args: oracle.hessian(ctx, list(args[: reg.dim]), list(args[reg.dim:]))
+            self._hess_f_vector = lambda ctx, x_, params_, w: oracle.hessian_vector(ctx, list(x_), list(params_), w)
             self._objective = lambda ctx, *args: [oracle.value(ctx, list(args[: reg.dim]), list(args[reg.dim:]))]
             self._dual_step = self._oracle_dual_step
         self._inverse = (
@@ -150,6 +166,29 @@ class MirrorDescentKernel:
         ])
         return projector * forward if not is_float64(ctx) else projector @ forward
 
+    def tangent(self, ctx, x, x_next, eta, w, params=()):
+        """J w at x (x_next = step(x)) without forming J where that is cheaper:
+        J w = Hess phi(x+)^{-1} (Hess phi(x) - eta Hess f(x)) w, projected onto the simplex's tangent space
+        (weights 1/Hess phi(x+)_ii) there. O(d) per step for a separable phi and a cheap Hess f w."""
+        if not self.separable:
+            if self._jacobian is not None or self.domain is Domain.SIMPLEX:
+                return linalg.matvec(ctx, self.jacobian(ctx, x, x_next, eta, params), w)
+            hess_x = self._hess_phi(ctx, *x)
+            forward = [
+                ctx.fsum(h * wj for h, wj in zip(row, w)) - eta * hw
+                for row, hw in zip(hess_x, self._hess_f_vector(ctx, x, params, w))
+            ]
+            return linalg.solve(ctx, linalg.as_matrix(ctx, self._hess_phi(ctx, *x_next)), forward)
+        forward = [
+            h * wi - eta * hw
+            for h, wi, hw in zip(self._curvature(ctx, *x), w, self._hess_f_vector(ctx, x, params, w))
+        ]
+        weights = [1 / h for h in self._curvature(ctx, *x_next)]
+        if self.domain is not Domain.SIMPLEX:
+            return [u * f for u, f in zip(weights, forward)]
+        mean = ctx.fsum(u * f for u, f in zip(weights, forward)) / ctx.fsum(weights)
+        return [u * (f - mean) for u, f in zip(weights, forward)]
+
     # ----------------------------------------------------------------- inverse mirror map
     def inverse(self, ctx, y, seed):
         """(grad phi)^{-1}(y); ``seed`` (the previous iterate) starts Newton when there is no closed form."""
@@ -190,13 +229,12 @@ class MirrorDescentKernel:
         budget = EXTRA_PRECISE_NEWTON + int(math.log2(ctx.prec))
         residual = [ctx.inf]
         for _ in range(budget):
-            residual = [g - yi for g, yi in zip(self._grad_phi(ctx, *x), y)]
             try:
-                delta = linalg.solve(ctx, linalg.as_matrix(ctx, self._hess_phi(ctx, *x)), residual)
+                residual, delta = self._newton_direction(ctx, x, y)
             except ZeroDivisionError:
                 break  # singular Hessian: reported below with the residual reached
-            x = self._damped(ctx, x, delta)
-            if linalg.norm(ctx, delta) <= tolerance * (1 + linalg.norm(ctx, x)):
+            x = linalg.midpoints(ctx, self._damped(ctx, x, delta))
+            if linalg.norm(ctx, linalg.midpoints(ctx, delta)) <= tolerance * (1 + linalg.norm(ctx, x)):
                 return x
         raise NewtonConvergenceError(
             f"Newton for the inverse mirror map of {name!r} did not converge in {budget} steps at "
@@ -205,15 +243,25 @@ class MirrorDescentKernel:
             "start farther from the boundary"
         )
 
+    def _newton_direction(self, ctx, x, y):
+        """(grad phi(x) - y, Hess phi(x)^{-1} (grad phi(x) - y)); ZeroDivisionError if Hess phi(x) is singular."""
+        if self.separable:
+            both = self._grad_and_curvature(ctx, *x)
+            residual = [g - yi for g, yi in zip(both[: self.dim], y)]
+            if any(h == 0 for h in both[self.dim:]):
+                raise ZeroDivisionError("singular Hessian")
+            return residual, [r / h for r, h in zip(residual, both[self.dim:])]
+        residual = [g - yi for g, yi in zip(self._grad_phi(ctx, *x), y)]
+        return residual, linalg.solve(ctx, linalg.as_matrix(ctx, self._hess_phi(ctx, *x)), residual)
+
     def _float_newton(self, y, seed):
         x = [np.float64(v) for v in seed]
         target = [np.float64(v) for v in y]
         with np.errstate(all="ignore"):
             for _ in range(MAX_FLOAT_NEWTON):
-                residual = np.array(self._grad_phi(FLOAT64, *x), dtype=np.float64) - target
                 try:
-                    delta = np.linalg.solve(np.array(self._hess_phi(FLOAT64, *x), dtype=np.float64), residual)
-                except np.linalg.LinAlgError:
+                    _, delta = self._newton_direction(FLOAT64, x, target)
+                except (np.linalg.LinAlgError, ZeroDivisionError):
                     return None
                 x = self._damped(FLOAT64, x, list(delta))
                 if not np.all(np.isfinite(x)):
@@ -245,8 +293,8 @@ class MirrorDescentKernel:
             hess = self._hess_phi(ctx, *x)
             slope = sum(1 / hess[i][i] for i in range(self.dim))
             delta = (sum(x) - 1) / slope
-            nu -= delta
-            if abs(delta) <= tolerance * (1 + abs(nu)):
+            nu = linalg.midpoints(ctx, [nu - delta])[0]
+            if abs(linalg.midpoints(ctx, [delta])[0]) <= tolerance * (1 + abs(nu)):
                 return self._shifted_inverse(ctx, y, nu, seed)
         raise NewtonConvergenceError(
             f"the simplex multiplier of {self.md.regularizer.name!r} did not converge at {ctx.prec} bits; "

@@ -1,14 +1,16 @@
-"""The few linear-algebra operations the engine needs, for an mpmath context or for float64."""
+"""The few linear-algebra operations the engine needs, for an mpmath context, arb (arb_mat) or float64."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from mdtheory.engine.context import is_float64
+from mdtheory.engine.context import is_arb, is_float64
 
 
 def as_matrix(ctx, rows):
-    return np.array(rows, dtype=np.float64) if is_float64(ctx) else ctx.matrix(rows)
+    if is_float64(ctx):
+        return np.array(rows, dtype=np.float64)
+    return ctx.matrix([[ctx.mpf(v) for v in row] for row in rows]) if is_arb(ctx) else ctx.matrix(rows)
 
 
 SMALL = 8  # below this size, plain elimination on lists beats mpmath's matrix machinery
@@ -18,6 +20,12 @@ def solve(ctx, matrix, rhs):
     """matrix^{-1} rhs, rhs a vector (list) or a matrix."""
     if is_float64(ctx):
         return np.linalg.solve(np.asarray(matrix, dtype=np.float64), np.asarray(rhs, dtype=np.float64))
+    if is_arb(ctx):
+        from flint import arb_mat
+
+        column = isinstance(rhs, list)
+        result = matrix.solve(arb_mat([[v] for v in rhs]) if column else rhs)
+        return [result[i, 0] for i in range(result.nrows())] if column else result
     if matrix.rows <= SMALL:
         rows = matrix.tolist()
         columns = [list(rhs)] if isinstance(rhs, list) else [[rhs[i, j] for i in range(rhs.rows)] for j in range(rhs.cols)]
@@ -52,6 +60,11 @@ def _eliminate(ctx, rows, column):
 def matvec(ctx, matrix, vector):
     if is_float64(ctx):
         return list(np.asarray(matrix) @ np.asarray(vector, dtype=np.float64))
+    if is_arb(ctx):
+        from flint import arb_mat
+
+        product = matrix * arb_mat([[v] for v in vector])
+        return [product[i, 0] for i in range(product.nrows())]
     product = matrix * ctx.matrix(vector)
     return [product[i] for i in range(product.rows)]
 
@@ -64,3 +77,9 @@ def norm(ctx, vector):
 
 def difference_norm(ctx, a, b):
     return norm(ctx, [ai - bi for ai, bi in zip(a, b)])
+
+
+def midpoints(ctx, vector):
+    """Drop the radii of arb balls (a no-op elsewhere): the fast backend keeps midpoints between steps so
+    that radii never compound over a run."""
+    return [ctx.midpoint(v) for v in vector] if is_arb(ctx) else vector

@@ -13,13 +13,24 @@ import numpy as np
 import sympy as sp
 
 from mdtheory.engine import linalg
-from mdtheory.engine.context import Float64Context, is_float64, to_context, working_context
+from mdtheory.engine.context import (
+    ArbContext,
+    Float64Context,
+    ball_to_mpf,
+    flint_precision,
+    is_float64,
+    to_context,
+    working_context,
+)
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.errors import DomainError, StepSizeError
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.parsing import exact_number
 
 SERIES_FIELDS = ("separation", "amplification", "log_tangent_amplification", "objective")
+# mpmath is the reference; flint runs the same generated kernels on C-level arb numbers (midpoints kept
+# between steps), several times faster, and tests hold it to the reference's trusted digits.
+BACKENDS = ("mpmath", "flint")
 
 
 @dataclass(frozen=True)
@@ -103,19 +114,41 @@ def run_mirror_descent(
     bits: int | None,
     kernel: MirrorDescentKernel | None = None,
     progress: Callable[[int, int], None] | None = None,
+    backend: str = "mpmath",
+    perturbed: bool = True,
 ) -> RunSeries:
-    """Iterate base, perturbed and tangent trajectories; ``bits=None`` runs in float64."""
+    """Iterate base, perturbed and tangent trajectories; ``bits=None`` runs in float64.
+    ``perturbed=False`` skips the perturbed trajectory (its separation series then stays empty) when only
+    the tangent is wanted.
+
+    With ``backend="flint"`` the arithmetic is python-flint's arb at ``bits`` bits; the series come back
+    as mpf values of a ``bits``-bit mpmath context, exactly as from the reference backend."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     spec.check_against(md)
     kernel = kernel or MirrorDescentKernel(md)
     if bits is None:
         # float64 is run as a user's float code would be: overflow, underflow and 0/0 propagate as
         # inf and nan, and are reported downstream, not raised.
         with np.errstate(all="ignore"):
-            return _iterate(md, spec, kernel, Float64Context(), progress)
-    return _iterate(md, spec, kernel, working_context(bits), progress)
+            return _iterate(md, spec, kernel, Float64Context(), progress, perturbed)
+    reference = working_context(bits)
+    if backend == "mpmath":
+        return _iterate(md, spec, kernel, reference, progress, perturbed)
+    with flint_precision(bits):
+        return _as_mpmath(_iterate(md, spec, kernel, ArbContext(bits), progress, perturbed), reference)
 
 
-def _iterate(md, spec, kernel, ctx, progress) -> RunSeries:
+def _as_mpmath(series: RunSeries, ctx) -> RunSeries:
+    convert = lambda values: [ball_to_mpf(ctx, v) for v in values]
+    return RunSeries(
+        bits=series.bits, ctx=ctx, t=series.t, eta_t=convert(series.eta_t),
+        **{name: convert(getattr(series, name)) for name in SERIES_FIELDS},
+        final=convert(series.final), final_perturbed=convert(series.final_perturbed),
+    )
+
+
+def _iterate(md, spec, kernel, ctx, progress, perturbed=True) -> RunSeries:
     num = (lambda v: ctx.mpf(float(v))) if is_float64(ctx) else (lambda v: to_context(ctx, v))
     eta = num(spec.eta)
     params = [num(p) for p in spec.parameters]
@@ -130,25 +163,27 @@ def _iterate(md, spec, kernel, ctx, progress) -> RunSeries:
     series = RunSeries(bits=ctx.prec, ctx=ctx)
 
     def record(t):
-        separation = linalg.difference_norm(ctx, x, x_perturbed)
         series.t.append(t)
-        series.eta_t.append(eta * t)
-        series.separation.append(separation)
-        series.amplification.append(separation / initial_separation)
+        series.eta_t.append(num(spec.eta * t))  # rounded once from the exact product: window ends are exact
+        if perturbed:
+            separation = linalg.difference_norm(ctx, x, x_perturbed)
+            series.separation.append(separation)
+            series.amplification.append(separation / initial_separation)
         series.log_tangent_amplification.append(log_growth)
         series.objective.append(kernel.objective(ctx, x, params))
 
     record(0)
     for t in range(1, spec.steps + 1):
-        x_next = kernel.step(ctx, x, eta, params)
-        tangent = linalg.matvec(ctx, kernel.jacobian(ctx, x, x_next, eta, params), tangent)
+        x_next = linalg.midpoints(ctx, kernel.step(ctx, x, eta, params))
+        tangent = linalg.midpoints(ctx, kernel.tangent(ctx, x, x_next, eta, tangent, params))
         growth = linalg.norm(ctx, tangent)
         if growth == 0:
             log_growth = ctx.ninf  # J_t v = 0 exactly: the tangent is annihilated and stays so
         else:
-            log_growth += ctx.log(growth)
-            tangent = [w / growth for w in tangent]
-        x_perturbed = kernel.step(ctx, x_perturbed, eta, params_perturbed)
+            log_growth = linalg.midpoints(ctx, [log_growth + ctx.log(growth)])[0]
+            tangent = linalg.midpoints(ctx, [w / growth for w in tangent])
+        if perturbed:
+            x_perturbed = linalg.midpoints(ctx, kernel.step(ctx, x_perturbed, eta, params_perturbed))
         x = x_next
         if t % spec.record_every == 0 or t == spec.steps:
             record(t)

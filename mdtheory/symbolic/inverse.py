@@ -62,14 +62,31 @@ def inverse_mirror_map(reg: Regularizer) -> InverseMirrorMap:
         candidate = tuple(sp.simplify(e) for e in solution)
         return _verified(reg, candidate, note="affine mirror map, inverted exactly")
     if is_separable(reg):
+        # Coordinates whose one-variable mirror maps are the same function are solved and verified once:
+        # at d = 100 that is one sympy solve instead of a hundred.
+        ys = dual_variables(reg)
+        solved: dict = {}
         candidate = []
         for i, v in enumerate(reg.variables):
-            scalar = _scalar_inverse(reg, i)
-            if scalar is None:
-                return _numerical(reg, f"sympy found no verified closed form for (d phi/d{v})^(-1)")
-            candidate.append(scalar)
-        return _verified(reg, tuple(candidate), note="separable; each scalar inverse solved by sympy")
+            key = _coordinate_shape(reg, i)
+            if key not in solved:
+                scalar = _scalar_inverse(reg, i)
+                if scalar is None:
+                    return _numerical(reg, f"sympy found no verified closed form for (d phi/d{v})^(-1)")
+                solved[key] = (i, scalar)
+            first, scalar = solved[key]
+            candidate.append(scalar.xreplace({ys[first]: ys[i]}))
+        representatives = sorted(first for first, _ in solved.values())
+        return _verified(reg, tuple(candidate), note="separable; each scalar inverse solved by sympy",
+                         representatives=representatives)
     return _numerical(reg, "phi is not separable; a closed form is not attempted, Newton is used")
+
+
+def _coordinate_shape(reg: Regularizer, i: int):
+    """The one-variable function d phi/dx_i with x_i renamed to a canonical symbol (same assumptions)."""
+    v = reg.variables[i]
+    canonical = sp.Symbol("mdtheory_coordinate", **v.assumptions0)
+    return mirror_map(reg)[i].xreplace({v: canonical})
 
 
 def _numerical(reg: Regularizer, why: str) -> InverseMirrorMap:
@@ -122,7 +139,8 @@ def _round_trips(reg: Regularizer, inverse: dict, coords: list[int]) -> bool:
     for _ in range(SPOT_CHECKS):
         point = random_domain_point(reg, rng, digits=SPOT_CHECK_DIGITS)
         at_point = dict(zip(reg.variables, point))
-        dual = {ys[j]: grad[j].subs(at_point) for j in range(reg.dim)}
+        needed = set().union(*(inverse[reg.variables[i]].free_symbols for i in coords))
+        dual = {ys[j]: grad[j].subs(at_point) for j in range(reg.dim) if ys[j] in needed}
         for i in coords:
             back = inverse[reg.variables[i]].subs(dual).evalf(SPOT_CHECK_DIGITS + 20)
             exact = point[i]
@@ -131,35 +149,48 @@ def _round_trips(reg: Regularizer, inverse: dict, coords: list[int]) -> bool:
     return True
 
 
-def _verified(reg: Regularizer, candidate: tuple[sp.Expr, ...], note: str) -> InverseMirrorMap:
+def _verified(reg: Regularizer, candidate: tuple[sp.Expr, ...], note: str, representatives=None) -> InverseMirrorMap:
+    """``representatives``: for a separable phi, one coordinate per distinct one-variable mirror map (the
+    others are the same expressions with the variables renamed, so their checks would repeat these)."""
     inverse = dict(zip(reg.variables, candidate))
-    if not _round_trips(reg, inverse, list(range(reg.dim))):
+    coords = list(range(reg.dim)) if representatives is None else representatives
+    if not _round_trips(reg, inverse, coords):
         warnings.warn(
             f"the closed-form inverse mirror map of {reg.name!r} failed its round trip; falling back to Newton",
             InverseMirrorMapFallbackWarning,
             stacklevel=3,
         )
         return _numerical(reg, "closed form failed its round trip; Newton is used")
-    return InverseMirrorMap("closed_form", dual_variables(reg), candidate, _conditions(reg, candidate), note)
+    return InverseMirrorMap("closed_form", dual_variables(reg), candidate, _conditions(reg, candidate, coords), note)
 
 
-def _conditions(reg: Regularizer, candidate: tuple[sp.Expr, ...]) -> tuple[sp.Basic, ...]:
+def _conditions(reg: Regularizer, candidate: tuple[sp.Expr, ...], coords: list[int]) -> tuple[sp.Basic, ...]:
     """The set of y on which the closed form is the inverse: it lands in the domain and grad phi maps it
-    back to y (the image of the mirror map). Empty when it is valid on all of R^n."""
+    back to y (the image of the mirror map). Empty when it is valid on all of R^n. Derived on the
+    representative coordinates ``coords`` and renamed to the others."""
     if not is_separable(reg):
         return ()
+    ys = dual_variables(reg)
+    derived = {_coordinate_shape(reg, i): (i, _coordinate_conditions(reg, i, candidate[i])) for i in coords}
     conditions = []
-    for i, (y, x) in enumerate(zip(dual_variables(reg), candidate)):
-        valid = sp.S.Reals
-        mismatch = _simplify_hard(mirror_map(reg)[i].subs(reg.variables[i], x) - y)
-        requirements = [sp.Eq(mismatch, 0)] if mismatch != 0 else []
-        if reg.domain is not Domain.REALS:
-            requirements.append(x > 0)
-        for requirement in requirements:
-            try:
-                valid = valid.intersect(sp.solveset(requirement, y, domain=sp.S.Reals))
-            except (NotImplementedError, ValueError, TypeError):
-                valid = sp.ConditionSet(y, requirement, valid)
-        if valid != sp.S.Reals:
-            conditions.append(valid.as_relational(y) if not isinstance(valid, sp.ConditionSet) else valid)
+    for i in range(reg.dim):
+        first, found = derived[_coordinate_shape(reg, i)]
+        conditions += [c.xreplace({ys[first]: ys[i]}) for c in found]
     return tuple(conditions)
+
+
+def _coordinate_conditions(reg: Regularizer, i: int, x: sp.Expr) -> list:
+    y = dual_variables(reg)[i]
+    valid = sp.S.Reals
+    mismatch = _simplify_hard(mirror_map(reg)[i].subs(reg.variables[i], x) - y)
+    requirements = [sp.Eq(mismatch, 0)] if mismatch != 0 else []
+    if reg.domain is not Domain.REALS:
+        requirements.append(x > 0)
+    for requirement in requirements:
+        try:
+            valid = valid.intersect(sp.solveset(requirement, y, domain=sp.S.Reals))
+        except (NotImplementedError, ValueError, TypeError):
+            valid = sp.ConditionSet(y, requirement, valid)
+    if valid == sp.S.Reals:
+        return []
+    return [valid.as_relational(y) if not isinstance(valid, sp.ConditionSet) else valid]

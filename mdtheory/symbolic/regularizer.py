@@ -67,7 +67,20 @@ def _drop_distributions(expr: sp.Expr) -> sp.Expr:
 @functools.cache
 def mirror_map(reg: Regularizer) -> sp.Matrix:
     """grad phi, as a column."""
-    return sp.Matrix([_tidy(_drop_distributions(sp.diff(reg.phi, v))) for v in reg.variables])
+    terms = sp.Add.make_args(reg.phi)
+    tidied: dict = {}  # same one-variable entry up to renaming: simplified once (d = 100 repeats one shape)
+    entries = []
+    for v in reg.variables:
+        raw = _drop_distributions(sp.Add(*(sp.diff(term, v) for term in terms if v in term.free_symbols)))
+        canonical = sp.Symbol("mdtheory_coordinate", **v.assumptions0)
+        if raw.free_symbols == {v}:
+            shape = raw.xreplace({v: canonical})
+            if shape not in tidied:
+                tidied[shape] = _tidy(shape)
+            entries.append(tidied[shape].xreplace({canonical: v}))
+        else:
+            entries.append(_tidy(raw))
+    return sp.Matrix(entries)
 
 
 SIMPLIFY_MAX_OPS = 120
@@ -86,7 +99,8 @@ def _tidy(expr: sp.Expr) -> sp.Expr:
 @functools.cache
 def hessian(reg: Regularizer) -> sp.Matrix:
     grad = mirror_map(reg)
-    return sp.Matrix(reg.dim, reg.dim, lambda i, j: _drop_distributions(sp.diff(grad[i], reg.variables[j])))
+    return sp.Matrix(reg.dim, reg.dim, lambda i, j: _drop_distributions(sp.diff(grad[i], reg.variables[j]))
+                     if reg.variables[j] in grad[i].free_symbols else sp.Integer(0))
 
 
 @functools.cache
