@@ -3,6 +3,7 @@
   mdtheory verify [--claim NAME] [--quick | --full] [--out DIR]   run the registered claims, write a report
   mdtheory check FILE.toml [--json OUT] [--plot OUT.png]          run one claim file
   mdtheory appendix [--out proofs] [--quick]                      write the derivation appendix
+  mdtheory risk --d D --start zipf:2 --eta 1/10 --steps T ...     when does the sensitivity matter here?
 """
 
 from __future__ import annotations
@@ -95,6 +96,19 @@ def appendix(args) -> int:
     return 0
 
 
+def risk(args) -> int:
+    from mdtheory.risk import RiskSetting, assess, markdown, write
+
+    setting = RiskSetting.build(args.d, args.start, args.spread, args.eta, args.steps, args.arithmetic, args.noise,
+                                args.tolerance, args.anchor)
+    report = assess(setting, validate=not args.no_validate)
+    print(markdown(report))
+    if args.out:
+        paths = write(report, Path(args.out))
+        print("wrote " + ", ".join(map(str, paths)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mdtheory", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +131,19 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--quick", action="store_true", help="claims at quick settings")
     a.add_argument("--no-progress", action="store_true")
     a.set_defaults(handler=appendix)
+    r = commands.add_parser("risk", help="predict when initialization sensitivity of softmax/KL MD matters in a setting")
+    r.add_argument("--d", type=int, required=True, help="number of outcomes (tokens, arms)")
+    r.add_argument("--start", default="uniform", help="uniform | zipf:S | min:P (default uniform)")
+    r.add_argument("--spread", default="1", help="cost gap between the rare favoured outcome and the rest (default 1)")
+    r.add_argument("--eta", default="1/10", help="step size (exact: 1/10, 0.1, 1e-2)")
+    r.add_argument("--steps", type=int, default=1000, help="horizon T")
+    r.add_argument("--arithmetic", default="float64", help="float64 | float32 | bfloat16 (default float64)")
+    r.add_argument("--noise", help="initialization noise level sigma (absolute, l2)")
+    r.add_argument("--tolerance", default="1e-3", help="separation that counts as mattering (default 1e-3)")
+    r.add_argument("--anchor", help="lambda of a fixed anchor at the uniform distribution")
+    r.add_argument("--out", help="write risk.md, risk.json and risk.png here")
+    r.add_argument("--no-validate", action="store_true", help="skip the measured run in the stated arithmetic")
+    r.set_defaults(handler=risk)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)

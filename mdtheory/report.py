@@ -109,6 +109,10 @@ def write_report(reports: list[ClaimReport], out: Path) -> Path:
             lines += [""] + [f"- {note}" for note in report.notes]
         if image is not None:
             lines += ["", f"![{report.name}]({image.name})"]
+        for key, draw in report.figures.items():
+            figure = out / f"{report.name}-{key}.png"
+            draw(figure)
+            lines += ["", f"![{report.name}: {key}]({figure.name})"]
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n")
     return path

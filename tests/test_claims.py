@@ -113,3 +113,30 @@ def test_anchored_objective_adds_the_bregman_term():
     x, a = reg.variables, second_point(reg)
     gradient = md.objective.gradient
     assert sp.simplify(gradient[0] - (1 + sp.Rational(1, 4) * (sp.log(x[0]) - sp.log(a[0])))) == 0
+
+
+def test_practice_vocabulary_predictions_match_the_runs(quick_reports, tmp_path):
+    from mdtheory.report import write_report
+
+    report = quick_reports("practice_vocabulary")
+    assert report.verdict == HOLDS
+    assert all(c.as_predicted for c in report.checks)
+    labels = " ".join(c.label for c in report.checks)
+    assert "float32" in labels and "bfloat16" in labels and "anchor" in labels
+    write_report([report], tmp_path)
+    assert (tmp_path / "practice_vocabulary-separations.png").stat().st_size > 0
+    assert "practice_vocabulary-separations.png" in (tmp_path / "report.md").read_text()
+
+
+def test_practice_vocabulary_iteration_can_disagree_with_a_wrong_formula():
+    # The measured side is an independent iteration: feed it a different eta and it no longer matches.
+    import numpy as np
+
+    from mdtheory.claims.practice_vocabulary import iterate_float64
+    from mdtheory.risk import RiskSetting, amplification
+
+    setting = RiskSetting.build(200, "zipf:2", "1", "1/10", 100)
+    other = RiskSetting.build(200, "zipf:2", "1", "1/8", 100)
+    _, tangent = iterate_float64(setting)
+    assert np.max(np.abs(tangent / amplification(setting) - 1)) < 1e-10
+    assert np.max(np.abs(tangent / amplification(other) - 1)) > 1e-2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from mdtheory.checker.bounds import HOLDS, INCONCLUSIVE, VIOLATED, CheckResult
 from mdtheory.checker.measure import Measurement, float64_departure
@@ -34,6 +36,8 @@ class ClaimReport:
     tables: list[str] = field(default_factory=list)  # Markdown tables of measured constants
     elapsed: float = 0.0
     certified: list[str] = field(default_factory=list)
+    # Extra pictures: name -> function writing a PNG to the path it is given (the report calls them).
+    figures: dict[str, Callable[[Path], None]] = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:
