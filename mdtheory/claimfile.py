@@ -57,7 +57,7 @@ class ClaimFile:
     float64: bool
 
 
-def _keys(table: dict, allowed: dict[str, bool], where: str):
+def check_table_keys(table: dict, allowed: dict[str, bool], where: str):
     if not isinstance(table, dict):
         raise ClaimFileError(f"[{where}] must be a table")
     unknown = sorted(set(table) - set(allowed))
@@ -68,7 +68,7 @@ def _keys(table: dict, allowed: dict[str, bool], where: str):
         raise ClaimFileError(f"[{where}] {missing[0]}: missing required key")
 
 
-def _number(value, key: str) -> sp.Rational:
+def toml_number(value, key: str) -> sp.Rational:
     if isinstance(value, float):
         raise ClaimFileError(f"{key}: {value!r} is a TOML float; write numbers as exact strings such as \"{value!r}\"")
     try:
@@ -82,10 +82,10 @@ def _numbers(value, key: str, length: int | None = None) -> list[sp.Rational]:
         raise ClaimFileError(f"{key}: expected a list of exact numbers")
     if length is not None and len(value) != length:
         raise ClaimFileError(f"{key}: expected {length} entries (one per variable), got {len(value)}")
-    return [_number(v, f"{key}[{i}]") for i, v in enumerate(value)]
+    return [toml_number(v, f"{key}[{i}]") for i, v in enumerate(value)]
 
 
-def _integer(value, key: str, minimum: int) -> int:
+def toml_integer(value, key: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ClaimFileError(f"{key}: expected an integer >= {minimum}, got {value!r}")
     return value
@@ -136,11 +136,11 @@ def _regularizer(value, variables: list[str], domain: Domain) -> Regularizer:
     raise ClaimFileError(f"{key}: expected a catalogue name, a table {{name = ..., params}}, or an expression")
 
 
-def _bound(table: dict):
+def bound_from_table(table: dict):
     kind = table["kind"]
     if kind not in CLAIM_KEYS:
         raise ClaimFileError(f"[claim] kind: {kind!r} is not a bound kind; choose one of {', '.join(CLAIM_KEYS)}")
-    _keys(table, {"kind": True, **CLAIM_KEYS[kind]}, "claim")
+    check_table_keys(table, {"kind": True, **CLAIM_KEYS[kind]}, "claim")
     symbols = {"T": T, "etaT": ETA_T, "eps": EPS}
     quantity = table.get("quantity", "separation" if kind in ("exponential_growth", "saturation") else "amplification")
     if quantity not in QUANTITIES:
@@ -149,7 +149,7 @@ def _bound(table: dict):
     if kind == "upper_bound":
         return UpperBound(expr("bound"), quantity)
     if kind == "decay":
-        return Decay(_number(table["constant"], "[claim] constant"), _number(table["rho"], "[claim] rho"), quantity)
+        return Decay(toml_number(table["constant"], "[claim] constant"), toml_number(table["rho"], "[claim] rho"), quantity)
     if kind == "exponential_growth":
         window = table.get("window")
         if window is not None:
@@ -178,7 +178,7 @@ def load_claim_file(path: str | Path) -> ClaimFile:
         if section not in data:
             raise ClaimFileError(f"[{section}]: missing section")
         if section != "claim":
-            _keys(data[section], keys, section)
+            check_table_keys(data[section], keys, section)
     problem, run = data["problem"], data["run"]
     variables = problem["variables"]
     if not isinstance(variables, list) or not variables or not all(isinstance(v, str) and v.isidentifier() for v in variables):
@@ -196,7 +196,7 @@ def load_claim_file(path: str | Path) -> ClaimFile:
         raise ClaimFileError(f"[problem] regularizer: {err}") from None
     n = len(variables)
     x0, direction = _numbers(run["x0"], "[run] x0", n), _numbers(run["direction"], "[run] direction", n)
-    eps, eta = _number(run["eps"], "[run] eps"), _number(run["eta"], "[run] eta")
+    eps, eta = toml_number(run["eps"], "[run] eps"), toml_number(run["eta"], "[run] eta")
     for key, value in (("eps", eps), ("eta", eta)):
         if value <= 0:
             raise ClaimFileError(f"[run] {key}: must be positive, got {value}")
@@ -210,10 +210,10 @@ def load_claim_file(path: str | Path) -> ClaimFile:
             check()
         except MDTheoryError as err:
             raise ClaimFileError(f"[run] {key}: {err}") from None
-    spec = RunSpec.build(x0, direction, eps, eta, _integer(run["steps"], "[run] steps", 1),
-                         _integer(run.get("record_every", 1), "[run] record_every", 1))
-    bits = _integer(run["precision_bits"], "[run] precision_bits", 53)
+    spec = RunSpec.build(x0, direction, eps, eta, toml_integer(run["steps"], "[run] steps", 1),
+                         toml_integer(run.get("record_every", 1), "[run] record_every", 1))
+    bits = toml_integer(run["precision_bits"], "[run] precision_bits", 53)
     float64 = run.get("float64", True)
     if not isinstance(float64, bool):
         raise ClaimFileError("[run] float64: expected true or false")
-    return ClaimFile(str(path), md, spec, bits, _bound(data["claim"]), float64)
+    return ClaimFile(str(path), md, spec, bits, bound_from_table(data["claim"]), float64)

@@ -4,6 +4,7 @@
   mdtheory check FILE.toml [--json OUT] [--plot OUT.png]          run one claim file
   mdtheory appendix [--out proofs] [--quick]                      write the derivation appendix
   mdtheory risk --d D --start zipf:2 --eta 1/10 --steps T ...     when does the sensitivity matter here?
+  mdtheory sweep FILE.toml [--scheduler ADDRESS] [--plot OUT.png]  a resumable grid of checks
 """
 
 from __future__ import annotations
@@ -109,6 +110,27 @@ def risk(args) -> int:
     return 0
 
 
+def sweep(args) -> int:
+    from collections import Counter
+
+    from mdtheory.progress import Progress
+    from mdtheory.sweep import load_sweep, plot_results, read_results, run_sweep
+
+    plan = load_sweep(args.file)
+    if args.results:
+        plan = type(plan)(**{**plan.__dict__, "results": Path(args.results)})
+    where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers or 'all'} local processes"
+    print(f"{len(plan.points)} points -> {plan.results} ({where})", file=sys.stderr, flush=True)
+    progress = Progress(enabled=not args.no_progress)
+    summary = run_sweep(plan, scheduler=args.scheduler, workers=args.workers, progress=progress(Path(args.file).name))
+    counts = Counter(row["verdict"] for row in read_results(plan.results))
+    print(f"{summary['ran']} run now, {summary['already_done']} already on file; verdicts: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if args.plot:
+        print(f"plot: {plot_results(plan.results, Path(args.plot), args.x, args.y)}")
+    return 1 if counts.get("violated") else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mdtheory", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +166,16 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--out", help="write risk.md, risk.json and risk.png here")
     r.add_argument("--no-validate", action="store_true", help="skip the measured run in the stated arithmetic")
     r.set_defaults(handler=risk)
+    w = commands.add_parser("sweep", help="run a TOML grid of checks on local processes or a Dask cluster; resumable")
+    w.add_argument("file")
+    w.add_argument("--scheduler", help="Dask scheduler address (tcp://host:port); default: local processes")
+    w.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    w.add_argument("--results", help="results file (JSON lines; default from the file)")
+    w.add_argument("--plot", help="write a heatmap PNG of the results here")
+    w.add_argument("--x", default="eta", help="heatmap x axis (a grid key; default eta)")
+    w.add_argument("--y", default="eps", help="heatmap y axis (a grid key; default eps)")
+    w.add_argument("--no-progress", action="store_true")
+    w.set_defaults(handler=sweep)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)

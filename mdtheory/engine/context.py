@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 
 import mpmath
 import numpy as np
@@ -84,16 +85,21 @@ def is_float64(ctx) -> bool:
     return isinstance(ctx, Float64Context)
 
 
+# flint's precision is one setting per process: threads (a Dask worker with several) take turns.
+_FLINT_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def flint_precision(bits: int):
     from flint import ctx
 
-    saved = ctx.prec
-    ctx.prec = bits
-    try:
-        yield
-    finally:
-        ctx.prec = saved
+    with _FLINT_LOCK:
+        saved = ctx.prec
+        ctx.prec = bits
+        try:
+            yield
+        finally:
+            ctx.prec = saved
 
 
 class ArbContext:

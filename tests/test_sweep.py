@@ -1,0 +1,108 @@
+"""`mdtheory sweep`: local processes, a real Dask LocalCluster, and resuming after a kill."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mdtheory.cli import main
+from mdtheory.sweep import SweepFileError, load_sweep, point_key, read_results, run_sweep
+
+SMALL = Path(__file__).parent / "sweeps" / "small.toml"
+
+
+def a_sweep(tmp_path, grid=None, extra=""):
+    text = SMALL.read_text()
+    if grid is not None:
+        text = text.split("[grid]")[0] + "[grid]\n" + grid + "\n[claim]" + text.split("[claim]")[1]
+    path = tmp_path / "sweep.toml"
+    path.write_text(text + extra)
+    return path
+
+
+def assert_complete(sweep):
+    rows = read_results(sweep.results)
+    keys = [row["key"] for row in rows]
+    assert len(keys) == len(set(keys)), "a point was written twice"
+    assert set(keys) == {point_key(p) for p in sweep.points}, "a point is missing"
+    return rows
+
+
+def test_local_processes_run_every_point_once_and_a_rerun_does_nothing(tmp_path):
+    sweep = load_sweep(a_sweep(tmp_path))
+    summary = run_sweep(sweep, workers=2)
+    assert summary == {"points": 24, "already_done": 0, "ran": 24}
+    rows = assert_complete(sweep)
+    entropic = [r for r in rows if r["regularizer"] == "negative_entropy" and r["eta"] == "1/4"]
+    assert all(r["verdict"] == "violated" for r in entropic)  # amplification ~ 2e4 > 1e4
+    assert all(r["verdict"] == "holds" for r in rows if r["regularizer"] != "negative_entropy")
+    assert all(r["trusted_digits"] >= 4 for r in rows)
+    assert run_sweep(sweep, workers=2) == {"points": 24, "already_done": 24, "ran": 0}
+
+
+def test_dask_local_cluster_runs_the_sweep(tmp_path):
+    from distributed import LocalCluster
+
+    grid = 'eps = ["1e-10"]\neta = ["1/10", "1/4"]\nT = [30]\nd = [3]\nlambda = ["0"]\nregularizer = ["negative_entropy", "tsallis"]'
+    sweep = load_sweep(a_sweep(tmp_path, grid))
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+        summary = run_sweep(sweep, scheduler=cluster.scheduler_address)
+    assert summary["ran"] == 4
+    rows = assert_complete(sweep)
+    local = tmp_path / "local.jsonl"
+    run_sweep(type(sweep)(**{**sweep.__dict__, "results": local}), workers=1)
+    by_key = {r["key"]: r for r in read_results(local)}
+    for row in rows:  # the cluster computes the same numbers as local processes
+        assert row["peak_amplification"] == by_key[row["key"]]["peak_amplification"]
+
+
+def test_a_killed_sweep_resumes_with_no_point_lost_or_duplicated(tmp_path):
+    path = a_sweep(tmp_path)
+    sweep = load_sweep(path)
+    process = subprocess.Popen([sys.executable, "-m", "mdtheory.cli", "sweep", str(path), "--workers", "1",
+                                "--no-progress"], start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if sweep.results.exists() and sweep.results.read_text().count("\n") >= 3:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the sweep and its worker processes, mid-run
+    process.wait()
+    written = sweep.results.read_text().count("\n")
+    assert 3 <= written < len(sweep.points), "the kill must land mid-sweep"
+    with open(sweep.results, "a") as handle:  # as if the kill had cut a line short
+        handle.write('{"eps": "1e-12", "eta": "1/1')
+    summary = run_sweep(sweep, workers=2)
+    assert summary["already_done"] == written and summary["ran"] == len(sweep.points) - written
+    assert_complete(sweep)
+
+
+def test_sweep_command_plots_a_heatmap(tmp_path, capsys):
+    path = a_sweep(tmp_path, 'eps = ["1e-10"]\neta = ["1/10", "1/4"]\nT = [20, 40]\nd = [3]\nlambda = ["0"]\n'
+                             'regularizer = ["negative_entropy", "log_barrier"]')
+    code = main(["sweep", str(path), "--workers", "2", "--plot", str(tmp_path / "h.png"), "--x", "eta", "--y", "T",
+                 "--no-progress"])
+    assert code == 1  # entropic MD at eta = 1/4, T = 40 exceeds the bound 1e4: the exit code says so
+    assert (tmp_path / "h.png").stat().st_size > 0
+    assert "verdicts: holds 7, violated 1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda t: t.replace("[grid]", "[gird]"), "unknown section"),
+    (lambda t: t.replace('T = [40]', 'T = [40]\nsteps = [3]'), "steps: unknown key"),
+    (lambda t: t.replace('"1/10", "1/4"', '0.1, "1/4"'), "TOML float"),
+    (lambda t: t.replace('"log_barrier"]', '"shannon"]'), "'shannon'"),
+    (lambda t: t.replace('start = "min:1e-6"', 'start = "zipf:2"'), "min:P"),
+    (lambda t: t.replace('bound = "1e4"', 'bound = "import os"'), "bound"),
+])
+def test_bad_sweep_files_name_the_key(tmp_path, edit, words):
+    path = tmp_path / "bad.toml"
+    path.write_text(edit(SMALL.read_text()))
+    with pytest.raises(SweepFileError, match=words):
+        load_sweep(path)
