@@ -140,3 +140,18 @@ def test_practice_vocabulary_iteration_can_disagree_with_a_wrong_formula():
     _, tangent = iterate_float64(setting)
     assert np.max(np.abs(tangent / amplification(setting) - 1)) < 1e-10
     assert np.max(np.abs(tangent / amplification(other) - 1)) > 1e-2
+
+
+def test_practice_policy_optimization_checks_hold(quick_reports):
+    report = quick_reports("practice_policy_optimization")
+    assert report.verdict == HOLDS and all(c.as_predicted for c in report.checks)
+    assert any("MDP" in c.label for c in report.checks) and any("bandit" in c.label for c in report.checks)
+
+
+def test_npg_on_a_bandit_with_a_wrong_step_disagrees_with_the_closed_form():
+    from mdtheory.claims.practice_policy_optimization import amplification_series, bandit
+    from mdtheory.risk import RiskSetting, amplification
+
+    _, series = amplification_series(bandit, sp.Rational(1, 10**6), sp.Rational(1, 5), 60, 128)
+    predicted = amplification(RiskSetting.build(3, "min:1e-6", "1", "1/4", 60))
+    assert max(abs(float(series[t]) / a - 1) for t, a in enumerate(predicted)) > 1e-2
