@@ -155,3 +155,8 @@ def test_npg_on_a_bandit_with_a_wrong_step_disagrees_with_the_closed_form():
     _, series = amplification_series(bandit, sp.Rational(1, 10**6), sp.Rational(1, 5), 60, 128)
     predicted = amplification(RiskSetting.build(3, "min:1e-6", "1", "1/4", 60))
     assert max(abs(float(series[t]) / a - 1) for t, a in enumerate(predicted)) > 1e-2
+
+
+def test_inexact_md_separation_holds(quick_reports):
+    report = quick_reports("inexact_md")
+    assert report.verdict == HOLDS and all(c.as_predicted for c in report.checks)
