@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,11 +29,24 @@ def _print_table(rows: list[tuple]):
             print("  ".join("-" * w for w in widths))
 
 
-def verify(args) -> int:
-    from mdtheory.checker import VIOLATED
+def _verify_one(name: str, quick: bool, full: bool, out: str, show_progress: bool):
+    """One claim, run and rendered into ``out`` (in a worker process when verify runs claims in parallel)."""
     from mdtheory.claims import load_all
     from mdtheory.progress import Progress
-    from mdtheory.report import summary_rows, write_report
+    from mdtheory.report import render_claim, summary_rows
+
+    started = time.perf_counter()
+    report = load_all()[name](quick=quick, full=full, progress=Progress(enabled=show_progress))
+    report.elapsed = time.perf_counter() - started
+    return name, report.verdict, report.elapsed, render_claim(report, Path(out)), summary_rows([report])
+
+
+def verify(args) -> int:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from mdtheory.checker import VIOLATED
+    from mdtheory.claims import load_all
+    from mdtheory.report import write_summary
 
     registry = load_all()
     names = args.claim or list(registry)
@@ -40,20 +54,31 @@ def verify(args) -> int:
     if unknown:
         print(f"unknown claim {unknown[0]!r}; registered: {', '.join(registry)}", file=sys.stderr)
         return 2
-    progress = Progress(enabled=not args.no_progress)
-    reports = []
-    for i, name in enumerate(names, 1):
-        print(f"[{i}/{len(names)}] {name} ...", file=sys.stderr, flush=True)
-        started = time.perf_counter()
-        report = registry[name](quick=args.quick, full=args.full, progress=progress)
-        report.elapsed = time.perf_counter() - started
-        print(f"[{i}/{len(names)}] {name}: {report.verdict} ({report.elapsed:.1f}s)", file=sys.stderr, flush=True)
-        reports.append(report)
+    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(names)))
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    results = {}
+
+    def finished(result):
+        results[result[0]] = result
+        print(f"[{len(results)}/{len(names)}] {result[0]}: {result[1]} ({result[2]:.1f}s)", file=sys.stderr, flush=True)
+
+    if jobs == 1:
+        for i, name in enumerate(names, 1):
+            print(f"[{i}/{len(names)}] {name} ...", file=sys.stderr, flush=True)
+            finished(_verify_one(name, args.quick, args.full, args.out, not args.no_progress))
+    else:
+        # Progress bars of parallel claims would interleave: each claim reports when it finishes.
+        print(f"running {len(names)} claims on {jobs} processes ...", file=sys.stderr, flush=True)
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_verify_one, name, args.quick, args.full, args.out, False) for name in names]
+            for future in as_completed(futures):
+                finished(future.result())
+    ordered = [results[name] for name in names]
     print()
-    _print_table(summary_rows(reports))
-    path = write_report(reports, Path(args.out))
+    _print_table([row for result in ordered for row in result[4]])
+    path = write_summary([result[:4] for result in ordered], Path(args.out))
     print(f"\nreport: {path}")
-    return 1 if any(r.verdict == VIOLATED for r in reports) else 0
+    return 1 if any(result[1] == VIOLATED for result in ordered) else 0
 
 
 def check(args) -> int:
@@ -140,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     speed.add_argument("--quick", action="store_true", help="smaller instances, for a fast look")
     speed.add_argument("--full", action="store_true", help="the long sweeps")
     v.add_argument("--out", default="report", help="report folder (default: report/)")
+    v.add_argument("--jobs", type=int, help="claims run in parallel processes (default: one per core)")
     v.add_argument("--no-progress", action="store_true")
     v.set_defaults(handler=verify)
     c = commands.add_parser("check", help="run one TOML claim file")

@@ -18,11 +18,17 @@ def verdict_table(report: ClaimReport) -> str:
 
 
 def plot(report: ClaimReport):
-    """The report's figure (amplification against eta*T, bounds dashed) as an IPython image."""
-    from IPython.display import Image
+    """Displays the report's figures: amplification against eta*T with the bounds dashed (for checks on
+    measured runs) and the claim's own pictures."""
+    from IPython.display import Image, display
 
-    path = plot_claim(report, Path(mkdtemp()) / f"{report.name}.png")
-    return None if path is None else Image(filename=str(path))
+    folder = Path(mkdtemp())
+    path = plot_claim(report, folder / f"{report.name}.png")
+    if path is not None:
+        display(Image(filename=str(path)))
+    for key, draw in report.figures.items():
+        draw(folder / f"{key}.png")
+        display(Image(filename=str(folder / f"{key}.png")))
 
 
 def constants(report: ClaimReport) -> str:

@@ -84,35 +84,45 @@ def summary_rows(reports: list[ClaimReport]) -> list[tuple]:
     return rows
 
 
-def write_report(reports: list[ClaimReport], out: Path) -> Path:
+def render_claim(report: ClaimReport, out: Path) -> str:
+    """Writes the claim's JSON and pictures into ``out``; returns its Markdown section of report.md."""
     out.mkdir(parents=True, exist_ok=True)
+    (out / f"{report.name}.json").write_text(json.dumps(claim_json(report), indent=2))
+    image = plot_claim(report, out / f"{report.name}.png")
+    lines = ["", f"## {report.name}: {report.title}", "", f"Verdict: **{report.verdict}**", "",
+             "```text", report.statement.strip(), "```", "",
+             "| check | verdict | expected | measured | claimed | margin | trusted digits |",
+             "|---|---|---|---|---|---|---|"]
+    for check in report.checks:
+        r = check.result
+        mark = " (certified)" if check.label in report.certified else ""
+        lines.append(f"| {table_cell(check.label)}{mark} | {r.verdict} | {check.expected} | {table_cell(r.measured)} | "
+                     f"{table_cell(r.claimed)} | {table_cell(r.margin)} | {r.trusted_digits} |")
+    for table in report.tables:
+        lines += ["", table]
+    if report.notes:
+        lines += [""] + [f"- {note}" for note in report.notes]
+    if image is not None:
+        lines += ["", f"![{report.name}]({image.name})"]
+    for key, draw in report.figures.items():
+        figure = out / f"{report.name}-{key}.png"
+        draw(figure)
+        lines += ["", f"![{report.name}: {key}]({figure.name})"]
+    return "\n".join(lines)
+
+
+def write_summary(claims: list[tuple[str, str, float, str]], out: Path) -> Path:
+    """report.md from (name, verdict, seconds, section) per claim, in the order given."""
     lines = ["# mdtheory verify report", "",
              "Verdicts compare measured values, carrying only digits that survived a precision doubling, "
              "with the claimed bounds.", "",
              "| claim | verdict | time (s) |", "|---|---|---|"]
-    lines += [f"| {r.name} | **{r.verdict}** | {r.elapsed:.1f} |" for r in reports]
-    for report in reports:
-        (out / f"{report.name}.json").write_text(json.dumps(claim_json(report), indent=2))
-        image = plot_claim(report, out / f"{report.name}.png")
-        lines += ["", f"## {report.name}: {report.title}", "", f"Verdict: **{report.verdict}**", "",
-                  "```text", report.statement.strip(), "```", "",
-                  "| check | verdict | expected | measured | claimed | margin | trusted digits |",
-                  "|---|---|---|---|---|---|---|"]
-        for check in report.checks:
-            r = check.result
-            mark = " (certified)" if check.label in report.certified else ""
-            lines.append(f"| {table_cell(check.label)}{mark} | {r.verdict} | {check.expected} | {table_cell(r.measured)} | "
-                         f"{table_cell(r.claimed)} | {table_cell(r.margin)} | {r.trusted_digits} |")
-        for table in report.tables:
-            lines += ["", table]
-        if report.notes:
-            lines += [""] + [f"- {note}" for note in report.notes]
-        if image is not None:
-            lines += ["", f"![{report.name}]({image.name})"]
-        for key, draw in report.figures.items():
-            figure = out / f"{report.name}-{key}.png"
-            draw(figure)
-            lines += ["", f"![{report.name}: {key}]({figure.name})"]
+    lines += [f"| {name} | **{verdict}** | {seconds:.1f} |" for name, verdict, seconds, _ in claims]
+    lines += [section for _, _, _, section in claims]
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def write_report(reports: list[ClaimReport], out: Path) -> Path:
+    return write_summary([(r.name, r.verdict, r.elapsed, render_claim(r, out)) for r in reports], out)

@@ -1,6 +1,5 @@
 """`mdtheory sweep`: local processes, a real Dask LocalCluster, and resuming after a kill."""
 
-import json
 import os
 import signal
 import subprocess

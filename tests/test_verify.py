@@ -41,3 +41,14 @@ def test_verify_exits_nonzero_when_a_claim_is_violated(tmp_path, monkeypatch):
 
 def test_unknown_claim_is_refused(tmp_path):
     assert main(["verify", "--claim", "nope", "--out", str(tmp_path)]) == 2
+
+
+def test_parallel_verify_writes_the_same_report_as_sequential(tmp_path, capsys):
+    import re
+
+    claims = ["--claim", "claim1_quadratic_stability", "--claim", "practice_policy_optimization", "--quick", "--no-progress"]
+    assert main(["verify", *claims, "--jobs", "2", "--out", str(tmp_path / "parallel")]) == 0
+    assert main(["verify", *claims, "--jobs", "1", "--out", str(tmp_path / "sequential")]) == 0
+    without_times = lambda p: re.sub(r"\| \d+\.\d \|", "| t |", (p / "report.md").read_text())
+    assert without_times(tmp_path / "parallel") == without_times(tmp_path / "sequential")
+    assert (tmp_path / "parallel" / "practice_policy_optimization-amplification.png").exists()
