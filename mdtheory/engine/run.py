@@ -189,5 +189,5 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True) -> RunSeries:
             record(t)
         if progress is not None:
             progress(t, spec.steps)
-    series.final, series.final_perturbed = x, x_perturbed
+    series.final, series.final_perturbed = x, (x_perturbed if perturbed else [])
     return series
