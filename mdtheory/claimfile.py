@@ -1,7 +1,7 @@
 """TOML claim files: a check described without Python.
 
     [problem]  variables, domain, regularizer, objective
-    [run]      x0, direction, eps, eta, steps, precision_bits, (record_every, float64)
+    [run]      x0, direction, eps, eta, steps, precision_bits, (record_every, float64, backend)
     [claim]    kind, plus that kind's parameters
 
 Numbers are exact strings ("1e-12", "1/4"); expressions are parsed safely. Unknown keys and bad values
@@ -18,7 +18,7 @@ from pathlib import Path
 import sympy as sp
 
 from mdtheory.checker.bounds import EPS, ETA_T, QUANTITIES, T, Decay, ExponentialGrowth, MinForm, Saturation, UpperBound
-from mdtheory.engine.run import RunSpec
+from mdtheory.engine.run import BACKENDS, RunSpec
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.catalogue import CATALOGUE
 from mdtheory.symbolic.domains import Domain
@@ -35,7 +35,7 @@ class ClaimFileError(MDTheoryError):
 SECTIONS = {
     "problem": {"variables": True, "domain": True, "regularizer": True, "objective": True},
     "run": {"x0": True, "direction": True, "eps": True, "eta": True, "steps": True, "precision_bits": True,
-            "record_every": False, "float64": False},
+            "record_every": False, "float64": False, "backend": False},
     "claim": {"kind": True},
 }
 CLAIM_KEYS = {
@@ -55,6 +55,7 @@ class ClaimFile:
     bits: int
     bound: object
     float64: bool
+    backend: str = "mpmath"
 
 
 def check_table_keys(table: dict, allowed: dict[str, bool], where: str):
@@ -216,4 +217,7 @@ def load_claim_file(path: str | Path) -> ClaimFile:
     float64 = run.get("float64", True)
     if not isinstance(float64, bool):
         raise ClaimFileError("[run] float64: expected true or false")
-    return ClaimFile(str(path), md, spec, bits, bound_from_table(data["claim"]), float64)
+    backend = run.get("backend", "mpmath")
+    if backend not in BACKENDS:
+        raise ClaimFileError(f"[run] backend: {backend!r}; choose one of {', '.join(BACKENDS)}")
+    return ClaimFile(str(path), md, spec, bits, bound_from_table(data["claim"]), float64, backend)

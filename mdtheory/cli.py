@@ -90,7 +90,8 @@ def check(args) -> int:
 
     claim = load_claim_file(args.file)
     progress = Progress(enabled=not args.no_progress)
-    m = measure(claim.md, claim.spec, claim.bits, with_float64=claim.float64, progress=progress(Path(args.file).name))
+    m = measure(claim.md, claim.spec, claim.bits, with_float64=claim.float64, progress=progress(Path(args.file).name),
+                backend=claim.backend)
     result = claim.bound.check(m)
     named = NamedCheck(Path(args.file).stem, result, m)
     print(f"verdict: {result.verdict}\nkind: {result.kind}\nmeasured: {result.measured}\nclaimed: {result.claimed}\n"
