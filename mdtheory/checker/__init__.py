@@ -11,11 +11,12 @@ from mdtheory.checker.bounds import (
     MinForm,
     Saturation,
     UpperBound,
+    decided,
 )
 from mdtheory.checker.measure import Measurement, measure
 from mdtheory.checker.result import ClaimReport, NamedCheck
 
 __all__ = [
     "HOLDS", "INCONCLUSIVE", "VIOLATED", "CheckResult", "ClaimReport", "ClosedFormAgreement", "Decay", "ExponentialGrowth",
-    "Measurement", "MinForm", "NamedCheck", "Saturation", "UpperBound", "measure",
+    "Measurement", "MinForm", "NamedCheck", "Saturation", "UpperBound", "decided", "measure",
 ]

@@ -50,6 +50,15 @@ class CheckResult:
     extra: dict = field(default_factory=dict)
 
 
+def decided(kind: str, holds: bool, measured: str, claimed: str, margin: str, trusted_digits: int, explanation: str,
+            quantity: str = "amplification", confirmed: bool = True) -> CheckResult:
+    """A verdict computed by a claim itself (a comparison the bound kinds above do not cover): holds or
+    violated, or inconclusive when the claim could not confirm its measurement."""
+    verdict = INCONCLUSIVE if not confirmed else HOLDS if holds else VIOLATED
+    return CheckResult(kind=kind, verdict=verdict, measured=measured, claimed=claimed, margin=margin,
+                       trusted_digits=trusted_digits if confirmed else 0, quantity=quantity, explanation=explanation)
+
+
 def _check_quantity(quantity: str):
     if quantity not in QUANTITIES:
         raise MDTheoryError(f"unknown quantity {quantity!r}; choose one of {', '.join(QUANTITIES)}")

@@ -28,7 +28,7 @@ import math
 
 import sympy as sp
 
-from mdtheory.checker import HOLDS, INCONCLUSIVE, VIOLATED, CheckResult, ClaimReport, NamedCheck
+from mdtheory.checker import ClaimReport, NamedCheck, decided
 from mdtheory.claims import register
 from mdtheory.engine.inexact import BoundaryPush, linear_loss_problem, online_mirror_descent
 from mdtheory.engine.kernels import MirrorDescentKernel
@@ -94,10 +94,9 @@ def tolerated_error(kernel, T: int):
     return lo, exact, confirmed
 
 
-def _result(kind, ok, confirmed, measured, claimed, margin, explanation):
-    verdict = INCONCLUSIVE if not confirmed else HOLDS if ok else VIOLATED
-    return CheckResult(kind=kind, verdict=verdict, measured=measured, claimed=claimed, margin=margin,
-                       trusted_digits=2 if confirmed else 0, quantity="tolerated error", explanation=explanation)
+def _result(kind, holds, confirmed, measured, claimed, margin, explanation):
+    # two digits: the tolerated error is resolved to a quarter decade
+    return decided(kind, holds, measured, claimed, margin, 2, explanation, "tolerated error", confirmed)
 
 
 @register("inexact_md")

@@ -31,7 +31,7 @@ import math
 
 import sympy as sp
 
-from mdtheory.checker import HOLDS, VIOLATED, CheckResult, ClaimReport, NamedCheck
+from mdtheory.checker import ClaimReport, NamedCheck, decided
 from mdtheory.checker.measure import least_squares_slope
 from mdtheory.claims import register
 from mdtheory.engine.context import decimal_digits, to_context, working_context
@@ -116,11 +116,6 @@ def laddered(problem_of, p, eta, steps, lam=0):
     return fine_ctx, fine, digits
 
 
-def _result(kind, ok, measured, claimed, margin, digits, explanation, quantity="amplification"):
-    return CheckResult(kind=kind, verdict=HOLDS if ok else VIOLATED, measured=measured, claimed=claimed,
-                       margin=margin, trusted_digits=digits, quantity=quantity, explanation=explanation)
-
-
 @register("practice_policy_optimization")
 def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     from mdtheory.progress import SILENT
@@ -148,7 +143,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         predicted = amplification(setting)
         measured = curves[("bandit", p)]
         worst = max(abs(measured[int(t)] / a - 1) for t, a in zip(setting.times(), predicted))
-        checks.append(NamedCheck(f"bandit p = {p}: NPG = softmax MD closed form", _result(
+        checks.append(NamedCheck(f"bandit p = {p}: NPG = softmax MD closed form", decided(
             "closed_form", worst <= CLOSED_FORM_AGREEMENT, f"max relative difference {worst:.2e}",
             f"<= {CLOSED_FORM_AGREEMENT:g}", f"{CLOSED_FORM_AGREEMENT / max(worst, 1e-300):.3g}x inside",
             peaks[("bandit", p)][3], "NPG iterated at 192/384 bits against A(t) of mdtheory.risk")))
@@ -159,13 +154,13 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         ratio = high / low
         target = P_VALUES[1] / P_VALUES[0]
         gap = abs(ratio / to_context(ctx, target) - 1)
-        checks.append(NamedCheck(f"{name}: peak amplification scales like 1/p", _result(
+        checks.append(NamedCheck(f"{name}: peak amplification scales like 1/p", decided(
             "scaling", gap <= to_context(ctx, SCALING_TOLERANCE), f"peak(p = {P_VALUES[0]}) / peak(p = {P_VALUES[1]}) = "
             f"{ctx.nstr(ratio, 8)}", f"{target} within {SCALING_TOLERANCE}", f"relative gap {ctx.nstr(gap, 3)}",
             min(d_high, d_low), "peaks of the laddered finite amplification")))
     ctx, mdp_peak, mdp_index, mdp_digits = peaks[("MDP", P_VALUES[1])]
     floor = 1 / (16 * to_context(ctx, P_VALUES[1]))
-    checks.append(NamedCheck(f"MDP p = {P_VALUES[1]}: peak amplification >= 1/(16 p)", _result(
+    checks.append(NamedCheck(f"MDP p = {P_VALUES[1]}: peak amplification >= 1/(16 p)", decided(
         "lower_bound", mdp_peak >= floor, f"peak {ctx.nstr(mdp_peak, 8)} at t = {mdp_index}",
         f">= {ctx.nstr(floor, 6)}", f"{ctx.nstr(mdp_peak / floor, 4)}x the floor", mdp_digits,
         "initialization sensitivity of NPG on a 3-state MDP")))
@@ -175,7 +170,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     progress("policy optimization: anchored MDP")(0, 1)
     ctx, anchored, digits = laddered(problem_of, P_VALUES[1], eta, steps * 2, lam=ANCHOR)
     anchored_peak = max(anchored)
-    checks.append(NamedCheck(f"MDP, anchor lambda = {ANCHOR}: peak below the plain peak", _result(
+    checks.append(NamedCheck(f"MDP, anchor lambda = {ANCHOR}: peak below the plain peak", decided(
         "upper_bound", anchored_peak < mdp_peak, f"anchored peak {ctx.nstr(anchored_peak, 8)}",
         f"< plain peak {ctx.nstr(mdp_peak, 8)}", f"{ctx.nstr(anchored_peak / mdp_peak, 4)} of it", min(digits),
         "same perturbation, KL-regularized NPG toward the uniform policy")))
@@ -183,7 +178,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     eta_f, lam_f = float(eta), float(ANCHOR)
     slope = least_squares_slope([eta_f * t for t in tail], [float(ctx.log(anchored[t])) for t in tail])
     contraction = math.log(1 - eta_f * lam_f) / eta_f
-    checks.append(NamedCheck(f"MDP, anchor lambda = {ANCHOR}: decays at least as fast as the contraction", _result(
+    checks.append(NamedCheck(f"MDP, anchor lambda = {ANCHOR}: decays at least as fast as the contraction", decided(
         "decay", slope <= contraction * (1 - 1e-6), f"rate {slope:.6g} per unit eta t (last quarter)",
         f"<= log(1 - eta lambda)/eta = {contraction:.6g}", f"{slope - contraction:.3g}", min(digits),
         "least-squares slope of log amplification; the log-policies contract by (1 - eta lambda) per step")))

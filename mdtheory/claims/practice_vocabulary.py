@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from mdtheory.checker import HOLDS, VIOLATED, CheckResult, ClaimReport, NamedCheck
+from mdtheory.checker import ClaimReport, NamedCheck, decided
 from mdtheory.claims import register
 from mdtheory.risk import (
     RiskSetting,
@@ -92,11 +92,6 @@ def iterate_float64(setting: RiskSetting, sigma=None, anchored: bool = False):
     return np.array(separations), np.array(tangents)
 
 
-def _result(kind, ok, measured, claimed, margin, digits, explanation, quantity="separation") -> CheckResult:
-    return CheckResult(kind=kind, verdict=HOLDS if ok else VIOLATED, measured=measured, claimed=claimed,
-                       margin=margin, trusted_digits=digits, quantity=quantity, explanation=explanation)
-
-
 def _digits(relative_uncertainty: float) -> int:
     return max(0, min(15, int(math.floor(-math.log10(max(relative_uncertainty, 1e-16))))))
 
@@ -117,13 +112,13 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     predicted = amplification(base)
     _, tangent = iterate_float64(base)
     worst = float(np.max(np.abs(tangent / predicted - 1)))
-    checks.append(NamedCheck("iterated tangent = closed-form A(t)", _result(
+    checks.append(NamedCheck("iterated tangent = closed-form A(t)", decided(
         "closed_form", worst <= TANGENT_AGREEMENT, f"max relative difference {worst:.2e} over {len(times)} times",
         f"<= {TANGENT_AGREEMENT:g}", f"{TANGENT_AGREEMENT / max(worst, 1e-300):.3g}x inside", _digits(worst),
         "J_t v iterated in float64 against (x_t/p)(e_k - x_tk)/||v|| in closed form", "tangent_amplification")))
     peak = float(predicted.max())
     gap = abs(peak * 4 * p - 1)
-    checks.append(NamedCheck("peak amplification = 1/(4 p_min)", _result(
+    checks.append(NamedCheck("peak amplification = 1/(4 p_min)", decided(
         "closed_form", gap <= PEAK_TOLERANCE, f"peak {peak:.6g} at t = {times[int(np.argmax(predicted))]}",
         f"1/(4p) = {1 / (4 * p):.6g}, within {PEAK_TOLERANCE:.0%}", f"relative gap {gap:.2e}", _digits(worst),
         "p = smallest initial probability (Zipf tail)", "tangent_amplification")))
@@ -135,16 +130,16 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     noise_measured, _ = iterate_float64(base, sigma=base.noise)
     slack = 2 * rounding_bound(base)  # both float64 runs round (base is float64 arithmetic)
     excess = float(np.max(np.abs(noise_measured - noise_predicted) - slack))
-    checks.append(NamedCheck(f"noise sigma = {params['noise']}: iterated runs = closed form", _result(
+    checks.append(NamedCheck(f"noise sigma = {params['noise']}: iterated runs = closed form", decided(
         "closed_form", excess <= 0, f"max |measured - predicted| - 2 x rounding bound = {excess:.2e}",
         "<= 0 (agreement within the float64 runs' own rounding)", f"max separation {noise_measured.max():.4g}",
         _digits(float(np.max(slack / np.maximum(noise_predicted, 1e-300)))),
-        "two iterated float64 runs subtracted, against the cancellation-free closed form")))
+        "two iterated float64 runs subtracted, against the cancellation-free closed form", "separation")))
     for label, level in (("tolerance", base.tolerance), ("O(1)", "1/10")):
         said, seen = first_crossing(times, noise_predicted, level), first_crossing(times, noise_measured, level)
-        checks.append(NamedCheck(f"noise reaches {label} {level} when predicted", _result(
+        checks.append(NamedCheck(f"noise reaches {label} {level} when predicted", decided(
             "crossing_time", said == seen, f"measured t = {seen}", f"predicted t = {said}", "same recorded step"
-            if said == seen else "differs", 15, "first recorded step at or above the level")))
+            if said == seen else "differs", 15, "first recorded step at or above the level", "separation")))
     columns[f"noise separation (sigma = {params['noise']})"] = noise_predicted
 
     # (c), (d) rounding
@@ -153,10 +148,10 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         setting = RiskSetting.build(**{**params, "arithmetic": arithmetic})
         measured, bound = measured_rounding(setting), rounding_bound(setting)
         ratio = float(np.max(measured / bound))
-        checks.append(NamedCheck(f"{arithmetic} run within the rounding bound", _result(
+        checks.append(NamedCheck(f"{arithmetic} run within the rounding bound", decided(
             "upper_bound", ratio <= 1, f"max error {measured.max():.3g}; worst measured/bound {ratio:.3g}",
             "<= ||x_t|| (exp(2 kappa (t+1) u') - 1)", f"{1 - ratio:.3g} of the bound", 14,
-            f"the update run in {arithmetic} against the float64 closed form")))
+            f"the update run in {arithmetic} against the float64 closed form", "separation")))
         columns[f"{arithmetic} rounding error"] = measured
         columns[f"{arithmetic} rounding bound"] = bound
         reached = first_crossing(times, measured, base.tolerance)
@@ -166,10 +161,11 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         if arithmetic == "float32":
             naive = unit_roundoff(arithmetic) * predicted
             factor = float(naive.max() / measured.max())
-            checks.append(NamedCheck("float32 rounding is not amplified like an absolute perturbation", _result(
+            checks.append(NamedCheck("float32 rounding is not amplified like an absolute perturbation", decided(
                 "upper_bound", factor >= NAIVE_FACTOR, f"max u A(t) / max error = {factor:.3g}",
                 f">= {NAIVE_FACTOR}", f"u A(t) reaches {naive.max():.3g}", 14,
-                "rounding perturbs coordinates relatively; J_t (x_0 * delta) = x_t (delta - <x_t, delta>) is O(delta)")))
+                "rounding perturbs coordinates relatively; J_t (x_0 * delta) = x_t (delta - <x_t, delta>) is O(delta)",
+                "separation")))
             columns["float32 u A(t) (naive)"] = naive
 
     # (e) anchoring
@@ -177,10 +173,11 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     anchored_predicted = noise_separation(base, anchored=True)
     anchored_measured, _ = iterate_float64(base, sigma=base.noise, anchored=True)
     anchored_excess = float(np.max(np.abs(anchored_measured - anchored_predicted) - slack - 1e-12 * anchored_predicted))
-    checks.append(NamedCheck(f"anchor lambda = {base.anchor}: iterated runs = closed form", _result(
+    checks.append(NamedCheck(f"anchor lambda = {base.anchor}: iterated runs = closed form", decided(
         "closed_form", anchored_excess <= 0, f"max |measured - predicted| - rounding slack = {anchored_excess:.2e}",
         "<= 0", f"max anchored separation {anchored_measured.max():.4g}", 12,
-        "anchored update log x+ = (1 - eta lambda) log x + eta lambda log a - eta c, iterated in float64")))
+        "anchored update log x+ = (1 - eta lambda) log x + eta lambda log a - eta c, iterated in float64",
+        "separation")))
     plain_hit = first_crossing(times, noise_predicted, base.tolerance)
     anchored_hit = first_crossing(times, anchored_predicted, base.tolerance)
     anchored_peak = float(amplification(base, anchored=True).max())
