@@ -17,6 +17,7 @@ from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import agreeing_digits
 from mdtheory.engine.oracles import MatrixObjectiveOracle
 from mdtheory.engine.run import RunSpec, run_mirror_descent
+from mdtheory.errors import InverseMirrorMapFallbackWarning
 from mdtheory.symbolic.catalogue import euclidean, hypentropy, mahalanobis
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.inverse import inverse_mirror_map
@@ -196,3 +197,22 @@ def test_recorded_eta_t_is_the_exact_product_rounded_once(backend):
     series = run_mirror_descent(md, RunSpec.build([1, 2], [1, 0], "1e-10", "1/10", 400, record_every=200), 96,
                                 backend=backend)
     assert series.eta_t[1] == 20 and series.eta_t[2] == 40
+
+
+def test_python_float_seed_equals_the_numpy_seed_for_a_separable_phi():
+    reg = Regularizer.from_text("x1**2/2 + x2**2/2 + log(cosh(x1)) + log(cosh(x2))", 2, "reals", name="logcosh")
+    kernel = MirrorDescentKernel(MirrorDescent(reg, an_objective(reg)))
+    assert kernel.separable
+    y, seed = [1.9, -3.1], [1.0, -2.0]
+    python_seed = kernel._float_newton(y, seed)
+    kernel.separable = False  # the general path: numpy float64 and a linear solve
+    numpy_seed = kernel._float_newton(y, seed)
+    assert max(abs(a - b) for a, b in zip(python_seed, numpy_seed)) <= 4e-15 * max(map(abs, numpy_seed))
+
+
+def test_an_overflowing_python_float_seed_is_no_seed_rather_than_an_error():
+    reg = Regularizer.from_text("x1**2/2 + exp(x1) + x2**2/2 + exp(x2)", 2, "reals", name="exp")
+    with pytest.warns(InverseMirrorMapFallbackWarning):  # x = y - W(e^y) does not survive sympy's round trip
+        kernel = MirrorDescentKernel(MirrorDescent(reg, an_objective(reg)))
+    assert kernel.separable
+    assert kernel._float_newton([1e5, 0.0], [1.0, 1.0]) is None  # math.exp overflows on the way

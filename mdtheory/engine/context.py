@@ -81,8 +81,28 @@ class Float64Context:
         return bool(np.isfinite(value))
 
 
+class PythonFloatContext:
+    """Python floats and the math module behind mpmath's names: float64 without numpy's per-scalar cost,
+    for the scalar loops of a Newton seed. Overflow and domain errors raise (the caller falls back)."""
+
+    prec = 53
+    mpf = staticmethod(float)
+    fsum = staticmethod(math.fsum)
+    isfinite = staticmethod(math.isfinite)
+
+    def __getattr__(self, name):
+        constants = {"pi": math.pi, "e": math.e, "inf": math.inf, "ninf": -math.inf}
+        if name in constants:
+            return constants[name]
+        function = getattr(math, {"fabs": "fabs", "sign": "copysign"}.get(name, name), None)
+        if function is None or name.startswith("_") or name == "sign":
+            raise AttributeError(name)
+        self.__dict__[name] = function  # looked up once per name, then found on the instance
+        return function
+
+
 def is_float64(ctx) -> bool:
-    return isinstance(ctx, Float64Context)
+    return isinstance(ctx, (Float64Context, PythonFloatContext))
 
 
 # flint's precision is one setting per process: threads (a Dask worker with several) take turns.

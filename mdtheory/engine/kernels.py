@@ -15,7 +15,7 @@ import numpy as np
 
 from mdtheory.engine import linalg
 from mdtheory.engine.codegen import CompiledExpressions, compile_matrix
-from mdtheory.engine.context import Float64Context, is_float64
+from mdtheory.engine.context import Float64Context, PythonFloatContext, is_float64
 from mdtheory.errors import DomainError, NewtonConvergenceError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.inverse import inverse_mirror_map
@@ -30,6 +30,7 @@ from mdtheory.symbolic.mirror_descent import (
 from mdtheory.symbolic.regularizer import hessian, is_separable, mirror_map
 
 FLOAT64 = Float64Context()
+PYTHON_FLOAT = PythonFloatContext()
 MAX_FLOAT_NEWTON = 60
 MAX_BRACKET_DOUBLINGS = 200
 FLOAT_NEWTON_TOLERANCE = 4e-15
@@ -255,18 +256,22 @@ class MirrorDescentKernel:
         return residual, linalg.solve(ctx, linalg.as_matrix(ctx, self._hess_phi(ctx, *x)), residual)
 
     def _float_newton(self, y, seed):
-        x = [np.float64(v) for v in seed]
-        target = [np.float64(v) for v in y]
+        # A separable phi needs no linear solve, so plain Python floats do (several times cheaper per
+        # scalar than numpy's); otherwise numpy float64 with its solver.
+        ctx, number = (PYTHON_FLOAT, float) if self.separable else (FLOAT64, np.float64)
+        x = [number(v) for v in seed]
+        target = [number(v) for v in y]
+        norm = lambda vector: math.sqrt(math.fsum(v * v for v in vector))
         with np.errstate(all="ignore"):
             for _ in range(MAX_FLOAT_NEWTON):
                 try:
-                    _, delta = self._newton_direction(FLOAT64, x, target)
-                except (np.linalg.LinAlgError, ZeroDivisionError):
+                    _, delta = self._newton_direction(ctx, x, target)
+                    x = self._damped(ctx, x, list(delta))
+                except (np.linalg.LinAlgError, ArithmeticError, ValueError):
                     return None
-                x = self._damped(FLOAT64, x, list(delta))
-                if not np.all(np.isfinite(x)):
+                if not all(math.isfinite(v) for v in x):
                     return None
-                if np.linalg.norm(delta) <= FLOAT_NEWTON_TOLERANCE * (1 + np.linalg.norm(x)):
+                if norm(delta) <= FLOAT_NEWTON_TOLERANCE * (1 + norm(x)):
                     return x
         return None
 
