@@ -79,3 +79,24 @@ def test_claim4_init_anchor_limit(golden, quick_reports):
     m = _check(quick_reports("claim4_anchoring"), "lambda = 1/10, anchor at x_0").measurement
     golden.check("claim4.init_anchor.lambda=1/10.final_amplification", m.fine.amplification[-1], 20,
                  m.ladder.digits["amplification"][-1], m.fine.bits // 2)
+
+
+def test_npg_peak_amplifications(golden):
+    from mdtheory.claims.practice_policy_optimization import bandit, chain_mdp, laddered
+
+    for name, problem_of, eta, steps in (("bandit", bandit, sp.Rational(1, 4), 90), ("mdp", chain_mdp, sp.Rational(1, 100), 60)):
+        ctx, series, digits = laddered(problem_of, sp.Rational(1, 10**9), eta, steps)
+        i = max(range(len(series)), key=lambda k: series[k])
+        golden.check(f"policy_optimization.{name}.peak_amplification.p=1e-9", series[i], 30, digits[i], 192)
+
+
+def test_inexact_md_regret_per_round(golden):
+    from mdtheory.claims.inexact_md import regret_per_round, regularizers
+    from mdtheory.engine.inexact import linear_loss_problem
+
+    for name, reg in regularizers().items():
+        kernel = MirrorDescentKernel(linear_loss_problem(reg))
+        coarse_ctx, coarse = regret_per_round(kernel, 150, -6.0, 128)
+        fine_ctx, fine = regret_per_round(kernel, 150, -6.0, 256)
+        golden.check(f"inexact_md.{name}.regret_per_round.T=150.eps=1e-6", fine, 25,
+                     agreeing_digits(coarse, fine, fine_ctx, decimal_digits(coarse_ctx)), 128)
