@@ -127,7 +127,7 @@ def risk(args) -> int:
     from mdtheory.risk import RiskSetting, assess, markdown, write
 
     setting = RiskSetting.build(args.d, args.start, args.spread, args.eta, args.steps, args.arithmetic, args.noise,
-                                args.tolerance, args.anchor)
+                                args.tolerance, args.anchor, args.update)
     report = assess(setting, validate=not args.no_validate)
     print(markdown(report))
     if args.out:
@@ -187,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--eta", default="1/10", help="step size (exact: 1/10, 0.1, 1e-2)")
     r.add_argument("--steps", type=int, default=1000, help="horizon T")
     r.add_argument("--arithmetic", default="float64", help="float64 | float32 | bfloat16 (default float64)")
+    r.add_argument("--update", default="multiplicative",
+                   help="how the run stores the iterate: multiplicative (x) or logits (z, x = softmax(z))")
     r.add_argument("--noise", help="initialization noise level sigma (absolute, l2)")
     r.add_argument("--tolerance", default="1e-3", help="separation that counts as mattering (default 1e-3)")
     r.add_argument("--anchor", help="lambda of a fixed anchor at the uniform distribution")

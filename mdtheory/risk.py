@@ -37,6 +37,7 @@ from mdtheory.errors import DomainError, ExpressionError, StepSizeError
 from mdtheory.symbolic.parsing import exact_number
 
 ARITHMETICS = ("float64", "float32", "bfloat16")
+UPDATES = ("multiplicative", "logits")
 SATURATION = sp.Rational(1, 10)  # "O(1)": a tenth of the probability mass moved (l2)
 TRUTH_BITS = 160  # the exact trajectory for a float64 run, at this many bits
 POINTS = 200  # recorded times along the horizon
@@ -70,14 +71,16 @@ class RiskSetting:
     noise: sp.Rational | None = None
     tolerance: sp.Rational = sp.Rational(1, 1000)
     anchor: sp.Rational | None = None  # lambda of a fixed anchor at the uniform distribution
+    update: str = "multiplicative"  # how the run in that arithmetic stores the iterate: x, or the logits z
 
     @classmethod
     def build(cls, d, start="uniform", spread="1", eta="1/10", steps=1000, arithmetic="float64", noise=None,
-              tolerance="1e-3", anchor=None):
+              tolerance="1e-3", anchor=None, update="multiplicative"):
         setting = cls(
             d=int(d), start=str(start), spread=exact_number(spread), eta=exact_number(eta), steps=int(steps),
             arithmetic=str(arithmetic), noise=None if noise is None else exact_number(noise),
             tolerance=exact_number(tolerance), anchor=None if anchor is None else exact_number(anchor),
+            update=str(update),
         )
         setting.validate()
         return setting
@@ -91,6 +94,8 @@ class RiskSetting:
             raise StepSizeError(f"eta and the cost spread must be positive, got eta = {self.eta}, spread = {self.spread}")
         if self.arithmetic not in ARITHMETICS:
             raise ExpressionError(f"unknown arithmetic {self.arithmetic!r}; choose one of {', '.join(ARITHMETICS)}")
+        if self.update not in UPDATES:
+            raise ExpressionError(f"unknown update {self.update!r}; choose one of {', '.join(UPDATES)}")
         if self.noise is not None and self.noise <= 0:
             raise DomainError(f"the noise level must be positive, got {self.noise}")
         if not 0 < self.tolerance < 1:
@@ -191,44 +196,98 @@ def noise_separation(setting: RiskSetting, anchored: bool = False) -> np.ndarray
 
 
 def rounding_bound(setting: RiskSetting) -> np.ndarray:
-    """||x_t|| (exp(2 kappa (t + 1) u') - 1) + 2 sqrt(d) tiny, u' = -log(1 - u): a bound on a run in the
-    setting's arithmetic. Each step moves every log-ratio log(x_i / x_j) by at most kappa u' (the rounded
-    product, quotient and w, and the sum), so after normalization x~_i / x_i lies in exp(+-2 kappa (t+1) u');
-    coordinates below the format's smallest normal number add at most 2 tiny each."""
+    """A bound on ||x~_t - x_t|| for the run in the setting's arithmetic: ||x_t|| (exp(E_t) - 1) + 2 sqrt(d) tiny,
+    capped at sqrt(2), where E_t bounds every log-ratio error log(x~_i / x_i) after normalization (u' = -log(1-u),
+    kappa = 3 + ceil(log2 d); coordinates below the format's smallest normal number add at most 2 tiny each):
+      multiplicative update x <- x w / sum(x w): each step moves log-ratios by at most kappa u' (the rounded
+        product, quotient and w, and the sum), so E_t = 2 kappa (t + 1) u';
+      logits update z <- z - eta c, x = softmax(z): z~_t - z_t accumulates D_t <= D_{t-1} + u'(eta max c) +
+        u'(max|z_t| + D_{t-1}) (the rounded step and the rounded difference), and the softmax adds u' max|z_t -
+        max z_t| and its own kappa u', so E_t = 2 D_t + u' max|z_t - max z_t| + 2 kappa u'."""
     import ml_dtypes
 
     kappa = 3 + math.ceil(math.log2(setting.d))
     u = unit_roundoff(setting.arithmetic)
     tiny = float(ml_dtypes.finfo(dtype_of(setting.arithmetic)).tiny)
     log_u = -math.log1p(-u)
+    exponents = {}
+    if setting.update == "multiplicative":
+        exponents = {int(t): 2 * kappa * (t + 1) * log_u for t in setting.times()}
+    else:
+        z0, c, eta = np.log(setting.initial()), setting.costs(), float(setting.eta)
+        drift, step = log_u * float(np.max(np.abs(z0))), log_u * eta * float(c.max())
+        wanted = set(int(t) for t in setting.times())
+        for t in range(setting.steps + 1):
+            z = z0 - eta * t * c
+            if t > 0:
+                drift += step + log_u * (float(np.max(np.abs(z))) + drift)
+            if t in wanted:
+                exponents[t] = 2 * drift + log_u * float(z.max() - z.min()) + 2 * kappa * log_u
     return np.array([
-        min(MAX_DISTANCE, float(np.linalg.norm(_state(setting, int(t), False)[0]))
-            * math.expm1(min(700.0, 2 * kappa * (t + 1) * log_u)) + 2 * math.sqrt(setting.d) * tiny)
+        min(MAX_DISTANCE, float(np.linalg.norm(_state(setting, int(t), False)[0])) * math.expm1(min(700.0, exponents[int(t)]))
+            + 2 * math.sqrt(setting.d) * tiny)
         for t in setting.times()
     ])
 
 
+def logit_stall(setting: RiskSetting) -> dict | None:
+    """Where a logits update stops moving in a binary format with p significand bits: once |z| >= 2^e with
+    2^(e - p) >= the step eta c_i, z - eta c_i rounds back to z. Every logit that starts above -2^e and
+    decreases stops at exactly -2^e; the favoured outcome's logit (c_k = 0) stays at fl(log p_k). Returns the
+    stall magnitude and the long-run x_k this predicts, or None if no logit reaches it within the horizon."""
+    import ml_dtypes
+
+    if setting.update != "logits":
+        return None
+    bits = ml_dtypes.finfo(dtype_of(setting.arithmetic)).nmant + 1
+    eta_step = float(setting.eta * setting.spread)
+    magnitude = 2.0 ** (math.ceil(math.log2(eta_step)) + bits)
+    z0 = np.log(setting.initial())
+    k = setting.target
+    if float(np.max(np.abs(np.delete(z0, k)))) + eta_step * setting.steps < magnitude or np.any(np.delete(z0, k) < -magnitude):
+        return None
+    z_k = float(np.asarray(z0[k]).astype(dtype_of(setting.arithmetic)))
+    x_k = 1 / (1 + (setting.d - 1) * math.exp(-magnitude - z_k))
+    return {"magnitude": magnitude, "logit_k": z_k, "x_k": x_k}
+
+
 # ---------------------------------------------------------------------------------------- measured runs
 def measured_rounding(setting: RiskSetting) -> np.ndarray:
-    """||x~_t - x_t|| of the update x <- x w / sum(x w) run in the setting's arithmetic from x_0 (rounded
-    into it), against the exact trajectory from the same x_0 (float64 closed form for the narrower formats,
-    a TRUTH_BITS-bit closed form for float64 itself)."""
+    """||x~_t - x_t|| at ``setting.times()`` for the run in the setting's arithmetic (see ``run_in_arithmetic``)."""
+    return run_in_arithmetic(setting)[0]
+
+
+def run_in_arithmetic(setting: RiskSetting) -> tuple[np.ndarray, np.ndarray]:
+    """The update run in the setting's arithmetic from x_0 (rounded into it): x <- x w / sum(x w), or
+    z <- z - eta c with x = softmax(z). Returns its distances to the exact trajectory from the same x_0
+    (float64 closed form for the narrower formats, a TRUTH_BITS-bit closed form for float64 itself) at
+    ``setting.times()``, and its final iterate."""
     dtype = dtype_of(setting.arithmetic)
     # bfloat16 sums accumulate in float32, as ML frameworks do: a bfloat16 running sum stalls once it
     # passes 2^8 times the summands (d = 1000 uniform weights then sum to 0.5).
     accumulator = np.float32 if setting.arithmetic == "bfloat16" else dtype
     x0, c = setting.initial(), setting.costs()
-    x = x0.astype(dtype)
-    w = np.exp((-float(setting.eta) * c).astype(dtype))
     wanted = set(int(t) for t in setting.times())
     out = {}
-    for t in range(setting.steps + 1):
-        if t in wanted:
-            out[t] = _distance_to_truth(setting, t, x.astype(np.float64))
-        if t < setting.steps:
-            x = x * w
-            x = x / x.sum(dtype=accumulator).astype(dtype)
-    return np.array([out[int(t)] for t in setting.times()])
+    if setting.update == "multiplicative":
+        x = x0.astype(dtype)
+        w = np.exp((-float(setting.eta) * c).astype(dtype))
+        for t in range(setting.steps + 1):
+            if t in wanted:
+                out[t] = _distance_to_truth(setting, t, x.astype(np.float64))
+            if t < setting.steps:
+                x = x * w
+                x = x / x.sum(dtype=accumulator).astype(dtype)
+    else:
+        z = np.log(x0).astype(dtype)
+        step = (float(setting.eta) * c).astype(dtype)
+        for t in range(setting.steps + 1):
+            weights = np.exp(z - z.max())
+            x = weights / weights.sum(dtype=accumulator).astype(dtype)
+            if t in wanted:
+                out[t] = _distance_to_truth(setting, t, x.astype(np.float64))
+            z = z - step
+    return np.array([out[int(t)] for t in setting.times()]), x.astype(np.float64)
 
 
 def _distance_to_truth(setting: RiskSetting, t: int, x: np.ndarray) -> float:
@@ -257,6 +316,7 @@ class RiskReport:
     explanations: dict[str, str]
     summary: list[str] = field(default_factory=list)
     crossings: dict[str, dict[str, int | None]] = field(default_factory=dict)
+    stall: dict | None = None  # logits update: where the logits stop moving, and what that predicts
 
     def as_json(self) -> dict:
         s = self.setting
@@ -264,9 +324,11 @@ class RiskReport:
             "setting": {"d": s.d, "start": s.start, "spread": str(s.spread), "eta": str(s.eta), "steps": s.steps,
                         "arithmetic": s.arithmetic, "noise": None if s.noise is None else str(s.noise),
                         "tolerance": str(s.tolerance), "anchor": None if s.anchor is None else str(s.anchor),
+                        "update": s.update,
                         "smallest_initial_probability": float(s.initial()[s.target])},
             "summary": self.summary,
             "crossings": self.crossings,
+            "logit_stall": self.stall,
             "explanations": self.explanations,
             "series": {"t": [int(t) for t in self.times], **{k: [float(v) for v in vs] for k, vs in self.columns.items()}},
         }
@@ -284,13 +346,17 @@ def assess(setting: RiskSetting, validate: bool = True) -> RiskReport:
     explanations["naive u*A"] = (f"u A(t), u = {u:.3g} ({setting.arithmetic}): rounding treated as an absolute "
                                  "perturbation along v; rounding is relative, so this is not what happens")
     columns["rounding bound"] = rounding_bound(setting)
-    explanations["rounding bound"] = ("||x_t|| (exp(2 kappa (t+1) u') - 1) + 2 sqrt(d) tiny, kappa = 3 + ceil(log2 d), "
-                                      "u' = -log(1-u): error analysis of x <- x w / sum(x w) in that arithmetic, "
-                                      "relative errors only (they are not amplified); ~ 2 kappa (t+1) u ||x_t|| while small")
+    explanations["rounding bound"] = (
+        "||x_t|| (exp(2 kappa (t+1) u') - 1) + 2 sqrt(d) tiny, kappa = 3 + ceil(log2 d), u' = -log(1-u): error "
+        "analysis of x <- x w / sum(x w) in that arithmetic, relative errors only (they are not amplified)"
+        if setting.update == "multiplicative" else
+        "||x_t|| (exp(2 D_t + u' max|z_t - max z_t| + 2 kappa u') - 1): the logits' accumulated rounding D_t "
+        "(each step rounds eta c and z - eta c, errors u'|z|), then the softmax's own rounding")
+    final = None
     if validate:
-        columns["measured rounding"] = measured_rounding(setting)
-        explanations["measured rounding"] = (f"||x~_t - x_t||: the update run in {setting.arithmetic} against the exact "
-                                             "trajectory from the same x_0")
+        columns["measured rounding"], final = run_in_arithmetic(setting)
+        explanations["measured rounding"] = (f"||x~_t - x_t||: the {setting.update} update run in {setting.arithmetic} "
+                                             "against the exact trajectory from the same x_0")
     if setting.noise is not None:
         columns["noise separation"] = noise_separation(setting)
         explanations["noise separation"] = (f"||x'_t - x_t|| for x'_0 = x_0 + {setting.noise} v/||v||: both runs in "
@@ -305,6 +371,14 @@ def assess(setting: RiskSetting, validate: bool = True) -> RiskReport:
             explanations["anchored noise separation"] = "the noise separation of the anchored runs, same closed form"
     report = RiskReport(setting, times, columns, explanations)
     _summarize(report)
+    stall = logit_stall(setting)
+    if stall is not None:
+        report.stall = {**stall, "measured_x_k": None if final is None else float(final[setting.target])}
+        measured = "" if final is None else f"; measured x_k(T) = {final[setting.target]:.4g}"
+        report.summary.append(
+            f"the logits stall in {setting.arithmetic}: beyond |z| = {stall['magnitude']:g}, z - eta c rounds back to z, "
+            f"so the other logits stop at -{stall['magnitude']:g} while the favoured one stays at {stall['logit_k']:.6g}: "
+            f"predicted long-run x_k = {stall['x_k']:.4g} instead of 1{measured}")
     return report
 
 
@@ -364,7 +438,7 @@ def write(report: RiskReport, out) -> list:
 def markdown(report: RiskReport, rows: int = 12) -> str:
     s = report.setting
     lines = [f"# mdtheory risk: d = {s.d}, start {s.start}, spread {s.spread}, eta = {s.eta}, T = {s.steps}, "
-             f"{s.arithmetic}" + (f", noise {s.noise}" if s.noise is not None else "")
+             f"{s.arithmetic} {s.update} update" + (f", noise {s.noise}" if s.noise is not None else "")
              + (f", anchor lambda = {s.anchor}" if s.anchor is not None else ""), ""]
     lines += [f"- {line}" for line in report.summary] + ["", "## Where each column comes from", ""]
     lines += [f"- **{name}**: {text}" for name, text in report.explanations.items()] + [""]

@@ -60,3 +60,14 @@ for arithmetic, anchor in (("float32", "1/20"), ("float32", "1")):
     r = assess(RiskSetting.build(20000, "zipf:2", "1", "1/10", 400, arithmetic, noise="1e-9", anchor=anchor))
     print(f"--- {arithmetic}, anchor lambda = {anchor}")
     print("\n".join(r.summary[1:]))
+
+# %% [markdown]
+# ## Storing logits instead of probabilities
+#
+# A model's output layer keeps logits z and computes x = softmax(z). In bfloat16 the update z <- z - eta c
+# stops moving once |z| is large enough that half the spacing of bfloat16 numbers exceeds eta c: the
+# rare token then never takes over. `mdtheory risk` predicts where it stalls.
+
+# %%
+r = assess(RiskSetting.build(20000, "zipf:2", "1", "1/10", 400, "bfloat16", update="logits"))
+print("\n".join(r.summary[-3:]))

@@ -87,9 +87,11 @@ def test_noise_crossing_time_is_predicted_where_the_noise_matters():
     assert report.crossings["noise separation"]["tolerance"] is not None  # 1e-9 * 2.5e6 > 1e-3: it matters
 
 
-@pytest.mark.parametrize("arithmetic", ["float64", "float32", "bfloat16"])
-def test_measured_rounding_stays_within_the_bound(arithmetic):
-    setting = RiskSetting.build(300, "zipf:2", "1", "1/10", 300, arithmetic)
+@pytest.mark.parametrize("arithmetic, update", [("float64", "multiplicative"), ("float32", "multiplicative"),
+                                                ("bfloat16", "multiplicative"), ("float32", "logits"),
+                                                ("bfloat16", "logits")])
+def test_measured_rounding_stays_within_the_bound(arithmetic, update):
+    setting = RiskSetting.build(300, "zipf:2", "1", "1/10", 300, arithmetic, update=update)
     measured, bound = measured_rounding(setting), rounding_bound(setting)
     assert np.all(measured <= bound)
     assert np.max(measured) > 0  # the run did round: the comparison is not vacuous
@@ -102,6 +104,16 @@ def test_rounding_is_not_amplified_like_an_absolute_perturbation():
     report = assess(setting)
     naive, measured = report.columns["naive u*A"], report.columns["measured rounding"]
     assert naive.max() > 1e3 * measured.max()
+
+
+def test_bfloat16_logits_stall_where_predicted():
+    # beyond |z| = 32 a bfloat16 number's half-spacing (1/8) exceeds the step 1/10: the logits stop
+    setting = RiskSetting.build(300, "min:1e-12", "1", "1/10", 400, "bfloat16", update="logits")
+    report = assess(setting)
+    assert report.stall["magnitude"] == 32
+    assert abs(report.stall["measured_x_k"] / report.stall["x_k"] - 1) < 0.01
+    assert report.stall["x_k"] < 0.5  # the takeover never completes
+    assert assess(RiskSetting.build(300, "min:1e-12", "1", "1/10", 400, "float32", update="logits")).stall is None
 
 
 def test_anchoring_prevents_the_noise_from_mattering_when_lambda_is_large_enough():
@@ -117,6 +129,7 @@ def test_anchoring_prevents_the_noise_from_mattering_when_lambda_is_large_enough
     ({"arithmetic": "float16x"}, ExpressionError, "unknown arithmetic"),
     ({"anchor": "20"}, StepSizeError, "eta \\* lambda"),
     ({"eta": "-1"}, StepSizeError, "positive"),
+    ({"update": "additive"}, ExpressionError, "unknown update"),
 ])
 def test_bad_settings_are_named(kwargs, error, words):
     with pytest.raises(error, match=words):
