@@ -41,7 +41,6 @@ from mdtheory.risk import (
     amplification,
     first_crossing,
     logit_stall,
-    measured_rounding,
     noise_separation,
     rounding_bound,
     run_in_arithmetic,
@@ -100,6 +99,18 @@ def iterate_float64(setting: RiskSetting, sigma=None, anchored: bool = False):
     return np.array(separations), np.array(tangents)
 
 
+def _rounding_check(params: dict, arithmetic: str, update: str, claimed: str, explanation: str):
+    """The update run in ``arithmetic`` against its rounding bound: (check, errors, bound, final iterate)."""
+    setting = RiskSetting.build(**{**params, "arithmetic": arithmetic, "update": update})
+    measured, final = run_in_arithmetic(setting)
+    bound = rounding_bound(setting)
+    ratio = float(np.max(measured / bound))
+    label = f"{arithmetic} {'logits ' if update == 'logits' else ''}run within the rounding bound"
+    return NamedCheck(label, decided(
+        "upper_bound", ratio <= 1, f"max error {measured.max():.3g}; worst measured/bound {ratio:.3g}", claimed,
+        f"{1 - ratio:.3g} of the bound", 14, explanation, "separation")), measured, bound, final
+
+
 def _digits(relative_uncertainty: float) -> int:
     return max(0, min(15, int(math.floor(-math.log10(max(relative_uncertainty, 1e-16))))))
 
@@ -153,13 +164,10 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     # (c), (d) rounding
     for arithmetic in ("float32", "bfloat16"):
         progress(f"practice: {arithmetic} run")(0, 1)
-        setting = RiskSetting.build(**{**params, "arithmetic": arithmetic})
-        measured, bound = measured_rounding(setting), rounding_bound(setting)
-        ratio = float(np.max(measured / bound))
-        checks.append(NamedCheck(f"{arithmetic} run within the rounding bound", decided(
-            "upper_bound", ratio <= 1, f"max error {measured.max():.3g}; worst measured/bound {ratio:.3g}",
-            "<= ||x_t|| (exp(2 kappa (t+1) u') - 1)", f"{1 - ratio:.3g} of the bound", 14,
-            f"the update run in {arithmetic} against the float64 closed form", "separation")))
+        check, measured, bound, _ = _rounding_check(
+            params, arithmetic, "multiplicative", "<= ||x_t|| (exp(2 kappa (t+1) u') - 1)",
+            f"the update run in {arithmetic} against the float64 closed form")
+        checks.append(check)
         columns[f"{arithmetic} rounding error"] = measured
         columns[f"{arithmetic} rounding bound"] = bound
         reached = first_crossing(times, measured, base.tolerance)
@@ -179,16 +187,12 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     # (f) logits storage
     for arithmetic in ("float32", "bfloat16"):
         progress(f"practice: {arithmetic} logits run")(0, 1)
-        setting = RiskSetting.build(**{**params, "arithmetic": arithmetic, "update": "logits"})
-        measured, final = run_in_arithmetic(setting)
-        bound = rounding_bound(setting)
-        ratio = float(np.max(measured / bound))
-        checks.append(NamedCheck(f"{arithmetic} logits run within the rounding bound", decided(
-            "upper_bound", ratio <= 1, f"max error {measured.max():.3g}; worst measured/bound {ratio:.3g}",
-            "<= ||x_t|| (exp(2 D_t + u' max|z_t - max z_t| + 2 kappa u') - 1)", f"{1 - ratio:.3g} of the bound", 14,
-            f"z <- z - eta c in {arithmetic}, x = softmax(z), against the float64 closed form", "separation")))
+        check, measured, _, final = _rounding_check(
+            params, arithmetic, "logits", "<= ||x_t|| (exp(2 D_t + u' max|z_t - max z_t| + 2 kappa u') - 1)",
+            f"z <- z - eta c in {arithmetic}, x = softmax(z), against the float64 closed form")
+        checks.append(check)
         columns[f"{arithmetic} logits rounding error"] = measured
-        stall = logit_stall(setting)
+        stall = logit_stall(RiskSetting.build(**{**params, "arithmetic": arithmetic, "update": "logits"}))
         if stall is not None:
             got = float(final[base.target])
             gap = abs(got / stall["x_k"] - 1)
