@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -144,7 +145,7 @@ def sweep(args) -> int:
 
     plan = load_sweep(args.file)
     if args.results:
-        plan = type(plan)(**{**plan.__dict__, "results": Path(args.results)})
+        plan = dataclasses.replace(plan, results=Path(args.results))
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers or 'all'} local processes"
     print(f"{len(plan.points)} points -> {plan.results} ({where})", file=sys.stderr, flush=True)
     progress = Progress(enabled=not args.no_progress)

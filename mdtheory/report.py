@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from mdtheory.checker.result import ClaimReport, claim_json
+from mdtheory.plotting import saved_figure
 
 
 def _log10(ctx, value) -> float:
@@ -22,10 +23,7 @@ MAX_PANELS = 12
 def plot_claim(report: ClaimReport, path: Path) -> Path | None:
     """The measured quantity against eta*T on a log scale, with float64 and every claimed bound drawn;
     one panel per measured run, all checks on that run overlaid."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
 
     panels: dict[tuple, list] = {}
     for check in report.checks:
@@ -36,35 +34,32 @@ def plot_claim(report: ClaimReport, path: Path) -> Path | None:
         return None
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(5.4 * cols, 3.8 * rows), squeeze=False)
-    for ax, ((_, quantity), checks) in zip(axes.flat, panels.items()):
-        m = checks[0].measurement
-        ctx = m.ctx
-        eta_t = [float(s) for s in m.fine.eta_t]
-        ax.plot(eta_t, [_log10(ctx, v) for v in m.values(quantity)], lw=2, label=f"{quantity} ({m.fine.bits} bits)")
-        if quantity != "tangent_amplification" and m.float_run is not None:
-            floats = [float(v) for v in getattr(m.float_run, quantity)]
-            ax.plot(eta_t, [math.log10(v) if v > 0 else math.nan for v in floats], ":", lw=1.4, color="gray",
-                    label="float64")
-        for k, check in enumerate(checks):
-            curve = check.result.bound_curve
-            if curve:
-                ax.plot([float(s) for s, _ in curve], [_log10(ctx, b) for _, b in curve], "--", lw=1.2,
-                        color=plt.cm.Set1(k % 9), label=f"claimed: {check.result.kind}")
-        off = [c for c in checks if not c.as_predicted]
-        title = checks[0].label.split(":")[0]
-        verdicts = ", ".join(f"{c.result.kind} {c.result.verdict}" for c in checks)
-        ax.set_title(f"{title}\n{verdicts}", fontsize=8, color="crimson" if off else "black")
-        ax.set_xlabel("eta * T")
-        ax.set_ylabel(f"log10 {quantity}")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=6.5)
-    for ax in list(axes.flat)[len(panels):]:
-        ax.axis("off")
-    fig.suptitle(f"{report.name}: {report.title} ({report.verdict})", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    with saved_figure(path, rows, cols, (5.4 * cols, 3.8 * rows), squeeze=False) as (fig, axes):
+        for ax, ((_, quantity), checks) in zip(axes.flat, panels.items()):
+            m = checks[0].measurement
+            ctx = m.ctx
+            eta_t = [float(s) for s in m.fine.eta_t]
+            ax.plot(eta_t, [_log10(ctx, v) for v in m.values(quantity)], lw=2, label=f"{quantity} ({m.fine.bits} bits)")
+            if quantity != "tangent_amplification" and m.float_run is not None:
+                floats = [float(v) for v in getattr(m.float_run, quantity)]
+                ax.plot(eta_t, [math.log10(v) if v > 0 else math.nan for v in floats], ":", lw=1.4, color="gray",
+                        label="float64")
+            for k, check in enumerate(checks):
+                curve = check.result.bound_curve
+                if curve:
+                    ax.plot([float(s) for s, _ in curve], [_log10(ctx, b) for _, b in curve], "--", lw=1.2,
+                            color=colormaps["Set1"](k % 9), label=f"claimed: {check.result.kind}")
+            off = [c for c in checks if not c.as_predicted]
+            title = checks[0].label.split(":")[0]
+            verdicts = ", ".join(f"{c.result.kind} {c.result.verdict}" for c in checks)
+            ax.set_title(f"{title}\n{verdicts}", fontsize=8, color="crimson" if off else "black")
+            ax.set_xlabel("eta * T")
+            ax.set_ylabel(f"log10 {quantity}")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=6.5)
+        for ax in list(axes.flat)[len(panels):]:
+            ax.axis("off")
+        fig.suptitle(f"{report.name}: {report.title} ({report.verdict})", fontsize=11)
     return path
 
 

@@ -26,6 +26,7 @@ and measures its distance to the exact trajectory, so that every prediction sits
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ import sympy as sp
 
 from mdtheory.engine.context import to_context, working_context
 from mdtheory.errors import DomainError, ExpressionError, StepSizeError
+from mdtheory.plotting import saved_figure
 from mdtheory.symbolic.parsing import exact_number
 
 ARITHMETICS = ("float64", "float32", "bfloat16")
@@ -108,7 +110,12 @@ class RiskSetting:
         self.initial()  # parses the start, with its own errors
 
     def initial(self) -> np.ndarray:
-        """x_0 in float64: these binary numbers are the start, exactly (the truth is computed from them)."""
+        """x_0 in float64: these binary numbers are the start, exactly (the truth is computed from them).
+        Computed once per setting (every closed form asks for it at every recorded time); read-only."""
+        return self._initial
+
+    @functools.cached_property
+    def _initial(self) -> np.ndarray:
         name, _, argument = self.start.partition(":")
         if name == "uniform" and not argument:
             x = np.full(self.d, 1.0)
@@ -125,16 +132,23 @@ class RiskSetting:
             x[0] = float(p)
         else:
             raise ExpressionError(f"unknown start {self.start!r}; use uniform, zipf:S or min:P (e.g. zipf:2, min:1e-9)")
-        return x / math.fsum(x)
+        x = x / math.fsum(x)
+        x.flags.writeable = False
+        return x
 
-    @property
+    @functools.cached_property
     def target(self) -> int:
         """The rare outcome that the cost favours: the smallest initial probability (the first of ties)."""
         return int(np.argmin(self.initial()))
 
     def costs(self) -> np.ndarray:
+        return self._costs
+
+    @functools.cached_property
+    def _costs(self) -> np.ndarray:
         c = np.full(self.d, float(self.spread))
         c[self.target] = 0.0
+        c.flags.writeable = False
         return c
 
     def times(self) -> np.ndarray:
@@ -452,29 +466,21 @@ def markdown(report: RiskReport, rows: int = 12) -> str:
 
 
 def plot(report: RiskReport, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     s = report.setting
     eta_t = float(s.eta) * report.times
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    left.semilogy(eta_t, report.columns["amplification"], label="A(t)")
-    if "anchored amplification" in report.columns:
-        left.semilogy(eta_t, report.columns["anchored amplification"], label=f"A(t), anchor lambda = {s.anchor}")
-    left.set_xlabel("eta t")
-    left.set_title("amplification (closed form)")
-    left.legend()
-    for name, style in (("noise separation", "-"), ("anchored noise separation", "-"), ("naive u*A", ":"),
-                        ("rounding bound", "--"), ("measured rounding", "-")):
-        if name in report.columns:
-            right.semilogy(eta_t, np.maximum(report.columns[name], 1e-300), style, label=name)
-    right.axhline(float(s.tolerance), color="gray", lw=0.8)
-    right.axhline(float(SATURATION), color="black", lw=0.8)
-    right.set_xlabel("eta t")
-    right.set_title(f"separation ({s.arithmetic}); lines: tolerance, O(1)")
-    right.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    with saved_figure(path, 1, 2, (11, 4), dpi=110) as (fig, (left, right)):
+        left.semilogy(eta_t, report.columns["amplification"], label="A(t)")
+        if "anchored amplification" in report.columns:
+            left.semilogy(eta_t, report.columns["anchored amplification"], label=f"A(t), anchor lambda = {s.anchor}")
+        left.set_xlabel("eta t")
+        left.set_title("amplification (closed form)")
+        left.legend()
+        for name, style in (("noise separation", "-"), ("anchored noise separation", "-"), ("naive u*A", ":"),
+                            ("rounding bound", "--"), ("measured rounding", "-")):
+            if name in report.columns:
+                right.semilogy(eta_t, np.maximum(report.columns[name], 1e-300), style, label=name)
+        right.axhline(float(s.tolerance), color="gray", lw=0.8)
+        right.axhline(float(SATURATION), color="black", lw=0.8)
+        right.set_xlabel("eta t")
+        right.set_title(f"separation ({s.arithmetic}); lines: tolerance, O(1)")
+        right.legend(fontsize=8)

@@ -233,13 +233,10 @@ def plot_results(results: Path, out: Path, x: str = "eta", y: str = "eps", value
     each cell shows the largest value over them (the worst case)."""
     import math
 
-    import matplotlib
-
-    from mdtheory.symbolic.parsing import exact_number
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
+
+    from mdtheory.plotting import saved_figure
+    from mdtheory.symbolic.parsing import exact_number
 
     for axis in (x, y):
         if axis not in GRID_KEYS:
@@ -250,21 +247,18 @@ def plot_results(results: Path, out: Path, x: str = "eta", y: str = "eps", value
     order = lambda values: sorted(set(values), key=lambda v: exact_number(v) if isinstance(v, str) else v)
     xs, ys = order(r[x] for r in rows), order(r[y] for r in rows)
     regularizers = sorted({r["regularizer"] for r in rows})
-    fig, axes = plt.subplots(1, len(regularizers), figsize=(4.6 * len(regularizers), 3.8), squeeze=False)
-    for ax, name in zip(axes.flat, regularizers):
-        grid = np.full((len(ys), len(xs)), np.nan)
-        for r in rows:
-            if r["regularizer"] == name:
-                i, j = ys.index(r[y]), xs.index(r[x])
-                grid[i, j] = np.fmax(grid[i, j], math.log10(float(r[value])))
-        image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
-        ax.set_xticks(range(len(xs)), [str(v) for v in xs], fontsize=7)
-        ax.set_yticks(range(len(ys)), [str(v) for v in ys], fontsize=7)
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
-        ax.set_title(name, fontsize=9)
-        fig.colorbar(image, ax=ax, label=f"log10 {value}")
-    fig.tight_layout()
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
+    with saved_figure(out, 1, len(regularizers), (4.6 * len(regularizers), 3.8), squeeze=False) as (fig, axes):
+        for ax, name in zip(axes.flat, regularizers):
+            grid = np.full((len(ys), len(xs)), np.nan)
+            for r in rows:
+                if r["regularizer"] == name:
+                    i, j = ys.index(r[y]), xs.index(r[x])
+                    grid[i, j] = np.fmax(grid[i, j], math.log10(float(r[value])))
+            image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+            ax.set_xticks(range(len(xs)), [str(v) for v in xs], fontsize=7)
+            ax.set_yticks(range(len(ys)), [str(v) for v in ys], fontsize=7)
+            ax.set_xlabel(x)
+            ax.set_ylabel(y)
+            ax.set_title(name, fontsize=9)
+            fig.colorbar(image, ax=ax, label=f"log10 {value}")
     return out

@@ -172,6 +172,14 @@ def test_dimension_100_derivation_shares_the_coordinate_inverse():
     inverse = inverse_mirror_map(reg)
     assert inverse.is_closed_form
     assert inverse.expressions[57] == inverse.expressions[0].xreplace({inverse.dual_variables[0]: inverse.dual_variables[57]})
+    # and the shared inverse is the inverse at every coordinate: grad phi(inverse(y)) = y to 60 digits
+    objective = least_squares(100, [[1] * 100], [1])
+    kernel = MirrorDescentKernel(MirrorDescent(reg, objective.scalar_objective(reg.variables)),
+                                 oracle=MatrixObjectiveOracle(objective))
+    ctx = working_context(256)
+    y = [to_context(ctx, sp.Rational(i - 50, 17)) for i in range(100)]
+    back = kernel.mirror_map(ctx, kernel.inverse(ctx, y, [ctx.mpf(0)] * 100))
+    assert max(abs(b - v) for b, v in zip(back, y)) < ctx.mpf(10) ** -60
 
 
 def test_coordinates_with_different_mirror_maps_get_their_own_inverse():
@@ -208,6 +216,16 @@ def test_python_float_seed_equals_the_numpy_seed_for_a_separable_phi():
     kernel.separable = False  # the general path: numpy float64 and a linear solve
     numpy_seed = kernel._float_newton(y, seed)
     assert max(abs(a - b) for a, b in zip(python_seed, numpy_seed)) <= 4e-15 * max(map(abs, numpy_seed))
+
+
+def test_python_float_seed_takes_what_math_lacks_from_numpy():
+    # grad of |x|^3/3 compiles to an expression with sign(x), which the math module has no name for
+    reg = Regularizer.from_text("x1**2/2 + abs(x1)**3/3 + x2**2/2 + abs(x2)**3/3", 2, "reals", name="cubic")
+    with pytest.warns(InverseMirrorMapFallbackWarning):
+        kernel = MirrorDescentKernel(MirrorDescent(reg, an_objective(reg)))
+    assert kernel.separable
+    x = kernel._float_newton([2.0, -3.0], [0.5, 0.5])
+    assert abs(x[0] - 1) < 1e-14 and abs(x[1] - (1 - 13 ** 0.5) / 2) < 1e-14  # x + x|x| = 2, x - x^2 = -3
 
 
 def test_an_overflowing_python_float_seed_is_no_seed_rather_than_an_error():

@@ -8,9 +8,9 @@ from mdtheory.checker.certify import (
     enclose_trajectory,
     entropic_linear_amplification,
     exact_ball,
-    flint_precision,
     round_down,
 )
+from mdtheory.engine.context import flint_precision
 from mdtheory.engine.closed_forms import GroupedSimplexStart
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.symbolic.catalogue import euclidean, hypentropy

@@ -1,5 +1,6 @@
 """`mdtheory sweep`: local processes, a real Dask LocalCluster, and resuming after a kill."""
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -35,13 +36,14 @@ def assert_complete(sweep):
 def test_local_processes_run_every_point_once_and_a_rerun_does_nothing(tmp_path):
     sweep = load_sweep(a_sweep(tmp_path))
     summary = run_sweep(sweep, workers=2)
-    assert summary == {"points": 24, "already_done": 0, "ran": 24}
+    assert len(sweep.points) == 2 * 2 * 2 * 3  # eps x eta x lambda x regularizer (T and d single)
+    assert summary == {"points": len(sweep.points), "already_done": 0, "ran": len(sweep.points)}
     rows = assert_complete(sweep)
     entropic = [r for r in rows if r["regularizer"] == "negative_entropy" and r["eta"] == "1/4"]
     assert all(r["verdict"] == "violated" for r in entropic)  # amplification ~ 2e4 > 1e4
     assert all(r["verdict"] == "holds" for r in rows if r["regularizer"] != "negative_entropy")
     assert all(r["trusted_digits"] >= 4 for r in rows)
-    assert run_sweep(sweep, workers=2) == {"points": 24, "already_done": 24, "ran": 0}
+    assert run_sweep(sweep, workers=2) == {"points": len(sweep.points), "already_done": len(sweep.points), "ran": 0}
 
 
 def test_dask_local_cluster_runs_the_sweep(tmp_path):
@@ -54,7 +56,7 @@ def test_dask_local_cluster_runs_the_sweep(tmp_path):
     assert summary["ran"] == 4
     rows = assert_complete(sweep)
     local = tmp_path / "local.jsonl"
-    run_sweep(type(sweep)(**{**sweep.__dict__, "results": local}), workers=1)
+    run_sweep(dataclasses.replace(sweep, results=local), workers=1)
     by_key = {r["key"]: r for r in read_results(local)}
     for row in rows:  # the cluster computes the same numbers as local processes
         assert row["peak_amplification"] == by_key[row["key"]]["peak_amplification"]

@@ -221,9 +221,8 @@ PRINTED_DIGITS = 10  # digits of a printed certified bound (rounded down)
 def certified_growth() -> tuple[NamedCheck, list[str]]:
     """Ball-arithmetic enclosures (Krawczyk) of both trajectories over eta*T in [0, 100]: a proof that the
     perturbation eps = 1e-8 along u1 is amplified at least CERTIFIED_THRESHOLD-fold at eta*T = 100."""
-    from mdtheory.checker.certify import (
-        CertificateFailure, enclose_trajectory, exact_ball, flint_precision, separation_lower_bound,
-    )
+    from mdtheory.checker.certify import CertificateFailure, enclose_trajectory, exact_ball, separation_lower_bound
+    from mdtheory.engine.context import flint_precision
 
     r = construction.tube_width(CERTIFIED_K)
     md, kernel = construction_md(CERTIFIED_K, r)

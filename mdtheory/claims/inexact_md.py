@@ -30,6 +30,7 @@ import sympy as sp
 
 from mdtheory.checker import ClaimReport, NamedCheck, decided
 from mdtheory.claims import register
+from mdtheory.plotting import saved_figure
 from mdtheory.engine.inexact import BoundaryPush, linear_loss_problem, online_mirror_descent
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.symbolic.catalogue import log_barrier, negative_entropy, tsallis
@@ -158,25 +159,17 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
              "kernels (closed form for entropy, Newton multipliers for Tsallis and log-barrier on the simplex)."]
 
     def draw(path):
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, axes = plt.subplots(1, len(kernels), figsize=(4.6 * len(kernels), 3.8), sharey=True)
-        for ax, name in zip(axes, kernels):
-            for T in horizons:
-                points = sorted(evaluated[(name, T)])
-                line, = ax.plot([e for e, _ in points], [r for _, r in points], "o-", ms=3, label=f"T = {T}")
-                ax.axvline(found[(name, T)][0], color=line.get_color(), lw=0.8, ls=":")
-            ax.set_xlabel("log10 eps (per-step error)")
-            ax.set_title(name, fontsize=9)
-            ax.legend(fontsize=7)
-        axes[0].set_ylabel("regret / T")
-        fig.suptitle("regret per round against the injected error; dotted: tolerated eps*", fontsize=10)
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
+        with saved_figure(path, 1, len(kernels), (4.6 * len(kernels), 3.8), sharey=True) as (fig, axes):
+            for ax, name in zip(axes, kernels):
+                for T in horizons:
+                    points = sorted(evaluated[(name, T)])
+                    line, = ax.plot([e for e, _ in points], [r for _, r in points], "o-", ms=3, label=f"T = {T}")
+                    ax.axvline(found[(name, T)][0], color=line.get_color(), lw=0.8, ls=":")
+                ax.set_xlabel("log10 eps (per-step error)")
+                ax.set_title(name, fontsize=9)
+                ax.legend(fontsize=7)
+            axes[0].set_ylabel("regret / T")
+            fig.suptitle("regret per round against the injected error; dotted: tolerated eps*", fontsize=10)
 
     report = ClaimReport("inexact_md", "inexact online MD: entropy needs exponentially small errors",
                          __doc__, checks, notes=notes, tables=["\n".join(table)])

@@ -34,6 +34,8 @@ import sympy as sp
 from mdtheory.checker import ClaimReport, NamedCheck, decided
 from mdtheory.checker.measure import least_squares_slope
 from mdtheory.claims import register
+from mdtheory.plotting import saved_figure
+from mdtheory.engine import linalg
 from mdtheory.engine.context import decimal_digits, to_context, working_context
 from mdtheory.engine.ladder import agreeing_digits
 from mdtheory.risk import RiskSetting, amplification
@@ -59,15 +61,11 @@ def chain_mdp(p):
     return R, P, sp.Rational(9, 10), [(1 - p) / 2, (1 - p) / 2, p], 2
 
 
-def _solve(ctx, A, b):
-    return list(ctx.lu_solve(ctx.matrix(A), ctx.matrix(b)))
-
-
 def q_values(ctx, R, P, gamma, pi):
     S = len(R)
     P_pi = [[ctx.fsum(pi[s][a] * P[s][a][t] for a in range(len(R[s]))) for t in range(S)] for s in range(S)]
     R_pi = [ctx.fsum(pi[s][a] * R[s][a] for a in range(len(R[s]))) for s in range(S)]
-    V = _solve(ctx, [[(1 if s == t else 0) - gamma * P_pi[s][t] for t in range(S)] for s in range(S)], R_pi)
+    V = linalg.solve(ctx, ctx.matrix([[(1 if s == t else 0) - gamma * P_pi[s][t] for t in range(S)] for s in range(S)]), R_pi)
     return [[R[s][a] + gamma * ctx.fsum(P[s][a][t] * V[t] for t in range(S)) for a in range(len(R[s]))] for s in range(S)]
 
 
@@ -189,24 +187,16 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     curves["MDP anchored"] = [float(v) for v in anchored]
 
     def draw(path):
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-        for ax, problem in zip(axes, ("bandit", "MDP")):
-            for label, values in curves.items():
-                name = label if isinstance(label, str) else f"{label[0]}, p = {label[1]}"
-                if name.startswith(problem):
-                    ax.semilogy(range(len(values)), values, label=name)
-            ax.set_xlabel(f"t (eta = {settings[problem][1]})")
-            ax.set_ylabel("amplification")
-            ax.set_title(f"NPG on the {problem}: initial-policy perturbation")
-            ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
+        with saved_figure(path, 1, 2, (11, 4)) as (fig, axes):
+            for ax, problem in zip(axes, ("bandit", "MDP")):
+                for label, values in curves.items():
+                    name = label if isinstance(label, str) else f"{label[0]}, p = {label[1]}"
+                    if name.startswith(problem):
+                        ax.semilogy(range(len(values)), values, label=name)
+                ax.set_xlabel(f"t (eta = {settings[problem][1]})")
+                ax.set_ylabel("amplification")
+                ax.set_title(f"NPG on the {problem}: initial-policy perturbation")
+                ax.legend(fontsize=8)
 
     report = ClaimReport("practice_policy_optimization", "KL-regularized policy optimization (NPG) on a bandit and an MDP",
                          __doc__, checks, notes=notes, tables=["\n".join(table)])

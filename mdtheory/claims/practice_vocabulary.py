@@ -36,6 +36,7 @@ import numpy as np
 
 from mdtheory.checker import ClaimReport, NamedCheck, decided
 from mdtheory.claims import register
+from mdtheory.plotting import saved_figure
 from mdtheory.risk import (
     RiskSetting,
     amplification,
@@ -100,7 +101,7 @@ def iterate_float64(setting: RiskSetting, sigma=None, anchored: bool = False):
 
 
 def _rounding_check(params: dict, arithmetic: str, update: str, claimed: str, explanation: str):
-    """The update run in ``arithmetic`` against its rounding bound: (check, errors, bound, final iterate)."""
+    """The update run in ``arithmetic`` against its rounding bound: (check, errors, bound, final iterate, setting)."""
     setting = RiskSetting.build(**{**params, "arithmetic": arithmetic, "update": update})
     measured, final = run_in_arithmetic(setting)
     bound = rounding_bound(setting)
@@ -108,7 +109,7 @@ def _rounding_check(params: dict, arithmetic: str, update: str, claimed: str, ex
     label = f"{arithmetic} {'logits ' if update == 'logits' else ''}run within the rounding bound"
     return NamedCheck(label, decided(
         "upper_bound", ratio <= 1, f"max error {measured.max():.3g}; worst measured/bound {ratio:.3g}", claimed,
-        f"{1 - ratio:.3g} of the bound", 14, explanation, "separation")), measured, bound, final
+        f"{1 - ratio:.3g} of the bound", 14, explanation, "separation")), measured, bound, final, setting
 
 
 def _digits(relative_uncertainty: float) -> int:
@@ -164,7 +165,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     # (c), (d) rounding
     for arithmetic in ("float32", "bfloat16"):
         progress(f"practice: {arithmetic} run")(0, 1)
-        check, measured, bound, _ = _rounding_check(
+        check, measured, bound, _, _ = _rounding_check(
             params, arithmetic, "multiplicative", "<= ||x_t|| (exp(2 kappa (t+1) u') - 1)",
             f"the update run in {arithmetic} against the float64 closed form")
         checks.append(check)
@@ -187,12 +188,12 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     # (f) logits storage
     for arithmetic in ("float32", "bfloat16"):
         progress(f"practice: {arithmetic} logits run")(0, 1)
-        check, measured, _, final = _rounding_check(
+        check, measured, _, final, setting = _rounding_check(
             params, arithmetic, "logits", "<= ||x_t|| (exp(2 D_t + u' max|z_t - max z_t| + 2 kappa u') - 1)",
             f"z <- z - eta c in {arithmetic}, x = softmax(z), against the float64 closed form")
         checks.append(check)
         columns[f"{arithmetic} logits rounding error"] = measured
-        stall = logit_stall(RiskSetting.build(**{**params, "arithmetic": arithmetic, "update": "logits"}))
+        stall = logit_stall(setting)
         if stall is not None:
             got = float(final[base.target])
             gap = abs(got / stall["x_k"] - 1)
@@ -228,31 +229,23 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
                  "reproduce any row with `mdtheory risk --d ... --start zipf:2 --noise ... --arithmetic ...`.")
 
     def draw(path):
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         eta_t = float(base.eta) * times
-        fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
-        left.semilogy(eta_t, columns["A(t)"], label="A(t) closed form")
-        left.semilogy(eta_t, tangent, ":", label="tangent iterated (float64)")
-        left.axhline(1 / (4 * p), color="gray", lw=0.8, label="1/(4 p_min)")
-        left.set_xlabel("eta t")
-        left.set_title(f"amplification, d = {base.d}, Zipf(2)")
-        left.legend(fontsize=8)
-        for name, values in columns.items():
-            if name != "A(t)":
-                right.semilogy(eta_t, np.maximum(values, 1e-300), "--" if "bound" in name or "naive" in name else "-",
-                               label=name)
-        right.axhline(float(base.tolerance), color="gray", lw=0.8)
-        right.set_ylim(1e-18, 1e3)
-        right.set_xlabel("eta t")
-        right.set_title("separations, rounding errors and bounds")
-        right.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
+        with saved_figure(path, 1, 2, (12, 4.2)) as (fig, (left, right)):
+            left.semilogy(eta_t, columns["A(t)"], label="A(t) closed form")
+            left.semilogy(eta_t, tangent, ":", label="tangent iterated (float64)")
+            left.axhline(1 / (4 * p), color="gray", lw=0.8, label="1/(4 p_min)")
+            left.set_xlabel("eta t")
+            left.set_title(f"amplification, d = {base.d}, Zipf(2)")
+            left.legend(fontsize=8)
+            for name, values in columns.items():
+                if name != "A(t)":
+                    right.semilogy(eta_t, np.maximum(values, 1e-300), "--" if "bound" in name or "naive" in name else "-",
+                                   label=name)
+            right.axhline(float(base.tolerance), color="gray", lw=0.8)
+            right.set_ylim(1e-18, 1e3)
+            right.set_xlabel("eta t")
+            right.set_title("separations, rounding errors and bounds")
+            right.legend(fontsize=7)
 
     report = ClaimReport("practice_vocabulary", "vocabulary-scale softmax MD: noise, float32, bfloat16, anchoring",
                          __doc__, checks, notes=notes)

@@ -46,63 +46,71 @@ def to_context(ctx, value):
     return ctx.mpf(int(rational.p)) / ctx.mpf(int(rational.q))
 
 
-class Float64Context:
-    """numpy float64 behind mpmath's names: overflow gives inf and invalid operations give nan, as in
-    float code, rather than exceptions."""
+class _FloatContext:
+    """float64 behind mpmath's names: ``number`` is the scalar type and ``module`` supplies the functions
+    generated code calls (mpmath's names translated by ``renames``)."""
 
     prec = 53
+    number = float
+    module = math
+    renames: dict[str, str] = {}
 
     def mpf(self, value):
         if isinstance(value, tuple):
             sign, mantissa, exponent, _ = value
-            return np.float64((-1) ** sign * math.ldexp(float(mantissa), exponent))
-        return np.float64(value)
+            return self.number((-1) ** sign * math.ldexp(float(mantissa), exponent))
+        return self.number(value)
 
-    @staticmethod
-    def fsum(values):
-        return np.float64(math.fsum(values))
-
-    def matrix(self, rows):
-        return np.array(rows, dtype=np.float64)
+    def fsum(self, values):
+        return self.number(math.fsum(values))
 
     def __getattr__(self, name):
-        constants = {"pi": np.pi, "e": np.e, "inf": np.inf, "ninf": -np.inf}
+        constants = {"pi": math.pi, "e": math.e, "inf": math.inf, "ninf": -math.inf}
         if name in constants:
-            return np.float64(constants[name])
-        function = getattr(np, {"asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "atan": "arctan",
-                                "fabs": "abs"}.get(name, name), None)
-        if function is None or name.startswith("_"):
+            return self.number(constants[name])
+        function = None if name.startswith("_") else getattr(self.module, self.renames.get(name, name), None)
+        if function is None:
             raise AttributeError(name)
         self.__dict__[name] = function  # looked up once per name, then found on the instance
         return function
+
+
+class Float64Context(_FloatContext):
+    """numpy float64: overflow gives inf and invalid operations give nan, as in float code, rather than
+    exceptions."""
+
+    number = np.float64
+    module = np
+    renames = {"asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "atan": "arctan", "fabs": "abs"}
+
+    def matrix(self, rows):
+        return np.array(rows, dtype=np.float64)
 
     @staticmethod
     def isfinite(value) -> bool:
         return bool(np.isfinite(value))
 
 
-class PythonFloatContext:
-    """Python floats and the math module behind mpmath's names: float64 without numpy's per-scalar cost,
-    for the scalar loops of a Newton seed. Overflow and domain errors raise (the caller falls back)."""
+class PythonFloatContext(_FloatContext):
+    """Python floats and the math module: float64 without numpy's per-scalar cost, for the scalar loops of a
+    Newton seed. Overflow and domain errors raise (the caller falls back). Functions math lacks (sign, ...)
+    come from numpy, as Float64Context names them."""
 
-    prec = 53
-    mpf = staticmethod(float)
-    fsum = staticmethod(math.fsum)
     isfinite = staticmethod(math.isfinite)
 
     def __getattr__(self, name):
-        constants = {"pi": math.pi, "e": math.e, "inf": math.inf, "ninf": -math.inf}
-        if name in constants:
-            return constants[name]
-        function = getattr(math, {"fabs": "fabs", "sign": "copysign"}.get(name, name), None)
-        if function is None or name.startswith("_") or name == "sign":
-            raise AttributeError(name)
-        self.__dict__[name] = function  # looked up once per name, then found on the instance
-        return function
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            function = getattr(np, Float64Context.renames.get(name, name), None)
+            if function is None or name.startswith("_"):
+                raise
+            self.__dict__[name] = function
+            return function
 
 
 def is_float64(ctx) -> bool:
-    return isinstance(ctx, (Float64Context, PythonFloatContext))
+    return isinstance(ctx, _FloatContext)
 
 
 # flint's precision is one setting per process: threads (a Dask worker with several) take turns.
