@@ -33,6 +33,11 @@ class PrecisionError(MDTheoryError):
     """A working precision too low for what was asked."""
 
 
+class OverflowGuardError(MDTheoryError):
+    """A value grew past what any precision can hold (exp of an astronomically large argument): computing it
+    would take unbounded time and memory, so the run stops."""
+
+
 class FloatLiteralWarning(UserWarning):
     """A float literal was converted to the exact decimal it was written as."""
 

@@ -15,6 +15,7 @@ from mdtheory.checker import (
     measure,
 )
 from mdtheory.checker.bounds import ETA_T, EPS
+from mdtheory.checker.instance import check_instance
 from mdtheory.checker.measure import float64_departure, worst_case_log_amplification
 from mdtheory.engine.run import RunSpec
 from mdtheory.symbolic.catalogue import euclidean, negative_entropy
@@ -80,10 +81,14 @@ def test_upper_bound_judges_values_near_zero_against_the_bound_scale():
 
 
 def test_too_low_precision_is_inconclusive_never_holds():
-    # At 53 bits the perturbation 1e-20 of an O(1) start is lost entirely.
-    m = kl_boundary(bits=53)
+    # At 53 bits the perturbation 1e-20 of an O(1) start is lost entirely: inconclusive, naming the fix.
+    reg = negative_entropy(3)
+    md = MirrorDescent(reg, linear(reg.variables, [0, 1, 1]))
+    spec = RunSpec.build(["1e-8", "1/2 - 5e-9", "1/2 - 5e-9"], [2, -1, -1], "1e-20", "1/4", 40)
     for bound in (ExponentialGrowth(rate=1, window=(1, 10)), Saturation(sp.Integer(1)), UpperBound(sp.Integer(10) ** 9)):
-        assert bound.check(m).verdict == INCONCLUSIVE, bound
+        result, m = check_instance(bound, md, spec, 53)
+        assert result.verdict == INCONCLUSIVE and m is None, bound
+        assert "precision_bits >= 54 resolves it" in result.explanation
 
 
 def test_too_short_window_is_inconclusive():

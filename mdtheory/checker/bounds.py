@@ -19,6 +19,7 @@ from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.engine.context import to_context
 from mdtheory.engine.ladder import format_trusted
 from mdtheory.errors import MDTheoryError
+from mdtheory.symbolic.parsing import as_expression
 
 HOLDS, VIOLATED, INCONCLUSIVE = "holds", "violated", "inconclusive"
 
@@ -48,6 +49,7 @@ class CheckResult:
     peak: dict | None = None
     bound_curve: list | None = None  # (eta_t, value) pairs of the claimed bound, for plots
     extra: dict = field(default_factory=dict)
+    convexity: str | None = None  # how strict convexity of phi was established ("proved (...)" or "checked along ...")
 
 
 def decided(kind: str, holds: bool, measured: str, claimed: str, margin: str, trusted_digits: int, explanation: str,
@@ -68,7 +70,7 @@ def _along_series(m: Measurement, expr) -> list:
     """``expr`` (in T, etaT, eps) at every recorded step of a measurement."""
     ctx = m.ctx
     eps = to_context(ctx, m.spec.eps)
-    return [_evaluate(ctx, sp.sympify(expr), T=ctx.mpf(t), etaT=s, eps=eps) for t, s in zip(m.fine.t, m.fine.eta_t)]
+    return [_evaluate(ctx, expr, T=ctx.mpf(t), etaT=s, eps=eps) for t, s in zip(m.fine.t, m.fine.eta_t)]
 
 
 def _evaluate(ctx, expr: sp.Expr, **values) -> object:
@@ -81,19 +83,34 @@ def _evaluate(ctx, expr: sp.Expr, **values) -> object:
     return compiled(ctx, *[values[n] for n in names])[0]
 
 
+BOUND_SYMBOLS = {"T": T, "etaT": ETA_T, "eps": EPS}
+
+
+def _expression_field(bound, name: str, symbols=BOUND_SYMBOLS):
+    """Bound fields given as text go through the safe parser, never sympify (which evaluates Python)."""
+    value = getattr(bound, name)
+    if value is not None:
+        object.__setattr__(bound, name, as_expression(value, symbols, f"{type(bound).__name__}.{name}"))
+
+
 @dataclass(frozen=True)
 class UpperBound:
     """quantity(t) <= bound(T, etaT) at every recorded step t >= 1 (e.g. amplification <= 1, or <= C*g(T)).
 
     Step 0 is left out: there the amplification is 1 by definition, which would make every bound of 1
-    look attained."""
+    look attained. A step is decided once its uncertainty is small on the scale of the larger of the value
+    and the bound: a value near zero far below its bound, and a value far above it (1e684 against 1), are
+    both resolved even when few of their own digits are."""
 
     bound: sp.Expr
     quantity: str = "amplification"
     kind: str = "upper_bound"
 
-    def check(self, m: Measurement) -> CheckResult:
+    def __post_init__(self):
         _check_quantity(self.quantity)
+        _expression_field(self, "bound")
+
+    def check(self, m: Measurement) -> CheckResult:
         ctx = m.ctx
         values, digits = m.values(self.quantity), m.digits(self.quantity)
         bounds = _along_series(m, self.bound)
@@ -101,33 +118,40 @@ class UpperBound:
             raise MDTheoryError(f"the bound {self.bound} is not positive at every step; state a positive bound")
         uncertainty = m.uncertainties(self.quantity)
         steps = [i for i, t in enumerate(m.fine.t) if t >= 1]
+        if not steps:
+            raise MDTheoryError("the run recorded no step t >= 1; set steps >= 1")
         ratios = {i: values[i] / bounds[i] for i in steps}
         worst = max(steps, key=lambda i: ratios[i])
-        # Digits of the measured value resolved on the scale of the bound: a value near zero far below its
-        # bound is resolved even when none of its own relative digits survive.
-        resolved = {i: _digits_of(ctx, uncertainty[i] / bounds[i]) for i in steps}
-        trusted = min(resolved.values())
+        largest = max(steps, key=lambda i: values[i])
+        resolved = {i: _digits_of(ctx, uncertainty[i] / max(abs(values[i]), bounds[i])) for i in steps}
+        exceed = [i for i in steps if values[i] - uncertainty[i] > bounds[i]]
+        # A proved excess decides the claim whatever the other steps' resolution.
+        trusted = resolved[exceed[0]] if exceed else min(resolved.values())
         curve = list(zip(m.fine.eta_t, bounds))
+        shown = lambda i: _display(ctx, values[i], digits[i], uncertainty[i])
+        measured = f"{self.quantity} = {shown(worst)} at eta*T = {ctx.nstr(m.fine.eta_t[worst], 6)} (closest to the bound)"
+        if largest != worst:
+            measured += f"; largest {shown(largest)} at eta*T = {ctx.nstr(m.fine.eta_t[largest], 6)}"
         common = dict(
-            kind=self.kind, quantity=self.quantity, trusted_digits=trusted, bound_curve=curve,
-            measured=f"max {self.quantity} = {_display(ctx, values[worst], digits[worst], uncertainty[worst])} at eta*T = "
-                     f"{ctx.nstr(m.fine.eta_t[worst], 6)}",
+            kind=self.kind, quantity=self.quantity, trusted_digits=trusted, bound_curve=curve, measured=measured,
             claimed=f"<= {self.bound} (= {ctx.nstr(bounds[worst], 10)} there)",
             margin=f"{ctx.nstr(1 - ratios[worst], 6)} of the bound",
         )
-        if trusted < MIN_TRUSTED_DIGITS:
-            return CheckResult(verdict=INCONCLUSIVE, explanation=(
-                f"{self.quantity} is resolved to only {trusted} digits of the bound's scale by the precision "
-                f"ladder (need {MIN_TRUSTED_DIGITS}); raise precision_bits"), **common)
-        exceed = [i for i in steps if values[i] - uncertainty[i] > bounds[i]]
         if exceed:
             first = exceed[0]
             return CheckResult(verdict=VIOLATED, explanation=(
                 f"{self.quantity} exceeds the bound first at eta*T = {ctx.nstr(m.fine.eta_t[first], 6)} "
-                f"({_display(ctx, values[first], digits[first])} > {ctx.nstr(bounds[first], 10)})"), **common)
-        tight = values[worst] + uncertainty[worst] >= bounds[worst] * (1 - ctx.mpf(10) ** -MIN_TRUSTED_DIGITS)
+                f"({shown(first)} > {ctx.nstr(bounds[first], 10)})"), **common)
+        if trusted < MIN_TRUSTED_DIGITS:
+            return CheckResult(verdict=INCONCLUSIVE, explanation=(
+                f"{self.quantity} is resolved to only {trusted} digits of the bound's scale by the precision "
+                f"ladder (need {MIN_TRUSTED_DIGITS}); raise precision_bits"), **common)
+        # Tight: the gap to the bound is not resolved from zero by the value's own trusted digits.
+        gap = bounds[worst] - values[worst]
+        tight = gap <= uncertainty[worst] or (digits[worst] > 0 and gap <= abs(values[worst]) * ctx.mpf(10) ** -digits[worst])
         return CheckResult(verdict=HOLDS, explanation=(
-            "the bound holds at every recorded step" + ("; it is attained (tight) to the trusted digits" if tight else "")),
+            "the bound holds at every recorded step" + ("; it is attained (tight) to the trusted digits" if tight else
+                                                       f"; the closest approach leaves a gap of {ctx.nstr(gap, 3)}")),
             extra={"tight": bool(tight)}, **common)
 
 
@@ -150,7 +174,11 @@ def _digits_of(ctx, relative_error) -> int:
 
 def Decay(constant, rho, quantity: str = "amplification") -> UpperBound:
     """quantity(t) <= C * rho^T."""
-    return UpperBound(sp.sympify(constant) * sp.sympify(rho) ** T, quantity, kind="decay")
+    constant, rho = as_expression(constant, {}, "Decay constant"), as_expression(rho, {}, "Decay rho")
+    for name, value in (("constant", constant), ("rho", rho)):
+        if not (value.is_number and value.is_positive):
+            raise MDTheoryError(f"Decay {name}: expected a positive number, got {value}")
+    return UpperBound(constant * rho ** T, quantity, kind="decay")
 
 
 @dataclass(frozen=True)
@@ -167,6 +195,10 @@ class ExponentialGrowth:
     exact: bool = False
     kind: str = "exponential_growth"
 
+    def __post_init__(self):
+        _check_quantity(self.quantity)
+        _expression_field(self, "rate", {})
+
     def fit(self, m: Measurement) -> RateFit | None:
         ctx = m.ctx
         if self.quantity == "tangent_amplification":
@@ -182,7 +214,6 @@ class ExponentialGrowth:
         return fit_growth_rate(ctx, m.fine.eta_t, logs, m.digits(self.quantity), window)
 
     def check(self, m: Measurement) -> CheckResult:
-        _check_quantity(self.quantity)
         ctx = m.ctx
         fit = self.fit(m)
         claimed = "rate > 0" if self.rate is None else (f"rate {'=' if self.exact else '>='} {self.rate}")
@@ -192,7 +223,7 @@ class ExponentialGrowth:
                 f"the fitting window is too short ({span}); need {MIN_WINDOW_POINTS} points over at least "
                 f"{MIN_WINDOW_SPAN} unit of eta*T: run longer or record more often"))
         rate_text = format_trusted(ctx, fit.rate, max(fit.digits, 1))
-        drawn_rate = fit.rate if self.rate is None else _evaluate(ctx, sp.sympify(self.rate))
+        drawn_rate = fit.rate if self.rate is None else _evaluate(ctx, self.rate)
         # The claimed rate is drawn through the fitted intercept over the window.
         curve = [(s, ctx.exp(fit.intercept + drawn_rate * s)) for s in m.fine.eta_t if fit.window[0] <= s <= fit.window[1]]
         common = dict(kind=self.kind, quantity=self.quantity, trusted_digits=fit.digits, rate=fit.as_dict(ctx),
@@ -213,7 +244,7 @@ class ExponentialGrowth:
                 return CheckResult(verdict=VIOLATED, margin=margin, explanation="no exponential growth", **common)
             return CheckResult(verdict=INCONCLUSIVE, margin=margin,
                                explanation="the rate is not resolved from zero; run longer", **common)
-        claimed_rate = _evaluate(ctx, sp.sympify(self.rate))
+        claimed_rate = _evaluate(ctx, self.rate)
         tolerance = max(sigma, to_context(ctx, RATE_RELATIVE_TOLERANCE) * abs(claimed_rate))
         gap = fit.rate - claimed_rate
         margin = f"{ctx.nstr(gap, 6)} (tolerance {ctx.nstr(tolerance, 3)})"
@@ -222,6 +253,18 @@ class ExponentialGrowth:
             f"fitted rate {rate_text} against claimed {self.rate}, within tolerance" if ok else
             f"fitted rate {rate_text} is {'not equal to' if self.exact else 'below'} the claimed {self.rate} "
             "beyond tolerance"), **common)
+
+
+def _check_factor(bound):
+    _expression_field(bound, "factor", {})
+    if not (bound.factor.is_number and bound.factor.is_real and bound.factor >= 1):
+        raise MDTheoryError(f"factor: expected a number >= 1 (a band of a factor around the level), got {bound.factor}")
+
+
+def _positive_level(ctx, level, expr):
+    if not level > 0:
+        raise MDTheoryError(f"level: {expr} = {ctx.nstr(level, 6)} at this eps; state a positive level")
+    return level
 
 
 def _decades(ctx, ratio):
@@ -237,11 +280,16 @@ class Saturation:
     quantity: str = "separation"
     kind: str = "saturation"
 
+    def __post_init__(self):
+        _check_quantity(self.quantity)
+        _expression_field(self, "level", {"eps": EPS})
+        _check_factor(self)
+
     def check(self, m: Measurement) -> CheckResult:
         ctx = m.ctx
         peak = peak_of(m, self.quantity)
-        level = _evaluate(ctx, sp.sympify(self.level), eps=to_context(ctx, m.spec.eps))
-        factor = _evaluate(ctx, sp.sympify(self.factor))
+        level = _positive_level(ctx, _evaluate(ctx, self.level, eps=to_context(ctx, m.spec.eps)), self.level)
+        factor = _evaluate(ctx, self.factor)
         off = abs(_decades(ctx, peak.value / level))
         allowed = _decades(ctx, factor)
         common = dict(
@@ -273,12 +321,17 @@ class MinForm:
     factor: sp.Expr = DEFAULT_SATURATION_FACTOR
     kind: str = "min_form"
 
+    def __post_init__(self):
+        _expression_field(self, "level", {"eps": EPS})
+        _expression_field(self, "rate", {})
+        _check_factor(self)
+
     def check(self, m: Measurement) -> CheckResult:
         ctx = m.ctx
         peak = peak_of(m, "separation")
-        level = _evaluate(ctx, sp.sympify(self.level), eps=to_context(ctx, m.spec.eps))
-        rate = _evaluate(ctx, sp.sympify(self.rate))
-        allowed = _decades(ctx, _evaluate(ctx, sp.sympify(self.factor)))
+        level = _positive_level(ctx, _evaluate(ctx, self.level, eps=to_context(ctx, m.spec.eps)), self.level)
+        rate = _evaluate(ctx, self.rate)
+        allowed = _decades(ctx, _evaluate(ctx, self.factor))
         start = m.fine.separation[0]
         predicted = [min(level, start * ctx.exp(rate * s)) for s in m.fine.eta_t]
         upto = range(peak.index + 1)
@@ -312,8 +365,11 @@ class ClosedFormAgreement:
     quantity: str = "tangent_amplification"
     kind: str = "closed_form"
 
-    def check(self, m: Measurement) -> CheckResult:
+    def __post_init__(self):
         _check_quantity(self.quantity)
+        _expression_field(self, "formula")
+
+    def check(self, m: Measurement) -> CheckResult:
         ctx = m.ctx
         values, digits = m.values(self.quantity), m.digits(self.quantity)
         exact = _along_series(m, self.formula)

@@ -19,6 +19,7 @@ from mdtheory.engine.ladder import LadderResult, PrecisionLadder, agreeing_digit
 from mdtheory.engine.run import RunSeries, RunSpec, run_mirror_descent
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
+from mdtheory.symbolic.regularizer import strict_convexity
 
 FLOAT64_DEPARTURE = sp.Rational(1, 10)  # float64 "departs" when its separation is off by more than 10%
 
@@ -47,17 +48,23 @@ class Measurement:
         return list(getattr(self.fine, quantity))
 
     def uncertainties(self, quantity: str) -> list:
-        """Absolute uncertainty of each fine value: its distance to the coarse rung, plus the coarse
-        rung's unit roundoff. Comparisons against a bound use this, not relative digits, so that a value
-        near zero is judged against the bound's scale."""
+        """Absolute uncertainty of each fine value (``engine.ladder.uncertainties``). Comparisons against a
+        bound use this, not relative digits, so that a value near zero is judged against the bound's scale."""
+        if quantity != "tangent_amplification":
+            return self.ladder.uncertainty[quantity]
         ctx = self.ctx
-        coarse = self.ladder.coarse
-        if quantity == "tangent_amplification":
-            coarse_values = [ctx.exp(ctx.mpf(v)) for v in coarse.log_tangent_amplification]
-        else:
-            coarse_values = [ctx.mpf(v) for v in getattr(coarse, quantity)]
-        roundoff = ctx.ldexp(1, -coarse.bits)
-        return [abs(f - c) + abs(f) * roundoff for f, c in zip(self.values(quantity), coarse_values)]
+        coarse = [ctx.exp(ctx.mpf(v)) for v in self.ladder.coarse.log_tangent_amplification]
+        roundoff = ctx.ldexp(1, -self.ladder.coarse.bits)
+        return [abs(f - c) + abs(f) * roundoff for f, c in zip(self.values(quantity), coarse)]
+
+    @property
+    def convexity(self) -> str:
+        """How strict convexity of phi was established for this measurement."""
+        certificate = strict_convexity(self.md.regularizer)
+        if certificate.method == "symbolic":
+            return f"proved ({certificate.detail})"
+        points = self.ladder.coarse.convexity_points + self.ladder.fine.convexity_points
+        return f"checked along the run ({points} points, both runs, both rungs; {certificate.detail})"
 
     def digits(self, quantity: str) -> list[int]:
         if quantity == "tangent_amplification":

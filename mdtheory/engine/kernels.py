@@ -16,7 +16,7 @@ import numpy as np
 from mdtheory.engine import linalg
 from mdtheory.engine.codegen import CompiledExpressions, compile_matrix
 from mdtheory.engine.context import Float64Context, PythonFloatContext, is_float64
-from mdtheory.errors import DomainError, NewtonConvergenceError
+from mdtheory.errors import DomainError, NewtonConvergenceError, NotStrictlyConvexError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.inverse import inverse_mirror_map
 from mdtheory.symbolic.mirror_descent import (
@@ -27,7 +27,7 @@ from mdtheory.symbolic.mirror_descent import (
     md_step_jacobian,
     objective_hessian,
 )
-from mdtheory.symbolic.regularizer import hessian, is_separable, mirror_map
+from mdtheory.symbolic.regularizer import hessian, is_separable, mirror_map, strict_convexity
 
 FLOAT64 = Float64Context()
 PYTHON_FLOAT = PythonFloatContext()
@@ -72,6 +72,9 @@ class MirrorDescentKernel:
         step_args = [*x, ETA, *params]
         self.domain = reg.domain
         self.dim = reg.dim
+        # Where strict convexity was only sampled, not proved, every iterate a verdict rests on is checked.
+        self.convexity = strict_convexity(reg)
+        self.checks_convexity_along_run = self.convexity.method != "symbolic"
         self.inverse_map = inverse_mirror_map(reg)
         self._grad_phi = CompiledExpressions(list(mirror_map(reg)), x)
         self._hess_phi = compile_matrix(hessian(reg), x)
@@ -189,6 +192,22 @@ class MirrorDescentKernel:
             return [u * f for u, f in zip(weights, forward)]
         mean = ctx.fsum(u * f for u, f in zip(weights, forward)) / ctx.fsum(weights)
         return [u * (f - mean) for u, f in zip(weights, forward)]
+
+    def check_strictly_convex_at(self, ctx, x, where: str):
+        """Raise NotStrictlyConvexError unless Hess phi(x) is positive definite in ``ctx`` (for arb: the
+        whole ball of every pivot is positive)."""
+        if self.separable:
+            pivots = self._curvature(ctx, *x)
+        else:
+            pivots = linalg.cholesky_pivots(ctx, self._hess_phi(ctx, *x))
+        bad = next((i for i, p in enumerate(pivots) if not p > 0), None)
+        if bad is not None:
+            raise NotStrictlyConvexError(
+                f"phi of {self.md.regularizer.name!r} is not strictly convex at {where}, "
+                f"x = ({', '.join(ctx.nstr(v, 8) for v in x)}): Hessian pivot {bad} is {ctx.nstr(pivots[bad], 6)} "
+                f"<= 0. Its convexity was only sampled ({self.convexity.detail}), so it is checked at every iterate, "
+                "and no verdict is issued past such a point; add a strongly convex term or restrict the domain"
+            )
 
     # ----------------------------------------------------------------- inverse mirror map
     def inverse(self, ctx, y, seed):

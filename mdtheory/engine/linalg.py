@@ -83,3 +83,21 @@ def midpoints(ctx, vector):
     """Drop the radii of arb balls (a no-op elsewhere): the fast backend keeps midpoints between steps so
     that radii never compound over a run."""
     return [ctx.midpoint(v) for v in vector] if is_arb(ctx) else vector
+
+
+def cholesky_pivots(ctx, rows) -> list:
+    """The pivots d_k of the LDL^T factorization of a symmetric matrix (given as rows): all positive iff the
+    matrix is positive definite. Stops at the first pivot that is not positive (the rest are then 0)."""
+    n = len(rows)
+    a = [list(row) for row in rows]
+    pivots = []
+    for k in range(n):
+        pivot = a[k][k]
+        pivots.append(pivot)
+        if not pivot > 0:
+            return pivots + [ctx.mpf(0)] * (n - k - 1)
+        for i in range(k + 1, n):
+            factor = a[i][k] / pivot
+            for j in range(k + 1, n):
+                a[i][j] -= factor * a[k][j]
+    return pivots

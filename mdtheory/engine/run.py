@@ -23,11 +23,18 @@ from mdtheory.engine.context import (
     working_context,
 )
 from mdtheory.engine.kernels import MirrorDescentKernel
-from mdtheory.errors import DomainError, StepSizeError
+from mdtheory.errors import DomainError, MDTheoryError, PrecisionError, StepSizeError
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.parsing import exact_number
 
 SERIES_FIELDS = ("separation", "amplification", "log_tangent_amplification", "objective")
+# The precision ladder needs the operands' magnitude to tell a resolved difference from an absorbed one.
+SCALE_FIELDS = ("scale", "initial_scale")
+# Default ceilings on the work one run may ask for; callers (and the CLI's --max-steps) may raise them.
+MAX_STEPS = 1_000_000
+MAX_RECORDED = 100_000  # recorded steps per run: each one is kept on both rungs of the ladder
+# The perturbation must survive rounding with this many bits to spare (about 4 decimal digits).
+PERTURBATION_MARGIN_BITS = 14
 # mpmath is the reference; flint runs the same generated kernels on C-level arb numbers (midpoints kept
 # between steps), several times faster, and tests hold it to the reference's trusted digits.
 BACKENDS = ("mpmath", "flint")
@@ -47,32 +54,54 @@ class RunSpec:
     perturbed_parameters: tuple[sp.Rational, ...] | None = None
 
     @classmethod
-    def build(cls, x0, direction, eps, eta, steps, record_every=1, parameters=(), perturbed_parameters=None):
+    def build(cls, x0, direction, eps, eta, steps, record_every=1, parameters=(), perturbed_parameters=None,
+              max_steps: int = MAX_STEPS):
         spec = cls(
-            x0=tuple(exact_number(v) for v in x0),
-            direction=tuple(exact_number(v) for v in direction),
-            eps=exact_number(eps),
-            eta=exact_number(eta),
+            x0=_exact_vector(x0, "x0"),
+            direction=_exact_vector(direction, "direction"),
+            eps=_exact_scalar(eps, "eps"),
+            eta=_exact_scalar(eta, "eta"),
             steps=steps,
             record_every=record_every,
-            parameters=tuple(exact_number(v) for v in parameters),
+            parameters=_exact_vector(parameters, "parameters"),
             perturbed_parameters=None if perturbed_parameters is None
-            else tuple(exact_number(v) for v in perturbed_parameters),
+            else _exact_vector(perturbed_parameters, "perturbed_parameters"),
         )
-        spec.validate_numbers()
+        spec.validate_numbers(max_steps)
         return spec
 
-    def validate_numbers(self):
+    def validate_numbers(self, max_steps: int = MAX_STEPS):
         if self.eta <= 0:
-            raise StepSizeError(f"the step size eta must be positive, got {self.eta}")
+            raise StepSizeError(f"eta: the step size must be positive, got {self.eta}")
         if self.eps <= 0:
-            raise DomainError(f"the perturbation size eps must be positive, got {self.eps}")
-        if not isinstance(self.steps, int) or self.steps < 1:
-            raise StepSizeError(f"steps must be a positive integer, got {self.steps!r}")
-        if not isinstance(self.record_every, int) or self.record_every < 1:
-            raise StepSizeError(f"record_every must be a positive integer, got {self.record_every!r}")
+            raise DomainError(f"eps: the perturbation size must be positive, got {self.eps}")
+        for key, value in (("steps", self.steps), ("record_every", self.record_every)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise StepSizeError(f"{key}: expected a positive integer, got {value!r}")
+        if self.steps > max_steps:
+            raise StepSizeError(f"steps: {self.steps} exceeds the limit of {max_steps} steps per run; raise it "
+                                "explicitly (mdtheory check --max-steps N, or RunSpec.build(..., max_steps=N))")
+        if self.steps // self.record_every > MAX_RECORDED:
+            raise StepSizeError(f"record_every: {self.steps // self.record_every} recorded steps exceed the limit of "
+                                f"{MAX_RECORDED}; set record_every >= {-(-self.steps // MAX_RECORDED)}")
         if len(self.x0) != len(self.direction):
             raise DomainError(f"x0 has {len(self.x0)} coordinates but the direction has {len(self.direction)}")
+
+    def resolving_bits(self) -> int:
+        """The smallest precision at which x0 + eps*v keeps PERTURBATION_MARGIN_BITS bits of the
+        perturbation after rounding (|eps v_i| against |x_i| 2^-bits, in the best-resolved coordinate)."""
+        ratios = [abs(x) / (self.eps * abs(v)) for x, v in zip(self.x0, self.direction) if v != 0]
+        worst = min(ratios)
+        needed = 0 if worst <= 1 else int(sp.ceiling(sp.log(worst, 2)))
+        return max(53, needed + PERTURBATION_MARGIN_BITS + 1)
+
+    def check_resolved_at(self, bits: int) -> None:
+        required = self.resolving_bits()
+        if bits < required:
+            raise UnresolvedPerturbationError(
+                f"eps = {self.eps} is not resolved at precision_bits = {bits}: x0 + eps*v rounds to x0, or keeps "
+                f"fewer than {PERTURBATION_MARGIN_BITS} bits of the perturbation; precision_bits >= {required} "
+                "resolves it (or choose a larger eps)", required)
 
     @property
     def perturbed_start(self) -> tuple[sp.Rational, ...]:
@@ -89,6 +118,28 @@ class RunSpec:
         domain.check_point(self.perturbed_start, "the perturbed start x0 + eps*v")
 
 
+class UnresolvedPerturbationError(PrecisionError):
+    """The perturbation eps*v vanishes (or nearly) when x0 + eps*v is rounded to the working precision.
+    The checker turns it into an inconclusive verdict naming the precision that would resolve it."""
+
+    def __init__(self, message: str, required_bits: int):
+        super().__init__(message)
+        self.required_bits = required_bits
+
+
+def _exact_vector(values, key: str) -> tuple[sp.Rational, ...]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise DomainError(f"{key}: expected a list of exact numbers, got {type(values).__name__} {values!r:.40}")
+    return tuple(_exact_scalar(v, f"{key}[{i}]") for i, v in enumerate(values))
+
+
+def _exact_scalar(value, key: str) -> sp.Rational:
+    try:
+        return exact_number(value)
+    except MDTheoryError as err:
+        raise type(err)(f"{key}: {err}") from None
+
+
 @dataclass
 class RunSeries:
     """A run's time series, in the run's context (mpf values, or float64 for a float64 run)."""
@@ -101,6 +152,9 @@ class RunSeries:
     amplification: list = field(default_factory=list)
     log_tangent_amplification: list = field(default_factory=list)
     objective: list = field(default_factory=list)
+    scale: list = field(default_factory=list)  # max(||x_t||, ||x'_t||): the magnitude the separation cancels
+    initial_scale: list = field(default_factory=list)
+    convexity_points: int = 0  # iterates at which phi's Hessian was checked positive definite
     final: list = field(default_factory=list)
     final_perturbed: list = field(default_factory=list)
 
@@ -126,6 +180,8 @@ def run_mirror_descent(
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     spec.check_against(md)
+    if bits is not None and perturbed:
+        spec.check_resolved_at(bits)
     kernel = kernel or MirrorDescentKernel(md)
     if bits is None:
         # float64 is run as a user's float code would be: overflow, underflow and 0/0 propagate as
@@ -143,7 +199,8 @@ def _as_mpmath(series: RunSeries, ctx) -> RunSeries:
     convert = lambda values: [ball_to_mpf(ctx, v) for v in values]
     return RunSeries(
         bits=series.bits, ctx=ctx, t=series.t, eta_t=convert(series.eta_t),
-        **{name: convert(getattr(series, name)) for name in SERIES_FIELDS},
+        **{name: convert(getattr(series, name)) for name in SERIES_FIELDS + SCALE_FIELDS},
+        convexity_points=series.convexity_points,
         final=convert(series.final), final_perturbed=convert(series.final_perturbed),
     )
 
@@ -161,6 +218,17 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True) -> RunSeries:
     initial_separation = linalg.difference_norm(ctx, x, x_perturbed)
     log_growth = ctx.mpf(0)
     series = RunSeries(bits=ctx.prec, ctx=ctx)
+    check_convexity = kernel.checks_convexity_along_run and not is_float64(ctx)
+
+    def convex_at(point, t, which):
+        if check_convexity:
+            kernel.check_strictly_convex_at(ctx, point, f"x_{t} of the {which} run at {ctx.prec} bits")
+            series.convexity_points += 1
+
+    convex_at(x, 0, "base")
+    if perturbed:
+        convex_at(x_perturbed, 0, "perturbed")
+        series.initial_scale.append(max(linalg.norm(ctx, x), linalg.norm(ctx, x_perturbed)))
 
     def record(t):
         series.t.append(t)
@@ -169,6 +237,7 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True) -> RunSeries:
             separation = linalg.difference_norm(ctx, x, x_perturbed)
             series.separation.append(separation)
             series.amplification.append(separation / initial_separation)
+            series.scale.append(max(linalg.norm(ctx, x), linalg.norm(ctx, x_perturbed)))
         series.log_tangent_amplification.append(log_growth)
         series.objective.append(kernel.objective(ctx, x, params))
 
@@ -184,6 +253,8 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True) -> RunSeries:
             tangent = linalg.midpoints(ctx, [w / growth for w in tangent])
         if perturbed:
             x_perturbed = linalg.midpoints(ctx, kernel.step(ctx, x_perturbed, eta, params_perturbed))
+            convex_at(x_perturbed, t, "perturbed")
+        convex_at(x_next, t, "base")
         x = x_next
         if t % spec.record_every == 0 or t == spec.steps:
             record(t)

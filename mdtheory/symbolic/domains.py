@@ -64,6 +64,24 @@ class Domain(enum.Enum):
             )
 
 
+MAX_VARIABLES = 1000  # symbolic derivation per coordinate; larger problems use matrix-level objectives
+
+
+def check_variable_names(variables: Sequence, what: str) -> None:
+    """Distinct names, each a plain identifier: a repeated name would silently merge two coordinates."""
+    names = [str(v) for v in variables]
+    if not names:
+        raise DomainError(f"{what} has no variables; give at least one")
+    if len(names) > MAX_VARIABLES:
+        raise DomainError(f"{what} has {len(names)} variables; the limit is {MAX_VARIABLES} (use a matrix-level "
+                          "objective, mdtheory.symbolic.matrix_objectives, for larger problems)")
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise DomainError(f"{what}: the variable name {name!r} is repeated; give each coordinate its own name")
+        seen.add(name)
+
+
 def make_variables(n: int, domain: Domain | str, name: str = "x") -> tuple[sp.Symbol, ...]:
     """n symbols x1..xn carrying the assumptions of the domain (real, or positive)."""
     domain = Domain.parse(domain)

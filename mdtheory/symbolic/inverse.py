@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from mdtheory.errors import InverseMirrorMapFallbackWarning
+from mdtheory.symbolic.budget import BudgetExceeded, within_budget
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.regularizer import (
     Regularizer,
@@ -94,6 +95,29 @@ def _numerical(reg: Regularizer, why: str) -> InverseMirrorMap:
 
 
 def _scalar_inverse(reg: Regularizer, i: int) -> sp.Expr | None:
+    v = reg.variables[i]
+    try:
+        found, rejected = within_budget(_solve_scalar, reg, i)
+    except BudgetExceeded as budget:
+        warnings.warn(
+            f"sympy's solve for (d phi/d{v})^(-1) of {reg.name!r} {budget.reason}; falling back to Newton",
+            InverseMirrorMapFallbackWarning,
+            stacklevel=4,
+        )
+        return None
+    if found is None and rejected:
+        warnings.warn(
+            f"sympy's closed-form inverse candidates for d phi/d{v} of {reg.name!r} "
+            f"({', '.join(map(str, rejected[:3]))}) failed the round trip x -> grad phi(x) -> x; "
+            "falling back to Newton",
+            InverseMirrorMapFallbackWarning,
+            stacklevel=4,
+        )
+    return found
+
+
+def _solve_scalar(reg: Regularizer, i: int) -> tuple[sp.Expr | None, list[sp.Expr]]:
+    """(a verified closed-form inverse of d phi/dx_i or None, the candidates that failed); run under a budget."""
     v, y = reg.variables[i], dual_variables(reg)[i]
     rejected: list[sp.Expr] = []
     # solve often finds nothing for a real y when the mirror map's image is a half-line (Tsallis gives
@@ -107,17 +131,9 @@ def _scalar_inverse(reg: Regularizer, i: int) -> sp.Expr | None:
         for cand in solutions:
             cand = cand.subs(y_assumed, y)
             if cand.free_symbols <= {y} and _round_trips(reg, {v: cand}, [i]):
-                return cand
+                return cand, rejected
             rejected.append(cand)
-    if rejected:
-        warnings.warn(
-            f"sympy's closed-form inverse candidates for d phi/d{v} of {reg.name!r} "
-            f"({', '.join(map(str, rejected[:3]))}) failed the round trip x -> grad phi(x) -> x; "
-            "falling back to Newton",
-            InverseMirrorMapFallbackWarning,
-            stacklevel=4,
-        )
-    return None
+    return None, rejected
 
 
 def _simplify_hard(expr: sp.Expr) -> sp.Expr:
@@ -161,7 +177,11 @@ def _verified(reg: Regularizer, candidate: tuple[sp.Expr, ...], note: str, repre
             stacklevel=3,
         )
         return _numerical(reg, "closed form failed its round trip; Newton is used")
-    return InverseMirrorMap("closed_form", dual_variables(reg), candidate, _conditions(reg, candidate, coords), note)
+    try:
+        conditions = within_budget(_conditions, reg, candidate, coords)
+    except BudgetExceeded as budget:
+        return _numerical(reg, f"the closed form's domain conditions could not be derived ({budget.reason}); Newton is used")
+    return InverseMirrorMap("closed_form", dual_variables(reg), candidate, conditions, note)
 
 
 def _conditions(reg: Regularizer, candidate: tuple[sp.Expr, ...], coords: list[int]) -> tuple[sp.Basic, ...]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from mdtheory.errors import ExpressionError
-from mdtheory.symbolic.parsing import exact_number, parse_expression
+from mdtheory.symbolic.parsing import as_expression, exact_number, parse_expression
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,9 @@ class Objective:
     def __post_init__(self):
         object.__setattr__(self, "variables", tuple(self.variables))
         object.__setattr__(self, "parameters", tuple(self.parameters))
-        stray = sp.sympify(self.expr).free_symbols - set(self.variables) - set(self.parameters)
+        symbols = {str(v): v for v in (*self.variables, *self.parameters)}
+        object.__setattr__(self, "expr", as_expression(self.expr, symbols, f"objective {self.name!r}"))
+        stray = self.expr.free_symbols - set(self.variables) - set(self.parameters)
         if stray:
             raise ExpressionError(
                 f"objective {self.name!r} uses {sorted(map(str, stray))}, which are not variables "

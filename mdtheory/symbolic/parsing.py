@@ -4,11 +4,17 @@ User text is never evaluated. It is parsed by Python's ``ast`` module and the tr
 allow-list of node types, names and functions; anything else is refused with the offending piece named.
 Float literals are turned into the exact decimal they spell (``0.1`` becomes ``1/10``) with a warning,
 because a binary float would freeze the constant at 53 bits.
+
+Work is bounded before it is done: the text's length, the tree's depth, the size of every exact number
+(a literal, or a power of numbers, is refused before sympy builds a gigantic integer) and the nesting of
+exponential functions (exp(exp(exp(x))) exceeds every representable number for moderate x) are limited,
+and each refusal names the limit.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections.abc import Mapping
 
@@ -17,8 +23,13 @@ import sympy as sp
 from mdtheory.errors import ExpressionError, FloatLiteralWarning
 
 MAX_EXPRESSION_LENGTH = 20_000
+MAX_DEPTH = 200  # nodes from the root to the deepest leaf; deeper trees exhaust Python's recursion
 # An exponent this large on a literal makes sympy build a gigantic integer before anything can stop it.
 MAX_LITERAL_EXPONENT = 10_000
+MAX_NUMBER_BITS = 100_000  # numerator or denominator of an exact constant (about 30,000 decimal digits)
+MAX_DECIMAL_EXPONENT = 10_000  # 1e-10000 is allowed, 1e-99999999 is not
+MAX_EXPONENTIAL_NESTING = 2  # exp(exp(x)) is allowed, exp(exp(exp(x))) is not
+MAX_EXPONENTIAL_CONSTANT = 10**6  # exp(c) of a constant c: |c| at most this
 
 FUNCTIONS: Mapping[str, object] = {
     "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs, "Abs": sp.Abs,
@@ -84,8 +95,41 @@ def parse_expression(
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
-        raise ExpressionError(f"{text!r} is not a mathematical expression: {err.msg} at column {err.offset}") from err
+        raise ExpressionError(f"{text!r} is not a mathematical expression: {err.msg} at column {err.offset}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(
+            f"expression of {len(text)} characters is nested too deeply to parse; the limit is {MAX_DEPTH} levels"
+        ) from None
+    _check_depth(tree.body, text)
     return _Builder(text, symbols, decimals_are_exact).build(tree.body)
+
+
+def _check_depth(root: ast.AST, text: str) -> None:
+    """Refuse trees deeper than MAX_DEPTH, measured without recursion (the builder recurses)."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ExpressionError(
+                f"expression of {len(text)} characters is nested {MAX_DEPTH}+ levels deep (a long chain such as "
+                f"x + x + ... counts one level per term); the limit is {MAX_DEPTH}: simplify or factor it"
+            )
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _exponential_nesting(expr: sp.Expr, memo: dict) -> int:
+    """How many exponential functions (exp, sinh, cosh, a power with a non-constant exponent) are nested."""
+    if not isinstance(expr, sp.Basic) or expr.is_Atom:
+        return 0
+    if expr not in memo:
+        inner = max((_exponential_nesting(a, memo) for a in expr.args), default=0)
+        grows = isinstance(expr, (sp.exp, sp.sinh, sp.cosh)) or (isinstance(expr, sp.Pow) and not expr.exp.is_Number)
+        memo[expr] = inner + int(grows)
+    return memo[expr]
+
+
+def _number_bits(value: sp.Rational) -> int:
+    return max(int(value.p).bit_length(), int(value.q).bit_length())
 
 
 class _Builder:
@@ -93,6 +137,7 @@ class _Builder:
         self.text = text
         self.symbols = symbols
         self.decimals_are_exact = decimals_are_exact
+        self.nesting: dict = {}
 
     def refuse(self, node: ast.AST, why: str) -> ExpressionError:
         piece = ast.get_source_segment(self.text.strip(), node) or type(node).__name__
@@ -118,11 +163,11 @@ class _Builder:
             if type(node.op) not in _BINARY:
                 raise self.refuse(node, f"uses the operator {type(node.op).__name__}, which is not allowed")
             left, right = self.build(node.left), self.build(node.right)
-            if isinstance(node.op, ast.Pow) and right.is_Number and abs(right) > MAX_LITERAL_EXPONENT:
-                raise self.refuse(node, f"has an exponent larger than {MAX_LITERAL_EXPONENT}")
+            if isinstance(node.op, ast.Pow):
+                self.check_power(node, left, right)
             if isinstance(node.op, ast.Div) and right == 0:
                 raise self.refuse(node, "divides by zero")
-            return _BINARY[type(node.op)](left, right)
+            return self.bounded(node, _BINARY[type(node.op)](left, right))
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
                 raise self.refuse(node, f"calls a function that is not allowed; allowed: {', '.join(sorted(FUNCTIONS))}")
@@ -130,8 +175,29 @@ class _Builder:
                 raise self.refuse(node, "passes keyword arguments, which are not allowed")
             if len(node.args) != 1:
                 raise self.refuse(node, "must take exactly one argument")
-            return FUNCTIONS[node.func.id](self.build(node.args[0]))
+            argument = self.build(node.args[0])
+            if node.func.id in ("exp", "sinh", "cosh", "softplus") and not argument.free_symbols:
+                size = abs(sp.N(argument, 15))
+                if not size.is_finite or size > MAX_EXPONENTIAL_CONSTANT:
+                    raise self.refuse(node, f"takes exp of a constant larger than {MAX_EXPONENTIAL_CONSTANT:.0e}")
+            return self.bounded(node, FUNCTIONS[node.func.id](argument))
         raise self.refuse(node, f"is a {type(node).__name__}, which is not part of a mathematical expression")
+
+    def check_power(self, node: ast.AST, base: sp.Expr, exponent: sp.Expr):
+        if exponent.is_Number and abs(exponent) > MAX_LITERAL_EXPONENT:
+            raise self.refuse(node, f"has an exponent larger than {MAX_LITERAL_EXPONENT}")
+        if base.is_Rational and exponent.is_Integer and base not in (0, 1, -1):
+            if _number_bits(base) * abs(int(exponent)) > MAX_NUMBER_BITS:
+                raise self.refuse(node, f"is a number of more than {MAX_NUMBER_BITS} bits; state it more simply")
+
+    def bounded(self, node: ast.AST, result: sp.Expr) -> sp.Expr:
+        if result.is_Rational and _number_bits(result) > MAX_NUMBER_BITS:
+            raise self.refuse(node, f"is a number of more than {MAX_NUMBER_BITS} bits; state it more simply")
+        if _exponential_nesting(result, self.nesting) > MAX_EXPONENTIAL_NESTING:
+            raise self.refuse(node, (
+                f"nests exponential functions more than {MAX_EXPONENTIAL_NESTING} deep; exp(exp(exp(x))) exceeds "
+                "every representable number for moderate x"))
+        return result
 
     def constant(self, node: ast.Constant) -> sp.Expr:
         value = node.value
@@ -140,6 +206,9 @@ class _Builder:
         if isinstance(value, int):
             return sp.Integer(value)
         written = ast.get_source_segment(self.text.strip(), node)
+        exponent = re.search(r"[eE]([+-]?\d+)$", written)
+        if exponent and abs(int(exponent.group(1))) > MAX_DECIMAL_EXPONENT:
+            raise self.refuse(node, f"has a decimal exponent beyond +-{MAX_DECIMAL_EXPONENT}")
         exact = sp.Rational(written)
         if self.decimals_are_exact:
             return exact
@@ -150,3 +219,23 @@ class _Builder:
             stacklevel=4,
         )
         return exact
+
+
+def as_expression(value, symbols: Mapping[str, sp.Symbol], what: str) -> sp.Expr:
+    """``value`` as a sympy expression, for public constructors that take text or sympy objects.
+
+    Text goes through ``parse_expression`` (never ``sympify``, which evaluates Python); sympy objects and
+    ints pass; Python floats are refused like everywhere else."""
+    if isinstance(value, str):
+        try:
+            return parse_expression(value, symbols)
+        except ExpressionError as err:
+            raise ExpressionError(f"{what}: {err}") from None
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ExpressionError(f"{what}: got the Python {type(value).__name__} {value!r}; give an exact string such "
+                              f"as \"{value!r}\" or a sympy expression")
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, sp.Basic):
+        return value
+    raise ExpressionError(f"{what}: expected an expression string or a sympy expression, got {type(value).__name__}")
