@@ -18,18 +18,23 @@ from pathlib import Path
 import sympy as sp
 
 from mdtheory.checker.bounds import EPS, ETA_T, QUANTITIES, T, Decay, ExponentialGrowth, MinForm, Saturation, UpperBound
-from mdtheory.engine.run import BACKENDS, RunSpec
+from mdtheory.engine.context import MAX_PRECISION_BITS
+from mdtheory.engine.run import BACKENDS, MAX_STEPS, RunSpec
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.catalogue import CATALOGUE
-from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.domains import Domain, check_variable_names
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.objectives import Objective
-from mdtheory.symbolic.parsing import exact_number, parse_expression
+from mdtheory.symbolic.parsing import CONSTANTS, FUNCTIONS, exact_number, parse_expression
 from mdtheory.symbolic.regularizer import Regularizer
 
 
 class ClaimFileError(MDTheoryError):
     """A claim file that is malformed; the message names the key."""
+
+
+MAX_FILE_BYTES = 1_000_000
+RESERVED_NAMES = set(FUNCTIONS) | set(CONSTANTS) | {"T", "etaT", "eps", "eta"}
 
 
 SECTIONS = {
@@ -92,6 +97,14 @@ def toml_integer(value, key: str, minimum: int) -> int:
     return value
 
 
+def precision_bits(value, key: str, maximum: int = MAX_PRECISION_BITS) -> int:
+    bits = toml_integer(value, key, 53)
+    if bits > maximum:
+        raise ClaimFileError(f"{key}: {bits} exceeds the limit of {maximum} bits (the ladder also runs twice that); "
+                             "raise it explicitly with --max-precision-bits N")
+    return bits
+
+
 def _expression(value, key: str, symbols: dict) -> sp.Expr:
     if not isinstance(value, str):
         raise ClaimFileError(f"{key}: expected an expression string")
@@ -138,8 +151,12 @@ def _regularizer(value, variables: list[str], domain: Domain) -> Regularizer:
 
 
 def bound_from_table(table: dict):
+    if not isinstance(table, dict):
+        raise ClaimFileError("[claim] must be a table with a kind, e.g. [claim] kind = \"upper_bound\"")
+    if "kind" not in table:
+        raise ClaimFileError(f"[claim] kind: missing required key; choose one of {', '.join(CLAIM_KEYS)}")
     kind = table["kind"]
-    if kind not in CLAIM_KEYS:
+    if not isinstance(kind, str) or kind not in CLAIM_KEYS:
         raise ClaimFileError(f"[claim] kind: {kind!r} is not a bound kind; choose one of {', '.join(CLAIM_KEYS)}")
     check_table_keys(table, {"kind": True, **CLAIM_KEYS[kind]}, "claim")
     symbols = {"T": T, "etaT": ETA_T, "eps": EPS}
@@ -161,17 +178,42 @@ def bound_from_table(table: dict):
         if not isinstance(exact, bool):
             raise ClaimFileError("[claim] exact: expected true or false")
         return ExponentialGrowth(expr("rate") if "rate" in table else None, window, quantity, exact)
-    factor = expr("factor") if "factor" in table else None
+    options = {"factor": toml_number(table["factor"], "[claim] factor")} if "factor" in table else {}
+    if "factor" in options and options["factor"] < 1:
+        raise ClaimFileError(f"[claim] factor: expected a number >= 1 (the band around the level), got {options['factor']}")
     if kind == "saturation":
-        return Saturation(expr("level"), factor, quantity) if factor is not None else Saturation(expr("level"), quantity=quantity)
-    return MinForm(expr("level"), expr("rate"), factor) if factor is not None else MinForm(expr("level"), expr("rate"))
+        return Saturation(expr("level"), quantity=quantity, **options)
+    return MinForm(expr("level"), expr("rate"), **options)
 
 
-def load_claim_file(path: str | Path) -> ClaimFile:
+def read_toml(path: str | Path, error=None) -> dict:
+    """A TOML file's tables, or a ClaimFileError (or ``error``) naming what is wrong with the file."""
+    error = error or ClaimFileError
+    path = Path(path)
+    if path.is_dir():
+        raise error(f"{path}: is a directory; give the path of a .toml file")
     try:
-        data = tomllib.loads(Path(path).read_text())
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise error(f"{path}: {path.stat().st_size} bytes; a claim or sweep file may have at most {MAX_FILE_BYTES}")
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except UnicodeDecodeError as err:
+        raise error(f"{path}: not UTF-8 text (byte {err.start}); save the file as UTF-8") from None
+    except OSError as err:
+        raise error(f"{path}: cannot be read ({err.strerror})") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ClaimFileError(f"{path}: not valid TOML: {err}") from None
+        raise error(f"{path}: not valid TOML: {err}") from None
+    except RecursionError:
+        raise error(f"{path}: nested too deeply to be TOML a claim file needs") from None
+
+
+def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_bits: int = MAX_PRECISION_BITS) -> ClaimFile:
+    """Read and check a claim file. ``max_steps`` and ``max_precision_bits`` bound the work it may ask for
+    (the CLI's --max-steps and --max-precision-bits raise them)."""
+    data = read_toml(path)
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise ClaimFileError(f"[{unknown[0]}]: unknown section; sections are {', '.join(SECTIONS)}")
@@ -184,6 +226,13 @@ def load_claim_file(path: str | Path) -> ClaimFile:
     variables = problem["variables"]
     if not isinstance(variables, list) or not variables or not all(isinstance(v, str) and v.isidentifier() for v in variables):
         raise ClaimFileError("[problem] variables: expected a non-empty list of names such as [\"x1\", \"x2\"]")
+    reserved = sorted(set(variables) & RESERVED_NAMES)
+    if reserved:
+        raise ClaimFileError(f"[problem] variables: {reserved[0]!r} names a function or constant; choose another name")
+    try:
+        check_variable_names(variables, "[problem]")
+    except MDTheoryError as err:
+        raise ClaimFileError(f"[problem] variables: {err}") from None
     try:
         domain = Domain.parse(problem["domain"])
     except MDTheoryError as err:
@@ -211,9 +260,12 @@ def load_claim_file(path: str | Path) -> ClaimFile:
             check()
         except MDTheoryError as err:
             raise ClaimFileError(f"[run] {key}: {err}") from None
-    spec = RunSpec.build(x0, direction, eps, eta, toml_integer(run["steps"], "[run] steps", 1),
-                         toml_integer(run.get("record_every", 1), "[run] record_every", 1))
-    bits = toml_integer(run["precision_bits"], "[run] precision_bits", 53)
+    try:
+        spec = RunSpec.build(x0, direction, eps, eta, toml_integer(run["steps"], "[run] steps", 1),
+                             toml_integer(run.get("record_every", 1), "[run] record_every", 1), max_steps=max_steps)
+    except MDTheoryError as err:
+        raise ClaimFileError(f"[run] {err}") from None
+    bits = precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
     float64 = run.get("float64", True)
     if not isinstance(float64, bool):
         raise ClaimFileError("[run] float64: expected true or false")

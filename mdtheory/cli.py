@@ -5,6 +5,9 @@
   mdtheory appendix [--out proofs] [--quick]                      write the derivation appendix
   mdtheory risk --d D --start zipf:2 --eta 1/10 --steps T ...     when does the sensitivity matter here?
   mdtheory sweep FILE.toml [--scheduler ADDRESS] [--plot OUT.png]  a resumable grid of checks
+
+Exit codes (check, verify, sweep): 0 holds (every check as predicted), 1 violated, 2 bad input,
+3 inconclusive, 4 internal error (one line; --debug prints the traceback).
 """
 
 from __future__ import annotations
@@ -15,9 +18,53 @@ import json
 import os
 import sys
 import time
+import traceback
+import warnings
 from pathlib import Path
 
 from mdtheory.errors import MDTheoryError
+
+EXIT_HOLDS, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+
+def exit_code(verdicts) -> int:
+    """violated beats inconclusive beats holds; "error" rows of a sweep count as bad input."""
+    verdicts = set(verdicts)
+    if "violated" in verdicts:
+        return EXIT_VIOLATED
+    if "error" in verdicts:
+        return EXIT_BAD_INPUT
+    if "inconclusive" in verdicts:
+        return EXIT_INCONCLUSIVE
+    return EXIT_HOLDS
+
+
+def writable_file(path: str | None, option: str) -> Path | None:
+    """Check an output file's place before the run, so that a long run never ends in a lost result."""
+    if path is None:
+        return None
+    target = Path(path)
+    if target.is_dir():
+        raise MDTheoryError(f"{option} {path}: is a directory; give a file name")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise MDTheoryError(f"{option} {path}: the folder {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise MDTheoryError(f"{option} {path}: not writable; choose another path")
+    return target
+
+
+def writable_folder(path: str, option: str) -> Path:
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise MDTheoryError(f"{option} {path}: exists and is not a folder; choose another path")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise MDTheoryError(f"{option} {path}: cannot be created ({err.strerror}); choose another path") from None
+    if not os.access(target, os.W_OK):
+        raise MDTheoryError(f"{option} {path}: not writable; choose another path")
+    return target
 
 
 def _print_table(rows: list[tuple]):
@@ -45,7 +92,6 @@ def _verify_one(name: str, quick: bool, full: bool, out: str, show_progress: boo
 def verify(args) -> int:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    from mdtheory.checker import VIOLATED
     from mdtheory.claims import load_all
     from mdtheory.report import write_summary
 
@@ -55,8 +101,10 @@ def verify(args) -> int:
     if unknown:
         print(f"unknown claim {unknown[0]!r}; registered: {', '.join(registry)}", file=sys.stderr)
         return 2
+    if args.jobs is not None and args.jobs < 1:
+        raise MDTheoryError(f"--jobs {args.jobs}: expected at least 1")
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(names)))
-    Path(args.out).mkdir(parents=True, exist_ok=True)
+    writable_folder(args.out, "--out")
     results = {}
 
     def finished(result):
@@ -79,34 +127,38 @@ def verify(args) -> int:
     _print_table([row for result in ordered for row in result[4]])
     path = write_summary([result[:4] for result in ordered], Path(args.out))
     print(f"\nreport: {path}")
-    return 1 if any(result[1] == VIOLATED for result in ordered) else 0
+    return exit_code(result[1] for result in ordered)
 
 
 def check(args) -> int:
-    from mdtheory.checker.measure import measure, worst_case_amplification
+    from mdtheory.checker.instance import check_instance
+    from mdtheory.checker.measure import worst_case_amplification
     from mdtheory.checker.result import ClaimReport, NamedCheck, check_json
     from mdtheory.claimfile import load_claim_file
     from mdtheory.progress import Progress
     from mdtheory.report import plot_claim
 
-    claim = load_claim_file(args.file)
+    json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
+    claim = load_claim_file(args.file, max_steps=args.max_steps, max_precision_bits=args.max_precision_bits)
     progress = Progress(enabled=not args.no_progress)
-    m = measure(claim.md, claim.spec, claim.bits, with_float64=claim.float64, progress=progress(Path(args.file).name),
-                backend=claim.backend)
-    result = claim.bound.check(m)
+    result, m = check_instance(claim.bound, claim.md, claim.spec, claim.bits, with_float64=claim.float64,
+                               progress=progress(Path(args.file).name), backend=claim.backend)
     named = NamedCheck(Path(args.file).stem, result, m)
     print(f"verdict: {result.verdict}\nkind: {result.kind}\nmeasured: {result.measured}\nclaimed: {result.claimed}\n"
-          f"margin: {result.margin}\ntrusted digits: {result.trusted_digits}\n{result.explanation}")
-    if args.json:
+          f"margin: {result.margin}\ntrusted digits: {result.trusted_digits}\n"
+          + (f"convexity: {result.convexity}\n" if result.convexity else "") + result.explanation)
+    if json_path:
         data = check_json(named)
-        worst = worst_case_amplification(claim.md, claim.spec, claim.bits)
+        worst = worst_case_amplification(claim.md, claim.spec, claim.bits) if m is not None else None
         if worst is not None:
             for row, value in zip(data["series"], worst):
                 row["worst_case_amplification"] = value
-        Path(args.json).write_text(json.dumps(data, indent=2))
-    if args.plot:
-        plot_claim(ClaimReport(Path(args.file).stem, "claim file", "", [named]), Path(args.plot))
-    return 1 if result.verdict == "violated" else 0
+        json_path.write_text(json.dumps(data, indent=2))
+    if plot_path and m is not None:
+        plot_claim(ClaimReport(Path(args.file).stem, "claim file", "", [named]), plot_path)
+    elif plot_path:
+        print(f"no plot: nothing was measured ({plot_path} not written)", file=sys.stderr)
+    return exit_code([result.verdict])
 
 
 def appendix(args) -> int:
@@ -114,6 +166,7 @@ def appendix(args) -> int:
     from mdtheory.claims import load_all
     from mdtheory.progress import Progress
 
+    writable_folder(args.out, "--out")
     progress = Progress(enabled=not args.no_progress)
     reports = []
     for name, run in load_all().items():
@@ -129,6 +182,8 @@ def risk(args) -> int:
 
     setting = RiskSetting.build(args.d, args.start, args.spread, args.eta, args.steps, args.arithmetic, args.noise,
                                 args.tolerance, args.anchor, args.update)
+    if args.out:
+        writable_folder(args.out, "--out")
     report = assess(setting, validate=not args.no_validate)
     print(markdown(report))
     if args.out:
@@ -143,19 +198,23 @@ def sweep(args) -> int:
     from mdtheory.progress import Progress
     from mdtheory.sweep import load_sweep, plot_results, read_results, run_sweep
 
-    plan = load_sweep(args.file)
+    plot_path = writable_file(args.plot, "--plot")
+    if args.results:
+        writable_file(args.results, "--results")
+    plan = load_sweep(args.file, max_precision_bits=args.max_precision_bits)
     if args.results:
         plan = dataclasses.replace(plan, results=Path(args.results))
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers or 'all'} local processes"
     print(f"{len(plan.points)} points -> {plan.results} ({where})", file=sys.stderr, flush=True)
     progress = Progress(enabled=not args.no_progress)
     summary = run_sweep(plan, scheduler=args.scheduler, workers=args.workers, progress=progress(Path(args.file).name))
-    counts = Counter(row["verdict"] for row in read_results(plan.results))
+    rows = read_results(plan.results, plan)
+    counts = Counter(row["verdict"] for row in rows)
     print(f"{summary['ran']} run now, {summary['already_done']} already on file; verdicts: "
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    if args.plot:
-        print(f"plot: {plot_results(plan.results, Path(args.plot), args.x, args.y)}")
-    return 1 if counts.get("violated") else 0
+    if plot_path:
+        print(f"plot: {plot_results(plan.results, plot_path, args.x, args.y, sweep=plan)}")
+    return exit_code(counts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--json", help="write the result as JSON here")
     c.add_argument("--plot", help="write a PNG plot here")
     c.add_argument("--no-progress", action="store_true")
+    _limits(c)
     c.set_defaults(handler=check)
     a = commands.add_parser("appendix", help="write the derivation appendix (LaTeX and Markdown) into proofs/")
     a.add_argument("--out", default="proofs")
@@ -205,13 +265,42 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--x", default="eta", help="heatmap x axis (a grid key; default eta)")
     w.add_argument("--y", default="eps", help="heatmap y axis (a grid key; default eps)")
     w.add_argument("--no-progress", action="store_true")
+    _limits(w)
     w.set_defaults(handler=sweep)
+    for command in commands.choices.values():
+        command.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
     args = parser.parse_args(argv)
-    try:
-        return args.handler(args)
-    except MDTheoryError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line_warning
+        try:
+            return args.handler(args)
+        except MDTheoryError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        except Exception as err:  # noqa: BLE001 - an internal error gets one line and its own exit code
+            if args.debug:
+                traceback.print_exc()
+            where = traceback.extract_tb(err.__traceback__)[-1]
+            print(f"internal error: {type(err).__name__}: {err} (at {Path(where.filename).name}:{where.lineno}); "
+                  "rerun with --debug for the traceback, and please report it", file=sys.stderr)
+            return EXIT_INTERNAL
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _limits(parser):
+    from mdtheory.engine.context import MAX_PRECISION_BITS
+    from mdtheory.engine.run import MAX_STEPS
+
+    parser.add_argument("--max-steps", type=int, default=MAX_STEPS,
+                        help=f"refuse runs longer than this (default {MAX_STEPS})")
+    parser.add_argument("--max-precision-bits", type=int, default=MAX_PRECISION_BITS,
+                        help=f"refuse a base precision above this (default {MAX_PRECISION_BITS})")
 
 
 if __name__ == "__main__":

@@ -13,16 +13,26 @@ the results file as soon as the point finishes, written by this process only (wo
 flushed to disk: a killed sweep loses only the points in flight, and a rerun skips every point already on
 file, so none is lost and none duplicated. A line cut short by the kill is dropped on the rerun.
 Points run on local processes by default, or on a Dask cluster given its scheduler address.
+
+A result is only reused for the computation that produced it: each point's key is a hash of its whole
+normalized specification (grid values, start, spread, claim, precision, record_every), and the results
+file starts with a header recording the sweep's settings. A rerun whose settings changed is refused
+(name a new results file); a second sweep writing the same file at once is refused (the file is locked);
+rows of other grids in the file are ignored in the summary; a corrupted complete line is moved to
+FILE.quarantine with its line number reported.
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import hashlib
 import itertools
 import json
 import os
+import threading
 import time
-import tomllib
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -30,8 +40,19 @@ from pathlib import Path
 
 import sympy as sp
 
-from mdtheory.claimfile import ClaimFileError, bound_from_table, check_table_keys, toml_integer, toml_number
+from mdtheory.claimfile import (
+    ClaimFileError,
+    bound_from_table,
+    check_table_keys,
+    precision_bits,
+    read_toml,
+    toml_integer,
+    toml_number,
+)
+from mdtheory.engine.context import MAX_PRECISION_BITS
 from mdtheory.errors import MDTheoryError
+
+HEADER_KEY = "mdtheory_sweep"  # the results file's first line: {"mdtheory_sweep": settings, "settings_hash": ...}
 
 GRID_KEYS = ("eps", "eta", "T", "d", "lambda", "regularizer")
 REGULARIZERS = ("negative_entropy", "tsallis", "log_barrier")
@@ -57,26 +78,37 @@ class Sweep:
     bits: int
     record_every: int
 
+    @property
+    def settings(self) -> dict:
+        """Everything but the grid that a point's result depends on, normalized."""
+        return {"problem": self.problem, "claim": self.claim, "precision_bits": self.bits,
+                "record_every": self.record_every, "format": 2}
 
-def point_key(point: dict) -> str:
-    return json.dumps({k: point[k] for k in GRID_KEYS}, sort_keys=True)
+    @property
+    def settings_hash(self) -> str:
+        return _digest(self.settings)
+
+    def key(self, point: dict) -> str:
+        """A point's key: the hash of its grid values and the sweep's settings."""
+        return _digest({"point": {k: point[k] for k in GRID_KEYS}, "settings": self.settings})
 
 
-def load_sweep(path: str | Path) -> Sweep:
+def _digest(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def load_sweep(path: str | Path, max_precision_bits: int = MAX_PRECISION_BITS) -> Sweep:
     path = Path(path)
+    data = read_toml(path, SweepFileError)
     try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise SweepFileError(f"{path}: {err}") from None
-    try:
-        return _parse(path, data)
+        return _parse(path, data, max_precision_bits)
     except SweepFileError:
         raise
     except ClaimFileError as err:  # the shared helpers name the key; the error says it is a sweep file
         raise SweepFileError(str(err)) from None
 
 
-def _parse(path: Path, data: dict) -> Sweep:
+def _parse(path: Path, data: dict, max_precision_bits: int) -> Sweep:
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise SweepFileError(f"[{unknown[0]}]: unknown section; sections are {', '.join(SECTIONS)}")
@@ -110,13 +142,14 @@ def _parse(path: Path, data: dict) -> Sweep:
     toml_number(start[4:], "[problem] start")
     toml_number(problem.get("spread", "1"), "[problem] spread")
     points = [dict(zip(GRID_KEYS, combo)) for combo in itertools.product(*(axes[k] for k in GRID_KEYS))]
-    keys = [point_key(p) for p in points]
-    if len(set(keys)) != len(keys):
-        raise SweepFileError("[grid]: repeated values make repeated points; list each value once")
+    for key in GRID_KEYS:
+        normalized = [str(toml_number(v, key)) if key not in ("T", "d", "regularizer") else v for v in axes[key]]
+        if len(set(normalized)) != len(normalized):
+            raise SweepFileError(f"[grid] {key}: a value is repeated (perhaps written two ways); list each value once")
     results = Path(settings["results"]) if "results" in settings else path.with_suffix(".jsonl")
     if not results.is_absolute():
         results = path.parent / results
-    bits = toml_integer(settings.get("precision_bits", 96), "[sweep] precision_bits", 53)
+    bits = precision_bits(settings.get("precision_bits", 96), "[sweep] precision_bits", max_precision_bits)
     record_every = toml_integer(settings.get("record_every", 0), "[sweep] record_every", 0)
     return Sweep(path, results, points, {"start": problem.get("start", "min:1e-6"), "spread": problem.get("spread", "1")},
                  data["claim"], bits, record_every)
@@ -140,15 +173,16 @@ def _problem(regularizer: str, d: int, lam: str, spread: str):
     return md, MirrorDescentKernel(md)
 
 
-def evaluate(point: dict, problem: dict, claim: dict, bits: int, record_every: int) -> dict:
+def evaluate(point: dict, key: str, problem: dict, claim: dict, bits: int, record_every: int) -> dict:
     """One grid point, measured and checked; a row for the results file. Errors are results too."""
-    from mdtheory.checker.measure import measure, peak_of
-    from mdtheory.engine.ladder import format_trusted
+    from mdtheory.checker.instance import check_instance
+    from mdtheory.checker.measure import peak_of
+    from mdtheory.engine.ladder import trusted_or_none
     from mdtheory.engine.run import RunSpec
     from mdtheory.symbolic.parsing import exact_number
 
     started = time.perf_counter()
-    row = {**point, "key": point_key(point)}
+    row = {**point, "key": key}
     try:
         d, lam = point["d"], exact_number(point["lambda"])
         p = exact_number(problem["start"].partition(":")[2])
@@ -158,77 +192,156 @@ def evaluate(point: dict, problem: dict, claim: dict, bits: int, record_every: i
         every = record_every or max(1, point["T"] // 50)
         spec = RunSpec.build(x0, direction, point["eps"], point["eta"], point["T"], record_every=every,
                              parameters=[sp.Rational(1, d)] * d if lam > 0 else ())
-        m = measure(md, spec, bits, with_float64=False, kernel=kernel, backend="flint")
-        result = bound_from_table(claim).check(m)
-        amplification, separation = peak_of(m, "amplification"), peak_of(m, "separation")
+        result, m = check_instance(bound_from_table(claim), md, spec, bits, with_float64=False, kernel=kernel,
+                                   backend="flint")
         row.update(verdict=result.verdict, measured=result.measured, claimed=result.claimed, margin=result.margin,
-                   trusted_digits=result.trusted_digits,
-                   peak_amplification=format_trusted(m.ctx, amplification.value, amplification.digits),
-                   peak_separation=format_trusted(m.ctx, separation.value, separation.digits))
+                   trusted_digits=result.trusted_digits, explanation=result.explanation)
+        if m is not None:
+            amplification, separation = peak_of(m, "amplification"), peak_of(m, "separation")
+            row.update(peak_amplification=trusted_or_none(m.ctx, amplification.value, amplification.digits),
+                       peak_separation=trusted_or_none(m.ctx, separation.value, separation.digits))
     except MDTheoryError as err:
         row.update(verdict="error", error=str(err))
     row["seconds"] = round(time.perf_counter() - started, 3)
     return row
 
 
-def completed_keys(results: Path) -> set[str]:
-    """Keys already on file. A last line cut short by a kill (no newline, or not JSON) is removed."""
-    if not results.exists():
-        return set()
-    raw = results.read_bytes()
+def _parse_lines(raw: bytes, results: Path) -> tuple[dict | None, list[dict], list[tuple[int, bytes]]]:
+    """(header, rows, corrupted (line number, bytes)) of the complete lines of a results file."""
+    header, rows, corrupted = None, [], []
+    for number, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            corrupted.append((number, line))
+            continue
+        if HEADER_KEY in data:
+            header = header or data
+        elif "key" in data:
+            rows.append(data)
+        else:
+            corrupted.append((number, line))
+    return header, rows, corrupted
+
+
+def completed_keys(results: Path, sweep: Sweep, handle) -> set[str]:
+    """Keys already on file for this sweep's settings, with the file (open, locked) repaired first: a last
+    line cut short by a kill is removed, a corrupted complete line is moved to FILE.quarantine, and a file
+    written with other settings is refused."""
+    handle.seek(0)
+    raw = handle.read()
     good_end = raw.rfind(b"\n") + 1
-    keys = set()
-    for line in raw[:good_end].splitlines():
-        if line.strip():
-            keys.add(json.loads(line)["key"])
-    if good_end != len(raw):
-        with open(results, "r+b") as handle:
-            handle.truncate(good_end)
-    return keys
+    header, rows, corrupted = _parse_lines(raw[:good_end], results)
+    if header is not None and header.get("settings_hash") != sweep.settings_hash:
+        changed = sorted(k for k in sweep.settings if header[HEADER_KEY].get(k) != sweep.settings[k])
+        raise SweepFileError(
+            f"{results} holds results of a sweep with other settings (changed: {', '.join(changed) or 'format'}); "
+            "its verdicts do not answer this sweep: name a new results file ([sweep] results or --results) "
+            "or delete the old one")
+    if raw and header is None and rows:
+        raise SweepFileError(f"{results} has no sweep header (written by an older mdtheory, or by hand); name a new "
+                             "results file or delete it")
+    if corrupted or good_end != len(raw):
+        quarantine = results.with_name(results.name + ".quarantine")
+        if corrupted:
+            with open(quarantine, "ab") as out:
+                for number, line in corrupted:
+                    out.write(f"# line {number} of {results.name}\n".encode() + line + b"\n")
+            warnings.warn(f"{results}: corrupted line(s) {', '.join(str(n) for n, _ in corrupted)} moved to "
+                          f"{quarantine}; those points are run again", stacklevel=2)
+        bad = {number for number, _ in corrupted}
+        kept = [line for number, line in enumerate(raw[:good_end].splitlines(), 1) if number not in bad]
+        handle.seek(0)
+        handle.truncate()
+        handle.write(b"".join(line + b"\n" for line in kept))
+        handle.flush()
+        os.fsync(handle.fileno())
+    if header is None:
+        handle.write(json.dumps({HEADER_KEY: sweep.settings, "settings_hash": sweep.settings_hash}).encode() + b"\n")
+        handle.flush()
+    return {row["key"] for row in rows}
+
+
+def _lock(handle, results: Path):
+    # A POSIX record lock (lockf), not flock: forked pool workers do not inherit it, so a worker orphaned by
+    # a killed sweep cannot keep the file locked.
+    try:
+        fcntl.lockf(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB, 0, 0, os.SEEK_SET)
+    except (BlockingIOError, PermissionError):
+        raise SweepFileError(f"{results} is being written by another sweep (it is locked); wait for it, or name "
+                             "another results file") from None
+
+
+def _exit_with_parent(parent: int):
+    """Pool-worker initializer: a worker whose parent was killed (SIGKILL leaves no time to shut the pool
+    down) exits instead of lingering."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def run_sweep(sweep: Sweep, scheduler: str | None = None, workers: int | None = None,
               progress: Callable[[int, int], None] | None = None) -> dict:
     """Run every point not yet on file; returns counts. Rows are appended as points finish."""
-    done = completed_keys(sweep.results)
-    todo = [p for p in sweep.points if point_key(p) not in done]
-    summary = {"points": len(sweep.points), "already_done": len(sweep.points) - len(todo), "ran": 0}
-    if not todo:
-        return summary
+    if workers is not None and workers < 1:
+        raise SweepFileError(f"workers: expected at least 1, got {workers}")
     sweep.results.parent.mkdir(parents=True, exist_ok=True)
-    arguments = (sweep.problem, sweep.claim, sweep.bits, sweep.record_every)
-    with open(sweep.results, "a") as out:
+    with open(sweep.results, "a+b") as out:
+        _lock(out, sweep.results)
+        done = completed_keys(sweep.results, sweep, out)
+        todo = [p for p in sweep.points if sweep.key(p) not in done]
+        summary = {"points": len(sweep.points), "already_done": len(sweep.points) - len(todo), "ran": 0}
+        arguments = (sweep.problem, sweep.claim, sweep.bits, sweep.record_every)
+
         def record(row):
             if row["key"] in done:
                 return  # a point can only come back once per run, but never write a key twice
             done.add(row["key"])
-            out.write(json.dumps(row) + "\n")
+            out.write(json.dumps(row).encode() + b"\n")
             out.flush()
             os.fsync(out.fileno())
             summary["ran"] += 1
             if progress is not None:
                 progress(summary["ran"], len(todo))
 
+        if not todo:
+            return summary
         if scheduler is None:
-            with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-                futures = [pool.submit(evaluate, point, *arguments) for point in todo]
+            with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_exit_with_parent,
+                                     initargs=(os.getpid(),)) as pool:
+                futures = [pool.submit(evaluate, point, sweep.key(point), *arguments) for point in todo]
                 for future in as_completed(futures):
                     record(future.result())
         else:
             from distributed import Client, as_completed as dask_completed
 
             with Client(scheduler) as client:
-                futures = [client.submit(evaluate, point, *arguments, pure=False) for point in todo]
+                futures = [client.submit(evaluate, point, sweep.key(point), *arguments, pure=False) for point in todo]
                 for future in dask_completed(futures):
                     record(future.result())
     return summary
 
 
-def read_results(results: Path) -> list[dict]:
-    return [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+def read_results(results: Path, sweep: Sweep | None = None) -> list[dict]:
+    """The rows on file (complete, well-formed lines), only those of ``sweep``'s points when it is given."""
+    if not results.exists():
+        return []
+    _, rows, _ = _parse_lines(results.read_bytes(), results)
+    if sweep is not None:
+        keys = {sweep.key(p) for p in sweep.points}
+        rows = [r for r in rows if r["key"] in keys]
+    return rows
 
 
-def plot_results(results: Path, out: Path, x: str = "eta", y: str = "eps", value: str = "peak_amplification") -> Path:
+def plot_results(results: Path, out: Path, x: str = "eta", y: str = "eps", value: str = "peak_amplification",
+                 sweep: Sweep | None = None) -> Path:
     """Heatmaps of log10 ``value`` over two grid axes, one panel per regularizer; where other axes vary,
     each cell shows the largest value over them (the worst case)."""
     import math
@@ -241,7 +354,7 @@ def plot_results(results: Path, out: Path, x: str = "eta", y: str = "eps", value
     for axis in (x, y):
         if axis not in GRID_KEYS:
             raise MDTheoryError(f"plot axis {axis!r} is not a grid key ({', '.join(GRID_KEYS)})")
-    rows = [r for r in read_results(results) if r.get("verdict") != "error" and value in r]
+    rows = [r for r in read_results(results, sweep) if r.get(value) is not None]
     if not rows:
         raise MDTheoryError(f"{results} has no finished points with {value!r} to plot")
     order = lambda values: sorted(set(values), key=lambda v: exact_number(v) if isinstance(v, str) else v)

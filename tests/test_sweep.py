@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mdtheory.cli import main
-from mdtheory.sweep import SweepFileError, load_sweep, point_key, read_results, run_sweep
+from mdtheory.sweep import SweepFileError, load_sweep, read_results, run_sweep
 
 SMALL = Path(__file__).parent / "sweeps" / "small.toml"
 
@@ -29,7 +29,7 @@ def assert_complete(sweep):
     rows = read_results(sweep.results)
     keys = [row["key"] for row in rows]
     assert len(keys) == len(set(keys)), "a point was written twice"
-    assert set(keys) == {point_key(p) for p in sweep.points}, "a point is missing"
+    assert set(keys) == {sweep.key(p) for p in sweep.points}, "a point is missing"
     return rows
 
 
@@ -70,12 +70,12 @@ def test_a_killed_sweep_resumes_with_no_point_lost_or_duplicated(tmp_path):
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if sweep.results.exists() and sweep.results.read_text().count("\n") >= 3:
+        if len(read_results(sweep.results)) >= 3:
             break
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)  # the sweep and its worker processes, mid-run
     process.wait()
-    written = sweep.results.read_text().count("\n")
+    written = len(read_results(sweep.results))  # complete rows; the first line is the sweep's header
     assert 3 <= written < len(sweep.points), "the kill must land mid-sweep"
     with open(sweep.results, "a") as handle:  # as if the kill had cut a line short
         handle.write('{"eps": "1e-12", "eta": "1/1')

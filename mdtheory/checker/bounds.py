@@ -17,7 +17,7 @@ import sympy as sp
 from mdtheory.checker.measure import Measurement, RateFit, fit_growth_rate, peak_of
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.engine.context import to_context
-from mdtheory.engine.ladder import format_trusted
+from mdtheory.engine.ladder import format_trusted, trusted_or_none
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.parsing import as_expression
 
@@ -294,7 +294,8 @@ class Saturation:
         allowed = _decades(ctx, factor)
         common = dict(
             kind=self.kind, quantity=self.quantity, trusted_digits=peak.digits,
-            peak={"value": format_trusted(ctx, peak.value, peak.digits), "eta_t": ctx.nstr(peak.eta_t, 8)},
+            peak={"value": trusted_or_none(ctx, peak.value, peak.digits), "trusted_digits": peak.digits,
+                  "eta_t": ctx.nstr(peak.eta_t, 8)},
             measured=f"peak {_display(ctx, peak.value, peak.digits)} at eta*T = {ctx.nstr(peak.eta_t, 6)}",
             claimed=f"{self.level} = {ctx.nstr(level, 8)}, within a factor {self.factor}",
             margin=f"{ctx.nstr(allowed - off, 4)} decades", bound_curve=[(s, level) for s in m.fine.eta_t],
@@ -340,7 +341,8 @@ class MinForm:
         digits = min(m.digits("separation")[i] for i in upto)
         common = dict(
             kind=self.kind, quantity="separation", trusted_digits=digits,
-            peak={"value": format_trusted(ctx, peak.value, peak.digits), "eta_t": ctx.nstr(peak.eta_t, 8)},
+            peak={"value": trusted_or_none(ctx, peak.value, peak.digits), "trusted_digits": peak.digits,
+                  "eta_t": ctx.nstr(peak.eta_t, 8)},
             measured=f"worst ratio to the min-form {ctx.nstr(m.fine.separation[worst] / predicted[worst], 4)} "
                      f"at eta*T = {ctx.nstr(m.fine.eta_t[worst], 5)}",
             claimed=f"min{{{self.level}, sep0*exp({self.rate}*eta*T)}} within a factor {self.factor}",

@@ -15,7 +15,7 @@ import sympy as sp
 
 from mdtheory.engine.context import decimal_digits, to_context, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
-from mdtheory.engine.ladder import LadderResult, PrecisionLadder, agreeing_digits, format_trusted
+from mdtheory.engine.ladder import LadderResult, PrecisionLadder, agreeing_digits, trusted_or_none
 from mdtheory.engine.run import RunSeries, RunSpec, run_mirror_descent
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
@@ -113,7 +113,8 @@ class RateFit:
 
     def as_dict(self, ctx) -> dict:
         return {
-            "rate": format_trusted(ctx, self.rate, self.digits),
+            "rate": trusted_or_none(ctx, self.rate, self.digits),
+            "trusted_digits": self.digits,
             "stderr": ctx.nstr(self.stderr, 3),
             "window_eta_t": [ctx.nstr(self.window[0], 8), ctx.nstr(self.window[1], 8)],
             "points": self.points,
@@ -253,7 +254,8 @@ WORST_CASE_MAX_DIM = 20  # the worst case carries a dim x dim frame: beyond this
 
 def worst_case_amplification(md: MirrorDescent, spec: RunSpec, bits: int) -> list[str] | None:
     """||J_t|| on the allowed directions at every recorded step, as decimal strings with the digits on
-    which the runs at ``bits`` and ``2*bits`` agree; None above WORST_CASE_MAX_DIM."""
+    which the runs at ``bits`` and ``2*bits`` agree (None where no digit agrees); None above
+    WORST_CASE_MAX_DIM."""
     if md.regularizer.dim > WORST_CASE_MAX_DIM:
         return None
     coarse_ctx, _, coarse = worst_case_log_amplification(md, spec, bits, spec.record_every)
@@ -262,5 +264,5 @@ def worst_case_amplification(md: MirrorDescent, spec: RunSpec, bits: int) -> lis
     for a, b in zip(coarse, fine):
         # log-norm digits are absolute; the norm's relative digits follow (see Measurement.digits)
         digits = _absolute_to_relative(fine_ctx, b, agreeing_digits(a, b, fine_ctx, decimal_digits(coarse_ctx)))
-        rows.append(format_trusted(fine_ctx, fine_ctx.exp(b), digits))
+        rows.append(trusted_or_none(fine_ctx, fine_ctx.exp(b), digits))
     return rows

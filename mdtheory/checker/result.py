@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mdtheory.checker.bounds import HOLDS, INCONCLUSIVE, VIOLATED, CheckResult
 from mdtheory.checker.measure import Measurement, float64_departure
-from mdtheory.engine.ladder import format_trusted
+from mdtheory.engine.ladder import trusted_or_none
 
 
 @dataclass
@@ -49,19 +49,23 @@ class ClaimReport:
         return INCONCLUSIVE
 
 
+SERIES_QUANTITIES = ("separation", "amplification", "tangent_amplification", "objective")
+
+
 def series_json(m: Measurement) -> list[dict]:
+    """Each recorded step: every quantity as a decimal string of its trusted digits, or null when none is
+    trusted, with its trusted digits and, for a null, the absolute bound the ladder gives (``*_at_most``)."""
     ctx, fine = m.ctx, m.fine
-    tangent, tangent_digits = m.values("tangent_amplification"), m.digits("tangent_amplification")
+    columns = {q: (m.values(q), m.digits(q), m.uncertainties(q)) for q in SERIES_QUANTITIES}
     rows = []
     for i, t in enumerate(fine.t):
-        rows.append({
-            "t": t,
-            "eta_t": ctx.nstr(fine.eta_t[i], 15),
-            "separation": format_trusted(ctx, fine.separation[i], m.ladder.digits["separation"][i]),
-            "amplification": format_trusted(ctx, fine.amplification[i], m.ladder.digits["amplification"][i]),
-            "tangent_amplification": format_trusted(ctx, tangent[i], tangent_digits[i]),
-            "objective": format_trusted(ctx, fine.objective[i], m.ladder.digits["objective"][i]),
-        })
+        row = {"t": t, "eta_t": ctx.nstr(fine.eta_t[i], 15)}
+        for q, (values, digits, uncertainty) in columns.items():
+            row[q] = trusted_or_none(ctx, values[i], digits[i])
+            if row[q] is None:
+                row[f"{q}_at_most"] = ctx.nstr(abs(values[i]) + uncertainty[i], 3)
+        row["trusted_digits"] = {q: digits[i] for q, (_, digits, _) in columns.items()}
+        rows.append(row)
     return rows
 
 
@@ -78,6 +82,7 @@ def check_json(check: NamedCheck) -> dict:
         "margin": r.margin,
         "trusted_digits": r.trusted_digits,
         "explanation": r.explanation,
+        "convexity": r.convexity,
         "rate": r.rate,
         "peak": r.peak,
         **({"extra": r.extra} if r.extra else {}),

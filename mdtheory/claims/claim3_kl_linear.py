@@ -164,8 +164,8 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         certified = _certified_peak(start, peak_t, peak_level, label)
         checks.append(certified)
         certified_labels.append(certified.label)
-        rows.append((label, growth.rate["rate"] if growth.rate else "?", m.ctx.nstr(m.fine.eta_t[peak_index], 6),
-                     sp.N(s_star, 6), saturation.peak["value"] if saturation.peak else "?", sp.N(peak_level, 8),
+        rows.append((label, (growth.rate["rate"] if growth.rate else None) or "?", m.ctx.nstr(m.fine.eta_t[peak_index], 6),
+                     sp.N(s_star, 6), (saturation.peak["value"] if saturation.peak else None) or "?", sp.N(peak_level, 8),
                      saturation.verdict))
 
     # Uniform start in high dimension, by the exact grouped closed form.

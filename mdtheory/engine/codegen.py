@@ -14,6 +14,16 @@ import sympy as sp
 from sympy.printing.pycode import MpmathPrinter
 
 
+class _KernelPrinter(MpmathPrinter):
+    """Powers with a non-constant exponent go through the context's ``power`` (which the high-precision
+    context guards against unbounded arguments) instead of Python's ``**``."""
+
+    def _print_Pow(self, expr, rational=False):
+        if expr.exp.is_Number:
+            return super()._print_Pow(expr, rational=rational)
+        return f"mpmath.power({self._print(expr.base)}, {self._print(expr.exp)})"
+
+
 class CompiledExpressions:
     """``f(ctx, *values) -> list`` evaluating ``expressions`` at ``arguments`` = values."""
 
@@ -22,7 +32,7 @@ class CompiledExpressions:
         names = [sp.Symbol(f"a{i}") for i in range(len(arguments))]
         renamed = [sp.sympify(e).xreplace(dict(zip(arguments, names))) for e in expressions]
         replacements, reduced = sp.cse(renamed, symbols=sp.numbered_symbols("c"))
-        printer = MpmathPrinter({"fully_qualified_modules": True})
+        printer = _KernelPrinter({"fully_qualified_modules": True})
         lines = [f"def _compiled({', '.join(['mpmath', *map(str, names)])}):"]
         lines += [f"    {lhs} = {printer.doprint(rhs)}" for lhs, rhs in replacements]
         lines.append(f"    return [{', '.join(printer.doprint(e) for e in reduced)}]")

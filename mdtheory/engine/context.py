@@ -20,17 +20,56 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from mdtheory.errors import PrecisionError
+from mdtheory.errors import OverflowGuardError, PrecisionError
 from mdtheory.symbolic.parsing import exact_number
 
 MIN_BITS = 53
+# Default ceiling on a requested base precision (the ladder also runs twice it); explicit flags raise it.
+MAX_PRECISION_BITS = 16_384
+
+
+# exp(x) for |x| > 2^64 has an exponent of more than 2^64 bits' worth of magnitude: no precision holds it,
+# and mpmath would spend unbounded time and memory trying (exp(exp(exp(100)))).
+MAX_EXPONENT_ARGUMENT_BITS = 64
+
+
+class GuardedContext(mpmath.MPContext):
+    """An mpmath context whose exponential functions refuse arguments no precision can hold, raising
+    OverflowGuardError instead of running without limit."""
+
+    def __init__(self):
+        super().__init__()
+        for name in ("exp", "sinh", "cosh", "expm1"):
+            setattr(self, name, self._guard(getattr(self, name), name))
+        unguarded_power = self.power
+
+        def power(base, exponent):
+            if not (self.isint(exponent) if self.isfinite(exponent) else False) and base != 0:
+                self._check_argument(exponent * self.log(abs(base)), "x**y")
+            return unguarded_power(base, exponent)
+
+        self.power = power
+
+    def _check_argument(self, argument, name: str):
+        if self.isfinite(argument) and self.mag(argument) > MAX_EXPONENT_ARGUMENT_BITS:
+            raise OverflowGuardError(
+                f"{name} of an argument of magnitude 2^{self.mag(argument)} (about 10^{int(self.mag(argument) * 0.30103)}): "
+                "its value exceeds every precision; the iterates diverge, reduce eta or rescale the problem")
+
+    def _guard(self, function, name: str):
+        def guarded(x, *rest, **options):
+            if not isinstance(x, (self.mpc,)):
+                self._check_argument(self.convert(x), name)
+            return function(x, *rest, **options)
+
+        return guarded
 
 
 def working_context(bits: int) -> mpmath.MPContext:
     """A fresh mpmath context at ``bits`` bits of binary precision."""
-    if not isinstance(bits, int) or bits < MIN_BITS:
+    if isinstance(bits, bool) or not isinstance(bits, int) or bits < MIN_BITS:
         raise PrecisionError(f"precision must be an integer number of bits >= {MIN_BITS}, got {bits!r}")
-    ctx = mpmath.MPContext()
+    ctx = GuardedContext()
     ctx.prec = bits
     return ctx
 
@@ -198,6 +237,9 @@ class ArbContext:
 
     def floor(self, value):
         return int(value.mid().floor().unique_fmpz())
+
+    def power(self, base, exponent):
+        return self.mpf(base) ** self.mpf(exponent)
 
     def ceil(self, value):
         return int(value.mid().ceil().unique_fmpz())
