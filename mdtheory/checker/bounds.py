@@ -114,10 +114,10 @@ class UpperBound:
         ctx = m.ctx
         values, digits = m.values(self.quantity), m.digits(self.quantity)
         bounds = _along_series(m, self.bound)
-        if any(not b > 0 for b in bounds):
-            raise MDTheoryError(f"the bound {self.bound} is not positive at every step; state a positive bound")
         uncertainty = m.uncertainties(self.quantity)
         steps = [i for i, t in enumerate(m.fine.t) if t >= 1]
+        if any(not bounds[i] > 0 for i in steps):
+            raise MDTheoryError(f"the bound {self.bound} is not positive at every step t >= 1; state a positive bound")
         if not steps:
             raise MDTheoryError("the run recorded no step t >= 1; set steps >= 1")
         ratios = {i: values[i] / bounds[i] for i in steps}

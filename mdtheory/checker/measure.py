@@ -17,6 +17,7 @@ from mdtheory.engine.context import decimal_digits, to_context, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import LadderResult, PrecisionLadder, agreeing_digits, trusted_or_none
 from mdtheory.engine.run import RunSeries, RunSpec, run_mirror_descent
+from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.regularizer import strict_convexity
@@ -32,6 +33,7 @@ class Measurement:
     spec: RunSpec
     ladder: LadderResult
     float_run: RunSeries | None
+    float_failure: str | None = None  # why the float64 twin could not run (it is evidence, never a verdict)
 
     @property
     def ctx(self):
@@ -96,8 +98,13 @@ def measure(
     ``backend`` (``"flint"`` is the fast one; tests hold it to the mpmath reference)."""
     kernel = kernel or MirrorDescentKernel(md)
     ladder = PrecisionLadder(bits).run(lambda b: run_mirror_descent(md, spec, b, kernel, progress, backend=backend))
-    float_run = run_mirror_descent(md, spec, None, kernel) if with_float64 else None
-    return Measurement(md, spec, ladder, float_run)
+    float_run, failure = None, None
+    if with_float64:
+        try:
+            float_run = run_mirror_descent(md, spec, None, kernel)
+        except MDTheoryError as err:
+            failure = f"the float64 run failed: {err}"
+    return Measurement(md, spec, ladder, float_run, failure)
 
 
 @dataclass(frozen=True)

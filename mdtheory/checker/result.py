@@ -92,6 +92,7 @@ def check_json(check: NamedCheck) -> dict:
         departure = float64_departure(m)
         data["precision_bits"] = [m.ladder.coarse.bits, m.ladder.fine.bits]
         data["float64_departure_eta_t"] = None if departure is None else m.ctx.nstr(departure, 8)
+        data["float64_failure"] = m.float_failure
         data["series"] = series_json(m)
     return data
 

@@ -276,8 +276,19 @@ class MirrorDescentKernel:
 
     def _float_newton(self, y, seed):
         # A separable phi needs no linear solve, so plain Python floats do (several times cheaper per
-        # scalar than numpy's); otherwise numpy float64 with its solver.
-        ctx, number = (PYTHON_FLOAT, float) if self.separable else (FLOAT64, np.float64)
+        # scalar than numpy's); they raise on an overflowing intermediate (exp(1e6 x) in a Gaussian bump),
+        # where numpy float64, whose inf and 0 cancel to the right result more often, gets a second try.
+        if self.separable:
+            try:
+                return self._float_newton_in(PYTHON_FLOAT, float, y, seed)
+            except OverflowError:
+                pass
+        try:
+            return self._float_newton_in(FLOAT64, np.float64, y, seed)
+        except OverflowError:
+            return None
+
+    def _float_newton_in(self, ctx, number, y, seed):
         x = [number(v) for v in seed]
         target = [number(v) for v in y]
         norm = lambda vector: math.sqrt(math.fsum(v * v for v in vector))
@@ -286,6 +297,8 @@ class MirrorDescentKernel:
                 try:
                     _, delta = self._newton_direction(ctx, x, target)
                     x = self._damped(ctx, x, list(delta))
+                except OverflowError:
+                    raise
                 except (np.linalg.LinAlgError, ArithmeticError, ValueError):
                     return None
                 if not all(math.isfinite(v) for v in x):
@@ -329,46 +342,67 @@ class MirrorDescentKernel:
         return self.inverse(ctx, [yi + nu for yi in y], seed)
 
     def _float_multiplier(self, y, seed) -> float:
+        """nu with sum psi(y + nu) = 1, in float64. psi is valid on an interval of nu (the shifted dual point
+        must stay in the image of grad phi) and sum psi increases there, so: find a valid nu, walk (doubling)
+        to a sign change without leaving the valid interval (halving back where it would), then bisect."""
         def excess(nu):
+            """sum psi(y + nu) - 1, or None where y + nu is outside the image of grad phi."""
             try:
                 with np.errstate(all="ignore"):
                     x = self._shifted_inverse(FLOAT64, [np.float64(v) for v in y], nu, seed)
                     back = self._grad_phi(FLOAT64, *x)
             except (DomainError, NewtonConvergenceError):
-                return math.inf
+                return None
             shifted = [float(v) + nu for v in y]
             if not all(np.isfinite(v) and v > 0 for v in x) or any(
                 abs(b - s) > IMAGE_CHECK_FLOAT * (1 + abs(s)) for b, s in zip(back, shifted)
             ):
-                return math.inf
+                return None
             return float(sum(x)) - 1
 
-        lo, hi, width = -1.0, 1.0, 1.0
-        for _ in range(MAX_BRACKET_DOUBLINGS):
-            if excess(lo) < 0:
+        trials = [0.0] + [sign * 2.0**k for k in range(-30, MAX_BRACKET_DOUBLINGS) for sign in (1, -1)]
+        start = next((nu for nu in trials if excess(nu) is not None), None)
+        if start is None:
+            raise self._no_interior_step("no shift of the dual point lies in the image of grad phi")
+        value = excess(start)
+        if value == 0:
+            return start
+        direction = 1.0 if value < 0 else -1.0  # sum psi increases with nu
+        inside, width = start, 1.0
+        for _ in range(4 * MAX_BRACKET_DOUBLINGS):
+            trial = inside + direction * width
+            trial_value = excess(trial)
+            if trial_value is None:  # past the end of the valid interval: come back halfway
+                width /= 2
+                if width <= 1e-15 * (1 + abs(inside)):
+                    raise self._no_interior_step("sum_i psi(y_i + nu) never reaches 1 inside the image of grad phi")
+                continue
+            if (trial_value > 0) == (direction > 0) or trial_value == 0:
+                lo, hi = (inside, trial) if direction > 0 else (trial, inside)
                 break
-            hi, width = lo, width * 2
-            lo = hi - width
-        width = 1.0
-        for _ in range(MAX_BRACKET_DOUBLINGS):
-            if excess(hi) > 0:
-                break
-            lo, width = hi, width * 2
-            hi = lo + width
-        if not (excess(lo) < 0 < excess(hi)):
-            raise NewtonConvergenceError(
-                f"no simplex multiplier bracket found for {self.md.regularizer.name!r}; reduce eta"
-            )
+            inside, width = trial, width * 2
+        else:
+            raise self._no_interior_step("no bracket for the multiplier was found")
         for _ in range(2000):
             mid = 0.5 * (lo + hi)
             value = excess(mid)
             if value == 0 or hi - lo <= 1e-15 * (1 + abs(mid)):
                 return mid
-            if value > 0:
+            if value is None or value > 0:
                 hi = mid
             else:
                 lo = mid
         return 0.5 * (lo + hi)
+
+    def _no_interior_step(self, why: str) -> NewtonConvergenceError:
+        return NewtonConvergenceError(
+            f"the MD step of {self.md.regularizer.name!r} on the simplex has no interior solution here ({why}). "
+            "This happens when grad phi stays bounded at the simplex's boundary (phi is not of Legendre type, "
+            "e.g. a quadratic or Tsallis with q > 1): the constrained step then lands on the boundary, which "
+            "MD's interior form x+ = psi(y + nu 1) does not represent. A smaller eta helps only while the "
+            "iterates stay away from the boundary; a regularizer whose gradient diverges there (negative "
+            "entropy, log barrier, Tsallis with q < 1) always has an interior step"
+        )
 
     def _check_in_domain(self, ctx, x):
         if is_float64(ctx):

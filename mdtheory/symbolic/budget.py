@@ -85,8 +85,12 @@ def _limit_memory(extra_bytes: int):
             current = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except OSError:
         return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = current + extra_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    for ceiling in (soft, hard):
+        if ceiling != resource.RLIM_INFINITY:
+            limit = min(limit, ceiling)  # a budget inside a budget keeps the tighter ceiling
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def _kill(pid: int):
