@@ -107,3 +107,80 @@ def test_bad_sweep_files_name_the_key(tmp_path, edit, words):
     path.write_text(edit(SMALL.read_text()))
     with pytest.raises(SweepFileError, match=words):
         load_sweep(path)
+
+
+def processes_running(marker: str) -> list[int]:
+    """pids whose command line contains ``marker`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_killing_only_the_sweep_leaves_no_orphaned_worker(tmp_path):
+    path = a_sweep(tmp_path)
+    process = subprocess.Popen([sys.executable, "-m", "mdtheory.cli", "sweep", str(path), "--workers", "2",
+                                "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sweep = load_sweep(path)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(read_results(sweep.results)) < 1:
+        time.sleep(0.05)
+    assert len(processes_running(str(path))) >= 2, "the workers must be running"
+    os.kill(process.pid, signal.SIGKILL)  # the parent alone: its pool cannot shut down
+    process.wait()
+    deadline = time.monotonic() + 30
+    while processes_running(str(path)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_running(str(path)) == [], "a pool worker outlived its sweep"
+
+
+def test_changed_settings_are_refused_not_answered_from_stale_rows(tmp_path):
+    grid = 'eps = ["1e-10"]\neta = ["1/10"]\nT = [20]\nd = [3]\nlambda = ["0"]\nregularizer = ["negative_entropy"]'
+    sweep = load_sweep(a_sweep(tmp_path, grid))
+    run_sweep(sweep, workers=1)
+    for edit in ('bound = "1e4"', 'bound = "1e-4"'), ("precision_bits = 64", "precision_bits = 96"), \
+            ('start = "min:1e-6"', 'start = "min:1e-3"'), ('spread = "1"', 'spread = "2"'):
+        path = tmp_path / "sweep.toml"
+        original = path.read_text()
+        path.write_text(original.replace(*edit))
+        with pytest.raises(SweepFileError, match="other settings"):
+            run_sweep(load_sweep(path), workers=1)
+        path.write_text(original)
+    # the same settings with another grid share the file; each sweep counts only its own rows
+    wider = load_sweep(a_sweep(tmp_path, grid.replace('eta = ["1/10"]', 'eta = ["1/10", "1/4"]')))
+    assert run_sweep(wider, workers=1) == {"points": 2, "already_done": 1, "ran": 1}
+    assert len(read_results(sweep.results, sweep)) == 1 and len(read_results(wider.results, wider)) == 2
+    assert main(["sweep", str(a_sweep(tmp_path, grid)), "--no-progress"]) == 0  # holds: 1 row, not the wider one
+
+
+def test_a_second_writer_is_refused_while_the_file_is_locked(tmp_path):
+    import fcntl
+
+    sweep = load_sweep(a_sweep(tmp_path))
+    sweep.results.write_text("")
+    with open(sweep.results, "a") as holder:
+        fcntl.lockf(holder.fileno(), fcntl.LOCK_EX)
+        code = subprocess.run([sys.executable, "-c", "import sys\nfrom mdtheory.cli import main\n"
+                               f"sys.exit(main(['sweep', {str(sweep.path)!r}, '--no-progress']))"],
+                              capture_output=True, text=True)
+    assert code.returncode == 2 and "locked" in code.stderr
+
+
+def test_a_corrupted_line_is_quarantined_with_its_line_number(tmp_path):
+    grid = 'eps = ["1e-10", "1e-8"]\neta = ["1/10"]\nT = [20]\nd = [3]\nlambda = ["0"]\nregularizer = ["tsallis"]'
+    sweep = load_sweep(a_sweep(tmp_path, grid))
+    run_sweep(sweep, workers=1)
+    lines = sweep.results.read_text().splitlines()
+    lines[2] = lines[2][:-1] + "#garbage#"  # a complete line whose JSON is broken
+    sweep.results.write_text("\n".join(lines) + "\n")
+    with pytest.warns(UserWarning, match="line\\(s\\) 3 moved"):
+        summary = run_sweep(sweep, workers=1)
+    assert summary == {"points": 2, "already_done": 1, "ran": 1}
+    assert "#garbage#" in sweep.results.with_name(sweep.results.name + ".quarantine").read_text()
+    assert_complete(sweep)
