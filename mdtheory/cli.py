@@ -28,8 +28,11 @@ EXIT_HOLDS, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERNAL = 0,
 
 
 def exit_code(verdicts) -> int:
-    """violated beats inconclusive beats holds; "error" rows of a sweep count as bad input."""
+    """internal error, then violated, bad input, inconclusive, holds: the first that occurs decides ("error"
+    rows of a sweep count as bad input)."""
     verdicts = set(verdicts)
+    if "internal_error" in verdicts:
+        return EXIT_INTERNAL
     if "violated" in verdicts:
         return EXIT_VIOLATED
     if "error" in verdicts:

@@ -202,6 +202,8 @@ def evaluate(point: dict, key: str, problem: dict, claim: dict, bits: int, recor
                        peak_separation=trusted_or_none(m.ctx, separation.value, separation.digits))
     except MDTheoryError as err:
         row.update(verdict="error", error=str(err))
+    except Exception as err:  # noqa: BLE001 - one point's internal error must not take the sweep down
+        row.update(verdict="internal_error", error=f"{type(err).__name__}: {err}")
     row["seconds"] = round(time.perf_counter() - started, 3)
     return row
 
@@ -278,7 +280,13 @@ def _lock(handle, results: Path):
 
 def _exit_with_parent(parent: int):
     """Pool-worker initializer: a worker whose parent was killed (SIGKILL leaves no time to shut the pool
-    down) exits instead of lingering."""
+    down) exits instead of lingering: the kernel kills it (Linux), and a watchdog thread covers the rest."""
+    from mdtheory.symbolic.budget import die_with_parent
+
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
     def watch():
         while os.getppid() == parent:
             time.sleep(0.5)

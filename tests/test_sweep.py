@@ -137,7 +137,14 @@ def test_killing_only_the_sweep_leaves_no_orphaned_worker(tmp_path):
     deadline = time.monotonic() + 30
     while processes_running(str(path)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert processes_running(str(path)) == [], "a pool worker outlived its sweep"
+    def describe(pid):
+        try:
+            fds = {fd.name: os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+            return Path(f"/proc/{pid}/wchan").read_text(), Path(f"/proc/{pid}/status").read_text().split("\n")[:10], fds
+        except OSError as err:
+            return str(err)
+    left = {pid: describe(pid) for pid in processes_running(str(path))}
+    assert not left, f"a pool worker outlived its sweep: {left}"
 
 
 def test_changed_settings_are_refused_not_answered_from_stale_rows(tmp_path):

@@ -21,6 +21,7 @@ from mdtheory.engine.kernels import ObjectiveOracle
 from mdtheory.engine.context import is_float64, to_context
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.objectives import Objective
+from mdtheory.symbolic.parsing import exact_number
 from mdtheory.symbolic.regularizer import Regularizer, hessian
 
 S_PHI = sp.Rational(4, 5)
@@ -48,7 +49,7 @@ def ridge_normal(i: int):
 
 
 def objective_expression(K: int, r) -> sp.Expr:
-    r = sp.sympify(r)
+    r = r if isinstance(r, sp.Basic) else exact_number(r)  # r may stay a symbol for the proofs
     terms = [
         r**2 * sp.log(1 + sp.exp(s * (ridge_normal(i)[0] * U1 + ridge_normal(i)[1] * U2) / r + (Z - i * SPACING) / ELL))
         for i in range(K) for s in (1, -1)
@@ -63,7 +64,7 @@ def objective(K: int, r) -> Objective:
 
 def convexity_budget(r) -> int:
     """The largest K allowed by K <= v ell / (4 r^2)."""
-    return int(sp.floor(DRIFT * ELL / (4 * sp.sympify(r) ** 2)))
+    return int(sp.floor(DRIFT * ELL / (4 * exact_number(r) ** 2)))
 
 
 def tube_width(K: int) -> sp.Rational:

@@ -30,6 +30,8 @@ class CompiledExpressions:
     def __init__(self, expressions: Sequence[sp.Expr], arguments: Sequence[sp.Symbol]):
         self.size = len(expressions)
         names = [sp.Symbol(f"a{i}") for i in range(len(arguments))]
+        if any(isinstance(e, str) for e in expressions):
+            raise TypeError("CompiledExpressions takes sympy expressions; parse text with parse_expression first")
         renamed = [sp.sympify(e).xreplace(dict(zip(arguments, names))) for e in expressions]
         replacements, reduced = sp.cse(renamed, symbols=sp.numbered_symbols("c"))
         printer = _KernelPrinter({"fully_qualified_modules": True})

@@ -40,6 +40,7 @@ def within_budget(function: Callable, *args, seconds: float | None = None, memor
         os.close(read_end)
         status = 0
         try:
+            die_with_parent()
             _limit_memory(memory_bytes)
             payload = pickle.dumps(("ok", function(*args)))
         except MemoryError:
@@ -73,6 +74,18 @@ def within_budget(function: Callable, *args, seconds: float | None = None, memor
     if status == "raised":
         raise value
     return value
+
+
+def die_with_parent():
+    """Ask the kernel to kill this process when its parent dies (Linux prctl PR_SET_PDEATHSIG); elsewhere a
+    no-op. For forked helpers that must never outlive the process that waits for them."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
 
 
 def _limit_memory(extra_bytes: int):
