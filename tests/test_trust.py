@@ -376,3 +376,13 @@ def test_python_api_never_evaluates_strings():
         Regularizer("r", x**2, (x, x), "reals")
     with pytest.raises(MDTheoryError, match="factor"):
         Saturation("eps", factor="0")
+
+
+def test_resolving_precision_is_computed_exactly():
+    from mdtheory.engine.run import _ceil_log2
+
+    for k in range(-5, 200, 7):
+        power = sp.Integer(2) ** k
+        assert _ceil_log2(power) == max(k, 0)
+        assert _ceil_log2(power * (1 + sp.Rational(1, 10**30))) == max(k + 1, 0)
+    assert _ceil_log2(sp.Rational(1, 3)) == 0

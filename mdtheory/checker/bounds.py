@@ -167,8 +167,11 @@ def _display(ctx, value, digits: int, uncertainty=None) -> str:
 
 
 def _digits_of(ctx, relative_error) -> int:
+    """Decimal digits a relative error leaves; none for an infinite or nan one."""
     if relative_error == 0:
         return ctx.dps
+    if not ctx.isfinite(relative_error):
+        return 0
     return max(0, int(math.floor(-float(ctx.log10(relative_error)))))
 
 

@@ -91,9 +91,7 @@ class RunSpec:
         """The smallest precision at which x0 + eps*v keeps PERTURBATION_MARGIN_BITS bits of the
         perturbation after rounding (|eps v_i| against |x_i| 2^-bits, in the best-resolved coordinate)."""
         ratios = [abs(x) / (self.eps * abs(v)) for x, v in zip(self.x0, self.direction) if v != 0]
-        worst = min(ratios)
-        needed = 0 if worst <= 1 else int(sp.ceiling(sp.log(worst, 2)))
-        return max(53, needed + PERTURBATION_MARGIN_BITS + 1)
+        return max(53, _ceil_log2(min(ratios)) + PERTURBATION_MARGIN_BITS + 1)
 
     def check_resolved_at(self, bits: int) -> None:
         required = self.resolving_bits()
@@ -116,6 +114,19 @@ class RunSpec:
         domain.check_point(self.x0, "x0")
         domain.check_direction(self.direction)
         domain.check_point(self.perturbed_start, "the perturbed start x0 + eps*v")
+
+
+def _ceil_log2(value: sp.Rational) -> int:
+    """ceil(log2(value)) for a positive rational, exactly and without sympy's log (0 for value <= 1)."""
+    if value <= 1:
+        return 0
+    p, q = int(value.p), int(value.q)
+    k = p.bit_length() - q.bit_length()  # 2^(k-1) < p/q < 2^(k+1)
+    while p > q << k if k >= 0 else p << -k > q:
+        k += 1
+    while k > 0 and p <= q << (k - 1):
+        k -= 1
+    return k
 
 
 class UnresolvedPerturbationError(PrecisionError):
