@@ -70,9 +70,31 @@ def writable_folder(path: str, option: str) -> Path:
     return target
 
 
-def _print_table(rows: list[tuple]):
-    header = ("claim", "check", "verdict", "expected", "measured", "claimed", "margin", "digits", "time")
-    cells = [header] + [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], str(r[7]), f"{r[8]:.1f}s") for r in rows]
+SUMMARY_HEADER = ("claim", "check", "verdict", "expected", "measured", "claimed", "margin", "digits", "time")
+
+
+def _print_table(rows: list[tuple], rich_output: bool, console=None):
+    """The verify summary: a rich table that fits the terminal (cells wrap; a verdict not as predicted is
+    marked), or plain columns when the output is not a terminal (or --no-progress was given)."""
+    cells = [(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]), str(r[7]), f"{r[8]:.1f}s")
+             for r in rows]
+    if rich_output:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        styles = {"holds": "green", "violated": "bold red", "inconclusive": "yellow"}
+        table = Table()
+        for name in SUMMARY_HEADER:
+            if name != "expected":  # shown in the verdict cell, only where the verdict differs from it
+                table.add_column(name, overflow="fold")
+        for row in cells:
+            verdict = Text(row[2] + ("" if row[2] == row[3] else f" (!) expected {row[3]}"), style=styles.get(row[2], ""))
+            table.add_row(Text(row[0]), Text(row[1]), verdict, *(Text(cell) for cell in row[4:]))
+        (console or Console()).print(table)
+        return
+    cells = [SUMMARY_HEADER] + cells
+    header = SUMMARY_HEADER
     widths = [min(72 if i == 1 else 48, max(len(str(c[i])) for c in cells)) for i in range(len(header))]
     for k, row in enumerate(cells):
         print("  ".join(str(v)[:w].ljust(w) for v, w in zip(row, widths)))
@@ -127,7 +149,7 @@ def verify(args) -> int:
                 finished(future.result())
     ordered = [results[name] for name in names]
     print()
-    _print_table([row for result in ordered for row in result[4]])
+    _print_table([row for result in ordered for row in result[4]], rich_output=sys.stdout.isatty() and not args.no_progress)
     path = write_summary([result[:4] for result in ordered], Path(args.out))
     print(f"\nreport: {path}")
     return exit_code(result[1] for result in ordered)

@@ -11,6 +11,7 @@ from mdtheory.checker.bounds import (
     MinForm,
     Saturation,
     UpperBound,
+    Verdict,
     decided,
 )
 from mdtheory.checker.measure import Measurement, measure
@@ -18,5 +19,5 @@ from mdtheory.checker.result import ClaimReport, NamedCheck
 
 __all__ = [
     "HOLDS", "INCONCLUSIVE", "VIOLATED", "CheckResult", "ClaimReport", "ClosedFormAgreement", "Decay", "ExponentialGrowth",
-    "Measurement", "MinForm", "NamedCheck", "Saturation", "UpperBound", "decided", "measure",
+    "Measurement", "MinForm", "NamedCheck", "Saturation", "UpperBound", "Verdict", "decided", "measure",
 ]

@@ -9,6 +9,7 @@ in decades, never as a relative gap of a value near zero.
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass, field
 
@@ -21,7 +22,15 @@ from mdtheory.engine.ladder import format_trusted, trusted_or_none
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.parsing import as_expression
 
-HOLDS, VIOLATED, INCONCLUSIVE = "holds", "violated", "inconclusive"
+class Verdict(enum.StrEnum):
+    """What a check decided about one instance. A str, so it compares, prints and serializes as its value."""
+
+    HOLDS = "holds"
+    VIOLATED = "violated"
+    INCONCLUSIVE = "inconclusive"
+
+
+HOLDS, VIOLATED, INCONCLUSIVE = Verdict.HOLDS, Verdict.VIOLATED, Verdict.INCONCLUSIVE
 
 MIN_TRUSTED_DIGITS = 4
 RATE_SIGMAS = 3  # a fitted rate differs from a claim when it is farther than 3 standard errors ...
@@ -38,7 +47,7 @@ QUANTITIES = ("amplification", "tangent_amplification", "separation")
 @dataclass
 class CheckResult:
     kind: str
-    verdict: str
+    verdict: Verdict
     measured: str
     claimed: str
     margin: str
