@@ -44,6 +44,12 @@ SATURATION = sp.Rational(1, 10)  # "O(1)": a tenth of the probability mass moved
 TRUTH_BITS = 160  # the exact trajectory for a float64 run, at this many bits
 POINTS = 200  # recorded times along the horizon
 MAX_DISTANCE = math.sqrt(2)  # no two distributions are farther apart in l2
+# Bounds on the work a setting may ask for: the float64 closed forms hold d numbers per recorded time, and
+# the measured run iterates d coordinates for every step (at TRUTH_BITS for the truth).
+MAX_OUTCOMES = 10**7
+MAX_STEPS = 10**9
+MAX_VALIDATION_WORK = 2 * 10**9  # d * steps of the measured run
+MAX_EXPONENT = 700  # exp(-eta * spread * ...) and d^-S must stay inside float64's range (about e^-745)
 
 
 def dtype_of(arithmetic: str):
@@ -90,10 +96,17 @@ class RiskSetting:
     def validate(self):
         if self.d < 2:
             raise DomainError(f"d must be at least 2 outcomes, got {self.d}")
+        if self.d > MAX_OUTCOMES:
+            raise DomainError(f"--d {self.d}: at most {MAX_OUTCOMES} outcomes (each closed form holds d float64 numbers)")
         if self.steps < 1:
             raise StepSizeError(f"steps must be positive, got {self.steps}")
+        if self.steps > MAX_STEPS:
+            raise StepSizeError(f"--steps {self.steps}: at most {MAX_STEPS}")
         if self.eta <= 0 or self.spread <= 0:
             raise StepSizeError(f"eta and the cost spread must be positive, got eta = {self.eta}, spread = {self.spread}")
+        if self.eta * self.spread > MAX_EXPONENT:
+            raise StepSizeError(f"eta * spread = {float(self.eta * self.spread):.3g}: one step would move the mass by "
+                                f"more than e^{MAX_EXPONENT}, past float64's range; reduce eta or the spread")
         if self.arithmetic not in ARITHMETICS:
             raise ExpressionError(f"unknown arithmetic {self.arithmetic!r}; choose one of {', '.join(ARITHMETICS)}")
         if self.update not in UPDATES:
@@ -121,13 +134,14 @@ class RiskSetting:
             x = np.full(self.d, 1.0)
         elif name == "zipf" and argument:
             exponent = float(exact_number(argument))
-            if exponent <= 0:
-                raise DomainError(f"the Zipf exponent must be positive, got {argument}")
+            if not 0 < exponent <= MAX_EXPONENT / max(1.0, math.log(self.d)):
+                raise DomainError(f"the Zipf exponent must be in (0, {MAX_EXPONENT / max(1.0, math.log(self.d)):.4g}] "
+                                  f"so that d^-S stays inside float64's range, got {argument}")
             x = np.arange(1, self.d + 1, dtype=np.float64) ** -exponent
         elif name == "min" and argument:
             p = exact_number(argument)
-            if not 0 < p < sp.Rational(1, self.d):
-                raise DomainError(f"the smallest probability must be in (0, 1/d), got {argument}")
+            if not sp.Rational(1, 10**300) <= p < sp.Rational(1, self.d):
+                raise DomainError(f"the smallest probability must be in [1e-300, 1/d) (float64 holds the start), got {argument}")
             x = np.full(self.d, float((1 - p) / (self.d - 1)))
             x[0] = float(p)
         else:
@@ -367,6 +381,9 @@ def assess(setting: RiskSetting, validate: bool = True) -> RiskReport:
         "||x_t|| (exp(2 D_t + u' max|z_t - max z_t| + 2 kappa u') - 1): the logits' accumulated rounding D_t "
         "(each step rounds eta c and z - eta c, errors u'|z|), then the softmax's own rounding")
     final = None
+    if validate and setting.d * setting.steps > MAX_VALIDATION_WORK:
+        raise StepSizeError(f"the measured run would take d * steps = {setting.d * setting.steps:.3g} coordinate updates "
+                            f"(limit {MAX_VALIDATION_WORK:.0e}); shorten --steps or pass --no-validate")
     if validate:
         columns["measured rounding"], final = run_in_arithmetic(setting)
         explanations["measured rounding"] = (f"||x~_t - x_t||: the {setting.update} update run in {setting.arithmetic} "

@@ -50,8 +50,10 @@ from mdtheory.claimfile import (
     toml_number,
 )
 from mdtheory.engine.context import MAX_PRECISION_BITS
+from mdtheory.engine.run import MAX_STEPS
 from mdtheory.errors import MDTheoryError
 
+MAX_SWEEP_DIMENSION = 1000  # each grid d derives its catalogue regularizer symbolically
 HEADER_KEY = "mdtheory_sweep"  # the results file's first line: {"mdtheory_sweep": settings, "settings_hash": ...}
 
 GRID_KEYS = ("eps", "eta", "T", "d", "lambda", "regularizer")
@@ -127,6 +129,9 @@ def _parse(path: Path, data: dict, max_precision_bits: int) -> Sweep:
             raise SweepFileError(f"[grid] {key}: expected a non-empty list")
         if key in ("T", "d"):
             axes[key] = [toml_integer(v, f"[grid] {key}", 1 if key == "T" else 2) for v in values]
+            ceiling = MAX_STEPS if key == "T" else MAX_SWEEP_DIMENSION
+            if max(axes[key]) > ceiling:
+                raise SweepFileError(f"[grid] {key}: {max(axes[key])} exceeds the limit of {ceiling}")
         elif key == "regularizer":
             bad = [v for v in values if v not in REGULARIZERS]
             if bad:
@@ -134,13 +139,18 @@ def _parse(path: Path, data: dict, max_precision_bits: int) -> Sweep:
             axes[key] = list(values)
         else:
             for i, v in enumerate(values):
-                toml_number(v, f"[grid] {key}[{i}]")  # exact strings only; kept as written
+                number = toml_number(v, f"[grid] {key}[{i}]")  # exact strings only; kept as written
+                if (number < 0) if key == "lambda" else (number <= 0):
+                    raise SweepFileError(f"[grid] {key}[{i}]: {v!r} must be {'>= 0' if key == 'lambda' else 'positive'}")
             axes[key] = list(values)
     start = problem.get("start", "min:1e-6")
     if not isinstance(start, str) or not start.startswith("min:"):
         raise SweepFileError(f"[problem] start: expected \"min:P\" (outcome 0 starts at P), got {start!r}")
-    toml_number(start[4:], "[problem] start")
-    toml_number(problem.get("spread", "1"), "[problem] spread")
+    p = toml_number(start[4:], "[problem] start")
+    if not 0 < p < sp.Rational(1, max(axes["d"])):
+        raise SweepFileError(f"[problem] start: the smallest probability must be in (0, 1/d) for every d, got {start[4:]}")
+    if not toml_number(problem.get("spread", "1"), "[problem] spread") > 0:
+        raise SweepFileError("[problem] spread: must be positive")
     points = [dict(zip(GRID_KEYS, combo)) for combo in itertools.product(*(axes[k] for k in GRID_KEYS))]
     for key in GRID_KEYS:
         normalized = [str(toml_number(v, key)) if key not in ("T", "d", "regularizer") else v for v in axes[key]]

@@ -386,3 +386,16 @@ def test_resolving_precision_is_computed_exactly():
         assert _ceil_log2(power) == max(k, 0)
         assert _ceil_log2(power * (1 + sp.Rational(1, 10**30))) == max(k + 1, 0)
     assert _ceil_log2(sp.Rational(1, 3)) == 0
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--d", "10000000000"], "at most 10000000 outcomes"),
+    (["--d", "5", "--start", "zipf:1e999"], "Zipf exponent"),
+    (["--d", "5", "--eta", "1e5000"], "past float64's range"),
+    (["--d", "5", "--start", "min:1e-400"], "smallest probability"),
+    (["--d", "100000", "--steps", "100000"], "--no-validate"),
+    (["--d", "5", "--eta", "exp(1)"], "not a rational number"),
+    (["--d", "5", "--start", "zipf:abc"], "not an exact number"),
+])
+def test_risk_settings_are_bounded(tmp_path, args, words):
+    expect(cli("risk", *args), 2, words)
