@@ -43,6 +43,7 @@ SECTIONS = {
             "record_every": False, "float64": False, "backend": False},
     "claim": {"kind": True},
 }
+OPTIONAL_SECTIONS = {"search"}  # read by ``mdtheory falsify`` (mdtheory.falsify), which checks its keys
 CLAIM_KEYS = {
     "upper_bound": {"bound": True, "quantity": False},
     "decay": {"constant": True, "rho": True, "quantity": False},
@@ -61,6 +62,9 @@ class ClaimFile:
     bound: object
     float64: bool
     backend: str = "mpmath"
+    search: dict | None = None  # the raw [search] table, for falsify
+    claim_table: dict | None = None  # the raw [claim] table, for writing witnesses
+    problem_table: dict | None = None
 
 
 def check_table_keys(table: dict, allowed: dict[str, bool], where: str):
@@ -127,7 +131,9 @@ def _regularizer(value, variables: list[str], domain: Domain) -> Regularizer:
         params = {k: v for k, v in value.items() if k != "name"}
         for k, v in params.items():
             if k not in accepted or k in ("n", "domain"):
-                raise ClaimFileError(f"{key}.{k}: unknown parameter of {name}; it takes {', '.join(a for a in accepted if a not in ('n', 'domain'))}")
+                takes = ", ".join(a for a in accepted if a not in ("n", "domain")) or "no parameters"
+                raise ClaimFileError(f"{key}.{k}: unknown parameter of {name}; it takes {takes} (its dimension "
+                                     "comes from [problem] variables)")
             if isinstance(v, float):
                 raise ClaimFileError(f"{key}.{k}: write numbers as exact strings")
         args = {"n": len(variables)} if "n" in accepted else {}
@@ -214,7 +220,7 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
     """Read and check a claim file. ``max_steps`` and ``max_precision_bits`` bound the work it may ask for
     (the CLI's --max-steps and --max-precision-bits raise them)."""
     data = read_toml(path)
-    unknown = sorted(set(data) - set(SECTIONS))
+    unknown = sorted(set(data) - set(SECTIONS) - OPTIONAL_SECTIONS)
     if unknown:
         raise ClaimFileError(f"[{unknown[0]}]: unknown section; sections are {', '.join(SECTIONS)}")
     for section, keys in SECTIONS.items():
@@ -239,7 +245,14 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
         raise ClaimFileError(f"[problem] domain: {err}") from None
     reg = _regularizer(problem["regularizer"], variables, domain)
     by_name = dict(zip(variables, reg.variables))
-    objective = Objective("user", _expression(problem["objective"], "[problem] objective", by_name), reg.variables)
+    search = data.get("search")
+    if search is not None and not isinstance(search, dict):
+        raise ClaimFileError("[search] must be a table")
+    ranges = _parameter_ranges(search, variables)
+    parameters = tuple(sp.Symbol(name, real=True) for name in ranges)
+    by_name.update(zip(ranges, parameters))
+    objective = Objective("user", _expression(problem["objective"], "[problem] objective", by_name), reg.variables,
+                          parameters)
     try:
         md = MirrorDescent(reg, objective)
     except MDTheoryError as err:
@@ -261,8 +274,11 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
         except MDTheoryError as err:
             raise ClaimFileError(f"[run] {key}: {err}") from None
     try:
+        # The stated instance takes each searched parameter at the middle of its range.
+        middles = [(lo + hi) / 2 for lo, hi in ranges.values()]
         spec = RunSpec.build(x0, direction, eps, eta, toml_integer(run["steps"], "[run] steps", 1),
-                             toml_integer(run.get("record_every", 1), "[run] record_every", 1), max_steps=max_steps)
+                             toml_integer(run.get("record_every", 1), "[run] record_every", 1), parameters=middles,
+                             max_steps=max_steps)
     except MDTheoryError as err:
         raise ClaimFileError(f"[run] {err}") from None
     bits = precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
@@ -272,4 +288,22 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
     backend = run.get("backend", "mpmath")
     if backend not in BACKENDS:
         raise ClaimFileError(f"[run] backend: {backend!r}; choose one of {', '.join(BACKENDS)}")
-    return ClaimFile(str(path), md, spec, bits, bound_from_table(data["claim"]), float64, backend)
+    return ClaimFile(str(path), md, spec, bits, bound_from_table(data["claim"]), float64, backend, search,
+                     data["claim"], problem)
+
+
+def _parameter_ranges(search: dict | None, variables: list[str]) -> dict[str, tuple]:
+    """[search] parameters = {a = ["1/2", "2"], ...}: names the objective may use, each with an interval."""
+    table = (search or {}).get("parameters", {})
+    if not isinstance(table, dict):
+        raise ClaimFileError("[search] parameters: expected a table {name = [low, high], ...}")
+    ranges = {}
+    for name, interval in table.items():
+        key = f"[search] parameters.{name}"
+        if not name.isidentifier() or name in RESERVED_NAMES or name in variables:
+            raise ClaimFileError(f"{key}: choose a name that is not a variable, function or constant")
+        low, high = _numbers(interval, key, 2)
+        if not low < high:
+            raise ClaimFileError(f"{key}: the interval [{low}, {high}] is empty; give [low, high] with low < high")
+        ranges[name] = (low, high)
+    return ranges

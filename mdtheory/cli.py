@@ -5,9 +5,10 @@
   mdtheory appendix [--out proofs] [--quick]                      write the derivation appendix
   mdtheory risk --d D --start zipf:2 --eta 1/10 --steps T ...     when does the sensitivity matter here?
   mdtheory sweep FILE.toml [--scheduler ADDRESS] [--plot OUT.png]  a resumable grid of checks
+  mdtheory falsify FILE.toml [--json OUT] [--plot OUT.png]         search [search]'s range for a counterexample
 
-Exit codes (check, verify, sweep): 0 holds (every check as predicted), 1 violated, 2 bad input,
-3 inconclusive, 4 internal error (one line; --debug prints the traceback).
+Exit codes (check, verify, sweep, falsify): 0 holds (every check as predicted), 1 violated, 2 bad input,
+3 inconclusive (falsify: not falsified), 4 internal error (one line; --debug prints the traceback).
 """
 
 from __future__ import annotations
@@ -186,6 +187,27 @@ def check(args) -> int:
     return exit_code([result.verdict])
 
 
+def falsify(args) -> int:
+    from mdtheory.claimfile import load_claim_file
+    from mdtheory.falsify import falsify as search, plot, result_json, witness_file
+
+    json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
+    witness_path = writable_file(args.witness, "--witness")
+    claim = load_claim_file(args.file, max_steps=args.max_steps, max_precision_bits=args.max_precision_bits)
+    say = None if args.no_progress else (lambda text: print(f"  {text}", file=sys.stderr, flush=True))
+    result = search(claim, candidates=args.candidates, seconds=args.seconds, seed=args.seed, progress=say)
+    print(result.summary())
+    if result.witness is not None:
+        witness_path = witness_path or Path(args.file).with_name(Path(args.file).stem + ".witness.toml")
+        witness_path.write_text(witness_file(claim, result.witness))
+        print(f"witness claim file: {witness_path} (mdtheory check reproduces the verdict)")
+    if json_path:
+        json_path.write_text(json.dumps(result_json(result), indent=2))
+    if plot_path:
+        plot(result, plot_path)
+    return EXIT_VIOLATED if result.witness is not None else EXIT_INCONCLUSIVE
+
+
 def appendix(args) -> int:
     from mdtheory.appendix import write_appendix
     from mdtheory.claims import load_all
@@ -261,6 +283,17 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--no-progress", action="store_true")
     _limits(c)
     c.set_defaults(handler=check)
+    f = commands.add_parser("falsify", help="search a claim file's [search] range for a counterexample, and prove it")
+    f.add_argument("file")
+    f.add_argument("--candidates", type=int, help="screening budget (default: [search] candidates, or 20000)")
+    f.add_argument("--seconds", type=float, help="time budget (default: [search] seconds, or 60)")
+    f.add_argument("--seed", type=int, help="random seed (default: [search] seed, or 0)")
+    f.add_argument("--json", help="write the result as JSON here")
+    f.add_argument("--plot", help="write a PNG of measured/claimed over the search here")
+    f.add_argument("--witness", help="write the witness claim file here (default: FILE.witness.toml)")
+    f.add_argument("--no-progress", action="store_true")
+    _limits(f)
+    f.set_defaults(handler=falsify)
     a = commands.add_parser("appendix", help="write the derivation appendix (LaTeX and Markdown) into proofs/")
     a.add_argument("--out", default="proofs")
     a.add_argument("--quick", action="store_true", help="claims at quick settings")
@@ -305,6 +338,9 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130
+        except BrokenPipeError:  # the reader of our output went away (| head): the shell's code for SIGPIPE
+            sys.stderr.close()
+            return 141
         except Exception as err:  # noqa: BLE001 - an internal error gets one line and its own exit code
             if args.debug:
                 traceback.print_exc()

@@ -1,0 +1,575 @@
+"""``mdtheory falsify``: search a stated range for an instance where a claimed bound fails, then prove it.
+
+A claim file with a ``[search]`` table states the range a bound quantifies over:
+
+    [search]
+    x0 = "domain"                  # the simplex (with margin), or a box [["lo", "hi"], ...] per coordinate
+    margin = "1/1000"              # on the simplex: every coordinate of x0 at least this
+    direction = "any"              # the unit sphere (the simplex's tangent space there), or a fixed list
+    eta = ["1/100", "2"]           # an interval (default: [run] eta alone)
+    parameters = {a = ["1/2", "2"]}  # free names of the objective, each with an interval
+    candidates = 20000             # screening budget; seconds = 60; seed = 0
+
+Search, then confirm, then prove:
+1. screen candidates in float64, vectorized over the batch (one numpy pass runs every trajectory and its
+   tangent J_t v), half of them space-filling (Latin hypercube), half random;
+2. refine the most promising ones with scipy's Nelder-Mead, maximizing measured / claimed;
+3. confirm the best on the precision ladder with exact (rational) parameters: a float64 "violation" the
+   ladder does not confirm is discarded and counted;
+4. where the step has a closed form, certify the witness in ball arithmetic (python-flint arb, no
+   midpoints dropped): the amplification's ball lies above the bound's.
+
+The answer is ``violated`` with a witness (written as a claim file that ``mdtheory check`` reproduces),
+or ``not falsified`` after N candidates, with the closest approach. Never ``holds``: a search that finds
+nothing proves nothing. The float64 screen measures the tangent amplification ||J_t v|| / ||v|| (for
+``amplification`` claims this is the limit eps -> 0; the ladder then checks the stated eps).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from mdtheory.checker.bounds import EPS, ETA_T, VIOLATED, T, UpperBound
+from mdtheory.checker.instance import check_instance
+from mdtheory.claimfile import ClaimFile, ClaimFileError, _numbers, check_table_keys, toml_integer, toml_number
+from mdtheory.engine import linalg
+from mdtheory.engine.codegen import CompiledExpressions
+from mdtheory.engine.context import ArbContext, Float64Context, flint_precision, to_context
+from mdtheory.engine.kernels import MirrorDescentKernel
+from mdtheory.engine.run import RunSpec
+from mdtheory.errors import MDTheoryError
+from mdtheory.symbolic.domains import Domain
+
+SEARCH_KEYS = {"x0": False, "margin": False, "direction": False, "eta": False, "parameters": False,
+               "candidates": False, "seconds": False, "seed": False}
+DEFAULT_CANDIDATES = 20_000
+DEFAULT_SECONDS = 60
+BATCH = 4096  # candidates per vectorized pass
+REFINED = 4  # candidates refined by Nelder-Mead
+CONFIRMED = 6  # candidates taken to the precision ladder
+SIGNIFICANT = 15  # digits kept when a float64 candidate becomes an exact one
+FLOAT64 = Float64Context()
+
+
+class SearchError(ClaimFileError):
+    """A malformed [search] table; the message names the key."""
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """The range a claim quantifies over, every bound exact."""
+
+    dim: int
+    domain: Domain
+    box: tuple | None  # ((lo, hi), ...) per coordinate, or None: the simplex with ``margin``
+    margin: sp.Rational
+    direction: tuple | None  # fixed, or None: any
+    eta: tuple  # (lo, hi), possibly lo == hi
+    parameters: dict  # name -> (lo, hi)
+    candidates: int
+    seconds: float
+    seed: int
+
+    @property
+    def free_dimensions(self) -> int:
+        """How many uniform numbers one candidate takes (its start, its step size, its parameters)."""
+        return self.dim + 1 + len(self.parameters)
+
+
+def search_space(claim: ClaimFile) -> SearchSpace:
+    table = claim.search
+    if table is None:
+        raise SearchError(f"{claim.path}: no [search] table; falsify needs the range to search (see the README)")
+    check_table_keys(table, SEARCH_KEYS, "search")
+    reg = claim.md.regularizer
+    domain, dim = reg.domain, reg.dim
+    margin = toml_number(table.get("margin", "1/1000"), "[search] margin")
+    box = None
+    where = table.get("x0", "domain")
+    if where == "domain":
+        if domain is not Domain.SIMPLEX:
+            raise SearchError(f"[search] x0: \"domain\" is only for the simplex; on {domain.value} give a box "
+                              "[[\"lo\", \"hi\"], ...] per coordinate")
+        if not 0 < margin < sp.Rational(1, dim):
+            raise SearchError(f"[search] margin: must be in (0, 1/d) = (0, 1/{dim}), got {margin}")
+    else:
+        if domain is Domain.SIMPLEX:
+            raise SearchError("[search] x0: on the simplex use x0 = \"domain\" with a margin")
+        if not isinstance(where, list) or len(where) != dim:
+            raise SearchError(f"[search] x0: expected \"domain\" or a box of {dim} [low, high] pairs")
+        box = tuple(tuple(_numbers(pair, f"[search] x0[{i}]", 2)) for i, pair in enumerate(where))
+        for i, (lo, hi) in enumerate(box):
+            if not lo < hi:
+                raise SearchError(f"[search] x0[{i}]: the interval [{lo}, {hi}] is empty")
+            if domain is Domain.POSITIVE and not lo > 0:
+                raise SearchError(f"[search] x0[{i}]: [{lo}, {hi}] leaves the positive orthant; start it above 0")
+    direction = table.get("direction", "any")
+    if direction == "any":
+        direction = None
+    else:
+        direction = tuple(_numbers(direction, "[search] direction", dim))
+        try:
+            domain.check_direction(direction)
+        except MDTheoryError as err:
+            raise SearchError(f"[search] direction: {err}") from None
+    if "eta" in table:
+        eta = tuple(_numbers(table["eta"], "[search] eta", 2))
+        if not 0 < eta[0] <= eta[1]:
+            raise SearchError(f"[search] eta: expected [low, high] with 0 < low <= high, got [{eta[0]}, {eta[1]}]")
+    else:
+        eta = (claim.spec.eta, claim.spec.eta)
+    ranges = dict(zip((str(p) for p in claim.md.parameters), _parameter_values(claim)))
+    seconds = toml_number(table.get("seconds", DEFAULT_SECONDS), "[search] seconds")
+    if not seconds > 0:
+        raise SearchError("[search] seconds: must be positive")
+    return SearchSpace(dim, domain, box, margin, direction, eta, ranges,
+                       toml_integer(table.get("candidates", DEFAULT_CANDIDATES), "[search] candidates", 1),
+                       float(seconds), toml_integer(table.get("seed", 0), "[search] seed", 0))
+
+
+def _parameter_values(claim: ClaimFile):
+    table = claim.search.get("parameters", {})
+    return [tuple(_numbers(table[str(p)], f"[search] parameters.{p}", 2)) for p in claim.md.parameters]
+
+
+# ----------------------------------------------------------------------------------------------- candidates
+@dataclass
+class Candidates:
+    """A batch in float64: starts (B, d), unit directions (B, d), step sizes (B,), parameters (B, p)."""
+
+    x0: np.ndarray
+    direction: np.ndarray
+    eta: np.ndarray
+    parameters: np.ndarray
+
+    def __len__(self):
+        return len(self.eta)
+
+    def take(self, index) -> "Candidates":
+        index = np.atleast_1d(index)
+        return Candidates(self.x0[index], self.direction[index], self.eta[index], self.parameters[index])
+
+
+def _uniform(space: SearchSpace, unit: np.ndarray, rng: np.random.Generator) -> Candidates:
+    """Map uniform numbers in [0, 1)^k (one row per candidate) into the space."""
+    count, column = len(unit), 0
+    if space.box is None:
+        # exponential spacings give a uniform point of the simplex; the margin keeps it off the boundary
+        spacings = -np.log1p(-unit[:, : space.dim] * (1 - 1e-16))
+        weights = spacings / spacings.sum(axis=1, keepdims=True)
+        x0 = float(space.margin) + (1 - space.dim * float(space.margin)) * weights
+    else:
+        lo = np.array([float(a) for a, _ in space.box])
+        hi = np.array([float(b) for _, b in space.box])
+        x0 = lo + (hi - lo) * unit[:, : space.dim]
+    column += space.dim
+    lo, hi = float(space.eta[0]), float(space.eta[1])
+    eta = lo + (hi - lo) * unit[:, column]
+    column += 1
+    parameters = np.empty((count, len(space.parameters)))
+    for j, (a, b) in enumerate(space.parameters.values()):
+        parameters[:, j] = float(a) + (float(b) - float(a)) * unit[:, column + j]
+    if space.direction is None:
+        direction = rng.standard_normal((count, space.dim))
+        if space.domain is Domain.SIMPLEX:
+            direction -= direction.mean(axis=1, keepdims=True)
+    else:
+        direction = np.tile([float(v) for v in space.direction], (count, 1))
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    return Candidates(x0, direction, eta, parameters)
+
+
+def draw(space: SearchSpace, count: int, rng: np.random.Generator) -> Candidates:
+    """Half space-filling (a Latin hypercube), half independent uniform draws."""
+    from scipy.stats import qmc
+
+    filling = count // 2
+    unit = np.vstack([
+        qmc.LatinHypercube(d=space.free_dimensions, seed=rng).random(filling) if filling else
+        np.empty((0, space.free_dimensions)),
+        rng.random((count - filling, space.free_dimensions)),
+    ])
+    return _uniform(space, unit, rng)
+
+
+# ----------------------------------------------------------------------------------------------- screening
+class Screen:
+    """measured / claimed of every candidate in float64, vectorized over the batch.
+
+    Runs x_{t+1} = step(x_t) and w_{t+1} = J(x_t) w_t (renormalized, its log-growth accumulated) on numpy
+    arrays of candidates through the same generated kernel the ladder uses; a step without a closed form
+    (Newton inverse) falls back to one candidate at a time."""
+
+    def __init__(self, claim: ClaimFile, steps: int):
+        self.claim = claim
+        self.steps = steps
+        self.kernel = MirrorDescentKernel(claim.md)
+        self.vectorized = self.kernel._step is not None and self.kernel._jacobian is not None
+        self.quantity = claim.bound.quantity
+        self.bound = CompiledExpressions([claim.bound.bound], [T, ETA_T, EPS])
+        self.eps = float(claim.spec.eps)
+        self.simplex = claim.md.regularizer.domain is Domain.SIMPLEX
+        self.positive = claim.md.regularizer.domain is not Domain.REALS
+
+    def log_ratios(self, batch: Candidates) -> tuple[np.ndarray, np.ndarray]:
+        """(max over t >= 1 of log(measured / claimed), the t attaining it); -inf where a run failed."""
+        if self.vectorized:
+            return self._vectorized(batch)
+        rows = [self._one(batch.take(i)) for i in range(len(batch))]
+        return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
+
+    def _vectorized(self, batch: Candidates):
+        kernel, ctx = self.kernel, FLOAT64
+        count = len(batch)
+        x = [batch.x0[:, i].copy() for i in range(batch.x0.shape[1])]
+        w = [batch.direction[:, i].copy() for i in range(batch.x0.shape[1])]
+        params = [batch.parameters[:, j] for j in range(batch.parameters.shape[1])]
+        log_growth = np.zeros(count)
+        best, best_t = np.full(count, -np.inf), np.zeros(count, dtype=int)
+        alive = np.ones(count, dtype=bool)
+        offset = math.log(self.eps) if self.quantity == "separation" else 0.0
+        with np.errstate(all="ignore"):
+            for t in range(1, self.steps + 1):
+                rows = kernel._jacobian(ctx, *x, batch.eta, *params)
+                w = [sum(np.asarray(rows[i][j]) * w[j] for j in range(len(w))) for i in range(len(w))]
+                x = [np.broadcast_to(np.asarray(v, dtype=float), (count,)) for v in kernel._step(ctx, *x, batch.eta, *params)]
+                if self.simplex:
+                    total = sum(x)
+                    x = [v / total for v in x]
+                norm = np.sqrt(sum(v * v for v in w))
+                log_growth = log_growth + np.log(norm)
+                w = [v / norm for v in w]
+                ok = np.isfinite(norm) & np.all([np.isfinite(v) for v in x], axis=0)
+                if self.positive:
+                    ok &= np.all([v > 0 for v in x], axis=0)
+                alive &= ok
+                bound = np.broadcast_to(np.asarray(self.bound(ctx, float(t), batch.eta * t, self.eps)[0], dtype=float), (count,))
+                value = np.where(alive & (bound > 0), log_growth + offset - np.log(bound), -np.inf)
+                better = value > best
+                best, best_t = np.where(better, value, best), np.where(better, t, best_t)
+        return best, best_t
+
+    def _one(self, one: Candidates):
+        from mdtheory.engine.run import run_mirror_descent
+
+        try:
+            spec = exact_spec(self.claim, one, 0)
+            series = run_mirror_descent(self.claim.md, spec, None, self.kernel, perturbed=False)
+        except MDTheoryError:
+            return -np.inf, 0
+        offset = math.log(self.eps) if self.quantity == "separation" else 0.0
+        best, best_t = -np.inf, 0
+        for t, s, log_a in zip(series.t, series.eta_t, series.log_tangent_amplification):
+            if t >= 1:
+                bound = float(self.bound(FLOAT64, float(t), float(s), self.eps)[0])
+                value = float(log_a) + offset - math.log(bound) if bound > 0 and math.isfinite(float(log_a)) else -np.inf
+                if value > best:
+                    best, best_t = value, t
+        return best, best_t
+
+
+def _rational(value: float) -> sp.Rational:
+    return sp.Rational(f"{value:.{SIGNIFICANT}g}")
+
+
+def exact_spec(claim: ClaimFile, one: Candidates, index: int, steps: int | None = None) -> RunSpec:
+    """The candidate as an exact instance: decimals of SIGNIFICANT digits; on the simplex the last
+    coordinate of x0 makes the sum 1 and the last of the direction makes it 0."""
+    x0 = [_rational(v) for v in one.x0[index]]
+    direction = [_rational(v) for v in one.direction[index]]
+    if claim.md.regularizer.domain is Domain.SIMPLEX:
+        x0[-1] = 1 - sum(x0[:-1])
+        direction[-1] = -sum(direction[:-1])
+    spec = claim.spec
+    return RunSpec.build(x0, direction, spec.eps, _rational(one.eta[index]), steps or spec.steps,
+                         parameters=[_rational(v) for v in one.parameters[index]])
+
+
+# ----------------------------------------------------------------------------------------------- refinement
+def refine(screen: Screen, space: SearchSpace, start: Candidates, rng: np.random.Generator,
+           evaluations: int = 300) -> Candidates:
+    """Nelder-Mead (scipy) from one candidate over its start, step size and parameters (the direction is
+    kept), maximizing log(measured / claimed) inside the space."""
+    from scipy.optimize import minimize
+
+    def unpack(theta) -> Candidates:
+        unit = np.clip(theta, 0.0, 1.0 - 1e-12)[None, :]
+        one = _uniform(space, unit, rng)
+        one.direction = start.direction.copy()
+        return one
+
+    def loss(theta):
+        value = screen.log_ratios(unpack(theta))[0][0]
+        return -value if np.isfinite(value) else 1e300
+
+    theta0 = _to_unit(space, start)
+    result = minimize(loss, theta0, method="Nelder-Mead",
+                      options={"maxfev": evaluations, "initial_simplex": _initial_simplex(theta0), "xatol": 1e-12,
+                               "fatol": 1e-14})
+    return unpack(result.x)
+
+
+def _initial_simplex(theta0: np.ndarray) -> np.ndarray:
+    steps = np.where(theta0 < 0.5, 0.05, -0.05)
+    return np.vstack([theta0] + [theta0 + np.eye(len(theta0))[i] * steps[i] for i in range(len(theta0))])
+
+
+def _to_unit(space: SearchSpace, one: Candidates) -> np.ndarray:
+    """Inverse of ``_uniform`` for one candidate (the simplex start via its exponential spacings)."""
+    parts = []
+    if space.box is None:
+        weights = (one.x0[0] - float(space.margin)) / (1 - space.dim * float(space.margin))
+        spacings = np.maximum(weights, 1e-300) / np.max(np.maximum(weights, 1e-300)) * 0.5
+        parts.append(1 - np.exp(-spacings))
+    else:
+        lo = np.array([float(a) for a, _ in space.box])
+        hi = np.array([float(b) for _, b in space.box])
+        parts.append((one.x0[0] - lo) / (hi - lo))
+    lo, hi = float(space.eta[0]), float(space.eta[1])
+    parts.append([0.5 if hi == lo else (one.eta[0] - lo) / (hi - lo)])
+    parts.append([(one.parameters[0, j] - float(a)) / (float(b) - float(a))
+                  for j, (a, b) in enumerate(space.parameters.values())])
+    return np.clip(np.concatenate([np.ravel(p) for p in parts]), 0, 1 - 1e-12)
+
+
+# ----------------------------------------------------------------------------------------------- proof
+def certify(claim: ClaimFile, spec: RunSpec, t: int, bits: int) -> bool:
+    """Ball-arithmetic proof that amplification(t) > bound(t) for this exact instance: both trajectories
+    are run in arb at ``bits`` without dropping radii, so every ball contains the exact value. Only for
+    steps in closed form and the ``amplification`` quantity; False when the balls do not separate."""
+    kernel = MirrorDescentKernel(claim.md)
+    if kernel._step is None or claim.bound.quantity != "amplification":
+        return False
+    with flint_precision(bits):
+        ctx = ArbContext(bits)
+        eta = to_context(ctx, spec.eta)
+        params = [to_context(ctx, p) for p in spec.parameters]
+        x = [to_context(ctx, v) for v in spec.x0]
+        xp = [to_context(ctx, v) for v in spec.perturbed_start]
+        initial = linalg.difference_norm(ctx, x, xp)
+        try:
+            for _ in range(t):
+                x, xp = kernel.step(ctx, x, eta, params), kernel.step(ctx, xp, eta, params)
+        except (MDTheoryError, ZeroDivisionError, ValueError):
+            return False
+        amplification = linalg.difference_norm(ctx, x, xp) / initial
+        bound = CompiledExpressions([claim.bound.bound], [T, ETA_T, EPS])(
+            ctx, ctx.mpf(t), to_context(ctx, spec.eta * t), to_context(ctx, spec.eps))[0]
+        return bool(amplification > bound)
+
+
+# ----------------------------------------------------------------------------------------------- the search
+@dataclass
+class Witness:
+    spec: RunSpec
+    measured: str
+    claimed: str
+    trusted_digits: int
+    certified: bool
+    at_t: int
+    float_ratio: float
+
+
+@dataclass
+class FalsifyResult:
+    verdict: str  # "violated" or "not falsified"
+    candidates: int
+    refined: int
+    confirmed_on_ladder: int
+    discarded: int  # float64 violations the ladder did not confirm
+    best_ratio: float  # the largest measured / claimed seen in float64
+    best: dict
+    witness: Witness | None
+    seconds: float
+    steps_per_second: float  # MD steps (with the tangent) per second in the screening passes
+    vectorized: bool
+    history: list = field(default_factory=list)  # (candidates so far, best ratio so far)
+    top_ratios: list = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"verdict: {self.verdict}",
+                 f"candidates: {self.candidates} screened in float64 ({'vectorized' if self.vectorized else 'one at a time'}, "
+                 f"{self.steps_per_second:.3g} MD steps/s), {self.refined} refined, {self.confirmed_on_ladder} taken "
+                 f"to the precision ladder, {self.discarded} float64 violations discarded (not confirmed)",
+                 f"closest approach (float64): measured/claimed = {self.best_ratio:.6g} at {self.best}"]
+        if self.witness is not None:
+            w = self.witness
+            lines += [f"witness: x0 = ({', '.join(map(str, w.spec.x0))}), direction = ({', '.join(map(str, w.spec.direction))}), "
+                      f"eta = {w.spec.eta}" + (f", parameters = {list(map(str, w.spec.parameters))}" if w.spec.parameters else ""),
+                      f"measured: {w.measured}", f"claimed: {w.claimed}", f"trusted digits: {w.trusted_digits}",
+                      "certified: " + ("yes, in ball arithmetic (arb): the amplification's ball lies above the bound at "
+                                       f"t = {w.at_t}" if w.certified else "no (confirmed on the precision ladder only)")]
+        else:
+            lines.append("nothing was found, which proves nothing: the claim is not falsified, not proved")
+        return "\n".join(lines)
+
+
+def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | None = None, seed: int | None = None,
+            progress: Callable[[str], None] | None = None) -> FalsifyResult:
+    if not isinstance(claim.bound, UpperBound):
+        raise SearchError("[claim] kind: falsify searches upper_bound and decay claims (a measured quantity against a "
+                          "bound at every step)")
+    if claim.bound.quantity not in ("amplification", "tangent_amplification", "separation"):
+        raise SearchError(f"[claim] quantity: falsify screens amplification, tangent_amplification and separation")
+    space = search_space(claim)
+    budget = candidates or space.candidates
+    deadline = time.monotonic() + (seconds or space.seconds)
+    rng = np.random.default_rng(space.seed if seed is None else seed)
+    say = progress or (lambda text: None)
+    screen = Screen(claim, claim.spec.steps)
+    started = time.perf_counter()
+    stated = Candidates(np.array([[float(v) for v in claim.spec.x0]]),
+                        np.array([[float(v) for v in claim.spec.direction]]) /
+                        math.sqrt(sum(float(v) ** 2 for v in claim.spec.direction)),
+                        np.array([float(claim.spec.eta)]), np.array([[float(v) for v in claim.spec.parameters]]))
+    pool_x, pool_ratio, history, screened = [stated], [screen.log_ratios(stated)[0]], [], 1
+    screening_seconds, screening_steps = 0.0, 0
+    while screened < budget and time.monotonic() < deadline:
+        batch = draw(space, min(BATCH, budget - screened), rng)
+        clock = time.perf_counter()
+        ratios, _ = screen.log_ratios(batch)
+        screening_seconds += time.perf_counter() - clock
+        screening_steps += len(batch) * screen.steps
+        keep = np.argsort(ratios)[-CONFIRMED * 2:]
+        pool_x.append(batch.take(keep))
+        pool_ratio.append(ratios[keep])
+        screened += len(batch)
+        best_so_far = float(np.exp(np.max(np.concatenate(pool_ratio))))
+        history.append((screened, best_so_far))
+        say(f"screened {screened}/{budget} candidates; best measured/claimed {best_so_far:.6g}")
+    pool = Candidates(*(np.concatenate([getattr(c, name) for c in pool_x]) for name in
+                        ("x0", "direction", "eta", "parameters")))
+    ratios = np.concatenate(pool_ratio)
+    order = np.argsort(ratios)[::-1]
+    refined = []
+    for i in order[:REFINED]:
+        if not np.isfinite(ratios[i]) or time.monotonic() > deadline:
+            continue
+        better = refine(screen, space, pool.take(i), rng)
+        refined.append((screen.log_ratios(better)[0][0], better))
+    say(f"refined {len(refined)} candidates")
+    finalists = sorted([(ratios[i], pool.take(i)) for i in order[:CONFIRMED]] + refined, key=lambda r: -r[0])
+    best_log, best_one = finalists[0]
+    ladder_runs, discarded, witness = 0, 0, None
+    for log_ratio, one in finalists[:CONFIRMED]:
+        if not log_ratio > -1e-9:  # not even close to a violation in float64
+            break
+        try:
+            spec = exact_spec(claim, one, 0)
+            spec.check_against(claim.md)
+        except MDTheoryError:
+            discarded += int(log_ratio > 0)
+            continue
+        ladder_runs += 1
+        try:
+            result, m = check_instance(claim.bound, claim.md, spec, claim.bits, with_float64=False, backend=claim.backend)
+        except MDTheoryError:
+            discarded += int(log_ratio > 0)
+            continue
+        say(f"ladder: {result.verdict} (float64 measured/claimed {math.exp(log_ratio):.6g})")
+        if result.verdict == VIOLATED and m is not None:
+            first = _first_violation(claim.bound, m)
+            certified = certify(claim, spec, first, 2 * claim.bits)
+            witness = Witness(spec, result.measured, result.claimed, result.trusted_digits, certified, first,
+                              math.exp(log_ratio))
+            break
+        discarded += int(log_ratio > 0)
+    elapsed = time.perf_counter() - started
+    return FalsifyResult(
+        verdict=VIOLATED if witness is not None else "not falsified", candidates=screened, refined=len(refined),
+        confirmed_on_ladder=ladder_runs, discarded=discarded, best_ratio=math.exp(best_log) if np.isfinite(best_log) else 0.0,
+        best=_describe(claim, best_one), witness=witness, seconds=elapsed,
+        steps_per_second=screening_steps / max(screening_seconds, 1e-9), vectorized=screen.vectorized, history=history,
+        top_ratios=[float(math.exp(r)) for r, _ in finalists if np.isfinite(r)],
+    )
+
+
+def _first_violation(bound: UpperBound, m) -> int:
+    values, uncertainty = m.values(bound.quantity), m.uncertainties(bound.quantity)
+    bounds = [CompiledExpressions([bound.bound], [T, ETA_T, EPS])(m.ctx, m.ctx.mpf(t), s, to_context(m.ctx, m.spec.eps))[0]
+              for t, s in zip(m.fine.t, m.fine.eta_t)]
+    for t, v, u, b in zip(m.fine.t, values, uncertainty, bounds):
+        if t >= 1 and v - u > b:
+            return t
+    return m.fine.t[-1]
+
+
+def _describe(claim: ClaimFile, one: Candidates) -> dict:
+    names = [str(v) for v in claim.md.regularizer.variables]
+    return {"x0": dict(zip(names, (float(v) for v in one.x0[0]))),
+            "direction": dict(zip(names, (float(v) for v in one.direction[0]))), "eta": float(one.eta[0]),
+            **({"parameters": dict(zip((str(p) for p in claim.md.parameters), map(float, one.parameters[0])))}
+               if claim.md.parameters else {})}
+
+
+def witness_file(claim: ClaimFile, witness: Witness) -> str:
+    """A claim file for the witness, without [search]: ``mdtheory check`` on it reproduces the verdict."""
+    problem = dict(claim.problem_table)
+    if claim.md.parameters:
+        values = dict(zip(claim.md.parameters, witness.spec.parameters))
+        renaming = dict(zip(claim.md.regularizer.variables, (sp.Symbol(name) for name in problem["variables"])))
+        problem["objective"] = str(claim.md.objective.expr.subs(values).xreplace(renaming))
+    run = {"x0": [str(v) for v in witness.spec.x0], "direction": [str(v) for v in witness.spec.direction],
+           "eps": str(witness.spec.eps), "eta": str(witness.spec.eta), "steps": witness.spec.steps,
+           "precision_bits": claim.bits, "backend": claim.backend}
+    return "\n".join(_toml_table(name, table) for name, table in
+                     (("problem", problem), ("run", run), ("claim", claim.claim_table))) + "\n"
+
+
+def _toml_table(name: str, table: dict) -> str:
+    return f"[{name}]\n" + "\n".join(f"{key} = {_toml_value(value)}" for key, value in table.items()) + "\n"
+
+
+def _toml_value(value) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {value!r} to TOML")
+
+
+def result_json(result: FalsifyResult) -> dict:
+    data = {key: getattr(result, key) for key in ("verdict", "candidates", "refined", "confirmed_on_ladder",
+                                                 "discarded", "best_ratio", "best", "seconds", "steps_per_second",
+                                                 "vectorized", "history", "top_ratios")}
+    w = result.witness
+    data["witness"] = None if w is None else {
+        "x0": [str(v) for v in w.spec.x0], "direction": [str(v) for v in w.spec.direction], "eta": str(w.spec.eta),
+        "parameters": [str(v) for v in w.spec.parameters], "eps": str(w.spec.eps), "steps": w.spec.steps,
+        "measured": w.measured, "claimed": w.claimed, "trusted_digits": w.trusted_digits, "certified": w.certified,
+        "first_violation_t": w.at_t, "float64_ratio": w.float_ratio,
+    }
+    return data
+
+
+def plot(result: FalsifyResult, path) -> None:
+    from mdtheory.plotting import saved_figure
+
+    with saved_figure(path, 1, 2, (10, 3.8)) as (fig, (left, right)):
+        if result.history:
+            counts, best = zip(*result.history)
+            left.semilogy(counts, best, marker=".")
+        left.axhline(1, color="k", linestyle="--", linewidth=1, label="measured = claimed")
+        left.set_xlabel("candidates screened")
+        left.set_ylabel("best measured / claimed (float64)")
+        left.legend()
+        if result.top_ratios:
+            right.semilogy(range(1, len(result.top_ratios) + 1), result.top_ratios, "o")
+        right.axhline(1, color="k", linestyle="--", linewidth=1)
+        right.set_xlabel("finalist (by float64 ratio)")
+        right.set_ylabel("measured / claimed")
+        right.set_title(f"verdict: {result.verdict}" + (" (certified)" if result.witness and result.witness.certified else ""))
