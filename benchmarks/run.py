@@ -233,6 +233,10 @@ def main():
     w2()
     w3(100_000 if args.full else 10_000)
     claim2_default()
+    from falsify_screen import measure as falsify_screen  # benchmarks/ is on sys.path when run as a script
+
+    for workload, path, seconds, note in falsify_screen():
+        row(workload, path, seconds, "-", note)
     if args.full:
         verify_all()
     print("\n| workload | path | time (s) | digits vs 2P+64 reference | note |\n|---|---|---|---|---|")

@@ -439,9 +439,12 @@ def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | No
         keep = np.argsort(ratios)[-CONFIRMED * 2:]
         pool_x.append(batch.take(keep))
         pool_ratio.append(ratios[keep])
+        previous = max(float(np.max(np.concatenate(pool_ratio))), -700.0)
+        running = np.maximum.accumulate(np.maximum(ratios, previous))  # the best so far, candidate by candidate
+        for i in np.unique(np.linspace(0, len(batch) - 1, 40).astype(int)):
+            history.append((screened + int(i) + 1, float(np.exp(running[i]))))
         screened += len(batch)
-        best_so_far = float(np.exp(np.max(np.concatenate(pool_ratio))))
-        history.append((screened, best_so_far))
+        best_so_far = history[-1][1]
         say(f"screened {screened}/{budget} candidates; best measured/claimed {best_so_far:.6g}")
     pool = Candidates(*(np.concatenate([getattr(c, name) for c in pool_x]) for name in
                         ("x0", "direction", "eta", "parameters")))
