@@ -11,6 +11,8 @@ are refused, naming the key.
 from __future__ import annotations
 
 import inspect
+import json
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,6 +292,29 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
         raise ClaimFileError(f"[run] backend: {backend!r}; choose one of {', '.join(BACKENDS)}")
     return ClaimFile(str(path), md, spec, bits, bound_from_table(data["claim"]), float64, backend, search,
                      data["claim"], problem)
+
+
+def toml_text(tables: dict[str, dict]) -> str:
+    """Tables written as TOML (strings, ints, booleans, lists and inline tables): claim files mdtheory writes
+    (falsify's witnesses) and tests build."""
+    return "\n".join(f"[{name}]\n" + "".join(f"{key} = {_toml_value(value)}\n" for key, value in table.items())
+                     for name, table in tables.items())
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):  # written as TOML floats; the loader refuses them with the key named
+        return repr(value) if math.isfinite(value) else ("nan" if value != value else ("inf" if value > 0 else "-inf"))
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise ClaimFileError(f"cannot write {value!r} ({type(value).__name__}) to TOML")
 
 
 def _parameter_ranges(search: dict | None, variables: list[str]) -> dict[str, tuple]:

@@ -37,7 +37,15 @@ import sympy as sp
 
 from mdtheory.checker.bounds import EPS, ETA_T, VIOLATED, T, UpperBound
 from mdtheory.checker.instance import check_instance
-from mdtheory.claimfile import ClaimFile, ClaimFileError, _numbers, check_table_keys, toml_integer, toml_number
+from mdtheory.claimfile import (
+    ClaimFile,
+    ClaimFileError,
+    _numbers,
+    check_table_keys,
+    toml_integer,
+    toml_number,
+    toml_text,
+)
 from mdtheory.engine import linalg
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.engine.context import ArbContext, Float64Context, flint_precision, to_context
@@ -521,28 +529,7 @@ def witness_file(claim: ClaimFile, witness: Witness) -> str:
     run = {"x0": [str(v) for v in witness.spec.x0], "direction": [str(v) for v in witness.spec.direction],
            "eps": str(witness.spec.eps), "eta": str(witness.spec.eta), "steps": witness.spec.steps,
            "precision_bits": claim.bits, "backend": claim.backend}
-    return "\n".join(_toml_table(name, table) for name, table in
-                     (("problem", problem), ("run", run), ("claim", claim.claim_table))) + "\n"
-
-
-def _toml_table(name: str, table: dict) -> str:
-    return f"[{name}]\n" + "\n".join(f"{key} = {_toml_value(value)}" for key, value in table.items()) + "\n"
-
-
-def _toml_value(value) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {value!r} to TOML")
+    return toml_text({"problem": problem, "run": run, "claim": claim.claim_table})
 
 
 def result_json(result: FalsifyResult) -> dict:

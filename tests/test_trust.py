@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
+from mdtheory.claimfile import toml_text
 from mdtheory.cli import main
 from mdtheory.symbolic import budget
 from mdtheory.symbolic.budget import within_budget
@@ -30,20 +31,6 @@ BASE = {
 }
 
 
-def toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(value)
-
-
 def claim_file(tmp_path: Path, name="case.toml", drop=(), **sections) -> Path:
     """BASE with sections updated (``run={"eps": "1e-40"}``; ``claim`` is replaced whole), keys in ``drop``
     ("run.eta") removed."""
@@ -56,15 +43,10 @@ def claim_file(tmp_path: Path, name="case.toml", drop=(), **sections) -> Path:
     for dotted in drop:
         section, key = dotted.split(".")
         del data[section][key]
-    lines = []
-    for section, table in sorted(data.items(), key=lambda item: isinstance(item[1], dict)):  # bare keys first
-        if isinstance(table, dict):
-            lines.append(f"[{section}]")
-            lines += [f"{k} = {toml_value(v)}" for k, v in table.items()]
-        else:
-            lines.append(f"{section} = {toml_value(table)}")
+    bare = {key: value for key, value in data.items() if not isinstance(value, dict)}  # e.g. claim = 3
+    tables = {key: value for key, value in data.items() if isinstance(value, dict)}
     path = tmp_path / name
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("".join(f"{key} = {value!r}\n" for key, value in bare.items()) + toml_text(tables))
     return path
 
 
