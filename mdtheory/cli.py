@@ -195,7 +195,8 @@ def falsify(args) -> int:
     witness_path = writable_file(args.witness, "--witness")
     claim = load_claim_file(args.file, max_steps=args.max_steps, max_precision_bits=args.max_precision_bits)
     say = None if args.no_progress else (lambda text: print(f"  {text}", file=sys.stderr, flush=True))
-    result = search(claim, candidates=args.candidates, seconds=args.seconds, seed=args.seed, progress=say)
+    result = search(claim, candidates=args.candidates, seconds=args.seconds, seed=args.seed, progress=say,
+                    workers=args.workers, scheduler=args.scheduler)
     print(result.summary())
     if result.witness is not None:
         witness_path = witness_path or Path(args.file).with_name(Path(args.file).stem + ".witness.toml")
@@ -288,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--candidates", type=int, help="screening budget (default: [search] candidates, or 20000)")
     f.add_argument("--seconds", type=float, help="time budget (default: [search] seconds, or 60)")
     f.add_argument("--seed", type=int, help="random seed (default: [search] seed, or 0)")
+    f.add_argument("--workers", type=int, help="screen on this many local processes (default: this process)")
+    f.add_argument("--scheduler", help="screen on the Dask cluster at this address (tcp://host:port)")
     f.add_argument("--json", help="write the result as JSON here")
     f.add_argument("--plot", help="write a PNG of measured/claimed over the search here")
     f.add_argument("--witness", help="write the witness claim file here (default: FILE.witness.toml)")

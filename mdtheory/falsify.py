@@ -28,6 +28,7 @@ nothing proves nothing. The float64 screen measures the tangent amplification ||
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -419,7 +420,11 @@ class FalsifyResult:
 
 
 def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | None = None, seed: int | None = None,
-            progress: Callable[[str], None] | None = None) -> FalsifyResult:
+            progress: Callable[[str], None] | None = None, workers: int | None = None,
+            scheduler: str | None = None) -> FalsifyResult:
+    """Search ``claim``'s [search] range (see the module docstring). Screening runs in this process, on
+    ``workers`` local processes, or on the Dask cluster at ``scheduler``; the candidates and their order are
+    the same in every case, so a seed gives the same answer wherever it runs."""
     if not isinstance(claim.bound, UpperBound):
         raise SearchError("[claim] kind: falsify searches upper_bound and decay claims (a measured quantity against a "
                           "bound at every step)")
@@ -438,22 +443,19 @@ def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | No
                         np.array([float(claim.spec.eta)]), np.array([[float(v) for v in claim.spec.parameters]]))
     pool_x, pool_ratio, history, screened = [stated], [screen.log_ratios(stated)[0]], [], 1
     screening_seconds, screening_steps = 0.0, 0
-    while screened < budget and time.monotonic() < deadline:
-        batch = draw(space, min(BATCH, budget - screened), rng)
-        clock = time.perf_counter()
-        ratios, _ = screen.log_ratios(batch)
-        screening_seconds += time.perf_counter() - clock
+    for batch, ratios, seconds_taken in _screened_batches(claim, screen, space, budget - 1, deadline, rng, workers,
+                                                          scheduler):
+        screening_seconds += seconds_taken
         screening_steps += len(batch) * screen.steps
-        keep = np.argsort(ratios)[-CONFIRMED * 2:]
-        pool_x.append(batch.take(keep))
-        pool_ratio.append(ratios[keep])
         previous = max(float(np.max(np.concatenate(pool_ratio))), -700.0)
         running = np.maximum.accumulate(np.maximum(ratios, previous))  # the best so far, candidate by candidate
         for i in np.unique(np.linspace(0, len(batch) - 1, 40).astype(int)):
             history.append((screened + int(i) + 1, float(np.exp(running[i]))))
+        keep = np.argsort(ratios)[-CONFIRMED * 2:]
+        pool_x.append(batch.take(keep))
+        pool_ratio.append(ratios[keep])
         screened += len(batch)
-        best_so_far = history[-1][1]
-        say(f"screened {screened}/{budget} candidates; best measured/claimed {best_so_far:.6g}")
+        say(f"screened {screened}/{budget} candidates; best measured/claimed {history[-1][1]:.6g}")
     pool = Candidates(*(np.concatenate([getattr(c, name) for c in pool_x]) for name in
                         ("x0", "direction", "eta", "parameters")))
     ratios = np.concatenate(pool_ratio)
@@ -499,6 +501,66 @@ def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | No
         steps_per_second=screening_steps / max(screening_seconds, 1e-9), vectorized=screen.vectorized, history=history,
         top_ratios=[float(math.exp(r)) for r, _ in finalists if np.isfinite(r)],
     )
+
+
+def _screened_batches(claim, screen, space, budget, deadline, rng, workers, scheduler):
+    """(batch, log ratios, seconds of screening) in drawing order until the budget or the deadline, screened
+    here or on executors (a few batches in flight per worker; each worker builds its Screen once)."""
+    sizes = lambda: min(BATCH, budget - drawn[0])
+    drawn = [0]
+
+    def next_batch():
+        if drawn[0] >= budget or time.monotonic() >= deadline:
+            return None
+        batch = draw(space, sizes(), rng)
+        drawn[0] += len(batch)
+        return batch
+
+    if workers is None and scheduler is None:
+        while (batch := next_batch()) is not None:
+            clock = time.perf_counter()
+            ratios = screen.log_ratios(batch)[0]
+            yield batch, ratios, time.perf_counter() - clock
+        return
+    if workers is not None and workers < 1:
+        raise SearchError(f"workers: expected at least 1, got {workers}")
+    if scheduler is None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        from mdtheory.sweep import _exit_with_parent
+
+        executor = ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent, initargs=(os.getpid(),))
+        submit, in_flight = executor.submit, 2 * workers
+    else:
+        from distributed import Client
+
+        executor = Client(scheduler)
+        submit = lambda *args: executor.submit(*args, pure=False)
+        in_flight = 2 * max(1, sum(executor.nthreads().values()))
+    with executor:
+        queue, clock = [], time.perf_counter()
+        while True:
+            while len(queue) < in_flight and (batch := next_batch()) is not None:
+                queue.append((batch, submit(_screen_remote, claim, batch)))
+            if not queue:
+                return
+            batch, future = queue.pop(0)
+            ratios = future.result()
+            now = time.perf_counter()
+            yield batch, ratios, now - clock  # wall time: the workers screen in parallel
+            clock = now
+
+
+_REMOTE_SCREENS: dict = {}
+
+
+def _screen_remote(claim: ClaimFile, batch: Candidates) -> np.ndarray:
+    """A worker's screen of one batch; the Screen (its compiled kernel) is built once per worker and claim."""
+    key = (claim.path, claim.spec)
+    if key not in _REMOTE_SCREENS:
+        _REMOTE_SCREENS.clear()
+        _REMOTE_SCREENS[key] = Screen(claim, claim.spec.steps)
+    return _REMOTE_SCREENS[key].log_ratios(batch)[0]
 
 
 def _first_violation(bound: UpperBound, m) -> int:

@@ -124,3 +124,15 @@ def test_the_planted_suite_at_default_budgets():
     assert sum(found) >= 0.9 * len(PLANTED), dict(zip((p.stem for p in PLANTED), found))
     for path in TRUE:
         assert falsify(load_claim_file(path)).verdict == "not falsified", path.stem
+
+
+def test_screening_on_local_processes_and_on_dask_gives_the_same_answer():
+    from distributed import LocalCluster
+
+    claim = load_claim_file(SUITE / "kl_peak_false.toml")
+    here = falsify(claim, candidates=9000, seed=3)
+    local = falsify(claim, candidates=9000, seed=3, workers=2)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask = falsify(claim, candidates=9000, seed=3, scheduler=cluster.scheduler_address)
+    for other in (local, dask):
+        assert other.best == here.best and other.best_ratio == here.best_ratio and other.verdict == here.verdict
