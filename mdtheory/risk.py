@@ -34,6 +34,7 @@ import numpy as np
 import sympy as sp
 
 from mdtheory.engine.context import to_context, working_context
+from mdtheory.data import token_frequencies
 from mdtheory.errors import DomainError, ExpressionError, StepSizeError
 from mdtheory.plotting import saved_figure
 from mdtheory.symbolic.parsing import exact_number
@@ -71,7 +72,8 @@ class RiskSetting:
     """One practitioner's setting; numbers exact (strings or Rationals)."""
 
     d: int
-    start: str  # "uniform", "zipf:S" (p_i ~ i^-S) or "min:P" (one outcome at P, the rest uniform)
+    start: str  # "uniform", "zipf:S" (p_i ~ i^-S), "min:P" (one outcome at P, the rest uniform) or
+    # "wordfreq:LANG" (the d most frequent words of a language, by the wordfreq package; optional extra)
     spread: sp.Rational
     eta: sp.Rational
     steps: int
@@ -144,8 +146,15 @@ class RiskSetting:
                 raise DomainError(f"the smallest probability must be in [1e-300, 1/d) (float64 holds the start), got {argument}")
             x = np.full(self.d, float((1 - p) / (self.d - 1)))
             x[0] = float(p)
+        elif name == "wordfreq" and argument:
+            language, _, size = argument.partition(":")
+            if size and size != str(self.d):
+                raise DomainError(f"--start {self.start}: the vocabulary size {size} differs from --d {self.d}; "
+                                  f"write wordfreq:{language} or make them equal")
+            x = token_frequencies(language, self.d)
         else:
-            raise ExpressionError(f"unknown start {self.start!r}; use uniform, zipf:S or min:P (e.g. zipf:2, min:1e-9)")
+            raise ExpressionError(f"unknown start {self.start!r}; use uniform, zipf:S, min:P or wordfreq:LANG "
+                                  "(e.g. zipf:2, min:1e-9, wordfreq:en)")
         x = x / math.fsum(x)
         x.flags.writeable = False
         return x

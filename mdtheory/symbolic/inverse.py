@@ -94,8 +94,13 @@ def _numerical(reg: Regularizer, why: str) -> InverseMirrorMap:
     return InverseMirrorMap("numerical", dual_variables(reg), None, (), why)
 
 
+SOLVE_MAX_OPS = 200  # past this size sympy's solve does not find a closed form in practice; Newton does the job
+
+
 def _scalar_inverse(reg: Regularizer, i: int) -> sp.Expr | None:
     v = reg.variables[i]
+    if sp.count_ops(mirror_map(reg)[i]) > SOLVE_MAX_OPS:
+        return None  # Newton, silently: no closed form was expected
     try:
         found, rejected = within_budget(_solve_scalar, reg, i)
     except BudgetExceeded as budget:

@@ -204,6 +204,8 @@ def _curvature_signs(hess: sp.Matrix) -> list[str]:
     result = []
     for i in range(hess.rows):
         entry = hess[i, i]
+        if entry not in signs and sp.count_ops(entry) > 4 * SIMPLIFY_MAX_OPS:
+            signs[entry] = "unknown"  # too large to simplify within reason: checked along the run instead
         if entry not in signs:
             simplified = sp.simplify(entry)
             signs[entry] = ("positive" if simplified.is_positive else
