@@ -166,6 +166,9 @@ def check(args) -> int:
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     claim = load_claim_file(args.file, max_steps=args.max_steps, max_precision_bits=args.max_precision_bits)
+    if claim.md.parameters:
+        print("parameters at the middle of their [search] ranges (mdtheory falsify searches them): "
+              + ", ".join(f"{p} = {v}" for p, v in zip(claim.md.parameters, claim.spec.parameters)))
     progress = Progress(enabled=not args.no_progress)
     result, m = check_instance(claim.bound, claim.md, claim.spec, claim.bits, with_float64=claim.float64,
                                progress=progress(Path(args.file).name), backend=claim.backend)
