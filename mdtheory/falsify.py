@@ -59,6 +59,8 @@ SEARCH_KEYS = {"x0": False, "margin": False, "direction": False, "eta": False, "
                "candidates": False, "seconds": False, "seed": False}
 DEFAULT_CANDIDATES = 20_000
 DEFAULT_SECONDS = 60
+MAX_CANDIDATES = 10**9  # and at most a day: a search is bounded by both budgets, whichever ends first
+MAX_SECONDS = 86_400
 BATCH = 4096  # candidates per vectorized pass
 REFINED = 4  # candidates refined by Nelder-Mead
 CONFIRMED = 6  # candidates taken to the precision ladder
@@ -135,11 +137,17 @@ def search_space(claim: ClaimFile) -> SearchSpace:
         eta = (claim.spec.eta, claim.spec.eta)
     ranges = dict(zip((str(p) for p in claim.md.parameters), _parameter_values(claim)))
     seconds = toml_number(table.get("seconds", DEFAULT_SECONDS), "[search] seconds")
-    if not seconds > 0:
-        raise SearchError("[search] seconds: must be positive")
-    return SearchSpace(dim, domain, box, margin, direction, eta, ranges,
-                       toml_integer(table.get("candidates", DEFAULT_CANDIDATES), "[search] candidates", 1),
-                       float(seconds), toml_integer(table.get("seed", 0), "[search] seed", 0))
+    candidates = toml_integer(table.get("candidates", DEFAULT_CANDIDATES), "[search] candidates", 1)
+    check_budgets(candidates, seconds, "[search] ")
+    return SearchSpace(dim, domain, box, margin, direction, eta, ranges, candidates, float(seconds),
+                       toml_integer(table.get("seed", 0), "[search] seed", 0))
+
+
+def check_budgets(candidates, seconds, where: str = "--") -> None:
+    if candidates is not None and not (isinstance(candidates, int) and 1 <= candidates <= MAX_CANDIDATES):
+        raise SearchError(f"{where}candidates: expected an integer in [1, {MAX_CANDIDATES}], got {candidates!r}")
+    if seconds is not None and not 0 < seconds <= MAX_SECONDS:
+        raise SearchError(f"{where}seconds: expected a time in (0, {MAX_SECONDS}] seconds, got {seconds}")
 
 
 def _parameter_values(claim: ClaimFile):
@@ -415,6 +423,9 @@ class FalsifyResult:
                       "certified: " + ("yes, in ball arithmetic (arb): the amplification's ball lies above the bound at "
                                        f"t = {w.at_t}" if w.certified else "no (confirmed on the precision ladder only)")]
         else:
+            if self.best_ratio == 0:
+                lines.append("no candidate ran to completion in float64 (every trajectory overflowed or left the "
+                             "domain): this range was not searched at all; narrow it")
             lines.append("nothing was found, which proves nothing: the claim is not falsified, not proved")
         return "\n".join(lines)
 
@@ -431,6 +442,7 @@ def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | No
     if claim.bound.quantity not in ("amplification", "tangent_amplification", "separation"):
         raise SearchError(f"[claim] quantity: falsify screens amplification, tangent_amplification and separation")
     space = search_space(claim)
+    check_budgets(candidates, seconds)
     budget = candidates or space.candidates
     deadline = time.monotonic() + (seconds or space.seconds)
     rng = np.random.default_rng(space.seed if seed is None else seed)

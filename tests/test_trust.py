@@ -381,3 +381,27 @@ def test_resolving_precision_is_computed_exactly():
 ])
 def test_risk_settings_are_bounded(tmp_path, args, words):
     expect(cli("risk", *args), 2, words)
+
+
+# ------------------------------------------------------------------ falsify's inputs
+FALSIFY_BASE = {"x0": [["-1", "1"]], "eta": ["1/10", "1"], "candidates": 200, "seconds": 20}
+
+
+@pytest.mark.parametrize("search, extra, words", [
+    ({"candidates": 10**12}, [], ["[search] candidates", "[1, 1000000000]"]),
+    ({"seconds": "1e9"}, [], ["[search] seconds", "86400"]),
+    ({}, ["--candidates", "0"], ["--candidates"]),
+    ({}, ["--seconds", "-1"], ["--seconds"]),
+    ({"eta": ["1e5000", "1e6000"]}, [], ["not falsified", "not searched at all"]),  # every run overflows
+    ({"x0": [["-1e300", "1e300"]]}, [], ["verdict:"]),
+    ({"parameters": {"x": ["0", "1"]}}, [], ["[search] parameters.x", "not a variable"]),
+    ({"colour": "red"}, [], ["[search] colour: unknown key"]),
+    ({"x0": "everywhere"}, [], ["[search] x0"]),
+], ids=lambda v: str(v)[:30])
+def test_falsify_inputs_are_bounded_and_named(tmp_path, search, extra, words):
+    path = claim_file(tmp_path, search={**FALSIFY_BASE, **search})
+    status, output = cli("falsify", path, "--no-progress", *extra)
+    assert "Traceback" not in output and "internal error" not in output, output
+    for word in words:
+        assert word in output, output
+    assert status in (1, 2, 3), output
