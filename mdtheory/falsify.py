@@ -406,6 +406,7 @@ class FalsifyResult:
     seconds: float
     steps_per_second: float  # MD steps (with the tangent) per second in the screening passes
     vectorized: bool
+    completed: int = 0  # drawn candidates whose float64 run finished inside the domain
     history: list = field(default_factory=list)  # (candidates so far, best ratio so far)
     top_ratios: list = field(default_factory=list)
 
@@ -423,9 +424,9 @@ class FalsifyResult:
                       "certified: " + ("yes, in ball arithmetic (arb): the amplification's ball lies above the bound at "
                                        f"t = {w.at_t}" if w.certified else "no (confirmed on the precision ladder only)")]
         else:
-            if self.best_ratio == 0:
-                lines.append("no candidate ran to completion in float64 (every trajectory overflowed or left the "
-                             "domain): this range was not searched at all; narrow it")
+            if self.completed == 0:
+                lines.append("none of the drawn candidates ran to completion in float64 (every trajectory overflowed "
+                             "or left the domain): this range was not searched at all; narrow it")
             lines.append("nothing was found, which proves nothing: the claim is not falsified, not proved")
         return "\n".join(lines)
 
@@ -454,11 +455,12 @@ def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | No
                         math.sqrt(sum(float(v) ** 2 for v in claim.spec.direction)),
                         np.array([float(claim.spec.eta)]), np.array([[float(v) for v in claim.spec.parameters]]))
     pool_x, pool_ratio, history, screened = [stated], [screen.log_ratios(stated)[0]], [], 1
-    screening_seconds, screening_steps = 0.0, 0
+    screening_seconds, screening_steps, completed = 0.0, 0, 0
     for batch, ratios, seconds_taken in _screened_batches(claim, screen, space, budget - 1, deadline, rng, workers,
                                                           scheduler):
         screening_seconds += seconds_taken
         screening_steps += len(batch) * screen.steps
+        completed += int(np.sum(np.isfinite(ratios)))
         previous = max(float(np.max(np.concatenate(pool_ratio))), -700.0)
         running = np.maximum.accumulate(np.maximum(ratios, previous))  # the best so far, candidate by candidate
         for i in np.unique(np.linspace(0, len(batch) - 1, 40).astype(int)):
@@ -510,7 +512,8 @@ def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | No
         verdict=VIOLATED if witness is not None else "not falsified", candidates=screened, refined=len(refined),
         confirmed_on_ladder=ladder_runs, discarded=discarded, best_ratio=math.exp(best_log) if np.isfinite(best_log) else 0.0,
         best=_describe(claim, best_one), witness=witness, seconds=elapsed,
-        steps_per_second=screening_steps / max(screening_seconds, 1e-9), vectorized=screen.vectorized, history=history,
+        steps_per_second=screening_steps / max(screening_seconds, 1e-9), vectorized=screen.vectorized,
+        completed=completed, history=history,
         top_ratios=[float(math.exp(r)) for r, _ in finalists if np.isfinite(r)],
     )
 
@@ -607,7 +610,7 @@ def witness_file(claim: ClaimFile, witness: Witness) -> str:
 
 
 def result_json(result: FalsifyResult) -> dict:
-    data = {key: getattr(result, key) for key in ("verdict", "candidates", "refined", "confirmed_on_ladder",
+    data = {key: getattr(result, key) for key in ("verdict", "candidates", "completed", "refined", "confirmed_on_ladder",
                                                  "discarded", "best_ratio", "best", "seconds", "steps_per_second",
                                                  "vectorized", "history", "top_ratios")}
     w = result.witness
