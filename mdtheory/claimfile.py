@@ -89,7 +89,7 @@ def toml_number(value, key: str) -> sp.Rational:
         raise ClaimFileError(f"{key}: {err}") from None
 
 
-def _numbers(value, key: str, length: int | None = None) -> list[sp.Rational]:
+def toml_numbers(value, key: str, length: int | None = None) -> list[sp.Rational]:
     if not isinstance(value, list):
         raise ClaimFileError(f"{key}: expected a list of exact numbers")
     if length is not None and len(value) != length:
@@ -179,7 +179,7 @@ def bound_from_table(table: dict):
     if kind == "exponential_growth":
         window = table.get("window")
         if window is not None:
-            window = tuple(_numbers(window, "[claim] window", 2))
+            window = tuple(toml_numbers(window, "[claim] window", 2))
             if window[0] >= window[1]:
                 raise ClaimFileError("[claim] window: expected [start, end] with start < end (in eta*T)")
         exact = table.get("exact", False)
@@ -260,7 +260,7 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
     except MDTheoryError as err:
         raise ClaimFileError(f"[problem] regularizer: {err}") from None
     n = len(variables)
-    x0, direction = _numbers(run["x0"], "[run] x0", n), _numbers(run["direction"], "[run] direction", n)
+    x0, direction = toml_numbers(run["x0"], "[run] x0", n), toml_numbers(run["direction"], "[run] direction", n)
     eps, eta = toml_number(run["eps"], "[run] eps"), toml_number(run["eta"], "[run] eta")
     for key, value in (("eps", eps), ("eta", eta)):
         if value <= 0:
@@ -327,7 +327,7 @@ def _parameter_ranges(search: dict | None, variables: list[str]) -> dict[str, tu
         key = f"[search] parameters.{name}"
         if not name.isidentifier() or name in RESERVED_NAMES or name in variables:
             raise ClaimFileError(f"{key}: choose a name that is not a variable, function or constant")
-        low, high = _numbers(interval, key, 2)
+        low, high = toml_numbers(interval, key, 2)
         if not low < high:
             raise ClaimFileError(f"{key}: the interval [{low}, {high}] is empty; give [low, high] with low < high")
         ranges[name] = (low, high)

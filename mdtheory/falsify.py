@@ -41,10 +41,10 @@ from mdtheory.checker.instance import check_instance
 from mdtheory.claimfile import (
     ClaimFile,
     ClaimFileError,
-    _numbers,
     check_table_keys,
     toml_integer,
     toml_number,
+    toml_numbers,
     toml_text,
 )
 from mdtheory.engine import linalg
@@ -114,7 +114,7 @@ def search_space(claim: ClaimFile) -> SearchSpace:
             raise SearchError("[search] x0: on the simplex use x0 = \"domain\" with a margin")
         if not isinstance(where, list) or len(where) != dim:
             raise SearchError(f"[search] x0: expected \"domain\" or a box of {dim} [low, high] pairs")
-        box = tuple(tuple(_numbers(pair, f"[search] x0[{i}]", 2)) for i, pair in enumerate(where))
+        box = tuple(tuple(toml_numbers(pair, f"[search] x0[{i}]", 2)) for i, pair in enumerate(where))
         for i, (lo, hi) in enumerate(box):
             if not lo < hi:
                 raise SearchError(f"[search] x0[{i}]: the interval [{lo}, {hi}] is empty")
@@ -124,13 +124,13 @@ def search_space(claim: ClaimFile) -> SearchSpace:
     if direction == "any":
         direction = None
     else:
-        direction = tuple(_numbers(direction, "[search] direction", dim))
+        direction = tuple(toml_numbers(direction, "[search] direction", dim))
         try:
             domain.check_direction(direction)
         except MDTheoryError as err:
             raise SearchError(f"[search] direction: {err}") from None
     if "eta" in table:
-        eta = tuple(_numbers(table["eta"], "[search] eta", 2))
+        eta = tuple(toml_numbers(table["eta"], "[search] eta", 2))
         if not 0 < eta[0] <= eta[1]:
             raise SearchError(f"[search] eta: expected [low, high] with 0 < low <= high, got [{eta[0]}, {eta[1]}]")
     else:
@@ -152,7 +152,7 @@ def check_budgets(candidates, seconds, where: str = "--") -> None:
 
 def _parameter_values(claim: ClaimFile):
     table = claim.search.get("parameters", {})
-    return [tuple(_numbers(table[str(p)], f"[search] parameters.{p}", 2)) for p in claim.md.parameters]
+    return [tuple(toml_numbers(table[str(p)], f"[search] parameters.{p}", 2)) for p in claim.md.parameters]
 
 
 # ----------------------------------------------------------------------------------------------- candidates
@@ -173,8 +173,9 @@ class Candidates:
         return Candidates(self.x0[index], self.direction[index], self.eta[index], self.parameters[index])
 
 
-def _uniform(space: SearchSpace, unit: np.ndarray, rng: np.random.Generator) -> Candidates:
-    """Map uniform numbers in [0, 1)^k (one row per candidate) into the space."""
+def _uniform(space: SearchSpace, unit: np.ndarray, rng: np.random.Generator, direction=None) -> Candidates:
+    """Map uniform numbers in [0, 1)^k (one row per candidate) into the space; the directions are drawn
+    from ``rng`` unless given."""
     count, column = len(unit), 0
     if space.box is None:
         # exponential spacings give a uniform point of the simplex; the margin keeps it off the boundary
@@ -192,7 +193,9 @@ def _uniform(space: SearchSpace, unit: np.ndarray, rng: np.random.Generator) -> 
     parameters = np.empty((count, len(space.parameters)))
     for j, (a, b) in enumerate(space.parameters.values()):
         parameters[:, j] = float(a) + (float(b) - float(a)) * unit[:, column + j]
-    if space.direction is None:
+    if direction is not None:
+        direction = np.array(direction, dtype=float)
+    elif space.direction is None:
         direction = rng.standard_normal((count, space.dim))
         if space.domain is Domain.SIMPLEX:
             direction -= direction.mean(axis=1, keepdims=True)
@@ -227,11 +230,10 @@ class Screen:
         self.claim = claim
         self.steps = steps
         self.kernel = MirrorDescentKernel(claim.md)
-        self.vectorized = self.kernel._step is not None and self.kernel._jacobian is not None
+        self.vectorized = self.kernel.has_closed_form_step
         self.quantity = claim.bound.quantity
         self.bound = CompiledExpressions([claim.bound.bound], [T, ETA_T, EPS])
         self.eps = float(claim.spec.eps)
-        self.simplex = claim.md.regularizer.domain is Domain.SIMPLEX
         self.positive = claim.md.regularizer.domain is not Domain.REALS
 
     def log_ratios(self, batch: Candidates) -> tuple[np.ndarray, np.ndarray]:
@@ -253,12 +255,9 @@ class Screen:
         offset = math.log(self.eps) if self.quantity == "separation" else 0.0
         with np.errstate(all="ignore"):
             for t in range(1, self.steps + 1):
-                rows = kernel._jacobian(ctx, *x, batch.eta, *params)
+                rows = kernel.closed_form_jacobian(ctx, x, batch.eta, params)
                 w = [sum(np.asarray(rows[i][j]) * w[j] for j in range(len(w))) for i in range(len(w))]
-                x = [np.broadcast_to(np.asarray(v, dtype=float), (count,)) for v in kernel._step(ctx, *x, batch.eta, *params)]
-                if self.simplex:
-                    total = sum(x)
-                    x = [v / total for v in x]
+                x = [np.broadcast_to(np.asarray(v, dtype=float), (count,)) for v in kernel.step(ctx, x, batch.eta, params)]
                 norm = np.sqrt(sum(v * v for v in w))
                 log_growth = log_growth + np.log(norm)
                 w = [v / norm for v in w]
@@ -276,7 +275,7 @@ class Screen:
         from mdtheory.engine.run import run_mirror_descent
 
         try:
-            spec = exact_spec(self.claim, one, 0)
+            spec = exact_spec(self.claim, one)
             series = run_mirror_descent(self.claim.md, spec, None, self.kernel, perturbed=False)
         except MDTheoryError:
             return -np.inf, 0
@@ -295,17 +294,16 @@ def _rational(value: float) -> sp.Rational:
     return sp.Rational(f"{value:.{SIGNIFICANT}g}")
 
 
-def exact_spec(claim: ClaimFile, one: Candidates, index: int, steps: int | None = None) -> RunSpec:
-    """The candidate as an exact instance: decimals of SIGNIFICANT digits; on the simplex the last
+def exact_spec(claim: ClaimFile, one: Candidates) -> RunSpec:
+    """A one-candidate batch as an exact instance: decimals of SIGNIFICANT digits; on the simplex the last
     coordinate of x0 makes the sum 1 and the last of the direction makes it 0."""
-    x0 = [_rational(v) for v in one.x0[index]]
-    direction = [_rational(v) for v in one.direction[index]]
+    x0 = [_rational(v) for v in one.x0[0]]
+    direction = [_rational(v) for v in one.direction[0]]
     if claim.md.regularizer.domain is Domain.SIMPLEX:
         x0[-1] = 1 - sum(x0[:-1])
         direction[-1] = -sum(direction[:-1])
-    spec = claim.spec
-    return RunSpec.build(x0, direction, spec.eps, _rational(one.eta[index]), steps or spec.steps,
-                         parameters=[_rational(v) for v in one.parameters[index]])
+    return RunSpec.build(x0, direction, claim.spec.eps, _rational(one.eta[0]), claim.spec.steps,
+                         parameters=[_rational(v) for v in one.parameters[0]])
 
 
 # ----------------------------------------------------------------------------------------------- refinement
@@ -316,10 +314,7 @@ def refine(screen: Screen, space: SearchSpace, start: Candidates, rng: np.random
     from scipy.optimize import minimize
 
     def unpack(theta) -> Candidates:
-        unit = np.clip(theta, 0.0, 1.0 - 1e-12)[None, :]
-        one = _uniform(space, unit, rng)
-        one.direction = start.direction.copy()
-        return one
+        return _uniform(space, np.clip(theta, 0.0, 1.0 - 1e-12)[None, :], rng, direction=start.direction)
 
     def loss(theta):
         value = screen.log_ratios(unpack(theta))[0][0]
@@ -356,12 +351,12 @@ def _to_unit(space: SearchSpace, one: Candidates) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------- proof
-def certify(claim: ClaimFile, spec: RunSpec, t: int, bits: int) -> bool:
+def certify(screen: Screen, spec: RunSpec, t: int, bits: int) -> bool:
     """Ball-arithmetic proof that amplification(t) > bound(t) for this exact instance: both trajectories
     are run in arb at ``bits`` without dropping radii, so every ball contains the exact value. Only for
     steps in closed form and the ``amplification`` quantity; False when the balls do not separate."""
-    kernel = MirrorDescentKernel(claim.md)
-    if kernel._step is None or claim.bound.quantity != "amplification":
+    kernel = screen.kernel
+    if not kernel.has_closed_form_step or screen.quantity != "amplification":
         return False
     with flint_precision(bits):
         ctx = ArbContext(bits)
@@ -376,8 +371,7 @@ def certify(claim: ClaimFile, spec: RunSpec, t: int, bits: int) -> bool:
         except (MDTheoryError, ZeroDivisionError, ValueError):
             return False
         amplification = linalg.difference_norm(ctx, x, xp) / initial
-        bound = CompiledExpressions([claim.bound.bound], [T, ETA_T, EPS])(
-            ctx, ctx.mpf(t), to_context(ctx, spec.eta * t), to_context(ctx, spec.eps))[0]
+        bound = screen.bound(ctx, ctx.mpf(t), to_context(ctx, spec.eta * t), to_context(ctx, spec.eps))[0]
         return bool(amplification > bound)
 
 
@@ -488,7 +482,7 @@ def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | No
         if not log_ratio > -1e-9:  # not even close to a violation in float64
             break
         try:
-            spec = exact_spec(claim, one, 0)
+            spec = exact_spec(claim, one)
             spec.check_against(claim.md)
         except MDTheoryError:
             discarded += int(log_ratio > 0)
@@ -501,8 +495,8 @@ def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | No
             continue
         say(f"ladder: {result.verdict} (float64 measured/claimed {math.exp(log_ratio):.6g})")
         if result.verdict == VIOLATED and m is not None:
-            first = _first_violation(claim.bound, m)
-            certified = certify(claim, spec, first, 2 * claim.bits)
+            first = result.extra["first_violation_t"]
+            certified = certify(screen, spec, first, 2 * claim.bits)
             witness = Witness(spec, result.measured, result.claimed, result.trusted_digits, certified, first,
                               math.exp(log_ratio))
             break
@@ -542,9 +536,9 @@ def _screened_batches(claim, screen, space, budget, deadline, rng, workers, sche
     if scheduler is None:
         from concurrent.futures import ProcessPoolExecutor
 
-        from mdtheory.sweep import _exit_with_parent
+        from mdtheory.processes import exit_with_parent
 
-        executor = ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent, initargs=(os.getpid(),))
+        executor = ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),))
         submit, in_flight = executor.submit, 2 * workers
     else:
         from distributed import Client
@@ -576,16 +570,6 @@ def _screen_remote(claim: ClaimFile, batch: Candidates) -> np.ndarray:
         _REMOTE_SCREENS.clear()
         _REMOTE_SCREENS[key] = Screen(claim, claim.spec.steps)
     return _REMOTE_SCREENS[key].log_ratios(batch)[0]
-
-
-def _first_violation(bound: UpperBound, m) -> int:
-    values, uncertainty = m.values(bound.quantity), m.uncertainties(bound.quantity)
-    bounds = [CompiledExpressions([bound.bound], [T, ETA_T, EPS])(m.ctx, m.ctx.mpf(t), s, to_context(m.ctx, m.spec.eps))[0]
-              for t, s in zip(m.fine.t, m.fine.eta_t)]
-    for t, v, u, b in zip(m.fine.t, values, uncertainty, bounds):
-        if t >= 1 and v - u > b:
-            return t
-    return m.fine.t[-1]
 
 
 def _describe(claim: ClaimFile, one: Candidates) -> dict:

@@ -30,7 +30,6 @@ import hashlib
 import itertools
 import json
 import os
-import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -52,6 +51,7 @@ from mdtheory.claimfile import (
 from mdtheory.engine.context import MAX_PRECISION_BITS
 from mdtheory.engine.run import MAX_STEPS
 from mdtheory.errors import MDTheoryError
+from mdtheory.processes import exit_with_parent
 
 MAX_SWEEP_DIMENSION = 1000  # each grid d derives its catalogue regularizer symbolically
 HEADER_KEY = "mdtheory_sweep"  # the results file's first line: {"mdtheory_sweep": settings, "settings_hash": ...}
@@ -218,7 +218,7 @@ def evaluate(point: dict, key: str, problem: dict, claim: dict, bits: int, recor
     return row
 
 
-def _parse_lines(raw: bytes, results: Path) -> tuple[dict | None, list[dict], list[tuple[int, bytes]]]:
+def _parse_lines(raw: bytes) -> tuple[dict | None, list[dict], list[tuple[int, bytes]]]:
     """(header, rows, corrupted (line number, bytes)) of the complete lines of a results file."""
     header, rows, corrupted = None, [], []
     for number, line in enumerate(raw.splitlines(), 1):
@@ -247,7 +247,7 @@ def completed_keys(results: Path, sweep: Sweep, handle) -> set[str]:
     handle.seek(0)
     raw = handle.read()
     good_end = raw.rfind(b"\n") + 1
-    header, rows, corrupted = _parse_lines(raw[:good_end], results)
+    header, rows, corrupted = _parse_lines(raw[:good_end])
     if header is not None and header.get("settings_hash") != sweep.settings_hash:
         changed = sorted(k for k in sweep.settings if header[HEADER_KEY].get(k) != sweep.settings[k])
         raise SweepFileError(
@@ -288,23 +288,6 @@ def _lock(handle, results: Path):
                              "another results file") from None
 
 
-def _exit_with_parent(parent: int):
-    """Pool-worker initializer: a worker whose parent was killed (SIGKILL leaves no time to shut the pool
-    down) exits instead of lingering: the kernel kills it (Linux), and a watchdog thread covers the rest."""
-    from mdtheory.symbolic.budget import die_with_parent
-
-    die_with_parent()
-    if os.getppid() != parent:  # the parent died before the request was made
-        os._exit(1)
-
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 def run_sweep(sweep: Sweep, scheduler: str | None = None, workers: int | None = None,
               progress: Callable[[int, int], None] | None = None) -> dict:
     """Run every point not yet on file; returns counts. Rows are appended as points finish."""
@@ -332,7 +315,7 @@ def run_sweep(sweep: Sweep, scheduler: str | None = None, workers: int | None = 
         if not todo:
             return summary
         if scheduler is None:
-            with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_exit_with_parent,
+            with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=exit_with_parent,
                                      initargs=(os.getpid(),)) as pool:
                 futures = [pool.submit(evaluate, point, sweep.key(point), *arguments) for point in todo]
                 for future in as_completed(futures):
@@ -351,7 +334,7 @@ def read_results(results: Path, sweep: Sweep | None = None) -> list[dict]:
     """The rows on file (complete, well-formed lines), only those of ``sweep``'s points when it is given."""
     if not results.exists():
         return []
-    _, rows, _ = _parse_lines(results.read_bytes(), results)
+    _, rows, _ = _parse_lines(results.read_bytes())
     if sweep is not None:
         keys = {sweep.key(p) for p in sweep.points}
         rows = [r for r in rows if r["key"] in keys]

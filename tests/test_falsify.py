@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from mdtheory.claimfile import load_claim_file
 from mdtheory.cli import main
@@ -136,3 +137,20 @@ def test_screening_on_local_processes_and_on_dask_gives_the_same_answer():
         dask = falsify(claim, candidates=9000, seed=3, scheduler=cluster.scheduler_address)
     for other in (local, dask):
         assert other.best == here.best and other.best_ratio == here.best_ratio and other.verdict == here.verdict
+
+
+def test_certify_proves_nothing_for_an_instance_that_holds_or_a_quantity_it_cannot_enclose():
+    from mdtheory.falsify import certify
+
+    claim = load_claim_file(SUITE / "gd_small_region_false.toml")
+    screen = Screen(claim, claim.spec.steps)
+    holding = dataclasses.replace(claim.spec, eta=claim.spec.eta)  # eta = 1: x_1 = 0, amplification 0 <= 1
+    assert not certify(screen, holding, 1, 256)
+    violating = dataclasses.replace(claim.spec, eta=sp.Rational(201, 100))  # |1 - 2.01|^t > 1
+    assert certify(screen, violating, 10, 256)
+    # x - 2.01 x in balls triples the radius every step (the dependency problem): by t = 200 the balls of
+    # the two trajectories overlap at 256 bits, and no certificate is claimed although 1.01^200 > 1.
+    assert not certify(screen, violating, 200, 256)
+    tangent = Screen(dataclasses.replace(claim, bound=dataclasses.replace(claim.bound, quantity="tangent_amplification")),
+                     claim.spec.steps)
+    assert not certify(tangent, violating, 10, 256)  # no ball enclosure of the tangent: no certificate claimed

@@ -201,3 +201,14 @@ def test_a_corrupted_line_is_quarantined_with_its_line_number(tmp_path):
     assert "#garbage#" in sweep.results.with_name(sweep.results.name + ".quarantine").read_text()
     assert_complete(sweep)
 
+
+
+def test_a_point_whose_perturbation_the_precision_cannot_hold_is_inconclusive_not_an_error(tmp_path):
+    from mdtheory.sweep import evaluate
+
+    grid = 'eps = ["1e-40"]\neta = ["1/10"]\nT = [20]\nd = [3]\nlambda = ["0"]\nregularizer = ["negative_entropy"]'
+    sweep = load_sweep(a_sweep(tmp_path, grid))
+    point = sweep.points[0]
+    row = evaluate(point, sweep.key(point), sweep.problem, sweep.claim, sweep.bits, sweep.record_every)
+    assert row["verdict"] == "inconclusive" and "precision_bits >= " in row["explanation"]
+    assert "peak_amplification" not in row  # nothing was measured, so no number is reported

@@ -125,10 +125,10 @@ class UpperBound:
         bounds = _along_series(m, self.bound)
         uncertainty = m.uncertainties(self.quantity)
         steps = [i for i, t in enumerate(m.fine.t) if t >= 1]
-        if any(not bounds[i] > 0 for i in steps):
-            raise MDTheoryError(f"the bound {self.bound} is not positive at every step t >= 1; state a positive bound")
         if not steps:
             raise MDTheoryError("the run recorded no step t >= 1; set steps >= 1")
+        if any(not bounds[i] > 0 for i in steps):
+            raise MDTheoryError(f"the bound {self.bound} is not positive at every step t >= 1; state a positive bound")
         ratios = {i: values[i] / bounds[i] for i in steps}
         worst = max(steps, key=lambda i: ratios[i])
         largest = max(steps, key=lambda i: values[i])
@@ -150,7 +150,8 @@ class UpperBound:
             first = exceed[0]
             return CheckResult(verdict=VIOLATED, explanation=(
                 f"{self.quantity} exceeds the bound first at eta*T = {ctx.nstr(m.fine.eta_t[first], 6)} "
-                f"({shown(first)} > {ctx.nstr(bounds[first], 10)})"), **common)
+                f"({shown(first)} > {ctx.nstr(bounds[first], 10)})"), extra={"first_violation_t": m.fine.t[first]},
+                **common)
         if trusted < MIN_TRUSTED_DIGITS:
             return CheckResult(verdict=INCONCLUSIVE, explanation=(
                 f"{self.quantity} is resolved to only {trusted} digits of the bound's scale by the precision "

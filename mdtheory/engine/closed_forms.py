@@ -83,11 +83,8 @@ def _entropic_linear_series(start, eps, eta, steps, ctx, record_every) -> RunSer
         x = _normalized(ctx, m, _softmax(ctx, x0, costs, s))
         xp = _normalized(ctx, m, _softmax(ctx, x0_perturbed, costs, s))
         separation = _weighted_norm(ctx, m, [a - b for a, b in zip(x, xp)])
-        scale = max(_weighted_norm(ctx, m, x), _weighted_norm(ctx, m, xp))
-        if initial is None:
-            initial = separation
-            series.initial_scale.append(scale)
-        series.scale.append(scale)
+        initial = separation if initial is None else initial
+        series.scale.append(max(_weighted_norm(ctx, m, x), _weighted_norm(ctx, m, xp)))
         mean = ctx.fsum(k * xi * ui for k, xi, ui in zip(m, x, scaled))
         tangent = [xi * (ui - mean) for xi, ui in zip(x, scaled)]
         series.t.append(t)

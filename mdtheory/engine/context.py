@@ -44,22 +44,28 @@ class GuardedContext(mpmath.MPContext):
         unguarded_power = self.power
 
         def power(base, exponent):
-            if not (self.isint(exponent) if self.isfinite(exponent) else False) and base != 0:
-                self._check_argument(exponent * self.log(abs(base)), "x**y")
+            if base != 0 and not (self.isfinite(exponent) and self.isint(exponent)):
+                self._check_argument(self.convert(exponent * self.log(abs(base))), "x**y")
             return unguarded_power(base, exponent)
 
         self.power = power
 
-    def _check_argument(self, argument, name: str):
-        if self.isfinite(argument) and self.mag(argument) > MAX_EXPONENT_ARGUMENT_BITS:
+    @staticmethod
+    def _check_argument(argument, name: str):
+        # An mpf is (sign, mantissa, exponent, bitcount): its magnitude is read off without arithmetic, so
+        # the guard costs little on the hot path of every generated kernel.
+        raw = getattr(argument, "_mpf_", None)
+        if raw is not None and raw[1] and raw[2] + raw[3] > MAX_EXPONENT_ARGUMENT_BITS:
+            magnitude = raw[2] + raw[3]
             raise OverflowGuardError(
-                f"{name} of an argument of magnitude 2^{self.mag(argument)} (about 10^{int(self.mag(argument) * 0.30103)}): "
-                "its value exceeds every precision; the iterates diverge, reduce eta or rescale the problem")
+                f"{name} of an argument of magnitude 2^{magnitude} (about 10^{int(magnitude * 0.30103)}): its value "
+                "exceeds every precision; the iterates diverge, reduce eta or rescale the problem")
 
     def _guard(self, function, name: str):
+        check = self._check_argument
+
         def guarded(x, *rest, **options):
-            if not isinstance(x, (self.mpc,)):
-                self._check_argument(self.convert(x), name)
+            check(x, name)  # python numbers and mpc arguments pass unchecked: generated code gives mpf
             return function(x, *rest, **options)
 
         return guarded

@@ -150,6 +150,15 @@ class MirrorDescentKernel:
         self._check_in_domain(ctx, x_next)
         return x_next
 
+    @property
+    def has_closed_form_step(self) -> bool:
+        """Step and Jacobian are closed forms: both run elementwise on numpy arrays of many points at once."""
+        return self._step is not None and self._jacobian is not None
+
+    def closed_form_jacobian(self, ctx, x, eta, params=()):
+        """d x+ / d x at x as rows of entries (no matrix type), for batches of points; needs a closed-form step."""
+        return self._jacobian(ctx, *x, eta, *params)
+
     def jacobian(self, ctx, x, x_next, eta, params=()):
         """d x+ / d x at x (x_next = step(x))."""
         if self._jacobian is not None:

@@ -82,7 +82,7 @@ def uncertainties(coarse: RunSeries, fine: RunSeries) -> dict[str, list]:
         floors = [2 * ctx.mpf(s) * roundoff for s in coarse.scale]
         result["separation"] = [u + floor for u, floor in zip(result["separation"], floors)]
         initial = fine.separation[0]
-        initial_floor = 2 * ctx.mpf(coarse.initial_scale[0]) * roundoff
+        initial_floor = floors[0]  # the scale recorded at t = 0 is that of x_0 and x_0 + eps v
         result["amplification"] = [
             u + (floor + a * initial_floor) / initial if initial != 0 else ctx.inf
             for u, floor, a in zip(result["amplification"], floors, fine.amplification)

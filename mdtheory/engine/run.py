@@ -28,8 +28,6 @@ from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.parsing import exact_number
 
 SERIES_FIELDS = ("separation", "amplification", "log_tangent_amplification", "objective")
-# The precision ladder needs the operands' magnitude to tell a resolved difference from an absorbed one.
-SCALE_FIELDS = ("scale", "initial_scale")
 # Default ceilings on the work one run may ask for; callers (and the CLI's --max-steps) may raise them.
 MAX_STEPS = 1_000_000
 MAX_RECORDED = 100_000  # recorded steps per run: each one is kept on both rungs of the ladder
@@ -121,10 +119,10 @@ def _ceil_log2(value: sp.Rational) -> int:
     if value <= 1:
         return 0
     p, q = int(value.p), int(value.q)
-    k = p.bit_length() - q.bit_length()  # 2^(k-1) < p/q < 2^(k+1)
-    while p > q << k if k >= 0 else p << -k > q:
+    k = max(0, p.bit_length() - q.bit_length())  # here p/q < 2^(k+1)
+    while p > q << k:  # p/q > 2^k
         k += 1
-    while k > 0 and p <= q << (k - 1):
+    while k > 0 and p <= q << (k - 1):  # p/q <= 2^(k-1)
         k -= 1
     return k
 
@@ -163,8 +161,9 @@ class RunSeries:
     amplification: list = field(default_factory=list)
     log_tangent_amplification: list = field(default_factory=list)
     objective: list = field(default_factory=list)
-    scale: list = field(default_factory=list)  # max(||x_t||, ||x'_t||): the magnitude the separation cancels
-    initial_scale: list = field(default_factory=list)
+    # max(||x_t||, ||x'_t||): the magnitude the separation cancels, which the precision ladder needs to tell a
+    # resolved difference from an absorbed one
+    scale: list = field(default_factory=list)
     convexity_points: int = 0  # iterates at which phi's Hessian was checked positive definite
     final: list = field(default_factory=list)
     final_perturbed: list = field(default_factory=list)
@@ -210,7 +209,7 @@ def _as_mpmath(series: RunSeries, ctx) -> RunSeries:
     convert = lambda values: [ball_to_mpf(ctx, v) for v in values]
     return RunSeries(
         bits=series.bits, ctx=ctx, t=series.t, eta_t=convert(series.eta_t),
-        **{name: convert(getattr(series, name)) for name in SERIES_FIELDS + SCALE_FIELDS},
+        **{name: convert(getattr(series, name)) for name in (*SERIES_FIELDS, "scale")},
         convexity_points=series.convexity_points,
         final=convert(series.final), final_perturbed=convert(series.final_perturbed),
     )
@@ -239,7 +238,6 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True) -> RunSeries:
     convex_at(x, 0, "base")
     if perturbed:
         convex_at(x_perturbed, 0, "perturbed")
-        series.initial_scale.append(max(linalg.norm(ctx, x), linalg.norm(ctx, x_perturbed)))
 
     def record(t):
         series.t.append(t)

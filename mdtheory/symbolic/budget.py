@@ -15,6 +15,8 @@ import signal
 import time
 from collections.abc import Callable
 
+from mdtheory.processes import die_with_parent
+
 SYMBOLIC_SECONDS = 20.0  # per budgeted call
 SYMBOLIC_MEMORY_BYTES = 2 * 1024**3  # added to the parent's address space
 
@@ -74,18 +76,6 @@ def within_budget(function: Callable, *args, seconds: float | None = None, memor
     if status == "raised":
         raise value
     return value
-
-
-def die_with_parent():
-    """Ask the kernel to kill this process when its parent dies (Linux prctl PR_SET_PDEATHSIG); elsewhere a
-    no-op. For forked helpers that must never outlive the process that waits for them."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
-    except (OSError, AttributeError):
-        pass
 
 
 def _limit_memory(extra_bytes: int):
