@@ -91,7 +91,8 @@ def _equation_md(block: Block, names) -> str:
 
 MAX_MATRIX_CHARACTERS = 260
 DOMAIN_TEX = {Domain.REALS: "$\\mathbb{R}^n$", Domain.POSITIVE: "the positive orthant $\\{x : x_i > 0\\}$",
-              Domain.SIMPLEX: "the probability simplex $\\{x : x_i > 0, \\sum_i x_i = 1\\}$"}
+              Domain.SIMPLEX: "the probability simplex $\\{x : x_i > 0, \\sum_i x_i = 1\\}$",
+              Domain.BOX: "the open unit box $(0, 1)^n$"}
 
 
 def _vector_blocks(whole: str, entry: str, vector: sp.Matrix, names) -> list:

@@ -41,7 +41,22 @@ MIN_WINDOW_SPAN = sp.Integer(1)  # in units of eta*T
 DEFAULT_SATURATION_FACTOR = sp.Integer(10)
 
 T, ETA_T, EPS = sp.Symbol("T", positive=True), sp.Symbol("etaT", nonnegative=True), sp.Symbol("eps", positive=True)
-QUANTITIES = ("amplification", "tangent_amplification", "separation")
+SENSITIVITY_QUANTITIES = ("amplification", "tangent_amplification", "separation", "worst_case_amplification")
+# Convergence to a reference point r (x*, a comparator or a stated limit); t is a recorded step:
+#   suboptimality f(x_t) - f(r), best_suboptimality min_{s<t} f(x_s) - f(r) (f(x_0) - f(r) at t = 0),
+#   average_suboptimality f(mean_{s<t} x_s) - f(r), bregman_to_solution D_phi(r, x_t), distance_to_solution ||x_t - r||
+CONVERGENCE_QUANTITIES = ("suboptimality", "best_suboptimality", "average_suboptimality", "bregman_to_solution",
+                          "distance_to_solution")
+ONLINE_QUANTITIES = ("regret",)  # sum_{s<t} <l_s, x_s> - min_x sum_{s<t} <l_s, x>
+# Policy MD on an MDP: V*(rho) - V^{pi_t}(rho), ||Q* - Q^{pi_t}||_inf and ||log pi* - log pi_t||_inf (soft
+# versions for tau > 0)
+MDP_QUANTITIES = ("value_gap", "soft_q_gap", "log_policy_gap")
+QUANTITIES = (*SENSITIVITY_QUANTITIES, *CONVERGENCE_QUANTITIES, *ONLINE_QUANTITIES, *MDP_QUANTITIES)
+
+
+def constant_symbol(name: str) -> sp.Symbol:
+    """The symbol a bound uses for a named constant of the instance (L, mu, D0, gamma, ...)."""
+    return sp.Symbol(name, real=True)
 
 
 @dataclass
@@ -75,11 +90,42 @@ def _check_quantity(quantity: str):
         raise MDTheoryError(f"unknown quantity {quantity!r}; choose one of {', '.join(QUANTITIES)}")
 
 
-def _along_series(m: Measurement, expr) -> list:
-    """``expr`` (in T, etaT, eps) at every recorded step of a measurement."""
+def bound_series(m, expr) -> tuple[list, list]:
+    """``expr`` (in T, etaT, eps and the instance's constants) at every recorded step of a measurement, and
+    its absolute uncertainty: the bound evaluated with the coarse rung's constants differs from the fine one
+    by what the constants are not resolved to (0 for a bound without computed constants)."""
     ctx = m.ctx
-    eps = to_context(ctx, m.spec.eps)
-    return [_evaluate(ctx, expr, T=ctx.mpf(t), etaT=s, eps=eps) for t, s in zip(m.fine.t, m.fine.eta_t)]
+    names = sorted(m.constants)
+    symbols = [T, ETA_T, EPS, *(constant_symbol(n) for n in names)]
+    stray = expr.free_symbols - set(symbols)
+    if stray:
+        allowed = ", ".join(["T", "etaT", *(["eps"] if m.eps is not None else []), *names])
+        raise MDTheoryError(f"bound {expr} uses unknown symbols {sorted(map(str, stray))}; allowed here: {allowed} "
+                            "(declare others in [constants])")
+    if EPS in expr.free_symbols and m.eps is None:
+        raise MDTheoryError(f"bound {expr} uses eps, but this problem has no perturbation")
+    compiled = CompiledExpressions([expr], symbols)
+    eps = to_context(ctx, m.eps) if m.eps is not None else ctx.mpf(0)
+    used = [n for n in names if constant_symbol(n) in expr.free_symbols]
+
+    def at(t, s, constants):
+        try:
+            return compiled(ctx, ctx.mpf(t), s, eps, *constants)[0]
+        except ZeroDivisionError:  # a rate such as D0/T at T = 0, a step no bound is checked at
+            return ctx.inf
+
+    def along(rung: int) -> list:
+        constants = [ctx.mpf(m.constants[n][rung]) for n in names]
+        return [at(t, s, constants) for t, s in zip(m.fine.t, m.fine.eta_t)]
+
+    fine = along(0)
+    if not used:
+        return fine, [ctx.mpf(0)] * len(fine)
+    return fine, [abs(f - c) if ctx.isfinite(f) else ctx.mpf(0) for f, c in zip(fine, along(1))]
+
+
+def _along_series(m: Measurement, expr) -> list:
+    return bound_series(m, expr)[0]
 
 
 def _evaluate(ctx, expr: sp.Expr, **values) -> object:
@@ -122,8 +168,8 @@ class UpperBound:
     def check(self, m: Measurement) -> CheckResult:
         ctx = m.ctx
         values, digits = m.values(self.quantity), m.digits(self.quantity)
-        bounds = _along_series(m, self.bound)
-        uncertainty = m.uncertainties(self.quantity)
+        bounds, bound_uncertainty = bound_series(m, self.bound)
+        uncertainty = [u + b for u, b in zip(m.uncertainties(self.quantity), bound_uncertainty)]
         steps = [i for i, t in enumerate(m.fine.t) if t >= 1]
         if not steps:
             raise MDTheoryError("the run recorded no step t >= 1; set steps >= 1")
@@ -133,7 +179,7 @@ class UpperBound:
         worst = max(steps, key=lambda i: ratios[i])
         largest = max(steps, key=lambda i: values[i])
         resolved = {i: _digits_of(ctx, uncertainty[i] / max(abs(values[i]), bounds[i])) for i in steps}
-        exceed = [i for i in steps if values[i] - uncertainty[i] > bounds[i]]
+        exceed = [i for i in steps if values[i] - uncertainty[i] > bounds[i]]  # includes the bound's own
         # A proved excess decides the claim whatever the other steps' resolution.
         trusted = resolved[exceed[0]] if exceed else min(resolved.values())
         curve = list(zip(m.fine.eta_t, bounds))
@@ -163,6 +209,46 @@ class UpperBound:
             "the bound holds at every recorded step" + ("; it is attained (tight) to the trusted digits" if tight else
                                                        f"; the closest approach leaves a gap of {ctx.nstr(gap, 3)}")),
             extra={"tight": bool(tight)}, **common)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The iterates converge to the stated limit r: ||x_T - r|| <= tolerance at the last step T.
+
+    A finite run cannot prove a limit; what is decided is this finite statement, on the ladder. A wrong limit
+    (another point) is violated once the run is closer to the true limit than the distance between the two,
+    less the tolerance."""
+
+    tolerance: sp.Expr
+    quantity: str = "distance_to_solution"
+    kind: str = "limit"
+
+    def __post_init__(self):
+        _expression_field(self, "tolerance", {})
+        if not (self.tolerance.is_number and self.tolerance.is_positive):
+            raise MDTheoryError(f"tolerance: expected a positive number, got {self.tolerance}")
+
+    def check(self, m) -> CheckResult:
+        ctx = m.ctx
+        values, uncertainty, digits = m.values(self.quantity), m.uncertainties(self.quantity), m.digits(self.quantity)
+        last = len(values) - 1
+        tolerance = _evaluate(ctx, self.tolerance)
+        value, u = values[last], uncertainty[last]
+        shown = _display(ctx, value, digits[last], u)
+        common = dict(kind=self.kind, quantity=self.quantity, trusted_digits=digits[last],
+                      measured=f"||x_T - limit|| = {shown} at T = {m.fine.t[last]}"
+                               + (f" (limit: {m.reference})" if m.reference else ""),
+                      claimed=f"<= {self.tolerance}", margin=f"{ctx.nstr(tolerance - value, 6)}",
+                      bound_curve=[(s, tolerance) for s in m.fine.eta_t])
+        if value - u > tolerance:
+            return CheckResult(verdict=VIOLATED, explanation=(
+                f"after {m.fine.t[last]} steps the iterate is {shown} from the stated limit, farther than the "
+                f"tolerance {self.tolerance}: it converges elsewhere, or not within the horizon"), **common)
+        if value + u <= tolerance:
+            return CheckResult(verdict=HOLDS, explanation=(
+                f"x_T is within {self.tolerance} of the stated limit (a finite-horizon statement)"), **common)
+        return CheckResult(verdict=INCONCLUSIVE, explanation=(
+            "the distance to the limit is not resolved against the tolerance; raise precision_bits"), **common)
 
 
 DISPLAY_DIGITS = 12

@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
 from mdtheory.engine.context import decimal_digits, to_context, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
-from mdtheory.engine.ladder import LadderResult, PrecisionLadder, agreeing_digits, trusted_or_none
+from mdtheory.engine.ladder import LadderedSeries, LadderResult, PrecisionLadder, agreeing_digits, trusted_or_none
 from mdtheory.engine.run import RunSeries, RunSpec, run_mirror_descent
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.domains import Domain
@@ -34,6 +34,12 @@ class Measurement:
     ladder: LadderResult
     float_run: RunSeries | None
     float_failure: str | None = None  # why the float64 twin could not run (it is evidence, never a verdict)
+    # quantities computed after the run on both rungs (suboptimality, Bregman distance to x*, ...)
+    derived: dict[str, LadderedSeries] = field(default_factory=dict)
+    # constants of the instance a bound may name: name -> (fine value, coarse value), with how each was obtained
+    constants: dict[str, tuple] = field(default_factory=dict)
+    provenance: dict[str, str] = field(default_factory=dict)
+    reference: str | None = None  # which point the derived quantities refer to (x*, a comparator, the limit)
 
     @property
     def ctx(self):
@@ -43,8 +49,14 @@ class Measurement:
     def fine(self) -> RunSeries:
         return self.ladder.fine
 
+    @property
+    def eps(self):
+        return self.spec.eps
+
     def values(self, quantity: str) -> list:
         """The fine run's series for ``quantity`` (tangent_amplification is exp of the log series)."""
+        if quantity in self.derived:
+            return self.derived[quantity].values
         if quantity == "tangent_amplification":
             return [self.ctx.exp(v) for v in self.fine.log_tangent_amplification]
         return list(getattr(self.fine, quantity))
@@ -52,6 +64,8 @@ class Measurement:
     def uncertainties(self, quantity: str) -> list:
         """Absolute uncertainty of each fine value (``engine.ladder.uncertainties``). Comparisons against a
         bound use this, not relative digits, so that a value near zero is judged against the bound's scale."""
+        if quantity in self.derived:
+            return self.derived[quantity].uncertainty
         if quantity != "tangent_amplification":
             return self.ladder.uncertainty[quantity]
         ctx = self.ctx
@@ -69,11 +83,44 @@ class Measurement:
         return f"checked along the run ({points} points, both runs, both rungs; {certificate.detail})"
 
     def digits(self, quantity: str) -> list[int]:
+        if quantity in self.derived:
+            return self.derived[quantity].digits
         if quantity == "tangent_amplification":
             # exp(L) has relative error |dL|, so its digits are those of L's absolute error.
             return [_absolute_to_relative(self.ctx, v, d) for v, d in
                     zip(self.fine.log_tangent_amplification, self.ladder.digits["log_tangent_amplification"])]
         return self.ladder.digits[quantity]
+
+
+@dataclass
+class SeriesMeasurement:
+    """Quantities of a run that is not a perturbed MD pair (an online game, policy MD on an MDP), each
+    computed on both rungs of the ladder. It answers the same questions as a ``Measurement`` (values,
+    uncertainties, digits, constants), so every bound kind checks it the same way."""
+
+    ctx: object
+    t: list[int]
+    eta_t: list
+    derived: dict[str, LadderedSeries]
+    bits: tuple[int, int]
+    constants: dict[str, tuple] = field(default_factory=dict)
+    provenance: dict[str, str] = field(default_factory=dict)
+    reference: str | None = None
+    convexity: str | None = None
+    eps = None
+
+    @property
+    def fine(self):
+        return self
+
+    def values(self, quantity: str) -> list:
+        return self.derived[quantity].values
+
+    def uncertainties(self, quantity: str) -> list:
+        return self.derived[quantity].uncertainty
+
+    def digits(self, quantity: str) -> list[int]:
+        return self.derived[quantity].digits
 
 
 def _absolute_to_relative(ctx, log_value, digits: int) -> int:
@@ -93,11 +140,13 @@ def measure(
     progress: Callable[[int, int], None] | None = None,
     kernel: MirrorDescentKernel | None = None,
     backend: str = "mpmath",
+    keep_path: bool = False,
 ) -> Measurement:
     """Run ``spec`` on the precision ladder (bits, 2*bits) and, optionally, in float64. Both rungs use
     ``backend`` (``"flint"`` is the fast one; tests hold it to the mpmath reference)."""
     kernel = kernel or MirrorDescentKernel(md)
-    ladder = PrecisionLadder(bits).run(lambda b: run_mirror_descent(md, spec, b, kernel, progress, backend=backend))
+    ladder = PrecisionLadder(bits).run(lambda b: run_mirror_descent(md, spec, b, kernel, progress, backend=backend,
+                                                                    keep_path=keep_path))
     float_run, failure = None, None
     if with_float64:
         try:

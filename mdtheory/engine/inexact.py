@@ -67,6 +67,8 @@ class OnlineRun:
     comparator_loss: object
     regret: list = field(default_factory=list)  # regret after each step
     smallest: list = field(default_factory=list)  # the smallest coordinate after each step
+    magnitude: list = field(default_factory=list)  # |cumulative loss| + |comparator loss|: what the regret cancels
+    largest_loss: object = 0  # max_t ||l_t||_inf
 
     @property
     def final_regret(self):
@@ -75,9 +77,11 @@ class OnlineRun:
 
 def online_mirror_descent(md: MirrorDescent, x0: Sequence, eta, losses: Callable[[int], Sequence], steps: int,
                           bits: int, error: StepError | None = None,
-                          kernel: MirrorDescentKernel | None = None) -> OnlineRun:
+                          kernel: MirrorDescentKernel | None = None, in_context: bool = False) -> OnlineRun:
     """Online MD on the simplex: play x_t, suffer <l_t, x_t>, step on the linear loss l_t (the objective's
-    parameters are the loss vector), then apply ``error``. Regret is against the best fixed vertex."""
+    parameters are the loss vector), then apply ``error``. Regret is against the best fixed vertex.
+    ``losses(t)`` (t = 0, 1, ...) gives exact numbers, or with ``in_context`` ``losses(ctx, t)`` gives numbers of
+    the run's context (losses such as (1 + sin t)/2 that are not rational)."""
     if md.regularizer.domain is not Domain.SIMPLEX or len(md.parameters) != md.regularizer.dim:
         raise DomainError("online MD needs a simplex regularizer and the linear objective sum_i c_i x_i whose "
                           "parameters c are the loss vector (``linear_loss_problem`` builds it)")
@@ -90,13 +94,15 @@ def online_mirror_descent(md: MirrorDescent, x0: Sequence, eta, losses: Callable
     loss = ctx.mpf(0)
     run = OnlineRun(bits, ctx, loss, loss)
     for t in range(steps):
-        ell = [to_context(ctx, exact_number(v)) for v in losses(t)]
+        ell = losses(ctx, t) if in_context else [to_context(ctx, exact_number(v)) for v in losses(t)]
+        run.largest_loss = max([run.largest_loss, *(abs(v) for v in ell)])
         loss += ctx.fsum(li * xi for li, xi in zip(ell, x))
         totals = [a + li for a, li in zip(totals, ell)]
         x = kernel.step(ctx, x, eta, ell)
         if error is not None:
             x = error.apply(ctx, x)
         run.regret.append(loss - min(totals))
+        run.magnitude.append(abs(loss) + abs(min(totals)))
         run.smallest.append(min(x))
     run.cumulative_loss, run.comparator_loss = loss, min(totals)
     return run

@@ -25,6 +25,7 @@ from mdtheory.symbolic.mirror_descent import (
     dual_step,
     md_step,
     md_step_jacobian,
+    objective_gradient,
     objective_hessian,
 )
 from mdtheory.symbolic.regularizer import hessian, is_separable, mirror_map, strict_convexity
@@ -111,6 +112,7 @@ class MirrorDescentKernel:
             if step is not None and not self.inverse_map.conditions else None
         )
         self._jacobian = None
+        self._phi = self._grad_f = None  # compiled on first use (convergence claims only)
         if self._step is not None:
             jacobian, implicit = md_step_jacobian(md)
             self._jacobian = compile_matrix(jacobian, step_args) if not implicit else None
@@ -126,6 +128,22 @@ class MirrorDescentKernel:
 
     def mirror_map(self, ctx, x):
         return self._grad_phi(ctx, *x)
+
+    def regularizer_value(self, ctx, x):
+        if self._phi is None:
+            self._phi = CompiledExpressions([self.md.regularizer.phi], self.md.variables)
+        return self._phi(ctx, *x)[0]
+
+    def objective_gradient(self, ctx, x, params=()):
+        """grad f(x): the dual step's difference quotient is not exact, so it is compiled on first use."""
+        if self.oracle is not None:
+            return self.oracle.gradient(ctx, list(x), list(params))
+        if self._grad_f is None:
+            self._grad_f = CompiledExpressions(list(objective_gradient(self.md)), [*self.md.variables, *self.md.parameters])
+        return self._grad_f(ctx, *x, *params)
+
+    def objective_hessian(self, ctx, x, params=()):
+        return self._hess_f(ctx, *x, *params)
 
     def regularizer_hessian(self, ctx, x):
         return self._hess_phi(ctx, *x)
@@ -418,7 +436,7 @@ class MirrorDescentKernel:
             return
         if not all(_is_real(ctx, xi) for xi in x) or (
             self.domain is not Domain.REALS and not all(xi > 0 for xi in x)
-        ):
+        ) or (self.domain is Domain.BOX and not all(xi < 1 for xi in x)):
             raise DomainError(
                 f"an MD iterate left {self.domain.describe()}: x = {[ctx.nstr(v, 8) for v in x]}; the step "
                 "size is too large for this regularizer and objective, reduce eta"

@@ -110,3 +110,24 @@ class PrecisionLadder:
             for name in SERIES_FIELDS
         }
         return LadderResult(coarse, fine, digits, uncertainty)
+
+
+@dataclass
+class LadderedSeries:
+    """One quantity computed on both rungs: the fine values with their absolute uncertainties and digits."""
+
+    values: list
+    uncertainty: list
+    digits: list[int]
+
+
+def laddered(fine_ctx, fine: list, coarse: list, magnitudes: list, coarse_bits: int) -> LadderedSeries:
+    """A quantity that is a sum of terms which may cancel (f(x_t) - f*, a regret, a value gap): its uncertainty
+    is the rungs' distance, the coarse roundoff on the value, and the coarse roundoff at the ``magnitudes`` (the
+    sum of the absolute values of the cancelling terms, from the coarse rung), as for the separation."""
+    roundoff = fine_ctx.ldexp(1, -coarse_bits)
+    max_digits = int(coarse_bits * math.log10(2))
+    uncertainty = [abs(f - fine_ctx.mpf(c)) + (abs(f) + 2 * abs(fine_ctx.mpf(m))) * roundoff
+                   for f, c, m in zip(fine, coarse, magnitudes)]
+    digits = [resolved_digits(fine_ctx, f, u, max_digits) for f, u in zip(fine, uncertainty)]
+    return LadderedSeries(list(fine), uncertainty, digits)

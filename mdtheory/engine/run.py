@@ -31,6 +31,7 @@ SERIES_FIELDS = ("separation", "amplification", "log_tangent_amplification", "ob
 # Default ceilings on the work one run may ask for; callers (and the CLI's --max-steps) may raise them.
 MAX_STEPS = 1_000_000
 MAX_RECORDED = 100_000  # recorded steps per run: each one is kept on both rungs of the ladder
+MAX_PATH_ENTRIES = 2_000_000  # numbers kept when a convergence claim needs every iterate
 # The perturbation must survive rounding with this many bits to spare (about 4 decimal digits).
 PERTURBATION_MARGIN_BITS = 14
 # mpmath is the reference; flint runs the same generated kernels on C-level arb numbers (midpoints kept
@@ -50,10 +51,13 @@ class RunSpec:
     record_every: int = 1
     parameters: tuple[sp.Rational, ...] = ()
     perturbed_parameters: tuple[sp.Rational, ...] | None = None
+    # False for a run without a perturbation (a convergence claim): only the base run and the tangent along
+    # ``direction`` are computed, and the perturbed start is not checked
+    perturbed: bool = True
 
     @classmethod
     def build(cls, x0, direction, eps, eta, steps, record_every=1, parameters=(), perturbed_parameters=None,
-              max_steps: int = MAX_STEPS):
+              max_steps: int = MAX_STEPS, perturbed: bool = True):
         spec = cls(
             x0=_exact_vector(x0, "x0"),
             direction=_exact_vector(direction, "direction"),
@@ -64,6 +68,7 @@ class RunSpec:
             parameters=_exact_vector(parameters, "parameters"),
             perturbed_parameters=None if perturbed_parameters is None
             else _exact_vector(perturbed_parameters, "perturbed_parameters"),
+            perturbed=perturbed,
         )
         spec.validate_numbers(max_steps)
         return spec
@@ -111,7 +116,8 @@ class RunSpec:
             raise DomainError(f"the objective has {len(md.parameters)} parameters, {len(self.parameters)} given")
         domain.check_point(self.x0, "x0")
         domain.check_direction(self.direction)
-        domain.check_point(self.perturbed_start, "the perturbed start x0 + eps*v")
+        if self.perturbed:
+            domain.check_point(self.perturbed_start, "the perturbed start x0 + eps*v")
 
 
 def _ceil_log2(value: sp.Rational) -> int:
@@ -167,6 +173,7 @@ class RunSeries:
     convexity_points: int = 0  # iterates at which phi's Hessian was checked positive definite
     final: list = field(default_factory=list)
     final_perturbed: list = field(default_factory=list)
+    path: list = field(default_factory=list)  # x_0, ..., x_T of the base run, kept when a claim needs every step
 
     def tangent_amplification(self, index: int):
         return self.ctx.exp(self.log_tangent_amplification[index])
@@ -180,15 +187,21 @@ def run_mirror_descent(
     progress: Callable[[int, int], None] | None = None,
     backend: str = "mpmath",
     perturbed: bool = True,
+    keep_path: bool = False,
 ) -> RunSeries:
     """Iterate base, perturbed and tangent trajectories; ``bits=None`` runs in float64.
     ``perturbed=False`` skips the perturbed trajectory (its separation series then stays empty) when only
-    the tangent is wanted.
+    the tangent is wanted; so does a spec without a perturbation (``RunSpec.perturbed``). ``keep_path``
+    keeps every base iterate (convergence claims read them).
 
     With ``backend="flint"`` the arithmetic is python-flint's arb at ``bits`` bits; the series come back
     as mpf values of a ``bits``-bit mpmath context, exactly as from the reference backend."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    perturbed = perturbed and spec.perturbed
+    if keep_path and (spec.steps + 1) * md.regularizer.dim > MAX_PATH_ENTRIES:
+        raise StepSizeError(f"steps: keeping {spec.steps + 1} iterates of dimension {md.regularizer.dim} exceeds "
+                            f"{MAX_PATH_ENTRIES} numbers; use fewer steps for a convergence claim")
     spec.check_against(md)
     if bits is not None and perturbed:
         spec.check_resolved_at(bits)
@@ -197,12 +210,12 @@ def run_mirror_descent(
         # float64 is run as a user's float code would be: overflow, underflow and 0/0 propagate as
         # inf and nan, and are reported downstream, not raised.
         with np.errstate(all="ignore"):
-            return _iterate(md, spec, kernel, Float64Context(), progress, perturbed)
+            return _iterate(md, spec, kernel, Float64Context(), progress, perturbed, keep_path)
     reference = working_context(bits)
     if backend == "mpmath":
-        return _iterate(md, spec, kernel, reference, progress, perturbed)
+        return _iterate(md, spec, kernel, reference, progress, perturbed, keep_path)
     with flint_precision(bits):
-        return _as_mpmath(_iterate(md, spec, kernel, ArbContext(bits), progress, perturbed), reference)
+        return _as_mpmath(_iterate(md, spec, kernel, ArbContext(bits), progress, perturbed, keep_path), reference)
 
 
 def _as_mpmath(series: RunSeries, ctx) -> RunSeries:
@@ -212,10 +225,11 @@ def _as_mpmath(series: RunSeries, ctx) -> RunSeries:
         **{name: convert(getattr(series, name)) for name in (*SERIES_FIELDS, "scale")},
         convexity_points=series.convexity_points,
         final=convert(series.final), final_perturbed=convert(series.final_perturbed),
+        path=[convert(x) for x in series.path],
     )
 
 
-def _iterate(md, spec, kernel, ctx, progress, perturbed=True) -> RunSeries:
+def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False) -> RunSeries:
     num = (lambda v: ctx.mpf(float(v))) if is_float64(ctx) else (lambda v: to_context(ctx, v))
     eta = num(spec.eta)
     params = [num(p) for p in spec.parameters]
@@ -251,6 +265,8 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True) -> RunSeries:
         series.objective.append(kernel.objective(ctx, x, params))
 
     record(0)
+    if keep_path:
+        series.path.append(x)
     for t in range(1, spec.steps + 1):
         x_next = linalg.midpoints(ctx, kernel.step(ctx, x, eta, params))
         tangent = linalg.midpoints(ctx, kernel.tangent(ctx, x, x_next, eta, tangent, params))
@@ -265,6 +281,8 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True) -> RunSeries:
             convex_at(x_perturbed, t, "perturbed")
         convex_at(x_next, t, "base")
         x = x_next
+        if keep_path:
+            series.path.append(x)
         if t % spec.record_every == 0 or t == spec.steps:
             record(t)
         if progress is not None:

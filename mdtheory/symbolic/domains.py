@@ -1,4 +1,4 @@
-"""The three domains a regularizer can live on, and exact membership tests."""
+"""The domains a regularizer can live on, and exact membership tests."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ class Domain(enum.Enum):
     REALS = "reals"
     POSITIVE = "positive"
     SIMPLEX = "simplex"
+    BOX = "box"  # the open unit box (0, 1)^n, where the Fermi-Dirac entropy lives
 
     @classmethod
     def parse(cls, name: "str | Domain") -> "Domain":
@@ -35,6 +36,7 @@ class Domain(enum.Enum):
             Domain.REALS: "R^n",
             Domain.POSITIVE: "the positive orthant {x : x_i > 0}",
             Domain.SIMPLEX: "the probability simplex {x : x_i > 0, sum_i x_i = 1}",
+            Domain.BOX: "the open unit box {x : 0 < x_i < 1}",
         }[self]
 
     def check_point(self, point: Sequence[sp.Rational], what: str = "x0") -> None:
@@ -46,6 +48,12 @@ class Domain(enum.Enum):
             raise DomainError(
                 f"{what} is outside {self.describe()}: coordinate {bad[0]} is {point[bad[0]]}, "
                 "which must be > 0; move the point inside the domain (or shrink the perturbation)"
+            )
+        above = [i for i, xi in enumerate(point) if not xi < 1]
+        if self is Domain.BOX and above:
+            raise DomainError(
+                f"{what} is outside {self.describe()}: coordinate {above[0]} is {point[above[0]]}, which must be "
+                "< 1; move the point inside the box (or shrink the perturbation)"
             )
         if self is Domain.SIMPLEX and sum(point) != 1:
             raise DomainError(

@@ -159,6 +159,8 @@ def random_domain_point(reg: Regularizer, rng: random.Random, digits: int = 100)
 
     if reg.domain is Domain.REALS:
         return [uniform(-3, 3) for _ in range(reg.dim)]
+    if reg.domain is Domain.BOX:
+        return [uniform("1/100", "99/100") for _ in range(reg.dim)]
     point = [uniform("1/100", 3) for _ in range(reg.dim)]
     if reg.domain is Domain.SIMPLEX:
         total = sum(point)

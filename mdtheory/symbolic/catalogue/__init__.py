@@ -1,6 +1,7 @@
 """The catalogue of regularizers: each a small module returning a ``Regularizer``."""
 
 from mdtheory.symbolic.catalogue.euclidean import euclidean
+from mdtheory.symbolic.catalogue.fermi_dirac import fermi_dirac
 from mdtheory.symbolic.catalogue.hypentropy import hypentropy
 from mdtheory.symbolic.catalogue.log_barrier import log_barrier
 from mdtheory.symbolic.catalogue.mahalanobis import mahalanobis
@@ -16,6 +17,7 @@ CATALOGUE = {
     "log_barrier": log_barrier,
     "hypentropy": hypentropy,
     "p_norm": p_norm,
+    "fermi_dirac": fermi_dirac,
 }
 
 __all__ = ["CATALOGUE", *CATALOGUE]

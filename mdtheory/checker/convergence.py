@@ -1,0 +1,379 @@
+"""Convergence quantities of a laddered MD run, measured from a reference point, and the constants of the
+instance that convergence bounds name.
+
+The reference point r is x* (declared exactly, or computed on each rung by Newton's method on the
+optimality conditions), a declared comparator, or a stated limit (the Bregman projection of x_0 onto an
+affine set, argmin D(x, x_0) subject to A x = b, in the geometry of phi or the Euclidean one). Every
+quantity is computed on both rungs of the ladder and carries the uncertainty of a difference of terms that
+may cancel (``engine.ladder.laddered``).
+
+Constants: eta and d are exact; fstar = f(r) and D0 = D_phi(r, x_0) are computed on each rung; G is the
+largest dual norm of the gradients the run used (max_{s<T} ||grad f(x_s)||_*: with it, sum_s ||g_s||_*^2 <=
+G^2 T as the rate proofs use); sigma is exact for a quadratic phi (smallest eigenvalue, Euclidean norm) and
+is Pinsker's 1 (l1 norm) for the negative entropy on the simplex; L and mu (smoothness and strong convexity
+of f relative to phi) are exact generalized eigenvalues when f and phi are both quadratic. Any of them may
+be declared instead; a declared L, mu, G or (Euclidean) sigma is checked at every iterate of the run, and
+one the instance contradicts is refused with the evidence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import sympy as sp
+
+from mdtheory.checker.measure import Measurement, tangent_basis
+from mdtheory.engine import linalg
+from mdtheory.engine.context import to_context
+from mdtheory.engine.kernels import MirrorDescentKernel
+from mdtheory.engine.ladder import laddered
+from mdtheory.errors import DomainError, MDTheoryError, NewtonConvergenceError
+from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.mirror_descent import objective_hessian
+from mdtheory.symbolic.regularizer import hessian, is_quadratic
+
+MAX_NEWTON = 200
+DUAL_NORMS = {"l1": "linf", "l2": "l2", "linf": "l1"}
+
+
+class ContradictedConstantError(MDTheoryError):
+    """A declared constant that the instance contradicts (an L below the true smoothness, ...)."""
+
+
+@dataclass(frozen=True)
+class AffineLimit:
+    """argmin D(x, x_0) subject to A x = b, with D the Bregman divergence of phi (``geometry="regularizer"``)
+    or half the squared Euclidean distance (``"euclidean"``, gradient descent's limit)."""
+
+    A: tuple
+    b: tuple
+    geometry: str = "regularizer"
+
+    def describe(self) -> str:
+        which = "D_phi(x, x0)" if self.geometry == "regularizer" else "||x - x0||^2"
+        return f"argmin {which} subject to A x = b"
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Where convergence is measured from: x* (exact, or None to compute it), comparators, or a limit."""
+
+    point: tuple | None = None
+    comparators: tuple = ()
+    limit: AffineLimit | None = None
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """How the constants sigma and G are measured: the norm phi is strongly convex in, and its dual."""
+
+    sigma: sp.Expr | None
+    norm: str
+    how: str
+
+
+def geometry_of(md) -> Geometry:
+    reg = md.regularizer
+    if reg.domain is Domain.SIMPLEX and reg.name == "negative_entropy":
+        return Geometry(sp.Integer(1), "l1", "Pinsker's inequality: negative entropy is 1-strongly convex in l1 on the simplex")
+    if is_quadratic(reg) and reg.domain is not Domain.SIMPLEX:
+        eigenvalues = _exact_eigenvalues(hessian(reg))
+        if eigenvalues:
+            return Geometry(min(eigenvalues, key=lambda e: sp.N(e, 50)), "l2",
+                            "exact: the smallest eigenvalue of the (constant) Hessian of phi")
+    return Geometry(None, "l2", "not known for this regularizer")
+
+
+def _exact_eigenvalues(matrix: sp.Matrix) -> list | None:
+    if matrix.free_symbols or matrix.shape[0] > 4:
+        return None
+    values = []
+    for value, multiplicity in matrix.eigenvals().items():
+        if not value.is_real:
+            return None
+        values += [sp.nsimplify(value) if value.is_Rational else value] * multiplicity
+    return values
+
+
+def _relative_eigenvalues(md) -> tuple[sp.Expr, sp.Expr] | None:
+    """(largest, smallest) eigenvalue of Hess phi^{-1} Hess f when both are constant: the exact relative
+    smoothness L and relative strong convexity mu (Euclidean: the usual ones)."""
+    reg = md.regularizer
+    if not is_quadratic(reg) or reg.domain is Domain.SIMPLEX or md.parameters:
+        return None
+    hess_f = objective_hessian(md)
+    if hess_f.free_symbols:
+        return None
+    values = _exact_eigenvalues(hessian(reg).inv() * hess_f)
+    if not values:
+        return None
+    order = sorted(values, key=lambda e: sp.N(e, 50))
+    return order[-1], order[0]
+
+
+def _number(ctx, value):
+    """An exact sympy number (rational or algebraic) in ``ctx``."""
+    if isinstance(value, sp.Rational):
+        return to_context(ctx, value)
+    return ctx.mpf(str(sp.N(value, int(ctx.prec * 0.302) + 20)))
+
+
+# --------------------------------------------------------------------------- reference points
+def minimizer(ctx, kernel: MirrorDescentKernel, params, seed) -> list:
+    """x* by Newton's method on grad f(x) = 0 (grad f(x) = lambda 1, sum x = 1 on the simplex), seeded at the
+    run's last iterate. An interior minimizer only: one on the boundary must be declared."""
+    simplex = kernel.domain is Domain.SIMPLEX
+    d = kernel.dim
+    x = list(seed)
+    lam = ctx.mpf(0)
+    for _ in range(MAX_NEWTON):
+        g = kernel.objective_gradient(ctx, x, params)
+        H = kernel.objective_hessian(ctx, x, params)
+        if simplex:
+            lam = ctx.fsum(g) / d if lam == 0 else lam
+            residual = [gi - lam for gi in g] + [ctx.fsum(x) - 1]
+            system = [[H[i][j] for j in range(d)] + [-1] for i in range(d)] + [[1] * d + [0]]
+        else:
+            residual, system = g, H
+        try:
+            delta = linalg.solve(ctx, linalg.as_matrix(ctx, system), [-v for v in residual])
+        except ZeroDivisionError:
+            raise NewtonConvergenceError("x*: the Hessian of f is singular at the current point; declare [solution] x") from None
+        x, lam = [xi + di for xi, di in zip(x, delta)], (lam + delta[d] if simplex else lam)
+        _check_interior(ctx, kernel, x, "x*: Newton's method left the domain; the minimizer may lie on the boundary: "
+                                        "declare [solution] x")
+        if max(abs(di) for di in delta[:d]) <= ctx.ldexp(1, -ctx.prec + 4) * (1 + max(abs(xi) for xi in x)):
+            return x
+    raise NewtonConvergenceError(f"x*: Newton's method did not converge in {MAX_NEWTON} steps; declare [solution] x")
+
+
+def bregman_projection(ctx, kernel: MirrorDescentKernel, x0, limit: AffineLimit) -> list:
+    """argmin D(x, x0) subject to A x = b (and sum x = 1 on the simplex): Newton on
+    grad phi(x) - grad phi(x0) = A^T lambda, A x = b, damped to stay in the domain."""
+    A = [[to_context(ctx, a) for a in row] for row in limit.A]
+    b = [to_context(ctx, v) for v in limit.b]
+    if kernel.domain is Domain.SIMPLEX:
+        A, b = A + [[ctx.mpf(1)] * kernel.dim], b + [ctx.mpf(1)]
+    d, k = kernel.dim, len(A)
+    euclidean = limit.geometry == "euclidean"
+    gradient = (lambda x: list(x)) if euclidean else (lambda x: kernel.mirror_map(ctx, x))
+    curvature = (lambda x: [[int(i == j) for j in range(d)] for i in range(d)]) if euclidean else (
+        lambda x: kernel.regularizer_hessian(ctx, x))
+    x, lam = list(x0), [ctx.mpf(0)] * k
+    target = gradient(x0)
+    for _ in range(MAX_NEWTON):
+        g, H = gradient(x), curvature(x)
+        residual = [g[i] - target[i] - ctx.fsum(A[j][i] * lam[j] for j in range(k)) for i in range(d)]
+        residual += [ctx.fsum(A[j][i] * x[i] for i in range(d)) - b[j] for j in range(k)]
+        system = [[H[i][c] for c in range(d)] + [-A[j][i] for j in range(k)] for i in range(d)]
+        system += [[A[j][c] for c in range(d)] + [0] * k for j in range(k)]
+        try:
+            delta = linalg.solve(ctx, linalg.as_matrix(ctx, system), [-v for v in residual])
+        except ZeroDivisionError:
+            raise NewtonConvergenceError("[solution] limit: the constraints A x = b are degenerate (A must have "
+                                         "independent rows)") from None
+        step = ctx.mpf(1)
+        while True:  # damped: a Legendre phi has its projection inside the domain
+            trial = [xi + step * di for xi, di in zip(x, delta[:d])]
+            if euclidean or _inside(ctx, kernel, trial):
+                break
+            step /= 2
+            if step < ctx.ldexp(1, -60):
+                raise NewtonConvergenceError("[solution] limit: the projection could not stay inside the domain")
+        x, lam = trial, [l + step * dl for l, dl in zip(lam, delta[d:])]
+        if step == 1 and max(abs(v) for v in delta[:d]) <= ctx.ldexp(1, -ctx.prec + 4) * (1 + max(abs(v) for v in x)):
+            if euclidean:
+                _check_interior(ctx, kernel, x, "[solution] limit: the Euclidean projection lies outside the domain")
+            return x
+    raise NewtonConvergenceError(f"[solution] limit: Newton's method did not converge in {MAX_NEWTON} steps")
+
+
+def _inside(ctx, kernel, x) -> bool:
+    if kernel.domain is Domain.REALS:
+        return True
+    return all(v > 0 for v in x) and (kernel.domain is not Domain.BOX or all(v < 1 for v in x))
+
+
+def _check_interior(ctx, kernel, x, message: str):
+    if not _inside(ctx, kernel, x):
+        raise DomainError(message)
+
+
+# --------------------------------------------------------------------------- quantities
+def _series(ctx, kernel, run, params, r) -> dict[str, tuple[list, list]]:
+    """Each convergence quantity at the recorded steps of ``run`` from reference ``r``: (values, magnitudes)."""
+    f = lambda x: kernel.objective(ctx, x, params)
+    path = run.path
+    f_path = [f(x) for x in path]
+    f_ref = f(r)
+    phi_ref = kernel.regularizer_value(ctx, r)
+    result = {q: ([], []) for q in ("suboptimality", "best_suboptimality", "average_suboptimality",
+                                    "bregman_to_solution", "distance_to_solution")}
+
+    def put(name, value, magnitude):
+        result[name][0].append(value)
+        result[name][1].append(magnitude)
+
+    sums = {}
+    total = [ctx.mpf(0)] * len(r)
+    for s, x in enumerate(path):  # prefix sums of the iterates, for the averages at recorded steps
+        sums[s] = list(total)
+        total = [a + b for a, b in zip(total, x)]
+    best_before = {}
+    best = None
+    for s in range(len(path)):
+        best_before[s] = best
+        best = f_path[s] if best is None or f_path[s] < best else best
+    for t in run.t:
+        x = path[t]
+        put("suboptimality", f_path[t] - f_ref, abs(f_path[t]) + abs(f_ref))
+        prior = best_before[t] if t > 0 else f_path[0]
+        put("best_suboptimality", prior - f_ref, abs(prior) + abs(f_ref))
+        average = [v / t for v in sums[t]] if t > 0 else path[0]
+        f_average = f(average)
+        put("average_suboptimality", f_average - f_ref, abs(f_average) + abs(f_ref))
+        grad = kernel.mirror_map(ctx, x)
+        phi_x = kernel.regularizer_value(ctx, x)
+        inner = [gi * (ri - xi) for gi, ri, xi in zip(grad, r, x)]
+        put("bregman_to_solution", phi_ref - phi_x - ctx.fsum(inner),
+            abs(phi_ref) + abs(phi_x) + ctx.fsum(abs(v) for v in inner))
+        put("distance_to_solution", linalg.difference_norm(ctx, x, r), max(linalg.norm(ctx, x), linalg.norm(ctx, r)))
+    return result
+
+
+def _dual_norm(ctx, g, norm: str):
+    dual = DUAL_NORMS[norm]
+    if dual == "linf":
+        return max(abs(v) for v in g)
+    if dual == "l1":
+        return ctx.fsum(abs(v) for v in g)
+    return linalg.norm(ctx, g)
+
+
+@dataclass
+class _Rung:
+    ctx: object
+    run: object
+    params: list
+
+
+def _rungs(m: Measurement) -> list[_Rung]:
+    return [_Rung(r.ctx, r, [to_context(r.ctx, p) for p in m.spec.parameters]) for r in (m.ladder.fine, m.ladder.coarse)]
+
+
+def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: dict[str, sp.Rational],
+                       norm: str | None = None) -> tuple[dict[str, tuple], dict[str, str]]:
+    """The constants a bound may name, on both rungs, with how each was obtained (see the module docstring).
+    ``declared`` constants override computed ones; L, mu, G and a Euclidean sigma are checked first."""
+    md = m.md
+    geometry = geometry_of(md)
+    if norm is None:
+        norm = geometry.norm
+    if norm not in DUAL_NORMS:
+        raise MDTheoryError(f"norm: {norm!r}; choose one of {', '.join(DUAL_NORMS)}")
+    rungs = _rungs(m)
+    constants, how = {}, {}
+
+    def both(name, fine, coarse, text):
+        constants[name], how[name] = (fine, coarse), text
+
+    both("eta", *(to_context(r.ctx, m.spec.eta) for r in rungs), "exact (the run's step size)")
+    both("d", *(r.ctx.mpf(md.regularizer.dim) for r in rungs), "exact (the dimension)")
+    gradients = [[_dual_norm(r.ctx, kernel.objective_gradient(r.ctx, x, r.params), norm) for x in r.run.path[:-1]]
+                 for r in rungs]
+    both("G", *(max(g) for g in gradients),
+         f"computed: the largest {DUAL_NORMS[norm]} norm of grad f(x_s), s < T, along the run")
+    if geometry.sigma is not None and norm == geometry.norm:
+        both("sigma", *(_number(r.ctx, geometry.sigma) for r in rungs), geometry.how)
+    relative = _relative_eigenvalues(md)
+    if relative is not None:
+        both("L", *(_number(r.ctx, relative[0]) for r in rungs), f"exact: {relative[0]}, the largest eigenvalue of "
+             "Hess phi^-1 Hess f")
+        both("mu", *(_number(r.ctx, relative[1]) for r in rungs), f"exact: {relative[1]}, the smallest eigenvalue of "
+             "Hess phi^-1 Hess f")
+    for name, value in declared.items():
+        evidence = _contradiction(m, kernel, name, value, norm, gradients[0])
+        if evidence:
+            raise ContradictedConstantError(f"[constants] {name} = {value}: contradicted by the instance: {evidence}")
+        checked = {"L": "L Hess phi - Hess f is positive semidefinite", "mu": "Hess f - mu Hess phi is positive "
+                   "semidefinite", "G": f"every ||grad f(x_s)||_{DUAL_NORMS[norm][1:]} <= G",
+                   "sigma": "Hess phi - sigma I is positive semidefinite"}
+        if name in checked and not (name == "sigma" and norm != "l2"):
+            text = f"declared; checked at the {len(m.fine.path)} iterates of the run: {checked[name]}"
+        else:
+            text = "declared (not checked)"
+        both(name, *(to_context(r.ctx, value) for r in rungs), text)
+    return constants, how
+
+
+def _contradiction(m, kernel, name, value, norm, fine_gradients) -> str | None:
+    """Where the run contradicts a declared L, mu, G or Euclidean sigma, as text; None when it does not."""
+    ctx, params = m.fine.ctx, [to_context(m.fine.ctx, p) for p in m.spec.parameters]
+    c = to_context(ctx, value)
+    if name == "G":
+        worst = max(range(len(fine_gradients)), key=lambda s: fine_gradients[s])
+        if fine_gradients[worst] > c * (1 + ctx.ldexp(1, -m.ladder.coarse.bits)):
+            return f"||grad f(x_{worst})|| = {ctx.nstr(fine_gradients[worst], 10)} > G"
+        return None
+    if name not in ("L", "mu", "sigma") or (name == "sigma" and norm != "l2"):
+        return None
+    basis = tangent_basis(kernel.dim, kernel.domain)
+    B = ctx.matrix([[to_context(ctx, v) for v in row] for row in basis]).T
+    for s, x in enumerate(m.fine.path):
+        H_phi = ctx.matrix(kernel.regularizer_hessian(ctx, x))
+        H_f = ctx.matrix(kernel.objective_hessian(ctx, x, params)) if name != "sigma" else ctx.eye(kernel.dim)
+        matrix = {"L": c * H_phi - H_f, "mu": H_f - c * H_phi, "sigma": H_phi - c * H_f}[name]
+        reduced = B.T * matrix * B
+        reduced = (reduced + reduced.T) / 2
+        eigenvalues = ctx.eigsy(reduced, eigvals_only=True)
+        smallest = min(eigenvalues[i] for i in range(eigenvalues.rows))
+        scale = ctx.mnorm(B.T * H_phi * B, 1) * abs(c) + ctx.mnorm(B.T * H_f * B, 1)
+        if smallest < -scale * ctx.ldexp(1, -m.ladder.coarse.bits // 2):
+            what = {"L": "L Hess phi - Hess f", "mu": "Hess f - mu Hess phi", "sigma": "Hess phi - sigma I"}[name]
+            return (f"at x_{s} = [{', '.join(ctx.nstr(v, 8) for v in x)}], {what} has the eigenvalue "
+                    f"{ctx.nstr(smallest, 6)} < 0")
+    return None
+
+
+def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, solution: Solution,
+                             declared: dict[str, sp.Rational], norm: str | None = None) -> list[Measurement]:
+    """One Measurement per reference point (x*, then each comparator; or the limit), each carrying the
+    convergence quantities and the instance's constants (fstar and D0 for that point)."""
+    constants, how = instance_constants(m, kernel, declared, norm)
+    rungs = _rungs(m)
+    references: list[tuple[str, list]] = []
+    if solution.limit is not None:
+        points = [bregman_projection(r.ctx, kernel, [to_context(r.ctx, v) for v in m.spec.x0], solution.limit)
+                  for r in rungs]
+        references.append((f"the limit {solution.limit.describe()} = [{', '.join(rungs[0].ctx.nstr(v, 10) for v in points[0])}]",
+                           points))
+    elif solution.point is not None:
+        references.append(("x* (declared)", [[to_context(r.ctx, v) for v in solution.point] for r in rungs]))
+    else:
+        points = [minimizer(r.ctx, kernel, r.params, [r.ctx.mpf(v) for v in m.fine.path[-1]]) for r in rungs]
+        references.append((f"x* (computed: Newton on the optimality conditions) = "
+                           f"[{', '.join(rungs[0].ctx.nstr(v, 10) for v in points[0])}]", points))
+    for i, point in enumerate(solution.comparators):
+        m.md.regularizer.domain.check_point(point, f"[solution] comparators[{i}]")
+        references.append((f"comparator {i} = [{', '.join(str(v) for v in point)}]",
+                           [[to_context(r.ctx, v) for v in point] for r in rungs]))
+    result = []
+    for label, points in references:
+        series = [_series(r.ctx, kernel, r.run, r.params, p) for r, p in zip(rungs, points)]
+        derived = {q: laddered(rungs[0].ctx, series[0][q][0], series[1][q][0], series[1][q][1], m.ladder.coarse.bits)
+                   for q in series[0]}
+        local = dict(constants)
+        local["fstar"] = tuple(kernel.objective(r.ctx, p, r.params) for r, p in zip(rungs, points))
+        local["D0"] = tuple(_bregman(r.ctx, kernel, p, [to_context(r.ctx, v) for v in m.spec.x0])
+                            for r, p in zip(rungs, points))
+        local_how = dict(how, fstar=f"computed: f at {label.split(' =')[0]}", D0=f"computed: D_phi({label.split(' =')[0]}, x0)")
+        result.append(dataclasses.replace(m, derived={**m.derived, **derived}, constants=local, provenance=local_how,
+                                          reference=label))
+    return result
+
+
+def _bregman(ctx, kernel, r, x):
+    grad = kernel.mirror_map(ctx, x)
+    return kernel.regularizer_value(ctx, r) - kernel.regularizer_value(ctx, x) - ctx.fsum(
+        g * (a - b) for g, a, b in zip(grad, r, x))

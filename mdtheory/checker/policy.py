@@ -1,0 +1,72 @@
+"""Policy Mirror Descent (NPG, entropy-regularized NPG) on a tabular MDP, on the precision ladder.
+
+Quantities at each step t: value_gap V*(rho) - V^{pi_t}(rho), soft_q_gap ||Q* - Q^{pi_t}||_inf and, for tau > 0,
+log_policy_gap ||log pi* - log pi_t||_inf (all regularized when tau > 0; ``engine.mdp`` says how V* and Q* are
+obtained). Constants: eta, gamma, tau, A (the largest number of actions), S, and the initial gaps Vgap0, Qgap0,
+logpigap0 (the last for tau > 0).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from mdtheory.checker.measure import SeriesMeasurement
+from mdtheory.engine.context import to_context, working_context
+from mdtheory.engine.ladder import laddered
+from mdtheory.engine.mdp import TabularMDP, check_step_size, optimal_values_exact, policy_md_step, soft_optimal, soft_values
+
+
+def _rung(mdp: TabularMDP, pi0, eta, steps: int, bits: int, exact_optimum):
+    ctx = working_context(bits)
+    if mdp.tau == 0:
+        V_star = [to_context(ctx, v) for v in exact_optimum]
+        gamma = to_context(ctx, mdp.gamma)
+        Q_star = [[to_context(ctx, r) + gamma * ctx.fsum(to_context(ctx, p) * v for p, v in zip(row, V_star))
+                   for r, row in zip(rewards, actions)] for rewards, actions in zip(mdp.r, mdp.P)]
+        log_pi_star = None
+    else:
+        Q_star, V_star, pi_star, _ = soft_optimal(ctx, mdp)
+        log_pi_star = [[ctx.log(p) for p in row] for row in pi_star]
+    eta_c = to_context(ctx, eta)
+    rho = [to_context(ctx, p) for p in mdp.rho]
+    pi = [[to_context(ctx, p) for p in row] for row in pi0]
+    out = {q: ([], []) for q in ("value_gap", "soft_q_gap", "log_policy_gap")}
+    for t in range(steps + 1):
+        V, Q = soft_values(ctx, mdp, pi)
+        gap = ctx.fsum(p * (a - b) for p, a, b in zip(rho, V_star, V))
+        out["value_gap"][0].append(gap)
+        out["value_gap"][1].append(ctx.fsum(p * (abs(a) + abs(b)) for p, a, b in zip(rho, V_star, V)))
+        q_gap = max(abs(a - b) for ra, rb in zip(Q_star, Q) for a, b in zip(ra, rb))
+        out["soft_q_gap"][0].append(q_gap)
+        out["soft_q_gap"][1].append(max(max(abs(a), abs(b)) for ra, rb in zip(Q_star, Q) for a, b in zip(ra, rb)))
+        if log_pi_star is not None:
+            logs = [[ctx.log(p) for p in row] for row in pi]
+            out["log_policy_gap"][0].append(max(abs(a - b) for ra, rb in zip(log_pi_star, logs) for a, b in zip(ra, rb)))
+            out["log_policy_gap"][1].append(max(max(abs(a), abs(b)) for ra, rb in zip(log_pi_star, logs)
+                                                for a, b in zip(ra, rb)))
+        if t < steps:
+            pi = policy_md_step(ctx, mdp, pi, Q, eta_c)
+    return ctx, out
+
+
+def measure_policy_md(mdp: TabularMDP, pi0, eta: sp.Rational, steps: int, bits: int) -> SeriesMeasurement:
+    check_step_size(mdp, eta)
+    mdp.check_policy(pi0)
+    exact_optimum = optimal_values_exact(mdp)[0] if mdp.tau == 0 else None
+    (coarse_ctx, coarse), (ctx, fine) = (_rung(mdp, pi0, eta, steps, b, exact_optimum) for b in (bits, 2 * bits))
+    names = ["value_gap", "soft_q_gap"] + (["log_policy_gap"] if mdp.tau > 0 else [])
+    derived = {q: laddered(ctx, fine[q][0], coarse[q][0], coarse[q][1], bits) for q in names}
+    pair = lambda value: (to_context(ctx, value), to_context(coarse_ctx, value))
+    constants = {"eta": pair(eta), "gamma": pair(mdp.gamma), "tau": pair(mdp.tau),
+                 "A": pair(max(mdp.actions)), "S": pair(mdp.states),
+                 "Vgap0": (fine["value_gap"][0][0], coarse["value_gap"][0][0]),
+                 "Qgap0": (fine["soft_q_gap"][0][0], coarse["soft_q_gap"][0][0])}
+    provenance = {name: "exact (from the MDP and the run)" for name in ("eta", "gamma", "tau", "A", "S")}
+    provenance.update(Vgap0="computed: V*(rho) - V^{pi_0}(rho)", Qgap0="computed: ||Q* - Q^{pi_0}||_inf")
+    if mdp.tau > 0:
+        constants["logpigap0"] = (fine["log_policy_gap"][0][0], coarse["log_policy_gap"][0][0])
+        provenance["logpigap0"] = "computed: ||log pi* - log pi_0||_inf"
+    optimum = ("V* by exact policy iteration in rationals" if mdp.tau == 0 else
+               "Q*_tau by soft value iteration to the working precision's resolution")
+    return SeriesMeasurement(ctx, list(range(steps + 1)), [to_context(ctx, eta * t) for t in range(steps + 1)],
+                             derived, (bits, 2 * bits), constants, provenance, reference=optimum)

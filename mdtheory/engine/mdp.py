@@ -1,0 +1,184 @@
+"""Tabular MDPs and policy Mirror Descent on them (natural policy gradient with softmax policies).
+
+A policy is a point of a product of simplices, one per state. Policy MD with the negative entropy in each
+state, entropy regularization tau >= 0 and step eta is Cen et al.'s update (Agarwal et al.'s NPG for tau = 0):
+
+    pi_{t+1}(a|s)  ~  pi_t(a|s)^(1 - eta tau/(1 - gamma)) exp(eta Q_tau^{pi_t}(s, a)/(1 - gamma)),
+
+with the soft values V_tau^pi = (I - gamma P_pi)^{-1} (r_pi - tau sum_a pi log pi), Q_tau^pi = r + gamma P V_tau^pi,
+evaluated exactly at working precision (one linear solve per step). Optimal values: for tau = 0 by policy
+iteration in exact rational arithmetic (python-flint's fmpq_mat), so V* is exact; for tau > 0 the soft Bellman
+operator is a gamma-contraction, iterated until its a-posteriori error bound gamma/(1 - gamma) ||Q_k - Q_{k-1}||
+is below the working precision's resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from mdtheory.engine import linalg
+from mdtheory.engine.context import to_context
+from mdtheory.errors import DomainError, MDTheoryError, StepSizeError
+
+MAX_STATES = 600  # Taxi has 500; exact policy iteration and a dense solve per step beyond this are not bounded
+MAX_POLICY_ITERATIONS = 1000
+
+
+@dataclass(frozen=True)
+class TabularMDP:
+    """P[s][a][s'], r[s][a], discount gamma in [0, 1), start distribution rho, entropy weight tau >= 0; all exact."""
+
+    P: tuple
+    r: tuple
+    gamma: sp.Rational
+    rho: tuple
+    tau: sp.Rational = sp.Integer(0)
+
+    @classmethod
+    def build(cls, P, r, gamma, rho, tau=0, exact=sp.Rational) -> "TabularMDP":
+        """Checks shapes and that every row of P and rho is a probability vector, exactly."""
+        if not isinstance(P, (list, tuple)) or not P:
+            raise DomainError("P: expected a list over states of lists over actions of next-state distributions")
+        S = len(P)
+        if S > MAX_STATES:
+            raise DomainError(f"P: {S} states exceed the limit of {MAX_STATES}")
+        if not isinstance(r, (list, tuple)) or len(r) != S:
+            raise DomainError(f"r: expected one row of rewards per state ({S}), got {len(r) if isinstance(r, list) else r!r}")
+        rows_P, rows_r = [], []
+        for s, (actions, rewards) in enumerate(zip(P, r)):
+            if not isinstance(actions, (list, tuple)) or not actions:
+                raise DomainError(f"P[{s}]: expected a non-empty list of next-state distributions, one per action")
+            if not isinstance(rewards, (list, tuple)) or len(rewards) != len(actions):
+                raise DomainError(f"r[{s}]: expected {len(actions)} rewards (one per action of P[{s}])")
+            dists = []
+            for a, row in enumerate(actions):
+                if not isinstance(row, (list, tuple)) or len(row) != S:
+                    raise DomainError(f"P[{s}][{a}]: expected {S} probabilities (one per next state)")
+                probs = [exact(v, f"P[{s}][{a}][{k}]") for k, v in enumerate(row)]
+                if any(p < 0 for p in probs) or sum(probs) != 1:
+                    raise DomainError(f"P[{s}][{a}]: a row of P must be nonnegative and sum to 1 exactly; it sums to "
+                                      f"{sum(probs)}")
+                dists.append(tuple(probs))
+            rows_P.append(tuple(dists))
+            rows_r.append(tuple(exact(v, f"r[{s}][{a}]") for a, v in enumerate(rewards)))
+        gamma, tau = exact(gamma, "gamma"), exact(tau, "tau")
+        if not 0 <= gamma < 1:
+            raise DomainError(f"gamma: the discount must lie in [0, 1), got {gamma}")
+        if tau < 0:
+            raise DomainError(f"tau: the entropy weight must be >= 0, got {tau}")
+        if not isinstance(rho, (list, tuple)) or len(rho) != S:
+            raise DomainError(f"rho: expected a start distribution over the {S} states")
+        rho = tuple(exact(v, f"rho[{k}]") for k, v in enumerate(rho))
+        if any(p < 0 for p in rho) or sum(rho) != 1:
+            raise DomainError(f"rho: the start distribution must be nonnegative and sum to 1 exactly; it sums to {sum(rho)}")
+        return cls(tuple(rows_P), tuple(rows_r), gamma, rho, tau)
+
+    @property
+    def states(self) -> int:
+        return len(self.P)
+
+    @property
+    def actions(self) -> list[int]:
+        return [len(a) for a in self.P]
+
+    def uniform_policy(self) -> list[list[sp.Rational]]:
+        return [[sp.Rational(1, n)] * n for n in self.actions]
+
+    def check_policy(self, pi, what: str = "pi0") -> None:
+        if len(pi) != self.states or any(len(row) != n for row, n in zip(pi, self.actions)):
+            raise DomainError(f"{what}: expected one distribution over actions per state, shaped like r")
+        for s, row in enumerate(pi):
+            if any(not p > 0 for p in row) or sum(row) != 1:
+                raise DomainError(f"{what}[{s}]: a policy row must be positive (softmax policies) and sum to 1 exactly")
+
+
+def soft_values(ctx, mdp: TabularMDP, pi) -> tuple[list, list]:
+    """(V_tau^pi, Q_tau^pi) in ``ctx`` (tau = 0: the ordinary values)."""
+    S, gamma, tau = mdp.states, to_context(ctx, mdp.gamma), to_context(ctx, mdp.tau)
+    P = [[[to_context(ctx, p) for p in row] for row in actions] for actions in mdp.P]
+    r = [[to_context(ctx, v) for v in row] for row in mdp.r]
+    P_pi = [[ctx.fsum(pi[s][a] * P[s][a][k] for a in range(len(r[s]))) for k in range(S)] for s in range(S)]
+    r_pi = [ctx.fsum(pi[s][a] * (r[s][a] - tau * ctx.log(pi[s][a])) for a in range(len(r[s]))) if tau
+            else ctx.fsum(pi[s][a] * r[s][a] for a in range(len(r[s]))) for s in range(S)]
+    system = linalg.as_matrix(ctx, [[(1 if s == k else 0) - gamma * P_pi[s][k] for k in range(S)] for s in range(S)])
+    V = linalg.solve(ctx, system, r_pi)
+    Q = [[r[s][a] + gamma * ctx.fsum(P[s][a][k] * V[k] for k in range(S)) for a in range(len(r[s]))] for s in range(S)]
+    return V, Q
+
+
+def policy_md_step(ctx, mdp: TabularMDP, pi, Q, eta):
+    """One step of (entropy-regularized) NPG: a softmax of the logits in each state, computed stably."""
+    gamma, tau = to_context(ctx, mdp.gamma), to_context(ctx, mdp.tau)
+    keep = 1 - eta * tau / (1 - gamma)
+    result = []
+    for row, q in zip(pi, Q):
+        logits = [keep * ctx.log(p) + eta * qa / (1 - gamma) for p, qa in zip(row, q)]
+        top = max(logits)
+        weights = [ctx.exp(z - top) for z in logits]
+        total = ctx.fsum(weights)
+        result.append([w / total for w in weights])
+    return result
+
+
+def check_step_size(mdp: TabularMDP, eta: sp.Rational) -> None:
+    if eta <= 0:
+        raise StepSizeError(f"eta: must be positive, got {eta}")
+    if mdp.tau > 0 and eta * mdp.tau > 1 - mdp.gamma:
+        raise StepSizeError(f"eta: entropy-regularized NPG needs eta <= (1 - gamma)/tau = {(1 - mdp.gamma) / mdp.tau} "
+                            f"(Cen et al.), got {eta}; the update would raise pi_t to a negative power")
+
+
+def optimal_values_exact(mdp: TabularMDP) -> tuple[list[sp.Rational], list[int]]:
+    """V* and a deterministic optimal policy by policy iteration in exact rationals (tau = 0 only)."""
+    from flint import fmpq, fmpq_mat
+
+    if mdp.tau != 0:
+        raise MDTheoryError("exact optimal values are for tau = 0; the regularized optimum is irrational")
+    S = mdp.states
+    P = [[[fmpq(int(p.p), int(p.q)) for p in row] for row in actions] for actions in mdp.P]
+    r = [[fmpq(int(v.p), int(v.q)) for v in row] for row in mdp.r]
+    gamma = fmpq(int(mdp.gamma.p), int(mdp.gamma.q))
+    policy = [0] * S
+    for _ in range(MAX_POLICY_ITERATIONS):
+        system = fmpq_mat(S, S, [(1 if s == k else 0) - gamma * P[s][policy[s]][k] for s in range(S) for k in range(S)])
+        V = system.solve(fmpq_mat(S, 1, [r[s][policy[s]] for s in range(S)]))
+        V = [V[k, 0] for k in range(S)]
+        Q = [[r[s][a] + gamma * sum((P[s][a][k] * V[k] for k in range(S)), fmpq(0)) for a in range(len(r[s]))]
+             for s in range(S)]
+        # improve only on a strict gain, so that the iteration stops (ties keep the current action)
+        improved = [max(range(len(Q[s])), key=lambda a: (Q[s][a], a == policy[s])) for s in range(S)]
+        improved = [a if Q[s][a] > Q[s][policy[s]] else policy[s] for s, a in enumerate(improved)]
+        if improved == policy:
+            return [sp.Rational(int(v.p), int(v.q)) for v in V], policy
+        policy = improved
+    raise MDTheoryError(f"policy iteration did not stop within {MAX_POLICY_ITERATIONS} iterations")
+
+
+def soft_optimal(ctx, mdp: TabularMDP, max_iterations: int = 200_000):
+    """(Q*_tau, V*_tau, pi*_tau, error bound on Q*) by soft value iteration in ``ctx`` (tau > 0)."""
+    S, gamma, tau = mdp.states, to_context(ctx, mdp.gamma), to_context(ctx, mdp.tau)
+    P = [[[to_context(ctx, p) for p in row] for row in actions] for actions in mdp.P]
+    r = [[to_context(ctx, v) for v in row] for row in mdp.r]
+
+    def soft_max(q):
+        top = max(q)
+        return top + tau * ctx.log(ctx.fsum(ctx.exp((qa - top) / tau) for qa in q))
+
+    Q = [list(row) for row in r]
+    # a few ulps of the values: below that the change is rounding noise
+    target = ctx.ldexp(1, -ctx.prec + 8) * (1 + max(abs(v) for row in r for v in row)) / (1 - gamma)
+    for _ in range(max_iterations):
+        V = [soft_max(q) for q in Q]
+        new = [[r[s][a] + gamma * ctx.fsum(P[s][a][k] * V[k] for k in range(S)) for a in range(len(r[s]))]
+               for s in range(S)]
+        change = max(abs(a - b) for row_a, row_b in zip(new, Q) for a, b in zip(row_a, row_b))
+        Q = new
+        bound = gamma / (1 - gamma) * change if gamma else change
+        if bound <= target:
+            V = [soft_max(q) for q in Q]
+            pi = [[ctx.exp((qa - v) / tau) for qa in q] for q, v in zip(Q, V)]
+            return Q, V, pi, bound
+    raise MDTheoryError(f"soft value iteration did not reach {ctx.prec}-bit resolution in {max_iterations} "
+                        "iterations; lower precision_bits or gamma")

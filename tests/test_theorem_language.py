@@ -1,0 +1,129 @@
+"""The claim language's new quantities against exact answers, and published bounds with planted-false twins.
+
+Ground truths: Hedge on constant losses has the closed-form regret sum_{s<T} 1/(1 + e^(eta s)); the chain MDP's
+optimal values are exact rationals; GD on a diagonal quadratic contracts each coordinate by (1 - eta a_i).
+"""
+
+import mpmath
+import pytest
+import sympy as sp
+
+from mdtheory.checker.bounds import HOLDS, VIOLATED, Limit, T, UpperBound, constant_symbol as c
+from mdtheory.checker.convergence import AffineLimit, ContradictedConstantError, Solution, convergence_measurements
+from mdtheory.checker.measure import measure
+from mdtheory.checker.policy import measure_policy_md
+from mdtheory.checker.regret import measure_regret
+from mdtheory.engine.kernels import MirrorDescentKernel
+from mdtheory.engine.mdp import TabularMDP, optimal_values_exact
+from mdtheory.engine.run import RunSpec
+from mdtheory.errors import DomainError
+from mdtheory.symbolic.catalogue import euclidean, fermi_dirac, negative_entropy
+from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.mirror_descent import MirrorDescent
+from mdtheory.symbolic.objectives import from_text
+from mdtheory.symbolic.regularizer import Regularizer
+
+ETA = sp.Rational(1, 10)
+ROUNDS = 100
+HEDGE = UpperBound(sp.log(c("d")) / c("eta") + c("eta") * T / 8, "regret")  # losses in [0, 1]
+HEDGE_TIGHTENED = UpperBound(sp.log(c("d")) / (2 * c("eta")) + c("eta") * T / 8, "regret")
+
+
+@pytest.fixture(scope="module")
+def hedge():
+    return measure_regret(negative_entropy(2), [sp.Rational(1, 2)] * 2, ETA,
+                          lambda ctx, t: [ctx.mpf(0), ctx.mpf(1)], ROUNDS, 128)
+
+
+def test_hedge_regret_on_constant_losses_is_the_closed_form(hedge):
+    ctx = mpmath.MPContext()
+    ctx.prec = 256
+    closed = ctx.fsum(1 / (1 + ctx.exp(ctx.mpf(1) / 10 * s)) for s in range(ROUNDS))
+    assert hedge.digits("regret")[-1] >= 30
+    assert abs(hedge.values("regret")[-1] - closed) < ctx.mpf(10) ** -30
+
+
+def test_hedge_bound_holds_and_its_tightened_twin_is_violated(hedge):
+    assert HEDGE.check(hedge).verdict == HOLDS
+    assert HEDGE_TIGHTENED.check(hedge).verdict == VIOLATED
+
+
+CHAIN_R = [[sp.Rational(1, 2), sp.Rational(1, 2), 0], [0, 0, 0], [1, 1, 1]]
+CHAIN_P = [[[1, 0, 0], [0, 1, 0], [0, 0, 1]], [[1, 0, 0], [1, 0, 0], [1, 0, 0]], [[0, 0, 1], [0, 0, 1], [0, 0, 1]]]
+exact = lambda value, key: sp.Rational(value)
+
+
+def test_optimal_values_by_exact_policy_iteration():
+    mdp = TabularMDP.build(CHAIN_P, CHAIN_R, sp.Rational(9, 10), [1, 0, 0], exact=exact)
+    values, policy = optimal_values_exact(mdp)
+    assert values == [9, sp.Rational(81, 10), 10] and policy[0] == 2
+
+
+def test_a_row_of_P_that_does_not_sum_to_one_is_refused():
+    bad = [[[1, 0, 0], [0, 1, 0], [0, 0, 1]], [[1, 0, 0], [sp.Rational(1, 2), 0, 0], [1, 0, 0]], CHAIN_P[2]]
+    with pytest.raises(DomainError, match=r"P\[1\]\[1\].*sum to 1"):
+        TabularMDP.build(bad, CHAIN_R, sp.Rational(9, 10), [1, 0, 0], exact=exact)
+
+
+def test_npg_value_gap_obeys_agarwal_et_al():
+    mdp = TabularMDP.build(CHAIN_P, CHAIN_R, sp.Rational(9, 10), [1, 0, 0], exact=exact)
+    m = measure_policy_md(mdp, mdp.uniform_policy(), sp.Rational(1, 2), 40, 128)
+    gamma = c("gamma")
+    bound = UpperBound(sp.log(c("A")) / (c("eta") * T) + 1 / ((1 - gamma) ** 2 * T), "value_gap")
+    assert bound.check(m).verdict == HOLDS
+    assert m.values("value_gap")[0] == m.constants["Vgap0"][0] > 0
+
+
+@pytest.fixture(scope="module")
+def gd_on_quadratic():
+    reg = euclidean(2)
+    md = MirrorDescent(reg, from_text("2*x1**2 + x2**2/2", reg.variables))
+    spec = RunSpec.build(["1", "1"], ["1", "0"], "1", "1/4", 30, perturbed=False)
+    kernel = MirrorDescentKernel(md)
+    return md, kernel, measure(md, spec, 128, with_float64=False, kernel=kernel, keep_path=True)
+
+
+def test_gd_suboptimality_is_the_closed_form_and_L_is_exact(gd_on_quadratic):
+    _, kernel, m = gd_on_quadratic
+    (at_solution,) = convergence_measurements(m, kernel, Solution(), {})
+    # eta = 1/4: x1 is zeroed in one step, x2 contracts by 3/4
+    for t in (1, 3, 10):
+        exact_value = sp.Rational(3, 4) ** (2 * t) / 2
+        assert abs(at_solution.values("suboptimality")[t] - at_solution.ctx.mpf(exact_value.p) / exact_value.q) < 1e-35
+    assert at_solution.constants["L"][0] == 4 and at_solution.constants["mu"][0] == 1
+    assert UpperBound(c("L") * c("D0") / (2 * T), "suboptimality").check(at_solution).verdict == HOLDS
+    assert UpperBound(c("L") * c("D0") / (20 * T), "suboptimality").check(at_solution).verdict == VIOLATED
+
+
+def test_a_declared_L_below_the_true_smoothness_is_refused(gd_on_quadratic):
+    _, kernel, m = gd_on_quadratic
+    with pytest.raises(ContradictedConstantError, match="L = 2.*eigenvalue"):
+        convergence_measurements(m, kernel, Solution(), {"L": sp.Integer(2)})
+
+
+def test_implicit_bias_md_converges_to_the_bregman_projection_not_gds():
+    """Gunasekar et al. (2018): MD on underdetermined least squares converges to argmin D_phi(x, x0), A x = b."""
+    names = ["x1", "x2", "x3"]
+    reg = Regularizer.from_text(" + ".join(f"{v}*log({v}) - {v}" for v in names), names, "positive")
+    md = MirrorDescent(reg, from_text("(x1 + 2*x2 + 3*x3 - 3)**2/2", reg.variables))
+    spec = RunSpec.build(["1/3"] * 3, ["1", "0", "0"], "1", "1/20", 400, record_every=20, perturbed=False)
+    kernel = MirrorDescentKernel(md)
+    m = measure(md, spec, 128, with_float64=False, kernel=kernel, keep_path=True)
+    verdicts = {}
+    for geometry in ("regularizer", "euclidean"):
+        (at_limit,) = convergence_measurements(m, kernel, Solution(limit=AffineLimit(((1, 2, 3),), (3,), geometry)), {})
+        verdicts[geometry] = Limit(sp.Rational(1, 10**6)).check(at_limit).verdict
+    assert verdicts == {"regularizer": HOLDS, "euclidean": VIOLATED}
+
+
+def test_the_box_domain_holds_fermi_dirac():
+    reg = fermi_dirac(2)
+    assert reg.domain is Domain.BOX
+    with pytest.raises(DomainError, match="< 1"):
+        Domain.BOX.check_point([sp.Rational(1, 2), sp.Integer(1)])
+    md = MirrorDescent(reg, from_text("(x1 - 1/3)**2 + (x2 - 1/4)**2", reg.variables))
+    spec = RunSpec.build(["1/2", "1/2"], ["1", "0"], "1", "1/2", 200, perturbed=False)
+    kernel = MirrorDescentKernel(md)
+    m = measure(md, spec, 128, with_float64=False, kernel=kernel, keep_path=True)
+    (at_solution,) = convergence_measurements(m, kernel, Solution(point=(sp.Rational(1, 3), sp.Rational(1, 4))), {})
+    assert at_solution.values("distance_to_solution")[-1] < 1e-10
