@@ -8,7 +8,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from mdtheory.checker.bounds import HOLDS, VIOLATED, Limit, T, UpperBound, constant_symbol as c
+from mdtheory.checker.bounds import HOLDS, INCONCLUSIVE, VIOLATED, Limit, T, UpperBound, constant_symbol as c
 from mdtheory.checker.convergence import AffineLimit, ContradictedConstantError, Solution, convergence_measurements
 from mdtheory.checker.measure import measure
 from mdtheory.checker.policy import measure_policy_md
@@ -50,11 +50,10 @@ def test_hedge_bound_holds_and_its_tightened_twin_is_violated(hedge):
 
 CHAIN_R = [[sp.Rational(1, 2), sp.Rational(1, 2), 0], [0, 0, 0], [1, 1, 1]]
 CHAIN_P = [[[1, 0, 0], [0, 1, 0], [0, 0, 1]], [[1, 0, 0], [1, 0, 0], [1, 0, 0]], [[0, 0, 1], [0, 0, 1], [0, 0, 1]]]
-exact = lambda value, key: sp.Rational(value)
 
 
 def test_optimal_values_by_exact_policy_iteration():
-    mdp = TabularMDP.build(CHAIN_P, CHAIN_R, sp.Rational(9, 10), [1, 0, 0], exact=exact)
+    mdp = TabularMDP.build(CHAIN_P, CHAIN_R, sp.Rational(9, 10), [1, 0, 0])
     values, policy = optimal_values_exact(mdp)
     assert values == [9, sp.Rational(81, 10), 10] and policy[0] == 2
 
@@ -62,11 +61,13 @@ def test_optimal_values_by_exact_policy_iteration():
 def test_a_row_of_P_that_does_not_sum_to_one_is_refused():
     bad = [[[1, 0, 0], [0, 1, 0], [0, 0, 1]], [[1, 0, 0], [sp.Rational(1, 2), 0, 0], [1, 0, 0]], CHAIN_P[2]]
     with pytest.raises(DomainError, match=r"P\[1\]\[1\].*sum to 1"):
-        TabularMDP.build(bad, CHAIN_R, sp.Rational(9, 10), [1, 0, 0], exact=exact)
+        TabularMDP.build(bad, CHAIN_R, sp.Rational(9, 10), [1, 0, 0])
+    with pytest.raises(DomainError, match="gamma: .*float"):
+        TabularMDP.build(CHAIN_P, CHAIN_R, 0.9, [1, 0, 0])
 
 
 def test_npg_value_gap_obeys_agarwal_et_al():
-    mdp = TabularMDP.build(CHAIN_P, CHAIN_R, sp.Rational(9, 10), [1, 0, 0], exact=exact)
+    mdp = TabularMDP.build(CHAIN_P, CHAIN_R, sp.Rational(9, 10), [1, 0, 0])
     m = measure_policy_md(mdp, mdp.uniform_policy(), sp.Rational(1, 2), 40, 128)
     gamma = c("gamma")
     bound = UpperBound(sp.log(c("A")) / (c("eta") * T) + 1 / ((1 - gamma) ** 2 * T), "value_gap")
@@ -95,6 +96,36 @@ def test_gd_suboptimality_is_the_closed_form_and_L_is_exact(gd_on_quadratic):
     assert UpperBound(c("L") * c("D0") / (20 * T), "suboptimality").check(at_solution).verdict == VIOLATED
 
 
+def test_best_and_average_suboptimality_and_bregman_distance_are_the_closed_forms(gd_on_quadratic):
+    """x_t = (0, (3/4)^t) for t >= 1 (x_0 = (1, 1)): f decreases, so the best before t is f(x_{t-1}); the mean of
+    x_0..x_{t-1} is (1/t, (1 - (3/4)^t)/(t/4)); Euclidean D(x*, x_t) = ||x_t||^2/2."""
+    _, kernel, m = gd_on_quadratic
+    (at_solution,) = convergence_measurements(m, kernel, Solution(), {})
+    f = lambda x1, x2: 2 * x1**2 + x2**2 / 2
+    path = lambda t: (sp.Integer(1), sp.Integer(1)) if t == 0 else (sp.Integer(0), sp.Rational(3, 4) ** t)
+    for t in (1, 2, 7):
+        mean = [sum(path(s)[i] for s in range(t)) / t for i in range(2)]
+        expected = {"best_suboptimality": f(*path(t - 1)), "average_suboptimality": f(*mean),
+                    "bregman_to_solution": (path(t)[0] ** 2 + path(t)[1] ** 2) / 2}
+        for quantity, value in expected.items():
+            measured = at_solution.values(quantity)[t]
+            assert abs(measured - at_solution.ctx.mpf(value.p) / value.q) < 1e-35, (quantity, t)
+    # Fejer monotonicity at eta <= 1/L: D(x*, x_t) <= D0; a bound that halves it every step is too fast
+    assert UpperBound(c("D0"), "bregman_to_solution").check(at_solution).verdict == HOLDS
+    assert UpperBound(c("D0") * sp.Rational(1, 2) ** T, "bregman_to_solution").check(at_solution).verdict == VIOLATED
+
+
+def test_entropy_regularized_npg_obeys_cen_et_al_and_a_tightened_constant_fails():
+    """Cen et al. (2022), Thm 1: ||Q*_tau - Q^(t)_tau||_inf <= C1 gamma (1 - eta tau)^(t-1), t >= 1."""
+    mdp = TabularMDP.build(CHAIN_P, CHAIN_R, "9/10", [1, 0, 0], tau="1/10")
+    m = measure_policy_md(mdp, mdp.uniform_policy(), sp.Rational(1, 2), 40, 128)
+    gamma = c("gamma")
+    C1 = c("Qgap0") + 2 * c("tau") * (1 - c("eta") * c("tau") / (1 - gamma)) * c("logpigap0")
+    assert UpperBound(C1 * gamma * (1 - c("eta") * c("tau")) ** (T - 1), "soft_q_gap").check(m).verdict == HOLDS
+    assert UpperBound(C1 * gamma * (1 - c("eta") * c("tau")) ** (T - 1) / 10**4,
+                      "soft_q_gap").check(m).verdict == VIOLATED
+
+
 def test_a_declared_L_below_the_true_smoothness_is_refused(gd_on_quadratic):
     _, kernel, m = gd_on_quadratic
     with pytest.raises(ContradictedConstantError, match="L = 2.*eigenvalue"):
@@ -114,6 +145,9 @@ def test_implicit_bias_md_converges_to_the_bregman_projection_not_gds():
         (at_limit,) = convergence_measurements(m, kernel, Solution(limit=AffineLimit(((1, 2, 3),), (3,), geometry)), {})
         verdicts[geometry] = Limit(sp.Rational(1, 10**6)).check(at_limit).verdict
     assert verdicts == {"regularizer": HOLDS, "euclidean": VIOLATED}
+    # a tolerance below what 128/256 bits resolve decides nothing
+    (at_limit,) = convergence_measurements(m, kernel, Solution(limit=AffineLimit(((1, 2, 3),), (3,))), {})
+    assert Limit(sp.Rational(1, 10**60)).check(at_limit).verdict == INCONCLUSIVE
 
 
 def test_the_box_domain_holds_fermi_dirac():

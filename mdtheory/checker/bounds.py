@@ -179,7 +179,8 @@ class UpperBound:
         worst = max(steps, key=lambda i: ratios[i])
         largest = max(steps, key=lambda i: values[i])
         resolved = {i: _digits_of(ctx, uncertainty[i] / max(abs(values[i]), bounds[i])) for i in steps}
-        exceed = [i for i in steps if values[i] - uncertainty[i] > bounds[i]]  # includes the bound's own
+        # the uncertainty includes the bound's own: an excess must survive both
+        exceed = [i for i in steps if values[i] - uncertainty[i] > bounds[i]]
         # A proved excess decides the claim whatever the other steps' resolution.
         trusted = resolved[exceed[0]] if exceed else min(resolved.values())
         curve = list(zip(m.fine.eta_t, bounds))

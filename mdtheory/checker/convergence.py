@@ -35,6 +35,10 @@ from mdtheory.symbolic.regularizer import hessian, is_quadratic
 
 MAX_NEWTON = 200
 DUAL_NORMS = {"l1": "linf", "l2": "l2", "linf": "l1"}
+CHECKED_CONSTANTS = {"L": "L Hess phi - Hess f is positive semidefinite",
+                     "mu": "Hess f - mu Hess phi is positive semidefinite",
+                     "G": "every ||grad f(x_s)||_{dual} <= G",
+                     "sigma": "Hess phi - sigma I is positive semidefinite"}
 
 
 class ContradictedConstantError(MDTheoryError):
@@ -92,7 +96,7 @@ def _exact_eigenvalues(matrix: sp.Matrix) -> list | None:
     for value, multiplicity in matrix.eigenvals().items():
         if not value.is_real:
             return None
-        values += [sp.nsimplify(value) if value.is_Rational else value] * multiplicity
+        values += [value] * multiplicity
     return values
 
 
@@ -126,12 +130,11 @@ def minimizer(ctx, kernel: MirrorDescentKernel, params, seed) -> list:
     simplex = kernel.domain is Domain.SIMPLEX
     d = kernel.dim
     x = list(seed)
-    lam = ctx.mpf(0)
+    lam = ctx.fsum(kernel.objective_gradient(ctx, x, params)) / d  # the multiplier's value at the seed
     for _ in range(MAX_NEWTON):
         g = kernel.objective_gradient(ctx, x, params)
         H = kernel.objective_hessian(ctx, x, params)
         if simplex:
-            lam = ctx.fsum(g) / d if lam == 0 else lam
             residual = [gi - lam for gi in g] + [ctx.fsum(x) - 1]
             system = [[H[i][j] for j in range(d)] + [-1] for i in range(d)] + [[1] * d + [0]]
         else:
@@ -206,8 +209,12 @@ def _series(ctx, kernel, run, params, r) -> dict[str, tuple[list, list]]:
     f = lambda x: kernel.objective(ctx, x, params)
     path = run.path
     f_path = [f(x) for x in path]
-    f_ref = f(r)
-    phi_ref = kernel.regularizer_value(ctx, r)
+    f_ref, phi_ref = f(r), kernel.regularizer_value(ctx, r)
+    # prefix[t] = sum_{s<t} x_s and best[t] = min_{s<t} f(x_s) (f(x_0) at t = 0), for every step
+    prefix, best = [[ctx.mpf(0)] * len(r)], [f_path[0]]
+    for x, fx in zip(path, f_path):
+        prefix.append([a + b for a, b in zip(prefix[-1], x)])
+        best.append(min(best[-1], fx))
     result = {q: ([], []) for q in ("suboptimality", "best_suboptimality", "average_suboptimality",
                                     "bregman_to_solution", "distance_to_solution")}
 
@@ -215,26 +222,13 @@ def _series(ctx, kernel, run, params, r) -> dict[str, tuple[list, list]]:
         result[name][0].append(value)
         result[name][1].append(magnitude)
 
-    sums = {}
-    total = [ctx.mpf(0)] * len(r)
-    for s, x in enumerate(path):  # prefix sums of the iterates, for the averages at recorded steps
-        sums[s] = list(total)
-        total = [a + b for a, b in zip(total, x)]
-    best_before = {}
-    best = None
-    for s in range(len(path)):
-        best_before[s] = best
-        best = f_path[s] if best is None or f_path[s] < best else best
     for t in run.t:
         x = path[t]
         put("suboptimality", f_path[t] - f_ref, abs(f_path[t]) + abs(f_ref))
-        prior = best_before[t] if t > 0 else f_path[0]
-        put("best_suboptimality", prior - f_ref, abs(prior) + abs(f_ref))
-        average = [v / t for v in sums[t]] if t > 0 else path[0]
-        f_average = f(average)
+        put("best_suboptimality", best[t] - f_ref, abs(best[t]) + abs(f_ref))
+        f_average = f([v / t for v in prefix[t]]) if t > 0 else f_path[0]
         put("average_suboptimality", f_average - f_ref, abs(f_average) + abs(f_ref))
-        grad = kernel.mirror_map(ctx, x)
-        phi_x = kernel.regularizer_value(ctx, x)
+        grad, phi_x = kernel.mirror_map(ctx, x), kernel.regularizer_value(ctx, x)
         inner = [gi * (ri - xi) for gi, ri, xi in zip(grad, r, x)]
         put("bregman_to_solution", phi_ref - phi_x - ctx.fsum(inner),
             abs(phi_ref) + abs(phi_x) + ctx.fsum(abs(v) for v in inner))
@@ -296,11 +290,9 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
         evidence = _contradiction(m, kernel, name, value, norm, gradients[0])
         if evidence:
             raise ContradictedConstantError(f"[constants] {name} = {value}: contradicted by the instance: {evidence}")
-        checked = {"L": "L Hess phi - Hess f is positive semidefinite", "mu": "Hess f - mu Hess phi is positive "
-                   "semidefinite", "G": f"every ||grad f(x_s)||_{DUAL_NORMS[norm][1:]} <= G",
-                   "sigma": "Hess phi - sigma I is positive semidefinite"}
-        if name in checked and not (name == "sigma" and norm != "l2"):
-            text = f"declared; checked at the {len(m.fine.path)} iterates of the run: {checked[name]}"
+        if name in CHECKED_CONSTANTS and not (name == "sigma" and norm != "l2"):
+            what = CHECKED_CONSTANTS[name].format(dual=DUAL_NORMS[norm][1:])
+            text = f"declared; checked at the {len(m.fine.path)} iterates of the run: {what}"
         else:
             text = "declared (not checked)"
         both(name, *(to_context(r.ctx, value) for r in rungs), text)
@@ -342,24 +334,22 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
     convergence quantities and the instance's constants (fstar and D0 for that point)."""
     constants, how = instance_constants(m, kernel, declared, norm)
     rungs = _rungs(m)
-    references: list[tuple[str, list]] = []
+    shown = lambda points: f"[{', '.join(rungs[0].ctx.nstr(v, 10) for v in points[0])}]"
+    references: list[tuple[str, str, list]] = []  # (name, how it was obtained, the point on each rung)
     if solution.limit is not None:
         points = [bregman_projection(r.ctx, kernel, [to_context(r.ctx, v) for v in m.spec.x0], solution.limit)
                   for r in rungs]
-        references.append((f"the limit {solution.limit.describe()} = [{', '.join(rungs[0].ctx.nstr(v, 10) for v in points[0])}]",
-                           points))
+        references.append(("the limit", solution.limit.describe(), points))
     elif solution.point is not None:
-        references.append(("x* (declared)", [[to_context(r.ctx, v) for v in solution.point] for r in rungs]))
+        references.append(("x*", "declared", [[to_context(r.ctx, v) for v in solution.point] for r in rungs]))
     else:
         points = [minimizer(r.ctx, kernel, r.params, [r.ctx.mpf(v) for v in m.fine.path[-1]]) for r in rungs]
-        references.append((f"x* (computed: Newton on the optimality conditions) = "
-                           f"[{', '.join(rungs[0].ctx.nstr(v, 10) for v in points[0])}]", points))
+        references.append(("x*", "computed: Newton on the optimality conditions", points))
     for i, point in enumerate(solution.comparators):
         m.md.regularizer.domain.check_point(point, f"[solution] comparators[{i}]")
-        references.append((f"comparator {i} = [{', '.join(str(v) for v in point)}]",
-                           [[to_context(r.ctx, v) for v in point] for r in rungs]))
+        references.append((f"comparator {i}", "declared", [[to_context(r.ctx, v) for v in point] for r in rungs]))
     result = []
-    for label, points in references:
+    for name, how_obtained, points in references:
         series = [_series(r.ctx, kernel, r.run, r.params, p) for r, p in zip(rungs, points)]
         derived = {q: laddered(rungs[0].ctx, series[0][q][0], series[1][q][0], series[1][q][1], m.ladder.coarse.bits)
                    for q in series[0]}
@@ -367,9 +357,9 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
         local["fstar"] = tuple(kernel.objective(r.ctx, p, r.params) for r, p in zip(rungs, points))
         local["D0"] = tuple(_bregman(r.ctx, kernel, p, [to_context(r.ctx, v) for v in m.spec.x0])
                             for r, p in zip(rungs, points))
-        local_how = dict(how, fstar=f"computed: f at {label.split(' =')[0]}", D0=f"computed: D_phi({label.split(' =')[0]}, x0)")
+        local_how = dict(how, fstar=f"computed: f at {name}", D0=f"computed: D_phi({name}, x0)")
         result.append(dataclasses.replace(m, derived={**m.derived, **derived}, constants=local, provenance=local_how,
-                                          reference=label))
+                                          reference=f"{name} ({how_obtained}) = {shown(points)}"))
     return result
 
 

@@ -13,16 +13,22 @@ import sympy as sp
 from mdtheory.checker.measure import SeriesMeasurement
 from mdtheory.engine.context import to_context, working_context
 from mdtheory.engine.ladder import laddered
-from mdtheory.engine.mdp import TabularMDP, check_step_size, optimal_values_exact, policy_md_step, soft_optimal, soft_values
+from mdtheory.engine.mdp import (
+    TabularMDP,
+    check_step_size,
+    optimal_values_exact,
+    policy_md_step,
+    q_from_values,
+    soft_optimal,
+    soft_values,
+)
 
 
 def _rung(mdp: TabularMDP, pi0, eta, steps: int, bits: int, exact_optimum):
     ctx = working_context(bits)
     if mdp.tau == 0:
         V_star = [to_context(ctx, v) for v in exact_optimum]
-        gamma = to_context(ctx, mdp.gamma)
-        Q_star = [[to_context(ctx, r) + gamma * ctx.fsum(to_context(ctx, p) * v for p, v in zip(row, V_star))
-                   for r, row in zip(rewards, actions)] for rewards, actions in zip(mdp.r, mdp.P)]
+        Q_star = q_from_values(ctx, mdp, V_star)
         log_pi_star = None
     else:
         Q_star, V_star, pi_star, _ = soft_optimal(ctx, mdp)

@@ -135,7 +135,7 @@ class MirrorDescentKernel:
         return self._phi(ctx, *x)[0]
 
     def objective_gradient(self, ctx, x, params=()):
-        """grad f(x): the dual step's difference quotient is not exact, so it is compiled on first use."""
+        """grad f(x), compiled on first use: only convergence claims (G, x*) ask for it."""
         if self.oracle is not None:
             return self.oracle.gradient(ctx, list(x), list(params))
         if self._grad_f is None:

@@ -21,9 +21,17 @@ import sympy as sp
 from mdtheory.engine import linalg
 from mdtheory.engine.context import to_context
 from mdtheory.errors import DomainError, MDTheoryError, StepSizeError
+from mdtheory.symbolic.parsing import exact_number
 
 MAX_STATES = 600  # Taxi has 500; exact policy iteration and a dense solve per step beyond this are not bounded
 MAX_POLICY_ITERATIONS = 1000
+
+
+def exact(value, key: str) -> sp.Rational:
+    try:
+        return exact_number(value)
+    except MDTheoryError as err:
+        raise DomainError(f"{key}: {err}") from None
 
 
 @dataclass(frozen=True)
@@ -37,8 +45,9 @@ class TabularMDP:
     tau: sp.Rational = sp.Integer(0)
 
     @classmethod
-    def build(cls, P, r, gamma, rho, tau=0, exact=sp.Rational) -> "TabularMDP":
-        """Checks shapes and that every row of P and rho is a probability vector, exactly."""
+    def build(cls, P, r, gamma, rho, tau=0) -> "TabularMDP":
+        """Checks shapes and that every row of P and rho is a probability vector, exactly. Numbers are exact
+        (ints, Rationals or strings such as "1/3"); a float is refused with its key named."""
         if not isinstance(P, (list, tuple)) or not P:
             raise DomainError("P: expected a list over states of lists over actions of next-state distributions")
         S = len(P)
@@ -94,18 +103,30 @@ class TabularMDP:
                 raise DomainError(f"{what}[{s}]: a policy row must be positive (softmax policies) and sum to 1 exactly")
 
 
+def _in_context(ctx, mdp: TabularMDP):
+    return ([[[to_context(ctx, p) for p in row] for row in actions] for actions in mdp.P],
+            [[to_context(ctx, v) for v in row] for row in mdp.r])
+
+
+def q_from_values(ctx, mdp: TabularMDP, V, P=None, r=None) -> list:
+    """Q(s, a) = r(s, a) + gamma sum_s' P(s'|s, a) V(s')."""
+    if P is None:
+        P, r = _in_context(ctx, mdp)
+    gamma = to_context(ctx, mdp.gamma)
+    return [[r[s][a] + gamma * ctx.fsum(P[s][a][k] * V[k] for k in range(len(V))) for a in range(len(r[s]))]
+            for s in range(len(r))]
+
+
 def soft_values(ctx, mdp: TabularMDP, pi) -> tuple[list, list]:
     """(V_tau^pi, Q_tau^pi) in ``ctx`` (tau = 0: the ordinary values)."""
     S, gamma, tau = mdp.states, to_context(ctx, mdp.gamma), to_context(ctx, mdp.tau)
-    P = [[[to_context(ctx, p) for p in row] for row in actions] for actions in mdp.P]
-    r = [[to_context(ctx, v) for v in row] for row in mdp.r]
+    P, r = _in_context(ctx, mdp)
     P_pi = [[ctx.fsum(pi[s][a] * P[s][a][k] for a in range(len(r[s]))) for k in range(S)] for s in range(S)]
     r_pi = [ctx.fsum(pi[s][a] * (r[s][a] - tau * ctx.log(pi[s][a])) for a in range(len(r[s]))) if tau
             else ctx.fsum(pi[s][a] * r[s][a] for a in range(len(r[s]))) for s in range(S)]
     system = linalg.as_matrix(ctx, [[(1 if s == k else 0) - gamma * P_pi[s][k] for k in range(S)] for s in range(S)])
     V = linalg.solve(ctx, system, r_pi)
-    Q = [[r[s][a] + gamma * ctx.fsum(P[s][a][k] * V[k] for k in range(S)) for a in range(len(r[s]))] for s in range(S)]
-    return V, Q
+    return V, q_from_values(ctx, mdp, V, P, r)
 
 
 def policy_md_step(ctx, mdp: TabularMDP, pi, Q, eta):
@@ -147,9 +168,9 @@ def optimal_values_exact(mdp: TabularMDP) -> tuple[list[sp.Rational], list[int]]
         V = [V[k, 0] for k in range(S)]
         Q = [[r[s][a] + gamma * sum((P[s][a][k] * V[k] for k in range(S)), fmpq(0)) for a in range(len(r[s]))]
              for s in range(S)]
-        # improve only on a strict gain, so that the iteration stops (ties keep the current action)
-        improved = [max(range(len(Q[s])), key=lambda a: (Q[s][a], a == policy[s])) for s in range(S)]
-        improved = [a if Q[s][a] > Q[s][policy[s]] else policy[s] for s, a in enumerate(improved)]
+        # switch only on a strict gain, so that the iteration stops (ties keep the current action)
+        greedy = [max(range(len(Q[s])), key=lambda a: Q[s][a]) for s in range(S)]
+        improved = [a if Q[s][a] > Q[s][policy[s]] else policy[s] for s, a in enumerate(greedy)]
         if improved == policy:
             return [sp.Rational(int(v.p), int(v.q)) for v in V], policy
         policy = improved
@@ -158,9 +179,8 @@ def optimal_values_exact(mdp: TabularMDP) -> tuple[list[sp.Rational], list[int]]
 
 def soft_optimal(ctx, mdp: TabularMDP, max_iterations: int = 200_000):
     """(Q*_tau, V*_tau, pi*_tau, error bound on Q*) by soft value iteration in ``ctx`` (tau > 0)."""
-    S, gamma, tau = mdp.states, to_context(ctx, mdp.gamma), to_context(ctx, mdp.tau)
-    P = [[[to_context(ctx, p) for p in row] for row in actions] for actions in mdp.P]
-    r = [[to_context(ctx, v) for v in row] for row in mdp.r]
+    gamma, tau = to_context(ctx, mdp.gamma), to_context(ctx, mdp.tau)
+    P, r = _in_context(ctx, mdp)
 
     def soft_max(q):
         top = max(q)
@@ -170,9 +190,7 @@ def soft_optimal(ctx, mdp: TabularMDP, max_iterations: int = 200_000):
     # a few ulps of the values: below that the change is rounding noise
     target = ctx.ldexp(1, -ctx.prec + 8) * (1 + max(abs(v) for row in r for v in row)) / (1 - gamma)
     for _ in range(max_iterations):
-        V = [soft_max(q) for q in Q]
-        new = [[r[s][a] + gamma * ctx.fsum(P[s][a][k] * V[k] for k in range(S)) for a in range(len(r[s]))]
-               for s in range(S)]
+        new = q_from_values(ctx, mdp, [soft_max(q) for q in Q], P, r)
         change = max(abs(a - b) for row_a, row_b in zip(new, Q) for a, b in zip(row_a, row_b))
         Q = new
         bound = gamma / (1 - gamma) * change if gamma else change
