@@ -1,8 +1,18 @@
-"""TOML claim files: a check described without Python.
+"""TOML claim files: a theorem about one instance, described without Python.
 
-    [problem]  variables, domain, regularizer, objective
-    [run]      x0, direction, eps, eta, steps, precision_bits, (record_every, float64, backend)
-    [claim]    kind, plus that kind's parameters
+    [theorem]    name, reference, statement                 (optional: where the claim comes from)
+    [problem]    kind = "offline" (default): variables, domain, regularizer, objective
+                 kind = "online": regularizer (on the simplex), losses (expressions in the round t) or loss_table
+                 kind = "mdp": P, r, gamma, rho, tau
+    [run]        offline: x0, eta, steps, precision_bits; direction and eps for sensitivity quantities;
+                 (record_every, float64, backend); online: x0 (default uniform), eta, steps, precision_bits;
+                 mdp: pi0 ("uniform" or a table), eta, steps, precision_bits
+    [constants]  name = "exact number": constants a bound may name beside the computed ones
+    [solution]   offline convergence: x (a point, or "computed"), comparators, limit = {A, b, geometry}
+    [claim]      kind, quantity, that kind's parameters, expected ("holds" or "violated"), norm
+    [twin]       why, expected (default "violated"), and overrides of the other sections' keys:
+                 the planted-false version of the claim (``mdtheory check FILE --twin``)
+    [search]     ranges for ``mdtheory falsify``
 
 Numbers are exact strings ("1e-12", "1/4"); expressions are parsed safely. Unknown keys and bad values
 are refused, naming the key.
@@ -19,7 +29,24 @@ from pathlib import Path
 
 import sympy as sp
 
-from mdtheory.checker.bounds import EPS, ETA_T, QUANTITIES, T, Decay, ExponentialGrowth, MinForm, Saturation, UpperBound
+from mdtheory.checker.bounds import (
+    EPS,
+    ETA_T,
+    HOLDS,
+    QUANTITIES,
+    SENSITIVITY_QUANTITIES,
+    VIOLATED,
+    Decay,
+    ExponentialGrowth,
+    Limit,
+    MinForm,
+    Saturation,
+    T,
+    UpperBound,
+)
+from mdtheory.checker.claim import ROUND, Claim, OfflineProblem, OnlineProblem, PolicyProblem, Theorem, bound_symbols
+from mdtheory.checker.convergence import DUAL_NORMS, AffineLimit, Solution
+from mdtheory.engine.mdp import TabularMDP, check_step_size
 from mdtheory.engine.context import MAX_PRECISION_BITS
 from mdtheory.engine.run import BACKENDS, MAX_STEPS, RunSpec
 from mdtheory.errors import MDTheoryError
@@ -39,20 +66,33 @@ MAX_FILE_BYTES = 1_000_000
 RESERVED_NAMES = set(FUNCTIONS) | set(CONSTANTS) | {"T", "etaT", "eps", "eta"}
 
 
-SECTIONS = {
-    "problem": {"variables": True, "domain": True, "regularizer": True, "objective": True},
-    "run": {"x0": True, "direction": True, "eps": True, "eta": True, "steps": True, "precision_bits": True,
-            "record_every": False, "float64": False, "backend": False},
-    "claim": {"kind": True},
+OFFLINE_RUN = {"x0": True, "direction": False, "eps": False, "eta": True, "steps": True, "precision_bits": True,
+               "record_every": False, "float64": False, "backend": False}
+PROBLEM_KEYS = {
+    "offline": {"kind": False, "variables": True, "domain": True, "regularizer": True, "objective": True},
+    "online": {"kind": True, "regularizer": False, "losses": False, "loss_table": False},
+    "mdp": {"kind": True, "P": True, "r": True, "gamma": True, "rho": True, "tau": False},
 }
-OPTIONAL_SECTIONS = {"search"}  # read by ``mdtheory falsify`` (mdtheory.falsify), which checks its keys
+RUN_KEYS = {
+    "offline": OFFLINE_RUN,
+    "online": {"x0": False, "eta": True, "steps": True, "precision_bits": True},
+    "mdp": {"pi0": False, "eta": True, "steps": True, "precision_bits": True},
+}
+SECTIONS = ("theorem", "problem", "run", "constants", "solution", "claim", "twin", "search")
+REQUIRED_SECTIONS = ("problem", "run", "claim")
+THEOREM_KEYS = {"name": True, "reference": False, "statement": False}
+SOLUTION_KEYS = {"x": False, "comparators": False, "limit": False}
+TWIN_KEYS = {"why": True, "expected": False, **{section: False for section in ("problem", "run", "constants",
+                                                                              "solution", "claim")}}
 CLAIM_KEYS = {
     "upper_bound": {"bound": True, "quantity": False},
     "decay": {"constant": True, "rho": True, "quantity": False},
     "exponential_growth": {"rate": False, "window": False, "quantity": False, "exact": False},
     "saturation": {"level": True, "factor": False, "quantity": False},
     "min_form": {"level": True, "rate": True, "factor": False},
+    "limit": {"tolerance": True, "quantity": False},
 }
+COMMON_CLAIM_KEYS = {"kind": True, "expected": False, "norm": False}
 
 
 @dataclass
@@ -158,7 +198,9 @@ def _regularizer(value, variables: list[str], domain: Domain) -> Regularizer:
     raise ClaimFileError(f"{key}: expected a catalogue name, a table {{name = ..., params}}, or an expression")
 
 
-def bound_from_table(table: dict):
+def bound_from_table(table: dict, symbols: dict | None = None, quantities=QUANTITIES):
+    """The bound of a [claim] table. ``symbols``: the names a bound may use (T, etaT, eps by default; a
+    convergence, regret or MDP problem adds its constants); ``quantities``: those the problem measures."""
     if not isinstance(table, dict):
         raise ClaimFileError("[claim] must be a table with a kind, e.g. [claim] kind = \"upper_bound\"")
     if "kind" not in table:
@@ -166,14 +208,30 @@ def bound_from_table(table: dict):
     kind = table["kind"]
     if not isinstance(kind, str) or kind not in CLAIM_KEYS:
         raise ClaimFileError(f"[claim] kind: {kind!r} is not a bound kind; choose one of {', '.join(CLAIM_KEYS)}")
-    check_table_keys(table, {"kind": True, **CLAIM_KEYS[kind]}, "claim")
-    symbols = {"T": T, "etaT": ETA_T, "eps": EPS}
-    quantity = table.get("quantity", "separation" if kind in ("exponential_growth", "saturation") else "amplification")
-    if quantity not in QUANTITIES:
-        raise ClaimFileError(f"[claim] quantity: {quantity!r}; choose one of {', '.join(QUANTITIES)}")
-    expr = lambda k: _expression(table[k], f"[claim] {k}", symbols)
+    check_table_keys(table, {**COMMON_CLAIM_KEYS, **CLAIM_KEYS[kind]}, "claim")
+    symbols = symbols or {"T": T, "etaT": ETA_T, "eps": EPS}
+    default = {"exponential_growth": "separation", "saturation": "separation", "limit": "distance_to_solution"}
+    quantity = table.get("quantity", default.get(kind, "amplification" if "amplification" in quantities else None))
+    if quantity not in quantities:
+        raise ClaimFileError(f"[claim] quantity: {quantity!r}; this problem measures {', '.join(quantities)}")
+
+    def expr(key):
+        try:
+            return _expression(table[key], f"[claim] {key}", symbols)
+        except ClaimFileError as err:
+            if "not a known variable" in str(err):
+                raise ClaimFileError(f"{err} (declare other constants in [constants])") from None
+            raise
+
     if kind == "upper_bound":
         return UpperBound(expr("bound"), quantity)
+    if kind == "limit":
+        try:
+            return Limit(toml_number(table["tolerance"], "[claim] tolerance"), quantity)
+        except ClaimFileError:
+            raise
+        except MDTheoryError as err:
+            raise ClaimFileError(f"[claim] tolerance: {err}") from None
     if kind == "decay":
         return Decay(toml_number(table["constant"], "[claim] constant"), toml_number(table["rho"], "[claim] rho"), quantity)
     if kind == "exponential_growth":
@@ -218,18 +276,32 @@ def read_toml(path: str | Path, error=None) -> dict:
         raise error(f"{path}: nested too deeply to be TOML a claim file needs") from None
 
 
-def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_bits: int = MAX_PRECISION_BITS) -> ClaimFile:
-    """Read and check a claim file. ``max_steps`` and ``max_precision_bits`` bound the work it may ask for
-    (the CLI's --max-steps and --max-precision-bits raise them)."""
-    data = read_toml(path)
-    unknown = sorted(set(data) - set(SECTIONS) - OPTIONAL_SECTIONS)
+def _check_sections(data: dict):
+    unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise ClaimFileError(f"[{unknown[0]}]: unknown section; sections are {', '.join(SECTIONS)}")
-    for section, keys in SECTIONS.items():
+    for section in REQUIRED_SECTIONS:
         if section not in data:
             raise ClaimFileError(f"[{section}]: missing section")
-        if section != "claim":
-            check_table_keys(data[section], keys, section)
+    for section in SECTIONS:
+        if section in data and not isinstance(data[section], dict):
+            raise ClaimFileError(f"[{section}] must be a table")
+
+
+def _problem_kind(data: dict) -> str:
+    kind = data["problem"].get("kind", "offline")
+    if kind not in PROBLEM_KEYS:
+        raise ClaimFileError(f"[problem] kind: {kind!r}; choose one of {', '.join(PROBLEM_KEYS)}")
+    check_table_keys(data["problem"], PROBLEM_KEYS[kind], "problem")
+    check_table_keys(data["run"], RUN_KEYS[kind], "run")
+    if kind != "offline" and "solution" in data:
+        raise ClaimFileError(f"[solution]: only an offline problem has one (this problem is {kind})")
+    return kind
+
+
+def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: bool):
+    """(md, spec, bits, float64, backend) of an offline problem; ``perturbed``: the claim needs the perturbed pair
+    (a sensitivity quantity), so [run] direction and eps are required."""
     problem, run = data["problem"], data["run"]
     variables = problem["variables"]
     if not isinstance(variables, list) or not variables or not all(isinstance(v, str) and v.isidentifier() for v in variables):
@@ -247,10 +319,7 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
         raise ClaimFileError(f"[problem] domain: {err}") from None
     reg = _regularizer(problem["regularizer"], variables, domain)
     by_name = dict(zip(variables, reg.variables))
-    search = data.get("search")
-    if search is not None and not isinstance(search, dict):
-        raise ClaimFileError("[search] must be a table")
-    ranges = _parameter_ranges(search, variables)
+    ranges = _parameter_ranges(data.get("search"), variables)
     parameters = tuple(sp.Symbol(name, real=True) for name in ranges)
     by_name.update(zip(ranges, parameters))
     objective = Objective("user", _expression(problem["objective"], "[problem] objective", by_name), reg.variables,
@@ -260,16 +329,22 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
     except MDTheoryError as err:
         raise ClaimFileError(f"[problem] regularizer: {err}") from None
     n = len(variables)
-    x0, direction = toml_numbers(run["x0"], "[run] x0", n), toml_numbers(run["direction"], "[run] direction", n)
-    eps, eta = toml_number(run["eps"], "[run] eps"), toml_number(run["eta"], "[run] eta")
+    if perturbed:
+        for key in ("direction", "eps"):
+            if key not in run:
+                raise ClaimFileError(f"[run] {key}: missing; a sensitivity quantity compares the run from x0 with the "
+                                     "run from x0 + eps*direction")
+    x0 = toml_numbers(run["x0"], "[run] x0", n)
+    # a convergence claim without a perturbation still carries a direction: its tangent is computed, unused
+    direction = toml_numbers(run["direction"], "[run] direction", n) if "direction" in run else _unit_direction(domain, n)
+    eps, eta = toml_number(run.get("eps", "1"), "[run] eps"), toml_number(run["eta"], "[run] eta")
     for key, value in (("eps", eps), ("eta", eta)):
         if value <= 0:
             raise ClaimFileError(f"[run] {key}: must be positive, got {value}")
-    checks = (
-        ("x0", lambda: domain.check_point(x0, "x0")),
-        ("direction", lambda: domain.check_direction(direction)),
-        ("eps", lambda: domain.check_point([a + eps * v for a, v in zip(x0, direction)], "the perturbed start x0 + eps*v")),
-    )
+    checks = [("x0", lambda: domain.check_point(x0, "x0")), ("direction", lambda: domain.check_direction(direction))]
+    if perturbed:
+        checks.append(("eps", lambda: domain.check_point([a + eps * v for a, v in zip(x0, direction)],
+                                                         "the perturbed start x0 + eps*v")))
     for key, check in checks:
         try:
             check()
@@ -280,7 +355,7 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
         middles = [(lo + hi) / 2 for lo, hi in ranges.values()]
         spec = RunSpec.build(x0, direction, eps, eta, toml_integer(run["steps"], "[run] steps", 1),
                              toml_integer(run.get("record_every", 1), "[run] record_every", 1), parameters=middles,
-                             max_steps=max_steps)
+                             max_steps=max_steps, perturbed=perturbed)
     except MDTheoryError as err:
         raise ClaimFileError(f"[run] {err}") from None
     bits = precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
@@ -290,8 +365,230 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
     backend = run.get("backend", "mpmath")
     if backend not in BACKENDS:
         raise ClaimFileError(f"[run] backend: {backend!r}; choose one of {', '.join(BACKENDS)}")
-    return ClaimFile(str(path), md, spec, bits, bound_from_table(data["claim"]), float64, backend, search,
-                     data["claim"], problem)
+    return md, spec, bits, float64, backend
+
+
+def _unit_direction(domain: Domain, n: int) -> list[sp.Rational]:
+    if domain is Domain.SIMPLEX:
+        return [sp.Integer(1), sp.Integer(-1)] + [sp.Integer(0)] * (n - 2) if n > 1 else [sp.Integer(0)]
+    return [sp.Integer(1)] + [sp.Integer(0)] * (n - 1)
+
+
+def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_bits: int = MAX_PRECISION_BITS) -> ClaimFile:
+    """Read and check a sensitivity claim file (an offline problem and its perturbed pair), as ``falsify`` and
+    ``sweep`` search it. ``max_steps`` and ``max_precision_bits`` bound the work it may ask for (the CLI's
+    --max-steps and --max-precision-bits raise them)."""
+    data = read_toml(path)
+    _check_sections(data)
+    if _problem_kind(data) != "offline":
+        raise ClaimFileError("[problem] kind: falsify searches offline problems; check this claim with mdtheory check")
+    md, spec, bits, float64, backend = _offline(data, max_steps, max_precision_bits, perturbed=True)
+    bound = bound_from_table(data["claim"], quantities=SENSITIVITY_QUANTITIES)
+    return ClaimFile(str(path), md, spec, bits, bound, float64, backend, data.get("search"), data["claim"],
+                     data["problem"])
+
+
+def load_claim(path: str | Path, twin: bool = False, max_steps: int = MAX_STEPS,
+               max_precision_bits: int = MAX_PRECISION_BITS) -> Claim:
+    """A claim file as a ``Claim`` (any problem kind); ``twin``: its planted-false [twin] instead."""
+    data = read_toml(path)
+    _check_sections(data)
+    name = Path(path).stem
+    if twin:
+        data, name = with_twin(data), f"{name} (twin)"
+    return claim_from_tables(data, name, max_steps, max_precision_bits)
+
+
+def with_twin(data: dict) -> dict:
+    """The claim file's tables with the [twin]'s overrides applied: the twin's expected verdict (violated
+    unless stated), and its reason as the theorem's statement."""
+    if "twin" not in data:
+        raise ClaimFileError("[twin]: this claim file has no planted-false twin; add [twin] why = ... with overrides")
+    table = data["twin"]
+    check_table_keys(table, TWIN_KEYS, "twin")
+    merged = {section: dict(values) for section, values in data.items() if section != "twin"}
+    for section in ("problem", "run", "constants", "solution", "claim"):
+        if section not in table:
+            continue
+        if not isinstance(table[section], dict):
+            raise ClaimFileError(f"[twin] {section}: expected a table of [{section}] keys to override")
+        merged.setdefault(section, {}).update(table[section])
+    merged["claim"]["expected"] = table.get("expected", VIOLATED)
+    theorem = dict(merged.get("theorem", {"name": "twin"}))
+    if not isinstance(table["why"], str):
+        raise ClaimFileError("[twin] why: expected text saying what was planted")
+    theorem["statement"] = f"planted-false twin: {table['why']}"
+    merged["theorem"] = theorem
+    return merged
+
+
+def claim_from_tables(data: dict, name: str, max_steps: int = MAX_STEPS,
+                      max_precision_bits: int = MAX_PRECISION_BITS) -> Claim:
+    kind = _problem_kind(data)
+    declared = _constants(data.get("constants", {}))
+    symbols = bound_symbols(kind, set(declared))
+    table = data["claim"]
+    quantities = {"offline": OfflineProblem.quantities, "online": OnlineProblem.quantities,
+                  "mdp": PolicyProblem.quantities}[kind]
+    bound = bound_from_table(table, symbols, quantities)
+    expected = table.get("expected", HOLDS)
+    if expected not in (HOLDS, VIOLATED):
+        raise ClaimFileError(f"[claim] expected: {expected!r}; choose holds or violated")
+    norm = table.get("norm")
+    if norm is not None and (kind != "offline" or norm not in DUAL_NORMS):
+        raise ClaimFileError(f"[claim] norm: {norm!r}; an offline problem's norm is one of {', '.join(DUAL_NORMS)}")
+    if kind == "offline":
+        sensitivity = bound.quantity in SENSITIVITY_QUANTITIES and bound.quantity != "worst_case_amplification"
+        md, spec, bits, float64, backend = _offline(data, max_steps, max_precision_bits, perturbed=sensitivity)
+        solution = _solution(data.get("solution", {}), md, bound)
+        problem = OfflineProblem(md, spec, bits, float64, backend, solution, declared, norm)
+    elif kind == "online":
+        problem = _online(data, declared, max_steps, max_precision_bits)
+    else:
+        problem = _policy(data, declared, max_steps, max_precision_bits)
+    theorem = _theorem(data.get("theorem"))
+    try:
+        return Claim(name, problem, bound, expected, theorem)
+    except MDTheoryError as err:
+        raise ClaimFileError(f"[claim] quantity: {err}") from None
+
+
+def _constants(table: dict) -> dict[str, sp.Rational]:
+    declared = {}
+    for key, value in table.items():
+        if not key.isidentifier() or key in RESERVED_NAMES:
+            raise ClaimFileError(f"[constants] {key}: choose a name that is not a function, constant or T, etaT, eps, eta")
+        declared[key] = toml_number(value, f"[constants] {key}")
+    return declared
+
+
+def _theorem(table: dict | None) -> Theorem | None:
+    if table is None:
+        return None
+    check_table_keys(table, THEOREM_KEYS, "theorem")
+    for key, value in table.items():
+        if not isinstance(value, str):
+            raise ClaimFileError(f"[theorem] {key}: expected text")
+    return Theorem(table["name"], table.get("reference", ""), table.get("statement", ""))
+
+
+def _solution(table: dict, md: MirrorDescent, bound) -> Solution:
+    check_table_keys(table, SOLUTION_KEYS, "solution")
+    n, domain = md.regularizer.dim, md.regularizer.domain
+    point = table.get("x", "computed")
+    if point == "computed":
+        point = None
+    else:
+        point = tuple(toml_numbers(point, "[solution] x", n))
+        try:
+            domain.check_point(point, "x*")
+        except MDTheoryError as err:
+            raise ClaimFileError(f"[solution] x: {err}") from None
+    comparators = table.get("comparators", [])
+    if not isinstance(comparators, list):
+        raise ClaimFileError("[solution] comparators: expected a list of points")
+    comparators = tuple(tuple(toml_numbers(c, f"[solution] comparators[{i}]", n)) for i, c in enumerate(comparators))
+    for i, c in enumerate(comparators):
+        try:
+            domain.check_point(c, f"comparator {i}")
+        except MDTheoryError as err:
+            raise ClaimFileError(f"[solution] comparators[{i}]: {err}") from None
+    limit = table.get("limit")
+    if limit is not None:
+        if point is not None or comparators:
+            raise ClaimFileError("[solution] limit: a limit is the reference point itself; drop x and comparators")
+        check_table_keys(limit, {"A": True, "b": True, "geometry": False}, "solution] limit")
+        rows = limit["A"]
+        if not isinstance(rows, list) or not rows:
+            raise ClaimFileError("[solution] limit.A: expected a list of rows")
+        A = tuple(tuple(toml_numbers(row, f"[solution] limit.A[{i}]", n)) for i, row in enumerate(rows))
+        b = tuple(toml_numbers(limit["b"], "[solution] limit.b", len(A)))
+        geometry = limit.get("geometry", "regularizer")
+        if geometry not in ("regularizer", "euclidean"):
+            raise ClaimFileError(f"[solution] limit.geometry: {geometry!r}; choose regularizer or euclidean")
+        limit = AffineLimit(A, b, geometry)
+    if bound.kind == "limit" and limit is None and point is None:
+        raise ClaimFileError("[claim] kind: a limit claim needs [solution] limit = {A, b} or x = [...]")
+    return Solution(point, comparators, limit)
+
+
+def _online(data: dict, declared: dict, max_steps: int, max_precision_bits: int) -> OnlineProblem:
+    problem, run = data["problem"], data["run"]
+    if ("losses" in problem) == ("loss_table" in problem):
+        raise ClaimFileError("[problem] losses: give losses (one expression in t per expert) or loss_table (rows)")
+    symbols = {"t": ROUND}
+    if "losses" in problem:
+        if not isinstance(problem["losses"], list) or len(problem["losses"]) < 2:
+            raise ClaimFileError("[problem] losses: expected a list of at least 2 expressions in t (one per expert)")
+        rows = [tuple(_expression(v, f"[problem] losses[{i}]", symbols) for i, v in enumerate(problem["losses"]))]
+    else:
+        table = problem["loss_table"]
+        if not isinstance(table, list) or not table:
+            raise ClaimFileError("[problem] loss_table: expected a list of rows, one loss per expert")
+        rows = [tuple(toml_numbers(row, f"[problem] loss_table[{k}]", len(table[0]) if isinstance(table[0], list)
+                                   else None)) for k, row in enumerate(table)]
+        if len(rows[0]) < 2:
+            raise ClaimFileError("[problem] loss_table: expected at least 2 experts per row")
+    d = len(rows[0])
+    variables = [f"x{i + 1}" for i in range(d)]
+    reg = _regularizer(problem.get("regularizer", "negative_entropy"), variables, Domain.SIMPLEX)
+    x0 = tuple(toml_numbers(run["x0"], "[run] x0", d)) if "x0" in run else (sp.Rational(1, d),) * d
+    try:
+        Domain.SIMPLEX.check_point(x0, "x0")
+    except MDTheoryError as err:
+        raise ClaimFileError(f"[run] x0: {err}") from None
+    steps = toml_integer(run["steps"], "[run] steps", 1)
+    if steps > max_steps:
+        raise ClaimFileError(f"[run] steps: {steps} exceeds the limit of {max_steps}; raise it with --max-steps N")
+    eta = _positive(run["eta"], "[run] eta")
+    bits = precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
+    losses = rows[0] if len(rows) == 1 else _cyclic(rows)
+    return OnlineProblem(reg, x0, eta, losses, steps, bits, declared)
+
+
+def _cyclic(rows: list[tuple]) -> tuple:
+    """Expert i's loss in round t is rows[(t - 1) mod len(rows)][i], as one expression in t."""
+    k = len(rows)
+    phase = sp.Mod(ROUND - 1, k)
+    return tuple(sp.Piecewise(*[(row[i], sp.Eq(phase, j)) for j, row in enumerate(rows[:-1])], (rows[-1][i], True))
+                 for i in range(len(rows[0])))
+
+
+def _policy(data: dict, declared: dict, max_steps: int, max_precision_bits: int) -> PolicyProblem:
+    problem, run = data["problem"], data["run"]
+    try:
+        mdp = TabularMDP.build(problem["P"], problem["r"], problem["gamma"], problem["rho"], problem.get("tau", 0))
+    except MDTheoryError as err:
+        raise ClaimFileError(f"[problem] {err}") from None
+    pi0 = run.get("pi0", "uniform")
+    if pi0 == "uniform":
+        pi0 = mdp.uniform_policy()
+    else:
+        if not isinstance(pi0, list) or len(pi0) != mdp.states:
+            raise ClaimFileError(f"[run] pi0: expected \"uniform\" or one row of action probabilities per state "
+                                 f"({mdp.states} rows)")
+        pi0 = [toml_numbers(row, f"[run] pi0[{s}]", a) for s, (row, a) in enumerate(zip(pi0, mdp.actions))]
+    try:
+        mdp.check_policy(pi0)
+    except MDTheoryError as err:
+        raise ClaimFileError(f"[run] pi0: {err}") from None
+    steps = toml_integer(run["steps"], "[run] steps", 1)
+    if steps > max_steps:
+        raise ClaimFileError(f"[run] steps: {steps} exceeds the limit of {max_steps}; raise it with --max-steps N")
+    eta = _positive(run["eta"], "[run] eta")
+    try:
+        check_step_size(mdp, eta)
+    except MDTheoryError as err:
+        raise ClaimFileError(f"[run] eta: {err}") from None
+    bits = precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
+    return PolicyProblem(mdp, tuple(tuple(row) for row in pi0), eta, steps, bits, declared)
+
+
+def _positive(value, key: str) -> sp.Rational:
+    number = toml_number(value, key)
+    if number <= 0:
+        raise ClaimFileError(f"{key}: must be positive, got {number}")
+    return number
 
 
 def toml_text(tables: dict[str, dict]) -> str:

@@ -1,13 +1,14 @@
 """mdtheory: check theorems about Mirror Descent by computation.
 
   mdtheory verify [--claim NAME] [--quick | --full] [--out DIR]   run the registered claims, write a report
-  mdtheory check FILE.toml [--json OUT] [--plot OUT.png]          run one claim file
+  mdtheory check FILE.toml [--twin] [--json OUT] [--plot OUT.png]  run one claim file (or its twin)
   mdtheory appendix [--out proofs] [--quick]                      write the derivation appendix
   mdtheory risk --d D --start zipf:2 --eta 1/10 --steps T ...     when does the sensitivity matter here?
   mdtheory sweep FILE.toml [--scheduler ADDRESS] [--plot OUT.png]  a resumable grid of checks
   mdtheory falsify FILE.toml [--json OUT] [--plot OUT.png]         search [search]'s range for a counterexample
 
-Exit codes (check, verify, sweep, falsify): 0 holds (every check as predicted), 1 violated, 2 bad input,
+Exit codes (check, verify, sweep, falsify): 0 holds (every check as predicted: a twin predicts violated),
+1 violated (not as predicted), 2 bad input,
 3 inconclusive (falsify: not falsified), 4 internal error (one line; --debug prints the traceback).
 """
 
@@ -157,37 +158,48 @@ def verify(args) -> int:
 
 
 def check(args) -> int:
-    from mdtheory.checker.instance import check_instance
-    from mdtheory.checker.measure import worst_case_amplification
-    from mdtheory.checker.result import ClaimReport, NamedCheck, check_json
-    from mdtheory.claimfile import load_claim_file
+    from mdtheory.checker.claim import OfflineProblem, check_claim
+    from mdtheory.checker.measure import Measurement, worst_case_amplification
+    from mdtheory.checker.result import ClaimReport, check_json
+    from mdtheory.claimfile import load_claim
     from mdtheory.progress import Progress
     from mdtheory.report import plot_claim
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
-    claim = load_claim_file(args.file, max_steps=args.max_steps, max_precision_bits=args.max_precision_bits)
-    if claim.md.parameters:
+    claim = load_claim(args.file, twin=args.twin, max_steps=args.max_steps, max_precision_bits=args.max_precision_bits)
+    problem = claim.problem
+    if isinstance(problem, OfflineProblem) and problem.md.parameters:
         print("parameters at the middle of their [search] ranges (mdtheory falsify searches them): "
-              + ", ".join(f"{p} = {v}" for p, v in zip(claim.md.parameters, claim.spec.parameters)))
+              + ", ".join(f"{p} = {v}" for p, v in zip(problem.md.parameters, problem.spec.parameters)))
+    if claim.theorem is not None:
+        print(f"theorem: {claim.theorem.name}" + (f" ({claim.theorem.reference})" if claim.theorem.reference else "")
+              + (f"\n  {claim.theorem.statement}" if claim.theorem.statement else ""))
     progress = Progress(enabled=not args.no_progress)
-    result, m = check_instance(claim.bound, claim.md, claim.spec, claim.bits, with_float64=claim.float64,
-                               progress=progress(Path(args.file).name), backend=claim.backend)
-    named = NamedCheck(Path(args.file).stem, result, m)
-    print(f"verdict: {result.verdict}\nkind: {result.kind}\nmeasured: {result.measured}\nclaimed: {result.claimed}\n"
-          f"margin: {result.margin}\ntrusted digits: {result.trusted_digits}\n"
+    named = check_claim(claim, progress=progress(Path(args.file).name))
+    result, m = named.result, named.measurement
+    expected = "" if named.as_predicted else f"\nexpected: {named.expected} (not as the claim predicts)"
+    print(f"verdict: {result.verdict}{expected}\nkind: {result.kind}\nmeasured: {result.measured}\n"
+          f"claimed: {result.claimed}\nmargin: {result.margin}\ntrusted digits: {result.trusted_digits}\n"
           + (f"convexity: {result.convexity}\n" if result.convexity else "") + result.explanation)
+    bound_expression = getattr(claim.bound, "bound", None)
+    if m is not None and bound_expression is not None:
+        for name in sorted(str(s) for s in bound_expression.free_symbols):
+            if name in m.constants:
+                print(f"  {name} = {m.ctx.nstr(m.ctx.mpf(m.constants[name][0]), 12)}: {m.provenance.get(name, '')}")
     if json_path:
         data = check_json(named)
-        worst = worst_case_amplification(claim.md, claim.spec, claim.bits) if m is not None else None
-        if worst is not None:
-            for row, value in zip(data["series"], worst):
+        if isinstance(m, Measurement) and m.spec.perturbed:
+            worst = worst_case_amplification(problem.md, problem.spec, problem.bits)
+            for row, value in zip(data["series"], worst or ()):
                 row["worst_case_amplification"] = value
         json_path.write_text(json.dumps(data, indent=2))
     if plot_path and m is not None:
         plot_claim(ClaimReport(Path(args.file).stem, "claim file", "", [named]), plot_path)
     elif plot_path:
         print(f"no plot: nothing was measured ({plot_path} not written)", file=sys.stderr)
-    return exit_code([result.verdict])
+    # as for verify: 0 when the verdict is the one the claim predicts (a twin predicts violated)
+    return exit_code(["holds" if named.as_predicted else result.verdict if result.verdict == "inconclusive"
+                      else "violated"])
 
 
 def falsify(args) -> int:
@@ -284,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("file")
     c.add_argument("--json", help="write the result as JSON here")
     c.add_argument("--plot", help="write a PNG plot here")
+    c.add_argument("--twin", action="store_true", help="check the file's planted-false [twin] instead")
     c.add_argument("--no-progress", action="store_true")
     _limits(c)
     c.set_defaults(handler=check)

@@ -18,6 +18,7 @@ def _log10(ctx, value) -> float:
 
 
 MAX_PANELS = 12
+FLOAT64_SERIES = ("separation", "amplification", "objective")  # the quantities the float64 twin records
 
 
 def plot_claim(report: ClaimReport, path: Path) -> Path | None:
@@ -39,9 +40,11 @@ def plot_claim(report: ClaimReport, path: Path) -> Path | None:
             m = checks[0].measurement
             ctx = m.ctx
             eta_t = [float(s) for s in m.fine.eta_t]
-            ax.plot(eta_t, [_log10(ctx, v) for v in m.values(quantity)], lw=2, label=f"{quantity} ({m.fine.bits} bits)")
-            if quantity != "tangent_amplification" and m.float_run is not None:
-                floats = [float(v) for v in getattr(m.float_run, quantity)]
+            bits = m.bits[1] if isinstance(getattr(m, "bits", None), tuple) else m.fine.bits
+            ax.plot(eta_t, [_log10(ctx, v) for v in m.values(quantity)], lw=2, label=f"{quantity} ({bits} bits)")
+            float_run = getattr(m, "float_run", None)  # a series measurement has no float64 twin
+            if quantity in FLOAT64_SERIES and float_run is not None:
+                floats = [float(v) for v in getattr(float_run, quantity)]
                 ax.plot(eta_t, [math.log10(v) if v > 0 else math.nan for v in floats], ":", lw=1.4, color="gray",
                         label="float64")
             for k, check in enumerate(checks):

@@ -209,7 +209,10 @@ class UpperBound:
         return CheckResult(verdict=HOLDS, explanation=(
             "the bound holds at every recorded step" + ("; it is attained (tight) to the trusted digits" if tight else
                                                        f"; the closest approach leaves a gap of {ctx.nstr(gap, 3)}")),
-            extra={"tight": bool(tight)}, **common)
+            # tightness: measured / claimed at the step closest to the bound (1: attained), resolved because the
+            # verdict needed every step resolved on the bound's scale
+            extra={"tight": bool(tight), "tightness": ctx.nstr(ratios[worst], 4), "tightness_t": m.fine.t[worst]},
+            **common)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mdtheory.checker.bounds import HOLDS, INCONCLUSIVE, VIOLATED, CheckResult
 from mdtheory.checker.measure import Measurement, float64_departure
-from mdtheory.engine.ladder import trusted_or_none
+from mdtheory.engine.ladder import agreeing_digits, trusted_or_none
 
 
 @dataclass
@@ -52,11 +52,13 @@ class ClaimReport:
 SERIES_QUANTITIES = ("separation", "amplification", "tangent_amplification", "objective")
 
 
-def series_json(m: Measurement) -> list[dict]:
+def series_json(m) -> list[dict]:
     """Each recorded step: every quantity as a decimal string of its trusted digits, or null when none is
-    trusted, with its trusted digits and, for a null, the absolute bound the ladder gives (``*_at_most``)."""
+    trusted, with its trusted digits and, for a null, the absolute bound the ladder gives (``*_at_most``).
+    A perturbed pair carries the sensitivity series; any measurement carries its derived quantities."""
     ctx, fine = m.ctx, m.fine
-    columns = {q: (m.values(q), m.digits(q), m.uncertainties(q)) for q in SERIES_QUANTITIES}
+    names = [*(SERIES_QUANTITIES if isinstance(m, Measurement) and m.spec.perturbed else ()), *m.derived]
+    columns = {q: (m.values(q), m.digits(q), m.uncertainties(q)) for q in names}
     rows = []
     for i, t in enumerate(fine.t):
         row = {"t": t, "eta_t": ctx.nstr(fine.eta_t[i], 15)}
@@ -67,6 +69,18 @@ def series_json(m: Measurement) -> list[dict]:
         row["trusted_digits"] = {q: digits[i] for q, (_, digits, _) in columns.items()}
         rows.append(row)
     return rows
+
+
+def constants_json(m) -> dict:
+    """The instance's constants a bound may name: the value's digits that survive the ladder, and how it was
+    obtained."""
+    ctx = m.ctx
+    out = {}
+    for name, (fine, coarse) in sorted(m.constants.items()):
+        fine, coarse = ctx.mpf(fine), ctx.mpf(coarse)
+        digits = agreeing_digits(coarse, fine, ctx, int(ctx.prec * 0.301) // 2)
+        out[name] = {"value": trusted_or_none(ctx, fine, digits), "how": m.provenance.get(name, "")}
+    return out
 
 
 def check_json(check: NamedCheck) -> dict:
@@ -88,11 +102,18 @@ def check_json(check: NamedCheck) -> dict:
         **({"extra": r.extra} if r.extra else {}),
     }
     m = check.measurement
-    if m is not None:
+    if isinstance(m, Measurement):
         departure = float64_departure(m)
         data["precision_bits"] = [m.ladder.coarse.bits, m.ladder.fine.bits]
         data["float64_departure_eta_t"] = None if departure is None else m.ctx.nstr(departure, 8)
         data["float64_failure"] = m.float_failure
+    elif m is not None:
+        data["precision_bits"] = list(m.bits)
+    if m is not None:
+        if m.reference:
+            data["reference"] = m.reference
+        if m.constants:
+            data["constants"] = constants_json(m)
         data["series"] = series_json(m)
     return data
 

@@ -1,0 +1,226 @@
+"""A claim as data, and the one runner that checks it.
+
+A ``Claim`` is a problem (offline f, an online loss sequence, or a tabular MDP), how it is run, a bound on
+one quantity, and the verdict the claim predicts. Claim files (``mdtheory.claimfile``) and Python build the
+same object; ``check_claim`` measures the quantity on the precision ladder and judges it. A convergence
+claim measured at several reference points (x* and declared comparators, for "for every x" statements)
+holds only when it holds at each of them; the result names every point and its verdict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from mdtheory.checker.bounds import (
+    CONVERGENCE_QUANTITIES,
+    HOLDS,
+    INCONCLUSIVE,
+    MDP_QUANTITIES,
+    ONLINE_QUANTITIES,
+    SENSITIVITY_QUANTITIES,
+    T,
+    VIOLATED,
+    EPS,
+    ETA_T,
+    CheckResult,
+    constant_symbol,
+)
+from mdtheory.checker.convergence import Solution, convergence_measurements
+from mdtheory.checker.instance import check_instance
+from mdtheory.checker.measure import WORST_CASE_MAX_DIM, SeriesMeasurement, measure, worst_case_log_amplification
+from mdtheory.checker.policy import measure_policy_md
+from mdtheory.checker.regret import measure_regret
+from mdtheory.checker.result import NamedCheck
+from mdtheory.engine.codegen import CompiledExpressions
+from mdtheory.engine.context import to_context
+from mdtheory.engine.kernels import MirrorDescentKernel
+from mdtheory.engine.ladder import laddered
+from mdtheory.engine.mdp import TabularMDP
+from mdtheory.engine.run import RunSpec
+from mdtheory.errors import MDTheoryError
+from mdtheory.symbolic.mirror_descent import MirrorDescent
+from mdtheory.symbolic.regularizer import Regularizer
+
+ROUND = sp.Symbol("t", positive=True, integer=True)  # the round an online loss expression is evaluated at
+
+
+@dataclass(frozen=True)
+class Theorem:
+    """Where a claim comes from: a name, a reference, and the statement in words."""
+
+    name: str
+    reference: str = ""
+    statement: str = ""
+
+
+@dataclass(frozen=True)
+class OfflineProblem:
+    """MD on a fixed objective: sensitivity quantities from the perturbed pair, convergence quantities from a
+    reference point (``solution``); ``constants`` are declared values a bound may name (L, mu, ... are
+    checked against the instance)."""
+
+    md: MirrorDescent
+    spec: RunSpec
+    bits: int
+    float64: bool = True
+    backend: str = "mpmath"
+    solution: Solution = Solution()
+    constants: dict = field(default_factory=dict)
+    norm: str | None = None
+    quantities = (*SENSITIVITY_QUANTITIES, *CONVERGENCE_QUANTITIES)
+
+
+@dataclass(frozen=True)
+class OnlineProblem:
+    """Online MD on the simplex against linear losses: ``losses[i]`` is expert i's loss as an expression in
+    the round t = 1, ..., steps (a table is given as piecewise rows, see ``claimfile``)."""
+
+    regularizer: Regularizer
+    x0: tuple
+    eta: sp.Rational
+    losses: tuple
+    steps: int
+    bits: int
+    constants: dict = field(default_factory=dict)
+    quantities = ONLINE_QUANTITIES
+
+    def loss_function(self) -> Callable:
+        compiled = CompiledExpressions(list(self.losses), [ROUND])
+        return lambda ctx, t: compiled(ctx, ctx.mpf(t + 1))
+
+
+@dataclass(frozen=True)
+class PolicyProblem:
+    """Policy MD (NPG, entropy-regularized when mdp.tau > 0) on a tabular MDP from the policy ``pi0``."""
+
+    mdp: TabularMDP
+    pi0: tuple
+    eta: sp.Rational
+    steps: int
+    bits: int
+    constants: dict = field(default_factory=dict)
+    quantities = MDP_QUANTITIES
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A theorem about one instance: problem, bound (on ``bound.quantity``), and the predicted verdict."""
+
+    name: str
+    problem: OfflineProblem | OnlineProblem | PolicyProblem
+    bound: object
+    expected: str = HOLDS
+    theorem: Theorem | None = None
+
+    def __post_init__(self):
+        quantity = self.bound.quantity
+        if quantity not in self.problem.quantities:
+            kind = type(self.problem).__name__
+            raise MDTheoryError(f"quantity {quantity!r} is not measured on an {kind}; it measures "
+                                f"{', '.join(self.problem.quantities)}")
+        if self.expected not in (HOLDS, VIOLATED):
+            raise MDTheoryError(f"expected: {self.expected!r}; a claim predicts holds or violated")
+
+
+def check_claim(claim: Claim, progress: Callable[[int, int], None] | None = None) -> NamedCheck:
+    """Measure the claim's quantity on the precision ladder and judge it against its bound."""
+    problem, bound = claim.problem, claim.bound
+    if isinstance(problem, OnlineProblem):
+        m = measure_regret(problem.regularizer, problem.x0, problem.eta, problem.loss_function(), problem.steps,
+                           problem.bits)
+        return NamedCheck(claim.name, bound.check(_declare(m, problem.constants)), m, claim.expected)
+    if isinstance(problem, PolicyProblem):
+        m = measure_policy_md(problem.mdp, problem.pi0, problem.eta, problem.steps, problem.bits)
+        return NamedCheck(claim.name, bound.check(_declare(m, problem.constants)), m, claim.expected)
+    if bound.quantity in CONVERGENCE_QUANTITIES:
+        return _check_convergence(claim, progress)
+    if bound.quantity == "worst_case_amplification":
+        return _check_worst_case(claim)
+    result, m = check_instance(bound, problem.md, problem.spec, problem.bits, with_float64=problem.float64,
+                               progress=progress, backend=problem.backend)
+    return NamedCheck(claim.name, result, m, claim.expected)
+
+
+def _declare(m, declared: dict):
+    """Declared constants joined to a series measurement's computed ones; a computed one cannot be redeclared
+    (its value is known exactly or to the working precision)."""
+    clash = sorted(set(declared) & set(m.constants))
+    if clash:
+        raise MDTheoryError(f"[constants] {clash[0]}: computed from the instance ({m.provenance[clash[0]]}); remove it")
+    if not declared:
+        return m
+    constants = dict(m.constants)
+    provenance = dict(m.provenance)
+    for name, value in declared.items():
+        constants[name] = (to_context(m.ctx, value), to_context(m.ctx, value))
+        provenance[name] = "declared (not checked)"
+    return dataclasses.replace(m, constants=constants, provenance=provenance)
+
+
+def _check_convergence(claim: Claim, progress) -> NamedCheck:
+    problem = claim.problem
+    kernel = MirrorDescentKernel(problem.md)
+    m = measure(problem.md, problem.spec, problem.bits, with_float64=False, progress=progress, kernel=kernel,
+                backend=problem.backend, keep_path=True)
+    at_references = convergence_measurements(m, kernel, problem.solution, problem.constants, problem.norm)
+    results = [claim.bound.check(r) for r in at_references]
+    index, result = _combined(results, [r.reference for r in at_references])
+    return NamedCheck(claim.name, result, at_references[index], claim.expected)
+
+
+def _combined(results: list[CheckResult], references: list[str]) -> tuple[int, CheckResult]:
+    """One verdict over reference points: violated at any, holds at all, else inconclusive; the result shown
+    is the deciding point's (the first violated, else the first inconclusive, else the tightest)."""
+    verdicts = [r.verdict for r in results]
+    if VIOLATED in verdicts:
+        index = verdicts.index(VIOLATED)
+    elif INCONCLUSIVE in verdicts:
+        index = verdicts.index(INCONCLUSIVE)
+    else:
+        index = 0
+    result = results[index]
+    if len(results) == 1:
+        return index, dataclasses.replace(result, explanation=f"{result.explanation} (at {references[0]})")
+    lines = "; ".join(f"{ref}: {r.verdict}" for ref, r in zip(references, results))
+    return index, dataclasses.replace(result, explanation=f"{result.explanation} (shown at {references[index]}). "
+                                                          f"Checked at {len(results)} points: {lines}",
+                                      extra={**result.extra, "references": dict(zip(references, verdicts))})
+
+
+def _check_worst_case(claim: Claim) -> NamedCheck:
+    """||J_t|| over every allowed direction, on both rungs: the norm of the accumulated one-step Jacobians."""
+    problem = claim.problem
+    spec, bits = problem.spec, problem.bits
+    if problem.md.regularizer.dim > WORST_CASE_MAX_DIM:
+        raise MDTheoryError(f"worst_case_amplification: dimension {problem.md.regularizer.dim} exceeds "
+                            f"{WORST_CASE_MAX_DIM} (it carries a dim x dim frame); claim amplification along a "
+                            "direction instead")
+    (_, _, coarse), (ctx, eta_t, fine) = (worst_case_log_amplification(problem.md, spec, b, spec.record_every)
+                                          for b in (bits, 2 * bits))
+    values = [ctx.exp(v) for v in fine]
+    coarse_values = [ctx.exp(ctx.mpf(v)) for v in coarse]
+    steps = [0] + [t for t in range(1, spec.steps + 1) if t % spec.record_every == 0 or t == spec.steps]
+    m = SeriesMeasurement(ctx, steps, list(eta_t),
+                          {"worst_case_amplification": laddered(ctx, values, coarse_values, coarse_values, bits)},
+                          (bits, 2 * bits), {"eta": (to_context(ctx, spec.eta),) * 2},
+                          {"eta": "exact (the run's step size)"}, reference="every allowed direction")
+    return NamedCheck(claim.name, claim.bound.check(_declare(m, problem.constants)), m, claim.expected)
+
+
+def bound_symbols(problem_kind: str, declared: set[str]) -> dict[str, sp.Symbol]:
+    """The names a bound may use for a problem kind (the instance computes these; ``declared`` adds more)."""
+    names = {"offline": ("eta", "d", "G", "sigma", "L", "mu", "fstar", "D0"),
+             "online": ("eta", "d", "G"),
+             "mdp": ("eta", "gamma", "tau", "A", "S", "Vgap0", "Qgap0", "logpigap0")}[problem_kind]
+    symbols = {"T": T, "etaT": ETA_T, **{n: constant_symbol(n) for n in (*names, *declared)}}
+    if problem_kind == "offline":
+        symbols["eps"] = EPS
+    return symbols
+
+
+__all__ = ["Claim", "OfflineProblem", "OnlineProblem", "PolicyProblem", "Theorem", "check_claim", "bound_symbols",
+           "ROUND", "T"]
