@@ -31,6 +31,7 @@ from mdtheory.symbolic.mirror_descent import (
 )
 from mdtheory.symbolic.objectives import Objective
 from mdtheory.symbolic.regularizer import Regularizer, bregman_divergence, mirror_map, second_point, strict_convexity
+from mdtheory.theorems import is_library_claim
 
 MAX_LINE_CHARACTERS = 110  # LaTeX source longer than this is broken across lines, if it is a sum
 
@@ -210,8 +211,18 @@ def render(reports: list[ClaimReport]) -> tuple[str, str]:
                 else:
                     tex.append(_latex_tex_text(part))
                     md += [part, ""]
-    tex.append(r"\section{The paper's claims}")
-    md += ["## The paper's claims", ""]
+    library = [r for r in reports if is_library_claim(r.name)]
+    _claim_sections(tex, md, "The paper's claims", [r for r in reports if not is_library_claim(r.name)])
+    _claim_sections(tex, md, "The theorem library", library)
+    tex.append(r"\end{document}")
+    return "\n".join(tex) + "\n", "\n".join(md) + "\n"
+
+
+def _claim_sections(tex: list, md: list, heading: str, reports: list[ClaimReport]):
+    if not reports:
+        return
+    tex.append(f"\\section{{{heading}}}")
+    md += [f"## {heading}", ""]
     for report in reports:
         tex.append(f"\\subsection{{{_latex_escape(report.name)}: {_latex_escape(report.title)}}}")
         tex.append(f"Verdict: \\textbf{{{report.verdict}}}.")
@@ -229,12 +240,17 @@ def render(reports: list[ClaimReport]) -> tuple[str, str]:
             md.append("| " + " | ".join(table_cell(c) for c in cells) + f" | {r.trusted_digits} |")
         tex.append(r"\end{longtable}\end{small}")
         md.append("")
+        tight = [(c.label, c.result.extra["tightness"], c.result.extra["tightness_t"]) for c in report.checks
+                 if "tightness" in c.result.extra]
+        if tight and is_library_claim(report.name):
+            lines = [f"{label}: measured / claimed = {ratio} at t = {t}" for label, ratio, t in tight]
+            tex.append("Tightness on the instance (1 = attained):\\begin{itemize}"
+                       + "".join(f"\\item {_latex_escape(line)}" for line in lines) + "\\end{itemize}")
+            md += ["Tightness on the instance (1 = attained):", ""] + [f"- {line}" for line in lines] + [""]
         for note in report.notes:
             tex.append(_latex_escape(note) + "\n")
             md += [f"- {note}"]
         md.append("")
-    tex.append(r"\end{document}")
-    return "\n".join(tex) + "\n", "\n".join(md) + "\n"
 
 
 def _latex_tex_text(text: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mdtheory.checker.result import ClaimReport, claim_json
 from mdtheory.plotting import saved_figure
+from mdtheory.theorems import is_library_claim
 
 
 def _log10(ctx, value) -> float:
@@ -116,7 +117,16 @@ def write_summary(claims: list[tuple[str, str, float, str]], out: Path) -> Path:
              "with the claimed bounds.", "",
              "| claim | verdict | time (s) |", "|---|---|---|"]
     lines += [f"| {name} | **{verdict}** | {seconds:.1f} |" for name, verdict, seconds, _ in claims]
-    lines += [section for _, _, _, section in claims]
+    paper = [section for name, _, _, section in claims if not is_library_claim(name)]
+    library = [section for name, _, _, section in claims if is_library_claim(name)]
+    if paper and library:
+        lines += ["", "# The paper's claims and the practice questions"]
+    lines += paper
+    if library:
+        lines += ["", "# The theorem library", "",
+                  "Published MD theorems as claim files (mdtheory/theorems): each true instance must hold, each "
+                  "planted-false twin must be violated."]
+    lines += library
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n")
     return path

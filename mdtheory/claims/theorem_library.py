@@ -11,13 +11,16 @@ the bound (1 = attained).
 from __future__ import annotations
 
 import functools
+import textwrap
 
 from mdtheory.checker.claim import check_claim
 from mdtheory.checker.result import ClaimReport
 from mdtheory.claimfile import load_claim
 from mdtheory.claims import register
 from mdtheory.report import table_cell
-from mdtheory.theorems import FAMILIES, theorem_files
+from mdtheory.theorems import CLAIM_PREFIX, FAMILIES, theorem_files
+
+STATEMENT_WIDTH = 100  # the appendix prints statements verbatim
 
 
 def run_family(family: str, quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
@@ -28,7 +31,8 @@ def run_family(family: str, quick: bool = False, full: bool = False, progress=No
         for claim in (true, twin):
             checks.append(check_claim(claim))
         theorem = true.theorem
-        statements.append(f"- {path.stem}: {theorem.name}. {theorem.statement} ({theorem.reference})")
+        statements.append(textwrap.fill(f"- {path.stem}: {theorem.name}. {theorem.statement} ({theorem.reference})",
+                                        STATEMENT_WIDTH, subsequent_indent="  "))
         truth, planted = checks[-2].result, checks[-1].result
         rows.append(f"| {path.stem} | {table_cell(true.bound.quantity)} | {table_cell(truth.verdict)} | "
                     f"{truth.extra.get('tightness', 'n/a')} | {table_cell(twin.theorem.statement)} | "
@@ -36,10 +40,10 @@ def run_family(family: str, quick: bool = False, full: bool = False, progress=No
     table = ("| theorem | quantity | verdict | tightness (measured / claimed) | twin | twin's verdict |\n"
              "|---|---|---|---|---|---|\n" + "\n".join(rows))
     return ClaimReport(
-        name=f"library_{family}", title=f"Theorem library: {FAMILIES[family]}",
+        name=f"{CLAIM_PREFIX}{family}", title=f"Theorem library: {FAMILIES[family]}",
         statement="\n".join(statements), checks=checks, tables=[table],
         notes=[f"claim files: mdtheory/theorems/{family}/; check one with mdtheory check FILE (or --twin)"])
 
 
 for _family in FAMILIES:
-    register(f"library_{_family}")(functools.partial(run_family, _family))
+    register(f"{CLAIM_PREFIX}{_family}")(functools.partial(run_family, _family))

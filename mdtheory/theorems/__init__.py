@@ -23,3 +23,10 @@ def theorem_files(family: str) -> list[Path]:
     if family not in FAMILIES:
         raise KeyError(f"unknown family {family!r}; the library has {', '.join(FAMILIES)}")
     return sorted((LIBRARY / family).glob("*.toml"))
+
+
+CLAIM_PREFIX = "library_"  # the registered claim of a family is library_<family>
+
+
+def is_library_claim(name: str) -> bool:
+    return name.startswith(CLAIM_PREFIX)
