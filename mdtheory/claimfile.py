@@ -537,21 +537,18 @@ def _online(data: dict, declared: dict, max_steps: int, max_precision_bits: int)
         Domain.SIMPLEX.check_point(x0, "x0")
     except MDTheoryError as err:
         raise ClaimFileError(f"[run] x0: {err}") from None
+    steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
+    if "losses" in problem:
+        return OnlineProblem(reg, x0, eta, steps, bits, losses=rows[0], constants=declared)
+    return OnlineProblem(reg, x0, eta, steps, bits, table=tuple(rows), constants=declared)
+
+
+def _steps_eta_bits(run: dict, max_steps: int, max_precision_bits: int) -> tuple[int, sp.Rational, int]:
     steps = toml_integer(run["steps"], "[run] steps", 1)
     if steps > max_steps:
         raise ClaimFileError(f"[run] steps: {steps} exceeds the limit of {max_steps}; raise it with --max-steps N")
     eta = _positive(run["eta"], "[run] eta")
-    bits = precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
-    losses = rows[0] if len(rows) == 1 else _cyclic(rows)
-    return OnlineProblem(reg, x0, eta, losses, steps, bits, declared)
-
-
-def _cyclic(rows: list[tuple]) -> tuple:
-    """Expert i's loss in round t is rows[(t - 1) mod len(rows)][i], as one expression in t."""
-    k = len(rows)
-    phase = sp.Mod(ROUND - 1, k)
-    return tuple(sp.Piecewise(*[(row[i], sp.Eq(phase, j)) for j, row in enumerate(rows[:-1])], (rows[-1][i], True))
-                 for i in range(len(rows[0])))
+    return steps, eta, precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
 
 
 def _policy(data: dict, declared: dict, max_steps: int, max_precision_bits: int) -> PolicyProblem:
@@ -572,15 +569,11 @@ def _policy(data: dict, declared: dict, max_steps: int, max_precision_bits: int)
         mdp.check_policy(pi0)
     except MDTheoryError as err:
         raise ClaimFileError(f"[run] pi0: {err}") from None
-    steps = toml_integer(run["steps"], "[run] steps", 1)
-    if steps > max_steps:
-        raise ClaimFileError(f"[run] steps: {steps} exceeds the limit of {max_steps}; raise it with --max-steps N")
-    eta = _positive(run["eta"], "[run] eta")
+    steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
     try:
         check_step_size(mdp, eta)
     except MDTheoryError as err:
         raise ClaimFileError(f"[run] eta: {err}") from None
-    bits = precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
     return PolicyProblem(mdp, tuple(tuple(row) for row in pi0), eta, steps, bits, declared)
 
 

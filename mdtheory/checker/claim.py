@@ -76,19 +76,27 @@ class OfflineProblem:
 
 @dataclass(frozen=True)
 class OnlineProblem:
-    """Online MD on the simplex against linear losses: ``losses[i]`` is expert i's loss as an expression in
-    the round t = 1, ..., steps (a table is given as piecewise rows, see ``claimfile``)."""
+    """Online MD on the simplex against linear losses: expert i's loss in round t = 1, ..., steps is
+    ``losses[i]``, an expression in t, or ``table[(t - 1) mod len(table)][i]``, an exact number."""
 
     regularizer: Regularizer
     x0: tuple
     eta: sp.Rational
-    losses: tuple
     steps: int
     bits: int
+    losses: tuple | None = None
+    table: tuple | None = None
     constants: dict = field(default_factory=dict)
     quantities = ONLINE_QUANTITIES
 
+    def __post_init__(self):
+        if (self.losses is None) == (self.table is None):
+            raise MDTheoryError("an online problem has losses (expressions in t) or a table, not both")
+
     def loss_function(self) -> Callable:
+        if self.table is not None:
+            table = self.table
+            return lambda ctx, t: [to_context(ctx, v) for v in table[t % len(table)]]
         compiled = CompiledExpressions(list(self.losses), [ROUND])
         return lambda ctx, t: compiled(ctx, ctx.mpf(t + 1))
 
