@@ -54,7 +54,7 @@ from mdtheory.symbolic.catalogue import CATALOGUE
 from mdtheory.symbolic.domains import Domain, check_variable_names
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.objectives import Objective
-from mdtheory.symbolic.parsing import CONSTANTS, FUNCTIONS, exact_number, parse_expression
+from mdtheory.symbolic.parsing import CONSTANTS, FUNCTIONS, VARIADIC, exact_number, parse_expression
 from mdtheory.symbolic.regularizer import Regularizer
 
 
@@ -63,7 +63,7 @@ class ClaimFileError(MDTheoryError):
 
 
 MAX_FILE_BYTES = 1_000_000
-RESERVED_NAMES = set(FUNCTIONS) | set(CONSTANTS) | {"T", "etaT", "eps", "eta"}
+RESERVED_NAMES = set(FUNCTIONS) | set(VARIADIC) | set(CONSTANTS) | {"T", "etaT", "eps", "eta"}
 
 
 OFFLINE_RUN = {"x0": True, "direction": False, "eps": False, "eta": True, "steps": True, "precision_bits": True,

@@ -148,3 +148,27 @@ def test_cen_et_al_log_policy_bound_holds_and_a_tightened_one_fails(tmp_path):
         target = tmp_path / "log_policy.toml"
         target.write_text(text)
         assert check_claim(load_claim(target)).result.verdict == verdict
+
+
+def test_nonsmooth_objectives_get_a_documented_subgradient_at_kinks():
+    """sign(0) = 0 for |x| (0 is in [-1, 1]); at a tie of max the active gradients are averaged; the Hessian is
+    the almost-everywhere one (0 for piecewise-affine f)."""
+    import sympy as sp
+
+    from mdtheory.engine.codegen import CompiledExpressions
+    from mdtheory.errors import MDTheoryError
+    from mdtheory.symbolic.objectives import from_text
+    from mdtheory.symbolic.parsing import parse_expression
+
+    x, y = sp.symbols("x y", real=True)
+    ctx = mpmath.MPContext()
+    for text, point, gradient in (("abs(x - 1/3) + y", (sp.Rational(1, 3), 0), (0, 1)),
+                                  ("max(x, y)", (sp.Rational(1, 2), sp.Rational(1, 2)), (sp.Rational(1, 2), sp.Rational(1, 2))),
+                                  ("max(x, y)", (1, 0), (1, 0))):
+        f = from_text(text, (x, y))
+        compiled = CompiledExpressions(list(f.gradient) + list(f.hessian), [x, y])
+        values = compiled(ctx, *(ctx.mpf(sp.Rational(v).p) / sp.Rational(v).q for v in point))
+        assert values[:2] == [ctx.mpf(g.p) / g.q if isinstance(g, sp.Rational) else g for g in gradient], text
+        assert values[2:] == [0, 0, 0, 0], text
+    with pytest.raises(MDTheoryError, match="two or more arguments"):
+        parse_expression("max(x)", {"x": x})

@@ -18,6 +18,25 @@ class _KernelPrinter(MpmathPrinter):
     """Powers with a non-constant exponent go through the context's ``power`` (which the high-precision
     context guards against unbounded arguments) instead of Python's ``**``."""
 
+    # Nonsmooth objectives (abs, max, min): their derivatives, printed with comparisons that every context's
+    # numbers support. sign(0) = 0 and Heaviside(0) = 1/2 are the subgradient choices (see symbolic.objectives).
+    def _print_sign(self, expr):
+        a = self._print(expr.args[0])
+        return f"(1 if ({a}) > 0 else (-1 if ({a}) < 0 else 0))"
+
+    def _print_Heaviside(self, expr):
+        a = self._print(expr.args[0])
+        return f"(1 if ({a}) > 0 else (0 if ({a}) < 0 else mpmath.mpf(1)/2))"
+
+    def _print_DiracDelta(self, expr):
+        return "0"  # the second derivative of a kink, away from the kink: the almost-everywhere Hessian
+
+    def _print_Max(self, expr):
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Min(self, expr):
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
     def _print_Pow(self, expr, rational=False):
         if expr.exp.is_Number:
             return super()._print_Pow(expr, rational=rational)

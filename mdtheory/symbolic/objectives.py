@@ -13,6 +13,12 @@ from mdtheory.symbolic.parsing import as_expression, exact_number, parse_express
 
 @dataclass(frozen=True)
 class Objective:
+    """f over the variables. A nonsmooth convex f (abs, max of affine pieces) gets the subgradient that
+    sympy's derivative gives at a kink: sign(0) = 0 for |x| (0 is in [-1, 1]) and, through Heaviside(0) = 1/2,
+    the average of the two active pieces' gradients at a tie of max; its Hessian is the one that holds almost
+    everywhere (the DiracDelta terms at kinks are dropped), so a tangent through a kink follows the piece
+    the run is on."""
+
     name: str
     expr: sp.Expr
     variables: tuple[sp.Symbol, ...]
@@ -36,7 +42,7 @@ class Objective:
 
     @property
     def hessian(self) -> sp.Matrix:
-        return sp.hessian(self.expr, self.variables)
+        return sp.hessian(self.expr, self.variables).replace(sp.DiracDelta, lambda *args: sp.Integer(0))
 
 
 def _vector(values: Sequence) -> sp.Matrix:

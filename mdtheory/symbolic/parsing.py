@@ -38,6 +38,8 @@ FUNCTIONS: Mapping[str, object] = {
     "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh,
     "softplus": lambda t: sp.log(1 + sp.exp(t)),
 }
+# max and min take two or more arguments (a max of affine functions is the usual nonsmooth convex f)
+VARIADIC: Mapping[str, object] = {"max": sp.Max, "min": sp.Min}
 CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi, "E": sp.E}
 
 _BINARY = {
@@ -169,10 +171,15 @@ class _Builder:
                 raise self.refuse(node, "divides by zero")
             return self.bounded(node, _BINARY[type(node.op)](left, right))
         if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                raise self.refuse(node, f"calls a function that is not allowed; allowed: {', '.join(sorted(FUNCTIONS))}")
+            if not isinstance(node.func, ast.Name) or node.func.id not in (*FUNCTIONS, *VARIADIC):
+                allowed = ", ".join(sorted((*FUNCTIONS, *VARIADIC)))
+                raise self.refuse(node, f"calls a function that is not allowed; allowed: {allowed}")
             if node.keywords:
                 raise self.refuse(node, "passes keyword arguments, which are not allowed")
+            if node.func.id in VARIADIC:
+                if len(node.args) < 2:
+                    raise self.refuse(node, "takes two or more arguments")
+                return self.bounded(node, VARIADIC[node.func.id](*(self.build(a) for a in node.args)))
             if len(node.args) != 1:
                 raise self.refuse(node, "must take exactly one argument")
             argument = self.build(node.args[0])
