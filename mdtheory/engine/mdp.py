@@ -117,25 +117,33 @@ def q_from_values(ctx, mdp: TabularMDP, V, P=None, r=None) -> list:
             for s in range(len(r))]
 
 
-def soft_values(ctx, mdp: TabularMDP, pi) -> tuple[list, list]:
-    """(V_tau^pi, Q_tau^pi) in ``ctx`` (tau = 0: the ordinary values)."""
+def soft_values(ctx, mdp: TabularMDP, pi, anchor=None) -> tuple[list, list]:
+    """(V_tau^pi, Q_tau^pi) in ``ctx`` (tau = 0: the ordinary values). With an ``anchor`` policy the regularizer
+    is tau KL(pi(.|s) || anchor(.|s)) instead of the negative entropy (the uniform anchor, up to a constant)."""
     S, gamma, tau = mdp.states, to_context(ctx, mdp.gamma), to_context(ctx, mdp.tau)
     P, r = _in_context(ctx, mdp)
     P_pi = [[ctx.fsum(pi[s][a] * P[s][a][k] for a in range(len(r[s]))) for k in range(S)] for s in range(S)]
-    r_pi = [ctx.fsum(pi[s][a] * (r[s][a] - tau * ctx.log(pi[s][a])) for a in range(len(r[s]))) if tau
-            else ctx.fsum(pi[s][a] * r[s][a] for a in range(len(r[s]))) for s in range(S)]
+    if not tau:
+        r_pi = [ctx.fsum(pi[s][a] * r[s][a] for a in range(len(r[s]))) for s in range(S)]
+    else:
+        log_ratio = ((lambda s, a: ctx.log(pi[s][a])) if anchor is None else
+                     (lambda s, a: ctx.log(pi[s][a]) - ctx.log(anchor[s][a])))
+        r_pi = [ctx.fsum(pi[s][a] * (r[s][a] - tau * log_ratio(s, a)) for a in range(len(r[s]))) for s in range(S)]
     system = linalg.as_matrix(ctx, [[(1 if s == k else 0) - gamma * P_pi[s][k] for k in range(S)] for s in range(S)])
     V = linalg.solve(ctx, system, r_pi)
     return V, q_from_values(ctx, mdp, V, P, r)
 
 
-def policy_md_step(ctx, mdp: TabularMDP, pi, Q, eta):
-    """One step of (entropy-regularized) NPG: a softmax of the logits in each state, computed stably."""
+def policy_md_step(ctx, mdp: TabularMDP, pi, Q, eta, anchor=None):
+    """One step of (entropy- or KL-regularized) NPG: a softmax of the logits in each state, computed stably;
+    with an ``anchor``, pi_{t+1} ~ pi_t^(1 - eta tau/(1 - gamma)) anchor^(eta tau/(1 - gamma)) exp(eta Q/(1 - gamma))."""
     gamma, tau = to_context(ctx, mdp.gamma), to_context(ctx, mdp.tau)
     keep = 1 - eta * tau / (1 - gamma)
     result = []
-    for row, q in zip(pi, Q):
+    for s, (row, q) in enumerate(zip(pi, Q)):
         logits = [keep * ctx.log(p) + eta * qa / (1 - gamma) for p, qa in zip(row, q)]
+        if anchor is not None and tau:
+            logits = [z + (1 - keep) * ctx.log(a) for z, a in zip(logits, anchor[s])]
         top = max(logits)
         weights = [ctx.exp(z - top) for z in logits]
         total = ctx.fsum(weights)
