@@ -67,3 +67,12 @@ def test_vocabulary_scale_peak_and_noise_follow_the_closed_forms(language):
     assert 0.9 < peak * 4 * p * (1 - p) <= 1 + 1e-12  # the peak approaches 1/(4 p (1 - p)) (claim 3) from below
     noise = float(np.max(report.columns["noise separation"]))
     assert math.isclose(noise, 1e-9 * peak, rel_tol=1e-2)  # noise this small moves linearly: sigma A(t)
+
+
+def test_the_vocabulary_claim_on_real_frequencies_holds_and_compares_with_zipf():
+    from mdtheory.claims import load_all
+
+    report = load_all()["practice_vocabulary_wordfreq"](quick=True)
+    assert report.verdict == "holds"
+    assert {c.label.split(":")[0] for c in report.checks} == {"en", "fr"}
+    assert "| zipf:2 |" in report.tables[0] and "| wordfreq:en |" in report.tables[0]

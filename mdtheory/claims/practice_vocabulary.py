@@ -124,10 +124,19 @@ def _digits(relative_uncertainty: float) -> int:
 
 @register("practice_vocabulary")
 def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
+    checks, notes, figure = vocabulary_checks(QUICK if quick else FULL, "Zipf(2)", progress)
+    report = ClaimReport("practice_vocabulary", "vocabulary-scale softmax MD: noise, float32, bfloat16, anchoring",
+                         __doc__, checks, notes=notes)
+    report.figures["separations"] = figure
+    return report
+
+
+def vocabulary_checks(params: dict, start_name: str, progress=None, prefix: str = ""):
+    """(checks, notes, figure) of statements (a)-(f) for one vocabulary start (``params`` as RiskSetting.build
+    takes them); ``prefix`` labels the checks when several starts share a report."""
     from mdtheory.progress import SILENT
 
     progress = progress or SILENT
-    params = QUICK if quick else FULL
     base = RiskSetting.build(**params)
     times = base.times()
     checks, notes, columns = [], [], {}
@@ -228,12 +237,15 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     notes.append(f"Anchoring at the uniform distribution with lambda = {base.anchor}: peak amplification "
                  f"{anchored_peak:.4g} (plain {peak:.4g}); the noise reaches the tolerance at t = {anchored_hit} "
                  f"(plain t = {plain_hit}): "
-                 + ("it does not prevent it; the anchor lifts the rare token sooner, so the crossing comes earlier."
+                 + ("the noise does not reach the tolerance within T, anchored or not." if plain_hit is None and
+                    anchored_hit is None else
+                    "it does not prevent it; the anchor lifts the rare token sooner, so the crossing comes earlier."
                     if anchored_hit is not None and (plain_hit is None or anchored_hit <= plain_hit) else
                     "it delays it." if anchored_hit is not None else "it prevents it."))
     columns[f"anchored noise separation (lambda = {base.anchor})"] = anchored_predicted
-    notes.append(f"d = {base.d}, Zipf(2) start, p_min = {p:.3g}; eta = {base.eta}, T = {base.steps}; "
-                 "reproduce any row with `mdtheory risk --d ... --start zipf:2 --noise ... --arithmetic ...`.")
+    notes.append(f"d = {base.d}, {start_name} start, p_min = {p:.3g}; eta = {base.eta}, T = {base.steps}; "
+                 f"reproduce any row with `mdtheory risk --d {base.d} --start {params['start']} --noise ... "
+                 "--arithmetic ...`.")
 
     def draw(path):
         eta_t = float(base.eta) * times
@@ -242,7 +254,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
             left.semilogy(eta_t, tangent, ":", label="tangent iterated (float64)")
             left.axhline(1 / (4 * p), color="gray", lw=0.8, label="1/(4 p_min)")
             left.set_xlabel("eta t")
-            left.set_title(f"amplification, d = {base.d}, Zipf(2)")
+            left.set_title(f"amplification, d = {base.d}, {start_name}")
             left.legend(fontsize=8)
             for name, values in columns.items():
                 if name != "A(t)":
@@ -254,7 +266,6 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
             right.set_title("separations, rounding errors and bounds")
             right.legend(fontsize=7)
 
-    report = ClaimReport("practice_vocabulary", "vocabulary-scale softmax MD: noise, float32, bfloat16, anchoring",
-                         __doc__, checks, notes=notes)
-    report.figures["separations"] = draw
-    return report
+    for check in checks:
+        check.label = prefix + check.label
+    return checks, [prefix + note for note in notes], draw
