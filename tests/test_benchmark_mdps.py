@@ -97,3 +97,21 @@ def test_policy_amplification_on_a_bandit_is_the_softmax_closed_form():
         exact = ctx.sqrt(ctx.fsum((a - b) ** 2 for a, b in zip(closed(start, t), closed(moved, t)))) / norm
         assert m.digits("amplification")[t] >= 10
         assert abs(m.values("amplification")[t] / exact - 1) < 1e-10
+
+
+def test_large_policy_evaluation_on_arb_mat_agrees_with_mpmaths_solve(monkeypatch):
+    """Beyond LARGE_SYSTEM states the values come from arb_mat's midpoint LU; on FrozenLake 8x8 (65 states) both
+    paths agree to the working precision."""
+    import mpmath
+
+    from mdtheory.engine import mdp as engine
+
+    source = benchmark_mdp("frozenlake8x8")
+    mdp = TabularMDP.build(source.P, source.r, "9/10", source.rho)
+    ctx = mpmath.MPContext()
+    ctx.prec = 256
+    pi = [[ctx.mpf(1) / 4] * 4 for _ in range(mdp.states)]
+    dense, _ = engine.soft_values(ctx, mdp, pi)
+    monkeypatch.setattr(engine, "LARGE_SYSTEM", 10)
+    sparse, _ = engine.soft_values(ctx, mdp, pi)
+    assert max(abs(a - b) for a, b in zip(dense, sparse)) < ctx.ldexp(1, -250)

@@ -26,9 +26,10 @@ def test_claim2_full_saturation_sweep():
     assert sum("GD on the same f does not amplify" in c.label for c in report.checks) == 3
 
 
-def test_benchmark_mdps_full_adds_frozenlake8x8_and_cliffwalking():
+def test_benchmark_mdps_full_adds_frozenlake8x8_cliffwalking_and_taxi():
     pytest.importorskip("gymnasium")
     report = load_all()["practice_benchmark_mdps"](full=True)
     assert report.verdict == HOLDS
-    assert {"frozenlake8x8: Agarwal et al. NPG bound", "cliffwalking: Cen et al. linear rate"} <= {
+    assert {"frozenlake8x8: Agarwal et al. NPG bound", "cliffwalking: Cen et al. linear rate",
+            "taxi: Agarwal et al. NPG bound", "taxi: Cen et al. linear rate"} <= {
         c.label for c in report.checks}

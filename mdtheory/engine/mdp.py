@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from mdtheory.engine import linalg
-from mdtheory.engine.context import to_context
+from mdtheory.engine.context import ArbContext, flint_precision, to_context
 from mdtheory.errors import DomainError, MDTheoryError, StepSizeError
 from mdtheory.symbolic.parsing import exact_number
 
@@ -36,9 +36,10 @@ def exact(value, key: str) -> sp.Rational:
 
 @dataclass(frozen=True)
 class TabularMDP:
-    """P[s][a][s'], r[s][a], discount gamma in [0, 1), start distribution rho, entropy weight tau >= 0; all exact."""
+    """Transitions, r[s][a], discount gamma in [0, 1), start distribution rho, entropy weight tau >= 0; all exact.
+    ``successors[s][a]`` holds the (s', P(s'|s, a)) with a nonzero probability (``build`` takes the dense P)."""
 
-    P: tuple
+    successors: tuple
     r: tuple
     gamma: sp.Rational
     rho: tuple
@@ -65,11 +66,15 @@ class TabularMDP:
             for a, row in enumerate(actions):
                 if not isinstance(row, (list, tuple)) or len(row) != S:
                     raise DomainError(f"P[{s}][{a}]: expected {S} probabilities (one per next state)")
-                probs = [exact(v, f"P[{s}][{a}][{k}]") for k, v in enumerate(row)]
-                if any(p < 0 for p in probs) or sum(probs) != 1:
+                # (next state, probability) for the nonzero entries: Taxi's rows have one of 501
+                nonzero = [(k, v if isinstance(v, sp.Rational) else exact(v, f"P[{s}][{a}][{k}]"))
+                           for k, v in enumerate(row) if not (isinstance(v, sp.Rational) and v == 0)]
+                nonzero = [(k, p) for k, p in nonzero if p != 0]
+                total = sum((p for _, p in nonzero), sp.Integer(0))
+                if any(p < 0 for _, p in nonzero) or total != 1:
                     raise DomainError(f"P[{s}][{a}]: a row of P must be nonnegative and sum to 1 exactly; it sums to "
-                                      f"{sum(probs)}")
-                dists.append(tuple(probs))
+                                      f"{total}")
+                dists.append(tuple(nonzero))
             rows_P.append(tuple(dists))
             rows_r.append(tuple(exact(v, f"r[{s}][{a}]") for a, v in enumerate(rewards)))
         gamma, tau = exact(gamma, "gamma"), exact(tau, "tau")
@@ -86,11 +91,11 @@ class TabularMDP:
 
     @property
     def states(self) -> int:
-        return len(self.P)
+        return len(self.successors)
 
     @property
     def actions(self) -> list[int]:
-        return [len(a) for a in self.P]
+        return [len(a) for a in self.successors]
 
     def uniform_policy(self) -> list[list[sp.Rational]]:
         return [[sp.Rational(1, n)] * n for n in self.actions]
@@ -104,7 +109,7 @@ class TabularMDP:
 
 
 def _in_context(ctx, mdp: TabularMDP):
-    return ([[[to_context(ctx, p) for p in row] for row in actions] for actions in mdp.P],
+    return ([[[(k, to_context(ctx, p)) for k, p in row] for row in actions] for actions in mdp.successors],
             [[to_context(ctx, v) for v in row] for row in mdp.r])
 
 
@@ -113,8 +118,30 @@ def q_from_values(ctx, mdp: TabularMDP, V, P=None, r=None) -> list:
     if P is None:
         P, r = _in_context(ctx, mdp)
     gamma = to_context(ctx, mdp.gamma)
-    return [[r[s][a] + gamma * ctx.fsum(P[s][a][k] * V[k] for k in range(len(V))) for a in range(len(r[s]))]
+    return [[r[s][a] + gamma * ctx.fsum(p * V[k] for k, p in P[s][a]) for a in range(len(r[s]))]
             for s in range(len(r))]
+
+
+LARGE_SYSTEM = 100  # states beyond which policy evaluation solves on flint's arb_mat (midpoint LU), not mpmath's
+
+
+def _evaluate(ctx, rows: list[dict], rhs: list) -> list:
+    """The solution of (I - gamma P_pi) V = r_pi, given the sparse rows {k: gamma P_pi(k|s)}."""
+    S = len(rows)
+    if S <= LARGE_SYSTEM:
+        system = linalg.as_matrix(ctx, [[(1 if s == k else 0) - rows[s].get(k, 0) for k in range(S)] for s in range(S)])
+        return linalg.solve(ctx, system, rhs)
+    from flint import arb_mat
+
+    arb = ArbContext(ctx.prec)
+    with flint_precision(ctx.prec):
+        system = arb_mat(S, S)
+        for s, row in enumerate(rows):
+            system[s, s] = 1
+            for k, value in row.items():
+                system[s, k] -= arb.mpf(value)
+        solution = system.solve(arb_mat([[arb.mpf(v)] for v in rhs]), algorithm="approx")
+        return [ctx.mpf(tuple(int(part) for part in solution[i, 0].mid().man_exp())) for i in range(S)]
 
 
 def soft_values(ctx, mdp: TabularMDP, pi, anchor=None) -> tuple[list, list]:
@@ -122,15 +149,20 @@ def soft_values(ctx, mdp: TabularMDP, pi, anchor=None) -> tuple[list, list]:
     is tau KL(pi(.|s) || anchor(.|s)) instead of the negative entropy (the uniform anchor, up to a constant)."""
     S, gamma, tau = mdp.states, to_context(ctx, mdp.gamma), to_context(ctx, mdp.tau)
     P, r = _in_context(ctx, mdp)
-    P_pi = [[ctx.fsum(pi[s][a] * P[s][a][k] for a in range(len(r[s]))) for k in range(S)] for s in range(S)]
+    rows = []
+    for s in range(S):
+        row = {}
+        for a, successors in enumerate(P[s]):
+            for k, p in successors:
+                row[k] = row.get(k, 0) + gamma * pi[s][a] * p
+        rows.append(row)
     if not tau:
         r_pi = [ctx.fsum(pi[s][a] * r[s][a] for a in range(len(r[s]))) for s in range(S)]
     else:
         log_ratio = ((lambda s, a: ctx.log(pi[s][a])) if anchor is None else
                      (lambda s, a: ctx.log(pi[s][a]) - ctx.log(anchor[s][a])))
         r_pi = [ctx.fsum(pi[s][a] * (r[s][a] - tau * log_ratio(s, a)) for a in range(len(r[s]))) for s in range(S)]
-    system = linalg.as_matrix(ctx, [[(1 if s == k else 0) - gamma * P_pi[s][k] for k in range(S)] for s in range(S)])
-    V = linalg.solve(ctx, system, r_pi)
+    V = _evaluate(ctx, rows, r_pi)
     return V, q_from_values(ctx, mdp, V, P, r)
 
 
@@ -166,15 +198,19 @@ def optimal_values_exact(mdp: TabularMDP) -> tuple[list[sp.Rational], list[int]]
     if mdp.tau != 0:
         raise MDTheoryError("exact optimal values are for tau = 0; the regularized optimum is irrational")
     S = mdp.states
-    P = [[[fmpq(int(p.p), int(p.q)) for p in row] for row in actions] for actions in mdp.P]
+    P = [[[(k, fmpq(int(p.p), int(p.q))) for k, p in row] for row in actions] for actions in mdp.successors]
     r = [[fmpq(int(v.p), int(v.q)) for v in row] for row in mdp.r]
     gamma = fmpq(int(mdp.gamma.p), int(mdp.gamma.q))
     policy = [0] * S
     for _ in range(MAX_POLICY_ITERATIONS):
-        system = fmpq_mat(S, S, [(1 if s == k else 0) - gamma * P[s][policy[s]][k] for s in range(S) for k in range(S)])
+        system = fmpq_mat(S, S)
+        for s in range(S):
+            system[s, s] = 1
+            for k, p in P[s][policy[s]]:
+                system[s, k] -= gamma * p
         V = system.solve(fmpq_mat(S, 1, [r[s][policy[s]] for s in range(S)]))
         V = [V[k, 0] for k in range(S)]
-        Q = [[r[s][a] + gamma * sum((P[s][a][k] * V[k] for k in range(S)), fmpq(0)) for a in range(len(r[s]))]
+        Q = [[r[s][a] + gamma * sum((p * V[k] for k, p in P[s][a]), fmpq(0)) for a in range(len(r[s]))]
              for s in range(S)]
         # switch only on a strict gain, so that the iteration stops (ties keep the current action)
         greedy = [max(range(len(Q[s])), key=lambda a: Q[s][a]) for s in range(S)]
