@@ -100,8 +100,8 @@ def test_policy_amplification_on_a_bandit_is_the_softmax_closed_form():
 
 
 def test_large_policy_evaluation_on_arb_mat_agrees_with_mpmaths_solve(monkeypatch):
-    """Beyond LARGE_SYSTEM states the values come from arb_mat's midpoint LU; on FrozenLake 8x8 (65 states) both
-    paths agree to the working precision."""
+    """Beyond LARGE_SYSTEM states the values come from arb_mat's midpoint LU, below it from mpmath's LU; on
+    FrozenLake 8x8 (65 states) both paths agree to the working precision."""
     import mpmath
 
     from mdtheory.engine import mdp as engine
@@ -111,6 +111,7 @@ def test_large_policy_evaluation_on_arb_mat_agrees_with_mpmaths_solve(monkeypatc
     ctx = mpmath.MPContext()
     ctx.prec = 256
     pi = [[ctx.mpf(1) / 4] * 4 for _ in range(mdp.states)]
+    monkeypatch.setattr(engine, "LARGE_SYSTEM", 1000)
     dense, _ = engine.soft_values(ctx, mdp, pi)
     monkeypatch.setattr(engine, "LARGE_SYSTEM", 10)
     sparse, _ = engine.soft_values(ctx, mdp, pi)
