@@ -172,3 +172,14 @@ def test_nonsmooth_objectives_get_a_documented_subgradient_at_kinks():
         assert values[2:] == [0, 0, 0, 0], text
     with pytest.raises(MDTheoryError, match="two or more arguments"):
         parse_expression("max(x)", {"x": x})
+
+
+@pytest.mark.parametrize("loss, message", [("1/(t - 1)", r"losses: cannot be evaluated at round t = 1"),
+                                           ("log(t - 1)", r"losses\[0\] is -inf at round t = 1")])
+def test_a_loss_that_cannot_be_evaluated_names_the_round(tmp_path, loss, message):
+    from mdtheory.errors import MDTheoryError
+
+    path = write(tmp_path, hedge_tables({"losses": [loss, "1"]}))
+    with pytest.raises(MDTheoryError, match=message):
+        check_claim(load_claim(path))
+    assert main(["check", str(path), "--no-progress"]) == 2

@@ -98,7 +98,19 @@ class OnlineProblem:
             table = self.table
             return lambda ctx, t: [to_context(ctx, v) for v in table[t % len(table)]]
         compiled = CompiledExpressions(list(self.losses), [ROUND])
-        return lambda ctx, t: compiled(ctx, ctx.mpf(t + 1))
+
+        def losses(ctx, t):
+            try:
+                values = compiled(ctx, ctx.mpf(t + 1))
+            except (ZeroDivisionError, ValueError, OverflowError) as err:
+                raise MDTheoryError(f"[problem] losses: cannot be evaluated at round t = {t + 1} ({err or type(err).__name__})"
+                                    ) from None
+            for i, value in enumerate(values):
+                if not ctx.isfinite(value):
+                    raise MDTheoryError(f"[problem] losses[{i}] is {value} at round t = {t + 1}; a loss must be finite")
+            return values
+
+        return losses
 
 
 @dataclass(frozen=True)
