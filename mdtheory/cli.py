@@ -6,6 +6,7 @@
   mdtheory risk --d D --start zipf:2 --eta 1/10 --steps T ...     when does the sensitivity matter here?
   mdtheory sweep FILE.toml [--scheduler ADDRESS] [--plot OUT.png]  a resumable grid of checks
   mdtheory falsify FILE.toml [--json OUT] [--plot OUT.png]         search [search]'s range for a counterexample
+  mdtheory worst-case FILE.toml [--json OUT] [--plot OUT.png]      for every f (and phi) in a class, certified
 
 Exit codes (check, verify, sweep, falsify): 0 holds (every check as predicted: a twin predicts violated),
 1 violated (not as predicted), 2 bad input,
@@ -202,6 +203,44 @@ def check(args) -> int:
                       else "violated"])
 
 
+def worst_case(args) -> int:
+    from mdtheory.plotting import saved_figure
+    from mdtheory.progress import Progress
+    from mdtheory.worstcase import class_verdict_json, check_class_claim, load_class_claim
+
+    json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
+    claim = load_class_claim(args.file)
+    progress = Progress(enabled=not args.no_progress)
+    result = check_class_claim(claim, progress(Path(args.file).name))
+    data = class_verdict_json(result)
+    print(f"{claim.method}, eta = {claim.eta} (L_f = {claim.L_f}"
+          + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method == "md" else "") + ")")
+    print(f"{'T':>4}  {'solver (squared)':>18}  {'certified amplification [lower, upper]':>40}  verdict")
+    for row in data["horizons"]:
+        low, high = row["amplification_interval"]
+        shown = f"[{low:.9g}, {'not certified' if high is None else f'{high:.9g}'}]"
+        print(f"{row['T']:>4}  {row['solver_value_squared']:>18.10g}  {shown:>40}  {row['verdict'] or '-'}")
+    if result.verdict is not None:
+        print(f"claim amplification <= {claim.bound}: {result.verdict} (expected {claim.expected})")
+    if json_path:
+        json_path.write_text(json.dumps(data, indent=2))
+    if plot_path:
+        with saved_figure(plot_path, 1, 1, (7, 4.2)) as (fig, ax):
+            T = [row["T"] for row in data["horizons"]]
+            ax.semilogy(T, [row["amplification_interval"][0] for row in data["horizons"]], "o-", label="certified lower")
+            ax.semilogy(T, [row["amplification_interval"][1] or float("nan") for row in data["horizons"]], "s--",
+                        label="certified upper")
+            ax.set_xlabel("T")
+            ax.set_ylabel("worst-case amplification over the class")
+            ax.set_title(f"{claim.method}, eta = {claim.eta}")
+            ax.legend()
+    if result.verdict is None:
+        return EXIT_HOLDS
+    if result.verdict == claim.expected:
+        return EXIT_HOLDS
+    return EXIT_INCONCLUSIVE if result.verdict == "inconclusive" else EXIT_VIOLATED
+
+
 def falsify(args) -> int:
     from mdtheory.claimfile import load_claim_file
     from mdtheory.falsify import falsify as search, plot, result_json, witness_file
@@ -300,6 +339,12 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--no-progress", action="store_true")
     _limits(c)
     c.set_defaults(handler=check)
+    w = commands.add_parser("worst-case", help="the worst case over a function class (PEPit), certified both sides")
+    w.add_argument("file")
+    w.add_argument("--json", help="write the result as JSON here")
+    w.add_argument("--plot", help="write a PNG plot here")
+    w.add_argument("--no-progress", action="store_true")
+    w.set_defaults(handler=worst_case)
     f = commands.add_parser("falsify", help="search a claim file's [search] range for a counterexample, and prove it")
     f.add_argument("file")
     f.add_argument("--candidates", type=int, help="screening budget (default: [search] candidates, or 20000)")

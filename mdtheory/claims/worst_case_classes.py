@@ -1,0 +1,89 @@
+"""For every function in a class: claim 1 and MD's one-step amplification, by performance estimation (PEPit)
+with exact certificates on both sides (``mdtheory.worstcase``).
+
+Setting. Two runs share f (and phi) and start at distance 1; the worst squared amplification
+||x_T - x'_T||^2 over every convex L-smooth f (and, for MD, every phi that is mu-strongly convex and
+L_phi-smooth) is the value of a semidefinite program, exact for these classes. The solver's value is
+evidence; an upper bound is proved by the SDP's dual multipliers, rationalized and checked in exact rational
+arithmetic (the residual matrix is PSD by an exact LDL^T), a lower bound by an explicit instance in the class.
+
+Statements checked:
+  (a) claim 1 over the class: GD with eta = 1/L and with eta = 2/L (the edge) is non-expansive for every
+      convex L-smooth f in every dimension, at T = 1, 5, 10 and 20: proved (the certified upper bound is 1
+      exactly);
+  (b) GD with eta = 2.2/L is not: at T = 5 and 10 the quadratic f = L x^2/2 amplifies by 1.2^T, a certified
+      lower bound above 1 (predicted violated), and the certified interval shows how close the quadratic is to
+      the worst case;
+  (c) MD, one step: for phi with L_phi/mu = kappa in {3/2, 3, 9} and eta = mu/L_f, the amplification of one step
+      is at most kappa over the class: proved. Further steps are reported (certified upper bounds; the
+      worst case grows with T, and no explicit instance is constructed yet, so the lower bound is 1).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy as sp
+
+from mdtheory.checker import ClaimReport, NamedCheck, decided
+from mdtheory.checker.bounds import VIOLATED
+from mdtheory.claims import register
+from mdtheory.worstcase import PROVED, ClassClaim, check_class_claim
+
+GD_HORIZONS = (1, 5, 10, 20)
+QUICK_GD_HORIZONS = (1, 5)
+PAST_EDGE_HORIZONS = (5, 10)
+KAPPAS = (Fraction(3, 2), Fraction(3), Fraction(9))
+MD_HORIZONS = (1, 2, 4)
+
+
+def _interval(case) -> str:
+    low, high = case.amplification_interval()
+    return f"[{low:.9g}, {'not certified' if high is None else f'{high:.9g}'}]"
+
+
+def _proved(label: str, result) -> NamedCheck:
+    """holds when every horizon is proved (upper bound <= the claim, exactly); inconclusive when one is not."""
+    rows = ", ".join(f"T = {c.T}: {_interval(c)}" for c in result.cases)
+    verdict = result.verdict
+    return NamedCheck(label, decided(
+        "worst_case", verdict == PROVED, f"certified amplification {rows}",
+        f"<= {result.claim.bound} for every f in the class", f"per T: {', '.join(result.verdicts)}",
+        0 if verdict == "inconclusive" else 30, "upper: exact dual certificate; lower: an explicit instance",
+        "amplification", confirmed=verdict != "inconclusive"))
+
+
+@register("worst_case_classes")
+def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
+    from mdtheory.progress import SILENT
+
+    progress = progress or SILENT
+    checks, table = [], ["| method | kappa | eta L_f | T | solver (squared) | certified amplification | how (upper) |",
+                         "|---|---|---|---|---|---|---|"]
+    one = sp.Integer(1)
+    for eta in (Fraction(1), Fraction(2)):
+        claim = ClassClaim("gd", eta, QUICK_GD_HORIZONS if quick else GD_HORIZONS, bound=one)
+        result = check_class_claim(claim, progress(f"worst case: GD, eta = {eta}/L"))
+        checks.append(_proved(f"GD, eta = {eta}/L: non-expansive for every convex L-smooth f", result))
+    claim = ClassClaim("gd", Fraction(11, 5), PAST_EDGE_HORIZONS, bound=one, expected="violated")
+    result = check_class_claim(claim, progress("worst case: GD past the edge"))
+    rows = ", ".join(f"T = {c.T}: {_interval(c)}" for c in result.cases)
+    checks.append(NamedCheck("GD, eta = 2.2/L: amplifies (certified lower bound > 1)", decided(
+        "worst_case", result.verdict != "violated", f"certified amplification {rows}", "<= 1 for every f",
+        f"per T: {', '.join(result.verdicts)}", 30, "lower: f = L x^2/2, (1.2)^T exactly", "amplification"),
+        None, VIOLATED))
+    for kappa in KAPPAS:
+        claim = ClassClaim("md", Fraction(1), (1,), mu_phi=Fraction(1), L_phi=kappa,
+                           bound=sp.Rational(kappa.numerator, kappa.denominator))
+        result = check_class_claim(claim, progress(f"worst case: MD one step, kappa = {kappa}"))
+        checks.append(_proved(f"MD, kappa = {kappa}, eta = mu/L_f: one step amplifies by at most kappa", result))
+        if quick:
+            continue
+        curve = check_class_claim(ClassClaim("md", Fraction(1, 2), MD_HORIZONS, mu_phi=Fraction(1), L_phi=kappa))
+        for case in curve.cases:
+            table.append(f"| md | {kappa} | 1/2 | {case.T} | {case.solver_value:.8g} | {_interval(case)} | "
+                         f"{case.how_upper} |")
+    return ClaimReport("worst_case_classes", "worst case over function classes (PEP), certified", __doc__, checks,
+                       tables=["\n".join(table)],
+                       notes=["check decides one instance, falsify searches a range, worst-case bounds every function "
+                              "of a class; see `mdtheory worst-case FILE.toml`."])

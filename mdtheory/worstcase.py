@@ -1,0 +1,516 @@
+"""Worst-case sensitivity over function classes, by performance estimation (PEPit), with exact certificates.
+
+``check`` decides one instance and ``falsify`` searches a range; this answers "for every f (and phi) in a
+class". Two runs share f (and phi) and start at distance 1; the performance estimation problem (Drori &
+Teboulle; Taylor, Hendrickx & Glineur) maximizes ||x_T - x'_T||^2 over every function of the class that
+interpolates the iterates, which is exact for the classes used here:
+
+  - ``gd``: x_{t+1} = x_t - eta grad f(x_t), f convex and L-smooth (by scaling, only eta L matters: L = 1);
+  - ``md``: y_{t+1} = y_t - eta grad f(x_t), x_t = grad phi*(y_t), phi mu-strongly convex and L_phi-smooth,
+    so phi* is (1/L_phi)-strongly convex and (1/mu)-smooth, f convex and L_f-smooth.
+
+PEPit builds the problem and an SDP solver (Clarabel, through cvxpy) solves it in floating point. That value
+is evidence, not a theorem. The **upper bound** is proved from the dual multipliers: they are rationalized,
+multipliers below ``INACTIVE`` are set to 0, the function-value equations are restored exactly by a
+least-norm correction, and the residual matrix sum_k lambda_k H_k - H_objective is proved positive
+semidefinite by an exact LDL^T in rationals (python-flint's fmpq); if rounding left it indefinite along the
+initial condition's direction, that multiplier is inflated by the least power of ten that restores it. The
+bound is then the initial condition's multiplier, exactly. The **lower bound** is an explicit instance in
+the class, evaluated exactly: for GD the quadratic f = L x^2/2 in one dimension (squared amplification
+(1 - eta L)^(2T)) and f = 0 (amplification 1). Every coefficient PEPit forms from the exact constants is
+recovered exactly (its denominator divides the stated one) or the certificate is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+
+from mdtheory.errors import MDTheoryError
+
+COEFFICIENT_SLACK = 1e-13  # relative distance of PEPit's float coefficient to its rational
+MAX_DENOMINATOR = 10**6  # 1/MAX_DENOMINATOR^2 stays well above COEFFICIENT_SLACK
+INACTIVE = 1e-6  # dual multipliers below this (relative to the largest) are taken as 0
+SNAP = 1e-6  # a claimed bound this close above the solver's multiplier is tried as the certificate's value
+RELAXATIONS = (Fraction(1, 10**7), Fraction(1, 10**4))  # how much larger the class the SDP is solved for is
+RATIONALIZATIONS = (2, 3, 4, 6, 8, 10, 12)  # decimal digits kept of each multiplier, coarse first
+MAX_HORIZON = 40  # the SDP has (2 + 2T)^2 unknowns and (2T)^2 constraints; beyond this it is not bounded
+INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
+
+
+class WorstCaseError(MDTheoryError):
+    """A worst-case problem that cannot be posed or solved (bad constants, solver failure)."""
+
+
+@dataclass(frozen=True)
+class WorstCase:
+    """The worst squared amplification over the class at horizon T: the solver's value (evidence) and the
+    certified interval [lower, upper] (exact), each with how it was obtained."""
+
+    T: int
+    solver_value: float
+    lower: Fraction
+    upper: Fraction | None
+    how_lower: str
+    how_upper: str
+
+    def amplification_interval(self) -> tuple[float, float | None]:
+        """The certified interval for the amplification itself (square roots, rounded outward)."""
+        low = math.nextafter(math.sqrt(float(self.lower)), 0)
+        high = None if self.upper is None else math.nextafter(math.sqrt(float(self.upper)), math.inf)
+        return low, high
+
+
+def _positive(value, name: str) -> Fraction:
+    if isinstance(value, float):
+        raise WorstCaseError(f"{name}: {value!r} is a float; give an exact number such as \"{value!r}\"")
+    number = Fraction(value)
+    if number <= 0:
+        raise WorstCaseError(f"{name}: must be positive, got {number}")
+    return number
+
+
+def _horizon(T: int) -> int:
+    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
+        raise WorstCaseError(f"T: expected a positive integer, got {T!r}")
+    if T > MAX_HORIZON:
+        raise WorstCaseError(f"T: {T} exceeds the limit of {MAX_HORIZON} steps for one SDP")
+    return T
+
+
+def _build(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction | None, L_phi: Fraction | None):
+    """(PEP problem, objective expression, the initial condition's constraint, the function objects)."""
+    from PEPit import PEP
+    from PEPit.functions import SmoothConvexFunction, SmoothStronglyConvexFunction
+
+    problem = PEP()
+    f = problem.declare_function(SmoothConvexFunction, L=float(L_f))
+    functions = [f]
+    if method == "gd":
+        x, y = problem.set_initial_point(), problem.set_initial_point()
+        start_x, start_y = x, y
+        for _ in range(T):
+            x, y = x - float(eta) * f.gradient(x), y - float(eta) * f.gradient(y)
+    elif method == "md":
+        conjugate = problem.declare_function(SmoothStronglyConvexFunction, mu=float(1 / L_phi), L=float(1 / mu_phi))
+        functions.append(conjugate)
+        u, v = problem.set_initial_point(), problem.set_initial_point()  # dual points y_0, y'_0
+        x, y = conjugate.gradient(u), conjugate.gradient(v)
+        start_x, start_y = x, y
+        for _ in range(T):
+            u, v = u - float(eta) * f.gradient(x), v - float(eta) * f.gradient(y)
+            x, y = conjugate.gradient(u), conjugate.gradient(v)
+    else:
+        raise WorstCaseError(f"method: {method!r}; choose gd or md")
+    initial = (start_x - start_y) ** 2 <= 1
+    problem.set_initial_condition(initial)
+    objective = (x - y) ** 2
+    problem.set_performance_metric(objective)
+    return problem, objective, initial, functions
+
+
+def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi=None,
+                             claimed: Fraction | None = None) -> WorstCase:
+    """The worst squared amplification ||x_T - x'_T||^2 / ||x_0 - x'_0||^2 over the class (module docstring).
+    ``claimed``: a bound on it to try as the certificate's exact value (a proof that it holds)."""
+    eta, L_f, T = _positive(eta, "eta"), _positive(L_f, "L_f"), _horizon(T)
+    if method == "md":
+        if mu_phi is None or L_phi is None:
+            raise WorstCaseError("md: give mu_phi and L_phi (phi is mu_phi-strongly convex and L_phi-smooth)")
+        mu_phi, L_phi = _positive(mu_phi, "mu_phi"), _positive(L_phi, "L_phi")
+        if not mu_phi < L_phi:
+            raise WorstCaseError(f"mu_phi = {mu_phi} must be below L_phi = {L_phi} (phi = mu ||x||^2/2 is GD scaled)")
+    # The SDP is solved for a slightly larger class (L_f and 1/mu_phi up, 1/L_phi down): its multipliers, checked
+    # against the exact class's inequalities, leave slack that survives rounding. A smaller relaxation first,
+    # since at a step-size edge the larger class grows faster.
+    value, upper, how_upper = None, None, "not attempted"
+    for relaxation in RELAXATIONS:
+        grow = 1 + relaxation
+        duals, solved = _solve(method, eta, T, L_f * grow, mu_phi / grow if mu_phi else None,
+                               L_phi * grow if L_phi else None)
+        value = solved if value is None else min(value, solved)
+        objective, initial, constraints = _rebuilt(method, eta, T, L_f, mu_phi, L_phi)
+        if len(constraints) + 1 != len(duals):
+            raise WorstCaseError("the exact and the relaxed problems have different constraints: a bug")
+        upper, how_upper = dual_certificate(objective, initial, constraints, duals,
+                                            _denominator(eta, L_f, mu_phi, L_phi), claimed)
+        if upper is not None and (claimed is None or upper <= claimed):
+            break
+    lower, how_lower = _explicit_lower_bound(method, eta, T, L_f, mu_phi)
+    if upper is not None and lower > upper:
+        raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
+    return WorstCase(T, value, lower, upper, how_lower, how_upper)
+
+
+def _solve(method, eta, T, L_f, mu_phi, L_phi) -> tuple[list[float], float]:
+    """(dual multipliers, the initial condition's first, then one per class constraint; the solver's value)."""
+    problem, _, initial, functions = _build(method, eta, T, L_f, mu_phi, L_phi)
+    try:
+        with warnings.catch_warnings():
+            # cvxpy's "solution may be inaccurate": the value is evidence only, the certificates are exact
+            warnings.simplefilter("ignore")
+            value = problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL")
+    except Exception as err:  # a solver failure never yields a value
+        raise WorstCaseError(f"the SDP solver failed at T = {T}: {type(err).__name__}: {err}") from None
+    if value is None or not math.isfinite(value):
+        raise WorstCaseError(f"the SDP solver returned no value at T = {T}")
+    duals = [float(initial.eval_dual())] + [float(c.eval_dual()) for f in functions for c in f.list_of_class_constraints]
+    return duals, value
+
+
+def _rebuilt(method, eta, T, L_f, mu_phi, L_phi):
+    """The exact class's problem, built again (PEPit keeps one problem at a time): its objective, initial
+    condition and interpolation inequalities, in the order the solved problem had them."""
+    _, objective, initial, functions = _build(method, eta, T, L_f, mu_phi, L_phi)
+    for function in functions:
+        function.set_class_constraints()
+    return objective, initial, [c for function in functions for c in function.list_of_class_constraints]
+
+
+def _denominator(*constants) -> int:
+    """A bound on the denominators of PEPit's coefficients: products of at most two step sizes and of the class
+    constants' interpolation factors, whose denominators are at most this."""
+    d = 16
+    for c in constants:
+        if c is not None:
+            d *= c.denominator * c.numerator
+    return min(d * d, MAX_DENOMINATOR)
+
+
+# --------------------------------------------------------------------------- exact forms of PEPit expressions
+def _exact(value: float, denominator: int, what: str) -> Fraction:
+    """The rational with denominator <= ``denominator`` that PEPit's float coefficient rounds: two such rationals
+    are at least 1/denominator^2 apart, so within COEFFICIENT_SLACK of the float it is unique."""
+    exact = Fraction(value).limit_denominator(denominator)
+    if abs(float(exact) - value) > COEFFICIENT_SLACK * max(1.0, abs(value)):
+        raise WorstCaseError(f"{what}: PEPit's coefficient {value!r} is not a rational with denominator <= "
+                             f"{denominator}; no exact certificate")
+    return exact
+
+
+def _is_constant_key(key) -> bool:
+    # PEPit keys a constant term by the number 1; never compare an Expression with ==, which builds a constraint
+    return isinstance(key, (int, float)) and not isinstance(key, bool)
+
+
+class _Forms:
+    """Exact linear forms over the Gram matrix of leaf points and the leaf function values."""
+
+    def __init__(self, expressions, denominator: int):
+        self.denominator = denominator
+        points, values = {}, {}
+        for expression in expressions:
+            for key in expression.decomposition_dict:
+                if isinstance(key, tuple):
+                    for point in key:
+                        points.setdefault(point, len(points))
+                elif not _is_constant_key(key):
+                    values.setdefault(key, len(values))
+        self.points, self.values = points, values
+
+    def of(self, expression, what: str):
+        """(Gram coefficients {(i, j): c}, value coefficients {k: c}, constant), exact and symmetric."""
+        gram, linear, constant = {}, {}, Fraction(0)
+        for key, coefficient in expression.decomposition_dict.items():
+            c = _exact(float(coefficient), self.denominator, what)
+            if isinstance(key, tuple):
+                # G is symmetric: a product <a, b> keyed once is split evenly over (a, b) and (b, a)
+                i, j = self.points[key[0]], self.points[key[1]]
+                gram[(i, j)] = gram.get((i, j), 0) + c / 2
+                gram[(j, i)] = gram.get((j, i), 0) + c / 2
+            elif _is_constant_key(key):
+                constant += c
+            else:
+                k = self.values[key]
+                linear[k] = linear.get(k, 0) + c
+        return gram, linear, constant
+
+
+def dual_certificate(objective, initial, constraints, duals: list[float], denominator: int,
+                     target: Fraction | None = None) -> tuple[Fraction | None, str]:
+    """An exactly verified upper bound on the objective from dual multipliers (``duals[0]`` the initial
+    condition's, then one per constraint; module docstring), or (None, why not).
+
+    The multipliers are rationalized with denominators 10^2, 10^3, ...: the coarse ones often recover the
+    exact certificate of a proof (GD's is lambda = 2 eta on each co-coercivity pair), which can certify a
+    claimed ``target`` exactly; the fine ones certify the solver's value."""
+    every = [initial, *constraints]
+    forms = _Forms([objective, *(c.expression for c in every)], denominator)
+    exact = [forms.of(c.expression, f"constraint {k}") for k, c in enumerate(every)]
+    obj_gram, obj_linear, _ = forms.of(objective, "objective")
+    scale = -exact[0][2]  # the initial condition reads ||x_0 - x'_0||^2 - 1 <= 0
+    largest = max(abs(d) for d in duals)
+    why = "no rationalization of the multipliers gave a positive semidefinite residual"
+    for digits in RATIONALIZATIONS:
+        lam = [Fraction(d).limit_denominator(10**digits) if d > INACTIVE * largest else Fraction(0) for d in duals]
+        lam, failure = _restore_value_equations(lam, exact, obj_linear, len(forms.values))
+        if lam is None:
+            why = failure
+            continue
+        residual = functools.partial(_residual_matrix, lam, exact, obj_gram, len(forms.points))
+        tau = lam[0]
+        if target is not None and target >= tau * (1 - SNAP) and _is_psd(residual(target / scale)):
+            return target, (f"multipliers rationalized to 1e-{digits}; with the initial condition's set to give the "
+                            f"claimed {target}, the residual is PSD by an exact LDL^T")
+        if _is_psd(residual(tau)):
+            return tau * scale, f"multipliers rationalized to 1e-{digits}; the residual is PSD by an exact LDL^T"
+        for delta in INFLATIONS:
+            if _is_psd(residual(tau + delta)):
+                return (tau + delta) * scale, (f"multipliers rationalized to 1e-{digits}; the initial condition's "
+                                               f"inflated by {delta} to make the residual PSD (exact LDL^T)")
+    return None, why
+
+
+def _restore_value_equations(lam, exact, obj_linear, m):
+    """lambda with sum_k lambda_k a_k = a_objective exactly (the function values must cancel): a least-norm
+    correction over the active multipliers; (None, why) when it cannot keep them nonnegative."""
+    from flint import fmpq_mat
+
+    lam = list(lam)
+    active = [k for k, value in enumerate(lam) if value > 0 and k > 0]
+    if not m:
+        return lam, ""
+    A = [[exact[k][1].get(row, Fraction(0)) for k in active] for row in range(m)]
+    residual = [obj_linear.get(row, Fraction(0)) - sum((A[row][col] * lam[k] for col, k in enumerate(active)),
+                                                      Fraction(0)) for row in range(m)]
+    rows = _independent_rows(A)
+    if not _in_row_span(A, rows, residual):
+        return None, "the function values cannot cancel with the active multipliers"
+    if any(residual[r] for r in rows):
+        AAt = fmpq_mat(len(rows), len(rows), [_q(sum((A[a][c] * A[b][c] for c in range(len(active))), Fraction(0)))
+                                              for a in rows for b in rows])
+        w = AAt.solve(fmpq_mat(len(rows), 1, [_q(residual[r]) for r in rows]))
+        for col, k in enumerate(active):
+            lam[k] += sum((A[r][col] * _f(w[i, 0]) for i, r in enumerate(rows)), Fraction(0))
+        if any(lam[k] < 0 for k in active):
+            return None, "restoring the function-value equations made a multiplier negative"
+    return lam, ""
+
+
+def _residual_matrix(lam, exact, obj_gram, n, tau):
+    """sum_k lambda_k H_k - H_objective, with the initial condition's multiplier replaced by ``tau``."""
+    S = [[Fraction(0)] * n for _ in range(n)]
+    for k, value in enumerate(lam):
+        weight = tau if k == 0 else value
+        if weight:
+            for (i, j), c in exact[k][0].items():
+                S[i][j] += weight * c
+    for (i, j), c in obj_gram.items():
+        S[i][j] -= c
+    return S
+
+
+def _independent_rows(A: list[list[Fraction]]) -> list[int]:
+    """Indices of a maximal set of linearly independent rows (each interpolation inequality pairs two function
+    values with +-1, so the rows of one function sum to zero and one of them is redundant)."""
+    basis: list[tuple[int, list[Fraction]]] = []  # (pivot column, reduced row)
+    chosen = []
+    for r, row in enumerate(A):
+        v = list(row)
+        for pivot, b in basis:
+            if v[pivot]:
+                factor = v[pivot] / b[pivot]
+                v = [x - factor * y for x, y in zip(v, b)]
+        pivot = next((c for c, x in enumerate(v) if x), None)
+        if pivot is not None:
+            basis.append((pivot, v))
+            chosen.append(r)
+    return chosen
+
+
+def _in_row_span(A, rows, residual) -> bool:
+    """The dropped rows' equations follow from the kept ones exactly when the residual does too: check by
+    reducing the augmented rows."""
+    augmented = [list(A[r]) + [residual[r]] for r in range(len(A))]
+    return len(_independent_rows(augmented)) == len(rows)
+
+
+def _q(value: Fraction):
+    from flint import fmpq
+
+    return fmpq(value.numerator, value.denominator)
+
+
+def _f(value) -> Fraction:
+    return Fraction(int(value.p), int(value.q))
+
+
+def _is_psd(matrix: list[list[Fraction]]) -> bool:
+    """Exact: symmetric LDL^T with diagonal pivoting; a zero pivot needs its whole row to be zero."""
+    a = [row[:] for row in matrix]
+    n = len(a)
+    if any(a[i][j] != a[j][i] for i in range(n) for j in range(i)):
+        return False
+    remaining = list(range(n))
+    while remaining:
+        pivot = max(remaining, key=lambda i: a[i][i])
+        p = a[pivot][pivot]
+        if p < 0:
+            return False
+        if p == 0:
+            return all(a[i][j] == 0 for i in remaining for j in remaining)
+        remaining.remove(pivot)
+        row = {j: a[pivot][j] for j in remaining if a[pivot][j]}
+        for i, ai in row.items():
+            factor = ai / p
+            for j, aj in row.items():
+                a[i][j] -= factor * aj
+    return True
+
+
+def _explicit_lower_bound(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction | None
+                          ) -> tuple[Fraction, str]:
+    """The better of two instances in the class: f = 0 (the runs keep their distance), and f = L_f x^2/2 in one
+    dimension with phi = mu_phi x^2/2 (for GD mu_phi = 1), where MD is GD with step eta/mu_phi."""
+    step = eta * L_f / (mu_phi if method == "md" else 1)
+    quadratic = (1 - step) ** (2 * T)
+    if quadratic > 1:
+        which = "f = L x^2/2" + (", phi = mu x^2/2" if method == "md" else "")
+        return quadratic, f"{which} in one dimension: (1 - {step})^(2T) = {float(quadratic):.6g}, exactly"
+    return Fraction(1), "f = 0: the runs keep their distance (squared amplification 1)"
+
+
+# --------------------------------------------------------------------------- claims over a class
+PROVED, VIOLATED_VERDICT, INCONCLUSIVE_VERDICT = "proved", "violated", "inconclusive"
+WORST_CASE_KEYS = {"method": True, "eta": True, "horizons": True, "L_f": False, "mu_phi": False, "L_phi": False}
+CLAIM_KEYS = {"bound": True, "expected": False}
+
+
+@dataclass(frozen=True)
+class ClassClaim:
+    """For every f (and phi) in the class: amplification(T) <= bound(T) at every T in ``horizons``."""
+
+    method: str
+    eta: Fraction
+    horizons: tuple
+    L_f: Fraction = Fraction(1)
+    mu_phi: Fraction | None = None
+    L_phi: Fraction | None = None
+    bound: object = None  # a sympy expression in T (and etaT), or None: report the interval only
+    expected: str = PROVED
+
+
+@dataclass(frozen=True)
+class ClassVerdict:
+    claim: ClassClaim
+    cases: tuple  # WorstCase per horizon
+    verdicts: tuple  # per horizon: proved / violated / inconclusive (or None without a bound)
+
+    @property
+    def verdict(self) -> str | None:
+        if self.claim.bound is None:
+            return None
+        if VIOLATED_VERDICT in self.verdicts:
+            return VIOLATED_VERDICT
+        return PROVED if all(v == PROVED for v in self.verdicts) else INCONCLUSIVE_VERDICT
+
+
+def _bound_squared(bound, T: int, eta: Fraction):
+    """bound(T)^2 as an exact sympy number (the PEP bounds the squared amplification)."""
+    import sympy as sp
+
+    from mdtheory.checker.bounds import ETA_T, T as T_SYMBOL
+
+    value = sp.nsimplify(bound.subs({T_SYMBOL: T, ETA_T: sp.Rational(eta.numerator, eta.denominator) * T}))
+    if not value.is_number or not value.is_positive:
+        raise WorstCaseError(f"[claim] bound: {bound} is not a positive number at T = {T}")
+    return value ** 2
+
+
+def check_class_claim(claim: ClassClaim, progress=None) -> ClassVerdict:
+    import sympy as sp
+
+    cases, verdicts = [], []
+    for i, T in enumerate(claim.horizons):
+        if progress:
+            progress(i, len(claim.horizons))
+        target = None
+        squared = None
+        if claim.bound is not None:
+            squared = _bound_squared(claim.bound, T, claim.eta)
+            target = Fraction(int(squared.p), int(squared.q)) if squared.is_Rational else None
+        case = worst_case_amplification(claim.method, claim.eta, T, claim.L_f, claim.mu_phi, claim.L_phi, target)
+        cases.append(case)
+        if squared is None:
+            verdicts.append(None)
+            continue
+        as_rational = lambda q: sp.Rational(q.numerator, q.denominator)
+        if sp.simplify(as_rational(case.lower) - squared) > 0:
+            verdicts.append(VIOLATED_VERDICT)
+        elif case.upper is not None and sp.simplify(squared - as_rational(case.upper)) >= 0:
+            verdicts.append(PROVED)
+        else:
+            verdicts.append(INCONCLUSIVE_VERDICT)
+    if progress:
+        progress(len(claim.horizons), len(claim.horizons))
+    return ClassVerdict(claim, tuple(cases), tuple(verdicts))
+
+
+def load_class_claim(path) -> ClassClaim:
+    """A worst-case file: [worst_case] method, eta, horizons, L_f, mu_phi, L_phi; optional [claim] bound, expected."""
+    from mdtheory.checker.bounds import BOUND_SYMBOLS
+    from mdtheory.claimfile import check_table_keys, read_toml, toml_number
+    from mdtheory.symbolic.parsing import parse_expression
+
+    data = read_toml(path, WorstCaseError)
+    unknown = sorted(set(data) - {"worst_case", "claim"})
+    if unknown:
+        raise WorstCaseError(f"[{unknown[0]}]: unknown section; sections are [worst_case] and [claim]")
+    if "worst_case" not in data:
+        raise WorstCaseError("[worst_case]: missing section")
+    table = data["worst_case"]
+    check_table_keys(table, WORST_CASE_KEYS, "worst_case")
+    number = lambda key: Fraction(str(toml_number(table[key], f"[worst_case] {key}"))) if key in table else None
+    method = table["method"]
+    if method not in ("gd", "md"):
+        raise WorstCaseError(f"[worst_case] method: {method!r}; choose gd or md")
+    horizons = table["horizons"]
+    if not isinstance(horizons, list) or not horizons or not all(isinstance(T, int) and not isinstance(T, bool)
+                                                                 for T in horizons):
+        raise WorstCaseError("[worst_case] horizons: expected a list of positive integers such as [1, 5, 10]")
+    for T in horizons:
+        try:
+            _horizon(T)
+        except WorstCaseError as err:
+            raise WorstCaseError(f"[worst_case] horizons: {err}") from None
+    bound, expected = None, PROVED
+    if "claim" in data:
+        check_table_keys(data["claim"], CLAIM_KEYS, "claim")
+        try:
+            bound = parse_expression(str(data["claim"]["bound"]), {"T": BOUND_SYMBOLS["T"], "etaT": BOUND_SYMBOLS["etaT"]},
+                                     decimals_are_exact=True)
+        except MDTheoryError as err:
+            raise WorstCaseError(f"[claim] bound: {err}") from None
+        expected = data["claim"].get("expected", PROVED)
+        if expected not in (PROVED, VIOLATED_VERDICT):
+            raise WorstCaseError(f"[claim] expected: {expected!r}; choose proved or violated")
+    try:
+        claim = ClassClaim(method, _positive(number("eta"), "[worst_case] eta"), tuple(horizons),
+                           _positive(number("L_f") or Fraction(1), "[worst_case] L_f"), number("mu_phi"),
+                           number("L_phi"), bound, expected)
+    except WorstCaseError as err:
+        raise WorstCaseError(str(err)) from None
+    if method == "md" and (claim.mu_phi is None or claim.L_phi is None):
+        raise WorstCaseError("[worst_case] mu_phi: md needs mu_phi and L_phi (phi is mu_phi-strongly convex, L_phi-smooth)")
+    if method == "md" and not 0 < claim.mu_phi < claim.L_phi:
+        raise WorstCaseError(f"[worst_case] mu_phi: need 0 < mu_phi < L_phi, got {claim.mu_phi} and {claim.L_phi}")
+    return claim
+
+
+def class_verdict_json(result: ClassVerdict) -> dict:
+    claim = result.claim
+    rows = []
+    for case, verdict in zip(result.cases, result.verdicts):
+        low, high = case.amplification_interval()
+        rows.append({"T": case.T, "solver_value_squared": case.solver_value,
+                     "lower_squared": str(case.lower), "upper_squared": None if case.upper is None else str(case.upper),
+                     "amplification_interval": [low, high], "how_lower": case.how_lower, "how_upper": case.how_upper,
+                     "verdict": verdict})
+    return {"method": claim.method, "eta": str(claim.eta), "L_f": str(claim.L_f),
+            "mu_phi": None if claim.mu_phi is None else str(claim.mu_phi),
+            "L_phi": None if claim.L_phi is None else str(claim.L_phi),
+            "bound": None if claim.bound is None else str(claim.bound), "expected": claim.expected,
+            "verdict": result.verdict, "horizons": rows}

@@ -1,0 +1,85 @@
+"""Worst case over function classes (PEPit), certified: exact answers where they are known (GD is
+non-expansive up to eta = 2/L; the quadratic attains (1 - eta L)^T), and a certificate that must fail."""
+
+from fractions import Fraction
+
+import pytest
+
+from mdtheory.cli import main
+from mdtheory.worstcase import (
+    WorstCaseError,
+    _is_psd,
+    _rebuilt,
+    _solve,
+    dual_certificate,
+    load_class_claim,
+    worst_case_amplification,
+)
+
+
+def test_exact_psd_test_on_singular_and_indefinite_matrices():
+    F = Fraction
+    assert _is_psd([[F(1), F(1)], [F(1), F(1)]])  # singular, PSD
+    assert not _is_psd([[F(1), F(2)], [F(2), F(1)]])  # eigenvalue -1
+    assert not _is_psd([[F(0), F(1)], [F(1), F(0)]])  # zero pivot with a nonzero row
+    assert not _is_psd([[F(1), F(0)], [F(0), F(-1, 10**30)]])  # a tiny negative eigenvalue is still negative
+
+
+@pytest.mark.parametrize("eta", [Fraction(1), Fraction(19, 10), Fraction(2)])
+def test_gd_up_to_the_edge_is_proved_non_expansive_over_the_class(eta):
+    case = worst_case_amplification("gd", eta, 3, claimed=Fraction(1))
+    assert case.upper == 1 and case.lower == 1
+    assert abs(case.solver_value - 1) < 1e-4
+
+
+def test_gd_past_the_edge_has_the_quadratic_as_certified_lower_bound():
+    case = worst_case_amplification("gd", Fraction(11, 5), 3)
+    assert case.lower == Fraction(6, 5) ** 6
+    assert case.upper is not None and case.lower <= case.upper <= case.lower * Fraction(1001, 1000)
+    assert float(case.lower) <= case.solver_value <= float(case.upper) * (1 + 1e-6)
+
+
+def test_one_md_step_amplifies_by_at_most_kappa_over_the_class():
+    case = worst_case_amplification("md", 1, 1, L_f=1, mu_phi=1, L_phi=3, claimed=Fraction(9))
+    assert case.upper == 9
+
+
+def test_a_certificate_from_wrong_multipliers_is_refused():
+    """Halving every multiplier breaks the function-value equations or the PSD residual: no bound comes out."""
+    duals, _ = _solve("gd", Fraction(1), 3, Fraction(10001, 10000), None, None)
+    objective, initial, constraints = _rebuilt("gd", Fraction(1), 3, Fraction(1), None, None)
+    good, _ = dual_certificate(objective, initial, constraints, duals, 10**6)
+    assert good is not None
+    objective, initial, constraints = _rebuilt("gd", Fraction(1), 3, Fraction(1), None, None)
+    bad, why = dual_certificate(objective, initial, constraints, [duals[0]] + [d / 2 for d in duals[1:]], 10**6)
+    assert bad is None and why
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(method="gd", eta=1.5, T=3), "float"),
+    (dict(method="gd", eta=0, T=3), "eta: must be positive"),
+    (dict(method="gd", eta=1, T=10**6), "exceeds the limit"),
+    (dict(method="newton", eta=1, T=3), "choose gd or md"),
+    (dict(method="md", eta=1, T=3, mu_phi=2, L_phi=1), "must be below L_phi"),
+    (dict(method="md", eta=1, T=3), "give mu_phi and L_phi"),
+])
+def test_bad_classes_are_refused(kwargs, message):
+    with pytest.raises(WorstCaseError, match=message):
+        worst_case_amplification(**kwargs)
+
+
+def test_worst_case_file_and_cli(tmp_path):
+    path = tmp_path / "gd.toml"
+    path.write_text('[worst_case]\nmethod = "gd"\neta = "11/5"\nhorizons = [2, 4]\n\n'
+                    '[claim]\nbound = "1"\nexpected = "violated"\n')
+    out = tmp_path / "out.json"
+    assert main(["worst-case", str(path), "--json", str(out), "--no-progress"]) == 0  # violated, as predicted
+    import json
+
+    data = json.loads(out.read_text())
+    assert data["verdict"] == "violated" and [r["T"] for r in data["horizons"]] == [2, 4]
+    assert Fraction(data["horizons"][0]["lower_squared"]) == Fraction(6, 5) ** 4
+    path.write_text('[worst_case]\nmethod = "gd"\neta = "1"\nhorizons = [0]\n')
+    with pytest.raises(WorstCaseError, match=r"\[worst_case\] horizons"):
+        load_class_claim(path)
+    assert main(["worst-case", str(path), "--no-progress"]) == 2
