@@ -111,8 +111,16 @@ def _verify_one(name: str, quick: bool, full: bool, out: str, show_progress: boo
     from mdtheory.progress import Progress
     from mdtheory.report import render_claim, summary_rows
 
+    from mdtheory.checker import ClaimReport, NamedCheck, decided
+    from mdtheory.errors import MissingExtraError
+
     started = time.perf_counter()
-    report = load_all()[name](quick=quick, full=full, progress=Progress(enabled=show_progress))
+    try:
+        report = load_all()[name](quick=quick, full=full, progress=Progress(enabled=show_progress))
+    except MissingExtraError as err:  # the other claims still run; this one says what it needs
+        report = ClaimReport(name, "not run: an optional package is missing", str(err), [NamedCheck(
+            "needs an optional package", decided("not_run", False, "not measured", "n/a", "n/a", 0, str(err),
+                                                 confirmed=False))])
     report.elapsed = time.perf_counter() - started
     return name, report.verdict, report.elapsed, render_claim(report, Path(out)), summary_rows([report])
 

@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from mdtheory.errors import MDTheoryError
+from mdtheory.errors import MDTheoryError, MissingExtraError
 
 REAL_EXTRA = 'pip install -e ".[real]"'
 
@@ -22,7 +22,7 @@ def _require(module: str, what: str):
     try:
         return __import__(module)
     except ImportError:
-        raise MDTheoryError(f"{what} needs the optional package {module}: {REAL_EXTRA}") from None
+        raise MissingExtraError(f"{what} needs the optional package {module}: {REAL_EXTRA}") from None
 
 
 def token_frequencies(language: str, count: int) -> np.ndarray:

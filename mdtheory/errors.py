@@ -44,3 +44,7 @@ class FloatLiteralWarning(UserWarning):
 
 class InverseMirrorMapFallbackWarning(UserWarning):
     """A closed-form inverse mirror map failed its checks, so Newton is used instead."""
+
+
+class MissingExtraError(MDTheoryError):
+    """An optional package (an extra such as `real`) that a problem needs is not installed."""

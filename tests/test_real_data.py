@@ -76,3 +76,18 @@ def test_the_vocabulary_claim_on_real_frequencies_holds_and_compares_with_zipf()
     assert report.verdict == "holds"
     assert {c.label.split(":")[0] for c in report.checks} == {"en", "fr"}
     assert "| zipf:2 |" in report.tables[0] and "| wordfreq:en |" in report.tables[0]
+
+
+def test_verify_reports_a_claim_whose_extra_is_missing_as_inconclusive(monkeypatch, tmp_path):
+    from mdtheory.cli import _verify_one
+
+    real_import = builtins.__import__
+
+    def without_wordfreq(name, *args, **kwargs):
+        if name == "wordfreq":
+            raise ImportError("No module named 'wordfreq'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_wordfreq)
+    name, verdict, _, section, rows = _verify_one("practice_vocabulary_wordfreq", True, False, str(tmp_path), False)
+    assert verdict == "inconclusive" and 'pip install -e ".[real]"' in section
