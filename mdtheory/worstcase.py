@@ -10,15 +10,17 @@ interpolates the iterates, which is exact for the classes used here:
     so phi* is (1/L_phi)-strongly convex and (1/mu)-smooth, f convex and L_f-smooth.
 
 PEPit builds the problem and an SDP solver (Clarabel, through cvxpy) solves it in floating point. That value
-is evidence, not a theorem. The **upper bound** is proved from the dual multipliers: they are rationalized,
-multipliers below ``INACTIVE`` are set to 0, the function-value equations are restored exactly by a
-least-norm correction, and the residual matrix sum_k lambda_k H_k - H_objective is proved positive
-semidefinite by an exact LDL^T in rationals (python-flint's fmpq); if rounding left it indefinite along the
-initial condition's direction, that multiplier is inflated by the least power of ten that restores it. The
-bound is then the initial condition's multiplier, exactly. The **lower bound** is an explicit instance in
-the class, evaluated exactly: for GD the quadratic f = L x^2/2 in one dimension (squared amplification
-(1 - eta L)^(2T)) and f = 0 (amplification 1). Every coefficient PEPit forms from the exact constants is
-recovered exactly (its denominator divides the stated one) or the certificate is refused.
+is evidence, not a theorem. The **upper bound** is proved from dual multipliers: the SDP is solved for a
+class larger by RELAXATIONS (so that its multipliers keep slack), and they are checked against the exact
+class's inequalities. Multipliers below ``INACTIVE`` of the largest are set to 0, the rest rationalized
+(coarse denominators first, which often recover a proof's own multipliers), the function-value equations
+restored exactly by a least-norm correction, and the residual matrix sum_k lambda_k H_k - H_objective proved
+positive semidefinite by an exact LDL^T in rationals; if rounding left it indefinite along the initial
+condition's direction, that multiplier is inflated by the least power of ten that restores it. The bound is
+the initial condition's multiplier, exactly. The **lower bound** is an explicit instance in the class,
+evaluated exactly: f = 0 (amplification 1), and the quadratic f = L x^2/2 in one dimension (with phi =
+mu x^2/2 for MD). PEPit's float coefficients are read back as the rationals of denominator <= 1e6 they
+round (unique within 1e-13); a coefficient that is not one refuses the certificate.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ INACTIVE = 1e-6  # dual multipliers below this (relative to the largest) are tak
 SNAP = 1e-6  # a claimed bound this close above the solver's multiplier is tried as the certificate's value
 RELAXATIONS = (Fraction(1, 10**7), Fraction(1, 10**4))  # how much larger the class the SDP is solved for is
 RATIONALIZATIONS = (2, 3, 4, 6, 8, 10, 12)  # decimal digits kept of each multiplier, coarse first
-MAX_HORIZON = 40  # the SDP has (2 + 2T)^2 unknowns and (2T)^2 constraints; beyond this it is not bounded
+MAX_HORIZON = 40  # GD's SDP has (2 + 2T)^2 unknowns and 2T(2T - 1) constraints; beyond this it is not bounded
 INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
 
 
