@@ -212,9 +212,8 @@ def check(args) -> int:
 
 
 def worst_case(args) -> int:
-    from mdtheory.plotting import saved_figure
     from mdtheory.progress import Progress
-    from mdtheory.worstcase import class_verdict_json, check_class_claim, load_class_claim
+    from mdtheory.worstcase import class_verdict_json, check_class_claim, draw_intervals, interval_curve, load_class_claim
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     claim = load_class_claim(args.file)
@@ -233,15 +232,8 @@ def worst_case(args) -> int:
     if json_path:
         json_path.write_text(json.dumps(data, indent=2))
     if plot_path:
-        with saved_figure(plot_path, 1, 1, (7, 4.2)) as (fig, ax):
-            T = [row["T"] for row in data["horizons"]]
-            ax.semilogy(T, [row["amplification_interval"][0] for row in data["horizons"]], "o-", label="certified lower")
-            ax.semilogy(T, [row["amplification_interval"][1] or float("nan") for row in data["horizons"]], "s--",
-                        label="certified upper")
-            ax.set_xlabel("T")
-            ax.set_ylabel("worst-case amplification over the class")
-            ax.set_title(f"{claim.method}, eta = {claim.eta}")
-            ax.legend()
+        draw_intervals(plot_path, {f"{claim.method}, eta = {claim.eta}": interval_curve(result)},
+                       f"{claim.method}, eta = {claim.eta}")
     if result.verdict is None:
         return EXIT_HOLDS
     if result.verdict == claim.expected:

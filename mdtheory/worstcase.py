@@ -416,7 +416,7 @@ def _bound_squared(bound, T: int, eta: Fraction):
 
     from mdtheory.checker.bounds import ETA_T, T as T_SYMBOL
 
-    value = sp.nsimplify(bound.subs({T_SYMBOL: T, ETA_T: sp.Rational(eta.numerator, eta.denominator) * T}))
+    value = bound.subs({T_SYMBOL: T, ETA_T: sp.Rational(eta.numerator, eta.denominator) * T})
     if not value.is_number or not value.is_positive:
         raise WorstCaseError(f"[claim] bound: {bound} is not a positive number at T = {T}")
     return value ** 2
@@ -489,12 +489,9 @@ def load_class_claim(path) -> ClassClaim:
         expected = data["claim"].get("expected", PROVED)
         if expected not in (PROVED, VIOLATED_VERDICT):
             raise WorstCaseError(f"[claim] expected: {expected!r}; choose proved or violated")
-    try:
-        claim = ClassClaim(method, _positive(number("eta"), "[worst_case] eta"), tuple(horizons),
-                           _positive(number("L_f") or Fraction(1), "[worst_case] L_f"), number("mu_phi"),
-                           number("L_phi"), bound, expected)
-    except WorstCaseError as err:
-        raise WorstCaseError(str(err)) from None
+    claim = ClassClaim(method, _positive(number("eta"), "[worst_case] eta"), tuple(horizons),
+                       _positive(number("L_f") or Fraction(1), "[worst_case] L_f"), number("mu_phi"),
+                       number("L_phi"), bound, expected)
     if method == "md" and (claim.mu_phi is None or claim.L_phi is None):
         raise WorstCaseError("[worst_case] mu_phi: md needs mu_phi and L_phi (phi is mu_phi-strongly convex, L_phi-smooth)")
     if method == "md" and not 0 < claim.mu_phi < claim.L_phi:
@@ -516,3 +513,24 @@ def class_verdict_json(result: ClassVerdict) -> dict:
             "L_phi": None if claim.L_phi is None else str(claim.L_phi),
             "bound": None if claim.bound is None else str(claim.bound), "expected": claim.expected,
             "verdict": result.verdict, "horizons": rows}
+
+
+def interval_curve(result: ClassVerdict) -> list[tuple]:
+    """(T, certified lower, certified upper or None) of the amplification, per horizon."""
+    return [(case.T, *case.amplification_interval()) for case in result.cases]
+
+
+def draw_intervals(path, curves: dict[str, list[tuple]], title: str):
+    """The certified amplification intervals against T on a log scale: lower solid, upper dashed."""
+    from mdtheory.plotting import saved_figure
+
+    with saved_figure(path, 1, 1, (7.5, 4.2)) as (fig, ax):
+        for k, (label, points) in enumerate(curves.items()):
+            T = [t for t, _, _ in points]
+            ax.semilogy(T, [low for _, low, _ in points], "o-", color=f"C{k}", label=f"{label}: certified lower")
+            ax.semilogy(T, [high if high is not None else float("nan") for _, _, high in points], "s--",
+                        color=f"C{k}", label=f"{label}: certified upper")
+        ax.set_xlabel("T")
+        ax.set_ylabel("worst-case amplification over the class")
+        ax.set_title(title)
+        ax.legend(fontsize=6.5)

@@ -1,3 +1,4 @@
+import builtins
 import random
 
 import pytest
@@ -47,3 +48,20 @@ def quick_reports():
         return cache[name]
 
     return get
+
+
+@pytest.fixture
+def hide_package(monkeypatch):
+    """``hide_package("wordfreq")``: importing it raises ImportError, as on a machine without the extra."""
+
+    def hide(package: str):
+        real_import = builtins.__import__
+
+        def without(name, *args, **kwargs):
+            if name == package:
+                raise ImportError(f"No module named {package!r}")
+            return real_import(name, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "__import__", without)
+
+    return hide

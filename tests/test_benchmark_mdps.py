@@ -3,7 +3,6 @@ V* from exact policy iteration against value iteration run on gymnasium's raw ta
 
 from __future__ import annotations
 
-import builtins
 
 import numpy as np
 import pytest
@@ -52,15 +51,8 @@ def test_exact_optimal_values_equal_value_iteration_on_gymnasiums_floats(name, o
     assert np.max(np.abs(np.array([float(v) for v in exact_values[:-1]]) - floats)) < 1e-12
 
 
-def test_a_missing_gymnasium_names_the_install_command(monkeypatch):
-    real_import = builtins.__import__
-
-    def without_gymnasium(name, *args, **kwargs):
-        if name == "gymnasium":
-            raise ImportError("No module named 'gymnasium'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", without_gymnasium)
+def test_a_missing_gymnasium_names_the_install_command(hide_package):
+    hide_package("gymnasium")
     with pytest.raises(MDTheoryError, match=r'pip install -e "\.\[real\]"'):
         benchmark_mdp("frozenlake4x4")
 

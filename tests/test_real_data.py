@@ -3,7 +3,6 @@ numbers renormalized, and the closed forms hold on it as on the synthetic starts
 
 from __future__ import annotations
 
-import builtins
 import math
 
 import numpy as np
@@ -44,15 +43,8 @@ def test_vocabulary_size_must_match_and_languages_are_named():
         RiskSetting.build(50, "wordfreq:xx", "1", "1/10", 10)
 
 
-def test_a_missing_extra_names_the_install_command(monkeypatch):
-    real_import = builtins.__import__
-
-    def without_wordfreq(name, *args, **kwargs):
-        if name == "wordfreq":
-            raise ImportError("No module named 'wordfreq'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", without_wordfreq)
+def test_a_missing_extra_names_the_install_command(hide_package):
+    hide_package("wordfreq")
     with pytest.raises(MDTheoryError, match=r'pip install -e "\.\[real\]"'):
         RiskSetting.build(50, "wordfreq:en", "1", "1/10", 10)
 
@@ -78,16 +70,9 @@ def test_the_vocabulary_claim_on_real_frequencies_holds_and_compares_with_zipf()
     assert "| zipf:2 |" in report.tables[0] and "| wordfreq:en |" in report.tables[0]
 
 
-def test_verify_reports_a_claim_whose_extra_is_missing_as_inconclusive(monkeypatch, tmp_path):
+def test_verify_reports_a_claim_whose_extra_is_missing_as_inconclusive(hide_package, tmp_path):
     from mdtheory.cli import _verify_one
 
-    real_import = builtins.__import__
-
-    def without_wordfreq(name, *args, **kwargs):
-        if name == "wordfreq":
-            raise ImportError("No module named 'wordfreq'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", without_wordfreq)
+    hide_package("wordfreq")
     name, verdict, _, section, rows = _verify_one("practice_vocabulary_wordfreq", True, False, str(tmp_path), False)
     assert verdict == "inconclusive" and 'pip install -e ".[real]"' in section

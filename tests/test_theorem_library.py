@@ -183,3 +183,18 @@ def test_a_loss_that_cannot_be_evaluated_names_the_round(tmp_path, loss, message
     with pytest.raises(MDTheoryError, match=message):
         check_claim(load_claim(path))
     assert main(["check", str(path), "--no-progress"]) == 2
+
+
+def test_a_for_every_x_verdict_is_violated_at_any_point_and_inconclusive_if_one_is_undecided():
+    from mdtheory.checker.bounds import CheckResult
+    from mdtheory.checker.claim import _combined
+
+    def result(verdict):
+        return CheckResult(kind="upper_bound", verdict=verdict, measured="m", claimed="c", margin="0",
+                           trusted_digits=10, quantity="suboptimality", explanation=verdict)
+
+    points = ["x*", "comparator 0", "comparator 1"]
+    assert _combined([result("holds"), result("inconclusive"), result("violated")], points)[1].verdict == "violated"
+    index, combined = _combined([result("holds"), result("inconclusive"), result("holds")], points)
+    assert (index, combined.verdict) == (1, "inconclusive")
+    assert _combined([result("holds")] * 3, points)[1].extra["references"] == dict.fromkeys(points, "holds")

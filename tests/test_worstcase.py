@@ -83,3 +83,14 @@ def test_worst_case_file_and_cli(tmp_path):
     with pytest.raises(WorstCaseError, match=r"\[worst_case\] horizons"):
         load_class_claim(path)
     assert main(["worst-case", str(path), "--no-progress"]) == 2
+
+
+def test_a_claim_between_the_certified_bounds_is_inconclusive():
+    """One MD step with kappa = 3 is certified in [1, 3] (no explicit MD instance yet): amplification <= 2 can be
+    neither proved nor refuted."""
+    import sympy as sp
+
+    from mdtheory.worstcase import ClassClaim, check_class_claim
+
+    claim = ClassClaim("md", Fraction(1), (1,), mu_phi=Fraction(1), L_phi=Fraction(3), bound=sp.Integer(2))
+    assert check_class_claim(claim).verdict == "inconclusive"

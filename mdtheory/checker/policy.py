@@ -78,18 +78,17 @@ def measure_policy_md(mdp: TabularMDP, pi0, eta: sp.Rational, steps: int, bits: 
                              derived, (bits, 2 * bits), constants, provenance, reference=optimum)
 
 
-def _amplification_rung(mdp: TabularMDP, pi0, direction, sigma, eta, steps: int, bits: int, anchor_at_start: bool):
+def _amplification_rung(mdp: TabularMDP, pi0, perturbed, norm_squared, eta, steps: int, bits: int,
+                        anchor_at_start: bool):
+    """||pi_t - pi'_t|| / sqrt(norm_squared) at ``bits`` bits; with ``anchor_at_start`` each run is anchored at its
+    own start."""
     ctx = working_context(bits)
-    eta_c, sigma_c = to_context(ctx, eta), to_context(ctx, sigma)
-    base = [[to_context(ctx, p) for p in row] for row in pi0]
-    shifted = [[to_context(ctx, p + sigma * v) for p, v in zip(row, d)] for row, d in zip(pi0, direction)]
-    scale = sigma_c * ctx.sqrt(ctx.fsum(to_context(ctx, v) ** 2 for row in direction for v in row))
-    runs = [(base, base if anchor_at_start else None), (shifted, shifted if anchor_at_start else None)]
-    pis = [pi for pi, _ in runs]
-    anchors = [anchor for _, anchor in runs]
-    series = []
+    eta_c, norm_c = to_context(ctx, eta), ctx.sqrt(to_context(ctx, norm_squared))
+    starts = [[[to_context(ctx, p) for p in row] for row in start] for start in (pi0, perturbed)]
+    anchors = starts if anchor_at_start else [None, None]
+    pis, series = starts, []
     for t in range(steps + 1):
-        series.append(ctx.sqrt(ctx.fsum((a - b) ** 2 for ra, rb in zip(*pis) for a, b in zip(ra, rb))) / scale)
+        series.append(ctx.sqrt(ctx.fsum((a - b) ** 2 for ra, rb in zip(*pis) for a, b in zip(ra, rb))) / norm_c)
         if t < steps:
             pis = [policy_md_step(ctx, mdp, pi, soft_values(ctx, mdp, pi, anchor)[1], eta_c, anchor)
                    for pi, anchor in zip(pis, anchors)]
@@ -105,11 +104,11 @@ def policy_amplification(mdp: TabularMDP, pi0, direction, sigma: sp.Rational, et
     mdp.check_policy(pi0)
     perturbed = [[p + sigma * v for p, v in zip(row, d)] for row, d in zip(pi0, direction)]
     mdp.check_policy(perturbed, "pi0 + sigma v")
-    (_, coarse), (ctx, fine) = (_amplification_rung(mdp, pi0, direction, sigma, eta, steps, b, anchor_at_start)
+    norm_squared = sigma ** 2 * sum(sp.Rational(v) ** 2 for row in direction for v in row)  # (sigma ||v||)^2, exact
+    (_, coarse), (ctx, fine) = (_amplification_rung(mdp, pi0, perturbed, norm_squared, eta, steps, b, anchor_at_start)
                                 for b in (bits, 2 * bits))
     # a difference of two runs: it cancels at the policies' magnitude (1), i.e. 1/(sigma ||v||) in amplification units
-    norm = to_context(ctx, sigma) * ctx.sqrt(ctx.fsum(to_context(ctx, v) ** 2 for row in direction for v in row))
-    amplification = laddered(ctx, fine, coarse, [1 / norm] * len(fine), bits)
+    amplification = laddered(ctx, fine, coarse, [1 / ctx.sqrt(to_context(ctx, norm_squared))] * len(fine), bits)
     return SeriesMeasurement(ctx, list(range(steps + 1)), [to_context(ctx, eta * t) for t in range(steps + 1)],
                              {"amplification": amplification}, (bits, 2 * bits),
                              {"eta": (to_context(ctx, eta), to_context(ctx, eta))},

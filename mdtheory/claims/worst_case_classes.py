@@ -29,8 +29,7 @@ import sympy as sp
 from mdtheory.checker import ClaimReport, NamedCheck, decided
 from mdtheory.checker.bounds import VIOLATED
 from mdtheory.claims import register
-from mdtheory.plotting import saved_figure
-from mdtheory.worstcase import PROVED, ClassClaim, check_class_claim
+from mdtheory.worstcase import PROVED, ClassClaim, check_class_claim, draw_intervals, interval_curve
 
 GD_HORIZONS = (1, 5, 10, 20)
 QUICK_GD_HORIZONS = (1, 5)
@@ -68,11 +67,11 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     for eta in (Fraction(1), Fraction(2)):
         claim = ClassClaim("gd", eta, QUICK_GD_HORIZONS if quick else GD_HORIZONS, bound=one)
         result = check_class_claim(claim, progress(f"worst case: GD, eta = {eta}/L"))
-        curves[f"GD, eta = {eta}/L"] = [(c.T, *c.amplification_interval()) for c in result.cases]
+        curves[f"GD, eta = {eta}/L"] = interval_curve(result)
         checks.append(_proved(f"GD, eta = {eta}/L: non-expansive for every convex L-smooth f", result))
     claim = ClassClaim("gd", Fraction(11, 5), PAST_EDGE_HORIZONS, bound=one, expected="violated")
     result = check_class_claim(claim, progress("worst case: GD past the edge"))
-    curves["GD, eta = 2.2/L"] = [(c.T, *c.amplification_interval()) for c in result.cases]
+    curves["GD, eta = 2.2/L"] = interval_curve(result)
     rows = ", ".join(f"T = {c.T}: {_interval(c)}" for c in result.cases)
     checks.append(NamedCheck("GD, eta = 2.2/L: amplifies (certified lower bound > 1)", decided(
         "worst_case", result.verdict != "violated", f"certified amplification {rows}", "<= 1 for every f",
@@ -86,22 +85,12 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         if quick or kappa != CURVE_KAPPA:
             continue
         curve = check_class_claim(ClassClaim("md", Fraction(1, 2), MD_HORIZONS, mu_phi=Fraction(1), L_phi=kappa))
-        curves[f"MD, kappa = {kappa}, eta = mu/(2 L_f)"] = [(c.T, *c.amplification_interval()) for c in curve.cases]
+        curves[f"MD, kappa = {kappa}, eta = mu/(2 L_f)"] = interval_curve(curve)
         for case in curve.cases:
             table.append(f"| md | {kappa} | 1/2 | {case.T} | {case.solver_value:.8g} | {_interval(case)} | "
                          f"{case.how_upper} |")
     def draw(path):
-        with saved_figure(path, 1, 1, (7.5, 4.2)) as (fig, ax):
-            for k, (label, points) in enumerate(curves.items()):
-                T = [t for t, _, _ in points]
-                color = f"C{k}"
-                ax.semilogy(T, [low for _, low, _ in points], "o-", color=color, label=f"{label}: certified lower")
-                ax.semilogy(T, [high if high is not None else float("nan") for _, _, high in points], "s--",
-                            color=color, label=f"{label}: certified upper")
-            ax.set_xlabel("T")
-            ax.set_ylabel("worst-case amplification over the class")
-            ax.set_title("for every f (and phi) in the class: certified intervals")
-            ax.legend(fontsize=6.5)
+        draw_intervals(path, curves, "for every f (and phi) in the class: certified intervals")
 
     return ClaimReport("worst_case_classes", "worst case over function classes (PEP), certified", __doc__, checks,
                        tables=["\n".join(table)], figures={"intervals": draw},
