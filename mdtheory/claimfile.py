@@ -107,6 +107,7 @@ class ClaimFile:
     search: dict | None = None  # the raw [search] table, for falsify
     claim_table: dict | None = None  # the raw [claim] table, for writing witnesses
     problem_table: dict | None = None
+    tables: dict | None = None  # every table of the file, for falsify's structural variants
 
 
 def check_table_keys(table: dict, allowed: dict[str, bool], where: str):
@@ -380,23 +381,42 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
     --max-steps and --max-precision-bits raise them)."""
     data = read_toml(path)
     _check_sections(data)
+    return claim_file_from_tables(data, path, max_steps, max_precision_bits)
+
+
+def claim_file_from_tables(data: dict, path: str | Path, max_steps: int = MAX_STEPS,
+                           max_precision_bits: int = MAX_PRECISION_BITS) -> ClaimFile:
     if _problem_kind(data) != "offline":
-        raise ClaimFileError("[problem] kind: falsify searches offline problems; check this claim with mdtheory check")
+        raise ClaimFileError("[problem] kind: a sensitivity claim file is an offline problem; load the claim with "
+                             "load_claim")
     md, spec, bits, float64, backend = _offline(data, max_steps, max_precision_bits, perturbed=True)
     bound = bound_from_table(data["claim"], quantities=SENSITIVITY_QUANTITIES)
     return ClaimFile(str(path), md, spec, bits, bound, float64, backend, data.get("search"), data["claim"],
-                     data["problem"])
+                     data["problem"], data)
 
 
 def load_claim(path: str | Path, twin: bool = False, max_steps: int = MAX_STEPS,
                max_precision_bits: int = MAX_PRECISION_BITS) -> Claim:
     """A claim file as a ``Claim`` (any problem kind); ``twin``: its planted-false [twin] instead."""
+    data, name = read_claim_tables(path, twin)
+    return claim_from_tables(data, name, max_steps, max_precision_bits)
+
+
+def read_claim_tables(path: str | Path, twin: bool = False) -> tuple[dict, str]:
+    """(the claim file's tables, its name); ``twin``: with the [twin]'s overrides applied."""
     data = read_toml(path)
     _check_sections(data)
     name = Path(path).stem
     if twin:
         data, name = with_twin(data), f"{name} (twin)"
-    return claim_from_tables(data, name, max_steps, max_precision_bits)
+    return data, name
+
+
+def is_sensitivity_claim(data: dict) -> bool:
+    """An offline problem whose claim is on the perturbed pair (amplification, separation, tangent)."""
+    quantity = data["claim"].get("quantity", "amplification") if isinstance(data.get("claim"), dict) else None
+    return (_problem_kind(data) == "offline" and quantity in SENSITIVITY_QUANTITIES
+            and quantity != "worst_case_amplification")
 
 
 def with_twin(data: dict) -> dict:
@@ -517,6 +537,11 @@ def _online(data: dict, declared: dict, max_steps: int, max_precision_bits: int)
     if ("losses" in problem) == ("loss_table" in problem):
         raise ClaimFileError("[problem] losses: give losses (one expression in t per expert) or loss_table (rows)")
     symbols = {"t": ROUND}
+    ranges = _parameter_ranges(data.get("search"), ["t"])
+    parameters = tuple(sp.Symbol(name, real=True) for name in ranges)
+    symbols.update(zip(ranges, parameters))
+    if ranges and "losses" not in problem:
+        raise ClaimFileError("[search] parameters: only loss expressions (losses) take parameters, not a loss_table")
     if "losses" in problem:
         if not isinstance(problem["losses"], list) or len(problem["losses"]) < 2:
             raise ClaimFileError("[problem] losses: expected a list of at least 2 expressions in t (one per expert)")
@@ -539,7 +564,10 @@ def _online(data: dict, declared: dict, max_steps: int, max_precision_bits: int)
         raise ClaimFileError(f"[run] x0: {err}") from None
     steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
     if "losses" in problem:
-        return OnlineProblem(reg, x0, eta, steps, bits, losses=rows[0], constants=declared)
+        # the stated instance takes each searched parameter at the middle of its range
+        middles = tuple((lo + hi) / 2 for lo, hi in ranges.values())
+        return OnlineProblem(reg, x0, eta, steps, bits, losses=rows[0], constants=declared, parameters=parameters,
+                             parameter_values=middles)
     return OnlineProblem(reg, x0, eta, steps, bits, table=tuple(rows), constants=declared)
 
 

@@ -242,19 +242,18 @@ def worst_case(args) -> int:
 
 
 def falsify(args) -> int:
-    from mdtheory.claimfile import load_claim_file
-    from mdtheory.falsify import falsify as search, plot, result_json, witness_file
+    from mdtheory.falsify import falsify_file, plot, result_json
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     witness_path = writable_file(args.witness, "--witness")
-    claim = load_claim_file(args.file, max_steps=args.max_steps, max_precision_bits=args.max_precision_bits)
     say = None if args.no_progress else (lambda text: print(f"  {text}", file=sys.stderr, flush=True))
-    result = search(claim, candidates=args.candidates, seconds=args.seconds, seed=args.seed, progress=say,
-                    workers=args.workers, scheduler=args.scheduler)
+    result = falsify_file(args.file, twin=args.twin, candidates=args.candidates, seconds=args.seconds, seed=args.seed,
+                          progress=say, workers=args.workers, scheduler=args.scheduler, max_steps=args.max_steps,
+                          max_precision_bits=args.max_precision_bits)
     print(result.summary())
     if result.witness is not None:
         witness_path = witness_path or Path(args.file).with_name(Path(args.file).stem + ".witness.toml")
-        witness_path.write_text(witness_file(claim, result.witness))
+        witness_path.write_text(result.witness.claim_text)
         print(f"witness claim file: {witness_path} (mdtheory check reproduces the verdict)")
     if json_path:
         json_path.write_text(json.dumps(result_json(result), indent=2))
@@ -355,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--json", help="write the result as JSON here")
     f.add_argument("--plot", help="write a PNG of measured/claimed over the search here")
     f.add_argument("--witness", help="write the witness claim file here (default: FILE.witness.toml)")
+    f.add_argument("--twin", action="store_true", help="search the file's planted-false [twin] instead")
     f.add_argument("--no-progress", action="store_true")
     _limits(f)
     f.set_defaults(handler=falsify)

@@ -27,6 +27,8 @@ nothing proves nothing. The float64 screen measures the tangent amplification ||
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 import os
 import time
@@ -42,6 +44,9 @@ from mdtheory.claimfile import (
     ClaimFile,
     ClaimFileError,
     check_table_keys,
+    claim_file_from_tables,
+    is_sensitivity_claim,
+    read_claim_tables,
     toml_integer,
     toml_number,
     toml_numbers,
@@ -49,14 +54,17 @@ from mdtheory.claimfile import (
 )
 from mdtheory.engine import linalg
 from mdtheory.engine.codegen import CompiledExpressions
-from mdtheory.engine.context import ArbContext, Float64Context, flint_precision, to_context
+from mdtheory.engine.context import MAX_PRECISION_BITS, ArbContext, Float64Context, flint_precision, to_context
 from mdtheory.engine.kernels import MirrorDescentKernel
-from mdtheory.engine.run import RunSpec
+from mdtheory.engine.run import MAX_STEPS, RunSpec
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.domains import Domain
 
 SEARCH_KEYS = {"x0": False, "margin": False, "direction": False, "eta": False, "parameters": False,
-               "candidates": False, "seconds": False, "seed": False}
+               "regularizer": False, "levels": False, "candidates": False, "seconds": False, "seed": False}
+STRUCTURAL_KEYS = ("regularizer", "levels")  # choices that change the model: each value derives its own
+DEFAULT_LEVELS = 5
+MAX_VARIANTS = 64
 DEFAULT_CANDIDATES = 20_000
 DEFAULT_SECONDS = 60
 MAX_CANDIDATES = 10**9  # and at most a day: a search is bounded by both budgets, whichever ends first
@@ -155,6 +163,45 @@ def _parameter_values(claim: ClaimFile):
     return [tuple(toml_numbers(table[str(p)], f"[search] parameters.{p}", 2)) for p in claim.md.parameters]
 
 
+def structural_variants(tables: dict) -> list[tuple[str, dict]]:
+    """(label, tables) per structural choice of [search]: each catalogue-regularizer parameter in
+    ``regularizer = {q = [lo, hi]}`` takes ``levels`` equally spaced exact values (endpoints included), and
+    every combination is its own problem (its maps are derived once). Without such keys: the file itself."""
+    search = tables.get("search") or {}
+    ranges = search.get("regularizer")
+    if ranges is None:
+        if "levels" in search:
+            raise SearchError("[search] levels: counts the values of [search] regularizer parameters; give "
+                              "regularizer = {name = [low, high]} or remove levels")
+        return [("", tables)]
+    if not isinstance(ranges, dict) or not ranges:
+        raise SearchError("[search] regularizer: expected a table of the regularizer's parameters, {q = [low, high]}")
+    stated = tables["problem"].get("regularizer")
+    if isinstance(stated, str):
+        stated = {"name": stated}
+    if not isinstance(stated, dict):
+        raise SearchError("[search] regularizer: searches the parameters of a catalogue regularizer; [problem] "
+                          "regularizer is an expression (write its parameter into [search] parameters instead)")
+    levels = toml_integer(search.get("levels", DEFAULT_LEVELS), "[search] levels", 2)
+    axes = []
+    for name, interval in ranges.items():
+        if name in ("name", "n", "domain"):
+            raise SearchError(f"[search] regularizer.{name}: not a parameter that can be searched")
+        lo, hi = toml_numbers(interval, f"[search] regularizer.{name}", 2)
+        if not lo < hi:
+            raise SearchError(f"[search] regularizer.{name}: the interval [{lo}, {hi}] is empty; give [low, high] "
+                              "with low < high")
+        axes.append([(name, lo + (hi - lo) * sp.Rational(k, levels - 1)) for k in range(levels)])
+    if levels ** len(axes) > MAX_VARIANTS:
+        raise SearchError(f"[search] levels: {levels}^{len(axes)} regularizers exceed {MAX_VARIANTS}; lower levels")
+    variants = []
+    for choice in itertools.product(*axes):
+        data = {section: dict(table) if isinstance(table, dict) else table for section, table in tables.items()}
+        data["problem"]["regularizer"] = {**stated, **{name: str(value) for name, value in choice}}
+        variants.append(("regularizer " + ", ".join(f"{name} = {value}" for name, value in choice), data))
+    return variants
+
+
 # ----------------------------------------------------------------------------------------------- candidates
 @dataclass
 class Candidates:
@@ -178,10 +225,7 @@ def _uniform(space: SearchSpace, unit: np.ndarray, rng: np.random.Generator, dir
     from ``rng`` unless given."""
     count, column = len(unit), 0
     if space.box is None:
-        # exponential spacings give a uniform point of the simplex; the margin keeps it off the boundary
-        spacings = -np.log1p(-unit[:, : space.dim] * (1 - 1e-16))
-        weights = spacings / spacings.sum(axis=1, keepdims=True)
-        x0 = float(space.margin) + (1 - space.dim * float(space.margin)) * weights
+        x0 = simplex_points(unit, space.dim, float(space.margin))
     else:
         lo = np.array([float(a) for a, _ in space.box])
         hi = np.array([float(b) for _, b in space.box])
@@ -205,17 +249,27 @@ def _uniform(space: SearchSpace, unit: np.ndarray, rng: np.random.Generator, dir
     return Candidates(x0, direction, eta, parameters)
 
 
-def draw(space: SearchSpace, count: int, rng: np.random.Generator) -> Candidates:
-    """Half space-filling (a Latin hypercube), half independent uniform draws."""
+def simplex_points(unit: np.ndarray, dim: int, margin: float) -> np.ndarray:
+    """Rows of uniform numbers as points of the simplex at least ``margin`` from its boundary: exponential
+    spacings of the first ``dim`` columns give a uniform point."""
+    spacings = -np.log1p(-unit[:, :dim] * (1 - 1e-16))
+    weights = spacings / spacings.sum(axis=1, keepdims=True)
+    return margin + (1 - dim * margin) * weights
+
+
+def space_filling(dimensions: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` points of [0, 1)^dimensions: half space-filling (a Latin hypercube), half independent uniform."""
     from scipy.stats import qmc
 
     filling = count // 2
-    unit = np.vstack([
-        qmc.LatinHypercube(d=space.free_dimensions, seed=rng).random(filling) if filling else
-        np.empty((0, space.free_dimensions)),
-        rng.random((count - filling, space.free_dimensions)),
+    return np.vstack([
+        qmc.LatinHypercube(d=dimensions, seed=rng).random(filling) if filling else np.empty((0, dimensions)),
+        rng.random((count - filling, dimensions)),
     ])
-    return _uniform(space, unit, rng)
+
+
+def draw(space: SearchSpace, count: int, rng: np.random.Generator) -> Candidates:
+    return _uniform(space, space_filling(space.free_dimensions, count, rng), rng)
 
 
 # ----------------------------------------------------------------------------------------------- screening
@@ -290,20 +344,21 @@ class Screen:
         return best, best_t
 
 
-def _rational(value: float) -> sp.Rational:
-    return sp.Rational(f"{value:.{SIGNIFICANT}g}")
+def exact_decimal(value: float, digits: int = SIGNIFICANT) -> sp.Rational:
+    """A float candidate as the exact decimal of its leading ``digits``."""
+    return sp.Rational(f"{value:.{digits}g}")
 
 
 def exact_spec(claim: ClaimFile, one: Candidates) -> RunSpec:
     """A one-candidate batch as an exact instance: decimals of SIGNIFICANT digits; on the simplex the last
     coordinate of x0 makes the sum 1 and the last of the direction makes it 0."""
-    x0 = [_rational(v) for v in one.x0[0]]
-    direction = [_rational(v) for v in one.direction[0]]
+    x0 = [exact_decimal(v) for v in one.x0[0]]
+    direction = [exact_decimal(v) for v in one.direction[0]]
     if claim.md.regularizer.domain is Domain.SIMPLEX:
         x0[-1] = 1 - sum(x0[:-1])
         direction[-1] = -sum(direction[:-1])
-    return RunSpec.build(x0, direction, claim.spec.eps, _rational(one.eta[0]), claim.spec.steps,
-                         parameters=[_rational(v) for v in one.parameters[0]])
+    return RunSpec.build(x0, direction, claim.spec.eps, exact_decimal(one.eta[0]), claim.spec.steps,
+                         parameters=[exact_decimal(v) for v in one.parameters[0]])
 
 
 # ----------------------------------------------------------------------------------------------- refinement
@@ -322,12 +377,12 @@ def refine(screen: Screen, space: SearchSpace, start: Candidates, rng: np.random
 
     theta0 = _to_unit(space, start)
     result = minimize(loss, theta0, method="Nelder-Mead",
-                      options={"maxfev": evaluations, "initial_simplex": _initial_simplex(theta0), "xatol": 1e-12,
+                      options={"maxfev": evaluations, "initial_simplex": initial_simplex(theta0), "xatol": 1e-12,
                                "fatol": 1e-14})
     return unpack(result.x)
 
 
-def _initial_simplex(theta0: np.ndarray) -> np.ndarray:
+def initial_simplex(theta0: np.ndarray) -> np.ndarray:
     steps = np.where(theta0 < 0.5, 0.05, -0.05)
     return np.vstack([theta0] + [theta0 + np.eye(len(theta0))[i] * steps[i] for i in range(len(theta0))])
 
@@ -385,6 +440,25 @@ class Witness:
     certified: bool
     at_t: int
     float_ratio: float
+    claim_text: str = ""  # the witness as a claim file (``witness_file``)
+    variant: str = ""  # the structural choice it was found at
+
+    def describe(self) -> list[str]:
+        spec = self.spec
+        return [f"witness: x0 = ({', '.join(map(str, spec.x0))}), direction = ({', '.join(map(str, spec.direction))}), "
+                f"eta = {spec.eta}" + (f", parameters = {list(map(str, spec.parameters))}" if spec.parameters else "")
+                + (f", {self.variant}" if self.variant else ""),
+                f"measured: {self.measured}", f"claimed: {self.claimed}", f"trusted digits: {self.trusted_digits}",
+                "certified: " + ("yes, in ball arithmetic (arb): the amplification's ball lies above the bound at "
+                                 f"t = {self.at_t}" if self.certified else "no (confirmed on the precision ladder only)")]
+
+    def as_json(self) -> dict:
+        spec = self.spec
+        return {"x0": [str(v) for v in spec.x0], "direction": [str(v) for v in spec.direction], "eta": str(spec.eta),
+                "parameters": [str(v) for v in spec.parameters], "eps": str(spec.eps), "steps": spec.steps,
+                "measured": self.measured, "claimed": self.claimed, "trusted_digits": self.trusted_digits,
+                "certified": self.certified, "first_violation_t": self.at_t, "float64_ratio": self.float_ratio,
+                **({"variant": self.variant} if self.variant else {})}
 
 
 @dataclass
@@ -403,24 +477,26 @@ class FalsifyResult:
     completed: int = 0  # drawn candidates whose float64 run finished inside the domain
     history: list = field(default_factory=list)  # (candidates so far, best ratio so far)
     top_ratios: list = field(default_factory=list)
+    screen: str = ""  # how candidates were screened, when not the vectorized float64 pass
+
+    def screening(self) -> str:
+        if self.screen:
+            return self.screen
+        return f"float64 ({'vectorized' if self.vectorized else 'one at a time'}, {self.steps_per_second:.3g} MD steps/s)"
 
     def summary(self) -> str:
         lines = [f"verdict: {self.verdict}",
-                 f"candidates: {self.candidates} screened in float64 ({'vectorized' if self.vectorized else 'one at a time'}, "
-                 f"{self.steps_per_second:.3g} MD steps/s), {self.refined} refined, {self.confirmed_on_ladder} taken "
-                 f"to the precision ladder, {self.discarded} float64 violations discarded (not confirmed)",
-                 f"closest approach (float64): measured/claimed = {self.best_ratio:.6g} at {self.best}"]
+                 f"candidates: {self.candidates} screened in {self.screening()}, {self.refined} refined, "
+                 f"{self.confirmed_on_ladder} taken to the precision ladder, {self.discarded} screened violations "
+                 "discarded (not confirmed)",
+                 f"closest approach (screen): measured/claimed = {self.best_ratio:.6g} at {self.best}"]
         if self.witness is not None:
-            w = self.witness
-            lines += [f"witness: x0 = ({', '.join(map(str, w.spec.x0))}), direction = ({', '.join(map(str, w.spec.direction))}), "
-                      f"eta = {w.spec.eta}" + (f", parameters = {list(map(str, w.spec.parameters))}" if w.spec.parameters else ""),
-                      f"measured: {w.measured}", f"claimed: {w.claimed}", f"trusted digits: {w.trusted_digits}",
-                      "certified: " + ("yes, in ball arithmetic (arb): the amplification's ball lies above the bound at "
-                                       f"t = {w.at_t}" if w.certified else "no (confirmed on the precision ladder only)")]
+            lines += self.witness.describe()
         else:
             if self.completed == 0:
-                lines.append("none of the drawn candidates ran to completion in float64 (every trajectory overflowed "
-                             "or left the domain): this range was not searched at all; narrow it")
+                lines.append("none of the drawn candidates could be measured (every trajectory overflowed, left the "
+                             "domain or contradicted the claim's constants): this range was not searched at all; "
+                             "narrow it")
             lines.append("nothing was found, which proves nothing: the claim is not falsified, not proved")
         return "\n".join(lines)
 
@@ -430,7 +506,52 @@ def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | No
             scheduler: str | None = None) -> FalsifyResult:
     """Search ``claim``'s [search] range (see the module docstring). Screening runs in this process, on
     ``workers`` local processes, or on the Dask cluster at ``scheduler``; the candidates and their order are
-    the same in every case, so a seed gives the same answer wherever it runs."""
+    the same in every case, so a seed gives the same answer wherever it runs. Structural choices
+    ([search] regularizer levels) are searched one after the other with the budgets split evenly; the
+    first confirmed violation ends the search."""
+    variants = structural_variants(claim.tables) if claim.tables else [("", None)]
+    if len(variants) == 1:
+        return _falsify_one(claim, candidates, seconds, seed, progress, workers, scheduler)
+    space = search_space(claim)
+    check_budgets(candidates, seconds)
+    share_candidates = max(1, (candidates or space.candidates) // len(variants))
+    share_seconds = (seconds or space.seconds) / len(variants)
+    say = progress or (lambda text: None)
+    results = []
+    for label, data in variants:
+        say(label)
+        variant = claim_file_from_tables(data, claim.path)
+        result = _falsify_one(variant, share_candidates, share_seconds, seed, progress, workers, scheduler)
+        result.best = {**result.best, "variant": label}
+        if result.witness is not None:
+            result.witness.variant = label
+        results.append(result)
+        if result.witness is not None:
+            break
+    return merged(results)
+
+
+def merged(results: list[FalsifyResult]) -> FalsifyResult:
+    """One answer from searches of several variants: the witness if one was found, else the closest approach."""
+    found = [r for r in results if r.witness is not None]
+    best = found[0] if found else max(results, key=lambda r: r.best_ratio)
+    history, offset = [], 0
+    for r in results:
+        history += [(count + offset, ratio) for count, ratio in r.history]
+        offset += r.candidates
+    running = 0.0
+    history = [(count, running := max(running, ratio)) for count, ratio in history]
+    seconds = sum(r.seconds for r in results)
+    return dataclasses.replace(
+        best, verdict=VIOLATED if found else "not falsified", candidates=offset,
+        refined=sum(r.refined for r in results), confirmed_on_ladder=sum(r.confirmed_on_ladder for r in results),
+        discarded=sum(r.discarded for r in results), completed=sum(r.completed for r in results), seconds=seconds,
+        steps_per_second=float(np.mean([r.steps_per_second for r in results])), history=history,
+        top_ratios=sorted((x for r in results for x in r.top_ratios), reverse=True),
+        screen=f"{best.screening()}; {len(results)} structural variants searched")
+
+
+def _falsify_one(claim: ClaimFile, candidates, seconds, seed, progress, workers, scheduler) -> FalsifyResult:
     if not isinstance(claim.bound, UpperBound):
         raise SearchError("[claim] kind: falsify searches upper_bound and decay claims (a measured quantity against a "
                           "bound at every step)")
@@ -499,6 +620,7 @@ def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | No
             certified = certify(screen, spec, first, 2 * claim.bits)
             witness = Witness(spec, result.measured, result.claimed, result.trusted_digits, certified, first,
                               math.exp(log_ratio))
+            witness.claim_text = witness_file(claim, witness)
             break
         discarded += int(log_ratio > 0)
     elapsed = time.perf_counter() - started
@@ -597,13 +719,8 @@ def result_json(result: FalsifyResult) -> dict:
     data = {key: getattr(result, key) for key in ("verdict", "candidates", "completed", "refined", "confirmed_on_ladder",
                                                  "discarded", "best_ratio", "best", "seconds", "steps_per_second",
                                                  "vectorized", "history", "top_ratios")}
-    w = result.witness
-    data["witness"] = None if w is None else {
-        "x0": [str(v) for v in w.spec.x0], "direction": [str(v) for v in w.spec.direction], "eta": str(w.spec.eta),
-        "parameters": [str(v) for v in w.spec.parameters], "eps": str(w.spec.eps), "steps": w.spec.steps,
-        "measured": w.measured, "claimed": w.claimed, "trusted_digits": w.trusted_digits, "certified": w.certified,
-        "first_violation_t": w.at_t, "float64_ratio": w.float_ratio,
-    }
+    data["screen"] = result.screening()
+    data["witness"] = None if result.witness is None else result.witness.as_json()
     return data
 
 
@@ -624,3 +741,24 @@ def plot(result: FalsifyResult, path) -> None:
         right.set_xlabel("finalist (by float64 ratio)")
         right.set_ylabel("measured / claimed")
         right.set_title(f"verdict: {result.verdict}" + (" (certified)" if result.witness and result.witness.certified else ""))
+
+
+def falsify_file(path, twin: bool = False, candidates: int | None = None, seconds: float | None = None,
+                 seed: int | None = None, progress: Callable[[str], None] | None = None, workers: int | None = None,
+                 scheduler: str | None = None, max_steps: int = MAX_STEPS,
+                 max_precision_bits: int = MAX_PRECISION_BITS) -> FalsifyResult:
+    """Search a claim file of any kind (``twin``: its planted-false [twin]): a sensitivity claim on the
+    vectorized float64 screen, a convergence, regret or policy claim with ``falsify_theorems``."""
+    from mdtheory.falsify_theorems import falsify_theorem
+
+    data, name = read_claim_tables(path, twin)
+    table = data["claim"]
+    if table.get("kind") not in ("upper_bound", "decay"):
+        raise SearchError("[claim] kind: falsify searches upper_bound and decay claims (a measured quantity against a "
+                          "bound at every step)")
+    if is_sensitivity_claim(data):
+        claim = claim_file_from_tables(data, path, max_steps, max_precision_bits)
+        return falsify(claim, candidates, seconds, seed, progress, workers, scheduler)
+    if workers is not None or scheduler is not None:
+        raise SearchError("--workers/--scheduler: a convergence, regret or policy claim is screened in this process")
+    return falsify_theorem(data, name, candidates, seconds, seed, progress, max_steps, max_precision_bits)

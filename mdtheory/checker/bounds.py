@@ -165,6 +165,20 @@ class UpperBound:
         _check_quantity(self.quantity)
         _expression_field(self, "bound")
 
+    def closest_approach(self, m: Measurement) -> tuple[float, int]:
+        """(max over t >= 1 of log(measured / claimed), the t attaining it) on the finer rung, unjudged: how
+        close this instance comes to violating the bound (falsify's objective); -inf when no step has a
+        positive value under a positive bound."""
+        ctx = m.ctx
+        values, (bounds, _) = m.values(self.quantity), bound_series(m, self.bound)
+        best, best_t = -math.inf, 0
+        for value, bound, t in zip(values, bounds, m.fine.t):
+            if t >= 1 and bound > 0 and value > 0:
+                ratio = float(ctx.log(value) - ctx.log(bound))
+                if ratio > best:
+                    best, best_t = ratio, t
+        return best, best_t
+
     def check(self, m: Measurement) -> CheckResult:
         ctx = m.ctx
         values, digits = m.values(self.quantity), m.digits(self.quantity)

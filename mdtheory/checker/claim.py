@@ -87,6 +87,8 @@ class OnlineProblem:
     losses: tuple | None = None
     table: tuple | None = None
     constants: dict = field(default_factory=dict)
+    parameters: tuple = ()  # free names of the loss expressions (falsify searches them) ...
+    parameter_values: tuple = ()  # ... and the values this instance gives them
     quantities = ONLINE_QUANTITIES
 
     def __post_init__(self):
@@ -97,7 +99,8 @@ class OnlineProblem:
         if self.table is not None:
             table = self.table
             return lambda ctx, t: [to_context(ctx, v) for v in table[t % len(table)]]
-        compiled = CompiledExpressions(list(self.losses), [ROUND])
+        values = dict(zip(self.parameters, self.parameter_values))
+        compiled = CompiledExpressions([loss.subs(values) for loss in self.losses], [ROUND])
 
         def losses(ctx, t):
             try:
@@ -149,20 +152,39 @@ class Claim:
 def check_claim(claim: Claim, progress: Callable[[int, int], None] | None = None) -> NamedCheck:
     """Measure the claim's quantity on the precision ladder and judge it against its bound."""
     problem, bound = claim.problem, claim.bound
+    if isinstance(problem, OfflineProblem) and bound.quantity in SENSITIVITY_QUANTITIES \
+            and bound.quantity != "worst_case_amplification":
+        result, m = check_instance(bound, problem.md, problem.spec, problem.bits, with_float64=problem.float64,
+                                   progress=progress, backend=problem.backend)
+        return NamedCheck(claim.name, result, m, claim.expected)
+    measurements = claim_measurements(claim, progress)
+    if bound.quantity not in CONVERGENCE_QUANTITIES:
+        return NamedCheck(claim.name, bound.check(measurements[0]), measurements[0], claim.expected)
+    results = [bound.check(r) for r in measurements]
+    index, result = _combined(results, [r.reference for r in measurements])
+    return NamedCheck(claim.name, result, measurements[index], claim.expected)
+
+
+def claim_measurements(claim: Claim, progress: Callable[[int, int], None] | None = None) -> list:
+    """The laddered measurements a claim is judged on: one series, or one per reference point of a
+    convergence claim (x* and each comparator). Not for the perturbed-pair sensitivity quantities, which
+    ``check_instance`` measures and judges together."""
+    problem, bound = claim.problem, claim.bound
     if isinstance(problem, OnlineProblem):
         m = measure_regret(problem.regularizer, problem.x0, problem.eta, problem.loss_function(), problem.steps,
                            problem.bits)
-        return NamedCheck(claim.name, bound.check(_declare(m, problem.constants)), m, claim.expected)
+        return [_declare(m, problem.constants)]
     if isinstance(problem, PolicyProblem):
         m = measure_policy_md(problem.mdp, problem.pi0, problem.eta, problem.steps, problem.bits)
-        return NamedCheck(claim.name, bound.check(_declare(m, problem.constants)), m, claim.expected)
+        return [_declare(m, problem.constants)]
     if bound.quantity in CONVERGENCE_QUANTITIES:
-        return _check_convergence(claim, progress)
+        kernel = MirrorDescentKernel(problem.md)
+        m = measure(problem.md, problem.spec, problem.bits, with_float64=False, progress=progress, kernel=kernel,
+                    backend=problem.backend, keep_path=True)
+        return convergence_measurements(m, kernel, problem.solution, problem.constants, problem.norm)
     if bound.quantity == "worst_case_amplification":
-        return _check_worst_case(claim)
-    result, m = check_instance(bound, problem.md, problem.spec, problem.bits, with_float64=problem.float64,
-                               progress=progress, backend=problem.backend)
-    return NamedCheck(claim.name, result, m, claim.expected)
+        return [_worst_case_measurement(problem)]
+    raise MDTheoryError(f"{bound.quantity}: measured with its perturbed pair by check_instance, not here")
 
 
 def _declare(m, declared: dict):
@@ -179,17 +201,6 @@ def _declare(m, declared: dict):
         constants[name] = (to_context(m.ctx, value), to_context(m.ctx, value))
         provenance[name] = "declared (not checked)"
     return dataclasses.replace(m, constants=constants, provenance=provenance)
-
-
-def _check_convergence(claim: Claim, progress) -> NamedCheck:
-    problem = claim.problem
-    kernel = MirrorDescentKernel(problem.md)
-    m = measure(problem.md, problem.spec, problem.bits, with_float64=False, progress=progress, kernel=kernel,
-                backend=problem.backend, keep_path=True)
-    at_references = convergence_measurements(m, kernel, problem.solution, problem.constants, problem.norm)
-    results = [claim.bound.check(r) for r in at_references]
-    index, result = _combined(results, [r.reference for r in at_references])
-    return NamedCheck(claim.name, result, at_references[index], claim.expected)
 
 
 def _combined(results: list[CheckResult], references: list[str]) -> tuple[int, CheckResult]:
@@ -211,9 +222,8 @@ def _combined(results: list[CheckResult], references: list[str]) -> tuple[int, C
                                       extra={**result.extra, "references": dict(zip(references, verdicts))})
 
 
-def _check_worst_case(claim: Claim) -> NamedCheck:
+def _worst_case_measurement(problem: OfflineProblem) -> SeriesMeasurement:
     """||J_t|| over every allowed direction, on both rungs: the norm of the accumulated one-step Jacobians."""
-    problem = claim.problem
     spec, bits = problem.spec, problem.bits
     if problem.md.regularizer.dim > WORST_CASE_MAX_DIM:
         raise MDTheoryError(f"worst_case_amplification: dimension {problem.md.regularizer.dim} exceeds "
@@ -228,7 +238,7 @@ def _check_worst_case(claim: Claim) -> NamedCheck:
                           {"worst_case_amplification": laddered(ctx, values, coarse_values, coarse_values, bits)},
                           (bits, 2 * bits), {"eta": (to_context(ctx, spec.eta),) * 2},
                           {"eta": "exact (the run's step size)"}, reference="every allowed direction")
-    return NamedCheck(claim.name, claim.bound.check(_declare(m, problem.constants)), m, claim.expected)
+    return _declare(m, problem.constants)
 
 
 def bound_symbols(problem_kind: str, declared: set[str]) -> dict[str, sp.Symbol]:
@@ -242,5 +252,5 @@ def bound_symbols(problem_kind: str, declared: set[str]) -> dict[str, sp.Symbol]
     return symbols
 
 
-__all__ = ["Claim", "OfflineProblem", "OnlineProblem", "PolicyProblem", "Theorem", "check_claim", "bound_symbols",
+__all__ = ["Claim", "OfflineProblem", "OnlineProblem", "PolicyProblem", "Theorem", "check_claim", "claim_measurements", "bound_symbols",
            "ROUND", "T"]
