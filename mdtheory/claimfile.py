@@ -63,6 +63,7 @@ class ClaimFileError(MDTheoryError):
 
 
 MAX_FILE_BYTES = 1_000_000
+MAX_INDEXED_DIMENSION = 64  # variables = {name, d}: each coordinate is a symbol the model derives maps over
 RESERVED_NAMES = set(FUNCTIONS) | set(VARIADIC) | set(CONSTANTS) | {"T", "etaT", "eps", "eta"}
 
 
@@ -152,13 +153,30 @@ def precision_bits(value, key: str, maximum: int = MAX_PRECISION_BITS) -> int:
     return bits
 
 
-def _expression(value, key: str, symbols: dict) -> sp.Expr:
+def _expression(value, key: str, symbols: dict, indexed: tuple | None = None) -> sp.Expr:
     if not isinstance(value, str):
         raise ClaimFileError(f"{key}: expected an expression string")
     try:
-        return parse_expression(value, symbols, decimals_are_exact=True)
+        return parse_expression(value, symbols, decimals_are_exact=True, indexed=indexed)
     except MDTheoryError as err:
         raise ClaimFileError(f"{key}: {err}") from None
+
+
+def variable_names(value) -> list | object:
+    """[problem] variables: a list of names, or {name = "x", d = 3} for x1, ..., x3 (an objective written
+    once for every dimension with sum_i(...) over x_i, i and d; falsify's [search] d varies d)."""
+    if not isinstance(value, dict):
+        return value
+    unknown = sorted(set(value) - {"name", "d"}) or [k for k in ("name", "d") if k not in value]
+    if unknown:
+        raise ClaimFileError(f"[problem] variables.{unknown[0]}: variables as a table is {{name = \"x\", d = 3}}")
+    name, d = value["name"], value["d"]
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ClaimFileError("[problem] variables.name: expected a name such as \"x\" (the variables are x1, ..., xd)")
+    if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_INDEXED_DIMENSION:
+        raise ClaimFileError(f"[problem] variables.d: expected an integer dimension in [1, {MAX_INDEXED_DIMENSION}], "
+                             f"got {d!r}")
+    return [f"{name}{k}" for k in range(1, d + 1)]
 
 
 def _regularizer(value, variables: list[str], domain: Domain) -> Regularizer:
@@ -304,7 +322,9 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     """(md, spec, bits, float64, backend) of an offline problem; ``perturbed``: the claim needs the perturbed pair
     (a sensitivity quantity), so [run] direction and eps are required."""
     problem, run = data["problem"], data["run"]
-    variables = problem["variables"]
+    variables, indexed_name = variable_names(problem["variables"]), None
+    if isinstance(problem["variables"], dict):
+        indexed_name = problem["variables"]["name"]
     if not isinstance(variables, list) or not variables or not all(isinstance(v, str) and v.isidentifier() for v in variables):
         raise ClaimFileError("[problem] variables: expected a non-empty list of names such as [\"x1\", \"x2\"]")
     reserved = sorted(set(variables) & RESERVED_NAMES)
@@ -323,8 +343,12 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     ranges = _parameter_ranges(data.get("search"), variables)
     parameters = tuple(sp.Symbol(name, real=True) for name in ranges)
     by_name.update(zip(ranges, parameters))
-    objective = Objective("user", _expression(problem["objective"], "[problem] objective", by_name), reg.variables,
-                          parameters)
+    if indexed_name is None:
+        expr = _expression(problem["objective"], "[problem] objective", by_name)
+    else:
+        expr = _expression(problem["objective"], "[problem] objective", {**by_name, "d": sp.Integer(len(variables))},
+                           (indexed_name, reg.variables))
+    objective = Objective("user", expr, reg.variables, parameters)
     try:
         md = MirrorDescent(reg, objective)
     except MDTheoryError as err:

@@ -8,7 +8,13 @@ A claim file with a ``[search]`` table states the range a bound quantifies over:
     direction = "any"              # the unit sphere (the simplex's tangent space there), or a fixed list
     eta = ["1/100", "2"]           # an interval (default: [run] eta alone)
     parameters = {a = ["1/2", "2"]}  # free names of the objective, each with an interval
+    regularizer = {q = ["1/2", "2"]}  # a catalogue regularizer's parameters, on `levels` (5) exact values
+    d = [2, 3, 5]                  # dimensions, for [problem] variables = {name = "x", d = 2} and sum_i(...)
     candidates = 20000             # screening budget; seconds = 60; seed = 0
+
+Regularizer levels and dimensions are structural: each choice is its own problem, searched in turn with the
+budgets split evenly. Claims on other quantities (convergence, regret, policy) are searched by
+``mdtheory.falsify_theorems``; ``falsify_file`` picks the search a claim file needs.
 
 Search, then confirm, then prove:
 1. screen candidates in float64, vectorized over the batch (one numpy pass runs every trajectory and its
@@ -61,8 +67,7 @@ from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.domains import Domain
 
 SEARCH_KEYS = {"x0": False, "margin": False, "direction": False, "eta": False, "parameters": False,
-               "regularizer": False, "levels": False, "candidates": False, "seconds": False, "seed": False}
-STRUCTURAL_KEYS = ("regularizer", "levels")  # choices that change the model: each value derives its own
+               "d": False, "regularizer": False, "levels": False, "candidates": False, "seconds": False, "seed": False}
 DEFAULT_LEVELS = 5
 MAX_VARIANTS = 64
 DEFAULT_CANDIDATES = 20_000
@@ -109,25 +114,7 @@ def search_space(claim: ClaimFile) -> SearchSpace:
     reg = claim.md.regularizer
     domain, dim = reg.domain, reg.dim
     margin = toml_number(table.get("margin", "1/1000"), "[search] margin")
-    box = None
-    where = table.get("x0", "domain")
-    if where == "domain":
-        if domain is not Domain.SIMPLEX:
-            raise SearchError(f"[search] x0: \"domain\" is only for the simplex; on {domain.value} give a box "
-                              "[[\"lo\", \"hi\"], ...] per coordinate")
-        if not 0 < margin < sp.Rational(1, dim):
-            raise SearchError(f"[search] margin: must be in (0, 1/d) = (0, 1/{dim}), got {margin}")
-    else:
-        if domain is Domain.SIMPLEX:
-            raise SearchError("[search] x0: on the simplex use x0 = \"domain\" with a margin")
-        if not isinstance(where, list) or len(where) != dim:
-            raise SearchError(f"[search] x0: expected \"domain\" or a box of {dim} [low, high] pairs")
-        box = tuple(tuple(toml_numbers(pair, f"[search] x0[{i}]", 2)) for i, pair in enumerate(where))
-        for i, (lo, hi) in enumerate(box):
-            if not lo < hi:
-                raise SearchError(f"[search] x0[{i}]: the interval [{lo}, {hi}] is empty")
-            if domain is Domain.POSITIVE and not lo > 0:
-                raise SearchError(f"[search] x0[{i}]: [{lo}, {hi}] leaves the positive orthant; start it above 0")
+    box = search_box(table.get("x0", "domain"), dim, domain, margin)
     direction = table.get("direction", "any")
     if direction == "any":
         direction = None
@@ -151,6 +138,30 @@ def search_space(claim: ClaimFile) -> SearchSpace:
                        toml_integer(table.get("seed", 0), "[search] seed", 0))
 
 
+def search_box(where, dim: int, domain: Domain, margin) -> tuple | None:
+    """[search] x0: "domain" (the simplex, every coordinate at least ``margin``: None) or a box, one
+    [low, high] pair per coordinate or one pair for every coordinate."""
+    if where == "domain":
+        if domain is not Domain.SIMPLEX:
+            raise SearchError(f"[search] x0: \"domain\" is only for the simplex; on {domain.value} give a box "
+                              "[[\"lo\", \"hi\"], ...] per coordinate")
+        if not 0 < margin < sp.Rational(1, dim):
+            raise SearchError(f"[search] margin: must be in (0, 1/d) = (0, 1/{dim}), got {margin}")
+        return None
+    if domain is Domain.SIMPLEX:
+        raise SearchError("[search] x0: on the simplex use x0 = \"domain\" with a margin")
+    if not isinstance(where, list) or len(where) not in (1, dim):
+        raise SearchError(f"[search] x0: expected \"domain\" or a box of {dim} [low, high] pairs (or one pair for "
+                          "every coordinate)")
+    box = tuple(tuple(toml_numbers(pair, f"[search] x0[{i}]", 2)) for i, pair in enumerate(where)) * (dim // len(where))
+    for i, (lo, hi) in enumerate(box):
+        if not lo < hi:
+            raise SearchError(f"[search] x0[{i}]: the interval [{lo}, {hi}] is empty")
+        if domain is Domain.POSITIVE and not lo > 0:
+            raise SearchError(f"[search] x0[{i}]: [{lo}, {hi}] leaves the positive orthant; start it above 0")
+    return box
+
+
 def check_budgets(candidates, seconds, where: str = "--") -> None:
     if candidates is not None and not (isinstance(candidates, int) and 1 <= candidates <= MAX_CANDIDATES):
         raise SearchError(f"{where}candidates: expected an integer in [1, {MAX_CANDIDATES}], got {candidates!r}")
@@ -164,16 +175,68 @@ def _parameter_values(claim: ClaimFile):
 
 
 def structural_variants(tables: dict) -> list[tuple[str, dict]]:
-    """(label, tables) per structural choice of [search]: each catalogue-regularizer parameter in
-    ``regularizer = {q = [lo, hi]}`` takes ``levels`` equally spaced exact values (endpoints included), and
-    every combination is its own problem (its maps are derived once). Without such keys: the file itself."""
+    """(label, tables) per structural choice of [search]: every dimension in ``d = [2, 3, 5]`` (for
+    [problem] variables = {name, d}), and ``levels`` equally spaced exact values (endpoints included) of each
+    catalogue-regularizer parameter in ``regularizer = {q = [lo, hi]}``. Every combination is its own
+    problem (its maps are derived once). Without such keys: the file itself."""
     search = tables.get("search") or {}
+    axes = [axis for axis in (_dimension_axis(tables, search), *_regularizer_axes(tables, search)) if axis]
+    if not axes:
+        return [("", tables)]
+    count = math.prod(len(axis) for axis in axes)
+    if count > MAX_VARIANTS:
+        raise SearchError(f"[search]: {count} structural variants (dimensions x regularizer levels) exceed "
+                          f"{MAX_VARIANTS}; lower levels or give fewer dimensions")
+    variants = []
+    for choice in itertools.product(*axes):
+        data = {section: dict(table) if isinstance(table, dict) else table for section, table in tables.items()}
+        for _, apply in choice:
+            apply(data)
+        variants.append((", ".join(label for label, _ in choice), data))
+    return variants
+
+
+def _dimension_axis(tables: dict, search: dict) -> list:
+    if "d" not in search:
+        return []
+    variables = tables["problem"].get("variables")
+    if not isinstance(variables, dict):
+        raise SearchError("[search] d: needs [problem] variables = {name = \"x\", d = ...} and an objective written "
+                          "for every dimension with sum_i(...)")
+    dims = search["d"]
+    if not isinstance(dims, list) or not dims or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1
+                                                         for d in dims):
+        raise SearchError(f"[search] d: expected a non-empty list of dimensions such as [2, 3, 5], got {dims!r}")
+    if "direction" in search and search["direction"] != "any":
+        raise SearchError("[search] direction: a fixed direction has one dimension; with [search] d use \"any\"")
+    domain = Domain.parse(tables["problem"].get("domain", "reals"))
+
+    def apply(d: int):
+        def to(data: dict):
+            data["problem"]["variables"] = {**variables, "d": d}
+            if d == variables.get("d"):
+                return
+            where = search.get("x0", "domain")
+            if domain is Domain.SIMPLEX:
+                data["run"]["x0"] = [f"1/{d}"] * d
+            elif isinstance(where, list) and len(where) == 1:
+                lo, hi = toml_numbers(where[0], "[search] x0[0]", 2)
+                data["run"]["x0"] = [str((lo + hi) / 2)] * d
+            else:
+                raise SearchError("[search] x0: with [search] d give one [low, high] pair for every coordinate")
+            data["run"]["direction"] = ["1", "-1"] + ["0"] * (d - 2) if domain is Domain.SIMPLEX else ["1"] + ["0"] * (d - 1)
+        return to
+
+    return [(f"d = {d}", apply(d)) for d in sorted(set(dims))]
+
+
+def _regularizer_axes(tables: dict, search: dict) -> list:
     ranges = search.get("regularizer")
     if ranges is None:
         if "levels" in search:
             raise SearchError("[search] levels: counts the values of [search] regularizer parameters; give "
                               "regularizer = {name = [low, high]} or remove levels")
-        return [("", tables)]
+        return []
     if not isinstance(ranges, dict) or not ranges:
         raise SearchError("[search] regularizer: expected a table of the regularizer's parameters, {q = [low, high]}")
     stated = tables["problem"].get("regularizer")
@@ -191,15 +254,17 @@ def structural_variants(tables: dict) -> list[tuple[str, dict]]:
         if not lo < hi:
             raise SearchError(f"[search] regularizer.{name}: the interval [{lo}, {hi}] is empty; give [low, high] "
                               "with low < high")
-        axes.append([(name, lo + (hi - lo) * sp.Rational(k, levels - 1)) for k in range(levels)])
-    if levels ** len(axes) > MAX_VARIANTS:
-        raise SearchError(f"[search] levels: {levels}^{len(axes)} regularizers exceed {MAX_VARIANTS}; lower levels")
-    variants = []
-    for choice in itertools.product(*axes):
-        data = {section: dict(table) if isinstance(table, dict) else table for section, table in tables.items()}
-        data["problem"]["regularizer"] = {**stated, **{name: str(value) for name, value in choice}}
-        variants.append(("regularizer " + ", ".join(f"{name} = {value}" for name, value in choice), data))
-    return variants
+
+        def apply(name=name, value=None):
+            def to(data: dict):
+                current = data["problem"]["regularizer"]
+                current = {"name": current} if isinstance(current, str) else current
+                data["problem"]["regularizer"] = {**current, name: str(value)}
+            return to
+
+        axes.append([(f"regularizer {name} = {value}", apply(name, value))
+                     for value in (lo + (hi - lo) * sp.Rational(k, levels - 1) for k in range(levels))])
+    return axes
 
 
 # ----------------------------------------------------------------------------------------------- candidates

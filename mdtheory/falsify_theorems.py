@@ -50,13 +50,14 @@ from mdtheory.falsify import (
     check_budgets,
     exact_decimal,
     initial_simplex,
+    search_box,
     simplex_points,
     space_filling,
     structural_variants,
 )
 from mdtheory.symbolic.domains import Domain
 
-THEOREM_SEARCH_KEYS = {"x0": False, "margin": False, "eta": False, "parameters": False, "regularizer": False,
+THEOREM_SEARCH_KEYS = {"x0": False, "margin": False, "eta": False, "parameters": False, "d": False, "regularizer": False,
                        "levels": False, "candidates": False, "seconds": False, "seed": False}
 DEFAULT_CANDIDATES = 300
 SCREEN_BITS = 53
@@ -119,26 +120,8 @@ def theorem_space(claim: Claim, search: dict) -> TheoremSpace:
     margin = toml_number(search.get("margin", "1/1000"), "[search] margin")
     start, box = None, None
     if "x0" in search:
-        where = search["x0"]
-        if where == "domain":
-            if domain is not Domain.SIMPLEX:
-                raise SearchError(f"[search] x0: \"domain\" is only for the simplex; on {domain.value} give a box "
-                                  "[[\"lo\", \"hi\"], ...] per coordinate")
-            if not 0 < margin < sp.Rational(1, dim):
-                raise SearchError(f"[search] margin: must be in (0, 1/d) = (0, 1/{dim}), got {margin}")
-            start = "simplex"
-        else:
-            if domain is Domain.SIMPLEX:
-                raise SearchError("[search] x0: on the simplex use x0 = \"domain\" with a margin")
-            if not isinstance(where, list) or len(where) != dim:
-                raise SearchError(f"[search] x0: expected \"domain\" or a box of {dim} [low, high] pairs")
-            box = tuple(tuple(toml_numbers(pair, f"[search] x0[{i}]", 2)) for i, pair in enumerate(where))
-            for i, (lo, hi) in enumerate(box):
-                if not lo < hi:
-                    raise SearchError(f"[search] x0[{i}]: the interval [{lo}, {hi}] is empty")
-                if domain is Domain.POSITIVE and not lo > 0:
-                    raise SearchError(f"[search] x0[{i}]: [{lo}, {hi}] leaves the positive orthant; start it above 0")
-            start = "box"
+        box = search_box(search["x0"], dim, domain, margin)
+        start = "simplex" if box is None else "box"
     if "eta" in search:
         eta_range = tuple(toml_numbers(search["eta"], "[search] eta", 2))
         if not 0 < eta_range[0] <= eta_range[1]:

@@ -41,6 +41,7 @@ FUNCTIONS: Mapping[str, object] = {
 # max and min take two or more arguments (a max of affine functions is the usual nonsmooth convex f)
 VARIADIC: Mapping[str, object] = {"max": sp.Max, "min": sp.Min}
 CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi, "E": sp.E}
+INDEX_SUM = "sum_i"  # sum_i(term): the sum of term over the coordinates (see parse_expression's ``indexed``)
 
 _BINARY = {
     ast.Add: lambda a, b: a + b,
@@ -80,14 +81,17 @@ def exact_number(text: str | int | sp.Rational) -> sp.Rational:
 
 
 def parse_expression(
-    text: str, symbols: Mapping[str, sp.Symbol] | None = None, decimals_are_exact: bool = False
+    text: str, symbols: Mapping[str, sp.Symbol] | None = None, decimals_are_exact: bool = False,
+    indexed: tuple[str, tuple] | None = None,
 ) -> sp.Expr:
     """Parse ``text`` into a sympy expression over the given symbols, never evaluating it as Python.
 
     ``symbols`` maps the names the text may use to the sympy symbols (with their assumptions) they stand
     for. Allowed: numbers, those names, ``pi`` and ``E``, ``+ - * / **``, and the functions in
     ``FUNCTIONS``. With ``decimals_are_exact`` (number fields such as eps = "1e-12"), decimal literals
-    are read exactly without a warning.
+    are read exactly without a warning. ``indexed = (name, variables)`` allows ``sum_i(term)``: the sum over
+    i = 1, ..., len(variables) of ``term``, in which ``name_i`` is the i-th variable and ``i`` the index
+    (an objective written once for every dimension).
     """
     symbols = dict(symbols or {})
     if not isinstance(text, str):
@@ -103,7 +107,7 @@ def parse_expression(
             f"expression of {len(text)} characters is nested too deeply to parse; the limit is {MAX_DEPTH} levels"
         ) from None
     _check_depth(tree.body, text)
-    return _Builder(text, symbols, decimals_are_exact).build(tree.body)
+    return _Builder(text, symbols, decimals_are_exact, indexed).build(tree.body)
 
 
 def _check_depth(root: ast.AST, text: str) -> None:
@@ -135,10 +139,12 @@ def _number_bits(value: sp.Rational) -> int:
 
 
 class _Builder:
-    def __init__(self, text: str, symbols: dict[str, sp.Symbol], decimals_are_exact: bool):
+    def __init__(self, text: str, symbols: dict[str, sp.Symbol], decimals_are_exact: bool,
+                 indexed: tuple[str, tuple] | tuple[()] | None = None):  # (): inside a sum_i
         self.text = text
         self.symbols = symbols
         self.decimals_are_exact = decimals_are_exact
+        self.indexed = indexed
         self.nesting: dict = {}
 
     def refuse(self, node: ast.AST, why: str) -> ExpressionError:
@@ -170,6 +176,8 @@ class _Builder:
             if isinstance(node.op, ast.Div) and right == 0:
                 raise self.refuse(node, "divides by zero")
             return self.bounded(node, _BINARY[type(node.op)](left, right))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == INDEX_SUM:
+            return self.index_sum(node)
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in (*FUNCTIONS, *VARIADIC):
                 allowed = ", ".join(sorted((*FUNCTIONS, *VARIADIC)))
@@ -189,6 +197,19 @@ class _Builder:
                     raise self.refuse(node, f"takes exp of a constant larger than {MAX_EXPONENTIAL_CONSTANT:.0e}")
             return self.bounded(node, FUNCTIONS[node.func.id](argument))
         raise self.refuse(node, f"is a {type(node).__name__}, which is not part of a mathematical expression")
+
+    def index_sum(self, node: ast.Call) -> sp.Expr:
+        if self.indexed == ():
+            raise self.refuse(node, "is a sum inside a sum; sum_i does not nest")
+        if self.indexed is None:
+            raise self.refuse(node, "sums over coordinates, which needs variables = {name = ..., d = ...}")
+        if len(node.args) != 1 or node.keywords:
+            raise self.refuse(node, "must take exactly one argument, the term in x_i and i")
+        name, variables = self.indexed
+        coordinate, index = sp.Dummy("coordinate"), sp.Dummy("index", integer=True, positive=True)
+        inner = _Builder(self.text, {**self.symbols, f"{name}_i": coordinate, "i": index}, self.decimals_are_exact, ())
+        term = inner.build(node.args[0])
+        return self.bounded(node, sp.Add(*(term.subs({coordinate: v, index: k + 1}) for k, v in enumerate(variables))))
 
     def check_power(self, node: ast.AST, base: sp.Expr, exponent: sp.Expr):
         if exponent.is_Number and abs(exponent) > MAX_LITERAL_EXPONENT:
