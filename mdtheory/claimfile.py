@@ -84,7 +84,7 @@ REQUIRED_SECTIONS = ("problem", "run", "claim")
 THEOREM_KEYS = {"name": True, "reference": False, "statement": False}
 SOLUTION_KEYS = {"x": False, "comparators": False, "limit": False}
 TWIN_KEYS = {"why": True, "expected": False, **{section: False for section in ("problem", "run", "constants",
-                                                                              "solution", "claim")}}
+                                                                              "solution", "claim", "search")}}
 CLAIM_KEYS = {
     "upper_bound": {"bound": True, "quantity": False},
     "decay": {"constant": True, "rho": True, "quantity": False},
@@ -451,7 +451,7 @@ def with_twin(data: dict) -> dict:
     table = data["twin"]
     check_table_keys(table, TWIN_KEYS, "twin")
     merged = {section: dict(values) for section, values in data.items() if section != "twin"}
-    for section in ("problem", "run", "constants", "solution", "claim"):
+    for section in ("problem", "run", "constants", "solution", "claim", "search"):
         if section not in table:
             continue
         if not isinstance(table[section], dict):

@@ -157,13 +157,13 @@ def with_instance(claim: Claim, point: dict, bits: int | None = None) -> Claim:
     return dataclasses.replace(claim, problem=problem)
 
 
-def closest_approach(claim: Claim) -> tuple[float, int]:
-    """max over steps (and reference points) of log(measured / claimed) at SCREEN_BITS; -inf when the
-    instance cannot be measured or contradicts the theorem's declared constants."""
+def closest_approach(claim: Claim) -> tuple[float, int] | None:
+    """max over steps (and reference points) of log(measured / claimed), as far as the claim's ladder
+    resolves it; None when the instance cannot be measured or contradicts the theorem's declared constants."""
     try:
         measurements = claim_measurements(claim)
     except MDTheoryError:
-        return -math.inf, 0
+        return None
     return max((claim.bound.closest_approach(m) for m in measurements), default=(-math.inf, 0))
 
 
@@ -227,17 +227,51 @@ def falsify_theorem(tables: dict, name: str, candidates: int | None = None, seco
     screened: list[tuple[float, int, int, np.ndarray]] = []  # (log ratio, t, variant, unit point)
     history = []
 
+    unmeasured = [0]  # candidates outside the problem (a start it refuses) or that could not be measured
+
+    def measured(approach):
+        if approach is None:
+            unmeasured[0] += 1
+            return -math.inf, 0
+        return approach
+
     def evaluate(k: int, unit: np.ndarray) -> tuple[float, int]:
         variant = variants[k]
         try:
             candidate = with_instance(variant.claim, variant.space.point(unit), SCREEN_BITS)
         except MDTheoryError:
-            return -math.inf, 0
-        return closest_approach(candidate)
+            return measured(None)
+        return measured(closest_approach(candidate))
 
+    tally = {"ladder": 0, "discarded": 0}
+
+    def confirm(entry) -> TheoremWitness | None:
+        """The ladder's verdict on a screened candidate: a witness if it confirms the violation."""
+        log_ratio, t, k, unit = entry
+        variant = variants[k]
+        point = _stated_point(variant) if unit is None else variant.space.point(unit)
+        try:
+            check = check_claim(with_instance(variant.claim, point))
+        except MDTheoryError:
+            tally["discarded"] += int(log_ratio > 0)
+            return None
+        tally["ladder"] += 1
+        say(f"ladder: {check.result.verdict} (measured/claimed at {SCREEN_BITS} bits {math.exp(log_ratio):.6g})")
+        if check.result.verdict != VIOLATED:
+            tally["discarded"] += int(log_ratio > 0)
+            return None
+        return TheoremWitness(_instance_text(variant, point), check.result.measured, check.result.claimed,
+                              check.result.trusted_digits, check.result.extra.get("first_violation_t", t),
+                              math.exp(log_ratio), witness_tables_text(variant, point))
+
+    witness = None
     for k, variant in enumerate(variants[:budget]):  # each variant's stated instance first
-        screened.append((*_stated(variant), k, None))
-    while len(screened) < budget and time.monotonic() < deadline:
+        screened.append((*measured(_stated(variant)), k, None))
+        if screened[-1][0] > 0:  # the stated instance already exceeds the bound at the screen: confirm it now
+            witness = confirm(screened[-1])
+            if witness is not None:
+                break
+    while witness is None and len(screened) < budget and time.monotonic() < deadline:
         size = min(BATCH, budget - len(screened))
         per_variant = [space_filling(v.space.free_dimensions, size, rng) for v in variants]
         base = len(screened)
@@ -250,36 +284,25 @@ def falsify_theorem(tables: dict, name: str, candidates: int | None = None, seco
         history.append((len(screened), math.exp(best) if math.isfinite(best) else 0.0))
         say(f"screened {len(screened)}/{budget} candidates at {SCREEN_BITS} bits; best measured/claimed "
             f"{history[-1][1]:.6g}")
-    refused = sum(not math.isfinite(r[0]) for r in screened)
+    completed = len(screened) - unmeasured[0]  # refinement's evaluations are not candidates
     order = sorted(range(len(screened)), key=lambda i: -screened[i][0])
     refined = []
-    for i in order[:REFINED]:
+    for i in order[:REFINED] if witness is None else []:
         log_ratio, _, k, unit = screened[i]
         if not math.isfinite(log_ratio) or time.monotonic() > deadline or unit is None:
             continue
         refined.append(_refine(evaluate, k, unit))
     say(f"refined {len(refined)} candidates")
     finalists = sorted([screened[i] for i in order[:CONFIRMED]] + refined, key=lambda r: -r[0])
-    ladder_runs, discarded, witness = 0, 0, None
-    for log_ratio, t, k, unit in finalists[:CONFIRMED]:
-        if not log_ratio > -1e-9:
+    for entry in finalists[:CONFIRMED] if witness is None else []:
+        if not entry[0] > -1e-9:
             break
-        variant = variants[k]
-        point = _stated_point(variant) if unit is None else variant.space.point(unit)
-        try:
-            check = check_claim(with_instance(variant.claim, point))
-        except MDTheoryError:
-            discarded += int(log_ratio > 0)
-            continue
-        ladder_runs += 1
-        say(f"ladder: {check.result.verdict} (measured/claimed at {SCREEN_BITS} bits {math.exp(log_ratio):.6g})")
-        if check.result.verdict == VIOLATED:
-            instance = _instance_text(variant, point)
-            witness = TheoremWitness(instance, check.result.measured, check.result.claimed,
-                                     check.result.trusted_digits, check.result.extra.get("first_violation_t", t),
-                                     math.exp(log_ratio), witness_tables_text(variant, point))
+        if entry[3] is None and entry[0] > 0:
+            continue  # a stated instance above the bound was confirmed (and discarded) already
+        witness = confirm(entry)
+        if witness is not None:
             break
-        discarded += int(log_ratio > 0)
+    ladder_runs, discarded = tally["ladder"], tally["discarded"]
     best_log, _, best_k, best_unit = finalists[0] if finalists else (-math.inf, 0, 0, None)
     best_variant = variants[best_k]
     best_point = _stated_point(best_variant) if best_unit is None else best_variant.space.point(best_unit)
@@ -288,7 +311,7 @@ def falsify_theorem(tables: dict, name: str, candidates: int | None = None, seco
         confirmed_on_ladder=ladder_runs, discarded=discarded,
         best_ratio=math.exp(best_log) if math.isfinite(best_log) else 0.0, best=_instance_text(best_variant, best_point),
         witness=witness, seconds=time.perf_counter() - started, steps_per_second=0.0, vectorized=False,
-        completed=len(screened) - refused, history=history,
+        completed=completed, history=history,
         top_ratios=[math.exp(r[0]) for r in finalists if math.isfinite(r[0])],
         screen=f"one candidate at a time at {SCREEN_BITS} bits (the claim's own measurement)")
 
@@ -302,11 +325,11 @@ def _stated_point(variant: Variant) -> dict:
     return {"eta": problem.eta, "x0": None, "parameters": ()}
 
 
-def _stated(variant: Variant) -> tuple[float, int]:
+def _stated(variant: Variant) -> tuple[float, int] | None:
     try:
         return closest_approach(with_instance(variant.claim, _stated_point(variant), SCREEN_BITS))
     except MDTheoryError:
-        return -math.inf, 0
+        return None
 
 
 def _refine(evaluate, k: int, unit: np.ndarray):

@@ -166,15 +166,18 @@ class UpperBound:
         _expression_field(self, "bound")
 
     def closest_approach(self, m: Measurement) -> tuple[float, int]:
-        """(max over t >= 1 of log(measured / claimed), the t attaining it) on the finer rung, unjudged: how
-        close this instance comes to violating the bound (falsify's objective); -inf when no step has a
-        positive value under a positive bound."""
+        """(max over t >= 1 of log(measured / claimed), the t attaining it), unjudged: how close this
+        instance comes to violating the bound (falsify's objective). The value counts only as far as the
+        ladder resolves it (value - uncertainty, against bound + its uncertainty): a quantity that has sunk
+        to the rounding floor under a bound decaying below it is not an approach. -inf when no step has a
+        resolved positive value."""
         ctx = m.ctx
-        values, (bounds, _) = m.values(self.quantity), bound_series(m, self.bound)
+        values, (bounds, bound_uncertainty) = m.values(self.quantity), bound_series(m, self.bound)
+        uncertainty = m.uncertainties(self.quantity)
         best, best_t = -math.inf, 0
-        for value, bound, t in zip(values, bounds, m.fine.t):
-            if t >= 1 and bound > 0 and value > 0:
-                ratio = float(ctx.log(value) - ctx.log(bound))
+        for value, u, bound, ub, t in zip(values, uncertainty, bounds, bound_uncertainty, m.fine.t):
+            if t >= 1 and bound > 0 and value - u > 0:
+                ratio = float(ctx.log(value - u) - ctx.log(bound + ub))
                 if ratio > best:
                     best, best_t = ratio, t
         return best, best_t
