@@ -106,7 +106,7 @@ def _build(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction |
             u, v = u - float(eta) * f.gradient(x), v - float(eta) * f.gradient(y)
             x, y = conjugate.gradient(u), conjugate.gradient(v)
     else:
-        raise WorstCaseError(f"method: {method!r}; choose gd or md")
+        raise WorstCaseError(f"method: {method!r}; choose gd, md or mahalanobis")
     initial = (start_x - start_y) ** 2 <= 1
     problem.set_initial_condition(initial)
     objective = (x - y) ** 2
@@ -119,6 +119,8 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
     """The worst squared amplification ||x_T - x'_T||^2 / ||x_0 - x'_0||^2 over the class (module docstring).
     ``claimed``: a bound on it to try as the certificate's exact value (a proof that it holds)."""
     eta, L_f, T = _positive(eta, "eta"), _positive(L_f, "L_f"), _horizon(T)
+    if method == "mahalanobis":
+        return _mahalanobis(eta, T, L_f, mu_phi, L_phi, claimed)
     if method == "md":
         if mu_phi is None or L_phi is None:
             raise WorstCaseError("md: give mu_phi and L_phi (phi is mu_phi-strongly convex and L_phi-smooth)")
@@ -145,6 +147,59 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
     if upper is not None and lower > upper:
         raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
     return WorstCase(T, value, lower, upper, how_lower, how_upper)
+
+
+def _mahalanobis(eta: Fraction, T: int, L_M: Fraction, mu_phi, L_phi, claimed: Fraction | None) -> WorstCase:
+    """Mahalanobis MD, phi = x^T M x/2 with the spectrum of M in [mu_phi, L_phi], f convex and L_M-smooth in the
+    M-norm. In z = M^(1/2) x it is GD on g = f(M^(-1/2) z), g convex and L_M-smooth, so
+    ||x_T - x'_T|| <= mu_phi^(-1/2) ||z_T - z'_T|| <= mu_phi^(-1/2) A_GD ||z_0 - z'_0|| <= sqrt(kappa) A_GD ||x_0 - x'_0||
+    with kappa = L_phi/mu_phi and A_GD GD's worst case: the upper bound is kappa times GD's certified one (squared).
+    The lower bound is the best of explicit two-dimensional instances (``_mahalanobis_lower_bound``)."""
+    if mu_phi is None or L_phi is None:
+        raise WorstCaseError("mahalanobis: give mu_phi and L_phi (the extreme eigenvalues of M)")
+    mu_phi, L_phi = _positive(mu_phi, "mu_phi"), _positive(L_phi, "L_phi")
+    if not mu_phi <= L_phi:
+        raise WorstCaseError(f"mu_phi = {mu_phi} must be at most L_phi = {L_phi} (the extreme eigenvalues of M)")
+    kappa = L_phi / mu_phi
+    gd = worst_case_amplification("gd", eta, T, L_M, claimed=None if claimed is None else claimed / kappa)
+    upper = None if gd.upper is None else kappa * gd.upper
+    how_upper = (f"cond(M) = {kappa} times GD's certified bound in the M-norm, {gd.upper} "
+                 f"(norm equivalence: ||x||^2 between ||M^(1/2) x||^2/L_phi and ||M^(1/2) x||^2/mu_phi); GD: "
+                 f"{gd.how_upper}" if gd.upper is not None else f"GD's bound was not certified: {gd.how_upper}")
+    lower, how_lower = _mahalanobis_lower_bound(eta, T, L_M, kappa)
+    if upper is not None and lower > upper:
+        raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
+    return WorstCase(T, float(kappa) * gd.solver_value, lower, upper, how_lower, how_upper)
+
+
+def _mahalanobis_lower_bound(eta: Fraction, T: int, L_M: Fraction, kappa: Fraction) -> tuple[Fraction, str]:
+    """The best of explicit instances: M = diag(1, kappa) (scaling M scales nothing here), g(z) = l (u.z)^2/2
+    with 0 <= l <= L_M and u = e_1 or (e_1 + e_2)/sqrt 2. Then the T-step map in z is I - s u u^T with
+    s = 1 - (1 - eta l)^T, and in x it is B = M^(-1/2) (I - s u u^T) M^(1/2), whose squared norm is the larger
+    eigenvalue of B^T B, from its trace and determinant (both rational). ||B|| is convex in s, so the ends of
+    the interval of reachable s (l = 0, L_M, and 1/eta when T is even) suffice. The value is rounded down to a
+    rational, exactly."""
+    import sympy as sp
+
+    kappa_ = sp.Rational(kappa.numerator, kappa.denominator)
+    r_min = 1 - sp.Rational(eta.numerator, eta.denominator) * sp.Rational(L_M.numerator, L_M.denominator)
+    powers = {sp.Integer(1), r_min ** T} | ({sp.Integer(0)} if T % 2 == 0 and r_min <= 0 else set())
+    best, how = sp.Integer(1), "f = 0: the runs keep their distance (squared amplification 1)"
+    for power in powers:
+        s = 1 - power
+        for name, C in (("u = e1", sp.Matrix([[1 - s, 0], [0, 1]])),
+                        ("u = (e1 + e2)/sqrt(2)", sp.Matrix([[1 - s / 2, -s / 2], [-s / 2, 1 - s / 2]]))):
+            trace = C[0, 0] ** 2 + C[1, 1] ** 2 + C[0, 1] ** 2 * kappa_ + C[1, 0] ** 2 / kappa_
+            det = C.det() ** 2
+            largest = (trace + sp.sqrt(trace ** 2 - 4 * det)) / 2
+            if sp.simplify(largest - best) > 0:
+                best = largest
+                how = (f"M = diag(1, {kappa}), f = l (u.M^(1/2) x)^2/2 with {name} and (1 - eta l)^T = {power}: "
+                       f"squared amplification {largest} = {float(largest):.6g}, exactly")
+    if best.is_Rational:
+        return Fraction(int(best.p), int(best.q)), how
+    floor = sp.Rational(sp.floor(best * 10**30), 10**30)  # exact: floor of an algebraic number
+    return Fraction(int(floor.p), int(floor.q)), how + " (rounded down to 30 digits)"
 
 
 def _solve(method, eta, T, L_f, mu_phi, L_phi) -> tuple[list[float], float]:
@@ -467,8 +522,8 @@ def load_class_claim(path) -> ClassClaim:
     check_table_keys(table, WORST_CASE_KEYS, "worst_case")
     number = lambda key: Fraction(str(toml_number(table[key], f"[worst_case] {key}"))) if key in table else None
     method = table["method"]
-    if method not in ("gd", "md"):
-        raise WorstCaseError(f"[worst_case] method: {method!r}; choose gd or md")
+    if method not in ("gd", "md", "mahalanobis"):
+        raise WorstCaseError(f"[worst_case] method: {method!r}; choose gd, md or mahalanobis")
     horizons = table["horizons"]
     if not isinstance(horizons, list) or not horizons or not all(isinstance(T, int) and not isinstance(T, bool)
                                                                  for T in horizons):
@@ -492,8 +547,11 @@ def load_class_claim(path) -> ClassClaim:
     claim = ClassClaim(method, _positive(number("eta"), "[worst_case] eta"), tuple(horizons),
                        _positive(number("L_f") or Fraction(1), "[worst_case] L_f"), number("mu_phi"),
                        number("L_phi"), bound, expected)
-    if method == "md" and (claim.mu_phi is None or claim.L_phi is None):
-        raise WorstCaseError("[worst_case] mu_phi: md needs mu_phi and L_phi (phi is mu_phi-strongly convex, L_phi-smooth)")
+    if method in ("md", "mahalanobis") and (claim.mu_phi is None or claim.L_phi is None):
+        raise WorstCaseError(f"[worst_case] mu_phi: {method} needs mu_phi and L_phi (phi is mu_phi-strongly convex, "
+                             "L_phi-smooth; for mahalanobis the extreme eigenvalues of M)")
+    if method == "mahalanobis" and not 0 < claim.mu_phi <= claim.L_phi:
+        raise WorstCaseError(f"[worst_case] mu_phi: need 0 < mu_phi <= L_phi, got {claim.mu_phi} and {claim.L_phi}")
     if method == "md" and not 0 < claim.mu_phi < claim.L_phi:
         raise WorstCaseError(f"[worst_case] mu_phi: need 0 < mu_phi < L_phi, got {claim.mu_phi} and {claim.L_phi}")
     return claim

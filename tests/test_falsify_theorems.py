@@ -179,3 +179,8 @@ def test_a_twin_that_moves_the_stated_instance_outside_the_range_moves_the_range
 def test_library_theorems_are_not_falsified_over_their_ranges_and_their_twins_are(path):
     assert falsify_file(path).verdict == "not falsified"
     assert falsify_file(path, twin=True).verdict == "violated"
+
+
+def test_a_theorem_search_is_deterministic_for_a_seed():
+    first, second = (falsify_file(LIBRARY / "policy" / "npg_agarwal.toml", candidates=6, seed=5) for _ in range(2))
+    assert first.best == second.best and first.best_ratio == second.best_ratio and first.history == second.history

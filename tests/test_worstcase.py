@@ -59,7 +59,9 @@ def test_a_certificate_from_wrong_multipliers_is_refused():
     (dict(method="gd", eta=1.5, T=3), "float"),
     (dict(method="gd", eta=0, T=3), "eta: must be positive"),
     (dict(method="gd", eta=1, T=10**6), "exceeds the limit"),
-    (dict(method="newton", eta=1, T=3), "choose gd or md"),
+    (dict(method="newton", eta=1, T=3), "choose gd, md or mahalanobis"),
+    (dict(method="mahalanobis", eta=1, T=3), "give mu_phi and L_phi"),
+    (dict(method="mahalanobis", eta=1, T=3, mu_phi=2, L_phi=1), "must be at most L_phi"),
     (dict(method="md", eta=1, T=3, mu_phi=2, L_phi=1), "must be below L_phi"),
     (dict(method="md", eta=1, T=3), "give mu_phi and L_phi"),
 ])
@@ -94,3 +96,35 @@ def test_a_claim_between_the_certified_bounds_is_inconclusive():
 
     claim = ClassClaim("md", Fraction(1), (1,), mu_phi=Fraction(1), L_phi=Fraction(3), bound=sp.Integer(2))
     assert check_class_claim(claim).verdict == "inconclusive"
+
+
+@pytest.mark.parametrize("kappa", [Fraction(4), Fraction(100)])
+def test_mahalanobis_at_the_edge_attains_sqrt_cond_on_both_sides(kappa):
+    # T odd, eta = 2/L: the reflection in z = M^(1/2) x seen in x has norm sqrt(cond M); the upper bound is
+    # cond M times GD's certificate (exactly 1)
+    for T in (1, 3):
+        case = worst_case_amplification("mahalanobis", Fraction(2), T, 1, 1, kappa)
+        assert case.lower == kappa == case.upper
+
+
+def test_mahalanobis_below_the_edge_has_the_kantorovich_projection_as_lower_bound():
+    # eta = 1/L: the projection I - uu^T in z, u at 45 degrees, has Euclidean norm (1 + kappa)/(2 sqrt kappa)
+    # (Kantorovich); the proved upper bound sqrt(kappa) is not reached by any instance constructed
+    kappa = Fraction(100)
+    for T in (1, 2):
+        case = worst_case_amplification("mahalanobis", Fraction(1), T, 1, 1, kappa)
+        assert case.lower == (1 + kappa) ** 2 / (4 * kappa) and case.upper == kappa
+
+
+def test_mahalanobis_lower_bound_of_an_algebraic_norm_is_rounded_down():
+    import sympy as sp
+
+    from mdtheory.worstcase import _mahalanobis_lower_bound
+
+    lower, how = _mahalanobis_lower_bound(Fraction(1, 2), 3, Fraction(1), Fraction(100))
+    # (1 - 1/2)^3 = 1/8: C = I - (7/8) u u^T, the larger eigenvalue of B^T B is irrational
+    s = sp.Rational(7, 8)
+    C = sp.Matrix([[1 - s / 2, -s / 2], [-s / 2, 1 - s / 2]])
+    trace = C[0, 0] ** 2 + C[1, 1] ** 2 + 100 * C[0, 1] ** 2 + C[1, 0] ** 2 / 100
+    exact = (trace + sp.sqrt(trace ** 2 - 4 * C.det() ** 2)) / 2
+    assert "rounded down" in how and 0 <= exact - sp.Rational(lower.numerator, lower.denominator) < sp.Rational(1, 10**29)

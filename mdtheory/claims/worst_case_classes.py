@@ -17,7 +17,13 @@ Statements checked:
   (c) MD, one step: for phi with L_phi/mu = kappa in {3/2, 3, 9} and eta = mu/L_f, the amplification of one step
       is at most kappa over the class: proved. Further steps are reported for kappa = 3 and eta = mu/(2 L_f)
       (certified upper bounds; the worst case grows with T, and no explicit instance is constructed yet, so
-      the lower bound is 1).
+      the lower bound is 1);
+  (d) Mahalanobis MD, phi = x^T M x/2 with cond M in {4, 100}, f convex and L-smooth in the M-norm: the
+      Euclidean amplification is at most sqrt(cond M) for eta = 1/L and 2/L (proved: cond M times GD's
+      certificate in z = M^(1/2) x, by norm equivalence), and at the edge eta = 2/L with T odd it is attained
+      (the reflection I - 2uu^T in z, u = (e1 + e2)/sqrt 2, M = diag(1, cond M): both sides certified). At
+      eta = 1/L, or T even, the best instance constructed is the oblique projection, (1 + cond M)/(2 sqrt(cond M))
+      = 1.25 and 5.05, below the proved bound: the interval is reported, not closed.
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ PAST_EDGE_HORIZONS = (5, 10)
 KAPPAS = (Fraction(3, 2), Fraction(3), Fraction(9))
 MD_HORIZONS = (1, 2, 4)
 CURVE_KAPPA = Fraction(3)  # the growth over T is reported for this kappa
+MAHALANOBIS_KAPPAS = (Fraction(4), Fraction(100))
+MAHALANOBIS_EDGE_HORIZONS = (1, 3, 5)  # odd: at the edge the reflection instance attains sqrt(cond M)
+MAHALANOBIS_HORIZONS = (1, 2, 4)
 
 
 def _interval(case) -> str:
@@ -89,6 +98,26 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         for case in curve.cases:
             table.append(f"| md | {kappa} | 1/2 | {case.T} | {case.solver_value:.8g} | {_interval(case)} | "
                          f"{case.how_upper} |")
+    for kappa in MAHALANOBIS_KAPPAS:
+        root = sp.sqrt(sp.Rational(kappa.numerator, kappa.denominator))
+        for eta, horizons in ((Fraction(2), MAHALANOBIS_EDGE_HORIZONS), (Fraction(1), MAHALANOBIS_HORIZONS)):
+            claim = ClassClaim("mahalanobis", eta, horizons, mu_phi=Fraction(1), L_phi=kappa, bound=root)
+            result = check_class_claim(claim, progress(f"worst case: Mahalanobis MD, cond M = {kappa}, eta = {eta}/L"))
+            checks.append(_proved(f"Mahalanobis MD, cond M = {kappa}, eta = {eta}/L_M: amplification <= sqrt(cond M)",
+                                  result))
+            for case in result.cases:
+                table.append(f"| mahalanobis | {kappa} | {eta} | {case.T} | {case.solver_value:.8g} | "
+                             f"{_interval(case)} | {case.how_lower} |")
+            if eta == 2:
+                curves[f"Mahalanobis, cond M = {kappa}, eta = 2/L_M"] = interval_curve(result)
+                attained = all(case.lower == kappa == case.upper for case in result.cases)
+                checks.append(NamedCheck(f"Mahalanobis MD, cond M = {kappa}, eta = 2/L_M, odd T: sqrt(cond M) is "
+                                         "attained (both sides certified)", decided(
+                    "worst_case", attained, "certified squared amplification " + ", ".join(
+                        f"T = {c.T}: [{c.lower}, {c.upper}]" for c in result.cases),
+                    f"= cond M = {kappa} exactly on both sides", "lower = upper" if attained else "a gap remains", 30,
+                    "lower: the reflection instance, M = diag(1, cond M), u = (e1 + e2)/sqrt 2", "amplification")))
+
     def draw(path):
         draw_intervals(path, curves, "for every f (and phi) in the class: certified intervals")
 
