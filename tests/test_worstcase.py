@@ -88,8 +88,8 @@ def test_worst_case_file_and_cli(tmp_path):
 
 
 def test_a_claim_between_the_certified_bounds_is_inconclusive():
-    """One MD step with kappa = 3 is certified in [1, 3] (no explicit MD instance yet): amplification <= 2 can be
-    neither proved nor refuted."""
+    """One MD step with kappa = 3 is certified in [1.02, 3] (the best explicit instance is a quadratic phi's
+    oblique projection): amplification <= 2 can be neither proved nor refuted."""
     import sympy as sp
 
     from mdtheory.worstcase import ClassClaim, check_class_claim
@@ -128,3 +128,23 @@ def test_mahalanobis_lower_bound_of_an_algebraic_norm_is_rounded_down():
     trace = C[0, 0] ** 2 + C[1, 1] ** 2 + 100 * C[0, 1] ** 2 + C[1, 0] ** 2 / 100
     exact = (trace + sp.sqrt(trace ** 2 - 4 * C.det() ** 2)) / 2
     assert "rounded down" in how and 0 <= exact - sp.Rational(lower.numerator, lower.denominator) < sp.Rational(1, 10**29)
+
+
+def test_md_lower_bound_from_a_quadratic_phi_is_its_oblique_projection():
+    # M = diag(1, 3), f = l (u.x)^2/2 at 45 degrees, eta l u.M^(-1)u = 1 at l = L_f when eta = 3/2: one step is the
+    # oblique projection I - w u^T/(u.w), of squared norm ||w||^2 ||u||^2/(u.w)^2 = (10/9)(2)/(4/3)^2 = 5/4
+    from mdtheory.worstcase import _explicit_lower_bound
+
+    value, how = _explicit_lower_bound("md", Fraction(3, 2), 1, Fraction(1), Fraction(1), Fraction(3))
+    assert value == Fraction(5, 4) and "diag(1, 3)" in how
+
+
+def test_the_banded_relaxation_gives_the_full_class_value_and_a_valid_certificate():
+    from mdtheory.worstcase import _certified_upper
+
+    for method, kwargs in (("gd", dict(mu_phi=None, L_phi=None)), ("md", dict(mu_phi=Fraction(1), L_phi=Fraction(3)))):
+        full = _certified_upper(method, Fraction(1, 2), 4, Fraction(1), claimed=None, band=None, **kwargs)
+        banded = _certified_upper(method, Fraction(1, 2), 4, Fraction(1), claimed=None, band=0, **kwargs)
+        assert banded[1] is not None and full[1] is not None
+        assert banded[1] >= full[1] * (1 - Fraction(1, 10**6))  # a relaxation: never below the class's bound
+        assert abs(banded[0] - full[0]) <= 1e-6 * full[0]  # and here no looser, to the solver's accuracy
