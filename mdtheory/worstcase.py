@@ -679,7 +679,7 @@ def draw_intervals(path, curves: dict[str, list[tuple]], title: str):
     """The certified amplification intervals against T on a log scale: lower solid, upper dashed."""
     from mdtheory.plotting import saved_figure
 
-    with saved_figure(path, 1, 1, (7.5, 4.2)) as (fig, ax):
+    with saved_figure(path, 1, 1, (11, 4.6)) as (fig, ax):
         for k, (label, points) in enumerate(curves.items()):
             T = [t for t, _, _ in points]
             ax.semilogy(T, [low for _, low, _ in points], "o-", color=f"C{k}", label=f"{label}: certified lower")
@@ -688,4 +688,4 @@ def draw_intervals(path, curves: dict[str, list[tuple]], title: str):
         ax.set_xlabel("T")
         ax.set_ylabel("worst-case amplification over the class")
         ax.set_title(title)
-        ax.legend(fontsize=6.5)
+        ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the curves stay visible
