@@ -221,14 +221,16 @@ def worst_case(args) -> int:
     result = check_class_claim(claim, progress(Path(args.file).name))
     data = class_verdict_json(result)
     print(f"{claim.method}, eta = {claim.eta} (L_f = {claim.L_f}"
-          + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method == "md" else "") + ")")
-    print(f"{'T':>4}  {'solver (squared)':>18}  {'certified amplification [lower, upper]':>40}  verdict")
+          + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method != "gd" else "") + ")")
+    solver = "solver (squared)" if claim.quantity == "amplification" else "solver"
+    print(f"{'T':>4}  {solver:>18}  {'certified ' + claim.quantity + ' [lower, upper]':>40}  verdict")
     for row in data["horizons"]:
-        low, high = row["amplification_interval"]
+        low, high = row["interval"]
         shown = f"[{low:.9g}, {'not certified' if high is None else f'{high:.9g}'}]"
-        print(f"{row['T']:>4}  {row['solver_value_squared']:>18.10g}  {shown:>40}  {row['verdict'] or '-'}")
+        value = row.get("solver_value_squared", row.get("solver_value_exact"))
+        print(f"{row['T']:>4}  {value:>18.10g}  {shown:>40}  {row['verdict'] or '-'}")
     if result.verdict is not None:
-        print(f"claim amplification <= {claim.bound}: {result.verdict} (expected {claim.expected})")
+        print(f"claim {claim.quantity} <= {claim.bound}: {result.verdict} (expected {claim.expected})")
     if json_path:
         json_path.write_text(json.dumps(data, indent=2))
     if plot_path:

@@ -47,6 +47,11 @@ INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
 UPPER_BAND = 0
 
 
+AMPLIFICATION = "amplification"  # ||x_T - x'_T|| over ||x_0 - x'_0|| <= 1, two runs sharing f and phi
+SUBOPTIMALITY = "suboptimality"  # f(x_T) - f* over D_phi(x*, x_0) <= 1, one run
+QUANTITIES = (AMPLIFICATION, SUBOPTIMALITY)
+
+
 class WorstCaseError(MDTheoryError):
     """A worst-case problem that cannot be posed or solved (bad constants, solver failure)."""
 
@@ -62,11 +67,13 @@ class WorstCase:
     upper: Fraction | None
     how_lower: str
     how_upper: str
+    quantity: str = AMPLIFICATION  # lower/upper bound its square; for SUBOPTIMALITY, f(x_T) - f* itself
 
-    def amplification_interval(self) -> tuple[float, float | None]:
-        """The certified interval for the amplification itself (square roots, rounded outward)."""
-        low = math.nextafter(math.sqrt(float(self.lower)), 0)
-        high = None if self.upper is None else math.nextafter(math.sqrt(float(self.upper)), math.inf)
+    def interval(self) -> tuple[float, float | None]:
+        """The certified interval for the quantity itself (square roots for the amplification), rounded outward."""
+        root = math.sqrt if self.quantity == AMPLIFICATION else float
+        low = math.nextafter(root(float(self.lower)), -math.inf)
+        high = None if self.upper is None else math.nextafter(root(float(self.upper)), math.inf)
         return low, high
 
 
@@ -112,8 +119,10 @@ def _banded(base, interpolation: str):
 
 
 def _build(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction | None, L_phi: Fraction | None,
-           band: int | None = None):
+           band: int | None = None, quantity: str = AMPLIFICATION):
     """(PEP problem, objective expression, the initial condition's constraint, the function objects)."""
+    if quantity == SUBOPTIMALITY:
+        return _build_suboptimality(method, eta, T, L_f, mu_phi, L_phi)
     from PEPit import PEP
     from PEPit.functions import SmoothConvexFunction as SmoothConvex
     from PEPit.functions import SmoothStronglyConvexFunction as SmoothStronglyConvex
@@ -148,6 +157,85 @@ def _build(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction |
     return problem, objective, initial, functions
 
 
+def _build_suboptimality(method, eta, T, L_f, mu_phi, L_phi):
+    """One run from x_0 with D_phi(x*, x_0) <= 1; the objective f(x_T) - f*. For GD, D = ||x_0 - x*||^2/2. For
+    MD in dual form with h = phi*: x* = grad h(y*) is a stationary point of f, and D_phi(x*, x_0) is
+    D_h(y_0, y*) = h(y_0) - h(y*) - <x*, y_0 - y*>."""
+    from PEPit import PEP, Expression, Point, null_point
+    from PEPit.functions import SmoothConvexFunction, SmoothStronglyConvexFunction
+
+    problem = PEP()
+    f = problem.declare_function(SmoothConvexFunction, L=float(L_f))
+    functions = [f]
+    if method == "gd":
+        star = f.stationary_point()
+        f_star = f(star)
+        x = start = problem.set_initial_point()
+        for _ in range(T):
+            x = x - float(eta) * f.gradient(x)
+        initial = (start - star) ** 2 / 2 <= 1
+    elif method == "md":
+        h = problem.declare_function(SmoothStronglyConvexFunction, mu=float(1 / L_phi), L=float(1 / mu_phi))
+        functions.append(h)
+        y_star = Point()
+        star, f_star = h.gradient(y_star), Expression()
+        f.add_point((star, null_point, f_star))
+        y = y_start = problem.set_initial_point()
+        x = h.gradient(y)
+        for _ in range(T):
+            y = y - float(eta) * f.gradient(x)
+            x = h.gradient(y)
+        initial = h(y_start) - h(y_star) - star * (y_start - y_star) <= 1
+    else:
+        raise WorstCaseError(f"method: {method!r}; the suboptimality is posed for gd and md")
+    problem.set_initial_condition(initial)
+    objective = f(x) - f_star
+    problem.set_performance_metric(objective)
+    return problem, objective, initial, functions
+
+
+def worst_case_suboptimality(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi=None,
+                             claimed: Fraction | None = None) -> WorstCase:
+    """The worst f(x_T) - f* over the class when D_phi(x*, x_0) <= 1 (phi = ||x||^2/2 for GD): every
+    interpolation inequality (no banding: one run and x*), an exact dual certificate above, and the best
+    one-dimensional quadratic below."""
+    eta, L_f, T = _positive(eta, "eta"), _positive(L_f, "L_f"), _horizon(T)
+    if method == "md":
+        mu_phi, L_phi = _phi_constants(mu_phi, L_phi)
+    elif method != "gd":
+        raise WorstCaseError(f"method: {method!r}; the suboptimality is posed for gd and md")
+    lower, how_lower = _quadratic_suboptimality(eta, T, L_f, mu_phi if method == "md" else Fraction(1))
+    value, upper, how_upper = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None, SUBOPTIMALITY)
+    if upper is not None and lower > upper:
+        raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
+    return WorstCase(T, value, lower, upper, how_lower, how_upper, SUBOPTIMALITY)
+
+
+QUADRATIC_GRID = 64  # curvatures l = L k/64 tried for the lower bound
+
+
+def _quadratic_suboptimality(eta, T, L_f, mu) -> tuple[Fraction, str]:
+    """f = l x^2/2 in one dimension with phi = mu x^2/2 and D = mu x_0^2/2 = 1: MD is GD with step eta/mu, and
+    f(x_T) - f* = (l/mu) (1 - eta l/mu)^(2T), exactly; the best l of a grid in [0, L_f] (f = 0 gives 0)."""
+    best, best_l = Fraction(0), Fraction(0)
+    for k in range(1, QUADRATIC_GRID + 1):
+        l = L_f * Fraction(k, QUADRATIC_GRID)
+        value = l / mu * (1 - eta * l / mu) ** (2 * T)
+        if value > best:
+            best, best_l = value, l
+    return best, (f"f = l x^2/2 in one dimension with l = {best_l}" + (f", phi = {mu} x^2/2" if mu != 1 else "")
+                  + f": (l/mu)(1 - eta l/mu)^(2T) = {float(best):.6g}, exactly")
+
+
+def _phi_constants(mu_phi, L_phi) -> tuple[Fraction, Fraction]:
+    if mu_phi is None or L_phi is None:
+        raise WorstCaseError("md: give mu_phi and L_phi (phi is mu_phi-strongly convex and L_phi-smooth)")
+    mu_phi, L_phi = _positive(mu_phi, "mu_phi"), _positive(L_phi, "L_phi")
+    if not mu_phi < L_phi:
+        raise WorstCaseError(f"mu_phi = {mu_phi} must be below L_phi = {L_phi} (phi = mu ||x||^2/2 is GD scaled)")
+    return mu_phi, L_phi
+
+
 def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi=None,
                              claimed: Fraction | None = None, band: int | None = UPPER_BAND) -> WorstCase:
     """The worst squared amplification ||x_T - x'_T||^2 / ||x_0 - x'_0||^2 over the class (module docstring).
@@ -158,11 +246,7 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
     if method == "mahalanobis":
         return _mahalanobis(eta, T, L_f, mu_phi, L_phi, claimed)
     if method == "md":
-        if mu_phi is None or L_phi is None:
-            raise WorstCaseError("md: give mu_phi and L_phi (phi is mu_phi-strongly convex and L_phi-smooth)")
-        mu_phi, L_phi = _positive(mu_phi, "mu_phi"), _positive(L_phi, "L_phi")
-        if not mu_phi < L_phi:
-            raise WorstCaseError(f"mu_phi = {mu_phi} must be below L_phi = {L_phi} (phi = mu ||x||^2/2 is GD scaled)")
+        mu_phi, L_phi = _phi_constants(mu_phi, L_phi)
     lower, how_lower = _explicit_lower_bound(method, eta, T, L_f, mu_phi, L_phi)
     value, upper, how_upper = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
     unproved = upper is None or (claimed is not None and upper > claimed and lower <= claimed)
@@ -174,7 +258,8 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
     return WorstCase(T, value, lower, upper, how_lower, how_upper)
 
 
-def _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band) -> tuple[float, Fraction | None, str]:
+def _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band,
+                     quantity: str = AMPLIFICATION) -> tuple[float, Fraction | None, str]:
     """(the solver's value, the certified upper bound or None, how) for the class, or for its banded relaxation."""
     # The SDP is solved for a slightly larger class (L_f and 1/mu_phi up, 1/L_phi down): its multipliers, checked
     # against the exact class's inequalities, leave slack that survives rounding. A smaller relaxation first,
@@ -183,9 +268,9 @@ def _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band) -> tuple
     for relaxation in RELAXATIONS:
         grow = 1 + relaxation
         duals, solved = _solve(method, eta, T, L_f * grow, mu_phi / grow if mu_phi else None,
-                               L_phi * grow if L_phi else None, band)
+                               L_phi * grow if L_phi else None, band, quantity)
         value = solved if value is None else min(value, solved)
-        objective, initial, constraints = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, band)
+        objective, initial, constraints = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, band, quantity)
         if len(constraints) + 1 != len(duals):
             raise WorstCaseError("the exact and the relaxed problems have different constraints: a bug")
         upper, how_upper = dual_certificate(objective, initial, constraints, duals,
@@ -246,9 +331,9 @@ def _mahalanobis_lower_bound(eta: Fraction, T: int, L_M: Fraction, kappa: Fracti
     return _rounded_down(best), how + ("" if best.is_Rational else " (rounded down to 30 digits)")
 
 
-def _solve(method, eta, T, L_f, mu_phi, L_phi, band=None) -> tuple[list[float], float]:
+def _solve(method, eta, T, L_f, mu_phi, L_phi, band=None, quantity=AMPLIFICATION) -> tuple[list[float], float]:
     """(dual multipliers, the initial condition's first, then one per class constraint; the solver's value)."""
-    problem, _, initial, functions = _build(method, eta, T, L_f, mu_phi, L_phi, band)
+    problem, _, initial, functions = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity)
     try:
         with warnings.catch_warnings():
             # cvxpy's "solution may be inaccurate": the value is evidence only, the certificates are exact
@@ -262,10 +347,10 @@ def _solve(method, eta, T, L_f, mu_phi, L_phi, band=None) -> tuple[list[float], 
     return duals, value
 
 
-def _rebuilt(method, eta, T, L_f, mu_phi, L_phi, band=None):
+def _rebuilt(method, eta, T, L_f, mu_phi, L_phi, band=None, quantity=AMPLIFICATION):
     """The exact class's problem, built again (PEPit keeps one problem at a time): its objective, initial
     condition and interpolation inequalities, in the order the solved problem had them."""
-    _, objective, initial, functions = _build(method, eta, T, L_f, mu_phi, L_phi, band)
+    _, objective, initial, functions = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity)
     for function in functions:
         function.set_class_constraints()
     return objective, initial, [c for function in functions for c in function.list_of_class_constraints]
@@ -351,15 +436,24 @@ def dual_certificate(objective, initial, constraints, duals: list[float], denomi
         if lam is None:
             why = failure
             continue
-        residual = functools.partial(_residual_matrix, lam, exact, obj_gram, len(forms.points))
         tau = lam[0]
-        if target is not None and target >= tau * (1 - SNAP) and _is_psd(residual(target / scale)):
+
+        def certifies(weight: Fraction, lam=lam) -> bool:
+            """The residual is PSD with the initial condition's multiplier set to ``weight``. If that condition
+            has function values (D_phi(x*, x_0) does), they must cancel at this weight too: restore again."""
+            if exact[0][1] and weight != lam[0]:
+                lam, _ = _restore_value_equations([weight, *lam[1:]], exact, obj_linear, len(forms.values))
+                if lam is None:
+                    return False
+            return _is_psd(_residual_matrix(lam, exact, obj_gram, len(forms.points), weight))
+
+        if target is not None and target >= tau * (1 - SNAP) and certifies(target / scale):
             return target, (f"multipliers rationalized to 1e-{digits}; with the initial condition's set to give the "
                             f"claimed {target}, the residual is PSD by an exact LDL^T")
-        if _is_psd(residual(tau)):
+        if certifies(tau):
             return tau * scale, f"multipliers rationalized to 1e-{digits}; the residual is PSD by an exact LDL^T"
         for delta in INFLATIONS:
-            if _is_psd(residual(tau + delta)):
+            if certifies(tau + delta):
                 return (tau + delta) * scale, (f"multipliers rationalized to 1e-{digits}; the initial condition's "
                                                f"inflated by {delta} to make the residual PSD (exact LDL^T)")
     return None, why
@@ -375,8 +469,10 @@ def _restore_value_equations(lam, exact, obj_linear, m):
     if not m:
         return lam, ""
     A = [[exact[k][1].get(row, Fraction(0)) for k in active] for row in range(m)]
-    residual = [obj_linear.get(row, Fraction(0)) - sum((A[row][col] * lam[k] for col, k in enumerate(active)),
-                                                      Fraction(0)) for row in range(m)]
+    # the initial condition's multiplier is fixed (it is the bound); its function values, if any, are moved over
+    initial = exact[0][1]
+    residual = [obj_linear.get(row, Fraction(0)) - lam[0] * initial.get(row, Fraction(0))
+                - sum((A[row][col] * lam[k] for col, k in enumerate(active)), Fraction(0)) for row in range(m)]
     rows = _independent_rows(A)
     if not _in_row_span(A, rows, residual):
         return None, "the function values cannot cancel with the active multipliers"
@@ -529,7 +625,8 @@ def _quadratic_md_instance(eta: Fraction, T: int, L_f: Fraction, mu_phi: Fractio
 
 # --------------------------------------------------------------------------- claims over a class
 PROVED, VIOLATED_VERDICT, INCONCLUSIVE_VERDICT = "proved", "violated", "inconclusive"
-WORST_CASE_KEYS = {"method": True, "eta": True, "horizons": True, "L_f": False, "mu_phi": False, "L_phi": False}
+WORST_CASE_KEYS = {"method": True, "eta": True, "horizons": True, "L_f": False, "mu_phi": False, "L_phi": False,
+                   "quantity": False}
 CLAIM_KEYS = {"bound": True, "expected": False}
 
 
@@ -545,6 +642,7 @@ class ClassClaim:
     L_phi: Fraction | None = None
     bound: object = None  # a sympy expression in T (and etaT), or None: report the interval only
     expected: str = PROVED
+    quantity: str = AMPLIFICATION
 
 
 @dataclass(frozen=True)
@@ -562,8 +660,8 @@ class ClassVerdict:
         return PROVED if all(v == PROVED for v in self.verdicts) else INCONCLUSIVE_VERDICT
 
 
-def _bound_squared(bound, T: int, eta: Fraction):
-    """bound(T)^2 as an exact sympy number (the PEP bounds the squared amplification)."""
+def _bound_value(bound, T: int, eta: Fraction, quantity: str):
+    """The bound at T as an exact sympy number, squared for the amplification (the PEP bounds its square)."""
     import sympy as sp
 
     from mdtheory.checker.bounds import ETA_T, T as T_SYMBOL
@@ -571,7 +669,7 @@ def _bound_squared(bound, T: int, eta: Fraction):
     value = bound.subs({T_SYMBOL: T, ETA_T: sp.Rational(eta.numerator, eta.denominator) * T})
     if not value.is_number or not value.is_positive:
         raise WorstCaseError(f"[claim] bound: {bound} is not a positive number at T = {T}")
-    return value ** 2
+    return value ** 2 if quantity == AMPLIFICATION else value
 
 
 def check_class_claim(claim: ClassClaim, progress=None) -> ClassVerdict:
@@ -582,11 +680,12 @@ def check_class_claim(claim: ClassClaim, progress=None) -> ClassVerdict:
         if progress:
             progress(i, len(claim.horizons))
         target = None
-        squared = None
+        squared = None  # the bound on what the PEP bounds (the amplification's square, or the suboptimality)
         if claim.bound is not None:
-            squared = _bound_squared(claim.bound, T, claim.eta)
+            squared = _bound_value(claim.bound, T, claim.eta, claim.quantity)
             target = Fraction(int(squared.p), int(squared.q)) if squared.is_Rational else None
-        case = worst_case_amplification(claim.method, claim.eta, T, claim.L_f, claim.mu_phi, claim.L_phi, target)
+        worst = worst_case_amplification if claim.quantity == AMPLIFICATION else worst_case_suboptimality
+        case = worst(claim.method, claim.eta, T, claim.L_f, claim.mu_phi, claim.L_phi, target)
         cases.append(case)
         if squared is None:
             verdicts.append(None)
@@ -621,6 +720,11 @@ def load_class_claim(path) -> ClassClaim:
     method = table["method"]
     if method not in ("gd", "md", "mahalanobis"):
         raise WorstCaseError(f"[worst_case] method: {method!r}; choose gd, md or mahalanobis")
+    quantity = table.get("quantity", AMPLIFICATION)
+    if quantity not in QUANTITIES:
+        raise WorstCaseError(f"[worst_case] quantity: {quantity!r}; choose {' or '.join(QUANTITIES)}")
+    if quantity == SUBOPTIMALITY and method == "mahalanobis":
+        raise WorstCaseError("[worst_case] quantity: the suboptimality is posed for gd and md")
     horizons = table["horizons"]
     if not isinstance(horizons, list) or not horizons or not all(isinstance(T, int) and not isinstance(T, bool)
                                                                  for T in horizons):
@@ -643,7 +747,7 @@ def load_class_claim(path) -> ClassClaim:
             raise WorstCaseError(f"[claim] expected: {expected!r}; choose proved or violated")
     claim = ClassClaim(method, _positive(number("eta"), "[worst_case] eta"), tuple(horizons),
                        _positive(number("L_f") or Fraction(1), "[worst_case] L_f"), number("mu_phi"),
-                       number("L_phi"), bound, expected)
+                       number("L_phi"), bound, expected, quantity)
     if method in ("md", "mahalanobis") and (claim.mu_phi is None or claim.L_phi is None):
         raise WorstCaseError(f"[worst_case] mu_phi: {method} needs mu_phi and L_phi (phi is mu_phi-strongly convex, "
                              "L_phi-smooth; for mahalanobis the extreme eigenvalues of M)")
@@ -658,12 +762,13 @@ def class_verdict_json(result: ClassVerdict) -> dict:
     claim = result.claim
     rows = []
     for case, verdict in zip(result.cases, result.verdicts):
-        low, high = case.amplification_interval()
-        rows.append({"T": case.T, "solver_value_squared": case.solver_value,
-                     "lower_squared": str(case.lower), "upper_squared": None if case.upper is None else str(case.upper),
-                     "amplification_interval": [low, high], "how_lower": case.how_lower, "how_upper": case.how_upper,
+        low, high = case.interval()
+        exact = "squared" if claim.quantity == AMPLIFICATION else "exact"  # what the PEP bounds
+        rows.append({"T": case.T, f"solver_value_{exact}": case.solver_value,
+                     f"lower_{exact}": str(case.lower), f"upper_{exact}": None if case.upper is None else str(case.upper),
+                     "interval": [low, high], "how_lower": case.how_lower, "how_upper": case.how_upper,
                      "verdict": verdict})
-    return {"method": claim.method, "eta": str(claim.eta), "L_f": str(claim.L_f),
+    return {"quantity": claim.quantity, "method": claim.method, "eta": str(claim.eta), "L_f": str(claim.L_f),
             "mu_phi": None if claim.mu_phi is None else str(claim.mu_phi),
             "L_phi": None if claim.L_phi is None else str(claim.L_phi),
             "bound": None if claim.bound is None else str(claim.bound), "expected": claim.expected,
@@ -672,7 +777,7 @@ def class_verdict_json(result: ClassVerdict) -> dict:
 
 def interval_curve(result: ClassVerdict) -> list[tuple]:
     """(T, certified lower, certified upper or None) of the amplification, per horizon."""
-    return [(case.T, *case.amplification_interval()) for case in result.cases]
+    return [(case.T, *case.interval()) for case in result.cases]
 
 
 def draw_intervals(path, curves: dict[str, list[tuple]], title: str):

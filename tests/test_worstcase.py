@@ -148,3 +148,46 @@ def test_the_banded_relaxation_gives_the_full_class_value_and_a_valid_certificat
         assert banded[1] is not None and full[1] is not None
         assert banded[1] >= full[1] * (1 - Fraction(1, 10**6))  # a relaxation: never below the class's bound
         assert abs(banded[0] - full[0]) <= 1e-6 * full[0]  # and here no looser, to the solver's accuracy
+
+
+@pytest.mark.parametrize("T", [1, 2, 4])
+def test_gd_suboptimality_over_the_class_is_drori_teboulles_bound(T):
+    # Drori & Teboulle (2014): GD with eta = 1/L, f convex L-smooth: f(x_T) - f* <= L ||x_0 - x*||^2/(4T + 2),
+    # attained (a Huber function). With D = ||x_0 - x*||^2/2 <= 1 that is 1/(2T + 1). A certified upper bound can
+    # never be below an attained value; rounding the multipliers may leave it a little above (T = 1 is exact):
+    # the initial condition's multiplier is inflated by up to 1e-6 (INFLATIONS), about 1e-5 of the value here.
+    from mdtheory.worstcase import worst_case_suboptimality
+
+    exact = Fraction(1, 2 * T + 1)
+    case = worst_case_suboptimality("gd", Fraction(1), T, claimed=exact)
+    assert exact <= case.upper <= exact * (1 + Fraction(1, 10**4)) and abs(case.solver_value - float(exact)) < 1e-6
+    assert T > 1 or case.upper == exact
+    assert 0 < case.lower < case.upper  # the best quadratic is below the Huber function
+    low, high = case.interval()
+    assert low <= float(case.lower) and high >= float(case.upper)  # no square roots for this quantity
+
+
+def test_md_suboptimality_obeys_the_relative_smoothness_rate_over_the_class(tmp_path):
+    # f is (L_f/mu)-smooth relative to phi; with eta = mu/L_f, f(x_T) - f* <= (L_f/mu) D_phi(x*, x_0)/T (Bauschke,
+    # Bolte & Teboulle 2017; Lu, Freund & Nesterov 2018): proved over the class from its file
+    path = tmp_path / "md.toml"
+    path.write_text('[worst_case]\nmethod = "md"\nquantity = "suboptimality"\neta = "1"\nmu_phi = "1"\nL_phi = "3"\n'
+                    'horizons = [1, 2]\n\n[claim]\nbound = "1/T"\n')
+    out = tmp_path / "md.json"
+    assert main(["worst-case", str(path), "--json", str(out), "--no-progress"]) == 0
+    import json
+
+    data = json.loads(out.read_text())
+    assert data["quantity"] == "suboptimality" and data["verdict"] == "proved"
+    assert all(Fraction(row["upper_exact"]) <= Fraction(1, row["T"]) for row in data["horizons"])
+
+
+def test_suboptimality_is_not_posed_for_mahalanobis(tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text('[worst_case]\nmethod = "mahalanobis"\nquantity = "suboptimality"\neta = "1"\nmu_phi = "1"\n'
+                    'L_phi = "3"\nhorizons = [1]\n')
+    with pytest.raises(WorstCaseError, match="posed for gd and md"):
+        load_class_claim(path)
+    path.write_text('[worst_case]\nmethod = "gd"\nquantity = "regret"\neta = "1"\nhorizons = [1]\n')
+    with pytest.raises(WorstCaseError, match="quantity: 'regret'"):
+        load_class_claim(path)

@@ -62,7 +62,7 @@ def fitted_rate(result, eta: Fraction) -> float | None:
     the worst case over the class can grow (evidence from proved upper bounds; the fit itself proves nothing)."""
     import numpy as np
 
-    points = [(float(eta) * c.T, math.log(c.amplification_interval()[1])) for c in result.cases
+    points = [(float(eta) * c.T, math.log(c.interval()[1])) for c in result.cases
               if c.T >= RATE_FROM and c.upper is not None]
     if len(points) < 2:
         return None
@@ -71,7 +71,7 @@ def fitted_rate(result, eta: Fraction) -> float | None:
 
 
 def _interval(case) -> str:
-    low, high = case.amplification_interval()
+    low, high = case.interval()
     return f"[{low:.9g}, {'not certified' if high is None else f'{high:.9g}'}]"
 
 
