@@ -191,3 +191,27 @@ def test_suboptimality_is_not_posed_for_mahalanobis(tmp_path):
     path.write_text('[worst_case]\nmethod = "gd"\nquantity = "regret"\neta = "1"\nhorizons = [1]\n')
     with pytest.raises(WorstCaseError, match="quantity: 'regret'"):
         load_class_claim(path)
+
+
+def test_mahalanobis_claims_below_the_attained_value_are_violated_and_between_the_bounds_inconclusive():
+    import sympy as sp
+
+    from mdtheory.worstcase import ClassClaim, check_class_claim
+
+    edge = ClassClaim("mahalanobis", Fraction(2), (1,), mu_phi=Fraction(1), L_phi=Fraction(100), bound=sp.Integer(9))
+    assert check_class_claim(edge).verdict == "violated"  # the reflection attains 10 > 9
+    inside = ClassClaim("mahalanobis", Fraction(1), (1,), mu_phi=Fraction(1), L_phi=Fraction(100), bound=sp.Integer(7))
+    assert check_class_claim(inside).verdict == "inconclusive"  # certified [5.05, 10]
+
+
+def test_suboptimality_claims_can_be_violated_or_left_inconclusive():
+    import sympy as sp
+
+    from mdtheory.checker.bounds import T as T_SYMBOL
+    from mdtheory.worstcase import ClassClaim, check_class_claim
+
+    # GD, eta = 1/L, T = 1: the worst case is 1/3 (Drori-Teboulle); the best quadratic on the grid, l (1 - l)^2 near l = 1/3, about 4/27
+    below = ClassClaim("gd", Fraction(1), (1,), bound=sp.Rational(1, 10), quantity="suboptimality")
+    assert check_class_claim(below).verdict == "violated"  # ~0.148 > 1/10, by an explicit quadratic
+    between = ClassClaim("gd", Fraction(1), (1,), bound=1 / (4 * T_SYMBOL), quantity="suboptimality")
+    assert check_class_claim(between).verdict == "inconclusive"  # ~0.148 <= 1/4 < 1/3
