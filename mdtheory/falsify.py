@@ -58,9 +58,8 @@ from mdtheory.claimfile import (
     toml_numbers,
     toml_text,
 )
-from mdtheory.engine import linalg
 from mdtheory.engine.codegen import CompiledExpressions
-from mdtheory.engine.context import MAX_PRECISION_BITS, ArbContext, Float64Context, flint_precision, to_context
+from mdtheory.engine.context import MAX_PRECISION_BITS, ArbContext, Float64Context, flint_precision
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.run import MAX_STEPS, RunSpec
 from mdtheory.errors import MDTheoryError
@@ -480,18 +479,18 @@ def certify(screen: Screen, spec: RunSpec, t: int, bits: int) -> bool:
         return False
     with flint_precision(bits):
         ctx = ArbContext(bits)
-        eta = to_context(ctx, spec.eta)
-        params = [to_context(ctx, p) for p in spec.parameters]
-        x = [to_context(ctx, v) for v in spec.x0]
-        xp = [to_context(ctx, v) for v in spec.perturbed_start]
-        initial = linalg.difference_norm(ctx, x, xp)
+        eta = ctx.exact(spec.eta)
+        params = [ctx.exact(p) for p in spec.parameters]
+        x = [ctx.exact(v) for v in spec.x0]
+        xp = [ctx.exact(v) for v in spec.perturbed_start]
+        initial = ctx.distance(x, xp)
         try:
             for _ in range(t):
                 x, xp = kernel.step(ctx, x, eta, params), kernel.step(ctx, xp, eta, params)
         except (MDTheoryError, ZeroDivisionError, ValueError):
             return False
-        amplification = linalg.difference_norm(ctx, x, xp) / initial
-        bound = screen.bound(ctx, ctx.mpf(t), to_context(ctx, spec.eta * t), to_context(ctx, spec.eps))[0]
+        amplification = ctx.distance(x, xp) / initial
+        bound = screen.bound(ctx, ctx.mpf(t), ctx.exact(spec.eta * t), ctx.exact(spec.eps))[0]
         return bool(amplification > bound)
 
 
@@ -621,7 +620,7 @@ def _falsify_one(claim: ClaimFile, candidates, seconds, seed, progress, workers,
         raise SearchError("[claim] kind: falsify searches upper_bound and decay claims (a measured quantity against a "
                           "bound at every step)")
     if claim.bound.quantity not in ("amplification", "tangent_amplification", "separation"):
-        raise SearchError(f"[claim] quantity: falsify screens amplification, tangent_amplification and separation")
+        raise SearchError("[claim] quantity: falsify screens amplification, tangent_amplification and separation")
     space = search_space(claim)
     check_budgets(candidates, seconds)
     budget = candidates or space.candidates

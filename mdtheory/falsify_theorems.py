@@ -37,7 +37,7 @@ import numpy as np
 import sympy as sp
 
 from mdtheory.checker.bounds import VIOLATED, UpperBound
-from mdtheory.checker.claim import Claim, OfflineProblem, OnlineProblem, PolicyProblem, check_claim, claim_measurements
+from mdtheory.checker.claim import Claim, OfflineProblem, OnlineProblem, check_claim, claim_measurements
 from mdtheory.claimfile import check_table_keys, claim_from_tables, toml_integer, toml_number, toml_numbers, toml_text
 from mdtheory.engine.mdp import check_step_size
 from mdtheory.engine.context import MAX_PRECISION_BITS

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from mdtheory.engine.context import to_context, working_context
+from mdtheory.engine.context import working_context
 from mdtheory.data import token_frequencies
 from mdtheory.errors import DomainError, ExpressionError, StepSizeError
 from mdtheory.plotting import saved_figure
@@ -331,7 +331,7 @@ def _distance_to_truth(setting: RiskSetting, t: int, x: np.ndarray) -> float:
     if setting.arithmetic != "float64":
         return float(np.linalg.norm(x - _state(setting, t, False)[0]))
     ctx = working_context(TRUTH_BITS)
-    s = to_context(ctx, setting.eta * t)
+    s = ctx.exact(setting.eta * t)
     logits = [ctx.log(ctx.mpf(float(p))) - s * ctx.mpf(float(ci)) for p, ci in zip(setting.initial(), setting.costs())]
     top = max(logits)
     weights = [ctx.exp(z - top) for z in logits]

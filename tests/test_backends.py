@@ -5,14 +5,7 @@ import random
 import pytest
 import sympy as sp
 
-from mdtheory.engine.context import (
-    ArbContext,
-    Float64Context,
-    decimal_digits,
-    flint_precision,
-    to_context,
-    working_context,
-)
+from mdtheory.engine.context import ArbContext, Float64Context, decimal_digits, flint_precision, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import agreeing_digits
 from mdtheory.engine.oracles import MatrixObjectiveOracle
@@ -71,10 +64,10 @@ def test_tangent_equals_the_jacobian_times_the_direction(name, reg):
     md = MirrorDescent(reg, an_objective(reg))
     kernel = MirrorDescentKernel(md)
     ctx = working_context(300)
-    eta = to_context(ctx, sp.Rational(1, 50))
-    x = [to_context(ctx, v) for v in interior_point(reg)]
+    eta = ctx.exact(sp.Rational(1, 50))
+    x = [ctx.exact(v) for v in interior_point(reg)]
     x_next = kernel.step(ctx, x, eta)
-    w = [to_context(ctx, v) for v in a_direction(reg)]
+    w = [ctx.exact(v) for v in a_direction(reg)]
     jvp = kernel.tangent(ctx, x, x_next, eta, w)
     full = kernel.jacobian(ctx, x, x_next, eta) * ctx.matrix(w)
     for i in range(reg.dim):
@@ -132,12 +125,12 @@ def test_matrix_oracle_agrees_with_the_explicit_objective(context):
         got = _oracle_values(oracle, ctx, x, wv)
     elif context == "mpmath":
         ctx, digits = working_context(300), 85
-        got = _oracle_values(oracle, ctx, [to_context(ctx, v) for v in point], [to_context(ctx, v) for v in w])
+        got = _oracle_values(oracle, ctx, [ctx.exact(v) for v in point], [ctx.exact(v) for v in w])
     else:
         digits = 85
         with flint_precision(300):
             ctx = ArbContext(300)
-            got = _oracle_values(oracle, ctx, [to_context(ctx, v) for v in point], [to_context(ctx, v) for v in w])
+            got = _oracle_values(oracle, ctx, [ctx.exact(v) for v in point], [ctx.exact(v) for v in w])
             got = {k: [sp.Rational(str(v.mid().str(95, radius=False))) for v in vs] for k, vs in got.items()}
     for key, values in truth.items():
         for value, exact in zip(got[key], values):
@@ -177,7 +170,7 @@ def test_dimension_100_derivation_shares_the_coordinate_inverse():
     kernel = MirrorDescentKernel(MirrorDescent(reg, objective.scalar_objective(reg.variables)),
                                  oracle=MatrixObjectiveOracle(objective))
     ctx = working_context(256)
-    y = [to_context(ctx, sp.Rational(i - 50, 17)) for i in range(100)]
+    y = [ctx.exact(sp.Rational(i - 50, 17)) for i in range(100)]
     back = kernel.mirror_map(ctx, kernel.inverse(ctx, y, [ctx.mpf(0)] * 100))
     assert max(abs(b - v) for b, v in zip(back, y)) < ctx.mpf(10) ** -60
 

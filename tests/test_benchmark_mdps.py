@@ -3,12 +3,12 @@ V* from exact policy iteration against value iteration run on gymnasium's raw ta
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import sympy as sp
 
 from mdtheory.data import benchmark_mdp
+from mdtheory.engine.context import working_context
 from mdtheory.engine.mdp import TabularMDP, optimal_values_exact
 from mdtheory.errors import MDTheoryError
 
@@ -65,7 +65,6 @@ def test_unknown_benchmark_names_the_choices():
 def test_policy_amplification_on_a_bandit_is_the_softmax_closed_form():
     """One state, gamma = 0: NPG is softmax MD on the rewards, pi_t = softmax(log pi_0 + eta t r) (no gymnasium
     involved); the laddered amplification equals that map's finite difference computed directly."""
-    import mpmath
 
     from mdtheory.checker.policy import policy_amplification
 
@@ -74,8 +73,7 @@ def test_policy_amplification_on_a_bandit_is_the_softmax_closed_form():
     pi0 = [[p, (1 - p) / 2, (1 - p) / 2]]
     v = [[1 - p, -(1 - p) / 2, -(1 - p) / 2]]
     m = policy_amplification(mdp, pi0, v, sigma, eta, 80, 128)
-    ctx = mpmath.MPContext()
-    ctx.prec = 512
+    ctx = working_context(512)
 
     def closed(start, t):
         logits = [ctx.log(x) + ctx.mpf(eta.p) / eta.q * t * r for x, r in zip(start, (1, 0, 0))]
@@ -94,14 +92,12 @@ def test_policy_amplification_on_a_bandit_is_the_softmax_closed_form():
 def test_large_policy_evaluation_on_arb_mat_agrees_with_mpmaths_solve(monkeypatch):
     """Beyond LARGE_SYSTEM states the values come from arb_mat's midpoint LU, below it from mpmath's LU; on
     FrozenLake 8x8 (65 states) both paths agree to the working precision."""
-    import mpmath
 
     from mdtheory.engine import mdp as engine
 
     source = benchmark_mdp("frozenlake8x8")
     mdp = TabularMDP.build(source.P, source.r, "9/10", source.rho)
-    ctx = mpmath.MPContext()
-    ctx.prec = 256
+    ctx = working_context(256)
     pi = [[ctx.mpf(1) / 4] * 4 for _ in range(mdp.states)]
     monkeypatch.setattr(engine, "LARGE_SYSTEM", 1000)
     dense, _ = engine.soft_values(ctx, mdp, pi)

@@ -73,16 +73,16 @@ def test_claim2_tube_width_respects_the_convexity_budget():
 
 def test_ridge_oracle_matches_the_sympy_objective():
     from mdtheory.claims import claim2_construction as c
-    from mdtheory.engine.context import to_context, working_context
+    from mdtheory.engine.context import working_context
     from mdtheory.engine.kernels import MirrorDescentKernel
 
     K, r = 6, sp.Rational(1, 50)
     md = MirrorDescent(c.regularizer(), c.objective(K, r))
     reference, oracle = MirrorDescentKernel(md), MirrorDescentKernel(md, c.RidgeOracle(K, r))
     ctx = working_context(200)
-    eta = to_context(ctx, sp.Rational(1, 20))
+    eta = ctx.exact(sp.Rational(1, 20))
     for point in ([0, 0, -1], ["1/100", "-1/70", "3/2"], ["1/10", "1/5", "6"], [0, 0, 20]):
-        x = [to_context(ctx, sp.Rational(v)) for v in point]
+        x = [ctx.exact(sp.Rational(v)) for v in point]
         a, b = reference.step(ctx, x, eta), oracle.step(ctx, x, eta)
         assert max(abs(p - q) for p, q in zip(a, b)) < ctx.mpf(10) ** -55
         assert ctx.mnorm(reference.jacobian(ctx, x, a, eta) - oracle.jacobian(ctx, x, b, eta), 1) < ctx.mpf(10) ** -55

@@ -6,7 +6,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from mdtheory.engine.context import to_context, working_context
+from mdtheory.engine.context import working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import PrecisionLadder, agreeing_digits
 from mdtheory.engine.run import RunSpec, run_mirror_descent
@@ -76,9 +76,9 @@ def test_jacobian_matches_central_differences(name, reg):
     x0 = interior_point(reg)
     eta = sp.Rational(1, 50)
     ctx = working_context(600)
-    x = [to_context(ctx, v) for v in x0]
-    step = lambda point: kernel.step(ctx, point, to_context(ctx, eta))
-    jacobian = kernel.jacobian(ctx, x, step(x), to_context(ctx, eta))
+    x = [ctx.exact(v) for v in x0]
+    step = lambda point: kernel.step(ctx, point, ctx.exact(eta))
+    jacobian = kernel.jacobian(ctx, x, step(x), ctx.exact(eta))
     h = ctx.mpf(10) ** -50
     directions = (
         [[1 if k == j else -1 if k == (j + 1) % reg.dim else 0 for k in range(reg.dim)] for j in range(reg.dim)]
@@ -101,7 +101,7 @@ def test_inverse_mirror_map_round_trips_to_60_digits(name, reg):
     ctx = working_context(256)
     rng = random.Random(99)
     for _ in range(3):
-        point = [to_context(ctx, v) for v in random_domain_point(reg, rng, digits=60)]
+        point = [ctx.exact(v) for v in random_domain_point(reg, rng, digits=60)]
         seed = [v * ctx.mpf("0.8") + ctx.mpf("0.01") for v in point]  # not the answer
         back = kernel.inverse(ctx, kernel.mirror_map(ctx, point), seed)
         for b, p in zip(back, point):

@@ -6,7 +6,7 @@ import random
 import pytest
 import sympy as sp
 
-from mdtheory.engine.context import decimal_digits, to_context, working_context
+from mdtheory.engine.context import decimal_digits, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import agreeing_digits
 from mdtheory.symbolic.mirror_descent import MirrorDescent
@@ -33,8 +33,8 @@ def test_catalogue_maps_at_a_fixed_point(golden, name, reg):
     point = random_domain_point(reg, random.Random(2026), digits=30)
 
     def evaluate(ctx):
-        x = [to_context(ctx, v) for v in point]
-        eta = to_context(ctx, sp.Rational(1, 50))
+        x = [ctx.exact(v) for v in point]
+        eta = ctx.exact(sp.Rational(1, 50))
         step = kernel.step(ctx, x, eta)
         jacobian = kernel.jacobian(ctx, x, step, eta)
         return [*kernel.mirror_map(ctx, x), *step, jacobian[0, 0]]

@@ -3,7 +3,7 @@
 import pytest
 import sympy as sp
 
-from mdtheory.engine.context import to_context, working_context
+from mdtheory.engine.context import working_context
 from mdtheory.engine.inexact import BoundaryPush, linear_loss_problem, online_mirror_descent
 from mdtheory.errors import DomainError
 from mdtheory.symbolic.catalogue import euclidean, negative_entropy
@@ -27,13 +27,13 @@ def test_exact_online_entropic_md_matches_the_closed_form_regret():
 
 def test_boundary_push_is_an_error_of_the_stated_size_toward_the_boundary():
     ctx = working_context(128)
-    x = [to_context(ctx, v) for v in ("1e-9", "3/10", "7/10 - 1e-9")]
+    x = [ctx.exact(v) for v in ("1e-9", "3/10", "7/10 - 1e-9")]
     pushed = BoundaryPush("1e-6").apply(ctx, x)
     assert pushed[0] == x[0] / 2 and pushed[2] == x[2] + x[0] / 2 and pushed[1] == x[1]  # x_min < eps: halved
     assert abs(sum(pushed) - 1) < ctx.mpf(10) ** -35
-    big = [to_context(ctx, v) for v in ("1/10", "3/10", "3/5")]
+    big = [ctx.exact(v) for v in ("1/10", "3/10", "3/5")]
     pushed = BoundaryPush("1e-3").apply(ctx, big)
-    assert abs(sum(abs(a - b) for a, b in zip(pushed, big)) - to_context(ctx, "1e-3")) < ctx.mpf(10) ** -35
+    assert abs(sum(abs(a - b) for a, b in zip(pushed, big)) - ctx.exact("1e-3")) < ctx.mpf(10) ** -35
     assert BoundaryPush(0).apply(ctx, big) == big
     with pytest.raises(DomainError, match=">= 0"):
         BoundaryPush("-1e-3")

@@ -2,7 +2,6 @@
 the claim-file keys of the new problem kinds, against exact answers; bad claims name their key."""
 
 import json
-from pathlib import Path
 
 import mpmath
 import pytest

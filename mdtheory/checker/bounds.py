@@ -17,7 +17,6 @@ import sympy as sp
 
 from mdtheory.checker.measure import Measurement, RateFit, fit_growth_rate, peak_of
 from mdtheory.engine.codegen import CompiledExpressions
-from mdtheory.engine.context import to_context
 from mdtheory.engine.ladder import format_trusted, trusted_or_none
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.parsing import as_expression
@@ -105,7 +104,7 @@ def bound_series(m, expr) -> tuple[list, list]:
     if EPS in expr.free_symbols and m.eps is None:
         raise MDTheoryError(f"bound {expr} uses eps, but this problem has no perturbation")
     compiled = CompiledExpressions([expr], symbols)
-    eps = to_context(ctx, m.eps) if m.eps is not None else ctx.mpf(0)
+    eps = ctx.exact(m.eps) if m.eps is not None else ctx.mpf(0)
     used = [n for n in names if constant_symbol(n) in expr.free_symbols]
 
     def at(t, s, constants):
@@ -330,14 +329,14 @@ class ExponentialGrowth:
             end = peak_of(m, self.quantity).eta_t if self.quantity != "tangent_amplification" else m.fine.eta_t[-1]
             window = (m.fine.eta_t[0], end)
         else:
-            window = tuple(to_context(ctx, w) for w in window)
+            window = tuple(ctx.exact(w) for w in window)
         return fit_growth_rate(ctx, m.fine.eta_t, logs, m.digits(self.quantity), window)
 
     def check(self, m: Measurement) -> CheckResult:
         ctx = m.ctx
         fit = self.fit(m)
         claimed = "rate > 0" if self.rate is None else (f"rate {'=' if self.exact else '>='} {self.rate}")
-        if fit is None or fit.points < MIN_WINDOW_POINTS or fit.window[1] - fit.window[0] < to_context(ctx, MIN_WINDOW_SPAN):
+        if fit is None or fit.points < MIN_WINDOW_POINTS or fit.window[1] - fit.window[0] < ctx.exact(MIN_WINDOW_SPAN):
             span = "none" if fit is None else f"{fit.points} points over eta*T {ctx.nstr(fit.window[0], 4)}..{ctx.nstr(fit.window[1], 4)}"
             return CheckResult(self.kind, INCONCLUSIVE, "no fit", claimed, "n/a", 0, self.quantity, (
                 f"the fitting window is too short ({span}); need {MIN_WINDOW_POINTS} points over at least "
@@ -356,7 +355,7 @@ class ExponentialGrowth:
                 f"{MIN_TRUSTED_DIGITS}); raise precision_bits"), **common)
         sigma = RATE_SIGMAS * fit.stderr
         if self.rate is None:
-            floor = to_context(ctx, POSITIVE_RATE_FLOOR)
+            floor = ctx.exact(POSITIVE_RATE_FLOOR)
             margin = f"{ctx.nstr(fit.rate - sigma - floor, 6)} above the floor {POSITIVE_RATE_FLOOR}"
             if fit.rate - sigma > floor:
                 return CheckResult(verdict=HOLDS, margin=margin, explanation="exponential growth resolved", **common)
@@ -365,7 +364,7 @@ class ExponentialGrowth:
             return CheckResult(verdict=INCONCLUSIVE, margin=margin,
                                explanation="the rate is not resolved from zero; run longer", **common)
         claimed_rate = _evaluate(ctx, self.rate)
-        tolerance = max(sigma, to_context(ctx, RATE_RELATIVE_TOLERANCE) * abs(claimed_rate))
+        tolerance = max(sigma, ctx.exact(RATE_RELATIVE_TOLERANCE) * abs(claimed_rate))
         gap = fit.rate - claimed_rate
         margin = f"{ctx.nstr(gap, 6)} (tolerance {ctx.nstr(tolerance, 3)})"
         ok = abs(gap) <= tolerance if self.exact else gap >= -tolerance
@@ -408,7 +407,7 @@ class Saturation:
     def check(self, m: Measurement) -> CheckResult:
         ctx = m.ctx
         peak = peak_of(m, self.quantity)
-        level = _positive_level(ctx, _evaluate(ctx, self.level, eps=to_context(ctx, m.spec.eps)), self.level)
+        level = _positive_level(ctx, _evaluate(ctx, self.level, eps=ctx.exact(m.spec.eps)), self.level)
         factor = _evaluate(ctx, self.factor)
         off = abs(_decades(ctx, peak.value / level))
         allowed = _decades(ctx, factor)
@@ -450,7 +449,7 @@ class MinForm:
     def check(self, m: Measurement) -> CheckResult:
         ctx = m.ctx
         peak = peak_of(m, "separation")
-        level = _positive_level(ctx, _evaluate(ctx, self.level, eps=to_context(ctx, m.spec.eps)), self.level)
+        level = _positive_level(ctx, _evaluate(ctx, self.level, eps=ctx.exact(m.spec.eps)), self.level)
         rate = _evaluate(ctx, self.rate)
         allowed = _decades(ctx, _evaluate(ctx, self.factor))
         start = m.fine.separation[0]

@@ -36,7 +36,6 @@ from mdtheory.checker.policy import measure_policy_md
 from mdtheory.checker.regret import measure_regret
 from mdtheory.checker.result import NamedCheck
 from mdtheory.engine.codegen import CompiledExpressions
-from mdtheory.engine.context import to_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import laddered
 from mdtheory.engine.mdp import TabularMDP
@@ -98,7 +97,7 @@ class OnlineProblem:
     def loss_function(self) -> Callable:
         if self.table is not None:
             table = self.table
-            return lambda ctx, t: [to_context(ctx, v) for v in table[t % len(table)]]
+            return lambda ctx, t: [ctx.exact(v) for v in table[t % len(table)]]
         values = dict(zip(self.parameters, self.parameter_values))
         compiled = CompiledExpressions([loss.subs(values) for loss in self.losses], [ROUND])
 
@@ -198,7 +197,7 @@ def _declare(m, declared: dict):
     constants = dict(m.constants)
     provenance = dict(m.provenance)
     for name, value in declared.items():
-        constants[name] = (to_context(m.ctx, value), to_context(m.ctx, value))
+        constants[name] = (m.ctx.exact(value), m.ctx.exact(value))
         provenance[name] = "declared (not checked)"
     return dataclasses.replace(m, constants=constants, provenance=provenance)
 
@@ -236,7 +235,7 @@ def _worst_case_measurement(problem: OfflineProblem) -> SeriesMeasurement:
     steps = [0] + [t for t in range(1, spec.steps + 1) if t % spec.record_every == 0 or t == spec.steps]
     m = SeriesMeasurement(ctx, steps, list(eta_t),
                           {"worst_case_amplification": laddered(ctx, values, coarse_values, coarse_values, bits)},
-                          (bits, 2 * bits), {"eta": (to_context(ctx, spec.eta),) * 2},
+                          (bits, 2 * bits), {"eta": (ctx.exact(spec.eta),) * 2},
                           {"eta": "exact (the run's step size)"}, reference="every allowed direction")
     return _declare(m, problem.constants)
 

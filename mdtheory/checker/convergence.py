@@ -24,8 +24,6 @@ from dataclasses import dataclass
 import sympy as sp
 
 from mdtheory.checker.measure import Measurement, tangent_basis
-from mdtheory.engine import linalg
-from mdtheory.engine.context import to_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import laddered
 from mdtheory.errors import DomainError, MDTheoryError, NewtonConvergenceError
@@ -119,7 +117,7 @@ def _relative_eigenvalues(md) -> tuple[sp.Expr, sp.Expr] | None:
 def _number(ctx, value):
     """An exact sympy number (rational or algebraic) in ``ctx``."""
     if isinstance(value, sp.Rational):
-        return to_context(ctx, value)
+        return ctx.exact(value)
     return ctx.mpf(str(sp.N(value, int(ctx.prec * 0.302) + 20)))
 
 
@@ -140,7 +138,7 @@ def minimizer(ctx, kernel: MirrorDescentKernel, params, seed) -> list:
         else:
             residual, system = g, H
         try:
-            delta = linalg.solve(ctx, linalg.as_matrix(ctx, system), [-v for v in residual])
+            delta = ctx.solve(ctx.as_matrix(system), [-v for v in residual])
         except ZeroDivisionError:
             raise NewtonConvergenceError("x*: the Hessian of f is singular at the current point; declare [solution] x") from None
         x, lam = [xi + di for xi, di in zip(x, delta)], (lam + delta[d] if simplex else lam)
@@ -154,8 +152,8 @@ def minimizer(ctx, kernel: MirrorDescentKernel, params, seed) -> list:
 def bregman_projection(ctx, kernel: MirrorDescentKernel, x0, limit: AffineLimit) -> list:
     """argmin D(x, x0) subject to A x = b (and sum x = 1 on the simplex): Newton on
     grad phi(x) - grad phi(x0) = A^T lambda, A x = b, damped to stay in the domain."""
-    A = [[to_context(ctx, a) for a in row] for row in limit.A]
-    b = [to_context(ctx, v) for v in limit.b]
+    A = [[ctx.exact(a) for a in row] for row in limit.A]
+    b = [ctx.exact(v) for v in limit.b]
     if kernel.domain is Domain.SIMPLEX:
         A, b = A + [[ctx.mpf(1)] * kernel.dim], b + [ctx.mpf(1)]
     d, k = kernel.dim, len(A)
@@ -172,7 +170,7 @@ def bregman_projection(ctx, kernel: MirrorDescentKernel, x0, limit: AffineLimit)
         system = [[H[i][c] for c in range(d)] + [-A[j][i] for j in range(k)] for i in range(d)]
         system += [[A[j][c] for c in range(d)] + [0] * k for j in range(k)]
         try:
-            delta = linalg.solve(ctx, linalg.as_matrix(ctx, system), [-v for v in residual])
+            delta = ctx.solve(ctx.as_matrix(system), [-v for v in residual])
         except ZeroDivisionError:
             raise NewtonConvergenceError("[solution] limit: the constraints A x = b are degenerate (A must have "
                                          "independent rows)") from None
@@ -232,7 +230,7 @@ def _series(ctx, kernel, run, params, r) -> dict[str, tuple[list, list]]:
         inner = [gi * (ri - xi) for gi, ri, xi in zip(grad, r, x)]
         put("bregman_to_solution", phi_ref - phi_x - ctx.fsum(inner),
             abs(phi_ref) + abs(phi_x) + ctx.fsum(abs(v) for v in inner))
-        put("distance_to_solution", linalg.difference_norm(ctx, x, r), max(linalg.norm(ctx, x), linalg.norm(ctx, r)))
+        put("distance_to_solution", ctx.distance(x, r), max(ctx.vector_norm(x), ctx.vector_norm(r)))
     return result
 
 
@@ -242,7 +240,7 @@ def _dual_norm(ctx, g, norm: str):
         return max(abs(v) for v in g)
     if dual == "l1":
         return ctx.fsum(abs(v) for v in g)
-    return linalg.norm(ctx, g)
+    return ctx.vector_norm(g)
 
 
 @dataclass
@@ -253,7 +251,7 @@ class _Rung:
 
 
 def _rungs(m: Measurement) -> list[_Rung]:
-    return [_Rung(r.ctx, r, [to_context(r.ctx, p) for p in m.spec.parameters]) for r in (m.ladder.fine, m.ladder.coarse)]
+    return [_Rung(r.ctx, r, [r.ctx.exact(p) for p in m.spec.parameters]) for r in (m.ladder.fine, m.ladder.coarse)]
 
 
 def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: dict[str, sp.Rational],
@@ -272,7 +270,7 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
     def both(name, fine, coarse, text):
         constants[name], how[name] = (fine, coarse), text
 
-    both("eta", *(to_context(r.ctx, m.spec.eta) for r in rungs), "exact (the run's step size)")
+    both("eta", *(r.ctx.exact(m.spec.eta) for r in rungs), "exact (the run's step size)")
     both("d", *(r.ctx.mpf(md.regularizer.dim) for r in rungs), "exact (the dimension)")
     gradients = [[_dual_norm(r.ctx, kernel.objective_gradient(r.ctx, x, r.params), norm) for x in r.run.path[:-1]]
                  for r in rungs]
@@ -295,14 +293,14 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
             text = f"declared; checked at the {len(m.fine.path)} iterates of the run: {what}"
         else:
             text = "declared (not checked)"
-        both(name, *(to_context(r.ctx, value) for r in rungs), text)
+        both(name, *(r.ctx.exact(value) for r in rungs), text)
     return constants, how
 
 
 def _contradiction(m, kernel, name, value, norm, fine_gradients) -> str | None:
     """Where the run contradicts a declared L, mu, G or Euclidean sigma, as text; None when it does not."""
-    ctx, params = m.fine.ctx, [to_context(m.fine.ctx, p) for p in m.spec.parameters]
-    c = to_context(ctx, value)
+    ctx, params = m.fine.ctx, [m.fine.ctx.exact(p) for p in m.spec.parameters]
+    c = ctx.exact(value)
     if name == "G":
         worst = max(range(len(fine_gradients)), key=lambda s: fine_gradients[s])
         if fine_gradients[worst] > c * (1 + ctx.ldexp(1, -m.ladder.coarse.bits)):
@@ -311,7 +309,7 @@ def _contradiction(m, kernel, name, value, norm, fine_gradients) -> str | None:
     if name not in ("L", "mu", "sigma") or (name == "sigma" and norm != "l2"):
         return None
     basis = tangent_basis(kernel.dim, kernel.domain)
-    B = ctx.matrix([[to_context(ctx, v) for v in row] for row in basis]).T
+    B = ctx.matrix([[ctx.exact(v) for v in row] for row in basis]).T
     for s, x in enumerate(m.fine.path):
         H_phi = ctx.matrix(kernel.regularizer_hessian(ctx, x))
         H_f = ctx.matrix(kernel.objective_hessian(ctx, x, params)) if name != "sigma" else ctx.eye(kernel.dim)
@@ -337,17 +335,17 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
     shown = lambda points: f"[{', '.join(rungs[0].ctx.nstr(v, 10) for v in points[0])}]"
     references: list[tuple[str, str, list]] = []  # (name, how it was obtained, the point on each rung)
     if solution.limit is not None:
-        points = [bregman_projection(r.ctx, kernel, [to_context(r.ctx, v) for v in m.spec.x0], solution.limit)
+        points = [bregman_projection(r.ctx, kernel, [r.ctx.exact(v) for v in m.spec.x0], solution.limit)
                   for r in rungs]
         references.append(("the limit", solution.limit.describe(), points))
     elif solution.point is not None:
-        references.append(("x*", "declared", [[to_context(r.ctx, v) for v in solution.point] for r in rungs]))
+        references.append(("x*", "declared", [[r.ctx.exact(v) for v in solution.point] for r in rungs]))
     else:
         points = [minimizer(r.ctx, kernel, r.params, [r.ctx.mpf(v) for v in m.fine.path[-1]]) for r in rungs]
         references.append(("x*", "computed: Newton on the optimality conditions", points))
     for i, point in enumerate(solution.comparators):
         m.md.regularizer.domain.check_point(point, f"[solution] comparators[{i}]")
-        references.append((f"comparator {i}", "declared", [[to_context(r.ctx, v) for v in point] for r in rungs]))
+        references.append((f"comparator {i}", "declared", [[r.ctx.exact(v) for v in point] for r in rungs]))
     result = []
     for name, how_obtained, points in references:
         series = [_series(r.ctx, kernel, r.run, r.params, p) for r, p in zip(rungs, points)]
@@ -355,7 +353,7 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
                    for q in series[0]}
         local = dict(constants)
         local["fstar"] = tuple(kernel.objective(r.ctx, p, r.params) for r, p in zip(rungs, points))
-        local["D0"] = tuple(_bregman(r.ctx, kernel, p, [to_context(r.ctx, v) for v in m.spec.x0])
+        local["D0"] = tuple(_bregman(r.ctx, kernel, p, [r.ctx.exact(v) for v in m.spec.x0])
                             for r, p in zip(rungs, points))
         local_how = dict(how, fstar=f"computed: f at {name}", D0=f"computed: D_phi({name}, x0)")
         result.append(dataclasses.replace(m, derived={**m.derived, **derived}, constants=local, provenance=local_how,

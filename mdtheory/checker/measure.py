@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from mdtheory.engine.context import decimal_digits, to_context, working_context
+from mdtheory.engine.context import decimal_digits, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import LadderedSeries, LadderResult, PrecisionLadder, agreeing_digits, trusted_or_none
 from mdtheory.engine.run import RunSeries, RunSpec, run_mirror_descent
@@ -230,7 +230,7 @@ def float64_departure(measurement: Measurement, threshold=FLOAT64_DEPARTURE):
     if measurement.float_run is None:
         return None
     ctx = measurement.ctx
-    limit = to_context(ctx, threshold)
+    limit = ctx.exact(threshold)
     for i, truth in enumerate(measurement.fine.separation):
         approximate = measurement.float_run.separation[i]
         if not math.isfinite(float(approximate)):
@@ -278,10 +278,10 @@ def worst_case_log_amplification(md: MirrorDescent, spec: RunSpec, bits: int, re
     """
     ctx = working_context(bits)
     kernel = MirrorDescentKernel(md)
-    eta = to_context(ctx, spec.eta)
-    params = [to_context(ctx, p) for p in spec.parameters]
-    x = [to_context(ctx, v) for v in spec.x0]
-    basis = ctx.matrix([[to_context(ctx, v) for v in row] for row in tangent_basis(len(x), md.regularizer.domain)]).T
+    eta = ctx.exact(spec.eta)
+    params = [ctx.exact(p) for p in spec.parameters]
+    x = [ctx.exact(v) for v in spec.x0]
+    basis = ctx.matrix([[ctx.exact(v) for v in row] for row in tangent_basis(len(x), md.regularizer.domain)]).T
     frame, _ = ctx.qr(basis, mode="skinny")  # orthonormal basis of the allowed directions
     accumulated = ctx.eye(basis.cols)
     log_scale = ctx.mpf(0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from mdtheory.checker.measure import SeriesMeasurement
-from mdtheory.engine.context import to_context, working_context
+from mdtheory.engine.context import working_context
 from mdtheory.engine.ladder import laddered
 from mdtheory.engine.mdp import (
     TabularMDP,
@@ -27,15 +27,15 @@ from mdtheory.engine.mdp import (
 def _rung(mdp: TabularMDP, pi0, eta, steps: int, bits: int, exact_optimum):
     ctx = working_context(bits)
     if mdp.tau == 0:
-        V_star = [to_context(ctx, v) for v in exact_optimum]
+        V_star = [ctx.exact(v) for v in exact_optimum]
         Q_star = q_from_values(ctx, mdp, V_star)
         log_pi_star = None
     else:
         Q_star, V_star, pi_star, _ = soft_optimal(ctx, mdp)
         log_pi_star = [[ctx.log(p) for p in row] for row in pi_star]
-    eta_c = to_context(ctx, eta)
-    rho = [to_context(ctx, p) for p in mdp.rho]
-    pi = [[to_context(ctx, p) for p in row] for row in pi0]
+    eta_c = ctx.exact(eta)
+    rho = [ctx.exact(p) for p in mdp.rho]
+    pi = [[ctx.exact(p) for p in row] for row in pi0]
     out = {q: ([], []) for q in ("value_gap", "soft_q_gap", "log_policy_gap")}
     for t in range(steps + 1):
         V, Q = soft_values(ctx, mdp, pi)
@@ -62,7 +62,7 @@ def measure_policy_md(mdp: TabularMDP, pi0, eta: sp.Rational, steps: int, bits: 
     (coarse_ctx, coarse), (ctx, fine) = (_rung(mdp, pi0, eta, steps, b, exact_optimum) for b in (bits, 2 * bits))
     names = ["value_gap", "soft_q_gap"] + (["log_policy_gap"] if mdp.tau > 0 else [])
     derived = {q: laddered(ctx, fine[q][0], coarse[q][0], coarse[q][1], bits) for q in names}
-    pair = lambda value: (to_context(ctx, value), to_context(coarse_ctx, value))
+    pair = lambda value: (ctx.exact(value), coarse_ctx.exact(value))
     constants = {"eta": pair(eta), "gamma": pair(mdp.gamma), "tau": pair(mdp.tau),
                  "A": pair(max(mdp.actions)), "S": pair(mdp.states),
                  "Vgap0": (fine["value_gap"][0][0], coarse["value_gap"][0][0]),
@@ -74,7 +74,7 @@ def measure_policy_md(mdp: TabularMDP, pi0, eta: sp.Rational, steps: int, bits: 
         provenance["logpigap0"] = "computed: ||log pi* - log pi_0||_inf"
     optimum = ("V* by exact policy iteration in rationals" if mdp.tau == 0 else
                "Q*_tau by soft value iteration to the working precision's resolution")
-    return SeriesMeasurement(ctx, list(range(steps + 1)), [to_context(ctx, eta * t) for t in range(steps + 1)],
+    return SeriesMeasurement(ctx, list(range(steps + 1)), [ctx.exact(eta * t) for t in range(steps + 1)],
                              derived, (bits, 2 * bits), constants, provenance, reference=optimum)
 
 
@@ -83,8 +83,8 @@ def _amplification_rung(mdp: TabularMDP, pi0, perturbed, norm_squared, eta, step
     """||pi_t - pi'_t|| / sqrt(norm_squared) at ``bits`` bits; with ``anchor_at_start`` each run is anchored at its
     own start."""
     ctx = working_context(bits)
-    eta_c, norm_c = to_context(ctx, eta), ctx.sqrt(to_context(ctx, norm_squared))
-    starts = [[[to_context(ctx, p) for p in row] for row in start] for start in (pi0, perturbed)]
+    eta_c, norm_c = ctx.exact(eta), ctx.sqrt(ctx.exact(norm_squared))
+    starts = [[[ctx.exact(p) for p in row] for row in start] for start in (pi0, perturbed)]
     anchors = starts if anchor_at_start else [None, None]
     pis, series = starts, []
     for t in range(steps + 1):
@@ -108,9 +108,9 @@ def policy_amplification(mdp: TabularMDP, pi0, direction, sigma: sp.Rational, et
     (_, coarse), (ctx, fine) = (_amplification_rung(mdp, pi0, perturbed, norm_squared, eta, steps, b, anchor_at_start)
                                 for b in (bits, 2 * bits))
     # a difference of two runs: it cancels at the policies' magnitude (1), i.e. 1/(sigma ||v||) in amplification units
-    amplification = laddered(ctx, fine, coarse, [1 / ctx.sqrt(to_context(ctx, norm_squared))] * len(fine), bits)
-    return SeriesMeasurement(ctx, list(range(steps + 1)), [to_context(ctx, eta * t) for t in range(steps + 1)],
+    amplification = laddered(ctx, fine, coarse, [1 / ctx.sqrt(ctx.exact(norm_squared))] * len(fine), bits)
+    return SeriesMeasurement(ctx, list(range(steps + 1)), [ctx.exact(eta * t) for t in range(steps + 1)],
                              {"amplification": amplification}, (bits, 2 * bits),
-                             {"eta": (to_context(ctx, eta), to_context(ctx, eta))},
+                             {"eta": (ctx.exact(eta), ctx.exact(eta))},
                              {"eta": "exact (the run's step size)"},
                              reference="the run from pi0 + sigma v" + (", each anchored at its start" if anchor_at_start else ""))

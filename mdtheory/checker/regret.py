@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mdtheory.checker.measure import SeriesMeasurement
-from mdtheory.engine.context import to_context
 from mdtheory.engine.inexact import linear_loss_problem, online_mirror_descent
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import laddered
@@ -25,11 +24,11 @@ def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int
     ctx = fine.ctx
     zero = [ctx.mpf(0)]
     regret = laddered(ctx, zero + fine.regret, zero + coarse.regret, zero + coarse.magnitude, bits)
-    constants = {"eta": (to_context(ctx, eta), to_context(coarse.ctx, eta)),
+    constants = {"eta": (ctx.exact(eta), coarse.ctx.exact(eta)),
                  "d": (ctx.mpf(regularizer.dim), coarse.ctx.mpf(regularizer.dim)),
                  "G": (fine.largest_loss, coarse.largest_loss)}
     provenance = {"eta": "exact (the run's step size)", "d": "exact (the number of experts)",
                   "G": "computed: max_t ||l_t||_inf over the rounds played"}
-    return SeriesMeasurement(ctx, list(range(steps + 1)), [to_context(ctx, eta * t) for t in range(steps + 1)],
+    return SeriesMeasurement(ctx, list(range(steps + 1)), [ctx.exact(eta * t) for t in range(steps + 1)],
                              {"regret": regret}, (bits, 2 * bits), constants, provenance,
                              reference="the best fixed vertex in hindsight")

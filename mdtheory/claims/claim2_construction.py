@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import sympy as sp
 
 from mdtheory.engine.kernels import ObjectiveOracle
-from mdtheory.engine.context import is_float64, to_context
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.objectives import Objective
 from mdtheory.symbolic.parsing import exact_number
@@ -92,13 +91,13 @@ class RidgeOracle(ObjectiveOracle):
         key = (id(ctx), ctx.prec)
         cache = self.__dict__.setdefault("_cache", {})
         if key not in cache:
-            num = (lambda v: ctx.mpf(float(v))) if is_float64(ctx) else (lambda v: to_context(ctx, v))
+            num = ctx.exact
             normals = [[num(c) for c in N_A], [num(c) for c in N_B]]
             cache[key] = {
                 "r": num(self.r), "ell": num(ELL), "D": num(SPACING), "v": num(DRIFT), "n": normals,
                 # Past this many units of g a ridge's deviation from its asymptote, e^-|g| times at most
                 # |n|^2 + 1 < e^3, is below the working precision.
-                "cutoff": ctx.mpf(ctx.prec) * ctx.ln2 + 8 if not is_float64(ctx) else 45.0,
+                "cutoff": ctx.exact(ctx.prec) * ctx.ln2 + 8,
                 "n_max": max(abs(c) for n in normals for c in n) * 2,
             }
         return cache[key]

@@ -35,8 +35,7 @@ from mdtheory.checker import ClaimReport, NamedCheck, decided
 from mdtheory.checker.measure import least_squares_slope
 from mdtheory.claims import register
 from mdtheory.plotting import saved_figure
-from mdtheory.engine import linalg
-from mdtheory.engine.context import decimal_digits, to_context, working_context
+from mdtheory.engine.context import decimal_digits, working_context
 from mdtheory.engine.ladder import agreeing_digits
 from mdtheory.risk import RiskSetting, amplification
 
@@ -65,13 +64,13 @@ def q_values(ctx, R, P, gamma, pi):
     S = len(R)
     P_pi = [[ctx.fsum(pi[s][a] * P[s][a][t] for a in range(len(R[s]))) for t in range(S)] for s in range(S)]
     R_pi = [ctx.fsum(pi[s][a] * R[s][a] for a in range(len(R[s]))) for s in range(S)]
-    V = linalg.solve(ctx, ctx.matrix([[(1 if s == t else 0) - gamma * P_pi[s][t] for t in range(S)] for s in range(S)]), R_pi)
+    V = ctx.solve(ctx.matrix([[(1 if s == t else 0) - gamma * P_pi[s][t] for t in range(S)] for s in range(S)]), R_pi)
     return [[R[s][a] + gamma * ctx.fsum(P[s][a][t] * V[t] for t in range(S)) for a in range(len(R[s]))] for s in range(S)]
 
 
 def npg_step(ctx, problem, pi, eta, lam):
-    R, P, gamma = (problem[0], problem[1], to_context(ctx, problem[2]))
-    Q = q_values(ctx, [[to_context(ctx, r) for r in row] for row in R], P, gamma, pi)
+    R, P, gamma = (problem[0], problem[1], ctx.exact(problem[2]))
+    Q = q_values(ctx, [[ctx.exact(r) for r in row] for row in R], P, gamma, pi)
     out = []
     for s, row in enumerate(pi):
         # pi_ref uniform: its log is a per-state constant, which the normalization removes
@@ -89,15 +88,15 @@ def amplification_series(problem_of, p, eta, steps, bits, lam=0):
     problem = problem_of(p)
     ctx = working_context(bits)
     S, A = len(problem[0]), len(problem[0][0])
-    start_row = [to_context(ctx, x) for x in problem[3]]
+    start_row = [ctx.exact(x) for x in problem[3]]
     best = problem[4]
     v = [(1 if a == best else 0) - x for a, x in enumerate(start_row)]
     uniform = [ctx.mpf(1) / A] * A
     pi = [start_row] + [uniform] * (S - 1)
-    sigma = to_context(ctx, SIGMA)
+    sigma = ctx.exact(SIGMA)
     pi_perturbed = [[x + sigma * d for x, d in zip(start_row, v)]] + [uniform] * (S - 1)
     scale = sigma * ctx.sqrt(ctx.fsum(d * d for d in v))
-    eta, lam = to_context(ctx, eta), to_context(ctx, lam)
+    eta, lam = ctx.exact(eta), ctx.exact(lam)
     series = []
     for t in range(steps + 1):
         series.append(ctx.sqrt(ctx.fsum((a - b) ** 2 for ra, rb in zip(pi, pi_perturbed) for a, b in zip(ra, rb))) / scale)
@@ -132,7 +131,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
             peaks[(name, p)] = (ctx, series[index], index, min(digits))
             curves[(name, p)] = [float(v) for v in series]
             table.append(f"| {name} | {p} | {eta} | {ctx.nstr(series[index], 8)} | {index} | "
-                         f"{ctx.nstr(1 / (4 * to_context(ctx, p)), 6)} | {min(digits)} |")
+                         f"{ctx.nstr(1 / (4 * ctx.exact(p)), 6)} | {min(digits)} |")
 
     # (a) the bandit NPG is softmax MD: against risk's closed form
     for p in P_VALUES:
@@ -151,13 +150,13 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         (ctx, high, _, d_high), (_, low, _, d_low) = peaks[(name, P_VALUES[0])], peaks[(name, P_VALUES[1])]
         ratio = high / low
         target = P_VALUES[1] / P_VALUES[0]
-        gap = abs(ratio / to_context(ctx, target) - 1)
+        gap = abs(ratio / ctx.exact(target) - 1)
         checks.append(NamedCheck(f"{name}: peak amplification scales like 1/p", decided(
-            "scaling", gap <= to_context(ctx, SCALING_TOLERANCE), f"peak(p = {P_VALUES[0]}) / peak(p = {P_VALUES[1]}) = "
+            "scaling", gap <= ctx.exact(SCALING_TOLERANCE), f"peak(p = {P_VALUES[0]}) / peak(p = {P_VALUES[1]}) = "
             f"{ctx.nstr(ratio, 8)}", f"{target} within {SCALING_TOLERANCE}", f"relative gap {ctx.nstr(gap, 3)}",
             min(d_high, d_low), "peaks of the laddered finite amplification")))
     ctx, mdp_peak, mdp_index, mdp_digits = peaks[("MDP", P_VALUES[1])]
-    floor = 1 / (16 * to_context(ctx, P_VALUES[1]))
+    floor = 1 / (16 * ctx.exact(P_VALUES[1]))
     checks.append(NamedCheck(f"MDP p = {P_VALUES[1]}: peak amplification >= 1/(16 p)", decided(
         "lower_bound", mdp_peak >= floor, f"peak {ctx.nstr(mdp_peak, 8)} at t = {mdp_index}",
         f">= {ctx.nstr(floor, 6)}", f"{ctx.nstr(mdp_peak / floor, 4)}x the floor", mdp_digits,

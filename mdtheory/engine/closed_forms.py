@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from mdtheory.engine.context import Float64Context, is_float64, to_context, working_context
+from mdtheory.engine.context import Float64Context, working_context
 from mdtheory.engine.run import RunSeries
 from mdtheory.errors import DomainError
 
@@ -65,7 +65,7 @@ def entropic_linear_series(start: GroupedSimplexStart, eps, eta, steps: int, bit
 
 
 def _entropic_linear_series(start, eps, eta, steps, ctx, record_every) -> RunSeries:
-    num = (lambda v: ctx.mpf(float(sp.Rational(v)))) if is_float64(ctx) else (lambda v: to_context(ctx, v))
+    num = ctx.exact
     m = start.multiplicities
     x0 = [num(v) for v in start.x0]
     costs = [num(c) for c in start.costs]
@@ -111,9 +111,9 @@ def entropic_linear_operator_norm(start: GroupedSimplexStart, eta, t: int, bits:
     """
     ctx = working_context(bits)
     m = start.multiplicities
-    x0 = [to_context(ctx, v) for v in start.x0]
-    costs = [to_context(ctx, c) for c in start.costs]
-    x = _normalized(ctx, m, _softmax(ctx, x0, costs, to_context(ctx, eta) * t))
+    x0 = [ctx.exact(v) for v in start.x0]
+    costs = [ctx.exact(c) for c in start.costs]
+    x = _normalized(ctx, m, _softmax(ctx, x0, costs, ctx.exact(eta) * t))
     G = len(m)
     root = [ctx.sqrt(k) for k in m]
     matrix = ctx.matrix(G, G)

@@ -1,10 +1,17 @@
 """Precision contexts. Every run owns one; library code never touches mpmath's global context.
 
-``Float64Context`` offers the part of the mpmath context interface that generated kernels use, backed by
-numpy float64, so that one kernel runs both as the high-precision truth and as the float64 experiment a
-user would have written. ``ArbContext`` offers it on python-flint ``arb`` balls: the certificates use it
-for rigorous enclosures, and the engine's ``flint`` backend uses it as fast arbitrary-precision arithmetic
-(C-level arb and arb_mat instead of Python-level mpf objects).
+A context is an object whose methods are the arithmetic, as in mpmath: besides mpmath's scalar names
+(``mpf``, ``exp``, ``fsum``, ...) every context here offers the same small vocabulary for exact constants,
+vectors and matrices (``exact``, ``as_matrix``, ``solve``, ``matvec``, ``matmul``, ``vector_norm``,
+``midpoints``, ...), so callers never ask which arithmetic they hold.
+
+- ``MpmathContext``: mpmath at a chosen precision, the high-precision truth, with exponentials guarded
+  against arguments no precision holds.
+- ``Float64Context``: numpy float64, the experiment a user would have written (inf and nan propagate, and
+  iterates are not checked against the domain: ``guards_domain`` is False).
+- ``PythonFloatContext``: Python floats and ``math``, for the scalar loops of a Newton seed.
+- ``ArbContext``: python-flint ``arb`` balls; the certificates use it for rigorous enclosures, and the
+  engine's ``flint`` backend as fast arbitrary-precision arithmetic (keeping midpoints between steps).
 
 flint's working precision is a process-wide setting; ``flint_precision`` sets it for the duration of one
 run or certificate and restores it afterwards.
@@ -33,12 +40,58 @@ MAX_PRECISION_BITS = 16_384
 MAX_EXPONENT_ARGUMENT_BITS = 64
 
 
-class GuardedContext(mpmath.MPContext):
+class Arithmetic:
+    """The vocabulary every context adds to mpmath's scalar names. Written here once on top of ``mpf``,
+    ``sqrt`` and ``fsum``; a context overrides what its own arithmetic does better."""
+
+    name = "abstract"
+    # Whether runs in this arithmetic check that iterates stay in the domain, in the image of grad phi and
+    # where phi is strictly convex (float64 runs as plain float code would, letting inf and nan through).
+    guards_domain = True
+    # Whether a Newton solve seeded in float64 is finished in this arithmetic (float contexts stop at the seed).
+    refines_float_seed = True
+
+    def exact(self, value):
+        """An exact number (Rational, int or exact string) rounded once into this arithmetic."""
+        rational = value if isinstance(value, sp.Rational) else exact_number(value)
+        return self.mpf(int(rational.p)) / self.mpf(int(rational.q))
+
+    def vector_norm(self, vector):
+        return self.sqrt(self.fsum(v * v for v in vector))
+
+    def distance(self, a, b):
+        return self.vector_norm([ai - bi for ai, bi in zip(a, b)])
+
+    def midpoints(self, vector):
+        """The vector without error radii: a no-op except for balls."""
+        return vector
+
+    def cholesky_pivots(self, rows) -> list:
+        """The pivots d_k of the LDL^T factorization of a symmetric matrix (given as rows): all positive iff
+        the matrix is positive definite. Stops at the first pivot that is not positive (the rest are then 0)."""
+        n = len(rows)
+        a = [list(row) for row in rows]
+        pivots = []
+        for k in range(n):
+            pivot = a[k][k]
+            pivots.append(pivot)
+            if not pivot > 0:
+                return pivots + [self.mpf(0)] * (n - k - 1)
+            for i in range(k + 1, n):
+                factor = a[i][k] / pivot
+                for j in range(k + 1, n):
+                    a[i][j] -= factor * a[k][j]
+        return pivots
+
+
+class MpmathContext(Arithmetic, mpmath.MPContext):
     """An mpmath context whose exponential functions refuse arguments no precision can hold, raising
     OverflowGuardError instead of running without limit."""
 
+    name = "mpmath"
+
     def __init__(self):
-        super().__init__()
+        mpmath.MPContext.__init__(self)
         for name in ("exp", "sinh", "cosh", "expm1"):
             setattr(self, name, self._guard(getattr(self, name), name))
         unguarded_power = self.power
@@ -70,12 +123,72 @@ class GuardedContext(mpmath.MPContext):
 
         return guarded
 
+    # ------------------------------------------------------------ vectors and matrices
+    def as_matrix(self, rows):
+        return self.matrix(rows)
+
+    def column(self, vector):
+        return self.matrix([[v] for v in vector])
+
+    def column_entries(self, matrix) -> list:
+        return [matrix[i, 0] for i in range(matrix.rows)]
+
+    def rows_of(self, matrix) -> list:
+        return matrix.tolist()
+
+    def matmul(self, a, b):
+        return a * b
+
+    def transpose(self, matrix):
+        return matrix.T
+
+    def negate(self, matrix):
+        return matrix * -1
+
+    def matvec(self, matrix, vector):
+        product = matrix * self.matrix(vector)
+        return [product[i] for i in range(product.rows)]
+
+    def solve(self, matrix, rhs):
+        """matrix^{-1} rhs, rhs a vector (list) or a matrix."""
+        if matrix.rows <= SMALL:
+            rows = matrix.tolist()
+            columns = [list(rhs)] if isinstance(rhs, list) else [[rhs[i, j] for i in range(rhs.rows)] for j in range(rhs.cols)]
+            solutions = [self._eliminate(rows, column) for column in columns]
+            if isinstance(rhs, list):
+                return solutions[0]
+            return self.matrix([[solutions[j][i] for j in range(rhs.cols)] for i in range(rhs.rows)])
+        result = self.lu_solve(matrix, self.matrix(rhs)) if isinstance(rhs, list) else self.inverse(matrix) * rhs
+        return [result[i] for i in range(result.rows)] if isinstance(rhs, list) else result
+
+    def _eliminate(self, rows, column):
+        """Gaussian elimination with partial pivoting; raises ZeroDivisionError on a singular matrix."""
+        n = len(rows)
+        a = [list(row) + [column[i]] for i, row in enumerate(rows)]
+        for k in range(n):
+            pivot = max(range(k, n), key=lambda i: abs(a[i][k]))
+            if a[pivot][k] == 0:
+                raise ZeroDivisionError("matrix is numerically singular")
+            a[k], a[pivot] = a[pivot], a[k]
+            for i in range(k + 1, n):
+                factor = a[i][k] / a[k][k]
+                if factor:
+                    for j in range(k, n + 1):
+                        a[i][j] -= factor * a[k][j]
+        solution = [self.mpf(0)] * n
+        for i in range(n - 1, -1, -1):
+            solution[i] = (a[i][n] - self.fsum(a[i][j] * solution[j] for j in range(i + 1, n))) / a[i][i]
+        return solution
+
+
+SMALL = 8  # below this size, plain elimination on lists beats mpmath's matrix machinery
+
 
 def working_context(bits: int) -> mpmath.MPContext:
     """A fresh mpmath context at ``bits`` bits of binary precision."""
     if isinstance(bits, bool) or not isinstance(bits, int) or bits < MIN_BITS:
         raise PrecisionError(f"precision must be an integer number of bits >= {MIN_BITS}, got {bits!r}")
-    ctx = GuardedContext()
+    ctx = MpmathContext()
     ctx.prec = bits
     return ctx
 
@@ -85,13 +198,7 @@ def decimal_digits(ctx) -> int:
     return int(ctx.prec * math.log10(2))
 
 
-def to_context(ctx, value):
-    """An exact number (Rational, int or exact string) rounded once into ``ctx``."""
-    rational = exact_number(value) if not isinstance(value, sp.Rational) else value
-    return ctx.mpf(int(rational.p)) / ctx.mpf(int(rational.q))
-
-
-class _FloatContext:
+class _FloatContext(Arithmetic):
     """float64 behind mpmath's names: ``number`` is the scalar type and ``module`` supplies the functions
     generated code calls (mpmath's names translated by ``renames``)."""
 
@@ -99,6 +206,12 @@ class _FloatContext:
     number = float
     module = math
     renames: dict[str, str] = {}
+    guards_domain = False
+    refines_float_seed = False
+
+    def exact(self, value):
+        rational = value if isinstance(value, sp.Rational) else exact_number(value)
+        return self.number(float(rational))  # correctly rounded, where p / q in floats may round twice
 
     def mpf(self, value):
         if isinstance(value, tuple):
@@ -124,6 +237,7 @@ class Float64Context(_FloatContext):
     """numpy float64: overflow gives inf and invalid operations give nan, as in float code, rather than
     exceptions."""
 
+    name = "float64"
     number = np.float64
     module = np
     renames = {"asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "atan": "arctan", "fabs": "abs"}
@@ -131,9 +245,46 @@ class Float64Context(_FloatContext):
     def matrix(self, rows):
         return np.array(rows, dtype=np.float64)
 
+    as_matrix = matrix
+
     @staticmethod
     def isfinite(value) -> bool:
         return bool(np.isfinite(value))
+
+    def column(self, vector):
+        return np.asarray(vector, dtype=np.float64).reshape(-1, 1)
+
+    @staticmethod
+    def column_entries(matrix) -> list:
+        return list(matrix[:, 0])
+
+    @staticmethod
+    def rows_of(matrix) -> list:
+        return [list(row) for row in matrix]
+
+    @staticmethod
+    def matmul(a, b):
+        return a @ b
+
+    @staticmethod
+    def transpose(matrix):
+        return matrix.T
+
+    @staticmethod
+    def negate(matrix):
+        return -matrix
+
+    @staticmethod
+    def matvec(matrix, vector):
+        return list(np.asarray(matrix) @ np.asarray(vector, dtype=np.float64))
+
+    @staticmethod
+    def solve(matrix, rhs):
+        return np.linalg.solve(np.asarray(matrix, dtype=np.float64), np.asarray(rhs, dtype=np.float64))
+
+    @staticmethod
+    def vector_norm(vector):
+        return np.float64(np.linalg.norm(np.asarray(vector, dtype=np.float64)))
 
 
 class PythonFloatContext(_FloatContext):
@@ -141,6 +292,7 @@ class PythonFloatContext(_FloatContext):
     Newton seed. Overflow and domain errors raise (the caller falls back). Functions math lacks (sign, ...)
     come from numpy, as Float64Context names them."""
 
+    name = "python-float"
     isfinite = staticmethod(math.isfinite)
 
     def __getattr__(self, name):
@@ -152,10 +304,6 @@ class PythonFloatContext(_FloatContext):
                 raise
             self.__dict__[name] = function
             return function
-
-
-def is_float64(ctx) -> bool:
-    return isinstance(ctx, _FloatContext)
 
 
 # flint's precision is one setting per process: threads (a Dask worker with several) take turns.
@@ -175,7 +323,7 @@ def flint_precision(bits: int):
             ctx.prec = saved
 
 
-class ArbContext:
+class ArbContext(Arithmetic):
     """The part of mpmath's context interface that generated kernels and oracles use, on arb balls.
 
     Used under ``flint_precision(bits)``. For a certificate the balls are the point: the same compiled
@@ -183,6 +331,8 @@ class ArbContext:
     sigmoid to use) only choose between formulas that are equal as real functions, so they never affect
     rigor. For the engine's fast backend the run keeps only midpoints between steps (``midpoint``), so the
     radii never compound and the arithmetic is that of a correctly rounded working precision."""
+
+    name = "arb"
 
     def __init__(self, bits: int):
         from flint import arb, arb_mat, arf
@@ -238,8 +388,46 @@ class ArbContext:
     def matrix(self, rows):
         return self._arb_mat(rows)
 
+    def as_matrix(self, rows):
+        return self._arb_mat([[self.mpf(v) for v in row] for row in rows])
+
+    def column(self, vector):
+        return self._arb_mat([[v] for v in vector])
+
+    @staticmethod
+    def column_entries(matrix) -> list:
+        return [matrix[i, 0] for i in range(matrix.nrows())]
+
+    @staticmethod
+    def rows_of(matrix) -> list:
+        return matrix.tolist()
+
+    @staticmethod
+    def matmul(a, b):
+        return a * b
+
+    @staticmethod
+    def transpose(matrix):
+        return matrix.transpose()
+
+    @staticmethod
+    def negate(matrix):
+        return -matrix
+
+    def matvec(self, matrix, vector):
+        product = matrix * self.column(vector)
+        return self.column_entries(product)
+
+    def solve(self, matrix, rhs):
+        column = isinstance(rhs, list)
+        result = matrix.solve(self.column(rhs) if column else rhs)
+        return self.column_entries(result) if column else result
+
     def midpoint(self, value):
         return self._arb(value.mid())
+
+    def midpoints(self, vector):
+        return [self._arb(v.mid()) for v in vector]
 
     def floor(self, value):
         return int(value.mid().floor().unique_fmpz())
@@ -264,10 +452,6 @@ class ArbContext:
 
         self.__dict__[name] = method  # looked up once per name, then found on the instance
         return method
-
-
-def is_arb(ctx) -> bool:
-    return isinstance(ctx, ArbContext)
 
 
 def ball_to_mpf(ctx, ball):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from mdtheory.engine.context import to_context, working_context
+from mdtheory.engine.context import working_context
 from mdtheory.errors import DomainError
 from mdtheory.symbolic.parsing import exact_number
 
@@ -67,11 +67,11 @@ def separation_precise(x0, direction, costs, eps, eta, t: int, bits: int):
     """The same separation at one step, at ``bits`` bits from exact inputs (direct subtraction of the two
     closed-form runs, which is exact enough at that precision)."""
     ctx = working_context(bits)
-    s = to_context(ctx, exact_number(eta) * t)
-    e = to_context(ctx, eps)
-    xs = [to_context(ctx, v) for v in x0]
-    cs = [to_context(ctx, v) for v in costs]
-    vs = [to_context(ctx, v) for v in direction]
+    s = ctx.exact(exact_number(eta) * t)
+    e = ctx.exact(eps)
+    xs = [ctx.exact(v) for v in x0]
+    cs = [ctx.exact(v) for v in costs]
+    vs = [ctx.exact(v) for v in direction]
 
     def softmax(point):
         logits = [ctx.log(p) - s * ci for p, ci in zip(point, cs)]

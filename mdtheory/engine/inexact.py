@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from mdtheory.engine.context import to_context, working_context
+from mdtheory.engine.context import working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.errors import DomainError
 from mdtheory.symbolic.domains import Domain
@@ -55,7 +55,7 @@ class BoundaryPush(StepError):
             return x
         low = min(range(len(x)), key=lambda i: x[i])
         high = max(range(len(x)), key=lambda i: x[i])
-        moved = min(to_context(ctx, self.size) / 2, x[low] / 2)
+        moved = min(ctx.exact(self.size) / 2, x[low] / 2)
         return [xi - moved if i == low else xi + moved if i == high else xi for i, xi in enumerate(x)]
 
 
@@ -88,13 +88,13 @@ def online_mirror_descent(md: MirrorDescent, x0: Sequence, eta, losses: Callable
     ctx = working_context(bits)
     kernel = kernel or MirrorDescentKernel(md)
     md.regularizer.domain.check_point([exact_number(v) for v in x0], "x0")
-    x = [to_context(ctx, v) for v in x0]
-    eta = to_context(ctx, exact_number(eta))
+    x = [ctx.exact(v) for v in x0]
+    eta = ctx.exact(exact_number(eta))
     totals = [ctx.mpf(0)] * len(x)
     loss = ctx.mpf(0)
     run = OnlineRun(bits, ctx, loss, loss)
     for t in range(steps):
-        ell = losses(ctx, t) if in_context else [to_context(ctx, exact_number(v)) for v in losses(t)]
+        ell = losses(ctx, t) if in_context else [ctx.exact(exact_number(v)) for v in losses(t)]
         run.largest_loss = max([run.largest_loss, *(abs(v) for v in ell)])
         loss += ctx.fsum(li * xi for li, xi in zip(ell, x))
         totals = [a + li for a, li in zip(totals, ell)]

@@ -13,9 +13,8 @@ import math
 
 import numpy as np
 
-from mdtheory.engine import linalg
 from mdtheory.engine.codegen import CompiledExpressions, compile_matrix
-from mdtheory.engine.context import Float64Context, PythonFloatContext, is_float64
+from mdtheory.engine.context import Float64Context, PythonFloatContext
 from mdtheory.errors import DomainError, NewtonConvergenceError, NotStrictlyConvexError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.inverse import inverse_mirror_map
@@ -180,22 +179,20 @@ class MirrorDescentKernel:
     def jacobian(self, ctx, x, x_next, eta, params=()):
         """d x+ / d x at x (x_next = step(x))."""
         if self._jacobian is not None:
-            return linalg.as_matrix(ctx, self._jacobian(ctx, *x, eta, *params))
+            return ctx.as_matrix(self._jacobian(ctx, *x, eta, *params))
         hess_x = self._hess_phi(ctx, *x)
         hess_f = self._hess_f(ctx, *x, *params)
-        forward = linalg.as_matrix(
-            ctx, [[hess_x[i][j] - eta * hess_f[i][j] for j in range(self.dim)] for i in range(self.dim)]
-        )
+        forward = ctx.as_matrix([[hess_x[i][j] - eta * hess_f[i][j] for j in range(self.dim)] for i in range(self.dim)])
         hess_next = self._hess_phi(ctx, *x_next)
         if self.domain is not Domain.SIMPLEX:
-            return linalg.solve(ctx, linalg.as_matrix(ctx, hess_next), forward)
+            return ctx.solve(ctx.as_matrix(hess_next), forward)
         weights = [1 / hess_next[i][i] for i in range(self.dim)]
         total = sum(weights)
-        projector = linalg.as_matrix(ctx, [
+        projector = ctx.as_matrix([
             [(weights[i] if i == j else 0) - weights[i] * weights[j] / total for j in range(self.dim)]
             for i in range(self.dim)
         ])
-        return projector * forward if not is_float64(ctx) else projector @ forward
+        return ctx.matmul(projector, forward)
 
     def tangent(self, ctx, x, x_next, eta, w, params=()):
         """J w at x (x_next = step(x)) without forming J where that is cheaper:
@@ -203,13 +200,13 @@ class MirrorDescentKernel:
         (weights 1/Hess phi(x+)_ii) there. O(d) per step for a separable phi and a cheap Hess f w."""
         if not self.separable:
             if self._jacobian is not None or self.domain is Domain.SIMPLEX:
-                return linalg.matvec(ctx, self.jacobian(ctx, x, x_next, eta, params), w)
+                return ctx.matvec(self.jacobian(ctx, x, x_next, eta, params), w)
             hess_x = self._hess_phi(ctx, *x)
             forward = [
                 ctx.fsum(h * wj for h, wj in zip(row, w)) - eta * hw
                 for row, hw in zip(hess_x, self._hess_f_vector(ctx, x, params, w))
             ]
-            return linalg.solve(ctx, linalg.as_matrix(ctx, self._hess_phi(ctx, *x_next)), forward)
+            return ctx.solve(ctx.as_matrix(self._hess_phi(ctx, *x_next)), forward)
         forward = [
             h * wi - eta * hw
             for h, wi, hw in zip(self._curvature(ctx, *x), w, self._hess_f_vector(ctx, x, params, w))
@@ -226,7 +223,7 @@ class MirrorDescentKernel:
         if self.separable:
             pivots = self._curvature(ctx, *x)
         else:
-            pivots = linalg.cholesky_pivots(ctx, self._hess_phi(ctx, *x))
+            pivots = ctx.cholesky_pivots(self._hess_phi(ctx, *x))
         bad = next((i for i, p in enumerate(pivots) if not p > 0), None)
         if bad is not None:
             raise NotStrictlyConvexError(
@@ -245,7 +242,7 @@ class MirrorDescentKernel:
             x = self._inverse(ctx, *y)
         except (ZeroDivisionError, ValueError):
             raise self._outside_image(ctx, y) from None
-        if self.inverse_map.conditions and not is_float64(ctx):
+        if self.inverse_map.conditions and ctx.guards_domain:
             back = self._grad_phi(ctx, *x)
             tolerance = ctx.ldexp(1, -(ctx.prec // 2))
             for xi, bi, yi in zip(x, back, y):
@@ -264,7 +261,7 @@ class MirrorDescentKernel:
     def _newton_inverse(self, ctx, y, seed):
         name = self.md.regularizer.name
         x = self._float_newton(y, seed)
-        if is_float64(ctx):
+        if not ctx.refines_float_seed:
             if x is None:
                 raise NewtonConvergenceError(
                     f"float64 Newton for the inverse mirror map of {name!r} did not converge in "
@@ -280,12 +277,12 @@ class MirrorDescentKernel:
                 residual, delta = self._newton_direction(ctx, x, y)
             except ZeroDivisionError:
                 break  # singular Hessian: reported below with the residual reached
-            x = linalg.midpoints(ctx, self._damped(ctx, x, delta))
-            if linalg.norm(ctx, linalg.midpoints(ctx, delta)) <= tolerance * (1 + linalg.norm(ctx, x)):
+            x = ctx.midpoints(self._damped(ctx, x, delta))
+            if ctx.vector_norm(ctx.midpoints(delta)) <= tolerance * (1 + ctx.vector_norm(x)):
                 return x
         raise NewtonConvergenceError(
             f"Newton for the inverse mirror map of {name!r} did not converge in {budget} steps at "
-            f"{ctx.prec} bits (last residual {ctx.nstr(linalg.norm(ctx, residual), 5)}); the dual point "
+            f"{ctx.prec} bits (last residual {ctx.nstr(ctx.vector_norm(residual), 5)}); the dual point "
             "may be outside the image of grad phi or the Hessian nearly singular there: reduce eta, or "
             "start farther from the boundary"
         )
@@ -299,7 +296,7 @@ class MirrorDescentKernel:
                 raise ZeroDivisionError("singular Hessian")
             return residual, [r / h for r, h in zip(residual, both[self.dim:])]
         residual = [g - yi for g, yi in zip(self._grad_phi(ctx, *x), y)]
-        return residual, linalg.solve(ctx, linalg.as_matrix(ctx, self._hess_phi(ctx, *x)), residual)
+        return residual, ctx.solve(ctx.as_matrix(self._hess_phi(ctx, *x)), residual)
 
     def _float_newton(self, y, seed):
         # A separable phi needs no linear solve, so plain Python floats do (several times cheaper per
@@ -348,7 +345,7 @@ class MirrorDescentKernel:
     def _normalize_on_simplex(self, ctx, y, seed):
         """x+ = psi(y + nu 1) with sum x+ = 1, nu found by safeguarded Newton (increasing in nu)."""
         nu = self._float_multiplier(y, seed)
-        if is_float64(ctx):
+        if not ctx.refines_float_seed:
             return self._shifted_inverse(ctx, y, nu, seed)
         nu = ctx.mpf(nu)
         tolerance = ctx.ldexp(1, -(ctx.prec - 8))
@@ -357,8 +354,8 @@ class MirrorDescentKernel:
             hess = self._hess_phi(ctx, *x)
             slope = sum(1 / hess[i][i] for i in range(self.dim))
             delta = (sum(x) - 1) / slope
-            nu = linalg.midpoints(ctx, [nu - delta])[0]
-            if abs(linalg.midpoints(ctx, [delta])[0]) <= tolerance * (1 + abs(nu)):
+            nu = ctx.midpoints([nu - delta])[0]
+            if abs(ctx.midpoints([delta])[0]) <= tolerance * (1 + abs(nu)):
                 return self._shifted_inverse(ctx, y, nu, seed)
         raise NewtonConvergenceError(
             f"the simplex multiplier of {self.md.regularizer.name!r} did not converge at {ctx.prec} bits; "
@@ -432,7 +429,7 @@ class MirrorDescentKernel:
         )
 
     def _check_in_domain(self, ctx, x):
-        if is_float64(ctx):
+        if not ctx.guards_domain:
             return
         if not all(_is_real(ctx, xi) for xi in x) or (
             self.domain is not Domain.REALS and not all(xi > 0 for xi in x)

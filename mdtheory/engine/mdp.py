@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from mdtheory.engine import linalg
-from mdtheory.engine.context import ArbContext, flint_precision, to_context
+from mdtheory.engine.context import ArbContext, flint_precision
 from mdtheory.errors import DomainError, MDTheoryError, StepSizeError
 from mdtheory.symbolic.parsing import exact_number
 
@@ -109,15 +108,15 @@ class TabularMDP:
 
 
 def _in_context(ctx, mdp: TabularMDP):
-    return ([[[(k, to_context(ctx, p)) for k, p in row] for row in actions] for actions in mdp.successors],
-            [[to_context(ctx, v) for v in row] for row in mdp.r])
+    return ([[[(k, ctx.exact(p)) for k, p in row] for row in actions] for actions in mdp.successors],
+            [[ctx.exact(v) for v in row] for row in mdp.r])
 
 
 def q_from_values(ctx, mdp: TabularMDP, V, P=None, r=None) -> list:
     """Q(s, a) = r(s, a) + gamma sum_s' P(s'|s, a) V(s')."""
     if P is None:
         P, r = _in_context(ctx, mdp)
-    gamma = to_context(ctx, mdp.gamma)
+    gamma = ctx.exact(mdp.gamma)
     return [[r[s][a] + gamma * ctx.fsum(p * V[k] for k, p in P[s][a]) for a in range(len(r[s]))]
             for s in range(len(r))]
 
@@ -131,8 +130,8 @@ def _evaluate(ctx, rows: list[dict], rhs: list) -> list:
     """The solution of (I - gamma P_pi) V = r_pi, given the sparse rows {k: gamma P_pi(k|s)}."""
     S = len(rows)
     if S <= LARGE_SYSTEM:
-        system = linalg.as_matrix(ctx, [[(1 if s == k else 0) - rows[s].get(k, 0) for k in range(S)] for s in range(S)])
-        return linalg.solve(ctx, system, rhs)
+        system = ctx.as_matrix([[(1 if s == k else 0) - rows[s].get(k, 0) for k in range(S)] for s in range(S)])
+        return ctx.solve(system, rhs)
     from flint import arb_mat
 
     arb = ArbContext(ctx.prec)
@@ -149,7 +148,7 @@ def _evaluate(ctx, rows: list[dict], rhs: list) -> list:
 def soft_values(ctx, mdp: TabularMDP, pi, anchor=None) -> tuple[list, list]:
     """(V_tau^pi, Q_tau^pi) in ``ctx`` (tau = 0: the ordinary values). With an ``anchor`` policy the regularizer
     is tau KL(pi(.|s) || anchor(.|s)) instead of the negative entropy (the uniform anchor, up to a constant)."""
-    S, gamma, tau = mdp.states, to_context(ctx, mdp.gamma), to_context(ctx, mdp.tau)
+    S, gamma, tau = mdp.states, ctx.exact(mdp.gamma), ctx.exact(mdp.tau)
     P, r = _in_context(ctx, mdp)
     rows = []
     for s in range(S):
@@ -171,7 +170,7 @@ def soft_values(ctx, mdp: TabularMDP, pi, anchor=None) -> tuple[list, list]:
 def policy_md_step(ctx, mdp: TabularMDP, pi, Q, eta, anchor=None):
     """One step of (entropy- or KL-regularized) NPG: a softmax of the logits in each state, computed stably;
     with an ``anchor``, pi_{t+1} ~ pi_t^(1 - eta tau/(1 - gamma)) anchor^(eta tau/(1 - gamma)) exp(eta Q/(1 - gamma))."""
-    gamma, tau = to_context(ctx, mdp.gamma), to_context(ctx, mdp.tau)
+    gamma, tau = ctx.exact(mdp.gamma), ctx.exact(mdp.tau)
     keep = 1 - eta * tau / (1 - gamma)
     result = []
     for s, (row, q) in enumerate(zip(pi, Q)):
@@ -225,7 +224,7 @@ def optimal_values_exact(mdp: TabularMDP) -> tuple[list[sp.Rational], list[int]]
 
 def soft_optimal(ctx, mdp: TabularMDP, max_iterations: int = 200_000):
     """(Q*_tau, V*_tau, pi*_tau, error bound on Q*) by soft value iteration in ``ctx`` (tau > 0)."""
-    gamma, tau = to_context(ctx, mdp.gamma), to_context(ctx, mdp.tau)
+    gamma, tau = ctx.exact(mdp.gamma), ctx.exact(mdp.tau)
     P, r = _in_context(ctx, mdp)
 
     def soft_max(q):

@@ -12,16 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from mdtheory.engine import linalg
-from mdtheory.engine.context import (
-    ArbContext,
-    Float64Context,
-    ball_to_mpf,
-    flint_precision,
-    is_float64,
-    to_context,
-    working_context,
-)
+from mdtheory.engine.context import ArbContext, Float64Context, ball_to_mpf, flint_precision, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.errors import DomainError, MDTheoryError, PrecisionError, StepSizeError
 from mdtheory.symbolic.mirror_descent import MirrorDescent
@@ -230,19 +221,19 @@ def _as_mpmath(series: RunSeries, ctx) -> RunSeries:
 
 
 def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False) -> RunSeries:
-    num = (lambda v: ctx.mpf(float(v))) if is_float64(ctx) else (lambda v: to_context(ctx, v))
+    num = ctx.exact
     eta = num(spec.eta)
     params = [num(p) for p in spec.parameters]
     params_perturbed = params if spec.perturbed_parameters is None else [num(p) for p in spec.perturbed_parameters]
     x = [num(v) for v in spec.x0]
     x_perturbed = [num(v) for v in spec.perturbed_start]
     tangent = [num(v) for v in spec.direction]
-    tangent_norm = linalg.norm(ctx, tangent)
+    tangent_norm = ctx.vector_norm(tangent)
     tangent = [w / tangent_norm for w in tangent]
-    initial_separation = linalg.difference_norm(ctx, x, x_perturbed)
+    initial_separation = ctx.distance(x, x_perturbed)
     log_growth = ctx.mpf(0)
     series = RunSeries(bits=ctx.prec, ctx=ctx)
-    check_convexity = kernel.checks_convexity_along_run and not is_float64(ctx)
+    check_convexity = kernel.checks_convexity_along_run and ctx.guards_domain
 
     def convex_at(point, t, which):
         if check_convexity:
@@ -257,10 +248,10 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False) -
         series.t.append(t)
         series.eta_t.append(num(spec.eta * t))  # rounded once from the exact product: window ends are exact
         if perturbed:
-            separation = linalg.difference_norm(ctx, x, x_perturbed)
+            separation = ctx.distance(x, x_perturbed)
             series.separation.append(separation)
             series.amplification.append(separation / initial_separation)
-            series.scale.append(max(linalg.norm(ctx, x), linalg.norm(ctx, x_perturbed)))
+            series.scale.append(max(ctx.vector_norm(x), ctx.vector_norm(x_perturbed)))
         series.log_tangent_amplification.append(log_growth)
         series.objective.append(kernel.objective(ctx, x, params))
 
@@ -268,16 +259,16 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False) -
     if keep_path:
         series.path.append(x)
     for t in range(1, spec.steps + 1):
-        x_next = linalg.midpoints(ctx, kernel.step(ctx, x, eta, params))
-        tangent = linalg.midpoints(ctx, kernel.tangent(ctx, x, x_next, eta, tangent, params))
-        growth = linalg.norm(ctx, tangent)
+        x_next = ctx.midpoints(kernel.step(ctx, x, eta, params))
+        tangent = ctx.midpoints(kernel.tangent(ctx, x, x_next, eta, tangent, params))
+        growth = ctx.vector_norm(tangent)
         if growth == 0:
             log_growth = ctx.ninf  # J_t v = 0 exactly: the tangent is annihilated and stays so
         else:
-            log_growth = linalg.midpoints(ctx, [log_growth + ctx.log(growth)])[0]
-            tangent = linalg.midpoints(ctx, [w / growth for w in tangent])
+            log_growth = ctx.midpoints([log_growth + ctx.log(growth)])[0]
+            tangent = ctx.midpoints([w / growth for w in tangent])
         if perturbed:
-            x_perturbed = linalg.midpoints(ctx, kernel.step(ctx, x_perturbed, eta, params_perturbed))
+            x_perturbed = ctx.midpoints(kernel.step(ctx, x_perturbed, eta, params_perturbed))
             convex_at(x_perturbed, t, "perturbed")
         convex_at(x_next, t, "base")
         x = x_next
