@@ -29,7 +29,8 @@ def test_claim3_verdicts_and_every_check_predicted(quick_reports):
 
 
 def test_claim3_formulas_derived_by_sympy():
-    from mdtheory.claims.claim3_kl_linear import delta_, derived_formulas, gap_, jacobian_certificate
+    from mdtheory.claims.claim3_kl_linear import jacobian_certificate
+    from mdtheory.instances.two_group_simplex import delta_, derived_formulas, gap_
 
     f = derived_formulas()
     assert sp.simplify(f["peak"] - 1 / (4 * delta_ * (1 - delta_))) == 0
@@ -54,7 +55,7 @@ def test_grouped_closed_form_agrees_with_the_generic_engine():
 
 
 def test_claim2_certificates_are_proofs():
-    from mdtheory.claims import claim2_construction as c
+    from mdtheory.instances import exponential_separation as c
 
     bound = c.hessian_bound_certificate()
     assert bound["proved"] and bound["condition_number"] == 9
@@ -65,14 +66,14 @@ def test_claim2_certificates_are_proofs():
 
 
 def test_claim2_tube_width_respects_the_convexity_budget():
-    from mdtheory.claims import claim2_construction as c
+    from mdtheory.instances import exponential_separation as c
 
     for K in (5, 40, 333):
         assert c.convexity_budget(c.tube_width(K)) >= K
 
 
 def test_ridge_oracle_matches_the_sympy_objective():
-    from mdtheory.claims import claim2_construction as c
+    from mdtheory.instances import exponential_separation as c
     from mdtheory.engine.context import working_context
     from mdtheory.engine.kernels import MirrorDescentKernel
 
@@ -132,8 +133,8 @@ def test_practice_vocabulary_iteration_can_disagree_with_a_wrong_formula():
     # The measured side is an independent iteration: feed it a different eta and it no longer matches.
     import numpy as np
 
-    from mdtheory.claims.practice_vocabulary import iterate_float64
-    from mdtheory.risk import RiskSetting, amplification
+    from mdtheory.instances.vocabulary import iterate_float64
+    from mdtheory.engine.entropic_float import RiskSetting, amplification
 
     setting = RiskSetting.build(200, "zipf:2", "1", "1/10", 100)
     other = RiskSetting.build(200, "zipf:2", "1", "1/8", 100)
@@ -150,7 +151,7 @@ def test_practice_policy_optimization_checks_hold(quick_reports):
 
 def test_npg_on_a_bandit_with_a_wrong_step_disagrees_with_the_closed_form():
     from mdtheory.claims.practice_policy_optimization import amplification_series, bandit
-    from mdtheory.risk import RiskSetting, amplification
+    from mdtheory.engine.entropic_float import RiskSetting, amplification
 
     _, series = amplification_series(bandit, sp.Rational(1, 10**6), sp.Rational(1, 5), 60, 128)
     predicted = amplification(RiskSetting.build(3, "min:1e-6", "1", "1/4", 60))

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from mdtheory.errors import MDTheoryError
-from mdtheory.risk import RiskSetting, amplification, assess, noise_separation
+from mdtheory.engine.entropic_float import RiskSetting, amplification, noise_separation
+from mdtheory.risk import assess
 from tests.test_risk import CLOSED_FORM_AGREEMENT, at_times, engine_run
 
 wordfreq = pytest.importorskip("wordfreq")

@@ -8,15 +8,15 @@ from mdtheory.cli import main
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.run import RunSpec, run_mirror_descent
 from mdtheory.errors import DomainError, ExpressionError, StepSizeError
-from mdtheory.risk import (
+from mdtheory.engine.entropic_float import (
     RiskSetting,
     amplification,
-    assess,
     first_crossing,
     measured_rounding,
     noise_separation,
     rounding_bound,
 )
+from mdtheory.risk import assess
 from mdtheory.symbolic.catalogue import negative_entropy
 from mdtheory.symbolic.mirror_descent import MirrorDescent, anchored
 from mdtheory.symbolic.objectives import linear

@@ -1,6 +1,6 @@
 """Claim 2 (arXiv 2606.11431): a 3-dimensional exponential separation.
 
-Theorem as checked. For the construction of ``claim2_construction`` (PAPER.md's design values):
+Theorem as checked. For the construction of ``mdtheory.instances.exponential_separation`` (PAPER.md's design values):
   (H1) (1 - s_phi) I <= Hess phi <= (1 + s_phi) I on all of R^3, so cond(Hess phi) <= 9   [sympy proof];
   (H2) f is convex for every K and r (each ridge's Hessian is r^2 sigma' w w^T, sigma' > 0)  [sympy proof];
   (H3) f is L_f-smooth with L_f <= 2 C (|nA|^2 + |nB|^2 + 2), C = 1/4 + 2e^{-10}/(1 - e^{-20}),
@@ -38,7 +38,7 @@ import sympy as sp
 from mdtheory.checker import HOLDS, CheckResult, ClaimReport, ExponentialGrowth, MinForm, NamedCheck, UpperBound
 from mdtheory.checker.measure import fit_growth_rate, least_squares_slope, measure, peak_of
 from mdtheory.claims import register
-from mdtheory.claims import claim2_construction as construction
+from mdtheory.instances import exponential_separation as construction
 from mdtheory.engine.context import decimal_digits
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import agreeing_digits

@@ -4,8 +4,8 @@ Setting. Entropic Mirror Descent (phi = sum x_i log x_i on the simplex) on f(x) 
 T-step map is x_T = softmax(log x_0 - s c) with s = eta*T, and (derived by sympy below)
     J_T = d x_T / d x_0 = (diag(x_T) - x_T x_T^T) diag(1/x_0).
 
-Two-group instances (derived and stated by this module). Let coordinate 1 have start delta and cost 0,
-and the other d-1 coordinates share the rest of the mass and cost Delta > 0. Moving mass into coordinate 1
+Two-group instances (derived by sympy in ``mdtheory.instances.two_group_simplex``). Let coordinate 1 have
+start delta and cost 0, and the other d-1 coordinates share the rest of the mass and cost Delta > 0. Moving mass into coordinate 1
 (v = (d-1, -1, ..., -1)) keeps the two-group shape, and the tangent amplification is
     A(s) = x_1(s) (1 - x_1(s)) / (delta (1 - delta)),   x_1(s) = delta e^{Delta s} / (delta e^{Delta s} + 1 - delta),
 which is also the operator norm of J_T on the tangent space whenever A >= 1. Hence
@@ -37,6 +37,7 @@ from mdtheory.claims import register
 from mdtheory.engine.closed_forms import GroupedSimplexStart, entropic_linear_operator_norm, entropic_linear_series
 from mdtheory.engine.ladder import PrecisionLadder
 from mdtheory.engine.run import RunSpec
+from mdtheory.instances.two_group_simplex import delta_, derived_formulas, gap_, s_
 from mdtheory.symbolic.catalogue import negative_entropy
 from mdtheory.symbolic.mirror_descent import STEPS, ETA, MirrorDescent, closed_form_t_step
 from mdtheory.symbolic.objectives import linear
@@ -51,19 +52,6 @@ FINITE_EPS = "1e-12"
 # The recorded peak is the best grid point; on a grid of spacing eta*Delta = 1/4 it is within a factor
 # 4 x(1-x) >= 0.996 of the continuous peak.
 PEAK_FACTOR = sp.Rational(101, 100)
-
-delta_, gap_, s_ = sp.symbols("delta Delta s", positive=True)
-
-
-def derived_formulas() -> dict[str, sp.Expr]:
-    """A(s), its rate, peak and peak location, derived from the closed form by sympy."""
-    x1 = delta_ * sp.exp(gap_ * s_) / (delta_ * sp.exp(gap_ * s_) + 1 - delta_)
-    amplification = x1 * (1 - x1) / (delta_ * (1 - delta_))
-    s_star = sp.solve(sp.diff(sp.log(amplification), s_), s_)[0]
-    peak = sp.simplify(amplification.subs(s_, s_star))
-    rate = sp.limit(sp.diff(sp.log(amplification), s_), s_, -sp.oo)  # slope while x_1 << 1
-    return {"x1": x1, "amplification": amplification, "s_star": sp.simplify(s_star), "peak": peak, "rate": rate}
-
 
 def jacobian_certificate() -> tuple[bool, bool]:
     """sympy: (1) the Jacobian of the closed-form T-step map is (diag(x_T) - x_T x_T^T) diag(1/x_0);

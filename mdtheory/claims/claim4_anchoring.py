@@ -31,8 +31,8 @@ import sympy as sp
 from mdtheory.checker import HOLDS, VIOLATED, CheckResult, ClaimReport, ExponentialGrowth, NamedCheck
 from mdtheory.checker.measure import measure, peak_of
 from mdtheory.claims import register
-from mdtheory.claims import claim2_construction as construction
-from mdtheory.claims.claim3_kl_linear import delta_, derived_formulas, gap_, s_
+from mdtheory.instances import exponential_separation as construction
+from mdtheory.instances.two_group_simplex import delta_, derived_formulas, gap_, s_
 from mdtheory.engine.kernels import MirrorDescentKernel, ObjectiveOracle
 from mdtheory.engine.run import RunSpec
 from mdtheory.symbolic.catalogue import negative_entropy

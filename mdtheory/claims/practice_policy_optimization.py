@@ -37,7 +37,7 @@ from mdtheory.claims import register
 from mdtheory.plotting import saved_figure
 from mdtheory.engine.context import decimal_digits, working_context
 from mdtheory.engine.ladder import agreeing_digits
-from mdtheory.risk import RiskSetting, amplification
+from mdtheory.engine.entropic_float import RiskSetting, amplification
 
 BITS = 192
 SIGMA = sp.Rational(1, 10**20)

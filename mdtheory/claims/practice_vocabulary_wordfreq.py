@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from mdtheory.checker import ClaimReport
 from mdtheory.claims import register
-from mdtheory.claims.practice_vocabulary import FULL, QUICK, vocabulary_checks
-from mdtheory.risk import RiskSetting, amplification, first_crossing, noise_separation
+from mdtheory.instances.vocabulary import FULL, QUICK, vocabulary_checks
+from mdtheory.engine.entropic_float import RiskSetting, amplification, first_crossing, noise_separation
 
 LANGUAGES = ("en", "fr")
 
