@@ -116,7 +116,8 @@ def _verify_one(name: str, quick: bool, full: bool, out: str, show_progress: boo
 
     started = time.perf_counter()
     try:
-        report = load_all()[name](quick=quick, full=full, progress=Progress(enabled=show_progress))
+        with Progress(enabled=show_progress) as progress:
+            report = load_all()[name](quick=quick, full=full, progress=progress)
     except MissingExtraError as err:  # the other claims still run; this one says what it needs
         report = ClaimReport(name, "not run: an optional package is missing", str(err), [NamedCheck(
             "needs an optional package", decided("not_run", False, "not measured", "n/a", "n/a", 0, str(err),
@@ -183,8 +184,8 @@ def check(args) -> int:
     if claim.theorem is not None:
         print(f"theorem: {claim.theorem.name}" + (f" ({claim.theorem.reference})" if claim.theorem.reference else "")
               + (f"\n  {claim.theorem.statement}" if claim.theorem.statement else ""))
-    progress = Progress(enabled=not args.no_progress)
-    named = check_claim(claim, progress=progress(Path(args.file).name))
+    with Progress(enabled=not args.no_progress) as progress:
+        named = check_claim(claim, progress=progress(Path(args.file).name))
     result, m = named.result, named.measurement
     expected = "" if named.as_predicted else f"\nexpected: {named.expected} (not as the claim predicts)"
     print(f"verdict: {result.verdict}{expected}\nkind: {result.kind}\nmeasured: {result.measured}\n"
@@ -217,8 +218,8 @@ def worst_case(args) -> int:
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     claim = load_class_claim(args.file)
-    progress = Progress(enabled=not args.no_progress)
-    result = check_class_claim(claim, progress(Path(args.file).name))
+    with Progress(enabled=not args.no_progress) as progress:
+        result = check_class_claim(claim, progress(Path(args.file).name))
     data = class_verdict_json(result)
     print(f"{claim.method}, eta = {claim.eta} (L_f = {claim.L_f}"
           + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method != "gd" else "") + ")")
@@ -270,11 +271,11 @@ def appendix(args) -> int:
     from mdtheory.progress import Progress
 
     writable_folder(args.out, "--out")
-    progress = Progress(enabled=not args.no_progress)
     reports = []
-    for name, run in load_all().items():
-        print(f"running {name} for the appendix ...", file=sys.stderr, flush=True)
-        reports.append(run(quick=args.quick, full=False, progress=progress))
+    with Progress(enabled=not args.no_progress) as progress:
+        for name, run in load_all().items():
+            progress.note(f"running {name} for the appendix ...")
+            reports.append(run(quick=args.quick, full=False, progress=progress))
     tex, md = write_appendix(reports, Path(args.out))
     print(f"wrote {tex} and {md}")
     return 0
@@ -309,8 +310,8 @@ def sweep(args) -> int:
         plan = dataclasses.replace(plan, results=Path(args.results))
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers or 'all'} local processes"
     print(f"{len(plan.points)} points -> {plan.results} ({where})", file=sys.stderr, flush=True)
-    progress = Progress(enabled=not args.no_progress)
-    summary = run_sweep(plan, scheduler=args.scheduler, workers=args.workers, progress=progress(Path(args.file).name))
+    with Progress(enabled=not args.no_progress) as progress:
+        summary = run_sweep(plan, scheduler=args.scheduler, workers=args.workers, progress=progress(Path(args.file).name))
     rows = read_results(plan.results, plan)
     counts = Counter(row["verdict"] for row in rows)
     print(f"{summary['ran']} run now, {summary['already_done']} already on file; verdicts: "

@@ -1,4 +1,8 @@
-"""Progress on long runs, written to stderr so that stdout stays a clean table."""
+"""Progress on long runs, written to stderr so that stdout stays a clean table.
+
+In a terminal, rich draws a live bar per run (label, steps done, elapsed time); in a pipe or a log, or
+with ``--no-progress``'s plain mode, a line is printed whenever another tenth of a run is done.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,21 @@ import time
 
 
 class Progress:
-    """``progress(label)(done, total)`` prints a line whenever another tenth of a run is done."""
+    """``progress(label)(done, total)`` reports a run's progress; ``progress.note(text)`` a milestone.
+    ``close()`` ends the live display (a no-op for plain lines)."""
 
-    def __init__(self, stream=None, enabled: bool = True):
+    def __init__(self, stream=None, enabled: bool = True, live: bool | None = None):
         self.stream = stream or sys.stderr
         self.enabled = enabled
         self.started = time.perf_counter()
+        isatty = getattr(self.stream, "isatty", None)
+        self.live = enabled and (live if live is not None else bool(isatty and isatty()))
+        self._bars = None
+        self._tasks: dict[str, int] = {}
 
     def __call__(self, label: str):
+        if self.live:
+            return self._live_bar(label)
         last = [-1]
 
         def report(done: int, total: int):
@@ -30,9 +41,47 @@ class Progress:
 
         return report
 
+    def _live_bar(self, label: str):
+        bars = self._live()
+
+        def report(done: int, total: int):
+            task = self._tasks.get(label)
+            if task is None:
+                task = self._tasks[label] = bars.add_task(label, total=total)
+            bars.update(task, completed=done, total=total)
+
+        return report
+
+    def _live(self):
+        if self._bars is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as Bars
+
+            self._bars = Bars(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                              TimeElapsedColumn(), console=Console(file=self.stream), transient=False)
+            self._bars.start()
+        return self._bars
+
     def note(self, text: str):
-        if self.enabled:
+        if not self.enabled:
+            return
+        if self.live:
+            self._live().console.print(f"  [{time.perf_counter() - self.started:7.1f}s] {text}", markup=False,
+                                       highlight=False)
+        else:
             print(f"  [{time.perf_counter() - self.started:7.1f}s] {text}", file=self.stream, flush=True)
+
+    def close(self):
+        if self._bars is not None:
+            self._bars.stop()
+            self._bars = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 SILENT = Progress(enabled=False)

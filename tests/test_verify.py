@@ -69,3 +69,28 @@ def test_summary_table_fits_an_80_column_terminal():
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "…" not in text  # cells wrap, nothing is cut
     assert "(!)" in text and "[" in text  # not as predicted: marked; brackets are text, not markup
+
+
+def test_progress_draws_live_bars_in_a_terminal_and_plain_lines_elsewhere():
+    import io
+
+    from mdtheory.progress import Progress
+
+    plain = io.StringIO()  # not a terminal: a line per tenth, as in a log
+    report = Progress(stream=plain)("run")
+    for done in range(0, 11):
+        report(done, 10)
+    assert plain.getvalue().count("run:") == 11 and "10/10 steps" in plain.getvalue()
+
+    live = io.StringIO()
+    with Progress(stream=live, live=True) as progress:
+        progress("ladder rung")(7, 20)
+        progress.note("a milestone")
+    text = live.getvalue()
+    assert "ladder rung" in text and "7/20" in text and "a milestone" in text
+
+    silent = io.StringIO()
+    with Progress(stream=silent, enabled=False, live=True) as progress:
+        progress("run")(1, 2)
+        progress.note("nothing")
+    assert silent.getvalue() == ""

@@ -5,8 +5,9 @@ T-step map is x_T = softmax(log x_0 - s c) with s = eta*T, and (derived by sympy
     J_T = d x_T / d x_0 = (diag(x_T) - x_T x_T^T) diag(1/x_0).
 
 Two-group instances (derived by sympy in ``mdtheory.instances.two_group_simplex``). Let coordinate 1 have
-start delta and cost 0, and the other d-1 coordinates share the rest of the mass and cost Delta > 0. Moving mass into coordinate 1
-(v = (d-1, -1, ..., -1)) keeps the two-group shape, and the tangent amplification is
+start delta and cost 0, and the other d-1 coordinates share the rest of the mass and cost Delta > 0.
+Moving mass into coordinate 1 (v = (d-1, -1, ..., -1)) keeps the two-group shape, and the tangent
+amplification is
     A(s) = x_1(s) (1 - x_1(s)) / (delta (1 - delta)),   x_1(s) = delta e^{Delta s} / (delta e^{Delta s} + 1 - delta),
 which is also the operator norm of J_T on the tangent space whenever A >= 1. Hence
   - growth: A(s) ~ e^{Delta s} while x_1 << 1, i.e. rate Delta per unit eta*T;

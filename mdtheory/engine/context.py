@@ -223,7 +223,7 @@ class _FloatContext(Arithmetic):
         return self.number(math.fsum(values))
 
     def __getattr__(self, name):
-        constants = {"pi": math.pi, "e": math.e, "inf": math.inf, "ninf": -math.inf}
+        constants = {"pi": math.pi, "e": math.e, "ln2": math.log(2), "inf": math.inf, "ninf": -math.inf}
         if name in constants:
             return self.number(constants[name])
         function = None if name.startswith("_") else getattr(self.module, self.renames.get(name, name), None)
