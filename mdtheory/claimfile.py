@@ -217,6 +217,12 @@ def _regularizer(value, variables: list[str], domain: Domain) -> Regularizer:
     raise ClaimFileError(f"{key}: expected a catalogue name, a table {{name = ..., params}}, or an expression")
 
 
+def default_quantity(kind: str, quantities=QUANTITIES) -> str | None:
+    """The quantity a [claim] of this kind is about when it names none."""
+    default = {"exponential_growth": "separation", "saturation": "separation", "limit": "distance_to_solution"}
+    return default.get(kind, "amplification" if "amplification" in quantities else None)
+
+
 def bound_from_table(table: dict, symbols: dict | None = None, quantities=QUANTITIES):
     """The bound of a [claim] table. ``symbols``: the names a bound may use (T, etaT, eps by default; a
     convergence, regret or MDP problem adds its constants); ``quantities``: those the problem measures."""
@@ -229,8 +235,7 @@ def bound_from_table(table: dict, symbols: dict | None = None, quantities=QUANTI
         raise ClaimFileError(f"[claim] kind: {kind!r} is not a bound kind; choose one of {', '.join(CLAIM_KEYS)}")
     check_table_keys(table, {**COMMON_CLAIM_KEYS, **CLAIM_KEYS[kind]}, "claim")
     symbols = symbols or {"T": T, "etaT": ETA_T, "eps": EPS}
-    default = {"exponential_growth": "separation", "saturation": "separation", "limit": "distance_to_solution"}
-    quantity = table.get("quantity", default.get(kind, "amplification" if "amplification" in quantities else None))
+    quantity = table.get("quantity", default_quantity(kind, quantities))
     if quantity not in quantities:
         raise ClaimFileError(f"[claim] quantity: {quantity!r}; this problem measures {', '.join(quantities)}")
 
@@ -438,7 +443,8 @@ def read_claim_tables(path: str | Path, twin: bool = False) -> tuple[dict, str]:
 
 def is_sensitivity_claim(data: dict) -> bool:
     """An offline problem whose claim is on the perturbed pair (amplification, separation, tangent)."""
-    quantity = data["claim"].get("quantity", "amplification") if isinstance(data.get("claim"), dict) else None
+    claim = data.get("claim")
+    quantity = claim.get("quantity", default_quantity(claim.get("kind"))) if isinstance(claim, dict) else None
     return (_problem_kind(data) == "offline" and quantity in SENSITIVITY_QUANTITIES
             and quantity != "worst_case_amplification")
 
