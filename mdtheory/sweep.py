@@ -176,7 +176,7 @@ def _problem(regularizer: str, d: int, lam: str, spread: str):
     from mdtheory.symbolic.parsing import exact_number
 
     factory = CATALOGUE[regularizer]
-    reg = factory(d, "1/2", Domain.SIMPLEX) if regularizer == "tsallis" else factory(d, Domain.SIMPLEX)
+    reg = factory(d, domain=Domain.SIMPLEX)  # each catalogue default (tsallis: q = 1/2)
     md = MirrorDescent(reg, linear(reg.variables, [0] + [exact_number(spread)] * (d - 1)))
     if exact_number(lam) > 0:
         md = anchored(md, lam)
