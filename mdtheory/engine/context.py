@@ -40,6 +40,10 @@ MAX_PRECISION_BITS = 16_384
 MAX_EXPONENT_ARGUMENT_BITS = 64
 
 
+def _rational(value) -> sp.Rational:
+    return value if isinstance(value, sp.Rational) else exact_number(value)
+
+
 class Arithmetic:
     """The vocabulary every context adds to mpmath's scalar names. Written here once on top of ``mpf``,
     ``sqrt`` and ``fsum``; a context overrides what its own arithmetic does better."""
@@ -53,7 +57,7 @@ class Arithmetic:
 
     def exact(self, value):
         """An exact number (Rational, int or exact string) rounded once into this arithmetic."""
-        rational = value if isinstance(value, sp.Rational) else exact_number(value)
+        rational = _rational(value)
         return self.mpf(int(rational.p)) / self.mpf(int(rational.q))
 
     def vector_norm(self, vector):
@@ -210,8 +214,7 @@ class _FloatContext(Arithmetic):
     refines_float_seed = False
 
     def exact(self, value):
-        rational = value if isinstance(value, sp.Rational) else exact_number(value)
-        return self.number(float(rational))  # correctly rounded, where p / q in floats may round twice
+        return self.number(float(_rational(value)))  # correctly rounded, where p / q in floats may round twice
 
     def mpf(self, value):
         if isinstance(value, tuple):
