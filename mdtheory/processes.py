@@ -12,8 +12,10 @@ import threading
 import time
 
 
-def die_with_parent():
-    """Ask the kernel to kill this process when its parent dies (Linux prctl); elsewhere a no-op."""
+def die_with_parent(parent: int):
+    """Ask the kernel to kill this process when its parent (pid ``parent``, read before the fork) dies
+    (Linux prctl; elsewhere a no-op), and exit now if it already has: a parent killed between the fork
+    and the request sends no signal."""
     try:
         import ctypes
 
@@ -21,14 +23,14 @@ def die_with_parent():
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def exit_with_parent(parent: int):
     """Pool-worker initializer (``initargs=(os.getpid(),)``): the kernel kills the worker with its parent
     where it can, and a watchdog thread covers the rest."""
-    die_with_parent()
-    if os.getppid() != parent:  # the parent died before the request was made
-        os._exit(1)
+    die_with_parent(parent)
 
     def watch():
         while os.getppid() == parent:

@@ -405,3 +405,28 @@ def test_falsify_inputs_are_bounded_and_named(tmp_path, search, extra, words):
     for word in words:
         assert word in output, output
     assert status in (1, 2, 3), output
+
+
+CHILD_OUTLIVING_ITS_PARENT = """
+import os, sys, time
+from mdtheory.processes import die_with_parent
+parent = os.getpid()
+if os.fork():
+    os._exit(0)  # the parent dies between the fork and the child's request
+time.sleep(0.5)
+die_with_parent(parent)
+open(sys.argv[1], "w").write(str(os.getpid()))
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_child_whose_parent_died_before_it_asked_to_die_with_it_exits(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    marker = tmp_path / "survivor"
+    subprocess.run([sys.executable, "-c", CHILD_OUTLIVING_ITS_PARENT, str(marker)], check=True, timeout=60)
+    time.sleep(2)
+    assert not marker.exists(), "the orphaned child carried on after die_with_parent"

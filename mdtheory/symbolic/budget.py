@@ -37,12 +37,13 @@ def within_budget(function: Callable, *args, seconds: float | None = None, memor
     if not hasattr(os, "fork"):
         return function(*args)
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: compute, send, exit without running the parent's cleanup
         os.close(read_end)
         status = 0
         try:
-            die_with_parent()
+            die_with_parent(parent)
             _limit_memory(memory_bytes)
             payload = pickle.dumps(("ok", function(*args)))
         except MemoryError:
