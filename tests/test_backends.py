@@ -2,6 +2,7 @@
 
 import random
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -205,9 +206,9 @@ def test_python_float_seed_equals_the_numpy_seed_for_a_separable_phi():
     kernel = MirrorDescentKernel(MirrorDescent(reg, an_objective(reg)))
     assert kernel.separable
     y, seed = [1.9, -3.1], [1.0, -2.0]
-    python_seed = kernel._float_newton(y, seed)
-    kernel.separable = False  # the general path: numpy float64 and a linear solve
-    numpy_seed = kernel._float_newton(y, seed)
+    python_seed = kernel.inverse.float_seed(y, seed)
+    # the general path: numpy float64 and a linear solve
+    numpy_seed = kernel.inverse.float_newton(Float64Context(), np.float64, y, seed, separable=False)
     assert max(abs(a - b) for a, b in zip(python_seed, numpy_seed)) <= 4e-15 * max(map(abs, numpy_seed))
 
 
@@ -217,7 +218,7 @@ def test_python_float_seed_takes_what_math_lacks_from_numpy():
     with pytest.warns(InverseMirrorMapFallbackWarning):
         kernel = MirrorDescentKernel(MirrorDescent(reg, an_objective(reg)))
     assert kernel.separable
-    x = kernel._float_newton([2.0, -3.0], [0.5, 0.5])
+    x = kernel.inverse.float_seed([2.0, -3.0], [0.5, 0.5])
     assert abs(x[0] - 1) < 1e-14 and abs(x[1] - (1 - 13 ** 0.5) / 2) < 1e-14  # x + x|x| = 2, x - x^2 = -3
 
 
@@ -226,4 +227,4 @@ def test_an_overflowing_python_float_seed_is_no_seed_rather_than_an_error():
     with pytest.warns(InverseMirrorMapFallbackWarning):  # x = y - W(e^y) does not survive sympy's round trip
         kernel = MirrorDescentKernel(MirrorDescent(reg, an_objective(reg)))
     assert kernel.separable
-    assert kernel._float_newton([1e5, 0.0], [1.0, 1.0]) is None  # math.exp overflows on the way
+    assert kernel.inverse.float_seed([1e5, 0.0], [1.0, 1.0]) is None  # math.exp overflows on the way

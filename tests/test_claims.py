@@ -78,7 +78,8 @@ FLOAT64_STEP_AGREEMENT = 1e-12  # one float64 step (a few dozen softplus terms) 
 def test_ridge_oracle_matches_the_sympy_objective():
     from mdtheory.instances import exponential_separation as c
     from mdtheory.engine.context import working_context
-    from mdtheory.engine.kernels import FLOAT64, MirrorDescentKernel
+    from mdtheory.engine.context import Float64Context
+    from mdtheory.engine.kernels import MirrorDescentKernel
 
     K, r = 6, sp.Rational(1, 50)
     md = MirrorDescent(c.regularizer(), c.objective(K, r))
@@ -92,7 +93,7 @@ def test_ridge_oracle_matches_the_sympy_objective():
         assert ctx.mnorm(reference.jacobian(ctx, x, a, eta) - oracle.jacobian(ctx, x, b, eta), 1) < ctx.mpf(10) ** -55
         assert abs(reference.objective(ctx, x) - oracle.objective(ctx, x)) < ctx.mpf(10) ** -55
         # the float64 pilot (claim 2 plans its horizon with it) runs the same oracle in float64
-        floats = oracle.step(FLOAT64, [float(v) for v in x], float(eta))
+        floats = oracle.step(Float64Context(), [float(v) for v in x], float(eta))
         assert all(abs(float(p) - q) <= FLOAT64_STEP_AGREEMENT * (1 + abs(float(p))) for p, q in zip(a, floats))
 
 

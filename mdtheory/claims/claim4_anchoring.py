@@ -33,7 +33,8 @@ from mdtheory.checker.measure import measure, peak_of
 from mdtheory.claims import register
 from mdtheory.instances import exponential_separation as construction
 from mdtheory.instances.two_group_simplex import delta_, derived_formulas, gap_, s_
-from mdtheory.engine.kernels import MirrorDescentKernel, ObjectiveOracle
+from mdtheory.engine.kernels import MirrorDescentKernel
+from mdtheory.engine.objective import ObjectiveOracle
 from mdtheory.engine.run import RunSpec
 from mdtheory.symbolic.catalogue import negative_entropy
 from mdtheory.symbolic.mirror_descent import MirrorDescent, anchored

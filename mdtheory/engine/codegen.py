@@ -3,15 +3,19 @@
 The generated source is printed by sympy's MpmathPrinter after common-subexpression elimination, and the
 context is passed in under the name ``mpmath``, so the same compiled function runs at any precision and
 in float64. Symbols are renamed to positional names first: user-chosen symbol names never reach the
-generated source.
+generated source. A derived geometry or model (``symbolic.model``) is compiled once, and that one
+compilation serves every backend.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import sympy as sp
 from sympy.printing.pycode import MpmathPrinter
+
+from mdtheory.symbolic.model import Geometry, Model
 
 
 class _KernelPrinter(MpmathPrinter):
@@ -76,3 +80,57 @@ def compile_matrix(matrix: sp.Matrix, arguments: Sequence[sp.Symbol]):
         return [entries[i * cols:(i + 1) * cols] for i in range(rows)]
 
     return evaluate
+
+
+class CompiledGeometry:
+    """A derived geometry's maps as compiled functions of (ctx, *x); rarely used ones compile on first use."""
+
+    def __init__(self, geometry: Geometry):
+        x = geometry.variables
+        self.geometry = geometry
+        self.mirror_map = CompiledExpressions(list(geometry.mirror_map), x)
+        self.hessian = compile_matrix(geometry.hessian, x)
+        # Newton for a separable phi needs grad phi and the curvature at the same point: compiled together,
+        # they share subexpressions.
+        self.curvature = self.mirror_map_and_curvature = None
+        if geometry.separable:
+            self.curvature = CompiledExpressions(list(geometry.curvature), x)
+            self.mirror_map_and_curvature = CompiledExpressions([*geometry.mirror_map, *geometry.curvature], x)
+        inverse = geometry.inverse
+        self.inverse = (CompiledExpressions(list(inverse.expressions), inverse.dual_variables)
+                        if inverse.is_closed_form else None)
+
+    @functools.cached_property
+    def phi(self) -> CompiledExpressions:
+        return CompiledExpressions([self.geometry.phi], self.geometry.variables)
+
+
+class CompiledModel:
+    """A derived model's maps compiled: objective maps take (ctx, *x, *params), step maps (ctx, *x, eta, *params)."""
+
+    def __init__(self, model: Model):
+        objective_args = [*model.variables, *model.parameters]
+        self.model = model
+        self.geometry = compiled_geometry(model.geometry)
+        self.objective = CompiledExpressions([model.objective], objective_args)
+        self.objective_hessian = compile_matrix(model.objective_hessian, objective_args)
+        self.dual_step = CompiledExpressions(list(model.dual_step), model.step_arguments)
+        self.step = None if model.step is None else CompiledExpressions(list(model.step), model.step_arguments)
+        self.step_jacobian = (None if model.step_jacobian is None
+                              else compile_matrix(model.step_jacobian, model.step_arguments))
+
+    @functools.cached_property
+    def objective_gradient(self) -> CompiledExpressions:
+        return CompiledExpressions(list(self.model.objective_gradient), [*self.model.variables, *self.model.parameters])
+
+
+@functools.cache
+def compiled_geometry(geometry: Geometry) -> CompiledGeometry:
+    """The one compilation of ``geometry``: the generated code takes its context, so it serves every backend."""
+    return CompiledGeometry(geometry)
+
+
+@functools.cache
+def compiled_model(model: Model) -> CompiledModel:
+    """The one compilation of ``model`` (see ``compiled_geometry``)."""
+    return CompiledModel(model)

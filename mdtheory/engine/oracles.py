@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from mdtheory.engine.kernels import ObjectiveOracle
+from mdtheory.engine.objective import ObjectiveOracle
 from mdtheory.symbolic.matrix_objectives import MatrixObjective
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from mdtheory.engine.kernels import ObjectiveOracle
+from mdtheory.engine.objective import ObjectiveOracle
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.objectives import Objective
 from mdtheory.symbolic.parsing import exact_number
