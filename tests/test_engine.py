@@ -158,3 +158,28 @@ def test_float64_run_uses_the_same_kernel():
     float_run = run_mirror_descent(md, spec, None)
     precise = run_mirror_descent(md, spec, 200)
     assert abs(float(precise.separation[-1]) - float(float_run.separation[-1])) < 1e-15
+
+
+def test_the_derived_model_is_derived_and_compiled_once_and_an_oracle_kernel_derives_only_phi():
+    from mdtheory.engine.objective import CompiledObjective
+    from mdtheory.symbolic.model import derive_geometry, derive_model
+
+    reg = negative_entropy(3)
+    md = MirrorDescent(reg, linear(reg.variables, ["0", "1", "2"]))
+    first, second = MirrorDescentKernel(md), MirrorDescentKernel(md)
+    assert first.model is second.model and first.model.model is derive_model(md)
+    # x+ = x exp(-eta c) / <x, exp(-eta c)>, the closed form the model carries, in exact arithmetic
+    x, eta = sp.symbols("x1:4", positive=True), derive_model(md).step_arguments[3]
+    weights = [x[0], x[1] * sp.exp(-eta), x[2] * sp.exp(-2 * eta)]
+    expected = [w / sum(weights) for w in weights]
+    assert all(sp.simplify(a - b) == 0 for a, b in zip(derive_model(md).step, expected))
+    # an oracle for c = (0, 1, 2) on an MD whose own f has c = (0, 1, 3): the kernel must use the oracle
+    # and never derive or compile its f
+    oracle = CompiledObjective(first.model)
+    with_oracle = MirrorDescentKernel(MirrorDescent(reg, linear(reg.variables, ["0", "1", "3"])), oracle)
+    assert with_oracle.model is None and with_oracle.maps.geometry is derive_geometry(reg)
+    ctx = working_context(128)
+    point = [ctx.exact("1/2"), ctx.exact("1/3"), ctx.exact("1/6")]
+    # the oracle kernel takes the dual step and the inverse, the other the composed step: equal up to rounding
+    through_inverse, composed = (k.step(ctx, point, ctx.exact("1/10")) for k in (with_oracle, first))
+    assert max(abs(a - b) for a, b in zip(through_inverse, composed)) < ctx.ldexp(1, -120)
