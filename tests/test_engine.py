@@ -183,3 +183,21 @@ def test_the_derived_model_is_derived_and_compiled_once_and_an_oracle_kernel_der
     # the oracle kernel takes the dual step and the inverse, the other the composed step: equal up to rounding
     through_inverse, composed = (k.step(ctx, point, ctx.exact("1/10")) for k in (with_oracle, first))
     assert max(abs(a - b) for a, b in zip(through_inverse, composed)) < ctx.ldexp(1, -120)
+
+
+def test_the_entropic_t_step_is_the_closed_form_derived_from_phi():
+    # engine.closed_forms evaluates x_T = softmax(log x_0 - eta T c) by hand (grouped, overflow-safe); the
+    # reference is the map the symbolic layer derives from negative entropy, at exact points in 300 bits
+    from mdtheory.engine.closed_forms import entropic_t_step
+
+    reg = negative_entropy(3)
+    costs = [sp.Integer(0), sp.Rational(1, 3), sp.Integer(2)]
+    closed = closed_form_t_step(MirrorDescent(reg, linear(reg.variables, costs)))
+    ctx = working_context(300)
+    for start, s in (([sp.Rational(1, 2), sp.Rational(1, 3), sp.Rational(1, 6)], sp.Rational(7, 2)),
+                     ([sp.Rational(1, 10**6), sp.Rational(1, 2), sp.Rational(1, 2) - sp.Rational(1, 10**6)], 40)):
+        exact = closed.subs({**dict(zip(reg.variables, start)), ETA: s, STEPS: 1})
+        evaluated = entropic_t_step(ctx, [1, 1, 1], [ctx.exact(v) for v in start], [ctx.exact(c) for c in costs],
+                                    ctx.exact(s))
+        for value, reference in zip(evaluated, exact):
+            assert abs(value - ctx.mpf(sp.N(reference, 100))) <= ctx.ldexp(abs(value), -290)

@@ -48,11 +48,14 @@ def _weighted_norm(ctx, multiplicities, vector):
     return ctx.sqrt(ctx.fsum(k * w * w for k, w in zip(multiplicities, vector)))
 
 
-def _softmax(ctx, start, costs, s):
+def entropic_t_step(ctx, multiplicities, start, costs, s):
+    """x_T = softmax(log x_0 - s c) with s = eta T, over groups of the given multiplicities (all 1: plain
+    coordinates), shifted by the largest logit so that no exponential overflows."""
     logits = [ctx.log(x) - s * c for x, c in zip(start, costs)]
     top = max(logits)
     weights = [ctx.exp(z - top) for z in logits]
-    return weights
+    total = ctx.fsum(k * w for k, w in zip(multiplicities, weights))
+    return [w / total for w in weights]
 
 
 def entropic_linear_series(start: GroupedSimplexStart, eps, eta, steps: int, bits: int | None,
@@ -80,8 +83,8 @@ def _entropic_linear_series(start, eps, eta, steps, ctx, record_every) -> RunSer
     initial = None
     for t in list(range(0, steps + 1, record_every)) + ([steps] if steps % record_every else []):
         s = eta_value * t
-        x = _normalized(ctx, m, _softmax(ctx, x0, costs, s))
-        xp = _normalized(ctx, m, _softmax(ctx, x0_perturbed, costs, s))
+        x = entropic_t_step(ctx, m, x0, costs, s)
+        xp = entropic_t_step(ctx, m, x0_perturbed, costs, s)
         separation = _weighted_norm(ctx, m, [a - b for a, b in zip(x, xp)])
         initial = separation if initial is None else initial
         series.scale.append(max(_weighted_norm(ctx, m, x), _weighted_norm(ctx, m, xp)))
@@ -97,11 +100,6 @@ def _entropic_linear_series(start, eps, eta, steps, ctx, record_every) -> RunSer
     return series
 
 
-def _normalized(ctx, multiplicities, weights):
-    total = ctx.fsum(k * w for k, w in zip(multiplicities, weights))
-    return [w / total for w in weights]
-
-
 def entropic_linear_operator_norm(start: GroupedSimplexStart, eta, t: int, bits: int):
     """||J_T|| on the tangent space {sum v = 0}, exactly, for the grouped closed form.
 
@@ -113,7 +111,7 @@ def entropic_linear_operator_norm(start: GroupedSimplexStart, eta, t: int, bits:
     m = start.multiplicities
     x0 = [ctx.exact(v) for v in start.x0]
     costs = [ctx.exact(c) for c in start.costs]
-    x = _normalized(ctx, m, _softmax(ctx, x0, costs, ctx.exact(eta) * t))
+    x = entropic_t_step(ctx, m, x0, costs, ctx.exact(eta) * t)
     G = len(m)
     root = [ctx.sqrt(k) for k in m]
     matrix = ctx.matrix(G, G)

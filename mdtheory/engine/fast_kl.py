@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from mdtheory.engine.closed_forms import entropic_t_step
 from mdtheory.engine.context import working_context
 from mdtheory.errors import DomainError
 from mdtheory.symbolic.parsing import exact_number
@@ -72,15 +73,8 @@ def separation_precise(x0, direction, costs, eps, eta, t: int, bits: int):
     xs = [ctx.exact(v) for v in x0]
     cs = [ctx.exact(v) for v in costs]
     vs = [ctx.exact(v) for v in direction]
-
-    def softmax(point):
-        logits = [ctx.log(p) - s * ci for p, ci in zip(point, cs)]
-        top = max(logits)
-        weights = [ctx.exp(z - top) for z in logits]
-        total = ctx.fsum(weights)
-        return [w / total for w in weights]
-
-    a, b = softmax(xs), softmax([p + e * vi for p, vi in zip(xs, vs)])
+    ones = [1] * len(xs)
+    a, b = entropic_t_step(ctx, ones, xs, cs, s), entropic_t_step(ctx, ones, [p + e * vi for p, vi in zip(xs, vs)], cs, s)
     return ctx, ctx.sqrt(ctx.fsum((p - q) ** 2 for p, q in zip(a, b)))
 
 
