@@ -20,6 +20,7 @@ from mdtheory.claimfile import toml_text
 from mdtheory.cli import main
 from mdtheory.symbolic import budget
 from mdtheory.symbolic.budget import within_budget
+from mdtheory.symbolic.mirror_descent import STEPS
 
 SECONDS = 60  # a ceiling against hangs, not a speed target
 MEMORY_BYTES = 3 * 1024**3
@@ -347,7 +348,8 @@ def test_python_api_never_evaluates_strings():
         with pytest.raises(MDTheoryError, match="not allowed"):
             build()
     assert not Path("/tmp/mdtheory-pwned").exists()
-    assert UpperBound("2*T").bound == 2 * sp.Symbol("T", positive=True)  # text is still welcome, parsed safely
+    # text is still welcome, parsed safely; its T is the step count of the symbolic closed forms
+    assert UpperBound("2*T").bound == 2 * STEPS
     with pytest.raises(MDTheoryError, match="Python float"):
         Decay("1", 0.5)
     with pytest.raises(MDTheoryError, match="x0: expected a list"):

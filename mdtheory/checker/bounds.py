@@ -19,6 +19,7 @@ from mdtheory.checker.measure import Measurement, RateFit, fit_growth_rate, peak
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.engine.ladder import format_trusted, trusted_or_none
 from mdtheory.errors import MDTheoryError
+from mdtheory.symbolic.mirror_descent import STEPS
 from mdtheory.symbolic.parsing import as_expression
 
 class Verdict(enum.StrEnum):
@@ -39,7 +40,8 @@ MIN_WINDOW_POINTS = 5
 MIN_WINDOW_SPAN = sp.Integer(1)  # in units of eta*T
 DEFAULT_SATURATION_FACTOR = sp.Integer(10)
 
-T, ETA_T, EPS = sp.Symbol("T", positive=True), sp.Symbol("etaT", nonnegative=True), sp.Symbol("eps", positive=True)
+# T is the step count of the symbolic layer's closed forms (one symbol: a bound and a closed form can meet)
+T, ETA_T, EPS = STEPS, sp.Symbol("etaT", nonnegative=True), sp.Symbol("eps", positive=True)
 SENSITIVITY_QUANTITIES = ("amplification", "tangent_amplification", "separation", "worst_case_amplification")
 # Convergence to a reference point r (x*, a comparator or a stated limit); t is a recorded step:
 #   suboptimality f(x_t) - f(r), best_suboptimality min_{s<t} f(x_s) - f(r) (f(x_0) - f(r) at t = 0),
