@@ -169,7 +169,8 @@ def verify(args) -> int:
 
 def check(args) -> int:
     from mdtheory.checker.claim import OfflineProblem, check_claim
-    from mdtheory.checker.measure import Measurement, worst_case_amplification
+    from mdtheory.checker.measure import WORST_CASE_MAX_DIM, Measurement, measure_worst_case
+    from mdtheory.engine.ladder import trusted_or_none
     from mdtheory.checker.result import ClaimReport, check_json
     from mdtheory.claimfile import load_claim
     from mdtheory.progress import Progress
@@ -198,10 +199,11 @@ def check(args) -> int:
                 print(f"  {name} = {m.ctx.nstr(m.ctx.mpf(m.constants[name][0]), 12)}: {m.provenance.get(name, '')}")
     if json_path:
         data = check_json(named)
-        if isinstance(m, Measurement) and m.spec.perturbed:
-            worst = worst_case_amplification(problem.md, problem.spec, problem.bits)
-            for row, value in zip(data["series"], worst or ()):
-                row["worst_case_amplification"] = value
+        if isinstance(m, Measurement) and m.spec.perturbed and problem.md.regularizer.dim <= WORST_CASE_MAX_DIM:
+            worst = measure_worst_case(problem.md, problem.spec, problem.bits)
+            quantity = "worst_case_amplification"
+            for row, value, digits in zip(data["series"], worst.values(quantity), worst.digits(quantity)):
+                row[quantity] = trusted_or_none(worst.ctx, value, digits)
         json_path.write_text(json.dumps(data, indent=2))
     if plot_path and m is not None:
         plot_claim(ClaimReport(Path(args.file).stem, "claim file", "", [named]), plot_path)

@@ -31,13 +31,12 @@ from mdtheory.checker.bounds import (
 )
 from mdtheory.checker.convergence import Solution, convergence_measurements
 from mdtheory.checker.instance import check_instance
-from mdtheory.checker.measure import WORST_CASE_MAX_DIM, SeriesMeasurement, measure, worst_case_log_amplification
+from mdtheory.checker.measure import measure, measure_worst_case
 from mdtheory.checker.policy import measure_policy_md
 from mdtheory.checker.regret import measure_regret
 from mdtheory.checker.result import NamedCheck
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.engine.kernels import MirrorDescentKernel
-from mdtheory.engine.ladder import laddered
 from mdtheory.engine.mdp import TabularMDP
 from mdtheory.engine.run import RunSpec
 from mdtheory.errors import MDTheoryError
@@ -182,7 +181,7 @@ def claim_measurements(claim: Claim, progress: Callable[[int, int], None] | None
                     backend=problem.backend, keep_path=True)
         return convergence_measurements(m, kernel, problem.solution, problem.constants, problem.norm)
     if bound.quantity == "worst_case_amplification":
-        return [_worst_case_measurement(problem)]
+        return [_declare(measure_worst_case(problem.md, problem.spec, problem.bits), problem.constants)]
     raise MDTheoryError(f"{bound.quantity}: measured with its perturbed pair by check_instance, not here")
 
 
@@ -219,25 +218,6 @@ def _combined(results: list[CheckResult], references: list[str]) -> tuple[int, C
     return index, dataclasses.replace(result, explanation=f"{result.explanation} (shown at {references[index]}). "
                                                           f"Checked at {len(results)} points: {lines}",
                                       extra={**result.extra, "references": dict(zip(references, verdicts))})
-
-
-def _worst_case_measurement(problem: OfflineProblem) -> SeriesMeasurement:
-    """||J_t|| over every allowed direction, on both rungs: the norm of the accumulated one-step Jacobians."""
-    spec, bits = problem.spec, problem.bits
-    if problem.md.regularizer.dim > WORST_CASE_MAX_DIM:
-        raise MDTheoryError(f"worst_case_amplification: dimension {problem.md.regularizer.dim} exceeds "
-                            f"{WORST_CASE_MAX_DIM} (it carries a dim x dim frame); claim amplification along a "
-                            "direction instead")
-    (_, _, coarse), (ctx, eta_t, fine) = (worst_case_log_amplification(problem.md, spec, b, spec.record_every)
-                                          for b in (bits, 2 * bits))
-    values = [ctx.exp(v) for v in fine]
-    coarse_values = [ctx.exp(ctx.mpf(v)) for v in coarse]
-    steps = [0] + [t for t in range(1, spec.steps + 1) if t % spec.record_every == 0 or t == spec.steps]
-    m = SeriesMeasurement(ctx, steps, list(eta_t),
-                          {"worst_case_amplification": laddered(ctx, values, coarse_values, coarse_values, bits)},
-                          (bits, 2 * bits), {"eta": (ctx.exact(spec.eta),) * 2},
-                          {"eta": "exact (the run's step size)"}, reference="every allowed direction")
-    return _declare(m, problem.constants)
 
 
 def bound_symbols(problem_kind: str, declared: set[str]) -> dict[str, sp.Symbol]:

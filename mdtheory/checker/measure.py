@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from mdtheory.engine.context import decimal_digits, working_context
+from mdtheory.engine.context import working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
-from mdtheory.engine.ladder import LadderedSeries, LadderResult, PrecisionLadder, agreeing_digits, trusted_or_none
+from mdtheory.engine.ladder import LadderedSeries, LadderResult, PrecisionLadder, laddered, trusted_or_none
 from mdtheory.engine.run import RunSeries, RunSpec, run_mirror_descent
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.domains import Domain
@@ -308,17 +308,19 @@ def _spectral_norm(ctx, matrix):
 WORST_CASE_MAX_DIM = 20  # the worst case carries a dim x dim frame: beyond this, use directions instead
 
 
-def worst_case_amplification(md: MirrorDescent, spec: RunSpec, bits: int) -> list[str] | None:
-    """||J_t|| on the allowed directions at every recorded step, as decimal strings with the digits on
-    which the runs at ``bits`` and ``2*bits`` agree (None where no digit agrees); None above
-    WORST_CASE_MAX_DIM."""
+def measure_worst_case(md: MirrorDescent, spec: RunSpec, bits: int) -> SeriesMeasurement:
+    """||J_t|| over every allowed direction on both rungs (bits, 2*bits): the norm of the accumulated
+    one-step Jacobians, with the digits the rungs agree on (the uncertainty of ``laddered``)."""
     if md.regularizer.dim > WORST_CASE_MAX_DIM:
-        return None
-    coarse_ctx, _, coarse = worst_case_log_amplification(md, spec, bits, spec.record_every)
-    fine_ctx, _, fine = worst_case_log_amplification(md, spec, 2 * bits, spec.record_every)
-    rows = []
-    for a, b in zip(coarse, fine):
-        # log-norm digits are absolute; the norm's relative digits follow (see Measurement.digits)
-        digits = _absolute_to_relative(fine_ctx, b, agreeing_digits(a, b, fine_ctx, decimal_digits(coarse_ctx)))
-        rows.append(trusted_or_none(fine_ctx, fine_ctx.exp(b), digits))
-    return rows
+        raise MDTheoryError(f"worst_case_amplification: dimension {md.regularizer.dim} exceeds "
+                            f"{WORST_CASE_MAX_DIM} (it carries a dim x dim frame); claim amplification along a "
+                            "direction instead")
+    (_, _, coarse), (ctx, eta_t, fine) = (worst_case_log_amplification(md, spec, b, spec.record_every)
+                                          for b in (bits, 2 * bits))
+    values = [ctx.exp(v) for v in fine]
+    coarse_values = [ctx.exp(ctx.mpf(v)) for v in coarse]
+    steps = [0] + [t for t in range(1, spec.steps + 1) if t % spec.record_every == 0 or t == spec.steps]
+    return SeriesMeasurement(ctx, steps, list(eta_t),
+                             {"worst_case_amplification": laddered(ctx, values, coarse_values, coarse_values, bits)},
+                             (bits, 2 * bits), {"eta": (ctx.exact(spec.eta),) * 2},
+                             {"eta": "exact (the run's step size)"}, reference="every allowed direction")
