@@ -34,6 +34,8 @@ class InverseSolver:
         self.maps = geometry
         self.geometry = geometry.geometry
         self.name = self.geometry.regularizer.name
+        self.separable, self.dim = self.geometry.separable, self.geometry.dim
+        self.on_reals = self.geometry.domain is Domain.REALS
 
     def __call__(self, ctx, y, seed):
         """x with grad phi(x) = y; ``seed`` (the previous iterate) starts Newton when there is no closed form."""
@@ -91,8 +93,8 @@ class InverseSolver:
     def newton_direction(self, ctx, x, y, separable: bool | None = None):
         """(grad phi(x) - y, Hess phi(x)^{-1} (grad phi(x) - y)); ZeroDivisionError if Hess phi(x) is
         singular. ``separable=False`` takes the general path (a linear solve) for any phi."""
-        if self.geometry.separable if separable is None else separable:
-            dim = self.geometry.dim
+        if self.separable if separable is None else separable:
+            dim = self.dim
             both = self.maps.mirror_map_and_curvature(ctx, *x)
             residual = [g - yi for g, yi in zip(both[:dim], y)]
             if any(h == 0 for h in both[dim:]):
@@ -105,7 +107,7 @@ class InverseSolver:
         """Newton's float64 answer from ``seed``, or None where it fails (then precise Newton starts at seed).
         Python floats raise on an overflowing intermediate (exp(1e6 x) in a Gaussian bump), where numpy
         float64, whose inf and 0 cancel to the right result more often, gets a second try."""
-        if self.geometry.separable:
+        if self.separable:
             try:
                 return self.float_newton(PYTHON_FLOAT, float, y, seed)
             except OverflowError:
@@ -140,7 +142,7 @@ class InverseSolver:
         step = 1
         for _ in range(60):
             candidate = [xi - step * di for xi, di in zip(x, delta)]
-            if self.geometry.domain is Domain.REALS or all(c > 0 for c in candidate):
+            if self.on_reals or all(c > 0 for c in candidate):
                 return candidate
             step = step / 2
         return candidate

@@ -33,25 +33,15 @@ class MirrorDescentKernel:
         self.maps = self.model.geometry if self.model is not None else compiled_geometry(derive_geometry(md.regularizer))
         self.geometry = self.maps.geometry
         self.f = oracle if oracle is not None else CompiledObjective(self.model)
+        # plain attributes, not properties: the step and the tangent read them every iteration
+        self.domain, self.dim, self.separable = self.geometry.domain, self.geometry.dim, self.geometry.separable
         self.inverse = InverseSolver(self.maps)
         self.normalize = SimplexMultiplier(self.inverse) if self.domain is Domain.SIMPLEX else None
-
-    @property
-    def domain(self) -> Domain:
-        return self.geometry.domain
-
-    @property
-    def dim(self) -> int:
-        return self.geometry.dim
-
-    @property
-    def separable(self) -> bool:
-        return self.geometry.separable
-
-    @property
-    def checks_convexity_along_run(self) -> bool:
-        """Where strict convexity was only sampled, not proved, every iterate a verdict rests on is checked."""
-        return self.geometry.convexity.method != "symbolic"
+        self.closed_form_step = self.model.step if self.model is not None else None
+        # Step and Jacobian are closed forms: both run elementwise on numpy arrays of many points at once.
+        self.has_closed_form_step = self.closed_form_step is not None and self.model.step_jacobian is not None
+        # Where strict convexity was only sampled, not proved, every iterate a verdict rests on is checked.
+        self.checks_convexity_along_run = self.geometry.convexity.method != "symbolic"
 
     # ----------------------------------------------------------------- evaluation
     def objective(self, ctx, x, params=()):
@@ -82,10 +72,9 @@ class MirrorDescentKernel:
     # ----------------------------------------------------------------- the step and its derivatives
     def step(self, ctx, x, eta, params=()):
         """x+ from x."""
-        closed_form = self.model.step if self.model is not None else None
-        if closed_form is not None:
+        if self.closed_form_step is not None:
             try:
-                x_next = closed_form(ctx, *x, eta, *params)
+                x_next = self.closed_form_step(ctx, *x, eta, *params)
             except (ZeroDivisionError, ValueError):
                 raise self.inverse.outside_image(ctx, self.dual_point(ctx, x, eta, params)) from None
         else:
@@ -96,11 +85,6 @@ class MirrorDescentKernel:
             x_next = [xi / total for xi in x_next]
         check_in_domain(ctx, x_next, self.domain)
         return x_next
-
-    @property
-    def has_closed_form_step(self) -> bool:
-        """Step and Jacobian are closed forms: both run elementwise on numpy arrays of many points at once."""
-        return self.model is not None and self.model.step is not None and self.model.step_jacobian is not None
 
     def closed_form_jacobian(self, ctx, x, eta, params=()):
         """d x+ / d x at x as rows of entries (no matrix type), for batches of points; needs a closed-form step."""
@@ -128,14 +112,15 @@ class MirrorDescentKernel:
         """J w at x (x_next = step(x)) without forming J where that is cheaper:
         J w = Hess phi(x+)^{-1} (Hess phi(x) - eta Hess f(x)) w, projected onto the simplex's tangent space
         (weights 1/Hess phi(x+)_ii) there. O(d) per step for a separable phi and a cheap Hess f w."""
-        hessian_w = lambda: self.f.hessian_vector(ctx, list(x), list(params), w)
         if not self.separable:
             if self.has_closed_form_step or self.domain is Domain.SIMPLEX:
                 return ctx.matvec(self.jacobian(ctx, x, x_next, eta, params), w)
             hess_x = self.maps.hessian(ctx, *x)
-            forward = [ctx.fsum(h * wj for h, wj in zip(row, w)) - eta * hw for row, hw in zip(hess_x, hessian_w())]
+            hess_f_w = self.f.hessian_vector(ctx, list(x), list(params), w)
+            forward = [ctx.fsum(h * wj for h, wj in zip(row, w)) - eta * hw for row, hw in zip(hess_x, hess_f_w)]
             return ctx.solve(ctx.as_matrix(self.maps.hessian(ctx, *x_next)), forward)
-        forward = [h * wi - eta * hw for h, wi, hw in zip(self.maps.curvature(ctx, *x), w, hessian_w())]
+        hess_f_w = self.f.hessian_vector(ctx, list(x), list(params), w)
+        forward = [h * wi - eta * hw for h, wi, hw in zip(self.maps.curvature(ctx, *x), w, hess_f_w)]
         weights = [1 / h for h in self.maps.curvature(ctx, *x_next)]
         if self.domain is not Domain.SIMPLEX:
             return [u * f for u, f in zip(weights, forward)]
