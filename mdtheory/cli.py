@@ -169,7 +169,8 @@ def verify(args) -> int:
 
 def check(args) -> int:
     from mdtheory.checker.claim import OfflineProblem, check_claim
-    from mdtheory.checker.measure import WORST_CASE_MAX_DIM, Measurement, measure_worst_case
+    from mdtheory.checker.measure import Measurement, measure_worst_case
+    from mdtheory.engine.run import WORST_CASE_MAX_DIM
     from mdtheory.engine.ladder import trusted_or_none
     from mdtheory.checker.result import ClaimReport, check_json
     from mdtheory.claimfile import load_claim

@@ -1,5 +1,6 @@
 """Every verdict of every bound kind, including planted false claims and too-low precision."""
 
+import pytest
 import sympy as sp
 
 from mdtheory.checker import (
@@ -16,8 +17,9 @@ from mdtheory.checker import (
 )
 from mdtheory.checker.bounds import ETA_T, EPS
 from mdtheory.checker.instance import check_instance
-from mdtheory.checker.measure import float64_departure, worst_case_log_amplification
-from mdtheory.engine.run import RunSpec
+from mdtheory.checker.measure import float64_departure
+from mdtheory.engine.run import RunSpec, run_mirror_descent
+from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.catalogue import euclidean, negative_entropy
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.objectives import Objective, linear, quadratic
@@ -131,18 +133,32 @@ def test_worst_case_norm_of_a_diagonal_map():
     reg = euclidean(2)
     x1, x2 = reg.variables
     md = MirrorDescent(reg, Objective("expanding", -(x1**2 + 3 * x2**2) / 2, reg.variables))
-    ctx, times, logs = worst_case_log_amplification(md, RunSpec.build([1, 1], [1, 0], "1e-10", ETA, 50), 200)
+    run = run_mirror_descent(md, RunSpec.build([1, 1], [1, 0], "1e-10", ETA, 50), 200, perturbed=False, worst_case=True)
+    ctx, logs = run.ctx, run.log_worst_case_amplification
     exact = 50 * sp.log(1 + 3 * ETA)
     assert abs(logs[-1] - ctx.mpf(str(sp.N(exact, 70)))) < ctx.mpf(10) ** -50
+    assert logs[0] == 0 and run.log_tangent_amplification[-1] < logs[-1]  # e_1 is not the stiffest direction
 
 
 def test_worst_case_norm_on_the_simplex_dominates_every_tangent_direction():
     reg = negative_entropy(3)
     md = MirrorDescent(reg, linear(reg.variables, [0, 1, 2]))
     spec = RunSpec.build(["1e-3", "1/2", "1/2 - 1e-3"], [1, -1, 0], "1e-20", "1/4", 40)
-    ctx, _, logs = worst_case_log_amplification(md, spec, 128)
-    m = measure(md, spec, 128, with_float64=False)
-    assert logs[-1] >= m.fine.log_tangent_amplification[-1] - ctx.mpf(10) ** -20
+    run = run_mirror_descent(md, spec, 128, worst_case=True)  # one pass: the pair, the tangent and the worst case
+    worst, along = run.log_worst_case_amplification, run.log_tangent_amplification
+    assert all(w >= a - run.ctx.mpf(10) ** -20 for w, a in zip(worst, along))
+    assert run.separation  # the perturbed pair ran in the same pass
+
+
+def test_the_worst_case_is_refused_where_it_cannot_be_carried():
+    reg = euclidean(21)
+    md = MirrorDescent(reg, quadratic(reg.variables, [[int(i == j) for j in range(21)] for i in range(21)], [0] * 21))
+    spec = RunSpec.build([1] * 21, [1] + [0] * 20, "1e-10", ETA, 3)
+    with pytest.raises(MDTheoryError, match="dimension 21 exceeds"):
+        run_mirror_descent(md, spec, 64, worst_case=True)
+    small = MirrorDescent(euclidean(2), quadratic(euclidean(2).variables, [[1, 0], [0, 1]], [0, 0]))
+    with pytest.raises(ValueError, match="mpmath"):
+        run_mirror_descent(small, RunSpec.build([1, 1], [1, 0], "1e-10", ETA, 3), 64, backend="flint", worst_case=True)
 
 
 def test_float64_departure_is_reported():

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from mdtheory.checker.measure import Measurement, tangent_basis
+from mdtheory.checker.measure import Measurement
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import laddered
+from mdtheory.engine.run import tangent_basis
 from mdtheory.errors import DomainError, MDTheoryError, NewtonConvergenceError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import objective_hessian

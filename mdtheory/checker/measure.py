@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from mdtheory.engine.context import working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import LadderedSeries, LadderResult, PrecisionLadder, laddered, trusted_or_none
 from mdtheory.engine.run import RunSeries, RunSpec, run_mirror_descent
@@ -244,13 +243,6 @@ def float64_departure(measurement: Measurement, threshold=FLOAT64_DEPARTURE):
     return None
 
 
-def tangent_basis(dim: int, domain: Domain) -> list[list[sp.Rational]]:
-    """A basis of the directions a perturbation may take: e_i, or e_i - e_d on the simplex."""
-    if domain is not Domain.SIMPLEX:
-        return [[sp.Integer(int(i == j)) for j in range(dim)] for i in range(dim)]
-    return [[sp.Integer(int(i == j)) - sp.Integer(int(j == dim - 1)) for j in range(dim)] for i in range(dim - 1)]
-
-
 def random_directions(dim: int, domain: Domain, count: int, seed: int = 0) -> list[list[sp.Rational]]:
     """``count`` exact random directions (zero-sum on the simplex)."""
     rng = random.Random(seed)
@@ -268,59 +260,15 @@ def random_directions(dim: int, domain: Domain, count: int, seed: int = 0) -> li
     return directions
 
 
-def worst_case_log_amplification(md: MirrorDescent, spec: RunSpec, bits: int, record_every: int = 1):
-    """log ||J_t||, the operator norm of d x_t / d x_0 restricted to the allowed directions.
-
-    J_t is carried as a product of one-step Jacobians applied to an orthonormal basis, re-orthonormalized
-    (QR) every step with the log of the scale accumulated, so that its growth never overflows. The
-    largest singular value is read off the triangular factors' product at each recorded step.
-    Returns (eta_t list, log-norm list) in a context of ``bits`` bits.
-    """
-    ctx = working_context(bits)
-    kernel = MirrorDescentKernel(md)
-    eta = ctx.exact(spec.eta)
-    params = [ctx.exact(p) for p in spec.parameters]
-    x = [ctx.exact(v) for v in spec.x0]
-    basis = ctx.matrix([[ctx.exact(v) for v in row] for row in tangent_basis(len(x), md.regularizer.domain)]).T
-    frame, _ = ctx.qr(basis, mode="skinny")  # orthonormal basis of the allowed directions
-    accumulated = ctx.eye(basis.cols)
-    log_scale = ctx.mpf(0)
-    times, log_norms = [ctx.mpf(0)], [ctx.mpf(0)]
-    for t in range(1, spec.steps + 1):
-        x_next = kernel.step(ctx, x, eta, params)
-        moved = kernel.jacobian(ctx, x, x_next, eta, params) * frame
-        frame, r = ctx.qr(moved, mode="skinny")
-        accumulated = r * accumulated
-        scale = ctx.mnorm(accumulated, 1)
-        accumulated = accumulated / scale
-        log_scale += ctx.log(scale)
-        x = x_next
-        if t % record_every == 0 or t == spec.steps:
-            times.append(eta * t)
-            log_norms.append(log_scale + ctx.log(_spectral_norm(ctx, accumulated)))
-    return ctx, times, log_norms
-
-
-def _spectral_norm(ctx, matrix):
-    return max(ctx.svd_r(matrix, compute_uv=False))
-
-
-WORST_CASE_MAX_DIM = 20  # the worst case carries a dim x dim frame: beyond this, use directions instead
-
-
 def measure_worst_case(md: MirrorDescent, spec: RunSpec, bits: int) -> SeriesMeasurement:
-    """||J_t|| over every allowed direction on both rungs (bits, 2*bits): the norm of the accumulated
-    one-step Jacobians, with the digits the rungs agree on (the uncertainty of ``laddered``)."""
-    if md.regularizer.dim > WORST_CASE_MAX_DIM:
-        raise MDTheoryError(f"worst_case_amplification: dimension {md.regularizer.dim} exceeds "
-                            f"{WORST_CASE_MAX_DIM} (it carries a dim x dim frame); claim amplification along a "
-                            "direction instead")
-    (_, _, coarse), (ctx, eta_t, fine) = (worst_case_log_amplification(md, spec, b, spec.record_every)
-                                          for b in (bits, 2 * bits))
-    values = [ctx.exp(v) for v in fine]
-    coarse_values = [ctx.exp(ctx.mpf(v)) for v in coarse]
-    steps = [0] + [t for t in range(1, spec.steps + 1) if t % spec.record_every == 0 or t == spec.steps]
-    return SeriesMeasurement(ctx, steps, list(eta_t),
+    """||J_t|| over every allowed direction on both rungs (bits, 2*bits), carried by the run itself
+    (``run_mirror_descent(worst_case=True)``), with the digits the rungs agree on (``laddered``)."""
+    kernel = MirrorDescentKernel(md)
+    coarse, fine = (run_mirror_descent(md, spec, b, kernel, perturbed=False, worst_case=True) for b in (bits, 2 * bits))
+    ctx = fine.ctx
+    values = [ctx.exp(v) for v in fine.log_worst_case_amplification]
+    coarse_values = [ctx.exp(ctx.mpf(v)) for v in coarse.log_worst_case_amplification]
+    return SeriesMeasurement(ctx, list(fine.t), list(fine.eta_t),
                              {"worst_case_amplification": laddered(ctx, values, coarse_values, coarse_values, bits)},
                              (bits, 2 * bits), {"eta": (ctx.exact(spec.eta),) * 2},
                              {"eta": "exact (the run's step size)"}, reference="every allowed direction")

@@ -15,6 +15,7 @@ import sympy as sp
 from mdtheory.engine.context import ArbContext, Float64Context, ball_to_mpf, flint_precision, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.errors import DomainError, MDTheoryError, PrecisionError, StepSizeError
+from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.parsing import exact_number
 
@@ -165,6 +166,8 @@ class RunSeries:
     final: list = field(default_factory=list)
     final_perturbed: list = field(default_factory=list)
     path: list = field(default_factory=list)  # x_0, ..., x_T of the base run, kept when a claim needs every step
+    # log ||d x_t / d x_0|| on the allowed directions (every direction at once), when the run carries the frame
+    log_worst_case_amplification: list = field(default_factory=list)
 
     def tangent_amplification(self, index: int):
         return self.ctx.exp(self.log_tangent_amplification[index])
@@ -179,17 +182,26 @@ def run_mirror_descent(
     backend: str = "mpmath",
     perturbed: bool = True,
     keep_path: bool = False,
+    worst_case: bool = False,
 ) -> RunSeries:
     """Iterate base, perturbed and tangent trajectories; ``bits=None`` runs in float64.
     ``perturbed=False`` skips the perturbed trajectory (its separation series then stays empty) when only
     the tangent is wanted; so does a spec without a perturbation (``RunSpec.perturbed``). ``keep_path``
-    keeps every base iterate (convergence claims read them).
+    keeps every base iterate (convergence claims read them). ``worst_case`` also carries the product of the
+    one-step Jacobians on a basis of the allowed directions (``JacobianProductNorm``; mpmath backend only, for
+    dimensions up to WORST_CASE_MAX_DIM).
 
     With ``backend="flint"`` the arithmetic is python-flint's arb at ``bits`` bits; the series come back
     as mpf values of a ``bits``-bit mpmath context, exactly as from the reference backend."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     perturbed = perturbed and spec.perturbed
+    if worst_case and md.regularizer.dim > WORST_CASE_MAX_DIM:
+        raise MDTheoryError(f"worst_case_amplification: dimension {md.regularizer.dim} exceeds {WORST_CASE_MAX_DIM} "
+                            "(it carries a dim x dim frame); claim amplification along a direction instead")
+    if worst_case and (bits is None or backend != "mpmath"):
+        raise ValueError("the worst case is carried in mpmath matrices (QR and SVD): run it at high precision "
+                         "with backend='mpmath'")
     if keep_path and (spec.steps + 1) * md.regularizer.dim > MAX_PATH_ENTRIES:
         raise StepSizeError(f"steps: keeping {spec.steps + 1} iterates of dimension {md.regularizer.dim} exceeds "
                             f"{MAX_PATH_ENTRIES} numbers; use fewer steps for a convergence claim")
@@ -204,7 +216,7 @@ def run_mirror_descent(
             return _iterate(md, spec, kernel, Float64Context(), progress, perturbed, keep_path)
     reference = working_context(bits)
     if backend == "mpmath":
-        return _iterate(md, spec, kernel, reference, progress, perturbed, keep_path)
+        return _iterate(md, spec, kernel, reference, progress, perturbed, keep_path, worst_case)
     with flint_precision(bits):
         return _as_mpmath(_iterate(md, spec, kernel, ArbContext(bits), progress, perturbed, keep_path), reference)
 
@@ -220,7 +232,7 @@ def _as_mpmath(series: RunSeries, ctx) -> RunSeries:
     )
 
 
-def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False) -> RunSeries:
+def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False, worst_case=False) -> RunSeries:
     num = ctx.exact
     eta = num(spec.eta)
     params = [num(p) for p in spec.parameters]
@@ -234,6 +246,7 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False) -
     log_growth = ctx.mpf(0)
     series = RunSeries(bits=ctx.prec, ctx=ctx)
     check_convexity = kernel.checks_convexity_along_run and ctx.guards_domain
+    frame = JacobianProductNorm(ctx, tangent_basis(len(x), md.regularizer.domain)) if worst_case else None
 
     def convex_at(point, t, which):
         if check_convexity:
@@ -254,6 +267,8 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False) -
             series.scale.append(max(ctx.vector_norm(x), ctx.vector_norm(x_perturbed)))
         series.log_tangent_amplification.append(log_growth)
         series.objective.append(kernel.objective(ctx, x, params))
+        if frame is not None:
+            series.log_worst_case_amplification.append(frame.log_norm())
 
     record(0)
     if keep_path:
@@ -261,6 +276,8 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False) -
     for t in range(1, spec.steps + 1):
         x_next = ctx.midpoints(kernel.step(ctx, x, eta, params))
         tangent = ctx.midpoints(kernel.tangent(ctx, x, x_next, eta, tangent, params))
+        if frame is not None:
+            frame.advance(kernel.jacobian(ctx, x, x_next, eta, params))
         growth = ctx.vector_norm(tangent)
         if growth == 0:
             log_growth = ctx.ninf  # J_t v = 0 exactly: the tangent is annihilated and stays so
@@ -280,3 +297,45 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False) -
             progress(t, spec.steps)
     series.final, series.final_perturbed = x, (x_perturbed if perturbed else [])
     return series
+
+
+WORST_CASE_MAX_DIM = 20  # the worst case carries a dim x dim frame: beyond this, use directions instead
+
+
+def tangent_basis(dim: int, domain: Domain) -> list[list[sp.Rational]]:
+    """A basis of the directions a perturbation may take: e_i, or e_i - e_d on the simplex."""
+    if domain is not Domain.SIMPLEX:
+        return [[sp.Integer(int(i == j)) for j in range(dim)] for i in range(dim)]
+    return [[sp.Integer(int(i == j)) - sp.Integer(int(j == dim - 1)) for j in range(dim)] for i in range(dim - 1)]
+
+
+class JacobianProductNorm:
+    """log ||J_t ... J_1||, the operator norm of d x_t / d x_0 restricted to the allowed directions.
+
+    The product is carried applied to an orthonormal basis of those directions, re-orthonormalized (QR) every
+    step with the log of the scale accumulated, so that its growth never overflows; the largest singular
+    value is read off the product of the triangular factors. mpmath matrices (an mpmath context) only.
+    """
+
+    def __init__(self, ctx, basis):
+        self.ctx = ctx
+        columns = ctx.matrix([[ctx.exact(v) for v in row] for row in basis]).T
+        self.frame, _ = ctx.qr(columns, mode="skinny")
+        self.accumulated = ctx.eye(columns.cols)
+        self.log_scale = ctx.mpf(0)
+        self.steps = 0
+
+    def advance(self, jacobian):
+        ctx = self.ctx
+        self.frame, r = ctx.qr(jacobian * self.frame, mode="skinny")
+        self.accumulated = r * self.accumulated
+        scale = ctx.mnorm(self.accumulated, 1)
+        self.accumulated = self.accumulated / scale
+        self.log_scale += ctx.log(scale)
+        self.steps += 1
+
+    def log_norm(self):
+        ctx = self.ctx
+        if self.steps == 0:
+            return ctx.mpf(0)  # d x_0 / d x_0 = I: exactly 1, which an SVD would only approximate
+        return self.log_scale + ctx.log(max(ctx.svd_r(self.accumulated, compute_uv=False)))
