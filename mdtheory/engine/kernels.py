@@ -29,6 +29,8 @@ class MirrorDescentKernel:
     def __init__(self, md: MirrorDescent, oracle: ObjectiveOracle | None = None):
         self.md = md
         self.oracle = oracle
+        # the compiled model (none with an oracle: f is then never derived), its compiled geometry, and the
+        # derived geometry those maps came from
         self.model = compiled_model(derive_model(md)) if oracle is None else None
         self.maps = self.model.geometry if self.model is not None else compiled_geometry(derive_geometry(md.regularizer))
         self.geometry = self.maps.geometry
