@@ -14,7 +14,6 @@ is below the working precision's resolution.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import sympy as sp
@@ -109,16 +108,8 @@ class TabularMDP:
 
 
 def _in_context(ctx, mdp: TabularMDP):
-    """P and r as numbers of ``ctx``, converted once per context and precision: converting them on every
-    policy evaluation took a third of its time on FrozenLake 4x4."""
-    return _converted(mdp, ctx, ctx.prec)
-
-
-@functools.lru_cache(maxsize=32)
-def _converted(mdp: TabularMDP, ctx, prec: int):
-    # tuples: the cached numbers are shared by every caller, none may change them
-    return (tuple(tuple(tuple((k, ctx.exact(p)) for k, p in row) for row in actions) for actions in mdp.successors),
-            tuple(tuple(ctx.exact(v) for v in row) for row in mdp.r))
+    return ([[[(k, ctx.exact(p)) for k, p in row] for row in actions] for actions in mdp.successors],
+            [[ctx.exact(v) for v in row] for row in mdp.r])
 
 
 def q_from_values(ctx, mdp: TabularMDP, V, P=None, r=None) -> list:
