@@ -275,9 +275,12 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False, w
         series.path.append(x)
     for t in range(1, spec.steps + 1):
         x_next = ctx.midpoints(kernel.step(ctx, x, eta, params))
-        tangent = ctx.midpoints(kernel.tangent(ctx, x, x_next, eta, tangent, params))
-        if frame is not None:
-            frame.advance(kernel.jacobian(ctx, x, x_next, eta, params))
+        if frame is None:
+            tangent = ctx.midpoints(kernel.tangent(ctx, x, x_next, eta, tangent, params))
+        else:  # the worst case forms J_t anyway: one Jacobian per step serves the frame and the tangent
+            jacobian = kernel.jacobian(ctx, x, x_next, eta, params)
+            frame.advance(jacobian)
+            tangent = ctx.matvec(jacobian, tangent)
         growth = ctx.vector_norm(tangent)
         if growth == 0:
             log_growth = ctx.ninf  # J_t v = 0 exactly: the tangent is annihilated and stays so
