@@ -46,6 +46,7 @@ import sympy as sp
 
 from mdtheory.checker.bounds import EPS, ETA_T, VIOLATED, T, UpperBound
 from mdtheory.checker.instance import check_instance
+from mdtheory.checker.reading import Reading
 from mdtheory.claimfile import (
     ClaimFile,
     ClaimFileError,
@@ -498,8 +499,8 @@ def certify(screen: Screen, spec: RunSpec, t: int, bits: int) -> bool:
 @dataclass
 class Witness:
     spec: RunSpec
-    measured: str
-    claimed: str
+    measured: Reading
+    claimed: Reading
     trusted_digits: int
     certified: bool
     at_t: int
@@ -520,7 +521,7 @@ class Witness:
         spec = self.spec
         return {"x0": [str(v) for v in spec.x0], "direction": [str(v) for v in spec.direction], "eta": str(spec.eta),
                 "parameters": [str(v) for v in spec.parameters], "eps": str(spec.eps), "steps": spec.steps,
-                "measured": self.measured, "claimed": self.claimed, "trusted_digits": self.trusted_digits,
+                "measured": self.measured.text(), "claimed": self.claimed.text(), "trusted_digits": self.trusted_digits,
                 "certified": self.certified, "first_violation_t": self.at_t, "float64_ratio": self.float_ratio,
                 **({"variant": self.variant} if self.variant else {})}
 

@@ -37,6 +37,7 @@ import numpy as np
 import sympy as sp
 
 from mdtheory.checker.bounds import VIOLATED, UpperBound
+from mdtheory.checker.reading import Reading
 from mdtheory.checker.claim import Claim, OfflineProblem, OnlineProblem, check_claim, claim_measurements
 from mdtheory.claimfile import check_table_keys, claim_from_tables, toml_integer, toml_number, toml_numbers, toml_text
 from mdtheory.engine.mdp import check_step_size
@@ -172,8 +173,8 @@ class TheoremWitness:
     """An explicit instance violating the bound, confirmed on the claim's own precision ladder."""
 
     instance: dict  # exact values as text: eta, x0, parameters, the structural choice
-    measured: str
-    claimed: str
+    measured: Reading
+    claimed: Reading
     trusted_digits: int
     at_t: int
     float_ratio: float  # measured / claimed at the screening precision
@@ -186,7 +187,7 @@ class TheoremWitness:
                 "certified: no (confirmed on the precision ladder; this quantity is not enclosed in ball arithmetic)"]
 
     def as_json(self) -> dict:
-        return {**self.instance, "measured": self.measured, "claimed": self.claimed,
+        return {**self.instance, "measured": self.measured.text(), "claimed": self.claimed.text(),
                 "trusted_digits": self.trusted_digits, "certified": self.certified, "first_violation_t": self.at_t,
                 "screen_ratio": self.float_ratio}
 

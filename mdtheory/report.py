@@ -78,8 +78,8 @@ def summary_rows(reports: list[ClaimReport]) -> list[tuple]:
         for check in report.checks:
             r = check.result
             label = check.label + (" [certified]" if check.label in report.certified else "")
-            rows.append((report.name, label, r.verdict, check.expected, r.measured, r.claimed, r.margin,
-                         r.trusted_digits, report.elapsed))
+            rows.append((report.name, label, r.verdict, check.expected, r.measured.text(), r.claimed.text(),
+                         r.margin.text(), r.trusted_digits, report.elapsed))
     return rows
 
 

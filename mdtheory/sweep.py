@@ -204,7 +204,8 @@ def evaluate(point: dict, key: str, problem: dict, claim: dict, bits: int, recor
                              parameters=[sp.Rational(1, d)] * d if lam > 0 else ())
         result, m = check_instance(bound_from_table(claim), md, spec, bits, with_float64=False, kernel=kernel,
                                    backend="flint")
-        row.update(verdict=result.verdict, measured=result.measured, claimed=result.claimed, margin=result.margin,
+        row.update(verdict=result.verdict, measured=result.measured.text(), claimed=result.claimed.text(),
+                   margin=result.margin.text(),
                    trusted_digits=result.trusted_digits, explanation=result.explanation)
         if m is not None:
             amplification, separation = peak_of(m, "amplification"), peak_of(m, "separation")

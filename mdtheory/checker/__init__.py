@@ -15,9 +15,11 @@ from mdtheory.checker.bounds import (
     decided,
 )
 from mdtheory.checker.measure import Measurement, measure
+from mdtheory.checker.reading import Figure, Reading, exactly, joined, laddered, reading, rounded
 from mdtheory.checker.result import ClaimReport, NamedCheck
 
 __all__ = [
     "HOLDS", "INCONCLUSIVE", "VIOLATED", "CheckResult", "ClaimReport", "ClosedFormAgreement", "Decay", "ExponentialGrowth",
-    "Measurement", "MinForm", "NamedCheck", "Saturation", "UpperBound", "Verdict", "decided", "measure",
+    "Figure", "Measurement", "MinForm", "NamedCheck", "Reading", "Saturation", "UpperBound", "Verdict", "decided",
+    "exactly", "joined", "laddered", "measure", "reading", "rounded",
 ]

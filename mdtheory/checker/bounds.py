@@ -17,7 +17,8 @@ import sympy as sp
 
 from mdtheory.checker.measure import Measurement, RateFit, fit_growth_rate, peak_of
 from mdtheory.engine.codegen import CompiledExpressions
-from mdtheory.engine.ladder import format_trusted, trusted_or_none
+from mdtheory.checker.reading import DISPLAY_DIGITS, Figure, Reading, as_reading, exactly, laddered, reading, rounded
+from mdtheory.engine.ladder import trusted_or_none
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.mirror_descent import STEPS
 from mdtheory.symbolic.parsing import as_expression
@@ -62,11 +63,14 @@ def constant_symbol(name: str) -> sp.Symbol:
 
 @dataclass
 class CheckResult:
+    """A verdict with what it compared: measured, claimed and margin are readings (numbers with their digits,
+    turned into text only where shown); a plain string is taken as a reading without numbers."""
+
     kind: str
     verdict: Verdict
-    measured: str
-    claimed: str
-    margin: str
+    measured: Reading
+    claimed: Reading
+    margin: Reading
     trusted_digits: int
     quantity: str
     explanation: str
@@ -76,8 +80,12 @@ class CheckResult:
     extra: dict = field(default_factory=dict)
     convexity: str | None = None  # how strict convexity of phi was established ("proved (...)" or "checked along ...")
 
+    def __post_init__(self):
+        self.measured, self.claimed, self.margin = map(as_reading, (self.measured, self.claimed, self.margin))
 
-def decided(kind: str, holds: bool, measured: str, claimed: str, margin: str, trusted_digits: int, explanation: str,
+
+def decided(kind: str, holds: bool, measured: Reading | str, claimed: Reading | str, margin: Reading | str,
+            trusted_digits: int, explanation: str,
             quantity: str = "amplification", confirmed: bool = True) -> CheckResult:
     """A verdict computed by a claim itself (a comparison the bound kinds above do not cover): holds or
     violated, or inconclusive when the claim could not confirm its measurement."""
@@ -202,20 +210,21 @@ class UpperBound:
         # A proved excess decides the claim whatever the other steps' resolution.
         trusted = resolved[exceed[0]] if exceed else min(resolved.values())
         curve = list(zip(m.fine.eta_t, bounds))
-        shown = lambda i: _display(ctx, values[i], digits[i], uncertainty[i])
-        measured = f"{self.quantity} = {shown(worst)} at eta*T = {ctx.nstr(m.fine.eta_t[worst], 6)} (closest to the bound)"
+        value = lambda i: laddered(ctx, values[i], digits[i], uncertainty[i])
+        position = lambda i: rounded(m.fine.eta_t[i], 6, ctx)
+        measured = reading(f"{self.quantity} = ", value(worst), " at eta*T = ", position(worst), " (closest to the bound)")
         if largest != worst:
-            measured += f"; largest {shown(largest)} at eta*T = {ctx.nstr(m.fine.eta_t[largest], 6)}"
+            measured += reading("; largest ", value(largest), " at eta*T = ", position(largest))
         common = dict(
             kind=self.kind, quantity=self.quantity, trusted_digits=trusted, bound_curve=curve, measured=measured,
-            claimed=f"<= {self.bound} (= {ctx.nstr(bounds[worst], 10)} there)",
-            margin=f"{ctx.nstr(1 - ratios[worst], 6)} of the bound",
+            claimed=reading(f"<= {self.bound} (= ", rounded(bounds[worst], 10, ctx), " there)"),
+            margin=reading(rounded(1 - ratios[worst], 6, ctx), " of the bound"),
         )
         if exceed:
             first = exceed[0]
             return CheckResult(verdict=VIOLATED, explanation=(
-                f"{self.quantity} exceeds the bound first at eta*T = {ctx.nstr(m.fine.eta_t[first], 6)} "
-                f"({shown(first)} > {ctx.nstr(bounds[first], 10)})"), extra={"first_violation_t": m.fine.t[first]},
+                f"{self.quantity} exceeds the bound first at eta*T = {position(first)} "
+                f"({value(first)} > {ctx.nstr(bounds[first], 10)})"), extra={"first_violation_t": m.fine.t[first]},
                 **common)
         if trusted < MIN_TRUSTED_DIGITS:
             return CheckResult(verdict=INCONCLUSIVE, explanation=(
@@ -256,11 +265,11 @@ class Limit:
         last = len(values) - 1
         tolerance = _evaluate(ctx, self.tolerance)
         value, u = values[last], uncertainty[last]
-        shown = _display(ctx, value, digits[last], u)
+        shown = laddered(ctx, value, digits[last], u)
         common = dict(kind=self.kind, quantity=self.quantity, trusted_digits=digits[last],
-                      measured=f"||x_T - limit|| = {shown} at T = {m.fine.t[last]}"
-                               + (f" (limit: {m.reference})" if m.reference else ""),
-                      claimed=f"<= {self.tolerance}", margin=f"{ctx.nstr(tolerance - value, 6)}",
+                      measured=reading("||x_T - limit|| = ", shown, " at T = ", exactly(m.fine.t[last]),
+                                       *([f" (limit: {m.reference})"] if m.reference else [])),
+                      claimed=reading("<= ", exactly(self.tolerance)), margin=reading(rounded(tolerance - value, 6, ctx)),
                       bound_curve=[(s, tolerance) for s in m.fine.eta_t])
         if value - u > tolerance:
             return CheckResult(verdict=VIOLATED, explanation=(
@@ -271,17 +280,6 @@ class Limit:
                 f"x_T is within {self.tolerance} of the stated limit (a finite-horizon statement)"), **common)
         return CheckResult(verdict=INCONCLUSIVE, explanation=(
             "the distance to the limit is not resolved against the tolerance; raise precision_bits"), **common)
-
-
-DISPLAY_DIGITS = 12
-
-
-def _display(ctx, value, digits: int, uncertainty=None) -> str:
-    """A value for tables: its trusted digits, at most DISPLAY_DIGITS of them; a value with no trusted
-    digit is shown by the bound on its size that the ladder does give."""
-    if digits <= 0 and uncertainty is not None:
-        return f"0 +- {ctx.nstr(abs(value) + uncertainty, 2)}"
-    return format_trusted(ctx, value, min(digits, DISPLAY_DIGITS))
 
 
 def _digits_of(ctx, relative_error) -> int:
@@ -337,19 +335,20 @@ class ExponentialGrowth:
     def check(self, m: Measurement) -> CheckResult:
         ctx = m.ctx
         fit = self.fit(m)
-        claimed = "rate > 0" if self.rate is None else (f"rate {'=' if self.exact else '>='} {self.rate}")
+        claimed = reading("rate > 0") if self.rate is None else reading(f"rate {'=' if self.exact else '>='} ",
+                                                                        exactly(self.rate))
         if fit is None or fit.points < MIN_WINDOW_POINTS or fit.window[1] - fit.window[0] < ctx.exact(MIN_WINDOW_SPAN):
             span = "none" if fit is None else f"{fit.points} points over eta*T {ctx.nstr(fit.window[0], 4)}..{ctx.nstr(fit.window[1], 4)}"
             return CheckResult(self.kind, INCONCLUSIVE, "no fit", claimed, "n/a", 0, self.quantity, (
                 f"the fitting window is too short ({span}); need {MIN_WINDOW_POINTS} points over at least "
                 f"{MIN_WINDOW_SPAN} unit of eta*T: run longer or record more often"))
-        rate_text = format_trusted(ctx, fit.rate, max(fit.digits, 1))
+        rate_text = Figure(fit.rate, max(fit.digits, 1), fit.digits, ctx=ctx)
         drawn_rate = fit.rate if self.rate is None else _evaluate(ctx, self.rate)
         # The claimed rate is drawn through the fitted intercept over the window.
         curve = [(s, ctx.exp(fit.intercept + drawn_rate * s)) for s in m.fine.eta_t if fit.window[0] <= s <= fit.window[1]]
         common = dict(kind=self.kind, quantity=self.quantity, trusted_digits=fit.digits, rate=fit.as_dict(ctx),
                       bound_curve=curve,
-                      measured=f"rate {rate_text} +- {ctx.nstr(fit.stderr, 2)}", claimed=claimed)
+                      measured=reading("rate ", rate_text, " +- ", rounded(fit.stderr, 2, ctx)), claimed=claimed)
         window_digits = min(d for s, d in zip(m.fine.eta_t, m.digits(self.quantity)) if fit.window[0] <= s <= fit.window[1])
         if window_digits < MIN_TRUSTED_DIGITS:
             return CheckResult(verdict=INCONCLUSIVE, margin="n/a", explanation=(
@@ -358,7 +357,7 @@ class ExponentialGrowth:
         sigma = RATE_SIGMAS * fit.stderr
         if self.rate is None:
             floor = ctx.exact(POSITIVE_RATE_FLOOR)
-            margin = f"{ctx.nstr(fit.rate - sigma - floor, 6)} above the floor {POSITIVE_RATE_FLOOR}"
+            margin = reading(rounded(fit.rate - sigma - floor, 6, ctx), " above the floor ", exactly(POSITIVE_RATE_FLOOR))
             if fit.rate - sigma > floor:
                 return CheckResult(verdict=HOLDS, margin=margin, explanation="exponential growth resolved", **common)
             if fit.rate + sigma <= floor:
@@ -368,7 +367,7 @@ class ExponentialGrowth:
         claimed_rate = _evaluate(ctx, self.rate)
         tolerance = max(sigma, ctx.exact(RATE_RELATIVE_TOLERANCE) * abs(claimed_rate))
         gap = fit.rate - claimed_rate
-        margin = f"{ctx.nstr(gap, 6)} (tolerance {ctx.nstr(tolerance, 3)})"
+        margin = reading(rounded(gap, 6, ctx), " (tolerance ", rounded(tolerance, 3, ctx), ")")
         ok = abs(gap) <= tolerance if self.exact else gap >= -tolerance
         return CheckResult(verdict=HOLDS if ok else VIOLATED, margin=margin, explanation=(
             f"fitted rate {rate_text} against claimed {self.rate}, within tolerance" if ok else
@@ -417,9 +416,9 @@ class Saturation:
             kind=self.kind, quantity=self.quantity, trusted_digits=peak.digits,
             peak={"value": trusted_or_none(ctx, peak.value, peak.digits), "trusted_digits": peak.digits,
                   "eta_t": ctx.nstr(peak.eta_t, 8)},
-            measured=f"peak {_display(ctx, peak.value, peak.digits)} at eta*T = {ctx.nstr(peak.eta_t, 6)}",
-            claimed=f"{self.level} = {ctx.nstr(level, 8)}, within a factor {self.factor}",
-            margin=f"{ctx.nstr(allowed - off, 4)} decades", bound_curve=[(s, level) for s in m.fine.eta_t],
+            measured=reading("peak ", laddered(ctx, peak.value, peak.digits), " at eta*T = ", rounded(peak.eta_t, 6, ctx)),
+            claimed=reading(f"{self.level} = ", rounded(level, 8, ctx), ", within a factor ", exactly(self.factor)),
+            margin=reading(rounded(allowed - off, 4, ctx), " decades"), bound_curve=[(s, level) for s in m.fine.eta_t],
         )
         if peak.digits < MIN_TRUSTED_DIGITS:
             return CheckResult(verdict=INCONCLUSIVE, explanation="the peak is not resolved; raise precision_bits", **common)
@@ -464,10 +463,10 @@ class MinForm:
             kind=self.kind, quantity="separation", trusted_digits=digits,
             peak={"value": trusted_or_none(ctx, peak.value, peak.digits), "trusted_digits": peak.digits,
                   "eta_t": ctx.nstr(peak.eta_t, 8)},
-            measured=f"worst ratio to the min-form {ctx.nstr(m.fine.separation[worst] / predicted[worst], 4)} "
-                     f"at eta*T = {ctx.nstr(m.fine.eta_t[worst], 5)}",
-            claimed=f"min{{{self.level}, sep0*exp({self.rate}*eta*T)}} within a factor {self.factor}",
-            margin=f"{ctx.nstr(allowed - offs[worst], 4)} decades",
+            measured=reading("worst ratio to the min-form ", rounded(m.fine.separation[worst] / predicted[worst], 4, ctx),
+                             " at eta*T = ", rounded(m.fine.eta_t[worst], 5, ctx)),
+            claimed=reading(f"min{{{self.level}, sep0*exp({self.rate}*eta*T)}} within a factor ", exactly(self.factor)),
+            margin=reading(rounded(allowed - offs[worst], 4, ctx), " decades"),
             bound_curve=list(zip(m.fine.eta_t, predicted)),
         )
         if digits < MIN_TRUSTED_DIGITS:
@@ -505,9 +504,10 @@ class ClosedFormAgreement:
         trusted = min(digits)
         common = dict(kind=self.kind, quantity=self.quantity, trusted_digits=trusted,
                       bound_curve=list(zip(m.fine.eta_t, exact)),
-                      measured=f"agrees to {min(agreement)} digits (worst at eta*T = {ctx.nstr(m.fine.eta_t[worst], 5)})",
+                      measured=reading("agrees to ", exactly(min(agreement)), " digits (worst at eta*T = ",
+                                       rounded(m.fine.eta_t[worst], 5, ctx), ")"),
                       claimed=f"{self.quantity} = {self.formula}",
-                      margin=f"{min(a - d for a, d in zip(agreement, digits))} digits beyond the trusted ones")
+                      margin=reading(exactly(min(a - d for a, d in zip(agreement, digits))), " digits beyond the trusted ones"))
         if trusted < MIN_TRUSTED_DIGITS:
             return CheckResult(verdict=INCONCLUSIVE, explanation="too few trusted digits; raise precision_bits", **common)
         ok = all(a >= d - 1 for a, d in zip(agreement, digits))
@@ -517,18 +517,18 @@ class ClosedFormAgreement:
             **common)
 
 
-def agreement(kind: str, ctx, fine, coarse, exact, measured_label: str, claimed_label: str) -> CheckResult:
+def agreement(kind: str, ctx, fine, coarse, exact_value, measured_label: str, claimed_label: str) -> CheckResult:
     """A scalar measured on both rungs of the ladder against an exact value: holds when they agree to every
     digit the ladder trusts (at least MIN_TRUSTED_DIGITS)."""
-    fine, coarse, exact = ctx.mpf(fine), ctx.mpf(coarse), ctx.mpf(exact)
-    trusted = _digits_of(ctx, abs(fine - coarse) / abs(fine)) if fine != 0 else 0
-    agree = _digits_of(ctx, abs(fine - exact) / abs(exact)) if exact != 0 else 0
-    common = dict(kind=kind, quantity="tangent_amplification", trusted_digits=trusted,
-                  measured=f"{measured_label} = {_display(ctx, fine, trusted)}",
-                  claimed=f"{claimed_label} = {ctx.nstr(exact, DISPLAY_DIGITS)}",
-                  margin=f"agree to {min(agree, trusted)} of {trusted} trusted digits")
-    if trusted < MIN_TRUSTED_DIGITS:
+    fine, coarse, exact_value = ctx.mpf(fine), ctx.mpf(coarse), ctx.mpf(exact_value)
+    digits = _digits_of(ctx, abs(fine - coarse) / abs(fine)) if fine != 0 else 0
+    agree = _digits_of(ctx, abs(fine - exact_value) / abs(exact_value)) if exact_value != 0 else 0
+    common = dict(kind=kind, quantity="tangent_amplification", trusted_digits=digits,
+                  measured=reading(f"{measured_label} = ", laddered(ctx, fine, digits)),
+                  claimed=reading(f"{claimed_label} = ", rounded(exact_value, DISPLAY_DIGITS, ctx)),
+                  margin=reading("agree to ", exactly(min(agree, digits)), " of ", exactly(digits), " trusted digits"))
+    if digits < MIN_TRUSTED_DIGITS:
         return CheckResult(verdict=INCONCLUSIVE, explanation="too few trusted digits; raise precision", **common)
-    ok = agree >= trusted - 1
+    ok = agree >= digits - 1
     return CheckResult(verdict=HOLDS if ok else VIOLATED, explanation=(
         "measured equals the formula to the trusted digits" if ok else "measured differs from the formula"), **common)

@@ -91,10 +91,13 @@ def check_json(check: NamedCheck) -> dict:
         "expected": check.expected,
         "kind": r.kind,
         "quantity": r.quantity,
-        "measured": r.measured,
-        "claimed": r.claimed,
-        "margin": r.margin,
+        "measured": r.measured.text(),
+        "claimed": r.claimed.text(),
+        "margin": r.margin.text(),
         "trusted_digits": r.trusted_digits,
+        # the numbers in measured, claimed and margin, in order, each with what its digits are
+        "figures": {name: reading.as_json() for name, reading in
+                    (("measured", r.measured), ("claimed", r.claimed), ("margin", r.margin)) if reading.figures},
         "explanation": r.explanation,
         "convexity": r.convexity,
         "rate": r.rate,

@@ -35,7 +35,8 @@ import math
 
 import sympy as sp
 
-from mdtheory.checker import HOLDS, CheckResult, ClaimReport, ExponentialGrowth, MinForm, NamedCheck, UpperBound
+from mdtheory.checker import (HOLDS, CheckResult, ClaimReport, ExponentialGrowth, MinForm, NamedCheck, UpperBound, exactly,
+                              joined, reading, rounded)
 from mdtheory.checker.measure import fit_growth_rate, least_squares_slope, measure, peak_of
 from mdtheory.claims import register
 from mdtheory.instances import exponential_separation as construction
@@ -187,8 +188,10 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     independent = spread <= float(ETA_RATE_TOLERANCE)
     checks.append(NamedCheck("c independent of eta", CheckResult(
         "eta_independence", HOLDS if independent else "violated",
-        ", ".join(f"c(eta={s}) = {float(fit.rate):.4f} +- {float(fit.stderr):.4f}" for s, fit in fits),
-        f"relative spread <= {ETA_RATE_TOLERANCE}", f"spread {spread:.3f}", 2, "tangent_amplification",
+        joined(", ", (reading(f"c(eta={s}) = ", rounded(float(fit.rate), 4, notation="f"), " +- ",
+                              rounded(float(fit.stderr), 4, notation="f")) for s, fit in fits)),
+        reading("relative spread <= ", exactly(ETA_RATE_TOLERANCE)), reading("spread ", rounded(spread, 3, notation="f")),
+        2, "tangent_amplification",
         f"rates fitted on eta*T in [{window[0]}, {window[1]}] agree across step sizes" if independent
         else "the fitted rate changes with eta")))
 
@@ -233,7 +236,8 @@ def certified_growth() -> tuple[NamedCheck, list[str]]:
         base = enclose_trajectory(kernel, [0, 0, -1], MAIN_STEP, CERTIFIED_STEPS, CERTIFIED_BITS, error)
         perturbed = enclose_trajectory(kernel, [eps, 0, -1], MAIN_STEP, CERTIFIED_STEPS, CERTIFIED_BITS, error)
     except CertificateFailure as failure:
-        return NamedCheck(label, CheckResult("certificate", "inconclusive", "no certificate", f">= {CERTIFIED_THRESHOLD}",
+        return NamedCheck(label, CheckResult("certificate", "inconclusive", "no certificate",
+                                             reading(">= ", exactly(CERTIFIED_THRESHOLD)),
                                              "n/a", 0, "amplification", str(failure))), []
     with flint_precision(CERTIFIED_BITS):
         bounds = {t: separation_lower_bound(base[t], perturbed[t], exact_ball(eps))
@@ -245,8 +249,9 @@ def certified_growth() -> tuple[NamedCheck, list[str]]:
             "amplification lower bounds " + ", ".join(f"T = {t}: >= {b}" for t, b in bounds.items())
             + f"; widest final box radius {widest}.")
     return NamedCheck(label, CheckResult(
-        "certificate", HOLDS if proved else "inconclusive", f"proved: amplification >= {final}",
-        f">= {CERTIFIED_THRESHOLD}", "proved lower bound" if proved else "below the threshold", PRINTED_DIGITS,
+        "certificate", HOLDS if proved else "inconclusive",
+        "no lower bound proved" if final is None else reading("proved: amplification >= ", exactly(final)),
+        reading(">= ", exactly(CERTIFIED_THRESHOLD)), "proved lower bound" if proved else "below the threshold", PRINTED_DIGITS,
         "amplification", "Krawczyk enclosures of both MD trajectories in ball arithmetic: a theorem about this "
         "instance" if proved else "the enclosure did not prove the threshold")), [note]
 

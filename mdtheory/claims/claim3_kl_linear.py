@@ -31,7 +31,8 @@ import math
 
 import sympy as sp
 
-from mdtheory.checker import HOLDS, CheckResult, ClaimReport, ClosedFormAgreement, ExponentialGrowth, NamedCheck, Saturation
+from mdtheory.checker import (HOLDS, CheckResult, ClaimReport, ClosedFormAgreement, ExponentialGrowth, NamedCheck, Saturation,
+                              exactly, joined, reading, rounded)
 from mdtheory.checker.bounds import ETA_T, agreement
 from mdtheory.checker.measure import Measurement, least_squares_slope, measure
 from mdtheory.claims import register
@@ -101,10 +102,10 @@ def _certified_peak(start, peak_t, peak_level, name: str) -> NamedCheck:
     threshold = CERTIFIED_FRACTION * peak_level
     proved = all(c.proved and exact_number(c.lower_bound) >= threshold for c in certificates.values())
     label = f"{name}: certified peak amplification at T = {peak_t}"
-    lower = ", ".join(f"{k} >= {c.lower_bound}" for k, c in certificates.items())
+    lower = joined(", ", (reading(f"{k} >= ", exactly(c.lower_bound)) for k, c in certificates.items()))
     return NamedCheck(label, CheckResult(
-        "certificate", HOLDS if proved else "inconclusive", f"proved: {lower}",
-        f">= 0.99/(4 delta (1-delta)) = {sp.N(threshold, 10)}", "proved lower bound" if proved else "not proved",
+        "certificate", HOLDS if proved else "inconclusive", reading("proved: ") + lower,
+        reading(">= 0.99/(4 delta (1-delta)) = ", rounded(threshold, 10)), "proved lower bound" if proved else "not proved",
         10, "tangent_amplification",
         f"ball arithmetic (arb, {CERTIFICATE_BITS} bits) on the closed-form T-step map: a theorem about this instance"
         if proved else "the ball enclosure was too wide or below the threshold: no certificate"))

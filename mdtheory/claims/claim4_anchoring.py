@@ -28,7 +28,7 @@ import time
 
 import sympy as sp
 
-from mdtheory.checker import HOLDS, VIOLATED, CheckResult, ClaimReport, ExponentialGrowth, NamedCheck
+from mdtheory.checker import HOLDS, VIOLATED, CheckResult, ClaimReport, ExponentialGrowth, NamedCheck, exactly, reading, rounded
 from mdtheory.checker.measure import measure, peak_of
 from mdtheory.claims import register
 from mdtheory.instances import exponential_separation as construction
@@ -107,8 +107,9 @@ def _kl_checks(quick: bool, progress):
         off = abs(final - exact) / exact
         ok = off <= ctx.mpf(str(LIMIT_TOLERANCE))
         checks.append(NamedCheck(f"lambda = {lam}, anchor at x_0: converges to A(1/lambda)", CheckResult(
-            "limit", HOLDS if ok else VIOLATED, f"final amplification {ctx.nstr(final, 10)}",
-            f"A(1/lambda) = {sp.N(limit, 10)}", f"relative gap {ctx.nstr(off, 3)} (tolerance {LIMIT_TOLERANCE})",
+            "limit", HOLDS if ok else VIOLATED, reading("final amplification ", rounded(final, 10, ctx)),
+            reading("A(1/lambda) = ", rounded(limit, 10)),
+            reading("relative gap ", rounded(off, 3, ctx), " (tolerance ", exactly(LIMIT_TOLERANCE), ")"),
             init.ladder.trusted_digits("amplification"), "amplification",
             "the initialization anchor's amplification tends to A(1/lambda), not to 0" if ok else
             "the initialization anchor's long-run amplification differs from A(1/lambda)",
@@ -117,8 +118,8 @@ def _kl_checks(quick: bool, progress):
         resolved = fixed_final + fixed.uncertainties("amplification")[-1] < init_final - init.uncertainties("amplification")[-1]
         checks.append(NamedCheck(f"lambda = {lam}: fixed anchor ends below the init anchor", CheckResult(
             "comparative", HOLDS if resolved else VIOLATED,
-            f"long-run amplification: fixed {ctx.nstr(fixed_final, 4)}, init {ctx.nstr(init_final, 6)}",
-            "fixed < init", f"ratio init/fixed {ctx.nstr(init_final / fixed_final, 4)}",
+            reading("long-run amplification: fixed ", rounded(fixed_final, 4, ctx), ", init ", rounded(init_final, 6, ctx)),
+            "fixed < init", reading("ratio init/fixed ", rounded(init_final / fixed_final, 4, ctx)),
             min(fixed.ladder.trusted_digits("amplification"), init.ladder.trusted_digits("amplification")),
             "amplification", "the anchor choice decides whether the amplification decays")))
         rows.append(("fixed anchor (uniform)", lam, peak_of(fixed, "amplification"), fixed, fixed_time, plain_time))
@@ -180,8 +181,8 @@ def _construction_checks(progress):
     ok = fixed_final < init_final
     check = NamedCheck(f"claim-2 construction, lambda = {lam}: fixed anchor's long-run amplification below the init anchor's",
                        CheckResult("comparative", HOLDS if ok else VIOLATED,
-                                   f"fixed {ctx.nstr(fixed_final, 4)}, init {ctx.nstr(init_final, 4)}", "fixed < init",
-                                   f"ratio {ctx.nstr(init_final / fixed_final, 4)}",
+                                   reading("fixed ", rounded(fixed_final, 4, ctx), ", init ", rounded(init_final, 4, ctx)),
+                                   "fixed < init", reading("ratio ", rounded(init_final / fixed_final, 4, ctx)),
                                    min(fixed.ladder.trusted_digits("amplification"), init.ladder.trusted_digits("amplification")),
                                    "amplification", "compared at eta*T = 100"), fixed)
     rows = ["| method (claim-2 construction) | peak amplification | long-run amplification | f(x_T) | time per iteration (vs plain) |",

@@ -28,7 +28,7 @@ import math
 
 import sympy as sp
 
-from mdtheory.checker import ClaimReport, NamedCheck, decided
+from mdtheory.checker import ClaimReport, NamedCheck, decided, exactly, reading, rounded
 from mdtheory.claims import register
 from mdtheory.plotting import saved_figure
 from mdtheory.engine.inexact import BoundaryPush, linear_loss_problem, online_mirror_descent
@@ -98,6 +98,10 @@ def tolerated_error(kernel, T: int, seen: list | None = None):
     return lo, exact, confirmed
 
 
+def _decades(ratio: float):
+    return reading(rounded(math.log10(ratio), 2, notation="f", signed=True), " decades")
+
+
 def _result(kind, holds, confirmed, measured, claimed, margin, explanation):
     # two digits: the tolerated error is resolved to a quarter decade
     return decided(kind, holds, measured, claimed, margin, 2, explanation, "tolerated error", confirmed)
@@ -129,29 +133,33 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         ok = ratio >= bound if label == ">=" else ratio <= bound
         slope = (b - a) * math.log(10) / (last - first)
         checks.append(NamedCheck(f"{name}: eps*({first}) / eps*({last}) {label} {bound:g}", _result(
-            "scaling", ok, ok_a and ok_b, f"{ratio:.3g} (d log eps*/dT = {slope:.4f})", f"{label} {bound:g}",
-            f"{math.log10(ratio / bound):+.2f} decades", "tolerated per-step error, bisected in log eps")))
+            "scaling", ok, ok_a and ok_b, reading(rounded(ratio, 3), " (d log eps*/dT = ", rounded(slope, 4, notation="f"), ")"),
+            reading(f"{label} ", rounded(bound, 6)), _decades(ratio / bound), "tolerated per-step error, bisected in log eps")))
     (a, ok_a), (b, ok_b) = found[("negative_entropy", first)], found[("negative_entropy", last)]
     slope, predicted = (b - a) * math.log(10) / (last - first), -float(ETA) / 3
     checks.append(NamedCheck("negative entropy: d log eps*/dT = -eta/3", _result(
-        "rate", abs(slope / predicted - 1) <= RATE_TOLERANCE, ok_a and ok_b, f"{slope:.4f} per round",
-        f"{predicted:.4f} within {RATE_TOLERANCE:.0%}", f"relative gap {abs(slope / predicted - 1):.3f}",
+        "rate", abs(slope / predicted - 1) <= RATE_TOLERANCE, ok_a and ok_b,
+        reading(rounded(slope, 4, notation="f"), " per round"),
+        reading(rounded(predicted, 4, notation="f"), " within ", rounded(RATE_TOLERANCE, 0, notation="%")),
+        reading("relative gap ", rounded(abs(slope / predicted - 1), 3, notation="f")),
         "the exact weight of expert 0 bottoms out at ~e^(-eta T/3); an error above it traps the weight")))
     for name in ("tsallis", "log_barrier"):
         (a, ok_a), (b, ok_b) = found[(name, last)], found[("negative_entropy", last)]
         ratio = 10 ** (a - b)
         checks.append(NamedCheck(f"T = {last}: {name} tolerates >= {SEPARATION:g}x the error of negative entropy", _result(
-            "separation", ratio >= SEPARATION, ok_a and ok_b, f"eps* {_eps_text(a)} vs {_eps_text(b)} ({ratio:.3g}x)",
-            f">= {SEPARATION:g}x", f"{math.log10(ratio / SEPARATION):+.2f} decades", "at the longest horizon")))
+            "separation", ratio >= SEPARATION, ok_a and ok_b,
+            reading("eps* ", exactly(_eps_text(a)), " vs ", exactly(_eps_text(b)), " (", rounded(ratio, 3), "x)"),
+            reading(">= ", rounded(SEPARATION, 6), "x"), _decades(ratio / SEPARATION), "at the longest horizon")))
     entropy = kernels["negative_entropy"]
     short = regret_per_round(entropy, first, math.log10(float(FIXED_EPS)))[1]
     ctx, long = regret_per_round(entropy, last, math.log10(float(FIXED_EPS)))
     _, long_fine = regret_per_round(entropy, last, math.log10(float(FIXED_EPS)), 2 * BITS)
     ok = long >= ctx.mpf(LINEAR_REGRET.p) / LINEAR_REGRET.q
     checks.append(NamedCheck(f"negative entropy, eps = {FIXED_EPS}: linear regret at T = {last}", _result(
-        "lower_bound", ok, abs(long - long_fine) < ctx.mpf(10) ** -20, f"regret/T = {ctx.nstr(long, 6)} at T = {last} "
-        f"(and {ctx.nstr(short, 6)} at T = {first})", f">= {LINEAR_REGRET} at T = {last}",
-        f"{ctx.nstr(long - ctx.mpf(LINEAR_REGRET.p) / LINEAR_REGRET.q, 4)}",
+        "lower_bound", ok, abs(long - long_fine) < ctx.mpf(10) ** -20,
+        reading("regret/T = ", rounded(long, 6, ctx), f" at T = {last} (and ", rounded(short, 6, ctx), f" at T = {first})"),
+        reading(">= ", exactly(LINEAR_REGRET), f" at T = {last}"),
+        reading(rounded(long - ctx.mpf(LINEAR_REGRET.p) / LINEAR_REGRET.q, 4, ctx)),
         "one fixed error size: harmless on a short horizon, linear regret on a long one")))
     notes = [f"Predicted entropic threshold ~ e^(-eta T/3): d log eps*/dT ~ -{float(ETA) / 3:.4f} per round; the "
              "polynomial regularizers' weights never get that small, so their tolerance shrinks only polynomially.",

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from mdtheory.checker import ClaimReport, NamedCheck, decided
+from mdtheory.checker import ClaimReport, NamedCheck, decided, exactly, reading, rounded
 from mdtheory.checker.bounds import T, UpperBound, constant_symbol as c
 from mdtheory.checker.claim import Claim, PolicyProblem, check_claim
 from mdtheory.checker.policy import policy_amplification
@@ -103,8 +103,9 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         table.append(f"| {name} | {source.env_id} | {mdp.states - 1} (+1) | {max(mdp.actions)} | {sp.N(value, 10)} | "
                      f"{source.deviation:.2e} | {source.how} |")
         checks.append(NamedCheck(f"{name}: exact tables within {FLOAT_SLACK:g} of gymnasium's floats", decided(
-            "exactness", source.deviation <= FLOAT_SLACK, f"largest |float - exact| = {source.deviation:.3e}",
-            f"<= {FLOAT_SLACK:g}", f"{source.deviation:.1e}", 16, source.how)))
+            "exactness", source.deviation <= FLOAT_SLACK,
+            reading("largest |float - exact| = ", rounded(source.deviation, 3, notation="e")),
+            reading("<= ", rounded(FLOAT_SLACK, 6)), reading(rounded(source.deviation, 1, notation="e")), 16, source.how)))
         checks += convergence_checks(name, mdp, tau_mdp)
         if name != "frozenlake4x4":
             continue
@@ -118,8 +119,9 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
             curves[f"NPG, p = {p}"] = m
             floor = FLOOR / p
             checks.append(NamedCheck(f"{name}, p = {p}: peak amplification >= 1/(16 p)", decided(
-                "lower_bound", peak >= floor, f"peak {m.ctx.nstr(peak, 8)} at t = {index} (p * peak = "
-                f"{m.ctx.nstr(peak * p.p / p.q, 4)})", f">= {sp.N(floor, 6)}", f"{m.ctx.nstr(peak / floor, 4)}x the floor",
+                "lower_bound", peak >= floor, reading("peak ", rounded(peak, 8, m.ctx), " at t = ", exactly(index),
+                                                      " (p * peak = ", rounded(peak * p.p / p.q, 4, m.ctx), ")"),
+                reading(">= ", rounded(floor, 6)), reading(rounded(peak / floor, 4, m.ctx), "x the floor"),
                 digits, "max over t <= 200 of the laddered amplification, NPG at eta = 1/2")))
         p = P_VALUES[-1]
         pi0, direction = pretrained_start(tau_mdp, optimal, p)
@@ -134,20 +136,21 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         ctx = fixed.ctx
         fixed_last, init_last = fixed.values("amplification")[-1], initial.values("amplification")[-1]
         checks.append(NamedCheck(f"{name}: fixed anchor's peak below plain NPG's (p = {p})", decided(
-            "upper_bound", fixed_peak < peaks[p], f"{ctx.nstr(fixed_peak, 6)} at t = {fixed_at}",
-            f"< {ctx.nstr(peaks[p], 6)}", f"{ctx.nstr(fixed_peak / peaks[p], 3)} of it", fixed_digits,
+            "upper_bound", fixed_peak < peaks[p], reading(rounded(fixed_peak, 6, ctx), " at t = ", exactly(fixed_at)),
+            reading("< ", rounded(peaks[p], 6, ctx)), reading(rounded(fixed_peak / peaks[p], 3, ctx), " of it"), fixed_digits,
             f"entropy-regularized NPG, tau = {TAU}")))
         checks.append(NamedCheck(f"{name}: fixed anchor decays below {DECAYED} by T = {ANCHOR_STEPS}", decided(
-            "upper_bound", fixed_last < DECAYED, f"{ctx.nstr(fixed_last, 6)}", f"< {sp.N(DECAYED, 3)}",
-            f"{ctx.nstr(fixed_last / DECAYED.p * DECAYED.q, 3)} of it", fixed.digits("amplification")[-1],
+            "upper_bound", fixed_last < DECAYED, reading(rounded(fixed_last, 6, ctx)), reading("< ", rounded(DECAYED, 3)),
+            reading(rounded(fixed_last / DECAYED.p * DECAYED.q, 3, ctx), " of it"), fixed.digits("amplification")[-1],
             "the regularized update contracts log-policies by 1 - eta tau/(1 - gamma) per step")))
         checks.append(NamedCheck(f"{name}: anchored at its initialization, the amplification persists (>= 1/2)", decided(
-            "lower_bound", init_last >= PERSISTS, f"{ctx.nstr(init_last, 6)} at T = {ANCHOR_STEPS}", ">= 1/2",
-            f"{ctx.nstr(init_last, 3)}", initial.digits("amplification")[-1],
+            "lower_bound", init_last >= PERSISTS, reading(rounded(init_last, 6, ctx), " at T = ", exactly(ANCHOR_STEPS)),
+            reading(">= ", exactly(PERSISTS)), reading(rounded(init_last, 3, ctx)), initial.digits("amplification")[-1],
             "each run converges to the optimum regularized toward its own start")))
         checks.append(NamedCheck(f"{name}: the anchor at the initialization peaks lower than the fixed anchor", decided(
-            "comparison", init_peak < fixed_peak, f"{ctx.nstr(init_peak, 6)} at t = {init_at}",
-            f"< {ctx.nstr(fixed_peak, 6)}", f"{ctx.nstr(init_peak / fixed_peak, 3)} of it", min(init_digits, fixed_digits),
+            "comparison", init_peak < fixed_peak, reading(rounded(init_peak, 6, ctx), " at t = ", exactly(init_at)),
+            reading("< ", rounded(fixed_peak, 6, ctx)), reading(rounded(init_peak / fixed_peak, 3, ctx), " of it"),
+            min(init_digits, fixed_digits),
             "the paper's claim 4 predicts the fixed anchor more stable: true in the long run, not at the peak")))
         notes.append(f"{name}: p * peak = {ctx.nstr(peaks[P_VALUES[0]] * P_VALUES[0].p / P_VALUES[0].q, 3)} (p = "
                      f"{P_VALUES[0]}) and {ctx.nstr(peaks[p] * p.p / p.q, 3)} (p = {p}): the amplification grows like "

@@ -31,7 +31,7 @@ import math
 
 import sympy as sp
 
-from mdtheory.checker import ClaimReport, NamedCheck, decided
+from mdtheory.checker import ClaimReport, NamedCheck, decided, exactly, reading, rounded
 from mdtheory.checker.measure import least_squares_slope
 from mdtheory.claims import register
 from mdtheory.plotting import saved_figure
@@ -141,8 +141,9 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         measured = curves[("bandit", p)]
         worst = max(abs(measured[int(t)] / a - 1) for t, a in zip(setting.times(), predicted))
         checks.append(NamedCheck(f"bandit p = {p}: NPG = softmax MD closed form", decided(
-            "closed_form", worst <= CLOSED_FORM_AGREEMENT, f"max relative difference {worst:.2e}",
-            f"<= {CLOSED_FORM_AGREEMENT:g}", f"{CLOSED_FORM_AGREEMENT / max(worst, 1e-300):.3g}x inside",
+            "closed_form", worst <= CLOSED_FORM_AGREEMENT, reading("max relative difference ", rounded(worst, 2, notation="e")),
+            reading("<= ", rounded(CLOSED_FORM_AGREEMENT, 6)),
+            reading(rounded(CLOSED_FORM_AGREEMENT / max(worst, 1e-300), 3), "x inside"),
             peaks[("bandit", p)][3], "NPG iterated at 192/384 bits against A(t) of mdtheory.risk")))
 
     # (b) 1/p scaling, (c) MDP size
@@ -152,14 +153,15 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         target = P_VALUES[1] / P_VALUES[0]
         gap = abs(ratio / ctx.exact(target) - 1)
         checks.append(NamedCheck(f"{name}: peak amplification scales like 1/p", decided(
-            "scaling", gap <= ctx.exact(SCALING_TOLERANCE), f"peak(p = {P_VALUES[0]}) / peak(p = {P_VALUES[1]}) = "
-            f"{ctx.nstr(ratio, 8)}", f"{target} within {SCALING_TOLERANCE}", f"relative gap {ctx.nstr(gap, 3)}",
+            "scaling", gap <= ctx.exact(SCALING_TOLERANCE),
+            reading(f"peak(p = {P_VALUES[0]}) / peak(p = {P_VALUES[1]}) = ", rounded(ratio, 8, ctx)),
+            reading(exactly(target), " within ", exactly(SCALING_TOLERANCE)), reading("relative gap ", rounded(gap, 3, ctx)),
             min(d_high, d_low), "peaks of the laddered finite amplification")))
     ctx, mdp_peak, mdp_index, mdp_digits = peaks[("MDP", P_VALUES[1])]
     floor = 1 / (16 * ctx.exact(P_VALUES[1]))
     checks.append(NamedCheck(f"MDP p = {P_VALUES[1]}: peak amplification >= 1/(16 p)", decided(
-        "lower_bound", mdp_peak >= floor, f"peak {ctx.nstr(mdp_peak, 8)} at t = {mdp_index}",
-        f">= {ctx.nstr(floor, 6)}", f"{ctx.nstr(mdp_peak / floor, 4)}x the floor", mdp_digits,
+        "lower_bound", mdp_peak >= floor, reading("peak ", rounded(mdp_peak, 8, ctx), " at t = ", exactly(mdp_index)),
+        reading(">= ", rounded(floor, 6, ctx)), reading(rounded(mdp_peak / floor, 4, ctx), "x the floor"), mdp_digits,
         "initialization sensitivity of NPG on a 3-state MDP")))
 
     # (d) anchoring
@@ -168,16 +170,18 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     ctx, anchored, digits = laddered(problem_of, P_VALUES[1], eta, steps * 2, lam=ANCHOR)
     anchored_peak = max(anchored)
     checks.append(NamedCheck(f"MDP, anchor lambda = {ANCHOR}: peak below the plain peak", decided(
-        "upper_bound", anchored_peak < mdp_peak, f"anchored peak {ctx.nstr(anchored_peak, 8)}",
-        f"< plain peak {ctx.nstr(mdp_peak, 8)}", f"{ctx.nstr(anchored_peak / mdp_peak, 4)} of it", min(digits),
+        "upper_bound", anchored_peak < mdp_peak, reading("anchored peak ", rounded(anchored_peak, 8, ctx)),
+        reading("< plain peak ", rounded(mdp_peak, 8, ctx)), reading(rounded(anchored_peak / mdp_peak, 4, ctx), " of it"),
+        min(digits),
         "same perturbation, KL-regularized NPG toward the uniform policy")))
     tail = range(len(anchored) * 3 // 4, len(anchored))
     eta_f, lam_f = float(eta), float(ANCHOR)
     slope = least_squares_slope([eta_f * t for t in tail], [float(ctx.log(anchored[t])) for t in tail])
     contraction = math.log(1 - eta_f * lam_f) / eta_f
     checks.append(NamedCheck(f"MDP, anchor lambda = {ANCHOR}: decays at least as fast as the contraction", decided(
-        "decay", slope <= contraction * (1 - 1e-6), f"rate {slope:.6g} per unit eta t (last quarter)",
-        f"<= log(1 - eta lambda)/eta = {contraction:.6g}", f"{slope - contraction:.3g}", min(digits),
+        "decay", slope <= contraction * (1 - 1e-6), reading("rate ", rounded(slope, 6), " per unit eta t (last quarter)"),
+        reading("<= log(1 - eta lambda)/eta = ", rounded(contraction, 6)), reading(rounded(slope - contraction, 3)),
+        min(digits),
         "least-squares slope of log amplification; the log-policies contract by (1 - eta lambda) per step")))
     notes.append(f"Anchored MDP (lambda = {ANCHOR}): peak {ctx.nstr(anchored_peak, 6)} vs plain {ctx.nstr(mdp_peak, 6)}; "
                  f"tail rate {slope:.5g} against the contraction {contraction:.5g} (the policy's own convergence adds to it).")

@@ -38,7 +38,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from mdtheory.checker import ClaimReport, NamedCheck, decided
+from mdtheory.checker import ClaimReport, NamedCheck, decided, exactly, joined, reading, rounded
 from mdtheory.checker.bounds import VIOLATED
 from mdtheory.claims import register
 from mdtheory.worstcase import PROVED, ClassClaim, check_class_claim, draw_intervals, interval_curve
@@ -70,18 +70,23 @@ def fitted_rate(result, eta: Fraction) -> float | None:
     return float(np.polyfit(s, y, 1)[0])
 
 
-def _interval(case) -> str:
+def _interval(case):
+    """The certified amplification interval, rounded to 9 digits for display."""
     low, high = case.interval()
-    return f"[{low:.9g}, {'not certified' if high is None else f'{high:.9g}'}]"
+    return reading("[", rounded(low, 9), ", ", "not certified" if high is None else rounded(high, 9), "]")
+
+
+def _intervals(result):
+    return reading("certified amplification ") + joined(", ", (reading(f"T = {c.T}: ") + _interval(c)
+                                                               for c in result.cases))
 
 
 def _proved(label: str, result) -> NamedCheck:
     """holds when every horizon is proved (upper bound <= the claim, exactly); inconclusive when one is not."""
-    rows = ", ".join(f"T = {c.T}: {_interval(c)}" for c in result.cases)
     verdict = result.verdict
     return NamedCheck(label, decided(
-        "worst_case", verdict == PROVED, f"certified amplification {rows}",
-        f"<= {result.claim.bound} for every f in the class", f"per T: {', '.join(result.verdicts)}",
+        "worst_case", verdict == PROVED, _intervals(result),
+        reading("<= ", exactly(result.claim.bound), " for every f in the class"), f"per T: {', '.join(result.verdicts)}",
         0 if verdict == "inconclusive" else 30, "upper: exact dual certificate; lower: an explicit instance",
         "amplification", confirmed=verdict != "inconclusive"))
 
@@ -105,9 +110,8 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     claim = ClassClaim("gd", Fraction(11, 5), PAST_EDGE_HORIZONS, bound=one, expected="violated")
     result = check_class_claim(claim, progress("worst case: GD past the edge"))
     curves["GD, eta = 2.2/L"] = interval_curve(result)
-    rows = ", ".join(f"T = {c.T}: {_interval(c)}" for c in result.cases)
     checks.append(NamedCheck("GD, eta = 2.2/L: amplifies (certified lower bound > 1)", decided(
-        "worst_case", result.verdict != "violated", f"certified amplification {rows}", "<= 1 for every f",
+        "worst_case", result.verdict != "violated", _intervals(result), "<= 1 for every f",
         f"per T: {', '.join(result.verdicts)}", 30, "lower: f = L x^2/2, (1.2)^T exactly", "amplification"),
         None, VIOLATED))
     for kappa in KAPPAS:
@@ -128,7 +132,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         if rate is not None:
             rates.append(f"kappa = {kappa}: log(certified upper amplification) grows at {rate:.4f} per unit eta*T "
                          f"(mu = L_f = 1; least squares over T >= {RATE_FROM}, up to T = {horizons[-1]}); the "
-                         f"best explicit instance stays at {_interval(curve.cases[-1]).split(',')[0][1:]}")
+                         f"best explicit instance stays at {str(_interval(curve.cases[-1])).split(',')[0][1:]}")
     for kappa in MAHALANOBIS_KAPPAS:
         root = sp.sqrt(sp.Rational(kappa.numerator, kappa.denominator))
         for eta, horizons in ((Fraction(2), MAHALANOBIS_EDGE_HORIZONS), (Fraction(1), MAHALANOBIS_HORIZONS)):
@@ -144,9 +148,9 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
                 attained = all(case.lower == kappa == case.upper for case in result.cases)
                 checks.append(NamedCheck(f"Mahalanobis MD, cond M = {kappa}, eta = 2/L_M, odd T: sqrt(cond M) is "
                                          "attained (both sides certified)", decided(
-                    "worst_case", attained, "certified squared amplification " + ", ".join(
-                        f"T = {c.T}: [{c.lower}, {c.upper}]" for c in result.cases),
-                    f"= cond M = {kappa} exactly on both sides", "lower = upper" if attained else "a gap remains", 30,
+                    "worst_case", attained, reading("certified squared amplification ") + joined(", ", (
+                        reading(f"T = {c.T}: [", exactly(c.lower), ", ", exactly(c.upper), "]") for c in result.cases)),
+                    reading("= cond M = ", exactly(kappa), " exactly on both sides"), "lower = upper" if attained else "a gap remains", 30,
                     "lower: the reflection instance, M = diag(1, cond M), u = (e1 + e2)/sqrt 2", "amplification")))
 
     def draw(path):

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from mdtheory.checker import NamedCheck, decided
+from mdtheory.checker import NamedCheck, decided, exactly, reading, rounded
 from mdtheory.plotting import saved_figure
 from mdtheory.engine.entropic_float import (
     RiskSetting,
@@ -87,8 +87,9 @@ def _rounding_check(params: dict, arithmetic: str, update: str, claimed: str, ex
     ratio = float(np.max(measured / bound))
     label = f"{arithmetic} {'logits ' if update == 'logits' else ''}run within the rounding bound"
     return NamedCheck(label, decided(
-        "upper_bound", ratio <= 1, f"max error {measured.max():.3g}; worst measured/bound {ratio:.3g}", claimed,
-        f"{1 - ratio:.3g} of the bound", 14, explanation, "separation")), measured, bound, final, setting
+        "upper_bound", ratio <= 1, reading("max error ", rounded(measured.max(), 3), "; worst measured/bound ",
+                                           rounded(ratio, 3)), claimed,
+        reading(rounded(1 - ratio, 3), " of the bound"), 14, explanation, "separation")), measured, bound, final, setting
 
 
 def _decade_above(error: float) -> float:
@@ -118,15 +119,18 @@ def vocabulary_checks(params: dict, start_name: str, progress=None, prefix: str 
     _, tangent = iterate_float64(base)
     worst = float(np.max(np.abs(tangent / predicted - 1)))
     checks.append(NamedCheck("iterated tangent = closed-form A(t)", decided(
-        "closed_form", worst <= TANGENT_AGREEMENT, f"max relative difference < {_decade_above(worst):.0e} over "
-        f"{len(times)} times", f"<= {TANGENT_AGREEMENT:g}",
-        f"{round(math.log10(TANGENT_AGREEMENT / _decade_above(worst)))} decades inside", _digits(worst),
+        "closed_form", worst <= TANGENT_AGREEMENT,
+        reading("max relative difference < ", rounded(_decade_above(worst), 0, notation="e"), f" over {len(times)} times"),
+        reading("<= ", rounded(TANGENT_AGREEMENT, 6)),
+        reading(exactly(round(math.log10(TANGENT_AGREEMENT / _decade_above(worst)))), " decades inside"), _digits(worst),
         "J_t v iterated in float64 against (x_t/p)(e_k - x_tk)/||v|| in closed form", "tangent_amplification")))
     peak = float(predicted.max())
     gap = abs(peak * 4 * p - 1)
     checks.append(NamedCheck("peak amplification = 1/(4 p_min)", decided(
-        "closed_form", gap <= PEAK_TOLERANCE, f"peak {peak:.6g} at t = {times[int(np.argmax(predicted))]}",
-        f"1/(4p) = {1 / (4 * p):.6g}, within {PEAK_TOLERANCE:.0%}", f"relative gap {gap:.2e}", _digits(worst),
+        "closed_form", gap <= PEAK_TOLERANCE,
+        reading("peak ", rounded(peak, 6), " at t = ", exactly(times[int(np.argmax(predicted))])),
+        reading("1/(4p) = ", rounded(1 / (4 * p), 6), ", within ", rounded(PEAK_TOLERANCE, 0, notation="%")),
+        reading("relative gap ", rounded(gap, 2, notation="e")), _digits(worst),
         "p = smallest initial probability (Zipf tail)", "tangent_amplification")))
     columns["A(t)"] = predicted
 
@@ -137,14 +141,17 @@ def vocabulary_checks(params: dict, start_name: str, progress=None, prefix: str 
     slack = 2 * rounding_bound(base)  # both float64 runs round (base is float64 arithmetic)
     excess = float(np.max(np.abs(noise_measured - noise_predicted) - slack))
     checks.append(NamedCheck(f"noise sigma = {params['noise']}: iterated runs = closed form", decided(
-        "closed_form", excess <= 0, f"max |measured - predicted| - 2 x rounding bound = {excess:.2e}",
-        "<= 0 (agreement within the float64 runs' own rounding)", f"max separation {noise_measured.max():.4g}",
+        "closed_form", excess <= 0, reading("max |measured - predicted| - 2 x rounding bound = ",
+                                            rounded(excess, 2, notation="e")),
+        "<= 0 (agreement within the float64 runs' own rounding)",
+        reading("max separation ", rounded(noise_measured.max(), 4)),
         _digits(float(np.max(slack / np.maximum(noise_predicted, 1e-300)))),
         "two iterated float64 runs subtracted, against the cancellation-free closed form", "separation")))
     for label, level in (("tolerance", base.tolerance), ("O(1)", "1/10")):
         said, seen = first_crossing(times, noise_predicted, level), first_crossing(times, noise_measured, level)
         checks.append(NamedCheck(f"noise reaches {label} {level} when predicted", decided(
-            "crossing_time", said == seen, f"measured t = {seen}", f"predicted t = {said}", "same recorded step"
+            "crossing_time", said == seen, reading("measured t = ", exactly(seen)),
+            reading("predicted t = ", exactly(said)), "same recorded step"
             if said == seen else "differs", 15, "first recorded step at or above the level", "separation")))
     columns[f"noise separation (sigma = {params['noise']})"] = noise_predicted
 
@@ -165,8 +172,8 @@ def vocabulary_checks(params: dict, start_name: str, progress=None, prefix: str 
             naive = unit_roundoff(arithmetic) * predicted
             factor = float(naive.max() / measured.max())
             checks.append(NamedCheck("float32 rounding is not amplified like an absolute perturbation", decided(
-                "upper_bound", factor >= NAIVE_FACTOR, f"max u A(t) / max error = {factor:.3g}",
-                f">= {NAIVE_FACTOR}", f"u A(t) reaches {naive.max():.3g}", 14,
+                "upper_bound", factor >= NAIVE_FACTOR, reading("max u A(t) / max error = ", rounded(factor, 3)),
+                reading(">= ", exactly(NAIVE_FACTOR)), reading("u A(t) reaches ", rounded(naive.max(), 3)), 14,
                 "rounding perturbs coordinates relatively; J_t (x_0 * delta) = x_t (delta - <x_t, delta>) is O(delta)",
                 "separation")))
             columns["float32 u A(t) (naive)"] = naive
@@ -184,8 +191,10 @@ def vocabulary_checks(params: dict, start_name: str, progress=None, prefix: str 
             got = float(final[base.target])
             gap = abs(got / stall["x_k"] - 1)
             checks.append(NamedCheck(f"{arithmetic} logits stall at the predicted probability", decided(
-                "closed_form", gap <= STALL_TOLERANCE, f"x_k(T) = {got:.5g}", f"1/(1 + (d-1) e^(-{stall['magnitude']:g} - "
-                f"z_k)) = {stall['x_k']:.5g}, within {STALL_TOLERANCE:.0%}", f"relative gap {gap:.2e}", 3,
+                "closed_form", gap <= STALL_TOLERANCE, reading("x_k(T) = ", rounded(got, 5)),
+                reading("1/(1 + (d-1) e^(-", rounded(stall["magnitude"], 6), " - z_k)) = ", rounded(stall["x_k"], 5),
+                        ", within ", rounded(STALL_TOLERANCE, 0, notation="%")),
+                reading("relative gap ", rounded(gap, 2, notation="e")), 3,
                 f"past |z| = {stall['magnitude']:g} the step eta c is below half the spacing of {arithmetic} numbers",
                 "separation")))
             notes.append(f"{arithmetic} logits: the rare token's probability stalls at {got:.4g} (the exact run reaches 1); "
@@ -197,8 +206,9 @@ def vocabulary_checks(params: dict, start_name: str, progress=None, prefix: str 
     anchored_measured, _ = iterate_float64(base, sigma=base.noise, anchored=True)
     anchored_excess = float(np.max(np.abs(anchored_measured - anchored_predicted) - slack - 1e-12 * anchored_predicted))
     checks.append(NamedCheck(f"anchor lambda = {base.anchor}: iterated runs = closed form", decided(
-        "closed_form", anchored_excess <= 0, f"max |measured - predicted| - rounding slack = {anchored_excess:.2e}",
-        "<= 0", f"max anchored separation {anchored_measured.max():.4g}", 12,
+        "closed_form", anchored_excess <= 0,
+        reading("max |measured - predicted| - rounding slack = ", rounded(anchored_excess, 2, notation="e")),
+        "<= 0", reading("max anchored separation ", rounded(anchored_measured.max(), 4)), 12,
         "anchored update log x+ = (1 - eta lambda) log x + eta lambda log a - eta c, iterated in float64",
         "separation")))
     plain_hit = first_crossing(times, noise_predicted, base.tolerance)
