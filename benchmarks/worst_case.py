@@ -18,7 +18,7 @@ import time
 import warnings
 from fractions import Fraction
 
-from mdtheory.worstcase import UPPER_BAND, _build, _solve, worst_case_amplification
+from mdtheory.checker.worst_case import UPPER_BAND, _build, _solve, worst_case_amplification
 
 MD = {"mu_phi": Fraction(1), "L_phi": Fraction(3)}
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import sympy as sp
 
 from mdtheory.checker.result import ClaimReport
-from mdtheory.report import table_cell
+from mdtheory.checker.result import table_cell
 from mdtheory.symbolic.catalogue import euclidean, hypentropy, log_barrier, mahalanobis, negative_entropy, p_norm, tsallis
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.inverse import inverse_mirror_map

@@ -217,7 +217,9 @@ def check(args) -> int:
 
 def worst_case(args) -> int:
     from mdtheory.progress import Progress
-    from mdtheory.worstcase import class_verdict_json, check_class_claim, draw_intervals, interval_curve, load_class_claim
+    from mdtheory.checker.worst_case import check_class_claim, interval_curve
+    from mdtheory.plotting import draw_intervals
+    from mdtheory.worstcase import class_verdict_json, load_class_claim
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     claim = load_class_claim(args.file)

@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from mdtheory.checker.result import ClaimReport, claim_json
+from mdtheory.checker.result import ClaimReport, claim_json, table_cell
 from mdtheory.plotting import saved_figure
 from mdtheory.theorems import is_library_claim
 
@@ -65,11 +65,6 @@ def plot_claim(report: ClaimReport, path: Path) -> Path | None:
             ax.axis("off")
         fig.suptitle(f"{report.name}: {report.title} ({report.verdict})", fontsize=11)
     return path
-
-
-def table_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def summary_rows(reports: list[ClaimReport]) -> list[tuple]:

@@ -43,7 +43,7 @@ def test_worst_case_curves_of_md_to_thirty_steps():
     from fractions import Fraction
 
     from mdtheory.claims.worst_case_classes import CURVE_ETA, FULL_CURVE_HORIZONS, KAPPAS, fitted_rate
-    from mdtheory.worstcase import ClassClaim, check_class_claim
+    from mdtheory.checker.worst_case import ClassClaim, check_class_claim
 
     rates = []
     for kappa in KAPPAS:  # what verify --full computes for worst_case_classes (about 13 minutes on 2 cores)

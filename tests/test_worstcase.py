@@ -6,15 +6,8 @@ from fractions import Fraction
 import pytest
 
 from mdtheory.cli import main
-from mdtheory.worstcase import (
-    WorstCaseError,
-    _is_psd,
-    _rebuilt,
-    _solve,
-    dual_certificate,
-    load_class_claim,
-    worst_case_amplification,
-)
+from mdtheory.checker.worst_case import WorstCaseError, _is_psd, _rebuilt, _solve, dual_certificate, worst_case_amplification
+from mdtheory.worstcase import load_class_claim
 
 
 def test_exact_psd_test_on_singular_and_indefinite_matrices():
@@ -92,7 +85,7 @@ def test_a_claim_between_the_certified_bounds_is_inconclusive():
     oblique projection): amplification <= 2 can be neither proved nor refuted."""
     import sympy as sp
 
-    from mdtheory.worstcase import ClassClaim, check_class_claim
+    from mdtheory.checker.worst_case import ClassClaim, check_class_claim
 
     claim = ClassClaim("md", Fraction(1), (1,), mu_phi=Fraction(1), L_phi=Fraction(3), bound=sp.Integer(2))
     assert check_class_claim(claim).verdict == "inconclusive"
@@ -119,7 +112,7 @@ def test_mahalanobis_below_the_edge_has_the_kantorovich_projection_as_lower_boun
 def test_mahalanobis_lower_bound_of_an_algebraic_norm_is_rounded_down():
     import sympy as sp
 
-    from mdtheory.worstcase import _mahalanobis_lower_bound
+    from mdtheory.checker.worst_case import _mahalanobis_lower_bound
 
     lower, how = _mahalanobis_lower_bound(Fraction(1, 2), 3, Fraction(1), Fraction(100))
     # (1 - 1/2)^3 = 1/8: C = I - (7/8) u u^T, the larger eigenvalue of B^T B is irrational
@@ -133,14 +126,14 @@ def test_mahalanobis_lower_bound_of_an_algebraic_norm_is_rounded_down():
 def test_md_lower_bound_from_a_quadratic_phi_is_its_oblique_projection():
     # M = diag(1, 3), f = l (u.x)^2/2 at 45 degrees, eta l u.M^(-1)u = 1 at l = L_f when eta = 3/2: one step is the
     # oblique projection I - w u^T/(u.w), of squared norm ||w||^2 ||u||^2/(u.w)^2 = (10/9)(2)/(4/3)^2 = 5/4
-    from mdtheory.worstcase import _explicit_lower_bound
+    from mdtheory.checker.worst_case import _explicit_lower_bound
 
     value, how = _explicit_lower_bound("md", Fraction(3, 2), 1, Fraction(1), Fraction(1), Fraction(3))
     assert value == Fraction(5, 4) and "diag(1, 3)" in how
 
 
 def test_the_banded_relaxation_gives_the_full_class_value_and_a_valid_certificate():
-    from mdtheory.worstcase import _certified_upper
+    from mdtheory.checker.worst_case import _certified_upper
 
     for method, kwargs in (("gd", dict(mu_phi=None, L_phi=None)), ("md", dict(mu_phi=Fraction(1), L_phi=Fraction(3)))):
         full = _certified_upper(method, Fraction(1, 2), 4, Fraction(1), claimed=None, band=None, **kwargs)
@@ -156,7 +149,7 @@ def test_gd_suboptimality_over_the_class_is_drori_teboulles_bound(T):
     # attained (a Huber function). With D = ||x_0 - x*||^2/2 <= 1 that is 1/(2T + 1). A certified upper bound can
     # never be below an attained value; rounding the multipliers may leave it a little above (T = 1 is exact):
     # the initial condition's multiplier is inflated by up to 1e-6 (INFLATIONS), about 1e-5 of the value here.
-    from mdtheory.worstcase import worst_case_suboptimality
+    from mdtheory.checker.worst_case import worst_case_suboptimality
 
     exact = Fraction(1, 2 * T + 1)
     case = worst_case_suboptimality("gd", Fraction(1), T, claimed=exact)
@@ -196,7 +189,7 @@ def test_suboptimality_is_not_posed_for_mahalanobis(tmp_path):
 def test_mahalanobis_claims_below_the_attained_value_are_violated_and_between_the_bounds_inconclusive():
     import sympy as sp
 
-    from mdtheory.worstcase import ClassClaim, check_class_claim
+    from mdtheory.checker.worst_case import ClassClaim, check_class_claim
 
     edge = ClassClaim("mahalanobis", Fraction(2), (1,), mu_phi=Fraction(1), L_phi=Fraction(100), bound=sp.Integer(9))
     assert check_class_claim(edge).verdict == "violated"  # the reflection attains 10 > 9
@@ -208,7 +201,7 @@ def test_suboptimality_claims_can_be_violated_or_left_inconclusive():
     import sympy as sp
 
     from mdtheory.checker.bounds import T as T_SYMBOL
-    from mdtheory.worstcase import ClassClaim, check_class_claim
+    from mdtheory.checker.worst_case import ClassClaim, check_class_claim
 
     # GD, eta = 1/L, T = 1: the worst case is 1/3 (Drori-Teboulle); the best quadratic on the grid, l (1 - l)^2 near l = 1/3, about 4/27
     below = ClassClaim("gd", Fraction(1), (1,), bound=sp.Rational(1, 10), quantity="suboptimality")

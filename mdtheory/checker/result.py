@@ -49,6 +49,11 @@ class ClaimReport:
         return INCONCLUSIVE
 
 
+def table_cell(text) -> str:
+    """Text safe inside a Markdown table cell (claims write their tables of constants with it too)."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 SERIES_QUANTITIES = ("separation", "amplification", "tangent_amplification", "objective")
 
 

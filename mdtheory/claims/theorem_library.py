@@ -14,10 +14,9 @@ import functools
 import textwrap
 
 from mdtheory.checker.claim import check_claim
-from mdtheory.checker.result import ClaimReport
+from mdtheory.checker.result import ClaimReport, table_cell
 from mdtheory.claimfile import load_claim
 from mdtheory.claims import register
-from mdtheory.report import table_cell
 from mdtheory.theorems import CLAIM_PREFIX, FAMILIES, theorem_files
 
 STATEMENT_WIDTH = 100  # the appendix prints statements verbatim

@@ -1,5 +1,5 @@
 """For every function in a class: claim 1 and MD's one-step amplification, by performance estimation (PEPit)
-with exact certificates on both sides (``mdtheory.worstcase``).
+with exact certificates on both sides (``mdtheory.checker.worst_case``).
 
 Setting. Two runs share f (and phi) and start at distance 1; the worst squared amplification
 ||x_T - x'_T||^2 over every convex L-smooth f (and, for MD, every phi that is mu-strongly convex and
@@ -40,8 +40,9 @@ import sympy as sp
 
 from mdtheory.checker import ClaimReport, NamedCheck, decided, exactly, joined, reading, rounded
 from mdtheory.checker.bounds import VIOLATED
+from mdtheory.checker.worst_case import PROVED, ClassClaim, check_class_claim, interval_curve
 from mdtheory.claims import register
-from mdtheory.worstcase import PROVED, ClassClaim, check_class_claim, draw_intervals, interval_curve
+from mdtheory.plotting import draw_intervals
 
 GD_HORIZONS = (1, 5, 10, 20)
 QUICK_GD_HORIZONS = (1, 5)

@@ -1,0 +1,704 @@
+"""Worst-case sensitivity over function classes, by performance estimation (PEPit), with exact certificates.
+
+``check`` decides one instance and ``falsify`` searches a range; this answers "for every f (and phi) in a
+class". Two runs share f (and phi) and start at distance 1; the performance estimation problem (Drori &
+Teboulle; Taylor, Hendrickx & Glineur) maximizes ||x_T - x'_T||^2 over every function of the class that
+interpolates the iterates, which is exact for the classes used here:
+
+  - ``gd``: x_{t+1} = x_t - eta grad f(x_t), f convex and L-smooth (by scaling, only eta L matters: L = 1);
+  - ``md``: y_{t+1} = y_t - eta grad f(x_t), x_t = grad phi*(y_t), phi mu-strongly convex and L_phi-smooth,
+    so phi* is (1/L_phi)-strongly convex and (1/mu)-smooth, f convex and L_f-smooth.
+
+PEPit builds the problem and an SDP solver (Clarabel, through cvxpy) solves it in floating point. That value
+is evidence, not a theorem. The **upper bound** is proved from dual multipliers: the SDP is solved for a
+class larger by RELAXATIONS (so that its multipliers keep slack), and they are checked against the exact
+class's inequalities. Multipliers below ``INACTIVE`` of the largest are set to 0, the rest rationalized
+(coarse denominators first, which often recover a proof's own multipliers), the function-value equations
+restored exactly by a least-norm correction, and the residual matrix sum_k lambda_k H_k - H_objective proved
+positive semidefinite by an exact LDL^T in rationals; if rounding left it indefinite along the initial
+condition's direction, that multiplier is inflated by the least power of ten that restores it. The bound is
+the initial condition's multiplier, exactly. The **lower bound** is an explicit instance in the class,
+evaluated exactly: f = 0 (amplification 1), and the quadratic f = L x^2/2 in one dimension (with phi =
+mu x^2/2 for MD). PEPit's float coefficients are read back as the rationals of denominator <= 1e6 they
+round (unique within 1e-13); a coefficient that is not one refuses the certificate.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+
+from mdtheory.errors import MDTheoryError
+
+COEFFICIENT_SLACK = 1e-13  # relative distance of PEPit's float coefficient to its rational
+MAX_DENOMINATOR = 10**6  # 1/MAX_DENOMINATOR^2 stays well above COEFFICIENT_SLACK
+INACTIVE = 1e-6  # dual multipliers below this (relative to the largest) are taken as 0
+SNAP = 1e-6  # a claimed bound this close above the solver's multiplier is tried as the certificate's value
+RELAXATIONS = (Fraction(1, 10**7), Fraction(1, 10**4))  # how much larger the class the SDP is solved for is
+RATIONALIZATIONS = (2, 3, 4, 6, 8, 10, 12)  # decimal digits kept of each multiplier, coarse first
+MAX_HORIZON = 40  # GD's SDP has (2 + 2T)^2 unknowns and 2T(2T - 1) constraints; beyond this it is not bounded
+INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
+# Interpolation inequalities kept in the upper bound's SDP: between the two runs' points of the same step. On
+# every case measured (GD; MD with kappa 3/2 to 9, T up to 20) the value equals the full class's to the solver's
+# accuracy (benchmarks/worst_case.py prints both), at a fraction of the cost.
+UPPER_BAND = 0
+
+
+AMPLIFICATION = "amplification"  # ||x_T - x'_T|| over ||x_0 - x'_0|| <= 1, two runs sharing f and phi
+SUBOPTIMALITY = "suboptimality"  # f(x_T) - f* over D_phi(x*, x_0) <= 1, one run
+QUANTITIES = (AMPLIFICATION, SUBOPTIMALITY)
+
+
+class WorstCaseError(MDTheoryError):
+    """A worst-case problem that cannot be posed or solved (bad constants, solver failure)."""
+
+
+@dataclass(frozen=True)
+class WorstCase:
+    """The worst squared amplification over the class at horizon T: the solver's value (evidence) and the
+    certified interval [lower, upper] (exact), each with how it was obtained."""
+
+    T: int
+    solver_value: float
+    lower: Fraction
+    upper: Fraction | None
+    how_lower: str
+    how_upper: str
+    quantity: str = AMPLIFICATION  # lower/upper bound its square; for SUBOPTIMALITY, f(x_T) - f* itself
+
+    def interval(self) -> tuple[float, float | None]:
+        """The certified interval for the quantity itself (square roots for the amplification), rounded outward."""
+        root = math.sqrt if self.quantity == AMPLIFICATION else float
+        low = math.nextafter(root(float(self.lower)), -math.inf)
+        high = None if self.upper is None else math.nextafter(root(float(self.upper)), math.inf)
+        return low, high
+
+
+def exact_positive(value, name: str) -> Fraction:
+    if isinstance(value, float):
+        raise WorstCaseError(f"{name}: {value!r} is a float; give an exact number such as \"{value!r}\"")
+    number = Fraction(value)
+    if number <= 0:
+        raise WorstCaseError(f"{name}: must be positive, got {number}")
+    return number
+
+
+def checked_horizon(T: int) -> int:
+    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
+        raise WorstCaseError(f"T: expected a positive integer, got {T!r}")
+    if T > MAX_HORIZON:
+        raise WorstCaseError(f"T: {T} exceeds the limit of {MAX_HORIZON} steps for one SDP")
+    return T
+
+
+@functools.cache
+def _banded(base, interpolation: str):
+    """``base`` (a PEPit function class) with interpolation inequalities only between points at most ``band``
+    steps apart: each run evaluates the function once per step, alternately, so point i is at step i // 2.
+    Fewer inequalities describe a larger class, so the SDP's value is still an upper bound (and its dual
+    certificate proves it); band None keeps every pair (the exact class)."""
+
+    class Banded(base):
+        band = None
+
+        def add_class_constraints(self):
+            if self.band is None:
+                return super().add_class_constraints()
+            points = self.list_of_points
+            for i, (xi, gi, fi) in enumerate(points):
+                for j, (xj, gj, fj) in enumerate(points):
+                    if i != j and abs(i // 2 - j // 2) <= self.band:
+                        constraint = getattr(self, interpolation)(xi, gi, fi, xj, gj, fj)
+                        self.list_of_class_constraints.append(constraint)
+
+    Banded.__name__ = f"Banded{base.__name__}"
+    return Banded
+
+
+def _build(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction | None, L_phi: Fraction | None,
+           band: int | None = None, quantity: str = AMPLIFICATION):
+    """(PEP problem, objective expression, the initial condition's constraint, the function objects)."""
+    if quantity == SUBOPTIMALITY:
+        return _build_suboptimality(method, eta, T, L_f, mu_phi, L_phi)
+    from PEPit import PEP
+    from PEPit.functions import SmoothConvexFunction as SmoothConvex
+    from PEPit.functions import SmoothStronglyConvexFunction as SmoothStronglyConvex
+
+    SmoothConvexFunction = _banded(SmoothConvex, "set_smoothness_convexity_constraint_i_j")
+    SmoothStronglyConvexFunction = _banded(SmoothStronglyConvex, "set_smoothness_strong_convexity_constraint_i_j")
+    problem = PEP()
+    f = problem.declare_function(SmoothConvexFunction, L=float(L_f))
+    f.band = band
+    functions = [f]
+    if method == "gd":
+        x, y = problem.set_initial_point(), problem.set_initial_point()
+        start_x, start_y = x, y
+        for _ in range(T):
+            x, y = x - float(eta) * f.gradient(x), y - float(eta) * f.gradient(y)
+    elif method == "md":
+        conjugate = problem.declare_function(SmoothStronglyConvexFunction, mu=float(1 / L_phi), L=float(1 / mu_phi))
+        conjugate.band = band
+        functions.append(conjugate)
+        u, v = problem.set_initial_point(), problem.set_initial_point()  # dual points y_0, y'_0
+        x, y = conjugate.gradient(u), conjugate.gradient(v)
+        start_x, start_y = x, y
+        for _ in range(T):
+            u, v = u - float(eta) * f.gradient(x), v - float(eta) * f.gradient(y)
+            x, y = conjugate.gradient(u), conjugate.gradient(v)
+    else:
+        raise WorstCaseError(f"method: {method!r}; choose gd, md or mahalanobis")
+    initial = (start_x - start_y) ** 2 <= 1
+    problem.set_initial_condition(initial)
+    objective = (x - y) ** 2
+    problem.set_performance_metric(objective)
+    return problem, objective, initial, functions
+
+
+def _build_suboptimality(method, eta, T, L_f, mu_phi, L_phi):
+    """One run from x_0 with D_phi(x*, x_0) <= 1; the objective f(x_T) - f*. For GD, D = ||x_0 - x*||^2/2. For
+    MD in dual form with h = phi*: x* = grad h(y*) is a stationary point of f, and D_phi(x*, x_0) is
+    D_h(y_0, y*) = h(y_0) - h(y*) - <x*, y_0 - y*>."""
+    from PEPit import PEP, Expression, Point, null_point
+    from PEPit.functions import SmoothConvexFunction, SmoothStronglyConvexFunction
+
+    problem = PEP()
+    f = problem.declare_function(SmoothConvexFunction, L=float(L_f))
+    functions = [f]
+    if method == "gd":
+        star = f.stationary_point()
+        f_star = f(star)
+        x = start = problem.set_initial_point()
+        for _ in range(T):
+            x = x - float(eta) * f.gradient(x)
+        initial = (start - star) ** 2 / 2 <= 1
+    elif method == "md":
+        h = problem.declare_function(SmoothStronglyConvexFunction, mu=float(1 / L_phi), L=float(1 / mu_phi))
+        functions.append(h)
+        y_star = Point()
+        star, f_star = h.gradient(y_star), Expression()
+        f.add_point((star, null_point, f_star))
+        y = y_start = problem.set_initial_point()
+        x = h.gradient(y)
+        for _ in range(T):
+            y = y - float(eta) * f.gradient(x)
+            x = h.gradient(y)
+        initial = h(y_start) - h(y_star) - star * (y_start - y_star) <= 1
+    else:
+        raise WorstCaseError(f"method: {method!r}; the suboptimality is posed for gd and md")
+    problem.set_initial_condition(initial)
+    objective = f(x) - f_star
+    problem.set_performance_metric(objective)
+    return problem, objective, initial, functions
+
+
+def worst_case_suboptimality(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi=None,
+                             claimed: Fraction | None = None) -> WorstCase:
+    """The worst f(x_T) - f* over the class when D_phi(x*, x_0) <= 1 (phi = ||x||^2/2 for GD): every
+    interpolation inequality (no banding: one run and x*), an exact dual certificate above, and the best
+    one-dimensional quadratic below."""
+    eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T)
+    if method == "md":
+        mu_phi, L_phi = _phi_constants(mu_phi, L_phi)
+    elif method != "gd":
+        raise WorstCaseError(f"method: {method!r}; the suboptimality is posed for gd and md")
+    lower, how_lower = _quadratic_suboptimality(eta, T, L_f, mu_phi if method == "md" else Fraction(1))
+    value, upper, how_upper = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None, SUBOPTIMALITY)
+    if upper is not None and lower > upper:
+        raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
+    return WorstCase(T, value, lower, upper, how_lower, how_upper, SUBOPTIMALITY)
+
+
+QUADRATIC_GRID = 64  # curvatures l = L k/64 tried for the lower bound
+
+
+def _quadratic_suboptimality(eta, T, L_f, mu) -> tuple[Fraction, str]:
+    """f = l x^2/2 in one dimension with phi = mu x^2/2 and D = mu x_0^2/2 = 1: MD is GD with step eta/mu, and
+    f(x_T) - f* = (l/mu) (1 - eta l/mu)^(2T), exactly; the best l of a grid in [0, L_f] (f = 0 gives 0)."""
+    best, best_l = Fraction(0), Fraction(0)
+    for k in range(1, QUADRATIC_GRID + 1):
+        l = L_f * Fraction(k, QUADRATIC_GRID)
+        value = l / mu * (1 - eta * l / mu) ** (2 * T)
+        if value > best:
+            best, best_l = value, l
+    return best, (f"f = l x^2/2 in one dimension with l = {best_l}" + (f", phi = {mu} x^2/2" if mu != 1 else "")
+                  + f": (l/mu)(1 - eta l/mu)^(2T) = {float(best):.6g}, exactly")
+
+
+def _phi_constants(mu_phi, L_phi) -> tuple[Fraction, Fraction]:
+    if mu_phi is None or L_phi is None:
+        raise WorstCaseError("md: give mu_phi and L_phi (phi is mu_phi-strongly convex and L_phi-smooth)")
+    mu_phi, L_phi = exact_positive(mu_phi, "mu_phi"), exact_positive(L_phi, "L_phi")
+    if not mu_phi < L_phi:
+        raise WorstCaseError(f"mu_phi = {mu_phi} must be below L_phi = {L_phi} (phi = mu ||x||^2/2 is GD scaled)")
+    return mu_phi, L_phi
+
+
+def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi=None,
+                             claimed: Fraction | None = None, band: int | None = UPPER_BAND) -> WorstCase:
+    """The worst squared amplification ||x_T - x'_T||^2 / ||x_0 - x'_0||^2 over the class (module docstring).
+    ``claimed``: a bound on it to try as the certificate's exact value (a proof that it holds). ``band``: the
+    upper bound's SDP keeps interpolation inequalities only between points at most this many steps apart
+    (None: all); if that leaves the claim unproved, the full class is solved too."""
+    eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T)
+    if method == "mahalanobis":
+        return _mahalanobis(eta, T, L_f, mu_phi, L_phi, claimed)
+    if method == "md":
+        mu_phi, L_phi = _phi_constants(mu_phi, L_phi)
+    lower, how_lower = _explicit_lower_bound(method, eta, T, L_f, mu_phi, L_phi)
+    value, upper, how_upper = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
+    unproved = upper is None or (claimed is not None and upper > claimed and lower <= claimed)
+    if band is not None and unproved:
+        # the banded relaxation may be looser than the class: every interpolation inequality may still prove it
+        value, upper, how_upper = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None)
+    if upper is not None and lower > upper:
+        raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
+    return WorstCase(T, value, lower, upper, how_lower, how_upper)
+
+
+def _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band,
+                     quantity: str = AMPLIFICATION) -> tuple[float, Fraction | None, str]:
+    """(the solver's value, the certified upper bound or None, how) for the class, or for its banded relaxation."""
+    # The SDP is solved for a slightly larger class (L_f and 1/mu_phi up, 1/L_phi down): its multipliers, checked
+    # against the exact class's inequalities, leave slack that survives rounding. A smaller relaxation first,
+    # since at a step-size edge the larger class grows faster.
+    value, upper, how_upper = None, None, "not attempted"
+    for relaxation in RELAXATIONS:
+        grow = 1 + relaxation
+        duals, solved = _solve(method, eta, T, L_f * grow, mu_phi / grow if mu_phi else None,
+                               L_phi * grow if L_phi else None, band, quantity)
+        value = solved if value is None else min(value, solved)
+        objective, initial, constraints = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, band, quantity)
+        if len(constraints) + 1 != len(duals):
+            raise WorstCaseError("the exact and the relaxed problems have different constraints: a bug")
+        upper, how_upper = dual_certificate(objective, initial, constraints, duals,
+                                            _denominator(eta, L_f, mu_phi, L_phi), claimed)
+        if upper is not None and (claimed is None or upper <= claimed):
+            break
+    which = ("every interpolation inequality" if band is None else
+             f"interpolation inequalities between points at most {band} steps apart (a relaxation: still an upper bound)")
+    return value, upper, f"{how_upper}; {which}"
+
+
+def _mahalanobis(eta: Fraction, T: int, L_M: Fraction, mu_phi, L_phi, claimed: Fraction | None) -> WorstCase:
+    """Mahalanobis MD, phi = x^T M x/2 with the spectrum of M in [mu_phi, L_phi], f convex and L_M-smooth in the
+    M-norm. In z = M^(1/2) x it is GD on g = f(M^(-1/2) z), g convex and L_M-smooth, so
+    ||x_T - x'_T|| <= mu_phi^(-1/2) ||z_T - z'_T|| <= mu_phi^(-1/2) A_GD ||z_0 - z'_0|| <= sqrt(kappa) A_GD ||x_0 - x'_0||
+    with kappa = L_phi/mu_phi and A_GD GD's worst case: the upper bound is kappa times GD's certified one (squared).
+    The lower bound is the best of explicit two-dimensional instances (``_mahalanobis_lower_bound``)."""
+    if mu_phi is None or L_phi is None:
+        raise WorstCaseError("mahalanobis: give mu_phi and L_phi (the extreme eigenvalues of M)")
+    mu_phi, L_phi = exact_positive(mu_phi, "mu_phi"), exact_positive(L_phi, "L_phi")
+    if not mu_phi <= L_phi:
+        raise WorstCaseError(f"mu_phi = {mu_phi} must be at most L_phi = {L_phi} (the extreme eigenvalues of M)")
+    kappa = L_phi / mu_phi
+    gd = worst_case_amplification("gd", eta, T, L_M, claimed=None if claimed is None else claimed / kappa)
+    upper = None if gd.upper is None else kappa * gd.upper
+    how_upper = (f"cond(M) = {kappa} times GD's certified bound in the M-norm, {gd.upper} "
+                 f"(norm equivalence: ||x||^2 between ||M^(1/2) x||^2/L_phi and ||M^(1/2) x||^2/mu_phi); GD: "
+                 f"{gd.how_upper}" if gd.upper is not None else f"GD's bound was not certified: {gd.how_upper}")
+    lower, how_lower = _mahalanobis_lower_bound(eta, T, L_M, kappa)
+    if upper is not None and lower > upper:
+        raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
+    return WorstCase(T, float(kappa) * gd.solver_value, lower, upper, how_lower, how_upper)
+
+
+def _mahalanobis_lower_bound(eta: Fraction, T: int, L_M: Fraction, kappa: Fraction) -> tuple[Fraction, str]:
+    """The best of explicit instances: M = diag(1, kappa) (scaling M scales nothing here), g(z) = l (u.z)^2/2
+    with 0 <= l <= L_M and u = e_1 or (e_1 + e_2)/sqrt 2. Then the T-step map in z is I - s u u^T with
+    s = 1 - (1 - eta l)^T, and in x it is B = M^(-1/2) (I - s u u^T) M^(1/2), whose squared norm is the larger
+    eigenvalue of B^T B, from its trace and determinant (both rational). ||B|| is convex in s, so the ends of
+    the interval of reachable s (l = 0, L_M, and 1/eta when T is even) suffice. The value is rounded down to a
+    rational, exactly."""
+    import sympy as sp
+
+    kappa_ = sp.Rational(kappa.numerator, kappa.denominator)
+    r_min = 1 - sp.Rational(eta.numerator, eta.denominator) * sp.Rational(L_M.numerator, L_M.denominator)
+    powers = {sp.Integer(1), r_min ** T} | ({sp.Integer(0)} if T % 2 == 0 and r_min <= 0 else set())
+    root = sp.sqrt(kappa_)  # M^(-1/2) C M^(1/2) with M = diag(1, kappa): the off-diagonal scaled by sqrt(kappa)^(+-1)
+    best, how = sp.Integer(1), "f = 0: the runs keep their distance (squared amplification 1)"
+    for power in powers:
+        s = 1 - power
+        for name, C in (("u = e1", sp.Matrix([[1 - s, 0], [0, 1]])),
+                        ("u = (e1 + e2)/sqrt(2)", sp.Matrix([[1 - s / 2, -s / 2], [-s / 2, 1 - s / 2]]))):
+            largest = _oblique_norm_squared(sp.Matrix([[C[0, 0], C[0, 1] * root], [C[1, 0] / root, C[1, 1]]]))
+            if sp.simplify(largest - best) > 0:
+                best = largest
+                how = (f"M = diag(1, {kappa}), f = l (u.M^(1/2) x)^2/2 with {name} and (1 - eta l)^T = {power}: "
+                       f"squared amplification {float(largest):.9g}, exactly")
+    return _rounded_down(best), how + ("" if best.is_Rational else " (rounded down to 30 digits)")
+
+
+def _solve(method, eta, T, L_f, mu_phi, L_phi, band=None, quantity=AMPLIFICATION) -> tuple[list[float], float]:
+    """(dual multipliers, the initial condition's first, then one per class constraint; the solver's value)."""
+    problem, _, initial, functions = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity)
+    try:
+        with warnings.catch_warnings():
+            # cvxpy's "solution may be inaccurate": the value is evidence only, the certificates are exact
+            warnings.simplefilter("ignore")
+            value = problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL")
+    except Exception as err:  # a solver failure never yields a value
+        raise WorstCaseError(f"the SDP solver failed at T = {T}: {type(err).__name__}: {err}") from None
+    if value is None or not math.isfinite(value):
+        raise WorstCaseError(f"the SDP solver returned no value at T = {T}")
+    duals = [float(initial.eval_dual())] + [float(c.eval_dual()) for f in functions for c in f.list_of_class_constraints]
+    return duals, value
+
+
+def _rebuilt(method, eta, T, L_f, mu_phi, L_phi, band=None, quantity=AMPLIFICATION):
+    """The exact class's problem, built again (PEPit keeps one problem at a time): its objective, initial
+    condition and interpolation inequalities, in the order the solved problem had them."""
+    _, objective, initial, functions = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity)
+    for function in functions:
+        function.set_class_constraints()
+    return objective, initial, [c for function in functions for c in function.list_of_class_constraints]
+
+
+def _denominator(*constants) -> int:
+    """A bound on the denominators of PEPit's coefficients: products of at most two step sizes and of the class
+    constants' interpolation factors, whose denominators are at most this."""
+    d = 16
+    for c in constants:
+        if c is not None:
+            d *= c.denominator * c.numerator
+    return min(d * d, MAX_DENOMINATOR)
+
+
+# --------------------------------------------------------------------------- exact forms of PEPit expressions
+def _exact(value: float, denominator: int, what: str) -> Fraction:
+    """The rational with denominator <= ``denominator`` that PEPit's float coefficient rounds: two such rationals
+    are at least 1/denominator^2 apart, so within COEFFICIENT_SLACK of the float it is unique."""
+    exact = Fraction(value).limit_denominator(denominator)
+    if abs(float(exact) - value) > COEFFICIENT_SLACK * max(1.0, abs(value)):
+        raise WorstCaseError(f"{what}: PEPit's coefficient {value!r} is not a rational with denominator <= "
+                             f"{denominator}; no exact certificate")
+    return exact
+
+
+def _is_constant_key(key) -> bool:
+    # PEPit keys a constant term by the number 1; never compare an Expression with ==, which builds a constraint
+    return isinstance(key, (int, float)) and not isinstance(key, bool)
+
+
+class _Forms:
+    """Exact linear forms over the Gram matrix of leaf points and the leaf function values."""
+
+    def __init__(self, expressions, denominator: int):
+        self.denominator = denominator
+        points, values = {}, {}
+        for expression in expressions:
+            for key in expression.decomposition_dict:
+                if isinstance(key, tuple):
+                    for point in key:
+                        points.setdefault(point, len(points))
+                elif not _is_constant_key(key):
+                    values.setdefault(key, len(values))
+        self.points, self.values = points, values
+
+    def of(self, expression, what: str):
+        """(Gram coefficients {(i, j): c}, value coefficients {k: c}, constant), exact and symmetric."""
+        gram, linear, constant = {}, {}, Fraction(0)
+        for key, coefficient in expression.decomposition_dict.items():
+            c = _exact(float(coefficient), self.denominator, what)
+            if isinstance(key, tuple):
+                # G is symmetric: a product <a, b> keyed once is split evenly over (a, b) and (b, a)
+                i, j = self.points[key[0]], self.points[key[1]]
+                gram[(i, j)] = gram.get((i, j), 0) + c / 2
+                gram[(j, i)] = gram.get((j, i), 0) + c / 2
+            elif _is_constant_key(key):
+                constant += c
+            else:
+                k = self.values[key]
+                linear[k] = linear.get(k, 0) + c
+        return gram, linear, constant
+
+
+def dual_certificate(objective, initial, constraints, duals: list[float], denominator: int,
+                     target: Fraction | None = None) -> tuple[Fraction | None, str]:
+    """An exactly verified upper bound on the objective from dual multipliers (``duals[0]`` the initial
+    condition's, then one per constraint; module docstring), or (None, why not).
+
+    The multipliers are rationalized with denominators 10^2, 10^3, ...: the coarse ones often recover the
+    exact certificate of a proof (GD's is lambda = 2 eta on each co-coercivity pair), which can certify a
+    claimed ``target`` exactly; the fine ones certify the solver's value."""
+    every = [initial, *constraints]
+    forms = _Forms([objective, *(c.expression for c in every)], denominator)
+    exact = [forms.of(c.expression, f"constraint {k}") for k, c in enumerate(every)]
+    obj_gram, obj_linear, _ = forms.of(objective, "objective")
+    scale = -exact[0][2]  # the initial condition reads ||x_0 - x'_0||^2 - 1 <= 0
+    largest = max(abs(d) for d in duals)
+    why = "no rationalization of the multipliers gave a positive semidefinite residual"
+    for digits in RATIONALIZATIONS:
+        lam = [Fraction(d).limit_denominator(10**digits) if d > INACTIVE * largest else Fraction(0) for d in duals]
+        lam, failure = _restore_value_equations(lam, exact, obj_linear, len(forms.values))
+        if lam is None:
+            why = failure
+            continue
+        tau = lam[0]
+
+        def certifies(weight: Fraction, lam=lam) -> bool:
+            """The residual is PSD with the initial condition's multiplier set to ``weight``. If that condition
+            has function values (D_phi(x*, x_0) does), they must cancel at this weight too: restore again."""
+            if exact[0][1] and weight != lam[0]:
+                lam, _ = _restore_value_equations([weight, *lam[1:]], exact, obj_linear, len(forms.values))
+                if lam is None:
+                    return False
+            return _is_psd(_residual_matrix(lam, exact, obj_gram, len(forms.points), weight))
+
+        if target is not None and target >= tau * (1 - SNAP) and certifies(target / scale):
+            return target, (f"multipliers rationalized to 1e-{digits}; with the initial condition's set to give the "
+                            f"claimed {target}, the residual is PSD by an exact LDL^T")
+        if certifies(tau):
+            return tau * scale, f"multipliers rationalized to 1e-{digits}; the residual is PSD by an exact LDL^T"
+        for delta in INFLATIONS:
+            if certifies(tau + delta):
+                return (tau + delta) * scale, (f"multipliers rationalized to 1e-{digits}; the initial condition's "
+                                               f"inflated by {delta} to make the residual PSD (exact LDL^T)")
+    return None, why
+
+
+def _restore_value_equations(lam, exact, obj_linear, m):
+    """lambda with sum_k lambda_k a_k = a_objective exactly (the function values must cancel): a least-norm
+    correction over the active multipliers; (None, why) when it cannot keep them nonnegative."""
+    from flint import fmpq_mat
+
+    lam = list(lam)
+    active = [k for k, value in enumerate(lam) if value > 0 and k > 0]
+    if not m:
+        return lam, ""
+    A = [[exact[k][1].get(row, Fraction(0)) for k in active] for row in range(m)]
+    # the initial condition's multiplier is fixed (it is the bound); its function values, if any, are moved over
+    initial = exact[0][1]
+    residual = [obj_linear.get(row, Fraction(0)) - lam[0] * initial.get(row, Fraction(0))
+                - sum((A[row][col] * lam[k] for col, k in enumerate(active)), Fraction(0)) for row in range(m)]
+    rows = _independent_rows(A)
+    if not _in_row_span(A, rows, residual):
+        return None, "the function values cannot cancel with the active multipliers"
+    if any(residual[r] for r in rows):
+        AAt = fmpq_mat(len(rows), len(rows), [_q(sum((A[a][c] * A[b][c] for c in range(len(active))), Fraction(0)))
+                                              for a in rows for b in rows])
+        w = AAt.solve(fmpq_mat(len(rows), 1, [_q(residual[r]) for r in rows]))
+        for col, k in enumerate(active):
+            lam[k] += sum((A[r][col] * _f(w[i, 0]) for i, r in enumerate(rows)), Fraction(0))
+        if any(lam[k] < 0 for k in active):
+            return None, "restoring the function-value equations made a multiplier negative"
+    return lam, ""
+
+
+def _residual_matrix(lam, exact, obj_gram, n, tau):
+    """sum_k lambda_k H_k - H_objective, with the initial condition's multiplier replaced by ``tau``."""
+    S = [[Fraction(0)] * n for _ in range(n)]
+    for k, value in enumerate(lam):
+        weight = tau if k == 0 else value
+        if weight:
+            for (i, j), c in exact[k][0].items():
+                S[i][j] += weight * c
+    for (i, j), c in obj_gram.items():
+        S[i][j] -= c
+    return S
+
+
+def _independent_rows(A: list[list[Fraction]]) -> list[int]:
+    """Indices of a maximal set of linearly independent rows (each interpolation inequality pairs two function
+    values with +-1, so the rows of one function sum to zero and one of them is redundant)."""
+    basis: list[tuple[int, list[Fraction]]] = []  # (pivot column, reduced row)
+    chosen = []
+    for r, row in enumerate(A):
+        v = list(row)
+        for pivot, b in basis:
+            if v[pivot]:
+                factor = v[pivot] / b[pivot]
+                v = [x - factor * y for x, y in zip(v, b)]
+        pivot = next((c for c, x in enumerate(v) if x), None)
+        if pivot is not None:
+            basis.append((pivot, v))
+            chosen.append(r)
+    return chosen
+
+
+def _in_row_span(A, rows, residual) -> bool:
+    """The dropped rows' equations follow from the kept ones exactly when the residual does too: check by
+    reducing the augmented rows."""
+    augmented = [list(A[r]) + [residual[r]] for r in range(len(A))]
+    return len(_independent_rows(augmented)) == len(rows)
+
+
+def _q(value: Fraction):
+    from flint import fmpq
+
+    return fmpq(value.numerator, value.denominator)
+
+
+def _f(value) -> Fraction:
+    return Fraction(int(value.p), int(value.q))
+
+
+def _is_psd(matrix: list[list[Fraction]]) -> bool:
+    """Exact: symmetric LDL^T with diagonal pivoting; a zero pivot needs its whole row to be zero. The
+    elimination runs on python-flint's exact rationals (fmpq, in C), the same arithmetic as Fractions."""
+    from flint import fmpq
+
+    n = len(matrix)
+    if any(matrix[i][j] != matrix[j][i] for i in range(n) for j in range(i)):
+        return False
+    a = [[fmpq(v.numerator, v.denominator) for v in row] for row in matrix]
+    remaining = list(range(n))
+    while remaining:
+        pivot = max(remaining, key=lambda i: a[i][i])
+        p = a[pivot][pivot]
+        if p < 0:
+            return False
+        if p == 0:
+            return all(a[i][j] == 0 for i in remaining for j in remaining)
+        remaining.remove(pivot)
+        row = {j: a[pivot][j] for j in remaining if a[pivot][j] != 0}
+        for i, ai in row.items():
+            factor = ai / p
+            target = a[i]
+            for j, aj in row.items():
+                target[j] -= factor * aj
+    return True
+
+
+
+def _explicit_lower_bound(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction | None,
+                          L_phi: Fraction | None = None) -> tuple[Fraction, str]:
+    """The best of explicit instances in the class: f = 0 (the runs keep their distance); f = L_f x^2/2 in one
+    dimension with phi = mu_phi x^2/2 (for GD mu_phi = 1), where MD is GD with step eta/mu_phi; and for MD,
+    a quadratic phi = x^T M x/2 with M = diag(mu_phi, L_phi) (in the class) with f = l (u.x)^2/2, u at 45
+    degrees (``_quadratic_md_instance``)."""
+    step = eta * L_f / (mu_phi if method == "md" else 1)
+    best, how = Fraction(1), "f = 0: the runs keep their distance (squared amplification 1)"
+    quadratic = (1 - step) ** (2 * T)
+    if quadratic > best:
+        which = "f = L x^2/2" + (", phi = mu x^2/2" if method == "md" else "")
+        best, how = quadratic, f"{which} in one dimension: (1 - {step})^(2T) = {float(quadratic):.6g}, exactly"
+    if method == "md" and L_phi is not None:
+        value, described = _quadratic_md_instance(eta, T, L_f, mu_phi, L_phi)
+        if value > best:
+            best, how = value, described
+    return best, how
+
+
+def _oblique_norm_squared(C) -> object:
+    """||C||^2 for a 2 x 2 exact matrix, from the trace and determinant of C^T C (the larger eigenvalue)."""
+    import sympy as sp
+
+    trace = sum(c ** 2 for c in C)
+    det = C.det() ** 2
+    return (trace + sp.sqrt(trace ** 2 - 4 * det)) / 2
+
+
+def _rounded_down(value) -> Fraction:
+    import sympy as sp
+
+    if value.is_Rational:
+        return Fraction(int(value.p), int(value.q))
+    floor = sp.Rational(sp.floor(value * 10**30), 10**30)  # exact: the floor of an algebraic number
+    return Fraction(int(floor.p), int(floor.q))
+
+
+def _quadratic_md_instance(eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction, L_phi: Fraction):
+    """MD with phi = x^T M x/2, M = diag(mu_phi, L_phi), on f = l (u.x)^2/2 with u = (e1 + e2)/sqrt 2 and
+    0 <= l <= L_f: the T-step map is I - s w u^T/(u.w), w = M^(-1) u, s = 1 - (1 - eta l u.w)^T, an oblique
+    projection scaled by s. Its norm is convex in s, so the ends of the reachable interval of s suffice."""
+    import sympy as sp
+
+    q = lambda v: sp.Rational(v.numerator, v.denominator)
+    w = sp.Matrix([1 / q(mu_phi), 1 / q(L_phi)])  # M^(-1) u up to the factor 1/sqrt 2, which cancels
+    u = sp.Matrix([1, 1])
+    projection = w * u.T / (u.T * w)[0]
+    r_min = 1 - q(eta) * q(L_f) * (u.T * w)[0] / 2
+    powers = {sp.Integer(1), r_min ** T} | ({sp.Integer(0)} if T % 2 == 0 and r_min <= 0 else set())
+    best, best_power = sp.Integer(1), sp.Integer(1)
+    for power in powers:
+        value = _oblique_norm_squared(sp.eye(2) - (1 - power) * projection)
+        if sp.simplify(value - best) > 0:
+            best, best_power = value, power
+    rounded = _rounded_down(best)
+    return rounded, (f"phi = x^T M x/2 with M = diag({mu_phi}, {L_phi}), f = l (u.x)^2/2 with u at 45 degrees and "
+                     f"(1 - eta l u.M^(-1)u)^T = {best_power}: squared amplification {float(best):.9g}, exactly"
+                     + ("" if best.is_Rational else " (rounded down to 30 digits)"))
+
+
+# --------------------------------------------------------------------------- claims over a class
+PROVED, VIOLATED_VERDICT, INCONCLUSIVE_VERDICT = "proved", "violated", "inconclusive"
+
+
+@dataclass(frozen=True)
+class ClassClaim:
+    """For every f (and phi) in the class: amplification(T) <= bound(T) at every T in ``horizons``."""
+
+    method: str
+    eta: Fraction
+    horizons: tuple
+    L_f: Fraction = Fraction(1)
+    mu_phi: Fraction | None = None
+    L_phi: Fraction | None = None
+    bound: object = None  # a sympy expression in T (and etaT), or None: report the interval only
+    expected: str = PROVED
+    quantity: str = AMPLIFICATION
+
+
+@dataclass(frozen=True)
+class ClassVerdict:
+    claim: ClassClaim
+    cases: tuple  # WorstCase per horizon
+    verdicts: tuple  # per horizon: proved / violated / inconclusive (or None without a bound)
+
+    @property
+    def verdict(self) -> str | None:
+        if self.claim.bound is None:
+            return None
+        if VIOLATED_VERDICT in self.verdicts:
+            return VIOLATED_VERDICT
+        return PROVED if all(v == PROVED for v in self.verdicts) else INCONCLUSIVE_VERDICT
+
+
+def _bound_value(bound, T: int, eta: Fraction, quantity: str):
+    """The bound at T as an exact sympy number, squared for the amplification (the PEP bounds its square)."""
+    import sympy as sp
+
+    from mdtheory.checker.bounds import ETA_T, T as T_SYMBOL
+
+    value = bound.subs({T_SYMBOL: T, ETA_T: sp.Rational(eta.numerator, eta.denominator) * T})
+    if not value.is_number or not value.is_positive:
+        raise WorstCaseError(f"[claim] bound: {bound} is not a positive number at T = {T}")
+    return value ** 2 if quantity == AMPLIFICATION else value
+
+
+def check_class_claim(claim: ClassClaim, progress=None) -> ClassVerdict:
+    import sympy as sp
+
+    cases, verdicts = [], []
+    for i, T in enumerate(claim.horizons):
+        if progress:
+            progress(i, len(claim.horizons))
+        target = None
+        squared = None  # the bound on what the PEP bounds (the amplification's square, or the suboptimality)
+        if claim.bound is not None:
+            squared = _bound_value(claim.bound, T, claim.eta, claim.quantity)
+            target = Fraction(int(squared.p), int(squared.q)) if squared.is_Rational else None
+        worst = worst_case_amplification if claim.quantity == AMPLIFICATION else worst_case_suboptimality
+        case = worst(claim.method, claim.eta, T, claim.L_f, claim.mu_phi, claim.L_phi, target)
+        cases.append(case)
+        if squared is None:
+            verdicts.append(None)
+            continue
+        as_rational = lambda q: sp.Rational(q.numerator, q.denominator)
+        if sp.simplify(as_rational(case.lower) - squared) > 0:
+            verdicts.append(VIOLATED_VERDICT)
+        elif case.upper is not None and sp.simplify(squared - as_rational(case.upper)) >= 0:
+            verdicts.append(PROVED)
+        else:
+            verdicts.append(INCONCLUSIVE_VERDICT)
+    if progress:
+        progress(len(claim.horizons), len(claim.horizons))
+    return ClassVerdict(claim, tuple(cases), tuple(verdicts))
+
+
+def interval_curve(result: ClassVerdict) -> list[tuple]:
+    """(T, certified lower, certified upper or None) of the amplification, per horizon."""
+    return [(case.T, *case.interval()) for case in result.cases]
