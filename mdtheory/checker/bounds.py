@@ -18,7 +18,7 @@ import sympy as sp
 from mdtheory.checker.measure import Measurement, RateFit, fit_growth_rate, peak_of
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.checker.reading import DISPLAY_DIGITS, Figure, Reading, as_reading, exactly, laddered, reading, rounded
-from mdtheory.engine.ladder import trusted_or_none
+from mdtheory.engine.ladder import agreeing_digits, resolved_digits, trusted_or_none
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.mirror_descent import STEPS
 from mdtheory.symbolic.parsing import as_expression
@@ -204,7 +204,7 @@ class UpperBound:
         ratios = {i: values[i] / bounds[i] for i in steps}
         worst = max(steps, key=lambda i: ratios[i])
         largest = max(steps, key=lambda i: values[i])
-        resolved = {i: _digits_of(ctx, uncertainty[i] / max(abs(values[i]), bounds[i])) for i in steps}
+        resolved = {i: resolved_digits(ctx, max(abs(values[i]), bounds[i]), uncertainty[i], ctx.dps) for i in steps}
         # the uncertainty includes the bound's own: an excess must survive both
         exceed = [i for i in steps if values[i] - uncertainty[i] > bounds[i]]
         # A proved excess decides the claim whatever the other steps' resolution.
@@ -280,15 +280,6 @@ class Limit:
                 f"x_T is within {self.tolerance} of the stated limit (a finite-horizon statement)"), **common)
         return CheckResult(verdict=INCONCLUSIVE, explanation=(
             "the distance to the limit is not resolved against the tolerance; raise precision_bits"), **common)
-
-
-def _digits_of(ctx, relative_error) -> int:
-    """Decimal digits a relative error leaves; none for an infinite or nan one."""
-    if relative_error == 0:
-        return ctx.dps
-    if not ctx.isfinite(relative_error):
-        return 0
-    return max(0, int(math.floor(-float(ctx.log10(relative_error)))))
 
 
 def Decay(constant, rho, quantity: str = "amplification") -> UpperBound:
@@ -496,8 +487,7 @@ class ClosedFormAgreement:
         values, digits = m.values(self.quantity), m.digits(self.quantity)
         exact = _along_series(m, self.formula)
         agreement = [
-            digits[i] if values[i] == exact[i] else
-            max(0, int(math.floor(-float(ctx.log10(abs(values[i] - exact[i]) / abs(exact[i]))))))
+            digits[i] if values[i] == exact[i] else resolved_digits(ctx, exact[i], abs(values[i] - exact[i]), ctx.dps)
             for i in range(len(values))
         ]
         worst = min(range(len(values)), key=lambda i: agreement[i] - digits[i])
@@ -521,8 +511,8 @@ def agreement(kind: str, ctx, fine, coarse, exact_value, measured_label: str, cl
     """A scalar measured on both rungs of the ladder against an exact value: holds when they agree to every
     digit the ladder trusts (at least MIN_TRUSTED_DIGITS)."""
     fine, coarse, exact_value = ctx.mpf(fine), ctx.mpf(coarse), ctx.mpf(exact_value)
-    digits = _digits_of(ctx, abs(fine - coarse) / abs(fine)) if fine != 0 else 0
-    agree = _digits_of(ctx, abs(fine - exact_value) / abs(exact_value)) if exact_value != 0 else 0
+    digits = agreeing_digits(coarse, fine, ctx, ctx.dps)
+    agree = resolved_digits(ctx, exact_value, abs(fine - exact_value), ctx.dps)
     common = dict(kind=kind, quantity="tangent_amplification", trusted_digits=digits,
                   measured=reading(f"{measured_label} = ", laddered(ctx, fine, digits)),
                   claimed=reading(f"{claimed_label} = ", rounded(exact_value, DISPLAY_DIGITS, ctx)),

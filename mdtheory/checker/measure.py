@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from mdtheory.engine.kernels import MirrorDescentKernel
-from mdtheory.engine.ladder import LadderedSeries, LadderResult, PrecisionLadder, laddered, trusted_or_none
+from mdtheory.engine.ladder import LadderedSeries, LadderResult, PrecisionLadder, laddered, resolved_digits, trusted_or_none
 from mdtheory.engine.run import RunSeries, RunSpec, run_mirror_descent
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.domains import Domain
@@ -199,7 +199,7 @@ def fit_growth_rate(ctx, eta_t: Sequence, log_values: Sequence, digits: Sequence
     stderr = ctx.sqrt(residual / (n - 2) / sxx) if n > 2 else ctx.inf
     fit_digits = min(digits[i] for i in chosen)
     if stderr > 0 and rate != 0:
-        fit_digits = min(fit_digits, max(0, int(math.floor(-float(ctx.log10(stderr / abs(rate)))))))
+        fit_digits = resolved_digits(ctx, rate, stderr, fit_digits)
     return RateFit(rate, stderr, intercept, (xs[0], xs[-1]), n, fit_digits)
 
 

@@ -23,6 +23,7 @@ import sympy as sp
 
 from mdtheory.engine.closed_forms import entropic_t_step
 from mdtheory.engine.context import working_context
+from mdtheory.engine.ladder import resolved_digits
 from mdtheory.errors import DomainError
 from mdtheory.symbolic.parsing import exact_number
 
@@ -85,8 +86,7 @@ def certified_separation(x0: Sequence, direction: Sequence, costs: Sequence, eps
     records, fallbacks = [], 0
     for t in checkpoints:
         ctx, precise = separation_precise(x0, direction, costs, eps, eta, t, bits)
-        relative = abs(ctx.mpf(float(separation[t])) - precise) / precise if precise != 0 else ctx.inf
-        digits = 16 if relative == 0 else max(0, min(16, int(math.floor(-float(ctx.log10(relative))))))
+        digits = resolved_digits(ctx, precise, abs(ctx.mpf(float(separation[t])) - precise), 16)
         if digits < MIN_CERTIFIED_DIGITS:
             separation[t] = float(precise)
             fallbacks += 1
