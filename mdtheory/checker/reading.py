@@ -27,8 +27,8 @@ class Figure:
     ``trusted`` is the digits the ladder confirmed (None for a number that was not laddered); ``shown`` the
     significant digits written (None: the exact value, as its own text). ``at_most`` replaces the value when
     no digit is trusted: the bound on its size the ladder does give. A context number is written by its
-    context's ``nstr``, a Python or numpy float by the format ``notation``, anything else (a sympy
-    number, an mpf without its context) by ``sp.N``; ``notation`` ("g", "e", or "f" and "%", where ``shown`` counts decimals)."""
+    context's ``nstr``, a Python or numpy float by the format ``notation`` ("g", "e", or "f" and "%", where
+    ``shown`` counts decimals), anything else (a sympy number, an mpf without its context) by ``sp.N``."""
 
     value: Any
     shown: int | None
