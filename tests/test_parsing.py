@@ -18,6 +18,21 @@ def test_float_literal_becomes_the_decimal_it_spells_with_a_warning():
         assert parse_expression("0.1*x", SYMBOLS) == sp.Rational(1, 10) * x
 
 
+def test_a_tiny_decimal_is_read_exactly_and_its_warning_stays_short():
+    """1e-5000 is a 5001-digit rational: writing it into the warning raised ValueError (Python refuses
+    int-to-str conversions past 4300 digits), so loading such a formula crashed instead of warning."""
+    with pytest.warns(FloatLiteralWarning, match="of about 5000 digits") as said:
+        assert parse_expression("1e-5000*x**2", SYMBOLS) == sp.Rational(1, 10**5000) * x**2
+    assert len(str(said[0].message)) < 300
+
+
+def test_an_overlong_decimal_literal_is_refused_briefly():
+    """sp.Rational of a 4400-digit decimal raised TypeError; now an ExpressionError that quotes it briefly."""
+    with pytest.raises(ExpressionError, match="longer than 1000 characters") as refused:
+        parse_expression("1" * 4400 + ".5*x", SYMBOLS)
+    assert len(str(refused.value)) < 400
+
+
 @pytest.mark.parametrize(
     "text, message",
     [

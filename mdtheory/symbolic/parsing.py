@@ -14,6 +14,7 @@ and each refusal names the limit.
 from __future__ import annotations
 
 import ast
+import math
 import re
 import warnings
 from collections.abc import Mapping
@@ -28,6 +29,8 @@ MAX_DEPTH = 200  # nodes from the root to the deepest leaf; deeper trees exhaust
 MAX_LITERAL_EXPONENT = 10_000
 MAX_NUMBER_BITS = 100_000  # numerator or denominator of an exact constant (about 30,000 decimal digits)
 MAX_DECIMAL_EXPONENT = 10_000  # 1e-10000 is allowed, 1e-99999999 is not
+MAX_LITERAL_CHARACTERS = 1000
+BRIEF = 80  # characters of a literal, an expression or a rational quoted in a warning
 MAX_EXPONENTIAL_NESTING = 2  # exp(exp(x)) is allowed, exp(exp(exp(x))) is not
 MAX_EXPONENTIAL_CONSTANT = 10**6  # exp(c) of a constant c: |c| at most this
 
@@ -72,11 +75,12 @@ def exact_number(text: str | int | sp.Rational) -> sp.Rational:
         value = parse_expression(text, {}, decimals_are_exact=True)
     except ExpressionError as err:
         raise ExpressionError(
-            f"{text!r} is not an exact number; write it as a decimal (\"1e-12\", \"0.25\"), a "
+            f"{_brief(text)!r} is not an exact number; write it as a decimal (\"1e-12\", \"0.25\"), a "
             f"fraction (\"1/4\") or rational arithmetic of those (\"1/2 - 1e-6\"): {err}"
         ) from None
     if not isinstance(value, sp.Rational):
-        raise ExpressionError(f"{text!r} is not a rational number (it evaluates to {value}); give it exactly")
+        raise ExpressionError(f"{_brief(text)!r} is not a rational number (it evaluates to {_brief(str(value))}); "
+                              "give it exactly")
     return value
 
 
@@ -101,7 +105,8 @@ def parse_expression(
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
-        raise ExpressionError(f"{text!r} is not a mathematical expression: {err.msg} at column {err.offset}") from None
+        raise ExpressionError(f"{_brief(text)!r} is not a mathematical expression: {err.msg} at column {err.offset}") \
+            from None
     except (RecursionError, MemoryError):
         raise ExpressionError(
             f"expression of {len(text)} characters is nested too deeply to parse; the limit is {MAX_DEPTH} levels"
@@ -149,7 +154,7 @@ class _Builder:
 
     def refuse(self, node: ast.AST, why: str) -> ExpressionError:
         piece = ast.get_source_segment(self.text.strip(), node) or type(node).__name__
-        return ExpressionError(f"in {self.text!r}: {piece!r} {why}")
+        return ExpressionError(f"in {_brief(self.text)!r}: {_brief(piece)!r} {why}")
 
     def build(self, node: ast.AST) -> sp.Expr:
         if isinstance(node, ast.Constant):
@@ -237,16 +242,26 @@ class _Builder:
         exponent = re.search(r"[eE]([+-]?\d+)$", written)
         if exponent and abs(int(exponent.group(1))) > MAX_DECIMAL_EXPONENT:
             raise self.refuse(node, f"has a decimal exponent beyond +-{MAX_DECIMAL_EXPONENT}")
+        if len(written) > MAX_LITERAL_CHARACTERS:  # sp.Rational of a longer one can exceed Python's int-to-str limit
+            raise self.refuse(node, f"is longer than {MAX_LITERAL_CHARACTERS} characters; write it as a fraction "
+                                    "or with a power of ten")
         exact = sp.Rational(written)
         if self.decimals_are_exact:
             return exact
+        # sized from its bits: str() of a rational past 4300 digits raises (Python's int-to-str limit)
+        bits = max(abs(exact.p), exact.q).bit_length()
+        rational = str(exact) if bits <= 3 * BRIEF else f"of about {int(bits * math.log10(2))} digits"
         warnings.warn(
-            f"float literal {written} in {self.text!r} was converted to the exact rational {exact}; "
+            f"float literal {_brief(written)} in {_brief(self.text)!r} was converted to the exact rational {rational}; "
             "write it as a fraction to silence this warning",
             FloatLiteralWarning,
             stacklevel=4,
         )
         return exact
+
+
+def _brief(text: str) -> str:
+    return text if len(text) <= BRIEF else text[:BRIEF] + "..."
 
 
 def as_expression(value, symbols: Mapping[str, sp.Symbol], what: str) -> sp.Expr:
