@@ -61,6 +61,7 @@ def test_each_kind_of_figure_writes_its_digits():
     third = ctx.mpf(1) / 3
     assert laddered(ctx, third, 5).text() == "0.33333"
     assert laddered(ctx, third, 40).text() == "0.333333333333"  # at most 12 trusted digits in a table
+    assert laddered(ctx, third, 0).text() == "?" and laddered(ctx, third, 0).as_json()["value"] is None  # no digit
     # no trusted digit: the bound on the size the ladder gives, and null in JSON
     nothing = laddered(ctx, ctx.mpf("1e-30"), 0, ctx.mpf("2e-30"))
     assert nothing.text() == "0 +- 3.0e-30"

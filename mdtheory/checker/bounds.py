@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from mdtheory.checker.measure import Measurement, RateFit, fit_growth_rate, peak_of
+from mdtheory.checker.reading import DISPLAY_DIGITS, Reading, as_reading, exactly, laddered, reading, rounded
 from mdtheory.engine.codegen import CompiledExpressions
-from mdtheory.checker.reading import DISPLAY_DIGITS, Figure, Reading, as_reading, exactly, laddered, reading, rounded
 from mdtheory.engine.ladder import agreeing_digits, resolved_digits, trusted_or_none
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.mirror_descent import STEPS
@@ -333,7 +333,7 @@ class ExponentialGrowth:
             return CheckResult(self.kind, INCONCLUSIVE, "no fit", claimed, "n/a", 0, self.quantity, (
                 f"the fitting window is too short ({span}); need {MIN_WINDOW_POINTS} points over at least "
                 f"{MIN_WINDOW_SPAN} unit of eta*T: run longer or record more often"))
-        rate_text = Figure(fit.rate, max(fit.digits, 1), fit.digits, ctx=ctx)
+        rate_text = laddered(ctx, fit.rate, fit.digits, cap=None)  # "?" when the fit resolves no digit
         drawn_rate = fit.rate if self.rate is None else _evaluate(ctx, self.rate)
         # The claimed rate is drawn through the fitted intercept over the window.
         curve = [(s, ctx.exp(fit.intercept + drawn_rate * s)) for s in m.fine.eta_t if fit.window[0] <= s <= fit.window[1]]
