@@ -11,9 +11,10 @@ Constants: eta and d are exact; fstar = f(r) and D0 = D_phi(r, x_0) are computed
 largest dual norm of the gradients the run used (max_{s<T} ||grad f(x_s)||_*: with it, sum_s ||g_s||_*^2 <=
 G^2 T as the rate proofs use); sigma is exact for a quadratic phi (smallest eigenvalue, Euclidean norm) and
 is Pinsker's 1 (l1 norm) for the negative entropy on the simplex; L and mu (smoothness and strong convexity
-of f relative to phi) are exact generalized eigenvalues when f and phi are both quadratic. Any of them may
-be declared instead; a declared L, mu, G or (Euclidean) sigma is checked at every iterate of the run, and
-one the instance contradicts is refused with the evidence.
+of f relative to phi) are exact generalized eigenvalues when f and phi are both quadratic. A constant the
+instance computes cannot be declared (it is refused, naming how it is computed); L, mu and sigma may be
+declared where the instance does not compute them, and a declared L, mu or (Euclidean) sigma is checked at
+every iterate of the run, and one the instance contradicts is refused with the evidence.
 """
 
 from __future__ import annotations
@@ -34,14 +35,22 @@ from mdtheory.symbolic.regularizer import hessian, is_quadratic
 
 MAX_NEWTON = 200
 DUAL_NORMS = {"l1": "linf", "l2": "l2", "linf": "l1"}
+# Declarable where the instance does not compute them (L and mu of a non-quadratic problem, sigma of an unknown
+# geometry): each is checked at every iterate of the run against the condition it stands for.
 CHECKED_CONSTANTS = {"L": "L Hess phi - Hess f is positive semidefinite",
                      "mu": "Hess f - mu Hess phi is positive semidefinite",
-                     "G": "every ||grad f(x_s)||_{dual} <= G",
                      "sigma": "Hess phi - sigma I is positive semidefinite"}
+# Computed at each reference point (x*, a comparator, the limit), beside the instance's constants
+REFERENCE_CONSTANTS = {"fstar": "f at {name}", "D0": "D_phi({name}, x0)"}
 
 
 class ContradictedConstantError(MDTheoryError):
     """A declared constant that the instance contradicts (an L below the true smoothness, ...)."""
+
+
+class ComputedConstantError(MDTheoryError):
+    """A declared constant that the instance computes itself (d, eta, G, fstar, D0, ...): a declared value
+    would replace the computed one, so the bound would no longer be about this instance."""
 
 
 @dataclass(frozen=True)
@@ -258,7 +267,8 @@ def _rungs(m: Measurement) -> list[_Rung]:
 def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: dict[str, sp.Rational],
                        norm: str | None = None) -> tuple[dict[str, tuple], dict[str, str]]:
     """The constants a bound may name, on both rungs, with how each was obtained (see the module docstring).
-    ``declared`` constants override computed ones; L, mu, G and a Euclidean sigma are checked first."""
+    ``declared`` constants join them; one the instance computes is refused, and L, mu and a Euclidean sigma
+    are checked first."""
     md = m.md
     geometry = geometry_of(md)
     if norm is None:
@@ -285,8 +295,13 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
              "Hess phi^-1 Hess f")
         both("mu", *(_number(r.ctx, relative[1]) for r in rungs), f"exact: {relative[1]}, the smallest eigenvalue of "
              "Hess phi^-1 Hess f")
+    computed = {**how, **{name: text.format(name="the reference point") for name, text in REFERENCE_CONSTANTS.items()}}
+    for name in declared:
+        if name in computed:
+            raise ComputedConstantError(f"[constants] {name}: the instance computes it ({computed[name]}); remove "
+                                        "the declaration (a bound that needs another value can write it out)")
     for name, value in declared.items():
-        evidence = _contradiction(m, kernel, name, value, norm, gradients[0])
+        evidence = _contradiction(m, kernel, name, value, norm)
         if evidence:
             raise ContradictedConstantError(f"[constants] {name} = {value}: contradicted by the instance: {evidence}")
         if name in CHECKED_CONSTANTS and not (name == "sigma" and norm != "l2"):
@@ -298,15 +313,10 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
     return constants, how
 
 
-def _contradiction(m, kernel, name, value, norm, fine_gradients) -> str | None:
-    """Where the run contradicts a declared L, mu, G or Euclidean sigma, as text; None when it does not."""
+def _contradiction(m, kernel, name, value, norm) -> str | None:
+    """Where the run contradicts a declared L, mu or Euclidean sigma, as text; None when it does not."""
     ctx, params = m.fine.ctx, [m.fine.ctx.exact(p) for p in m.spec.parameters]
     c = ctx.exact(value)
-    if name == "G":
-        worst = max(range(len(fine_gradients)), key=lambda s: fine_gradients[s])
-        if fine_gradients[worst] > c * (1 + ctx.ldexp(1, -m.ladder.coarse.bits)):
-            return f"||grad f(x_{worst})|| = {ctx.nstr(fine_gradients[worst], 10)} > G"
-        return None
     if name not in ("L", "mu", "sigma") or (name == "sigma" and norm != "l2"):
         return None
     basis = tangent_basis(kernel.dim, kernel.domain)
@@ -356,7 +366,7 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
         local["fstar"] = tuple(kernel.objective(r.ctx, p, r.params) for r, p in zip(rungs, points))
         local["D0"] = tuple(_bregman(r.ctx, kernel, p, [r.ctx.exact(v) for v in m.spec.x0])
                             for r, p in zip(rungs, points))
-        local_how = dict(how, fstar=f"computed: f at {name}", D0=f"computed: D_phi({name}, x0)")
+        local_how = dict(how, **{key: "computed: " + text.format(name=name) for key, text in REFERENCE_CONSTANTS.items()})
         result.append(dataclasses.replace(m, derived={**m.derived, **derived}, constants=local, provenance=local_how,
                                           reference=f"{name} ({how_obtained}) = {shown(points)}"))
     return result

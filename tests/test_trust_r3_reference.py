@@ -1,0 +1,71 @@
+"""Trust, round three (issue 25), reference points and instance constants of convergence claims: a declared
+x* is checked against the optimality conditions, a reference with f below f(x*) on the run is refused, a
+constant the instance computes cannot be declared, and an objective that is not real is a named refusal.
+
+Every case goes through the CLI, as a user meets it (exit codes: 0 holds, 1 violated, 2 bad input,
+3 inconclusive, 4 internal error).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+
+from mdtheory.claimfile import toml_text
+from mdtheory.cli import main
+
+QUADRATIC = {"variables": ["x1", "x2"], "domain": "reals", "regularizer": "euclidean",
+             "objective": "x1**2/2 + x2**2/2"}
+RUN = {"x0": ["1", "1"], "eta": "1/2", "steps": 20, "precision_bits": 64}
+# true on this instance: f(x_t) - f* = 2^-2t, and 1/(d T) = 1/(2 T) lies above it
+CLAIM = {"kind": "upper_bound", "quantity": "suboptimality", "bound": "1/(d*T)"}
+
+
+def check(tmp_path, **tables) -> tuple[int, str]:
+    """(exit code, everything printed) of ``mdtheory check`` on a claim file of ``tables``."""
+    data = {"problem": QUADRATIC, "run": RUN, "claim": CLAIM, **tables}
+    path = tmp_path / "claim.toml"
+    path.write_text(toml_text(data))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main(["check", str(path), "--no-progress"])
+    return code, out.getvalue()
+
+
+# --------------------------------------------------------------------------- item 6: computed constants
+def test_the_instance_without_declarations_holds(tmp_path):
+    code, text = check(tmp_path)
+    assert code == 0, text
+
+
+@pytest.mark.parametrize("name, value, how", [
+    ("d", "1e300", "the dimension"),   # a false claim (bound 1e-300/T) used to come out violated, a true one...
+    ("fstar", "-1", "f at the reference point"),   # ... and fstar and D0 were dropped without a word
+    ("D0", "1000", "D_phi"),
+    ("G", "1e9", "grad f"),
+    ("L", "3", "eigenvalue"),          # x1^2/2 + x2^2/2 with the Euclidean phi: L = mu = 1 exactly
+])
+def test_a_declared_constant_the_instance_computes_is_refused(tmp_path, name, value, how):
+    code, text = check(tmp_path, constants={name: value})
+    assert code == 2, text
+    assert f"[constants] {name}: the instance computes it" in text and how in text
+
+
+def test_a_declared_d_cannot_turn_a_false_claim_into_holds(tmp_path):
+    """1/(100 T) is false here (2^-2 > 1/100 at T = 1); with d = 1e-300 declared it read holds."""
+    false_claim = {**CLAIM, "bound": "1/(100*T)"}
+    assert check(tmp_path, claim=false_claim)[0] == 1
+    code, text = check(tmp_path, claim={**false_claim, "bound": "1/(100*d*T)"}, constants={"d": "1e-300"})
+    assert code == 2 and "[constants] d" in text
+
+
+def test_a_constant_the_instance_does_not_compute_is_still_declared_and_checked(tmp_path):
+    """L of a non-quadratic f is not computed: declaring it is allowed, and checked along the run."""
+    quartic = {**QUADRATIC, "objective": "x1**2/2 + x2**2/2 + x1**4/12"}
+    code, text = check(tmp_path, problem=quartic, constants={"L": "3"}, claim={**CLAIM, "bound": "L"})
+    assert code == 0, text
+    assert "L = 3.0: declared; checked at the 21 iterates" in text
+    code, text = check(tmp_path, problem=quartic, constants={"L": "1"}, claim={**CLAIM, "bound": "L"})
+    assert code == 2 and "contradicted by the instance" in text
