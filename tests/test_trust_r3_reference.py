@@ -69,3 +69,28 @@ def test_a_constant_the_instance_does_not_compute_is_still_declared_and_checked(
     assert "L = 3.0: declared; checked at the 21 iterates" in text
     code, text = check(tmp_path, problem=quartic, constants={"L": "1"}, claim={**CLAIM, "bound": "L"})
     assert code == 2 and "contradicted by the instance" in text
+
+
+# --------------------------------------------------------------------------- item 14: objectives not real
+@pytest.mark.parametrize("objective, message", [
+    ("x1**2/2 + x2**2/2 + log(-1)", "contains the constant I*pi"),
+    ("x1**2/2 + x2**2/2 + sqrt(-2)", "contains the constant sqrt(2)*I"),
+    ("x1**2/2 + x2**2/2 + atanh(2)", "contains the constant atanh(2)"),
+    ("x1*log(0) + x2**2", "contains the constant zoo"),
+])
+def test_an_objective_with_a_constant_that_is_not_real_is_refused_naming_the_objective(tmp_path, objective, message):
+    code, text = check(tmp_path, problem={**QUADRATIC, "objective": objective})
+    assert code == 2, text
+    assert text.startswith("error: [problem] objective:") and message in text
+
+
+@pytest.mark.parametrize("objective, x0, quantity", [
+    ("atanh(2*x1) + x2**2", ["1/4", "1"], "suboptimality"),   # the run steps past x1 = -1/2
+    ("log(x1) + x2**2", ["1/4", "1"], "suboptimality"),       # log on R^n: the first step leaves x1 > 0
+    ("atanh(2*x1) + x2**2", ["1/4", "1"], "bregman_to_solution"),
+])
+def test_an_objective_undefined_where_the_run_goes_is_a_named_refusal(tmp_path, objective, x0, quantity):
+    code, text = check(tmp_path, problem={**QUADRATIC, "objective": objective}, run={**RUN, "x0": x0, "eta": "1"},
+                       claim={**CLAIM, "quantity": quantity})
+    assert code == 2, text
+    assert "objective: f is not a finite real number at x = [" in text and "the run left where f is defined" in text
