@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 
 import pytest
 
@@ -94,3 +95,36 @@ def test_an_objective_undefined_where_the_run_goes_is_a_named_refusal(tmp_path, 
                        claim={**CLAIM, "quantity": quantity})
     assert code == 2, text
     assert "objective: f is not a finite real number at x = [" in text and "the run left where f is defined" in text
+
+
+# --------------------------------------------------------------------------- item 3: the reference point
+TILTED_WELL = {**QUADRATIC, "objective": "(x1**2 - 1)**2 + x1/2 + x2**2/2"}  # local min at x1 = 0.93, global at -1.06
+
+
+@pytest.mark.parametrize("tables, message", [
+    # a declared x* that is not stationary, and one below which the run goes (f(x_t) - f(x*) < 0)
+    ({"solution": {"x": ["1/2", "0"]}}, r"x\* \(declared\) = \[0.5, 0.0\] is not the minimizer: f\(x_20\) - f\(x\*\) = -0.12"),
+    ({"problem": TILTED_WELL, "run": {**RUN, "eta": "1/20", "x0": ["1", "1/2"]}, "solution": {"x": ["93/100", "0"]}},
+     r"the first-order conditions fail there: component 0 of grad f\(x\*\) is -0.0025"),
+    # a stationary point of a nonconvex f: the saddle (0, 0) of a double well, and Newton's local minimum
+    ({"problem": {**QUADRATIC, "objective": "(x1**2 - 1)**2 + x2**2/2"}, "run": {**RUN, "x0": ["1/2", "1"]},
+      "solution": {"x": ["0", "0"]}}, r"f\(x_\d+\) - f\(x\*\) = -0.99"),
+    ({"problem": TILTED_WELL, "run": {**RUN, "eta": "1/20", "x0": ["1", "1/2"]}},
+     r"x\* \(computed: .*\) = \[0.930.*: f is not convex \(Hess f is not positive semidefinite at a sample point"),
+])
+def test_a_reference_point_that_is_not_the_minimizer_is_refused(tmp_path, tables, message):
+    """Each of these came out holds: the declared or computed x* was trusted."""
+    code, text = check(tmp_path, **tables)
+    assert code == 2, text
+    assert text.startswith("error: x*") and re.search(message, text), text
+
+
+def test_the_verdict_says_how_x_star_was_checked(tmp_path):
+    code, text = check(tmp_path, solution={"x": ["0", "0"]})
+    assert code == 0, text
+    assert ("x* (declared) = [0.0, 0.0]; first-order conditions hold at x* (residual resolved to 0 on the ladder); "
+            "f convex: proved: Hess f is constant and positive semidefinite (exact); no iterate below f(x*)") in text
+    # convex but not quadratic: convexity is checked, and the verdict says so
+    code, text = check(tmp_path, problem={**QUADRATIC, "objective": "x1**2/2 + x2**2/2 + x1**4/12"})
+    assert code == 0, text
+    assert "f convex: Hess f positive semidefinite at the 21 iterates, x* and 24 random points" in text

@@ -36,18 +36,24 @@ class CompiledObjective(ObjectiveOracle):
 
     def value(self, ctx, x, params):
         value = self.model.objective(ctx, *x, *params)[0]
-        if ctx.guards_domain and not is_real(ctx, value):
+        if ctx.guards_domain and not _finite_real(ctx, value):
             raise _undefined(ctx, "f", x, [value])
         return value
 
     def gradient(self, ctx, x, params) -> list:
         gradient = self.model.objective_gradient(ctx, *x, *params)
-        if ctx.guards_domain and not all(is_real(ctx, g) for g in gradient):
+        if ctx.guards_domain and not all(_finite_real(ctx, g) for g in gradient):
             raise _undefined(ctx, "grad f", x, gradient)
         return gradient
 
     def hessian(self, ctx, x, params) -> list:
         return self.model.objective_hessian(ctx, *x, *params)
+
+
+def _finite_real(ctx, value) -> bool:
+    """A finite real number of ``ctx``, or an exact integer (a compiled constant piece, such as a
+    subgradient 1 of max)."""
+    return isinstance(value, int) or is_real(ctx, value)
 
 
 def _undefined(ctx, what: str, x, values) -> DomainError:
