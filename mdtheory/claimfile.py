@@ -353,7 +353,10 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     else:
         expr = _expression(problem["objective"], "[problem] objective", {**by_name, "d": sp.Integer(len(variables))},
                            (indexed_name, reg.variables))
-    objective = Objective("user", expr, reg.variables, parameters)
+    try:
+        objective = Objective("user", expr, reg.variables, parameters)
+    except MDTheoryError as err:
+        raise ClaimFileError(f"[problem] objective: {err}") from None
     try:
         md = MirrorDescent(reg, objective)
     except MDTheoryError as err:

@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 from mdtheory.checker.bounds import HOLDS, INCONCLUSIVE, VIOLATED, Limit, T, UpperBound, constant_symbol as c
-from mdtheory.checker.convergence import AffineLimit, ContradictedConstantError, Solution, convergence_measurements
+from mdtheory.checker.convergence import AffineLimit, ComputedConstantError, Solution, convergence_measurements
 from mdtheory.checker.measure import measure
 from mdtheory.checker.policy import measure_policy_md
 from mdtheory.checker.regret import measure_regret
@@ -126,9 +126,11 @@ def test_entropy_regularized_npg_obeys_cen_et_al_and_a_tightened_constant_fails(
                       "soft_q_gap").check(m).verdict == VIOLATED
 
 
-def test_a_declared_L_below_the_true_smoothness_is_refused(gd_on_quadratic):
+def test_a_declared_L_on_a_quadratic_is_refused_as_computed(gd_on_quadratic):
+    """L of a quadratic f and phi is computed exactly (4 here): a declared one would replace it. A declared L
+    where it is not computed is checked along the run (test_theorem_library, test_trust_r3_reference)."""
     _, kernel, m = gd_on_quadratic
-    with pytest.raises(ContradictedConstantError, match="L = 2.*eigenvalue"):
+    with pytest.raises(ComputedConstantError, match=r"\[constants\] L: the instance computes it \(exact: 4"):
         convergence_measurements(m, kernel, Solution(), {"L": sp.Integer(2)})
 
 

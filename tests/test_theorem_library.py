@@ -127,8 +127,9 @@ def test_bad_claims_name_their_key(tmp_path, tables, message):
 
 
 def test_a_declared_constant_the_instance_contradicts_is_refused_with_the_evidence(tmp_path):
-    """x1^2 + x2^2 is 2-smooth: a declared L = 1 is contradicted at the first iterate; the CLI exits 2."""
-    tables = {"problem": OFFLINE, "run": OFFLINE_RUN, "constants": {"L": "1"},
+    """x1^2 + x2^2 + x1^4/12 is at least 2-smooth: a declared L = 1 is contradicted at the first iterate; the CLI
+    exits 2. (Not a quadratic f: there L is computed exactly, and declaring it is refused.)"""
+    tables = {"problem": {**OFFLINE, "objective": "x1**2 + x2**2 + x1**4/12"}, "run": OFFLINE_RUN, "constants": {"L": "1"},
               "claim": {"kind": "upper_bound", "quantity": "suboptimality", "bound": "L*D0/(2*T)"}}
     path = write(tmp_path, tables)
     with pytest.raises(Exception, match=r"\[constants\] L = 1: contradicted by the instance: at x_0"):

@@ -11,37 +11,66 @@ Constants: eta and d are exact; fstar = f(r) and D0 = D_phi(r, x_0) are computed
 largest dual norm of the gradients the run used (max_{s<T} ||grad f(x_s)||_*: with it, sum_s ||g_s||_*^2 <=
 G^2 T as the rate proofs use); sigma is exact for a quadratic phi (smallest eigenvalue, Euclidean norm) and
 is Pinsker's 1 (l1 norm) for the negative entropy on the simplex; L and mu (smoothness and strong convexity
-of f relative to phi) are exact generalized eigenvalues when f and phi are both quadratic. Any of them may
-be declared instead; a declared L, mu, G or (Euclidean) sigma is checked at every iterate of the run, and
-one the instance contradicts is refused with the evidence.
+of f relative to phi) are exact generalized eigenvalues when f and phi are both quadratic. A constant the
+instance computes cannot be declared (it is refused, naming how it is computed); L, mu and sigma may be
+declared where the instance does not compute them, and a declared L, mu or (Euclidean) sigma is checked at
+every iterate of the run, and one the instance contradicts is refused with the evidence.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import random
 from dataclasses import dataclass
 
 import sympy as sp
 
 from mdtheory.checker.measure import Measurement
+from mdtheory.engine.domain_checks import is_real
 from mdtheory.engine.kernels import MirrorDescentKernel
-from mdtheory.engine.ladder import laddered
+from mdtheory.engine.ladder import format_trusted, laddered
 from mdtheory.engine.run import tangent_basis
 from mdtheory.errors import DomainError, MDTheoryError, NewtonConvergenceError
 from mdtheory.symbolic.domains import Domain
-from mdtheory.symbolic.mirror_descent import objective_hessian
-from mdtheory.symbolic.regularizer import hessian, is_quadratic
+from mdtheory.symbolic.mirror_descent import objective_gradient, objective_hessian
+from mdtheory.symbolic.regularizer import hessian, is_quadratic, random_domain_point
 
 MAX_NEWTON = 200
 DUAL_NORMS = {"l1": "linf", "l2": "l2", "linf": "l1"}
+# Declarable where the instance does not compute them (L and mu of a non-quadratic problem, sigma of an unknown
+# geometry): each is checked at every iterate of the run against the condition it stands for.
 CHECKED_CONSTANTS = {"L": "L Hess phi - Hess f is positive semidefinite",
                      "mu": "Hess f - mu Hess phi is positive semidefinite",
-                     "G": "every ||grad f(x_s)||_{dual} <= G",
                      "sigma": "Hess phi - sigma I is positive semidefinite"}
+# A residual, or f(x_s) - f(x*), is resolved nonzero when at least this many of its digits survive the
+# precision doubling (engine.ladder.laddered): then x* is refused as a minimizer.
+RESOLVED_NONZERO_DIGITS = 1
+# Hess f counts as positive semidefinite at an iterate when its smallest pivot on the tangent space is above
+# -scale 2^(-bits/2) (scale: the Hessian's largest entry; bits: the coarse rung's), as for a declared L.
+CONVEXITY_SLACK_EXPONENT = sp.Rational(1, 2)
+# Where convexity of f is not proved, Hess f is also checked at this many random points of the domain
+# (symbolic.regularizer.random_domain_point, a fixed seed): a nonconvex region the run never visits is found
+CONVEXITY_SAMPLE_POINTS = 24
+CONVEXITY_SAMPLE_SEED = 20260611
+# sympy functions that make f nondifferentiable somewhere: there its gradient is one subgradient, so the
+# first-order conditions and the Hessian say nothing about optimality or convexity
+NONSMOOTH = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign, sp.Piecewise)
+# Computed at each reference point (x*, a comparator, the limit), beside the instance's constants
+REFERENCE_CONSTANTS = {"fstar": "f at {name}", "D0": "D_phi({name}, x0)"}
 
 
 class ContradictedConstantError(MDTheoryError):
     """A declared constant that the instance contradicts (an L below the true smoothness, ...)."""
+
+
+class ReferencePointError(MDTheoryError):
+    """x* that is not the minimizer: the optimality conditions fail there, an iterate has f below f(x*), or f
+    is not convex, so that a stationary point need not minimize it."""
+
+
+class ComputedConstantError(MDTheoryError):
+    """A declared constant that the instance computes itself (d, eta, G, fstar, D0, ...): a declared value
+    would replace the computed one, so the bound would no longer be about this instance."""
 
 
 @dataclass(frozen=True)
@@ -203,17 +232,46 @@ def _check_interior(ctx, kernel, x, message: str):
 
 
 # --------------------------------------------------------------------------- quantities
-def _series(ctx, kernel, run, params, r) -> dict[str, tuple[list, list]]:
-    """Each convergence quantity at the recorded steps of ``run`` from reference ``r``: (values, magnitudes)."""
-    f = lambda x: kernel.objective(ctx, x, params)
-    path = run.path
-    f_path = [f(x) for x in path]
-    f_ref, phi_ref = f(r), kernel.regularizer_value(ctx, r)
-    # prefix[t] = sum_{s<t} x_s and best[t] = min_{s<t} f(x_s) (f(x_0) at t = 0), for every step
-    prefix, best = [[ctx.mpf(0)] * len(r)], [f_path[0]]
-    for x, fx in zip(path, f_path):
-        prefix.append([a + b for a, b in zip(prefix[-1], x)])
-        best.append(min(best[-1], fx))
+class PathSummary:
+    """What the convergence quantities need from a run, gathered one iterate at a time (``observe``): the
+    recorded iterates with f there, min_{s<t} f(x_s) and f at the average of x_0, ..., x_{t-1} at each
+    recorded t, and the lowest f over the whole run with where it was. Nothing grows with the number of
+    steps beyond the recorded points: the running sum and the running minimum are one vector and one number.
+    """
+
+    def __init__(self, ctx, kernel: MirrorDescentKernel, params, recorded):
+        self.ctx, self.kernel, self.params = ctx, kernel, params
+        self.recorded = set(recorded)
+        self.t = 0
+        self.total = None  # sum_{s<t} x_s
+        self.best = None  # min_{s<t} f(x_s)
+        self.lowest = None  # (min_s f(x_s), s) over every iterate seen
+        self.points, self.f_values, self.best_values, self.f_averages = {}, {}, {}, {}
+
+    def observe(self, x):
+        ctx, t = self.ctx, self.t
+        fx = self.kernel.objective(ctx, x, self.params)
+        if t in self.recorded:
+            self.points[t], self.f_values[t] = list(x), fx
+            self.best_values[t] = fx if t == 0 else self.best
+            self.f_averages[t] = fx if t == 0 else self.kernel.objective(ctx, [v / t for v in self.total], self.params)
+        self.total = list(x) if self.total is None else [a + b for a, b in zip(self.total, x)]
+        self.best = fx if self.best is None else min(self.best, fx)
+        if self.lowest is None or fx < self.lowest[0]:
+            self.lowest = (fx, t)
+        self.t += 1
+
+    @classmethod
+    def of_run(cls, ctx, kernel, run, params) -> PathSummary:
+        summary = cls(ctx, kernel, params, run.t)
+        for x in run.path:
+            summary.observe(x)
+        return summary
+
+
+def _series(ctx, kernel, summary: PathSummary, recorded, r) -> dict[str, tuple[list, list]]:
+    """Each convergence quantity at the ``recorded`` steps from reference ``r``: (values, magnitudes)."""
+    f_ref, phi_ref = kernel.objective(ctx, r, summary.params), kernel.regularizer_value(ctx, r)
     result = {q: ([], []) for q in ("suboptimality", "best_suboptimality", "average_suboptimality",
                                     "bregman_to_solution", "distance_to_solution")}
 
@@ -221,11 +279,10 @@ def _series(ctx, kernel, run, params, r) -> dict[str, tuple[list, list]]:
         result[name][0].append(value)
         result[name][1].append(magnitude)
 
-    for t in run.t:
-        x = path[t]
-        put("suboptimality", f_path[t] - f_ref, abs(f_path[t]) + abs(f_ref))
-        put("best_suboptimality", best[t] - f_ref, abs(best[t]) + abs(f_ref))
-        f_average = f([v / t for v in prefix[t]]) if t > 0 else f_path[0]
+    for t in recorded:
+        x, fx, best, f_average = summary.points[t], summary.f_values[t], summary.best_values[t], summary.f_averages[t]
+        put("suboptimality", fx - f_ref, abs(fx) + abs(f_ref))
+        put("best_suboptimality", best - f_ref, abs(best) + abs(f_ref))
         put("average_suboptimality", f_average - f_ref, abs(f_average) + abs(f_ref))
         grad, phi_x = kernel.mirror_map(ctx, x), kernel.regularizer_value(ctx, x)
         inner = [gi * (ri - xi) for gi, ri, xi in zip(grad, r, x)]
@@ -233,6 +290,109 @@ def _series(ctx, kernel, run, params, r) -> dict[str, tuple[list, list]]:
             abs(phi_ref) + abs(phi_x) + ctx.fsum(abs(v) for v in inner))
         put("distance_to_solution", ctx.distance(x, r), max(ctx.vector_norm(x), ctx.vector_norm(r)))
     return result
+
+
+# --------------------------------------------------------------------------- is x* the minimizer?
+def is_smooth(md) -> bool:
+    """f has no max, min, abs, sign or piecewise part (where its gradient would be one subgradient)."""
+    return not objective_gradient(md).has(*NONSMOOTH) and not md.objective.expr.has(*NONSMOOTH)
+
+
+def _reduced(ctx, basis, matrix) -> list:
+    """B^T M B for the tangent basis B (rows of ``basis``), as rows."""
+    k, d = len(basis), len(matrix)
+    mb = [[ctx.fsum(matrix[i][l] * basis[j][l] for l in range(d)) for j in range(k)] for i in range(d)]
+    return [[ctx.fsum(basis[i][l] * mb[l][j] for l in range(d)) for j in range(k)] for i in range(k)]
+
+
+def symbolic_convexity(md, parameters) -> str | None:
+    """'proved: ...' when Hess f is constant and positive semidefinite on the tangent space (exact); None when
+    sympy cannot decide (then convexity is checked along the run). A constant Hessian that is not positive
+    semidefinite is refused: no stationary point of such an f is a minimizer."""
+    hessian_f = objective_hessian(md).subs(dict(zip(md.parameters, parameters)))
+    if hessian_f.free_symbols or hessian_f.has(*NONSMOOTH, sp.DiracDelta):
+        return None
+    basis = sp.Matrix(tangent_basis(md.regularizer.dim, md.regularizer.domain)).T
+    reduced = basis.T * hessian_f * basis
+    if reduced.is_positive_semidefinite:
+        return "proved: Hess f is constant and positive semidefinite (exact)"
+    if reduced.is_positive_semidefinite is False:
+        raise ReferencePointError(f"x*: f is not convex (its constant Hessian {hessian_f.tolist()} is not positive "
+                                  "semidefinite on the domain): a stationary point need not minimize f, so f* is "
+                                  "not known; a convergence claim to x* needs a convex f")
+    return None
+
+
+def _positive_semidefinite(ctx, basis, hessian, bits: int) -> bool | None:
+    """B^T H B positive semidefinite up to CONVEXITY_SLACK_EXPONENT (LDL^T pivots of the shifted matrix); None
+    where Hess f is not a finite real matrix (a point where f is not defined)."""
+    if not all(isinstance(v, int) or is_real(ctx, v) for row in hessian for v in row):
+        return None
+    reduced = _reduced(ctx, basis, hessian)
+    scale = max(abs(v) for row in reduced for v in row) or ctx.mpf(1)
+    slack = scale * ctx.ldexp(1, -int(bits * CONVEXITY_SLACK_EXPONENT))
+    shifted = [[v + (slack if i == j else 0) for j, v in enumerate(row)] for i, row in enumerate(reduced)]
+    return all(p > 0 for p in ctx.cholesky_pivots(shifted))
+
+
+def certify_minimizer(m: Measurement, kernel, rungs, points, summaries, how_obtained: str) -> str:
+    """Check that x* (``points``: on each rung) minimizes f, and say how: the first-order conditions at x*
+    (grad f(x*) = 0, or grad f(x*) = lambda 1 on the simplex, x* being interior) on the ladder; convexity of
+    f, proved, or checked at every iterate, at x* and at CONVEXITY_SAMPLE_POINTS random points of the domain;
+    and no iterate with f below f(x*) beyond its uncertainty (for a nonsmooth f, only the last). Raises ReferencePointError with the evidence otherwise."""
+    fine, coarse = rungs
+    ctx, bits = fine.ctx, m.ladder.coarse.bits
+    shown = lambda x: f"[{', '.join(ctx.nstr(v, 10) for v in x)}]"
+    where = f"x* ({how_obtained}) = {shown(points[0])}"
+    fix = ("declare the minimizer as [solution] x, or x = \"computed\"" if how_obtained == "declared"
+           else "declare the minimizer as [solution] x")
+    # no iterate below x*
+    lows = [summary.lowest for summary in summaries]
+    f_refs = [kernel.objective(r.ctx, p, r.params) for r, p in zip(rungs, points)]
+    gap = laddered(ctx, [lows[0][0] - f_refs[0]], [lows[1][0] - f_refs[1]], [abs(lows[1][0]) + abs(f_refs[1])], bits)
+    if gap.values[0] < 0 and gap.digits[0] >= RESOLVED_NONZERO_DIGITS:
+        raise ReferencePointError(f"{where} is not the minimizer: f(x_{lows[0][1]}) - f(x*) = "
+                                  f"{ctx.nstr(gap.values[0], gap.digits[0])} < 0 (resolved on the precision ladder), "
+                                  f"so f* is below f(x*); {fix}")
+    if not is_smooth(m.md):
+        return (f"f is not differentiable, so optimality is checked only as: no iterate has f below f(x*) "
+                f"(lowest f(x_s) - f(x*) = {format_trusted(ctx, gap.values[0], min(3, gap.digits[0]))})")
+    # first-order conditions
+    simplex = kernel.domain is Domain.SIMPLEX
+
+    def residual(r, x):
+        g = kernel.objective_gradient(r.ctx, x, r.params)
+        lam = r.ctx.fsum(g) / len(g) if simplex else 0
+        scale = max(abs(v) for v in g) + abs(lam)
+        return [v - lam for v in g], scale
+
+    (res_fine, _), (res_coarse, scale) = residual(fine, points[0]), residual(coarse, points[1])
+    _, start_scale = residual(coarse, [coarse.ctx.exact(v) for v in m.spec.x0])
+    ladder = laddered(ctx, res_fine, res_coarse, [scale + start_scale] * len(res_fine), bits)
+    worst = max(range(len(res_fine)), key=lambda i: ladder.digits[i] if res_fine[i] != 0 else -1)
+    if res_fine[worst] != 0 and ladder.digits[worst] >= RESOLVED_NONZERO_DIGITS:
+        what = "grad f(x*) - lambda 1" if simplex else "grad f(x*)"
+        raise ReferencePointError(f"{where} is not a minimizer: the first-order conditions fail there: component "
+                                  f"{worst} of {what} is {ctx.nstr(res_fine[worst], ladder.digits[worst])} "
+                                  f"(resolved on the precision ladder, not 0); {fix}")
+    # convexity: a stationary point minimizes a convex f
+    convexity = symbolic_convexity(m.md, m.spec.parameters)
+    if convexity is None:
+        rng = random.Random(CONVEXITY_SAMPLE_SEED)
+        samples = [random_domain_point(m.md.regularizer, rng, digits=30) for _ in range(CONVEXITY_SAMPLE_POINTS)]
+        candidates = [(f"x_{s}", x) for s, x in enumerate(fine.run.path)] + [("x*", points[0])] + [
+            ("a sample point", [ctx.exact(v) for v in point]) for point in samples]
+        basis = [[ctx.exact(v) for v in row] for row in tangent_basis(kernel.dim, kernel.domain)]
+        for at, x in candidates:
+            if _positive_semidefinite(ctx, basis, kernel.objective_hessian(ctx, x, fine.params), bits) is False:
+                raise ReferencePointError(
+                    f"{where}: f is not convex (Hess f is not positive semidefinite at {at} = {shown(x)}), so a "
+                    "point where the first-order conditions hold need not minimize f and f* is not known; a "
+                    "convergence claim to x* needs a convex f")
+        convexity = (f"Hess f positive semidefinite at the {len(fine.run.path)} iterates, x* and "
+                     f"{CONVEXITY_SAMPLE_POINTS} random points of the domain (checked, not proved)")
+    return (f"first-order conditions hold at x* (residual resolved to 0 on the ladder); f convex: {convexity}; "
+            f"no iterate below f(x*)")
 
 
 def _dual_norm(ctx, g, norm: str):
@@ -258,7 +418,8 @@ def _rungs(m: Measurement) -> list[_Rung]:
 def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: dict[str, sp.Rational],
                        norm: str | None = None) -> tuple[dict[str, tuple], dict[str, str]]:
     """The constants a bound may name, on both rungs, with how each was obtained (see the module docstring).
-    ``declared`` constants override computed ones; L, mu, G and a Euclidean sigma are checked first."""
+    ``declared`` constants join them; one the instance computes is refused, and L, mu and a Euclidean sigma
+    are checked first."""
     md = m.md
     geometry = geometry_of(md)
     if norm is None:
@@ -285,8 +446,13 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
              "Hess phi^-1 Hess f")
         both("mu", *(_number(r.ctx, relative[1]) for r in rungs), f"exact: {relative[1]}, the smallest eigenvalue of "
              "Hess phi^-1 Hess f")
+    computed = {**how, **{name: text.format(name="the reference point") for name, text in REFERENCE_CONSTANTS.items()}}
+    for name in declared:
+        if name in computed:
+            raise ComputedConstantError(f"[constants] {name}: the instance computes it ({computed[name]}); remove "
+                                        "the declaration (a bound that needs another value can write it out)")
     for name, value in declared.items():
-        evidence = _contradiction(m, kernel, name, value, norm, gradients[0])
+        evidence = _contradiction(m, kernel, name, value, norm)
         if evidence:
             raise ContradictedConstantError(f"[constants] {name} = {value}: contradicted by the instance: {evidence}")
         if name in CHECKED_CONSTANTS and not (name == "sigma" and norm != "l2"):
@@ -298,15 +464,10 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
     return constants, how
 
 
-def _contradiction(m, kernel, name, value, norm, fine_gradients) -> str | None:
-    """Where the run contradicts a declared L, mu, G or Euclidean sigma, as text; None when it does not."""
+def _contradiction(m, kernel, name, value, norm) -> str | None:
+    """Where the run contradicts a declared L, mu or Euclidean sigma, as text; None when it does not."""
     ctx, params = m.fine.ctx, [m.fine.ctx.exact(p) for p in m.spec.parameters]
     c = ctx.exact(value)
-    if name == "G":
-        worst = max(range(len(fine_gradients)), key=lambda s: fine_gradients[s])
-        if fine_gradients[worst] > c * (1 + ctx.ldexp(1, -m.ladder.coarse.bits)):
-            return f"||grad f(x_{worst})|| = {ctx.nstr(fine_gradients[worst], 10)} > G"
-        return None
     if name not in ("L", "mu", "sigma") or (name == "sigma" and norm != "l2"):
         return None
     basis = tangent_basis(kernel.dim, kernel.domain)
@@ -347,18 +508,23 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
     for i, point in enumerate(solution.comparators):
         m.md.regularizer.domain.check_point(point, f"[solution] comparators[{i}]")
         references.append((f"comparator {i}", "declared", [[r.ctx.exact(v) for v in point] for r in rungs]))
+    summaries = [PathSummary.of_run(r.ctx, kernel, r.run, r.params) for r in rungs]
+    checked = {}  # reference name -> how x* was checked to be the minimizer
+    if references[0][0] == "x*":
+        checked["x*"] = certify_minimizer(m, kernel, rungs, references[0][2], summaries, references[0][1])
     result = []
     for name, how_obtained, points in references:
-        series = [_series(r.ctx, kernel, r.run, r.params, p) for r, p in zip(rungs, points)]
+        series = [_series(r.ctx, kernel, summary, r.run.t, p) for r, summary, p in zip(rungs, summaries, points)]
         derived = {q: laddered(rungs[0].ctx, series[0][q][0], series[1][q][0], series[1][q][1], m.ladder.coarse.bits)
                    for q in series[0]}
         local = dict(constants)
         local["fstar"] = tuple(kernel.objective(r.ctx, p, r.params) for r, p in zip(rungs, points))
         local["D0"] = tuple(_bregman(r.ctx, kernel, p, [r.ctx.exact(v) for v in m.spec.x0])
                             for r, p in zip(rungs, points))
-        local_how = dict(how, fstar=f"computed: f at {name}", D0=f"computed: D_phi({name}, x0)")
+        local_how = dict(how, **{key: "computed: " + text.format(name=name) for key, text in REFERENCE_CONSTANTS.items()})
         result.append(dataclasses.replace(m, derived={**m.derived, **derived}, constants=local, provenance=local_how,
-                                          reference=f"{name} ({how_obtained}) = {shown(points)}"))
+                                          reference=f"{name} ({how_obtained}) = {shown(points)}"
+                                                    + (f"; {checked[name]}" if name in checked else "")))
     return result
 
 

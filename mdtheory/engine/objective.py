@@ -5,6 +5,8 @@ a compiled model, and a hand-written oracle stands in for an objective too large
 from __future__ import annotations
 
 from mdtheory.engine.codegen import CompiledModel
+from mdtheory.engine.domain_checks import is_real
+from mdtheory.errors import DomainError
 
 
 class ObjectiveOracle:
@@ -33,10 +35,32 @@ class CompiledObjective(ObjectiveOracle):
         self.model = model
 
     def value(self, ctx, x, params):
-        return self.model.objective(ctx, *x, *params)[0]
+        value = self.model.objective(ctx, *x, *params)[0]
+        if ctx.guards_domain and not _finite_real(ctx, value):
+            raise _undefined(ctx, "f", x, [value])
+        return value
 
     def gradient(self, ctx, x, params) -> list:
-        return self.model.objective_gradient(ctx, *x, *params)
+        gradient = self.model.objective_gradient(ctx, *x, *params)
+        if ctx.guards_domain and not all(_finite_real(ctx, g) for g in gradient):
+            raise _undefined(ctx, "grad f", x, gradient)
+        return gradient
 
     def hessian(self, ctx, x, params) -> list:
         return self.model.objective_hessian(ctx, *x, *params)
+
+
+def _finite_real(ctx, value) -> bool:
+    """A finite real number of ``ctx``, or an exact integer (a compiled constant piece, such as a
+    subgradient 1 of max)."""
+    return isinstance(value, int) or is_real(ctx, value)
+
+
+def _undefined(ctx, what: str, x, values) -> DomainError:
+    """f is not a finite real number at a point the run reached (atanh(2 x) past x = 1/2, log(x) at x <= 0 on
+    R^n): the run left where f is defined. float64 runs, which do not guard the domain, propagate nan as user
+    code would."""
+    shown = lambda v: ctx.nstr(v, 8) if is_real(ctx, v) else str(v)
+    return DomainError(f"objective: {what} is not a finite real number at x = [{', '.join(shown(v) for v in x)}] "
+                       f"({what} = {', '.join(shown(v) for v in values)}): the run left where f is defined; restrict "
+                       "the domain, start elsewhere or reduce eta so that the run stays where f is real")

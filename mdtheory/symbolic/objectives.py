@@ -35,6 +35,13 @@ class Objective:
                 f"objective {self.name!r} uses {sorted(map(str, stray))}, which are not variables "
                 f"{[str(v) for v in self.variables]}"
             )
+        constant = non_real_constant(self.expr)
+        if constant is not None:
+            raise ExpressionError(
+                f"objective {self.name!r} = {sp.sstr(self.expr)[:80]} contains the constant {sp.sstr(constant)[:40]}, "
+                "which is not a finite real number (the log of a negative number or of 0, the sqrt of a negative "
+                "number, ...); an objective must be real: correct the constant"
+            )
 
     @property
     def gradient(self) -> sp.Matrix:
@@ -43,6 +50,19 @@ class Objective:
     @property
     def hessian(self) -> sp.Matrix:
         return sp.hessian(self.expr, self.variables).replace(sp.DiracDelta, lambda *args: sp.Integer(0))
+
+
+def non_real_constant(expr: sp.Expr) -> sp.Expr | None:
+    """The first maximal constant subexpression of ``expr`` (no variables in it) that is not a finite real
+    number, such as I*pi from log(-1) or zoo from log(0); None when every constant is finite and real."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node.free_symbols:
+            stack.extend(node.args)
+        elif node.is_real is False or node.is_finite is False or node.has(sp.zoo, sp.nan):
+            return node
+    return None
 
 
 def _vector(values: Sequence) -> sp.Matrix:
