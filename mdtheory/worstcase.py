@@ -60,7 +60,7 @@ def load_class_claim(path) -> ClassClaim:
         raise WorstCaseError("[worst_case] horizons: expected a list of positive integers such as [1, 5, 10]")
     for T in horizons:
         try:
-            checked_horizon(T)
+            checked_horizon(T, method, quantity)
         except WorstCaseError as err:
             raise WorstCaseError(f"[worst_case] horizons: {err}") from None
     bound, expected = None, PROVED

@@ -47,6 +47,12 @@ COMPACT_DECIMALS = 40  # a longer exact lower bound, or claimed value to prove, 
 LARGEST_EXACT = Fraction(10**300)  # and one above this is lowered to it (the SDP's floats end near 1.8e308)
 SHOWN_EXACTLY_BITS = 128  # a rational in a message is written exactly up to this size, else as 1.23e+45
 MAX_HORIZON = 40  # GD's SDP has (2 + 2T)^2 unknowns and 2T(2T - 1) constraints; beyond this it is not bounded
+# MD's SDPs hold two functions: peak memory (measured with /usr/bin/time -v, one process) grows about as T^3:
+# with the band, 0.90 GB at T = 20 and 2.06 GB at T = 26, so about 3.2 GB at T = 30 and 8 GB at T = 40
+# (extrapolated); with every interpolation inequality, 0.34 GB at T = 10 and 0.61 GB at T = 14, so about 1.5-1.9 GB
+# at T = 20 and 12 GB at T = 40 (extrapolated; T = 40 needed more than 9.9 GB). Limits keep one run below ~4 GB.
+MAX_MD_HORIZON = 30  # md amplification: the banded SDP
+MAX_MD_FULL_CLASS_HORIZON = 20  # md with every inequality: beyond it the banded bound is kept (and md suboptimality refused)
 INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
 # Interpolation inequalities kept in the upper bound's SDP: between the two runs' points of the same step. On
 # every case measured (GD; MD with kappa 3/2 to 9, T up to 20) the value equals the full class's to the solver's
@@ -139,21 +145,27 @@ def _shown(number: Fraction) -> str:
     return _scientific(number)
 
 
-def _scientific(number: Fraction) -> str:
-    """6 significant digits, at any size (a float would overflow)."""
+def _scientific(number: Fraction, digits: int = 6) -> str:
+    """``digits`` significant digits, at any size (a float would overflow)."""
     if not number:
         return "0"
     exponent = math.floor(math.log10(abs(number.numerator)) - math.log10(number.denominator))
     if abs(exponent) < 300:
-        return f"{float(number):.6g}"
-    return f"{float(number / Fraction(10) ** exponent):.6g}e{exponent:+d}"
+        return f"{float(number):.{digits}g}"
+    return f"{float(number / Fraction(10) ** exponent):.{digits}g}e{exponent:+d}"
 
 
-def checked_horizon(T: int) -> int:
+def checked_horizon(T: int, method: str = "gd", quantity: str = AMPLIFICATION) -> int:
     if isinstance(T, bool) or not isinstance(T, int) or T < 1:
         raise WorstCaseError(f"T: expected a positive integer, got {T!r}")
     if T > MAX_HORIZON:
         raise WorstCaseError(f"T: {T} exceeds the limit of {MAX_HORIZON} steps for one SDP")
+    if method == "md":
+        limit = MAX_MD_HORIZON if quantity == AMPLIFICATION else MAX_MD_FULL_CLASS_HORIZON
+        if T > limit:
+            raise WorstCaseError(f"T: {T} exceeds the limit of {limit} steps for md's {quantity} (its SDP's memory "
+                                 f"grows as T^3; the limit keeps one run below about 4 GB); choose horizons up to "
+                                 f"{limit}")
     return T
 
 
@@ -270,7 +282,7 @@ def worst_case_suboptimality(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
     """The worst f(x_T) - f* over the class when D_phi(x*, x_0) <= 1 (phi = ||x||^2/2 for GD): every
     interpolation inequality (no banding: one run and x*), an exact dual certificate above, and the best
     one-dimensional quadratic below."""
-    eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T)
+    eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T, method, SUBOPTIMALITY)
     if method == "md":
         mu_phi, L_phi = _phi_constants(mu_phi, L_phi)
     elif method != "gd":
@@ -315,7 +327,7 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
     ``claimed``: a bound on it to try as the certificate's exact value (a proof that it holds). ``band``: the
     upper bound's SDP keeps interpolation inequalities only between points at most this many steps apart
     (None: all); if that leaves the claim unproved, the full class is solved too."""
-    eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T)
+    eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T, method)
     if method == "mahalanobis":
         return _mahalanobis(eta, T, L_f, mu_phi, L_phi, claimed)
     if method == "md":
@@ -325,7 +337,10 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
     how_lower += compacted
     value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
     unproved = upper is None or (claimed is not None and upper > claimed and lower <= claimed)
-    if band is not None and unproved:
+    if band is not None and unproved and method == "md" and T > MAX_MD_FULL_CLASS_HORIZON:
+        how_upper += (f"; the full class was not solved (T > {MAX_MD_FULL_CLASS_HORIZON}: its SDP would need more than "
+                      "about 2 GB of memory, growing as T^3)")
+    elif band is not None and unproved:
         # the banded relaxation may be looser than the class: every interpolation inequality may still prove it
         value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None)
     if upper is not None and lower > upper:
@@ -406,7 +421,7 @@ def _mahalanobis_lower_bound(eta: Fraction, T: int, L_M: Fraction, kappa: Fracti
             if sp.simplify(largest - best) > 0:
                 best = largest
                 how = (f"M = diag(1, {kappa}), f = l (u.M^(1/2) x)^2/2 with {name} and (1 - eta l)^T = "
-                       f"{_shown(_rounded_down(power))}: squared amplification {_scientific(_rounded_down(largest))}, "
+                       f"{_shown(_rounded_down(power))}: squared amplification {_scientific(_rounded_down(largest), 9)}, "
                        "exactly")
     return _rounded_down(best), how + ("" if best.is_Rational else " (rounded down to 30 digits)")
 
@@ -836,7 +851,7 @@ def _quadratic_md_instance(eta: Fraction, T: int, L_f: Fraction, mu_phi: Fractio
     rounded = _rounded_down(best)
     return rounded, (f"phi = x^T M x/2 with M = diag({mu_phi}, {L_phi}), f = l (u.x)^2/2 with u at 45 degrees and "
                      f"(1 - eta l u.M^(-1)u)^T = {_shown(_rounded_down(best_power))}: squared amplification "
-                     f"{_scientific(rounded)}, exactly"
+                     f"{_scientific(rounded, 9)}, exactly"
                      + ("" if best.is_Rational else " (rounded down to 30 digits)"))
 
 
