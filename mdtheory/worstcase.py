@@ -9,6 +9,7 @@ from mdtheory.checker.bounds import BOUND_SYMBOLS
 from mdtheory.checker.worst_case import (
     AMPLIFICATION,
     PROVED,
+    Certificate,
     QUANTITIES,
     SUBOPTIMALITY,
     VIOLATED_VERDICT,
@@ -37,7 +38,14 @@ def load_class_claim(path) -> ClassClaim:
         raise WorstCaseError("[worst_case]: missing section")
     table = data["worst_case"]
     check_table_keys(table, WORST_CASE_KEYS, "worst_case")
-    number = lambda key: Fraction(str(toml_number(table[key], f"[worst_case] {key}"))) if key in table else None
+
+    def number(key):
+        """The constant as written, exactly (not through str(): a long rational's digits pass Python's limit)."""
+        if key not in table:
+            return None
+        value = toml_number(table[key], f"[worst_case] {key}")
+        return exact_positive(Fraction(int(value.p), int(value.q)), f"[worst_case] {key}")
+
     method = table["method"]
     if method not in ("gd", "md", "mahalanobis"):
         raise WorstCaseError(f"[worst_case] method: {method!r}; choose gd, md or mahalanobis")
@@ -52,7 +60,7 @@ def load_class_claim(path) -> ClassClaim:
         raise WorstCaseError("[worst_case] horizons: expected a list of positive integers such as [1, 5, 10]")
     for T in horizons:
         try:
-            checked_horizon(T)
+            checked_horizon(T, method, quantity)
         except WorstCaseError as err:
             raise WorstCaseError(f"[worst_case] horizons: {err}") from None
     bound, expected = None, PROVED
@@ -86,11 +94,56 @@ def class_verdict_json(result: ClassVerdict) -> dict:
         low, high = case.interval()
         exact = "squared" if claim.quantity == AMPLIFICATION else "exact"  # what the PEP bounds
         rows.append({"T": case.T, f"solver_value_{exact}": case.solver_value,
-                     f"lower_{exact}": str(case.lower), f"upper_{exact}": None if case.upper is None else str(case.upper),
+                     f"lower_{exact}": exact_text(case.lower),
+                     f"upper_{exact}": None if case.upper is None else exact_text(case.upper),
                      "interval": [low, high], "how_lower": case.how_lower, "how_upper": case.how_upper,
-                     "verdict": verdict})
+                     "verdict": verdict, "certificate": None if case.certificate is None else
+                     certificate_json(case.certificate)})
     return {"quantity": claim.quantity, "method": claim.method, "eta": str(claim.eta), "L_f": str(claim.L_f),
             "mu_phi": None if claim.mu_phi is None else str(claim.mu_phi),
             "L_phi": None if claim.L_phi is None else str(claim.L_phi),
             "bound": None if claim.bound is None else str(claim.bound), "expected": claim.expected,
             "verdict": result.verdict, "horizons": rows}
+
+
+def exact_text(value: Fraction) -> str:
+    """"p/q" (or "p") at any length: python-flint writes the digits, as str() refuses integers beyond 4300."""
+    from flint import fmpq
+
+    return str(fmpq(value.numerator, value.denominator))
+
+
+def certificate_json(certificate: Certificate) -> dict:
+    """The upper bound's certificate as exact rationals (strings "p/q"), re-checkable with ``fractions`` alone:
+    see ``mdtheory.checker.worst_case.Certificate`` and the README's worst-case section for what to check."""
+    q = exact_text
+
+    def form(parts) -> dict:
+        gram, linear, constant = parts
+        return {"gram": [[i, j, q(c)] for (i, j), c in sorted(gram.items()) if c],
+                "values": [[k, q(c)] for k, c in sorted(linear.items()) if c], "constant": q(constant)}
+
+    def coordinates(combination: dict) -> list:
+        return [[leaf, q(c)] for leaf, c in sorted(combination.items()) if c]
+
+    return {
+        "proves": "objective <= bound for every Gram matrix G >= 0 of the leaf points and values F of the leaf "
+                  "function values with every inequality's form <= 0",
+        "how_to_check": "(rationals may pass Python's 4300-digit int limit: sys.set_int_max_str_digits(0)) "
+                        "every multiplier >= 0; sum_k multiplier_k values_k = objective values; residual = "
+                        "sum_k multiplier_k gram_k - objective gram (symmetric, as n x n); residual = sum_r d_r "
+                        "l_r l_r^T with every d_r >= 0; bound = objective constant - sum_k multiplier_k constant_k; "
+                        "upper bound = factor * bound",
+        "bound": q(certificate.bound), "factor": q(certificate.factor),
+        "points": certificate.n_points, "values": certificate.n_values,
+        "objective": form(certificate.objective),
+        "inequalities": [{"which": "initial condition" if label == "initial" else
+                          {"function": label[0], "i": label[1], "j": label[2]},
+                          "multiplier": q(multiplier), "form": form(parts)}
+                         for label, multiplier, parts in certificate.inequalities],
+        "functions": [{"name": name, "class": kind, "L": q(L), "mu": q(mu),
+                       "points": [{"x": coordinates(x), "g": coordinates(g), "f": coordinates(f)} for x, g, f in points]}
+                      for name, kind, L, mu, points in certificate.functions],
+        "residual": [[q(c) for c in row] for row in certificate.residual],
+        "ldlt": [{"d": q(d), "l": [q(c) for c in column]} for d, column in certificate.factors],
+    }

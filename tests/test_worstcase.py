@@ -40,12 +40,13 @@ def test_one_md_step_amplifies_by_at_most_kappa_over_the_class():
 def test_a_certificate_from_wrong_multipliers_is_refused():
     """Halving every multiplier breaks the function-value equations or the PSD residual: no bound comes out."""
     duals, _ = _solve("gd", Fraction(1), 3, Fraction(10001, 10000), None, None)
-    objective, initial, constraints = _rebuilt("gd", Fraction(1), 3, Fraction(1), None, None)
-    good, _ = dual_certificate(objective, initial, constraints, duals, 10**6)
-    assert good is not None
-    objective, initial, constraints = _rebuilt("gd", Fraction(1), 3, Fraction(1), None, None)
-    bad, why = dual_certificate(objective, initial, constraints, [duals[0]] + [d / 2 for d in duals[1:]], 10**6)
-    assert bad is None and why
+    objective, initial, constraints, functions = _rebuilt("gd", Fraction(1), 3, Fraction(1), None, None)
+    good, _, proof = dual_certificate(objective, initial, constraints, duals, functions=functions)
+    assert good is not None and proof.bound == good
+    objective, initial, constraints, functions = _rebuilt("gd", Fraction(1), 3, Fraction(1), None, None)
+    bad, why, proof = dual_certificate(objective, initial, constraints, [duals[0]] + [d / 2 for d in duals[1:]],
+                                       functions=functions)
+    assert bad is None and why and proof is None
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -19,27 +19,40 @@ positive semidefinite by an exact LDL^T in rationals; if rounding left it indefi
 condition's direction, that multiplier is inflated by the least power of ten that restores it. The bound is
 the initial condition's multiplier, exactly. The **lower bound** is an explicit instance in the class,
 evaluated exactly: f = 0 (amplification 1), and the quadratic f = L x^2/2 in one dimension (with phi =
-mu x^2/2 for MD). PEPit's float coefficients are read back as the rationals of denominator <= 1e6 they
-round (unique within 1e-13); a coefficient that is not one refuses the certificate.
+mu x^2/2 for MD). The SDP is posed and solved in floats; the certificate is checked against the problem built
+again with exact constants (``_ExactScalar``: eta, L_f, mu_phi, L_phi as the file wrote them, never their
+floats), so a claim false by 1e-14 is not proved when its float is true: if the float solve's multipliers do not
+certify the exact problem, the upper bound is left open and the verdict is inconclusive.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import operator
+import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from mdtheory.errors import MDTheoryError
 
-COEFFICIENT_SLACK = 1e-13  # relative distance of PEPit's float coefficient to its rational
-MAX_DENOMINATOR = 10**6  # 1/MAX_DENOMINATOR^2 stays well above COEFFICIENT_SLACK
 INACTIVE = 1e-6  # dual multipliers below this (relative to the largest) are taken as 0
 SNAP = 1e-6  # a claimed bound this close above the solver's multiplier is tried as the certificate's value
 RELAXATIONS = (Fraction(1, 10**7), Fraction(1, 10**4))  # how much larger the class the SDP is solved for is
 RATIONALIZATIONS = (2, 3, 4, 6, 8, 10, 12)  # decimal digits kept of each multiplier, coarse first
+PARAMETER_RANGE = (Fraction(1, 10**12), Fraction(10**12))  # eta, L_f, mu_phi, L_phi: floats for the SDP
+MAX_PARAMETER_DIGITS = 30  # of each constant's numerator and denominator ("2 + 1e-20" has 21)
+COMPACT_DECIMALS = 40  # a longer exact lower bound, or claimed value to prove, is rounded down to this many
+LARGEST_EXACT = Fraction(10**300)  # and one above this is lowered to it (the SDP's floats end near 1.8e308)
+SHOWN_EXACTLY_BITS = 128  # a rational in a message is written exactly up to this size, else as 1.23e+45
 MAX_HORIZON = 40  # GD's SDP has (2 + 2T)^2 unknowns and 2T(2T - 1) constraints; beyond this it is not bounded
+# MD's SDPs hold two functions: peak memory (measured with /usr/bin/time -v, one process) grows about as T^3:
+# with the band, 0.90 GB at T = 20 and 2.06 GB at T = 26, so about 3.2 GB at T = 30 and 8 GB at T = 40
+# (extrapolated); with every interpolation inequality, 0.34 GB at T = 10 and 0.61 GB at T = 14, so about 1.5-1.9 GB
+# at T = 20 and 12 GB at T = 40 (extrapolated; T = 40 needed more than 9.9 GB). Limits keep one run below ~4 GB.
+MAX_MD_HORIZON = 30  # md amplification: the banded SDP
+MAX_MD_FULL_CLASS_HORIZON = 20  # md with every inequality: beyond it the banded bound is kept (and md suboptimality refused)
 INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
 # Interpolation inequalities kept in the upper bound's SDP: between the two runs' points of the same step. On
 # every case measured (GD; MD with kappa 3/2 to 9, T up to 20) the value equals the full class's to the solver's
@@ -68,29 +81,91 @@ class WorstCase:
     how_lower: str
     how_upper: str
     quantity: str = AMPLIFICATION  # lower/upper bound its square; for SUBOPTIMALITY, f(x_T) - f* itself
+    certificate: "Certificate | None" = None  # what proves ``upper`` (None when it is None)
 
     def interval(self) -> tuple[float, float | None]:
         """The certified interval for the quantity itself (square roots for the amplification), rounded outward."""
         root = math.sqrt if self.quantity == AMPLIFICATION else float
-        low = math.nextafter(root(float(self.lower)), -math.inf)
-        high = None if self.upper is None else math.nextafter(root(float(self.upper)), math.inf)
+        low = math.nextafter(root(_float_at_most(self.lower)), -math.inf)
+        high = None if self.upper is None else math.nextafter(root(_float_at_least(self.upper)), math.inf)
         return low, high
 
 
+def _float_at_most(value: Fraction) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # past the largest float, which is still below it
+        return sys.float_info.max
+
+
+def _float_at_least(value: Fraction) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
+def _compact_below(value: Fraction) -> tuple[Fraction, str]:
+    """``value``, or a shorter rational below it, and what was done: a lower bound rounded down is still one,
+    and proving a smaller claimed value proves the claim; so the exact numbers written stay short."""
+    if value > LARGEST_EXACT:
+        return LARGEST_EXACT, f" (capped at {_scientific(LARGEST_EXACT)}: smaller, so still a lower bound)"
+    scale = 10**COMPACT_DECIMALS
+    if value.denominator > scale:
+        return Fraction(value.numerator * scale // value.denominator, scale), \
+            f" (rounded down to {COMPACT_DECIMALS} decimals)"
+    return value, ""
+
+
 def exact_positive(value, name: str) -> Fraction:
+    """A class constant (eta, L_f, mu_phi, L_phi) as an exact rational, refused outside PARAMETER_RANGE or
+    beyond MAX_PARAMETER_DIGITS."""
     if isinstance(value, float):
         raise WorstCaseError(f"{name}: {value!r} is a float; give an exact number such as \"{value!r}\"")
     number = Fraction(value)
     if number <= 0:
-        raise WorstCaseError(f"{name}: must be positive, got {number}")
+        raise WorstCaseError(f"{name}: must be positive, got {_shown(number)}")
+    low, high = PARAMETER_RANGE
+    if not low <= number <= high:
+        raise WorstCaseError(f"{name}: {_shown(number)} is outside [{_scientific(low)}, {_scientific(high)}], the range in which "
+                             "the SDP is posed in floating point; rescale the problem (the amplification depends "
+                             "only on eta L_f/mu_phi and L_phi/mu_phi, for gd on eta L_f)")
+    if max(number.numerator, number.denominator) >= 10 ** MAX_PARAMETER_DIGITS:
+        raise WorstCaseError(f"{name}: {_shown(number)} has a numerator or denominator of more than "
+                             f"{MAX_PARAMETER_DIGITS} digits; round it to fewer (the certificate's exact rationals "
+                             "grow with them)")
     return number
 
 
-def checked_horizon(T: int) -> int:
+def _shown(number: Fraction) -> str:
+    """A rational exactly when it is short, else in scientific notation (str() of a huge integer is refused
+    by Python beyond 4300 digits)."""
+    if max(abs(number.numerator), number.denominator).bit_length() <= SHOWN_EXACTLY_BITS:
+        return str(number)
+    return _scientific(number)
+
+
+def _scientific(number: Fraction, digits: int = 6) -> str:
+    """``digits`` significant digits, at any size (a float would overflow)."""
+    if not number:
+        return "0"
+    exponent = math.floor(math.log10(abs(number.numerator)) - math.log10(number.denominator))
+    if abs(exponent) < 300:
+        return f"{float(number):.{digits}g}"
+    return f"{float(number / Fraction(10) ** exponent):.{digits}g}e{exponent:+d}"
+
+
+def checked_horizon(T: int, method: str = "gd", quantity: str = AMPLIFICATION) -> int:
     if isinstance(T, bool) or not isinstance(T, int) or T < 1:
         raise WorstCaseError(f"T: expected a positive integer, got {T!r}")
     if T > MAX_HORIZON:
         raise WorstCaseError(f"T: {T} exceeds the limit of {MAX_HORIZON} steps for one SDP")
+    if method == "md":
+        limit = MAX_MD_HORIZON if quantity == AMPLIFICATION else MAX_MD_FULL_CLASS_HORIZON
+        if T > limit:
+            raise WorstCaseError(f"T: {T} exceeds the limit of {limit} steps for md's {quantity} (its SDP's memory "
+                                 f"grows as T^3; the limit keeps one run below about 4 GB); choose horizons up to "
+                                 f"{limit}")
     return T
 
 
@@ -105,24 +180,28 @@ def _banded(base, interpolation: str):
         band = None
 
         def add_class_constraints(self):
-            if self.band is None:
-                return super().add_class_constraints()
+            # PEPit's own loop's order (i, then j != i); each constraint's pair is kept for the certificate
+            self.pairs = []
             points = self.list_of_points
             for i, (xi, gi, fi) in enumerate(points):
                 for j, (xj, gj, fj) in enumerate(points):
-                    if i != j and abs(i // 2 - j // 2) <= self.band:
+                    if i != j and (self.band is None or abs(i // 2 - j // 2) <= self.band):
                         constraint = getattr(self, interpolation)(xi, gi, fi, xj, gj, fj)
                         self.list_of_class_constraints.append(constraint)
+                        self.pairs.append((i, j))
 
     Banded.__name__ = f"Banded{base.__name__}"
     return Banded
 
 
 def _build(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction | None, L_phi: Fraction | None,
-           band: int | None = None, quantity: str = AMPLIFICATION):
-    """(PEP problem, objective expression, the initial condition's constraint, the function objects)."""
+           band: int | None = None, quantity: str = AMPLIFICATION, exact: bool = False):
+    """(PEP problem, objective expression, the initial condition's constraint, the function objects). ``exact``:
+    every constant is an ``_ExactScalar``, so the expressions' coefficients are exact (for the certificate);
+    otherwise floats (for the solver)."""
+    scalar = _ExactScalar if exact else float
     if quantity == SUBOPTIMALITY:
-        return _build_suboptimality(method, eta, T, L_f, mu_phi, L_phi)
+        return _build_suboptimality(method, eta, T, L_f, mu_phi, L_phi, scalar)
     from PEPit import PEP
     from PEPit.functions import SmoothConvexFunction as SmoothConvex
     from PEPit.functions import SmoothStronglyConvexFunction as SmoothStronglyConvex
@@ -130,23 +209,23 @@ def _build(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction |
     SmoothConvexFunction = _banded(SmoothConvex, "set_smoothness_convexity_constraint_i_j")
     SmoothStronglyConvexFunction = _banded(SmoothStronglyConvex, "set_smoothness_strong_convexity_constraint_i_j")
     problem = PEP()
-    f = problem.declare_function(SmoothConvexFunction, L=float(L_f))
+    f = problem.declare_function(SmoothConvexFunction, L=scalar(L_f))
     f.band = band
     functions = [f]
     if method == "gd":
         x, y = problem.set_initial_point(), problem.set_initial_point()
         start_x, start_y = x, y
         for _ in range(T):
-            x, y = x - float(eta) * f.gradient(x), y - float(eta) * f.gradient(y)
+            x, y = x - scalar(eta) * f.gradient(x), y - scalar(eta) * f.gradient(y)
     elif method == "md":
-        conjugate = problem.declare_function(SmoothStronglyConvexFunction, mu=float(1 / L_phi), L=float(1 / mu_phi))
+        conjugate = problem.declare_function(SmoothStronglyConvexFunction, mu=scalar(1 / L_phi), L=scalar(1 / mu_phi))
         conjugate.band = band
         functions.append(conjugate)
         u, v = problem.set_initial_point(), problem.set_initial_point()  # dual points y_0, y'_0
         x, y = conjugate.gradient(u), conjugate.gradient(v)
         start_x, start_y = x, y
         for _ in range(T):
-            u, v = u - float(eta) * f.gradient(x), v - float(eta) * f.gradient(y)
+            u, v = u - scalar(eta) * f.gradient(x), v - scalar(eta) * f.gradient(y)
             x, y = conjugate.gradient(u), conjugate.gradient(v)
     else:
         raise WorstCaseError(f"method: {method!r}; choose gd, md or mahalanobis")
@@ -157,25 +236,29 @@ def _build(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction |
     return problem, objective, initial, functions
 
 
-def _build_suboptimality(method, eta, T, L_f, mu_phi, L_phi):
+def _build_suboptimality(method, eta, T, L_f, mu_phi, L_phi, scalar):
     """One run from x_0 with D_phi(x*, x_0) <= 1; the objective f(x_T) - f*. For GD, D = ||x_0 - x*||^2/2. For
     MD in dual form with h = phi*: x* = grad h(y*) is a stationary point of f, and D_phi(x*, x_0) is
     D_h(y_0, y*) = h(y_0) - h(y*) - <x*, y_0 - y*>."""
     from PEPit import PEP, Expression, Point, null_point
-    from PEPit.functions import SmoothConvexFunction, SmoothStronglyConvexFunction
+    from PEPit.functions import SmoothConvexFunction as SmoothConvex
+    from PEPit.functions import SmoothStronglyConvexFunction as SmoothStronglyConvex
 
+    # every interpolation inequality (band None), written by ``_banded`` so that each records its pair of points
+    SmoothConvexFunction = _banded(SmoothConvex, "set_smoothness_convexity_constraint_i_j")
+    SmoothStronglyConvexFunction = _banded(SmoothStronglyConvex, "set_smoothness_strong_convexity_constraint_i_j")
     problem = PEP()
-    f = problem.declare_function(SmoothConvexFunction, L=float(L_f))
+    f = problem.declare_function(SmoothConvexFunction, L=scalar(L_f))
     functions = [f]
     if method == "gd":
         star = f.stationary_point()
         f_star = f(star)
         x = start = problem.set_initial_point()
         for _ in range(T):
-            x = x - float(eta) * f.gradient(x)
-        initial = (start - star) ** 2 / 2 <= 1
+            x = x - scalar(eta) * f.gradient(x)
+        initial = scalar(Fraction(1, 2)) * (start - star) ** 2 <= 1  # not "/ 2": PEPit would multiply by a float
     elif method == "md":
-        h = problem.declare_function(SmoothStronglyConvexFunction, mu=float(1 / L_phi), L=float(1 / mu_phi))
+        h = problem.declare_function(SmoothStronglyConvexFunction, mu=scalar(1 / L_phi), L=scalar(1 / mu_phi))
         functions.append(h)
         y_star = Point()
         star, f_star = h.gradient(y_star), Expression()
@@ -183,7 +266,7 @@ def _build_suboptimality(method, eta, T, L_f, mu_phi, L_phi):
         y = y_start = problem.set_initial_point()
         x = h.gradient(y)
         for _ in range(T):
-            y = y - float(eta) * f.gradient(x)
+            y = y - scalar(eta) * f.gradient(x)
             x = h.gradient(y)
         initial = h(y_start) - h(y_star) - star * (y_start - y_star) <= 1
     else:
@@ -199,16 +282,18 @@ def worst_case_suboptimality(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
     """The worst f(x_T) - f* over the class when D_phi(x*, x_0) <= 1 (phi = ||x||^2/2 for GD): every
     interpolation inequality (no banding: one run and x*), an exact dual certificate above, and the best
     one-dimensional quadratic below."""
-    eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T)
+    eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T, method, SUBOPTIMALITY)
     if method == "md":
         mu_phi, L_phi = _phi_constants(mu_phi, L_phi)
     elif method != "gd":
         raise WorstCaseError(f"method: {method!r}; the suboptimality is posed for gd and md")
     lower, how_lower = _quadratic_suboptimality(eta, T, L_f, mu_phi if method == "md" else Fraction(1))
-    value, upper, how_upper = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None, SUBOPTIMALITY)
+    lower, compacted = _compact_below(lower)
+    how_lower += compacted
+    value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None, SUBOPTIMALITY)
     if upper is not None and lower > upper:
         raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
-    return WorstCase(T, value, lower, upper, how_lower, how_upper, SUBOPTIMALITY)
+    return WorstCase(T, value, lower, upper, how_lower, how_upper, SUBOPTIMALITY, proof)
 
 
 QUADRATIC_GRID = 64  # curvatures l = L k/64 tried for the lower bound
@@ -224,7 +309,7 @@ def _quadratic_suboptimality(eta, T, L_f, mu) -> tuple[Fraction, str]:
         if value > best:
             best, best_l = value, l
     return best, (f"f = l x^2/2 in one dimension with l = {best_l}" + (f", phi = {mu} x^2/2" if mu != 1 else "")
-                  + f": (l/mu)(1 - eta l/mu)^(2T) = {float(best):.6g}, exactly")
+                  + f": (l/mu)(1 - eta l/mu)^(2T) = {_scientific(best)}, exactly")
 
 
 def _phi_constants(mu_phi, L_phi) -> tuple[Fraction, Fraction]:
@@ -242,44 +327,50 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
     ``claimed``: a bound on it to try as the certificate's exact value (a proof that it holds). ``band``: the
     upper bound's SDP keeps interpolation inequalities only between points at most this many steps apart
     (None: all); if that leaves the claim unproved, the full class is solved too."""
-    eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T)
+    eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T, method)
     if method == "mahalanobis":
         return _mahalanobis(eta, T, L_f, mu_phi, L_phi, claimed)
     if method == "md":
         mu_phi, L_phi = _phi_constants(mu_phi, L_phi)
     lower, how_lower = _explicit_lower_bound(method, eta, T, L_f, mu_phi, L_phi)
-    value, upper, how_upper = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
+    lower, compacted = _compact_below(lower)
+    how_lower += compacted
+    value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
     unproved = upper is None or (claimed is not None and upper > claimed and lower <= claimed)
-    if band is not None and unproved:
+    if band is not None and unproved and method == "md" and T > MAX_MD_FULL_CLASS_HORIZON:
+        how_upper += (f"; the full class was not solved (T > {MAX_MD_FULL_CLASS_HORIZON}: its SDP would need more than "
+                      "about 2 GB of memory, growing as T^3)")
+    elif band is not None and unproved:
         # the banded relaxation may be looser than the class: every interpolation inequality may still prove it
-        value, upper, how_upper = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None)
+        value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None)
     if upper is not None and lower > upper:
         raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
-    return WorstCase(T, value, lower, upper, how_lower, how_upper)
+    return WorstCase(T, value, lower, upper, how_lower, how_upper, certificate=proof)
 
 
 def _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band,
-                     quantity: str = AMPLIFICATION) -> tuple[float, Fraction | None, str]:
-    """(the solver's value, the certified upper bound or None, how) for the class, or for its banded relaxation."""
+                     quantity: str = AMPLIFICATION) -> tuple[float, Fraction | None, str, Certificate | None]:
+    """(the solver's value, the certified upper bound or None, how, its certificate) for the class, or for its
+    banded relaxation. The solve is in floating point (evidence); the certificate is checked against the class
+    with the exact constants, so a solve too coarse to certify leaves the upper bound None (and says why)."""
     # The SDP is solved for a slightly larger class (L_f and 1/mu_phi up, 1/L_phi down): its multipliers, checked
     # against the exact class's inequalities, leave slack that survives rounding. A smaller relaxation first,
     # since at a step-size edge the larger class grows faster.
-    value, upper, how_upper = None, None, "not attempted"
+    value, upper, how_upper, proof = None, None, "not attempted", None
     for relaxation in RELAXATIONS:
         grow = 1 + relaxation
         duals, solved = _solve(method, eta, T, L_f * grow, mu_phi / grow if mu_phi else None,
                                L_phi * grow if L_phi else None, band, quantity)
         value = solved if value is None else min(value, solved)
-        objective, initial, constraints = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, band, quantity)
+        objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, band, quantity)
         if len(constraints) + 1 != len(duals):
             raise WorstCaseError("the exact and the relaxed problems have different constraints: a bug")
-        upper, how_upper = dual_certificate(objective, initial, constraints, duals,
-                                            _denominator(eta, L_f, mu_phi, L_phi), claimed)
+        upper, how_upper, proof = dual_certificate(objective, initial, constraints, duals, claimed, functions)
         if upper is not None and (claimed is None or upper <= claimed):
             break
     which = ("every interpolation inequality" if band is None else
              f"interpolation inequalities between points at most {band} steps apart (a relaxation: still an upper bound)")
-    return value, upper, f"{how_upper}; {which}"
+    return value, upper, f"{how_upper}; {which}", proof
 
 
 def _mahalanobis(eta: Fraction, T: int, L_M: Fraction, mu_phi, L_phi, claimed: Fraction | None) -> WorstCase:
@@ -300,9 +391,12 @@ def _mahalanobis(eta: Fraction, T: int, L_M: Fraction, mu_phi, L_phi, claimed: F
                  f"(norm equivalence: ||x||^2 between ||M^(1/2) x||^2/L_phi and ||M^(1/2) x||^2/mu_phi); GD: "
                  f"{gd.how_upper}" if gd.upper is not None else f"GD's bound was not certified: {gd.how_upper}")
     lower, how_lower = _mahalanobis_lower_bound(eta, T, L_M, kappa)
+    lower, compacted = _compact_below(lower)
+    how_lower += compacted
     if upper is not None and lower > upper:
         raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
-    return WorstCase(T, float(kappa) * gd.solver_value, lower, upper, how_lower, how_upper)
+    proof = None if gd.certificate is None else replace(gd.certificate, factor=kappa)
+    return WorstCase(T, float(kappa) * gd.solver_value, lower, upper, how_lower, how_upper, certificate=proof)
 
 
 def _mahalanobis_lower_bound(eta: Fraction, T: int, L_M: Fraction, kappa: Fraction) -> tuple[Fraction, str]:
@@ -326,8 +420,9 @@ def _mahalanobis_lower_bound(eta: Fraction, T: int, L_M: Fraction, kappa: Fracti
             largest = _oblique_norm_squared(sp.Matrix([[C[0, 0], C[0, 1] * root], [C[1, 0] / root, C[1, 1]]]))
             if sp.simplify(largest - best) > 0:
                 best = largest
-                how = (f"M = diag(1, {kappa}), f = l (u.M^(1/2) x)^2/2 with {name} and (1 - eta l)^T = {power}: "
-                       f"squared amplification {float(largest):.9g}, exactly")
+                how = (f"M = diag(1, {kappa}), f = l (u.M^(1/2) x)^2/2 with {name} and (1 - eta l)^T = "
+                       f"{_shown(_rounded_down(power))}: squared amplification {_scientific(_rounded_down(largest), 9)}, "
+                       "exactly")
     return _rounded_down(best), how + ("" if best.is_Rational else " (rounded down to 30 digits)")
 
 
@@ -348,33 +443,100 @@ def _solve(method, eta, T, L_f, mu_phi, L_phi, band=None, quantity=AMPLIFICATION
 
 
 def _rebuilt(method, eta, T, L_f, mu_phi, L_phi, band=None, quantity=AMPLIFICATION):
-    """The exact class's problem, built again (PEPit keeps one problem at a time): its objective, initial
-    condition and interpolation inequalities, in the order the solved problem had them."""
-    _, objective, initial, functions = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity)
+    """The exact class's problem, built again (PEPit keeps one problem at a time) with exact constants: its
+    objective, initial condition and interpolation inequalities, in the order the solved problem had them, and
+    the functions (their points and the pair of points of each inequality, for the certificate)."""
+    _, objective, initial, functions = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity, exact=True)
     for function in functions:
         function.set_class_constraints()
-    return objective, initial, [c for function in functions for c in function.list_of_class_constraints]
-
-
-def _denominator(*constants) -> int:
-    """A bound on the denominators of PEPit's coefficients: products of at most two step sizes and of the class
-    constants' interpolation factors, whose denominators are at most this."""
-    d = 16
-    for c in constants:
-        if c is not None:
-            d *= c.denominator * c.numerator
-    return min(d * d, MAX_DENOMINATOR)
+    return objective, initial, [c for function in functions for c in function.list_of_class_constraints], functions
 
 
 # --------------------------------------------------------------------------- exact forms of PEPit expressions
-def _exact(value: float, denominator: int, what: str) -> Fraction:
-    """The rational with denominator <= ``denominator`` that PEPit's float coefficient rounds: two such rationals
-    are at least 1/denominator^2 apart, so within COEFFICIENT_SLACK of the float it is unique."""
-    exact = Fraction(value).limit_denominator(denominator)
-    if abs(float(exact) - value) > COEFFICIENT_SLACK * max(1.0, abs(value)):
-        raise WorstCaseError(f"{what}: PEPit's coefficient {value!r} is not a rational with denominator <= "
-                             f"{denominator}; no exact certificate")
-    return exact
+class _ExactScalar(float):
+    """A number PEPit accepts (its scalars must be int or float) that carries the exact rational it stands for.
+    The certificate's problem is built with these, so each coefficient of its expressions is computed exactly
+    from the file's eta, L_f, mu_phi and L_phi, never read back from a float (a float of eta = 1 - 5e-14 is a
+    different eta, and rounding it back to a short rational certified eta = 1). Arithmetic with a plain float
+    is refused: it would carry an inexact number into the certificate."""
+
+    __slots__ = ("exact",)
+
+    def __new__(cls, value):
+        exact = Fraction(value)
+        try:
+            approximate = float(exact)
+        except OverflowError:
+            approximate = math.copysign(math.inf, exact)
+        self = super().__new__(cls, approximate)
+        self.exact = exact
+        return self
+
+    def __repr__(self):
+        return f"_ExactScalar({self.exact})"
+
+    def __neg__(self):
+        return _ExactScalar(-self.exact)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ExactScalar(abs(self.exact))
+
+    def __pow__(self, power):
+        if isinstance(power, bool) or not isinstance(power, int):
+            return NotImplemented
+        return _ExactScalar(self.exact ** power)
+
+    def __hash__(self):
+        return hash(self.exact)
+
+
+def _exact_operand(other):
+    """The exact value of an operand of an ``_ExactScalar``, or None when it is not a number."""
+    if isinstance(other, _ExactScalar):
+        return other.exact
+    if isinstance(other, float):
+        raise WorstCaseError(f"the float {other!r} entered the exact problem: a bug (the certificate would not be exact)")
+    if isinstance(other, (int, Fraction)):
+        return Fraction(other)
+    return None
+
+
+def _exact_arithmetic(operation, reflected: bool):
+    def method(self, other):
+        value = _exact_operand(other)
+        if value is None:
+            return NotImplemented
+        return _ExactScalar(operation(value, self.exact) if reflected else operation(self.exact, value))
+    return method
+
+
+def _exact_comparison(operation):
+    def method(self, other):
+        if isinstance(other, float) and not isinstance(other, _ExactScalar):
+            # PEPit compares constants with np.inf; comparing is exact (no arithmetic on the float)
+            return operation(float(self), other) if not math.isfinite(other) else operation(self.exact, Fraction(other))
+        value = _exact_operand(other)
+        return NotImplemented if value is None else operation(self.exact, value)
+    return method
+
+
+for _name, _operation in (("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
+                          ("truediv", operator.truediv)):
+    setattr(_ExactScalar, f"__{_name}__", _exact_arithmetic(_operation, False))
+    setattr(_ExactScalar, f"__r{_name}__", _exact_arithmetic(_operation, True))
+for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
+    setattr(_ExactScalar, f"__{_name}__", _exact_comparison(getattr(operator, _name)))
+
+
+def _exact_coefficient(value, what: str) -> Fraction:
+    if isinstance(value, _ExactScalar):
+        return value.exact
+    if isinstance(value, int):
+        return Fraction(value)
+    raise WorstCaseError(f"{what}: the coefficient {value!r} is not exact (a float entered the exact problem): a bug")
 
 
 def _is_constant_key(key) -> bool:
@@ -385,8 +547,7 @@ def _is_constant_key(key) -> bool:
 class _Forms:
     """Exact linear forms over the Gram matrix of leaf points and the leaf function values."""
 
-    def __init__(self, expressions, denominator: int):
-        self.denominator = denominator
+    def __init__(self, expressions):
         points, values = {}, {}
         for expression in expressions:
             for key in expression.decomposition_dict:
@@ -401,7 +562,7 @@ class _Forms:
         """(Gram coefficients {(i, j): c}, value coefficients {k: c}, constant), exact and symmetric."""
         gram, linear, constant = {}, {}, Fraction(0)
         for key, coefficient in expression.decomposition_dict.items():
-            c = _exact(float(coefficient), self.denominator, what)
+            c = _exact_coefficient(coefficient, what)
             if isinstance(key, tuple):
                 # G is symmetric: a product <a, b> keyed once is split evenly over (a, b) and (b, a)
                 i, j = self.points[key[0]], self.points[key[1]]
@@ -414,22 +575,76 @@ class _Forms:
                 linear[k] = linear.get(k, 0) + c
         return gram, linear, constant
 
+    def coordinates(self, leaf_combination, table: dict, what: str) -> dict:
+        """A point (or function value) as exact coordinates over the leaves {leaf index: c}."""
+        return {table.setdefault(leaf, len(table)): _exact_coefficient(c, what)
+                for leaf, c in leaf_combination.decomposition_dict.items() if not _is_constant_key(leaf)}
 
-def dual_certificate(objective, initial, constraints, duals: list[float], denominator: int,
-                     target: Fraction | None = None) -> tuple[Fraction | None, str]:
+
+@dataclass(frozen=True)
+class Certificate:
+    """Everything that proves ``objective <= bound``, in exact rationals, re-checkable without mdtheory.
+
+    Unknowns: the Gram matrix G (G >= 0) of the leaf points and the vector F of leaf function values. Each
+    inequality k reads E_k = <H_k, G> + a_k.F + c_k <= 0 (``forms``: H_k as {(i, j): c}, symmetric; a_k as
+    {k: c}; c_k); the objective is <H, G> + a.F + c. With multipliers lambda_k >= 0, if sum_k lambda_k a_k = a
+    and S = sum_k lambda_k H_k - H is positive semidefinite (S = sum_r d_r l_r l_r^T with every d_r >= 0), then
+    objective <= c - sum_k lambda_k c_k - <S, G> <= c - sum_k lambda_k c_k = bound. Inequality 0 is the initial
+    condition; the others are interpolation inequalities of ``functions`` (each the class's inequality between
+    the function's points i and j, which are given over the leaves, so that a reader can rebuild them), only
+    those with a nonzero multiplier. For mahalanobis the upper bound is ``factor`` times this bound."""
+
+    bound: Fraction
+    n_points: int
+    n_values: int
+    objective: tuple  # (gram, linear, constant)
+    inequalities: tuple  # (label, multiplier, (gram, linear, constant)); label: "initial" or (function, i, j)
+    residual: tuple  # S, rows of Fractions
+    factors: tuple  # (d_r, l_r): S = sum_r d_r l_r l_r^T
+    functions: tuple  # (name, class, L, mu, points: ((x, g, f) as {leaf index: c}, ...))
+    factor: Fraction = Fraction(1)
+
+
+def _functions_description(forms: _Forms, functions) -> tuple:
+    described = []
+    for k, function in enumerate(functions):
+        mu = getattr(function, "mu", 0)
+        name = "f" if k == 0 else "h = phi* (the conjugate of phi)"
+        kind = "convex and L-smooth" if k == 0 else "mu-strongly convex and L-smooth"
+        points = tuple((forms.coordinates(x, forms.points, name), forms.coordinates(g, forms.points, name),
+                        forms.coordinates(value, forms.values, name)) for x, g, value in function.list_of_points)
+        described.append((name, kind, _exact_coefficient(function.L, name), _exact_coefficient(mu, name), points))
+    return tuple(described)
+
+
+def dual_certificate(objective, initial, constraints, duals: list[float], target: Fraction | None = None,
+                     functions=()) -> tuple[Fraction | None, str, Certificate | None]:
     """An exactly verified upper bound on the objective from dual multipliers (``duals[0]`` the initial
-    condition's, then one per constraint; module docstring), or (None, why not).
+    condition's, then one per constraint; module docstring), or (None, why not, None). The constraints'
+    coefficients are exact (``_rebuilt``); ``functions`` (the rebuilt problem's) describe them for the certificate.
 
     The multipliers are rationalized with denominators 10^2, 10^3, ...: the coarse ones often recover the
     exact certificate of a proof (GD's is lambda = 2 eta on each co-coercivity pair), which can certify a
     claimed ``target`` exactly; the fine ones certify the solver's value."""
     every = [initial, *constraints]
-    forms = _Forms([objective, *(c.expression for c in every)], denominator)
+    forms = _Forms([objective, *(c.expression for c in every)])
     exact = [forms.of(c.expression, f"constraint {k}") for k, c in enumerate(every)]
-    obj_gram, obj_linear, _ = forms.of(objective, "objective")
+    obj_gram, obj_linear, obj_constant = forms.of(objective, "objective")
     scale = -exact[0][2]  # the initial condition reads ||x_0 - x'_0||^2 - 1 <= 0
     largest = max(abs(d) for d in duals)
     why = "no rationalization of the multipliers gave a positive semidefinite residual"
+
+    def certificate(lam, weight, residual, factors) -> Certificate:
+        lam = [weight, *lam[1:]]
+        labels = ["initial", *((k, i, j) for k, function in enumerate(functions) for i, j in function.pairs)]
+        bound = obj_constant - sum((value * form[2] for value, form in zip(lam, exact)), Fraction(0))
+        if bound != weight * scale:
+            raise WorstCaseError(f"the certificate's bound {bound} is not its initial multiplier times {scale}: a bug")
+        return Certificate(
+            bound, len(forms.points), len(forms.values), (obj_gram, obj_linear, obj_constant),
+            tuple((labels[k] if k < len(labels) else k, value, exact[k]) for k, value in enumerate(lam) if value),
+            tuple(tuple(row) for row in residual), factors, _functions_description(forms, functions))
+
     for digits in RATIONALIZATIONS:
         lam = [Fraction(d).limit_denominator(10**digits) if d > INACTIVE * largest else Fraction(0) for d in duals]
         lam, failure = _restore_value_equations(lam, exact, obj_linear, len(forms.values))
@@ -438,25 +653,28 @@ def dual_certificate(objective, initial, constraints, duals: list[float], denomi
             continue
         tau = lam[0]
 
-        def certifies(weight: Fraction, lam=lam) -> bool:
-            """The residual is PSD with the initial condition's multiplier set to ``weight``. If that condition
-            has function values (D_phi(x*, x_0) does), they must cancel at this weight too: restore again."""
+        def certifies(weight: Fraction, lam=lam) -> Certificate | None:
+            """The certificate with the initial condition's multiplier set to ``weight``, if the residual is PSD.
+            If that condition has function values (D_phi(x*, x_0) does), they must cancel at this weight too:
+            restore again."""
             if exact[0][1] and weight != lam[0]:
                 lam, _ = _restore_value_equations([weight, *lam[1:]], exact, obj_linear, len(forms.values))
                 if lam is None:
-                    return False
-            return _is_psd(_residual_matrix(lam, exact, obj_gram, len(forms.points), weight))
+                    return None
+            residual = _residual_matrix(lam, exact, obj_gram, len(forms.points), weight)
+            factors = _ldlt(residual)
+            return None if factors is None else certificate(lam, weight, residual, factors)
 
-        if target is not None and target >= tau * (1 - SNAP) and certifies(target / scale):
+        if target is not None and target >= tau * (1 - SNAP) and (proof := certifies(target / scale)):
             return target, (f"multipliers rationalized to 1e-{digits}; with the initial condition's set to give the "
-                            f"claimed {target}, the residual is PSD by an exact LDL^T")
-        if certifies(tau):
-            return tau * scale, f"multipliers rationalized to 1e-{digits}; the residual is PSD by an exact LDL^T"
+                            f"claimed {target}, the residual is PSD by an exact LDL^T"), proof
+        if proof := certifies(tau):
+            return proof.bound, f"multipliers rationalized to 1e-{digits}; the residual is PSD by an exact LDL^T", proof
         for delta in INFLATIONS:
-            if certifies(tau + delta):
-                return (tau + delta) * scale, (f"multipliers rationalized to 1e-{digits}; the initial condition's "
-                                               f"inflated by {delta} to make the residual PSD (exact LDL^T)")
-    return None, why
+            if proof := certifies(tau + delta):
+                return proof.bound, (f"multipliers rationalized to 1e-{digits}; the initial condition's "
+                                     f"inflated by {delta} to make the residual PSD (exact LDL^T)"), proof
+    return None, why, None
 
 
 def _restore_value_equations(lam, exact, obj_linear, m):
@@ -536,31 +754,44 @@ def _f(value) -> Fraction:
 
 
 def _is_psd(matrix: list[list[Fraction]]) -> bool:
-    """Exact: symmetric LDL^T with diagonal pivoting; a zero pivot needs its whole row to be zero. The
-    elimination runs on python-flint's exact rationals (fmpq, in C), the same arithmetic as Fractions."""
+    return _ldlt(matrix) is not None
+
+
+def _ldlt(matrix: list[list[Fraction]]) -> tuple | None:
+    """S = sum_r d_r l_r l_r^T with every d_r > 0 (exact rationals), or None when S is not positive
+    semidefinite. Symmetric elimination with diagonal pivoting: l_r is the pivot's row over its pivot (1 at the
+    pivot); a zero pivot needs its whole remaining block to be zero. The elimination runs on python-flint's
+    exact rationals (fmpq, in C), the same arithmetic as Fractions."""
     from flint import fmpq
 
     n = len(matrix)
     if any(matrix[i][j] != matrix[j][i] for i in range(n) for j in range(i)):
-        return False
+        return None
     a = [[fmpq(v.numerator, v.denominator) for v in row] for row in matrix]
     remaining = list(range(n))
+    factors = []
     while remaining:
         pivot = max(remaining, key=lambda i: a[i][i])
         p = a[pivot][pivot]
         if p < 0:
-            return False
+            return None
         if p == 0:
-            return all(a[i][j] == 0 for i in remaining for j in remaining)
+            if all(a[i][j] == 0 for i in remaining for j in remaining):
+                break
+            return None
         remaining.remove(pivot)
         row = {j: a[pivot][j] for j in remaining if a[pivot][j] != 0}
+        column = [Fraction(0)] * n
+        column[pivot] = Fraction(1)
+        for j, aj in row.items():
+            column[j] = _f(aj / p)
+        factors.append((_f(p), tuple(column)))
         for i, ai in row.items():
             factor = ai / p
             target = a[i]
             for j, aj in row.items():
                 target[j] -= factor * aj
-    return True
-
+    return tuple(factors)
 
 
 def _explicit_lower_bound(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction | None,
@@ -574,7 +805,7 @@ def _explicit_lower_bound(method: str, eta: Fraction, T: int, L_f: Fraction, mu_
     quadratic = (1 - step) ** (2 * T)
     if quadratic > best:
         which = "f = L x^2/2" + (", phi = mu x^2/2" if method == "md" else "")
-        best, how = quadratic, f"{which} in one dimension: (1 - {step})^(2T) = {float(quadratic):.6g}, exactly"
+        best, how = quadratic, f"{which} in one dimension: (1 - {step})^(2T) = {_scientific(quadratic)}, exactly"
     if method == "md" and L_phi is not None:
         value, described = _quadratic_md_instance(eta, T, L_f, mu_phi, L_phi)
         if value > best:
@@ -619,7 +850,8 @@ def _quadratic_md_instance(eta: Fraction, T: int, L_f: Fraction, mu_phi: Fractio
             best, best_power = value, power
     rounded = _rounded_down(best)
     return rounded, (f"phi = x^T M x/2 with M = diag({mu_phi}, {L_phi}), f = l (u.x)^2/2 with u at 45 degrees and "
-                     f"(1 - eta l u.M^(-1)u)^T = {best_power}: squared amplification {float(best):.9g}, exactly"
+                     f"(1 - eta l u.M^(-1)u)^T = {_shown(_rounded_down(best_power))}: squared amplification "
+                     f"{_scientific(rounded, 9)}, exactly"
                      + ("" if best.is_Rational else " (rounded down to 30 digits)"))
 
 
@@ -680,7 +912,7 @@ def check_class_claim(claim: ClassClaim, progress=None) -> ClassVerdict:
         squared = None  # the bound on what the PEP bounds (the amplification's square, or the suboptimality)
         if claim.bound is not None:
             squared = _bound_value(claim.bound, T, claim.eta, claim.quantity)
-            target = Fraction(int(squared.p), int(squared.q)) if squared.is_Rational else None
+            target = _compact_below(Fraction(int(squared.p), int(squared.q)))[0] if squared.is_Rational else None
         worst = worst_case_amplification if claim.quantity == AMPLIFICATION else worst_case_suboptimality
         case = worst(claim.method, claim.eta, T, claim.L_f, claim.mu_phi, claim.L_phi, target)
         cases.append(case)
