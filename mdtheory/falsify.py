@@ -807,9 +807,9 @@ def _screened_batches(claim, screen, space, budget, deadline, rng, workers, sche
         executor = ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),))
         submit, in_flight = executor.submit, 2 * workers
     else:
-        from distributed import Client
+        from mdtheory.processes import dask_client
 
-        executor = Client(scheduler)
+        executor = dask_client(scheduler)
         submit = lambda *args: executor.submit(*args, pure=False)
         in_flight = 2 * max(1, sum(executor.nthreads().values()))
     with executor:

@@ -343,9 +343,11 @@ def run_sweep(sweep: Sweep, scheduler: str | None = None, workers: int | None = 
                 for future in as_completed(futures):
                     record(future.result())
         else:
-            from distributed import Client, as_completed as dask_completed
+            from distributed import as_completed as dask_completed
 
-            with Client(scheduler) as client:
+            from mdtheory.processes import dask_client
+
+            with dask_client(scheduler) as client:
                 futures = [client.submit(evaluate, point, sweep.key(point), *arguments, pure=False) for point in todo]
                 for future in dask_completed(futures):
                     record(future.result())
