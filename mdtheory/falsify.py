@@ -16,8 +16,8 @@ A claim file with a ``[search]`` table states the range a bound quantifies over:
 
 Regularizer levels and dimensions are structural: each choice is its own problem, searched in turn with the
 budgets split evenly; a single choice (``d = [5]``) is searched alone, never the file's own. Every
-[search] key is honoured or refused with the key named. Claims on other quantities (convergence, regret, policy) are searched by
-``mdtheory.falsify_theorems``; ``falsify_file`` picks the search a claim file needs.
+[search] key is honoured or refused with the key named. Claims on other quantities (convergence, regret,
+policy) are searched by ``mdtheory.falsify_theorems``; ``falsify_file`` picks the search a claim file needs.
 
 Search, then confirm, then prove:
 1. screen candidates in float64, vectorized over the batch (one numpy pass runs every trajectory and its
@@ -141,8 +141,8 @@ def search_space(claim: ClaimFile) -> SearchSpace:
     seconds = toml_number(table.get("seconds", DEFAULT_SECONDS), "[search] seconds")
     candidates = toml_integer(table.get("candidates", DEFAULT_CANDIDATES), "[search] candidates", 1)
     check_budgets(candidates, seconds, "[search] ")
-    return SearchSpace(dim, domain, start, tuple(claim.spec.x0), box, margin, direction, eta, ranges, candidates, float(seconds),
-                       toml_integer(table.get("seed", 0), "[search] seed", 0))
+    return SearchSpace(dim, domain, start, tuple(claim.spec.x0), box, margin, direction, eta, ranges, candidates,
+                       float(seconds), toml_integer(table.get("seed", 0), "[search] seed", 0))
 
 
 def search_start(table: dict, dim: int, domain: Domain) -> tuple[str, tuple | None, sp.Rational]:
