@@ -3,18 +3,21 @@
 A claim file with a ``[search]`` table states the range a bound quantifies over:
 
     [search]
-    x0 = "domain"                  # the simplex (with margin), or a box [["lo", "hi"], ...] per coordinate
-    margin = "1/1000"              # on the simplex: every coordinate of x0 at least this
+    x0 = "domain"                  # the simplex (with margin), or a box [["lo", "hi"], ...] per coordinate;
+                                   # without x0 the start is [run] x0, not searched
+    margin = "1/1000"              # with x0 = "domain": every coordinate of x0 at least this
     direction = "any"              # the unit sphere (the simplex's tangent space there), or a fixed list
     eta = ["1/100", "2"]           # an interval (default: [run] eta alone)
     parameters = {a = ["1/2", "2"]}  # free names of the objective, each with an interval
     regularizer = {q = ["1/2", "2"]}  # a catalogue regularizer's parameters, on `levels` (5) exact values
-    d = [2, 3, 5]                  # dimensions, for [problem] variables = {name = "x", d = 2} and sum_i(...)
+    d = [2, 3, 5]                  # dimensions, for [problem] variables = {name = "x", d = 2} and sum_i(...);
+                                   # d = [5] searches d = 5 alone (at most MAX_INDEXED_DIMENSION)
     candidates = 20000             # screening budget; seconds = 60; seed = 0
 
 Regularizer levels and dimensions are structural: each choice is its own problem, searched in turn with the
-budgets split evenly. Claims on other quantities (convergence, regret, policy) are searched by
-``mdtheory.falsify_theorems``; ``falsify_file`` picks the search a claim file needs.
+budgets split evenly; a single choice (``d = [5]``) is searched alone, never the file's own. Every
+[search] key is honoured or refused with the key named. Claims on other quantities (convergence, regret,
+policy) are searched by ``mdtheory.falsify_theorems``; ``falsify_file`` picks the search a claim file needs.
 
 Search, then confirm, then prove:
 1. screen candidates in float64, vectorized over the batch (one numpy pass runs every trajectory and its
@@ -48,6 +51,7 @@ from mdtheory.checker.bounds import EPS, ETA_T, VIOLATED, T, UpperBound
 from mdtheory.checker.instance import check_instance
 from mdtheory.checker.reading import Reading
 from mdtheory.claimfile import (
+    MAX_INDEXED_DIMENSION,
     ClaimFile,
     ClaimFileError,
     check_table_keys,
@@ -69,6 +73,7 @@ from mdtheory.symbolic.domains import Domain
 SEARCH_KEYS = {"x0": False, "margin": False, "direction": False, "eta": False, "parameters": False,
                "d": False, "regularizer": False, "levels": False, "candidates": False, "seconds": False, "seed": False}
 DEFAULT_LEVELS = 5
+DEFAULT_MARGIN = sp.Rational(1, 1000)  # x0 = "domain": every coordinate of a searched start at least this
 MAX_VARIANTS = 64
 DEFAULT_CANDIDATES = 20_000
 DEFAULT_SECONDS = 60
@@ -91,7 +96,9 @@ class SearchSpace:
 
     dim: int
     domain: Domain
-    box: tuple | None  # ((lo, hi), ...) per coordinate, or None: the simplex with ``margin``
+    start: str  # "stated": [run] x0, not searched; "simplex": the simplex with ``margin``; "box": ``box``
+    stated_x0: tuple  # [run] x0, exact
+    box: tuple | None  # ((lo, hi), ...) per coordinate when ``start`` is "box"
     margin: sp.Rational
     direction: tuple | None  # fixed, or None: any
     eta: tuple  # (lo, hi), possibly lo == hi
@@ -102,8 +109,8 @@ class SearchSpace:
 
     @property
     def free_dimensions(self) -> int:
-        """How many uniform numbers one candidate takes (its start, its step size, its parameters)."""
-        return self.dim + 1 + len(self.parameters)
+        """How many uniform numbers one candidate takes (its start if searched, its step size, its parameters)."""
+        return (0 if self.start == "stated" else self.dim) + 1 + len(self.parameters)
 
 
 def search_space(claim: ClaimFile) -> SearchSpace:
@@ -113,8 +120,7 @@ def search_space(claim: ClaimFile) -> SearchSpace:
     check_table_keys(table, SEARCH_KEYS, "search")
     reg = claim.md.regularizer
     domain, dim = reg.domain, reg.dim
-    margin = toml_number(table.get("margin", "1/1000"), "[search] margin")
-    box = search_box(table.get("x0", "domain"), dim, domain, margin)
+    start, box, margin = search_start(table, dim, domain)
     direction = table.get("direction", "any")
     if direction == "any":
         direction = None
@@ -131,11 +137,38 @@ def search_space(claim: ClaimFile) -> SearchSpace:
     else:
         eta = (claim.spec.eta, claim.spec.eta)
     ranges = dict(zip((str(p) for p in claim.md.parameters), _parameter_values(claim)))
+    check_parameters_used(claim.md.parameters, claim.md.objective.expr.free_symbols, "objective")
     seconds = toml_number(table.get("seconds", DEFAULT_SECONDS), "[search] seconds")
     candidates = toml_integer(table.get("candidates", DEFAULT_CANDIDATES), "[search] candidates", 1)
     check_budgets(candidates, seconds, "[search] ")
-    return SearchSpace(dim, domain, box, margin, direction, eta, ranges, candidates, float(seconds),
-                       toml_integer(table.get("seed", 0), "[search] seed", 0))
+    return SearchSpace(dim, domain, start, tuple(claim.spec.x0), box, margin, direction, eta, ranges, candidates,
+                       float(seconds), toml_integer(table.get("seed", 0), "[search] seed", 0))
+
+
+def search_start(table: dict, dim: int, domain: Domain) -> tuple[str, tuple | None, sp.Rational]:
+    """(start, box, margin) from [search] x0 and margin. Without x0 the start is not searched: the claim's
+    own [run] x0 is kept ("stated"), so a margin would have nothing to bound and is refused, as is a margin
+    beside a box (it bounds only x0 = "domain")."""
+    if "x0" not in table:
+        if "margin" in table:
+            raise SearchError("[search] margin: bounds a searched start (x0 = \"domain\") away from the simplex's "
+                              "boundary; without [search] x0 the start is [run] x0, not searched: remove margin, or "
+                              "add x0 = \"domain\"")
+        return "stated", None, DEFAULT_MARGIN
+    margin = toml_number(table.get("margin", DEFAULT_MARGIN), "[search] margin")
+    box = search_box(table["x0"], dim, domain, margin)
+    if box is not None and "margin" in table:
+        raise SearchError("[search] margin: bounds x0 = \"domain\" on the simplex, not a box; remove margin (the box "
+                          "states the start's range)")
+    return ("simplex" if box is None else "box"), box, margin
+
+
+def check_parameters_used(parameters, used: set, where: str) -> None:
+    """A searched parameter that the problem does not use would be searched without effect: refused."""
+    for p in parameters:
+        if p not in used:
+            raise SearchError(f"[search] parameters.{p}: the {where} does not use {p}, so searching it would change "
+                              f"nothing; use {p} in the {where} or remove it from [search] parameters")
 
 
 def search_box(where, dim: int, domain: Domain, margin) -> tuple | None:
@@ -143,8 +176,8 @@ def search_box(where, dim: int, domain: Domain, margin) -> tuple | None:
     [low, high] pair per coordinate or one pair for every coordinate."""
     if where == "domain":
         if domain is not Domain.SIMPLEX:
-            raise SearchError(f"[search] x0: \"domain\" is only for the simplex; on {domain.value} give a box "
-                              "[[\"lo\", \"hi\"], ...] per coordinate")
+            raise SearchError(f"[search] x0: \"domain\" searches the simplex; on {domain.value} give a box "
+                              "[[\"lo\", \"hi\"], ...] per coordinate, or leave x0 out to keep [run] x0")
         if not 0 < margin < sp.Rational(1, dim):
             raise SearchError(f"[search] margin: must be in (0, 1/d) = (0, 1/{dim}), got {margin}")
         return None
@@ -155,6 +188,9 @@ def search_box(where, dim: int, domain: Domain, margin) -> tuple | None:
                           "every coordinate)")
     box = tuple(tuple(toml_numbers(pair, f"[search] x0[{i}]", 2)) for i, pair in enumerate(where)) * (dim // len(where))
     for i, (lo, hi) in enumerate(box):
+        if lo == hi:
+            raise SearchError(f"[search] x0[{i}]: [{lo}, {hi}] is a single point; a box searches intervals: give "
+                              "low < high, or leave x0 out to keep [run] x0")
         if not lo < hi:
             raise SearchError(f"[search] x0[{i}]: the interval [{lo}, {hi}] is empty")
         if domain is Domain.POSITIVE and not lo > 0:
@@ -178,7 +214,8 @@ def structural_variants(tables: dict) -> list[tuple[str, dict]]:
     """(label, tables) per structural choice of [search]: every dimension in ``d = [2, 3, 5]`` (for
     [problem] variables = {name, d}), and ``levels`` equally spaced exact values (endpoints included) of each
     catalogue-regularizer parameter in ``regularizer = {q = [lo, hi]}``. Every combination is its own
-    problem (its maps are derived once). Without such keys: the file itself."""
+    problem (its maps are derived once). Without such keys: the file itself, labelled "". A single choice
+    (``d = [5]``) is one labelled variant: the search runs it, not the file's own d."""
     search = tables.get("search") or {}
     axes = [axis for axis in (_dimension_axis(tables, search), *_regularizer_axes(tables, search)) if axis]
     if not axes:
@@ -210,6 +247,12 @@ def _dimension_axis(tables: dict, search: dict) -> list:
     if "direction" in search and search["direction"] != "any":
         raise SearchError("[search] direction: a fixed direction has one dimension; with [search] d use \"any\"")
     domain = Domain.parse(tables["problem"].get("domain", "reals"))
+    smallest = 2 if domain is Domain.SIMPLEX else 1  # the simplex in d = 1 is a point: nothing to perturb
+    outside = [d for d in dims if not smallest <= d <= MAX_INDEXED_DIMENSION]
+    if outside:
+        raise SearchError(f"[search] d: {outside[0]} is outside [{smallest}, {MAX_INDEXED_DIMENSION}], the dimensions "
+                          f"a problem on {domain.value} written with sum_i(...) can take (each coordinate is a symbol "
+                          "the model derives maps over); give dimensions in that range")
 
     def apply(d: int):
         def to(data: dict):
@@ -222,6 +265,9 @@ def _dimension_axis(tables: dict, search: dict) -> list:
             elif isinstance(where, list) and len(where) == 1:
                 lo, hi = toml_numbers(where[0], "[search] x0[0]", 2)
                 data["run"]["x0"] = [str((lo + hi) / 2)] * d
+            elif "x0" not in search:
+                raise SearchError(f"[search] d: [run] x0 has {variables.get('d')} coordinates, so it is no start in "
+                                  f"d = {d}; add [search] x0 = [[\"lo\", \"hi\"]], one pair for every coordinate")
             else:
                 raise SearchError("[search] x0: with [search] d give one [low, high] pair for every coordinate")
             data["run"]["direction"] = ["1", "-1"] + ["0"] * (d - 2) if domain is Domain.SIMPLEX else ["1"] + ["0"] * (d - 1)
@@ -242,15 +288,25 @@ def _regularizer_axes(tables: dict, search: dict) -> list:
     stated = tables["problem"].get("regularizer")
     if isinstance(stated, str):
         stated = {"name": stated}
+    if stated is None:
+        raise SearchError("[search] regularizer: searches the parameters of [problem] regularizer, and this problem "
+                          "names none; name a catalogue regularizer with parameters there, or remove it")
     if not isinstance(stated, dict):
         raise SearchError("[search] regularizer: searches the parameters of a catalogue regularizer; [problem] "
                           "regularizer is an expression (write its parameter into [search] parameters instead)")
     levels = toml_integer(search.get("levels", DEFAULT_LEVELS), "[search] levels", 2)
+    if levels > MAX_VARIANTS:  # refused before any level is built
+        raise SearchError(f"[search] levels: {levels} exceeds the limit of {MAX_VARIANTS} structural variants; "
+                          "give fewer levels")
     axes = []
     for name, interval in ranges.items():
         if name in ("name", "n", "domain"):
             raise SearchError(f"[search] regularizer.{name}: not a parameter that can be searched")
         lo, hi = toml_numbers(interval, f"[search] regularizer.{name}", 2)
+        if lo == hi:
+            raise SearchError(f"[search] regularizer.{name}: [{lo}, {hi}] is a single value; to fix {name}, write it "
+                              f"in [problem] regularizer = {{name = ..., {name} = \"{lo}\"}}; to search it, give "
+                              "low < high")
         if not lo < hi:
             raise SearchError(f"[search] regularizer.{name}: the interval [{lo}, {hi}] is empty; give [low, high] "
                               "with low < high")
@@ -289,13 +345,15 @@ def _uniform(space: SearchSpace, unit: np.ndarray, rng: np.random.Generator, dir
     """Map uniform numbers in [0, 1)^k (one row per candidate) into the space; the directions are drawn
     from ``rng`` unless given."""
     count, column = len(unit), 0
-    if space.box is None:
+    if space.start == "stated":
+        x0 = np.tile([float(v) for v in space.stated_x0], (count, 1))
+    elif space.start == "simplex":
         x0 = simplex_points(unit, space.dim, float(space.margin))
     else:
         lo = np.array([float(a) for a, _ in space.box])
         hi = np.array([float(b) for _, b in space.box])
         x0 = lo + (hi - lo) * unit[:, : space.dim]
-    column += space.dim
+    column += 0 if space.start == "stated" else space.dim
     lo, hi = float(space.eta[0]), float(space.eta[1])
     eta = lo + (hi - lo) * unit[:, column]
     column += 1
@@ -354,6 +412,7 @@ class Screen:
         self.bound = CompiledExpressions([claim.bound.bound], [T, ETA_T, EPS])
         self.eps = float(claim.spec.eps)
         self.positive = claim.md.regularizer.domain is not Domain.REALS
+        self.space = search_space(claim) if claim.search is not None else None  # exact instances stay inside it
 
     def log_ratios(self, batch: Candidates) -> tuple[np.ndarray, np.ndarray]:
         """(max over t >= 1 of log(measured / claimed), the t attaining it); -inf where a run failed."""
@@ -394,7 +453,7 @@ class Screen:
         from mdtheory.engine.run import run_mirror_descent
 
         try:
-            spec = exact_spec(self.claim, one)
+            spec = exact_spec(self.claim, one, self.space)
             series = run_mirror_descent(self.claim.md, spec, None, self.kernel, perturbed=False)
         except MDTheoryError:
             return -np.inf, 0
@@ -414,16 +473,36 @@ def exact_decimal(value: float, digits: int = SIGNIFICANT) -> sp.Rational:
     return sp.Rational(f"{value:.{digits}g}")
 
 
-def exact_spec(claim: ClaimFile, one: Candidates) -> RunSpec:
-    """A one-candidate batch as an exact instance: decimals of SIGNIFICANT digits; on the simplex the last
-    coordinate of x0 makes the sum 1 and the last of the direction makes it 0."""
-    x0 = [exact_decimal(v) for v in one.x0[0]]
+def within(value: float, interval: tuple, digits: int = SIGNIFICANT) -> sp.Rational:
+    """A float drawn from the exact ``interval`` as an exact decimal of ``digits`` digits that stays inside it
+    (rounding 0.6666... up would step past 2/3); a one-point interval is its exact value."""
+    lo, hi = interval
+    if lo == hi:
+        return lo
+    return min(max(exact_decimal(value, digits), lo), hi)
+
+
+def exact_spec(claim: ClaimFile, one: Candidates, space: SearchSpace | None = None) -> RunSpec:
+    """A one-candidate batch as an exact instance: decimals of SIGNIFICANT digits, kept inside ``space``'s
+    intervals (eta, the box, the parameters) and with its stated x0 exact; on the simplex the last coordinate
+    of a searched x0 makes the sum 1 and the last of the direction makes it 0."""
+    if space is not None and space.start == "stated":
+        x0 = list(claim.spec.x0)
+    elif space is not None and space.start == "box":
+        x0 = [within(v, interval) for v, interval in zip(one.x0[0], space.box)]
+    else:
+        x0 = [exact_decimal(v) for v in one.x0[0]]
     direction = [exact_decimal(v) for v in one.direction[0]]
     if claim.md.regularizer.domain is Domain.SIMPLEX:
-        x0[-1] = 1 - sum(x0[:-1])
+        if space is None or space.start != "stated":
+            x0[-1] = 1 - sum(x0[:-1])
         direction[-1] = -sum(direction[:-1])
-    return RunSpec.build(x0, direction, claim.spec.eps, exact_decimal(one.eta[0]), claim.spec.steps,
-                         parameters=[exact_decimal(v) for v in one.parameters[0]])
+    if space is None:
+        eta, parameters = exact_decimal(one.eta[0]), [exact_decimal(v) for v in one.parameters[0]]
+    else:
+        eta = within(one.eta[0], space.eta)
+        parameters = [within(v, interval) for v, interval in zip(one.parameters[0], space.parameters.values())]
+    return RunSpec.build(x0, direction, claim.spec.eps, eta, claim.spec.steps, parameters=parameters)
 
 
 # ----------------------------------------------------------------------------------------------- refinement
@@ -455,11 +534,11 @@ def initial_simplex(theta0: np.ndarray) -> np.ndarray:
 def _to_unit(space: SearchSpace, one: Candidates) -> np.ndarray:
     """Inverse of ``_uniform`` for one candidate (the simplex start via its exponential spacings)."""
     parts = []
-    if space.box is None:
+    if space.start == "simplex":
         weights = (one.x0[0] - float(space.margin)) / (1 - space.dim * float(space.margin))
         spacings = np.maximum(weights, 1e-300) / np.max(np.maximum(weights, 1e-300)) * 0.5
         parts.append(1 - np.exp(-spacings))
-    else:
+    elif space.start == "box":
         lo = np.array([float(a) for a, _ in space.box])
         hi = np.array([float(b) for _, b in space.box])
         parts.append((one.x0[0] - lo) / (hi - lo))
@@ -575,7 +654,7 @@ def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | No
     ([search] regularizer levels) are searched one after the other with the budgets split evenly; the
     first confirmed violation ends the search."""
     variants = structural_variants(claim.tables) if claim.tables else [("", None)]
-    if len(variants) == 1:
+    if len(variants) == 1 and not variants[0][0]:  # no structural key: the file as written
         return _falsify_one(claim, candidates, seconds, seed, progress, workers, scheduler)
     space = search_space(claim)
     check_budgets(candidates, seconds)
@@ -613,7 +692,7 @@ def merged(results: list[FalsifyResult]) -> FalsifyResult:
         discarded=sum(r.discarded for r in results), completed=sum(r.completed for r in results), seconds=seconds,
         steps_per_second=float(np.mean([r.steps_per_second for r in results])), history=history,
         top_ratios=sorted((x for r in results for x in r.top_ratios), reverse=True),
-        screen=f"{best.screening()}; {len(results)} structural variants searched")
+        screen=f"{best.screening()}; {len(results)} structural variant{'s' if len(results) > 1 else ''} searched")
 
 
 def _falsify_one(claim: ClaimFile, candidates, seconds, seed, progress, workers, scheduler) -> FalsifyResult:
@@ -668,7 +747,7 @@ def _falsify_one(claim: ClaimFile, candidates, seconds, seed, progress, workers,
         if not log_ratio > -1e-9:  # not even close to a violation in float64
             break
         try:
-            spec = exact_spec(claim, one)
+            spec = exact_spec(claim, one, space)
             spec.check_against(claim.md)
         except MDTheoryError:
             discarded += int(log_ratio > 0)
@@ -728,9 +807,9 @@ def _screened_batches(claim, screen, space, budget, deadline, rng, workers, sche
         executor = ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),))
         submit, in_flight = executor.submit, 2 * workers
     else:
-        from distributed import Client
+        from mdtheory.processes import dask_client
 
-        executor = Client(scheduler)
+        executor = dask_client(scheduler)
         submit = lambda *args: executor.submit(*args, pure=False)
         in_flight = 2 * max(1, sum(executor.nthreads().values()))
     with executor:

@@ -10,10 +10,12 @@ out of the range). So each candidate here runs the claim's own measurement, once
 [search] keys for these kinds (every one optional; what is not searched keeps the claim file's value):
 
     eta = ["1/100", "1"]              # the step size, an interval
-    x0 = "domain"                     # the start: the simplex with margin, or a box [["lo", "hi"], ...]
-    margin = "1/1000"
+    x0 = "domain"                     # the start: the simplex with margin, or a box [["lo", "hi"], ...];
+                                      # without x0 the start is [run] x0, not searched
+    margin = "1/1000"                 # with x0 = "domain" only
     parameters = {a = ["1/2", "2"]}   # free names of the objective (offline) or of the losses (online)
     regularizer = {q = ["1/2", "2"]}  # parameters of a catalogue regularizer, on `levels` exact values
+    d = [2, 3, 5]                     # dimensions, for [problem] variables = {name = "x", d = 2} and sum_i(...)
     candidates = 300; seconds = 60; seed = 0
 
 T up to [run] steps is searched by construction: the bound is checked at every step t <= steps.
@@ -49,9 +51,11 @@ from mdtheory.falsify import (
     FalsifyResult,
     SearchError,
     check_budgets,
+    check_parameters_used,
     exact_decimal,
     initial_simplex,
-    search_box,
+    within,
+    search_start,
     simplex_points,
     space_filling,
     structural_variants,
@@ -74,7 +78,7 @@ class TheoremSpace:
     """The range of one claim: its step size, its start (or the stated one), its free parameters."""
 
     eta: tuple
-    start: str | None  # None: the stated x0; "simplex"; "box"
+    start: str  # "stated": [run] x0, not searched; "simplex"; "box"
     box: tuple | None
     margin: sp.Rational
     dim: int
@@ -82,21 +86,23 @@ class TheoremSpace:
 
     @property
     def free_dimensions(self) -> int:
-        return (self.dim if self.start else 0) + 1 + len(self.parameters)
+        return (0 if self.start == "stated" else self.dim) + 1 + len(self.parameters)
 
     def point(self, unit: np.ndarray) -> dict:
-        """Uniform numbers in [0, 1)^k as an exact instance: {"eta", "x0" (or None), "parameters"}."""
+        """Uniform numbers in [0, 1)^k as an exact instance: {"eta", "x0" (or None), "parameters"}, every value
+        a WITNESS_DIGITS decimal inside its exact interval."""
         column, x0 = 0, None
         if self.start == "simplex":
             x0 = [_decimal(v) for v in simplex_points(unit[None, : self.dim], self.dim, float(self.margin))[0]]
             x0[-1] = 1 - sum(x0[:-1])
             column = self.dim
         elif self.start == "box":
-            x0 = [_decimal(float(lo) + float(hi - lo) * u) for (lo, hi), u in zip(self.box, unit[: self.dim])]
+            x0 = [within(float(lo) + float(hi - lo) * u, (lo, hi), WITNESS_DIGITS)
+                  for (lo, hi), u in zip(self.box, unit[: self.dim])]
             column = self.dim
         lo, hi = self.eta
-        eta = lo if lo == hi else _decimal(float(lo) + float(hi - lo) * unit[column])
-        parameters = tuple(_decimal(float(a) + float(b - a) * unit[column + 1 + j])
+        eta = within(float(lo) + float(hi - lo) * unit[column], self.eta, WITNESS_DIGITS)
+        parameters = tuple(within(float(a) + float(b - a) * unit[column + 1 + j], (a, b), WITNESS_DIGITS)
                            for j, (a, b) in enumerate(self.parameters.values()))
         return {"eta": eta, "x0": None if x0 is None else tuple(x0), "parameters": parameters}
 
@@ -111,18 +117,17 @@ def theorem_space(claim: Claim, search: dict) -> TheoremSpace:
     if isinstance(problem, OfflineProblem):
         domain, dim, eta = problem.md.regularizer.domain, problem.md.regularizer.dim, problem.spec.eta
         names = [str(p) for p in problem.md.parameters]
+        check_parameters_used(problem.md.parameters, problem.md.objective.expr.free_symbols, "objective")
     elif isinstance(problem, OnlineProblem):
         domain, dim, eta, names = Domain.SIMPLEX, problem.regularizer.dim, problem.eta, [str(p) for p in problem.parameters]
+        check_parameters_used(problem.parameters, set().union(*(sp.sympify(loss).free_symbols
+                                                                  for loss in problem.losses or ())), "losses")
     else:
         domain, dim, eta, names = None, 0, problem.eta, []
-        for key in ("x0", "parameters"):
+        for key in ("x0", "margin", "parameters"):
             if key in search:
                 raise SearchError(f"[search] {key}: a policy claim searches its step size eta only")
-    margin = toml_number(search.get("margin", "1/1000"), "[search] margin")
-    start, box = None, None
-    if "x0" in search:
-        box = search_box(search["x0"], dim, domain, margin)
-        start = "simplex" if box is None else "box"
+    start, box, margin = ("stated", None, None) if domain is None else search_start(search, dim, domain)
     if "eta" in search:
         eta_range = tuple(toml_numbers(search["eta"], "[search] eta", 2))
         if not 0 < eta_range[0] <= eta_range[1]:

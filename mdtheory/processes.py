@@ -38,3 +38,31 @@ def exit_with_parent(parent: int):
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+SCHEDULER_CONNECT_SECONDS = 10  # a Dask scheduler that has not answered by then is reported, not waited on
+
+
+def dask_client(address: str, option: str = "--scheduler"):
+    """A ``distributed.Client`` connected to the scheduler at ``address`` that has at least one worker, or an
+    MDTheoryError naming the address: a malformed address, nobody listening there, or no worker joining
+    within SCHEDULER_CONNECT_SECONDS (distributed's own connect timeout is 30 s, and a cluster without
+    workers would leave every submitted task waiting forever)."""
+    from distributed import Client
+
+    from mdtheory.errors import MDTheoryError
+
+    try:
+        client = Client(address, timeout=SCHEDULER_CONNECT_SECONDS)
+    except ValueError as err:
+        raise MDTheoryError(f"{option} {address}: not a scheduler address ({err}); give tcp://HOST:PORT") from None
+    except OSError:
+        raise MDTheoryError(f"{option} {address}: no Dask scheduler answered within {SCHEDULER_CONNECT_SECONDS} s; "
+                            "start one there (dask scheduler) or give the address it prints") from None
+    try:
+        client.wait_for_workers(1, timeout=SCHEDULER_CONNECT_SECONDS)
+    except (TimeoutError, OSError):
+        client.close()
+        raise MDTheoryError(f"{option} {address}: the scheduler has no worker (none joined within "
+                            f"{SCHEDULER_CONNECT_SECONDS} s); start workers (dask worker {address})") from None
+    return client

@@ -29,6 +29,7 @@ import functools
 import hashlib
 import itertools
 import json
+import math
 import os
 import time
 import warnings
@@ -43,6 +44,7 @@ from mdtheory.claimfile import (
     ClaimFileError,
     bound_from_table,
     check_table_keys,
+    default_quantity,
     precision_bits,
     read_toml,
     toml_integer,
@@ -54,6 +56,8 @@ from mdtheory.errors import MDTheoryError
 from mdtheory.processes import exit_with_parent
 
 MAX_SWEEP_DIMENSION = 1000  # each grid d derives its catalogue regularizer symbolically
+MAX_SWEEP_POINTS = 100_000  # a grid is refused above this many points, before any value is parsed or any point built
+SWEEP_QUANTITIES = ("amplification", "tangent_amplification", "separation")  # what a point's measurement records
 HEADER_KEY = "mdtheory_sweep"  # the results file's first line: {"mdtheory_sweep": settings, "settings_hash": ...}
 
 GRID_KEYS = ("eps", "eta", "T", "d", "lambda", "regularizer")
@@ -121,12 +125,29 @@ def _parse(path: Path, data: dict, max_precision_bits: int) -> Sweep:
     check_table_keys(settings, SECTIONS["sweep"], "sweep")
     check_table_keys(problem, SECTIONS["problem"], "problem")
     check_table_keys(grid, SECTIONS["grid"], "grid")
-    bound_from_table(data["claim"])  # refuse a bad [claim] now, not in every worker
+    try:  # refuse a bad [claim] now, not in every worker
+        bound_from_table(data["claim"], quantities=SWEEP_QUANTITIES)
+    except ClaimFileError as err:
+        if not str(err).startswith("[claim] quantity"):
+            raise
+        table = data["claim"]
+        named = (repr(table["quantity"]) if "quantity" in table else
+                 f"{default_quantity(table['kind'])!r} (the quantity of kind = {table['kind']!r})")
+        raise SweepFileError(f"[claim] quantity: a sweep point measures a perturbed pair of MD runs "
+                             f"({', '.join(SWEEP_QUANTITIES)}), not {named}; convergence, regret, policy and "
+                             "worst-case quantities are checked from a claim file (mdtheory check, mdtheory falsify)"
+                             ) from None
+    for key in GRID_KEYS:
+        if not isinstance(grid[key], list) or not grid[key]:
+            raise SweepFileError(f"[grid] {key}: expected a non-empty list")
+    count = math.prod(len(grid[key]) for key in GRID_KEYS)
+    if count > MAX_SWEEP_POINTS:
+        raise SweepFileError(f"[grid]: {count} points ({' x '.join(f'{len(grid[k])} {k}' for k in GRID_KEYS)}) exceed "
+                             f"the limit of {MAX_SWEEP_POINTS}; give fewer values, or split the grid into several "
+                             "sweep files")
     axes = {}
     for key in GRID_KEYS:
         values = grid[key]
-        if not isinstance(values, list) or not values:
-            raise SweepFileError(f"[grid] {key}: expected a non-empty list")
         if key in ("T", "d"):
             axes[key] = [toml_integer(v, f"[grid] {key}", 1 if key == "T" else 2) for v in values]
             ceiling = MAX_STEPS if key == "T" else MAX_SWEEP_DIMENSION
@@ -322,9 +343,11 @@ def run_sweep(sweep: Sweep, scheduler: str | None = None, workers: int | None = 
                 for future in as_completed(futures):
                     record(future.result())
         else:
-            from distributed import Client, as_completed as dask_completed
+            from distributed import as_completed as dask_completed
 
-            with Client(scheduler) as client:
+            from mdtheory.processes import dask_client
+
+            with dask_client(scheduler) as client:
                 futures = [client.submit(evaluate, point, sweep.key(point), *arguments, pure=False) for point in todo]
                 for future in dask_completed(futures):
                     record(future.result())

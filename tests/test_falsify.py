@@ -80,7 +80,7 @@ def test_vectorized_screen_agrees_with_the_per_candidate_run():
     ('eta = ["1", "1/2"]', "eta: expected \\[low, high\\] with 0 < low <= high"),
     ('eta = ["0", "1"]', "eta"),
     ('x0 = [["1", "-1"]]', "x0\\[0\\]: the interval"),
-    ('x0 = "domain"', "only for the simplex"),
+    ('x0 = "domain"', "searches the simplex; on reals give a box.*or leave x0 out"),
     ('x0 = [["-1", "1"], ["0", "1"]]', "box of 1"),
     ('direction = ["0"]', "direction is zero"),
     ("seconds = 0", "seconds"),
