@@ -23,6 +23,8 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import os
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,15 +49,17 @@ from mdtheory.checker.bounds import (
 from mdtheory.checker.claim import ROUND, Claim, OfflineProblem, OnlineProblem, PolicyProblem, Theorem, bound_symbols
 from mdtheory.checker.convergence import DUAL_NORMS, AffineLimit, Solution
 from mdtheory.engine.mdp import TabularMDP, check_step_size
-from mdtheory.engine.context import MAX_PRECISION_BITS
+from mdtheory.engine.context import MAX_PRECISION_BITS, working_context
+from mdtheory.engine.ladder import resolved_digits
 from mdtheory.engine.run import BACKENDS, MAX_STEPS, RunSpec
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.catalogue import CATALOGUE
 from mdtheory.symbolic.domains import Domain, check_variable_names
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.objectives import Objective
-from mdtheory.symbolic.parsing import CONSTANTS, FUNCTIONS, VARIADIC, exact_number, parse_expression
-from mdtheory.symbolic.regularizer import Regularizer
+from mdtheory.symbolic.parsing import (CONSTANTS, FUNCTIONS, VARIADIC, _brief, exact_number, parse_expression,
+                                       reserved_word)
+from mdtheory.symbolic.regularizer import Regularizer, hessian, is_quadratic
 
 
 class ClaimFileError(MDTheoryError):
@@ -63,6 +67,7 @@ class ClaimFileError(MDTheoryError):
 
 
 MAX_FILE_BYTES = 1_000_000
+START_CURVATURE_DIGITS = 30  # Hess phi at x0 is evaluated at this many digits and at twice as many
 MAX_INDEXED_DIMENSION = 64  # variables = {name, d}: each coordinate is a symbol the model derives maps over
 RESERVED_NAMES = set(FUNCTIONS) | set(VARIADIC) | set(CONSTANTS) | {"T", "etaT", "eps", "eta"}
 
@@ -111,6 +116,23 @@ class ClaimFile:
     tables: dict | None = None  # every table of the file, for falsify's structural variants
 
 
+def keyed(key: str, err: MDTheoryError) -> ClaimFileError:
+    """``err`` as a ClaimFileError that names ``key`` once: the one place a key is put in front of a message
+    from below. ``key`` is "[section] name", or "[section]" for a message that names its key itself
+    ("steps: ..."). An error that already names its key (a ClaimFileError from a helper that was given the
+    key) passes unchanged; a message that opens with the key, its section or its bare name (a library's
+    "tolerance: ...", "[problem]: ...") has that opening replaced by the key, not repeated after it."""
+    if isinstance(err, ClaimFileError):
+        return err
+    message = str(err)
+    section, name = (key.split("] ", 1)[0] + "]", key.split("] ", 1)[1]) if "] " in key else (key, "")
+    for opening in (key, section, name):
+        if opening and message.startswith(f"{opening}: "):
+            message = message[len(opening) + 2:]
+            break
+    return ClaimFileError(f"{key}: {message}" if name else f"{section} {message}")
+
+
 def check_table_keys(table: dict, allowed: dict[str, bool], where: str):
     if not isinstance(table, dict):
         raise ClaimFileError(f"[{where}] must be a table")
@@ -128,7 +150,7 @@ def toml_number(value, key: str) -> sp.Rational:
     try:
         return exact_number(value)
     except MDTheoryError as err:
-        raise ClaimFileError(f"{key}: {err}") from None
+        raise keyed(key, err) from None
 
 
 def toml_numbers(value, key: str, length: int | None = None) -> list[sp.Rational]:
@@ -159,7 +181,7 @@ def _expression(value, key: str, symbols: dict, indexed: tuple | None = None) ->
     try:
         return parse_expression(value, symbols, decimals_are_exact=True, indexed=indexed)
     except MDTheoryError as err:
-        raise ClaimFileError(f"{key}: {err}") from None
+        raise keyed(key, err) from None
 
 
 def variable_names(value) -> list | object:
@@ -203,7 +225,7 @@ def _regularizer(value, variables: list[str], domain: Domain) -> Regularizer:
         try:
             reg = factory(**args, **params)
         except (MDTheoryError, TypeError) as err:
-            raise ClaimFileError(f"{key}: {err}") from None
+            raise keyed(key, err) from None
         if reg.domain is not domain:
             raise ClaimFileError(f"{key}: {name} lives on {reg.domain.value}, but [problem] domain is {domain.value}")
         if reg.dim != len(variables):
@@ -213,7 +235,7 @@ def _regularizer(value, variables: list[str], domain: Domain) -> Regularizer:
         try:
             return Regularizer.from_text(value, variables, domain)
         except MDTheoryError as err:
-            raise ClaimFileError(f"{key}: {err}") from None
+            raise keyed(key, err) from None
     raise ClaimFileError(f"{key}: expected a catalogue name, a table {{name = ..., params}}, or an expression")
 
 
@@ -252,10 +274,8 @@ def bound_from_table(table: dict, symbols: dict | None = None, quantities=QUANTI
     if kind == "limit":
         try:
             return Limit(toml_number(table["tolerance"], "[claim] tolerance"), quantity)
-        except ClaimFileError:
-            raise
         except MDTheoryError as err:
-            raise ClaimFileError(f"[claim] tolerance: {err}") from None
+            raise keyed("[claim] tolerance", err) from None
     if kind == "decay":
         return Decay(toml_number(table["constant"], "[claim] constant"), toml_number(table["rho"], "[claim] rho"), quantity)
     if kind == "exponential_growth":
@@ -276,22 +296,47 @@ def bound_from_table(table: dict, symbols: dict | None = None, quantities=QUANTI
     return MinForm(expr("level"), expr("rate"), **options)
 
 
+def read_user_file(path: str | Path, error=None, limit: int = MAX_FILE_BYTES,
+                   what: str = "a claim, sweep or worst-case file") -> str:
+    """The text of a file the user named (a claim, sweep, worst-case or golden file), read in bounded time and
+    memory: a device, pipe or socket is refused before a byte is read (/dev/zero never ends, a FIFO blocks until
+    someone writes), and at most ``limit`` + 1 bytes are read, whatever the file system says its size is."""
+    error = error or ClaimFileError
+    path = Path(path)
+    try:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer; it is refused below
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a directory; give the path of {what}") from None
+    except OSError as err:
+        raise error(f"{path}: cannot be read ({err.strerror})") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise error(f"{path}: is a directory; give the path of {what}")
+        if not stat.S_ISREG(mode):
+            raise error(f"{path}: not a regular file (a device, pipe or socket, which may never end); give the "
+                        f"path of {what} saved as a regular file")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    except OSError as err:
+        raise error(f"{path}: cannot be read ({err.strerror})") from None
+    finally:
+        os.close(descriptor)
+    if len(data) > limit:
+        raise error(f"{path}: more than {limit} bytes; {what} may have at most {limit}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise error(f"{path}: not UTF-8 text (byte {err.start}); save the file as UTF-8") from None
+
+
 def read_toml(path: str | Path, error=None) -> dict:
     """A TOML file's tables, or a ClaimFileError (or ``error``) naming what is wrong with the file."""
     error = error or ClaimFileError
-    path = Path(path)
-    if path.is_dir():
-        raise error(f"{path}: is a directory; give the path of a .toml file")
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise error(f"{path}: {path.stat().st_size} bytes; a claim or sweep file may have at most {MAX_FILE_BYTES}")
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except UnicodeDecodeError as err:
-        raise error(f"{path}: not UTF-8 text (byte {err.start}); save the file as UTF-8") from None
-    except OSError as err:
-        raise error(f"{path}: cannot be read ({err.strerror})") from None
+    text = read_user_file(path, error)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -338,12 +383,19 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     try:
         check_variable_names(variables, "[problem]")
     except MDTheoryError as err:
-        raise ClaimFileError(f"[problem] variables: {err}") from None
+        raise keyed("[problem] variables", err) from None
     try:
         domain = Domain.parse(problem["domain"])
     except MDTheoryError as err:
-        raise ClaimFileError(f"[problem] domain: {err}") from None
+        raise keyed("[problem] domain", err) from None
     reg = _regularizer(problem["regularizer"], variables, domain)
+    n = len(variables)
+    x0 = toml_numbers(run["x0"], "[run] x0", n)
+    try:
+        domain.check_point(x0, "x0")
+    except MDTheoryError as err:
+        raise keyed("[run] x0", err) from None
+    _refuse_flat_start(reg, x0)
     by_name = dict(zip(variables, reg.variables))
     ranges = _parameter_ranges(data.get("search"), variables)
     parameters = tuple(sp.Symbol(name, real=True) for name in ranges)
@@ -360,21 +412,19 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     try:
         md = MirrorDescent(reg, objective)
     except MDTheoryError as err:
-        raise ClaimFileError(f"[problem] regularizer: {err}") from None
-    n = len(variables)
+        raise keyed("[problem] regularizer", err) from None
     if perturbed:
         for key in ("direction", "eps"):
             if key not in run:
                 raise ClaimFileError(f"[run] {key}: missing; a sensitivity quantity compares the run from x0 with the "
                                      "run from x0 + eps*direction")
-    x0 = toml_numbers(run["x0"], "[run] x0", n)
     # a convergence claim without a perturbation still carries a direction: its tangent is computed, unused
     direction = toml_numbers(run["direction"], "[run] direction", n) if "direction" in run else _unit_direction(domain, n)
     eps, eta = toml_number(run.get("eps", "1"), "[run] eps"), toml_number(run["eta"], "[run] eta")
     for key, value in (("eps", eps), ("eta", eta)):
         if value <= 0:
             raise ClaimFileError(f"[run] {key}: must be positive, got {value}")
-    checks = [("x0", lambda: domain.check_point(x0, "x0")), ("direction", lambda: domain.check_direction(direction))]
+    checks = [("direction", lambda: domain.check_direction(direction))]
     if perturbed:
         checks.append(("eps", lambda: domain.check_point([a + eps * v for a, v in zip(x0, direction)],
                                                          "the perturbed start x0 + eps*v")))
@@ -382,7 +432,7 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
         try:
             check()
         except MDTheoryError as err:
-            raise ClaimFileError(f"[run] {key}: {err}") from None
+            raise keyed(f"[run] {key}", err) from None
     try:
         # The stated instance takes each searched parameter at the middle of its range.
         middles = [(lo + hi) / 2 for lo, hi in ranges.values()]
@@ -390,7 +440,7 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
                              toml_integer(run.get("record_every", 1), "[run] record_every", 1), parameters=middles,
                              max_steps=max_steps, perturbed=perturbed)
     except MDTheoryError as err:
-        raise ClaimFileError(f"[run] {err}") from None
+        raise keyed("[run]", err) from None
     bits = precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
     float64 = run.get("float64", True)
     if not isinstance(float64, bool):
@@ -399,6 +449,38 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     if backend not in BACKENDS:
         raise ClaimFileError(f"[run] backend: {backend!r}; choose one of {', '.join(BACKENDS)}")
     return md, spec, bits, float64, backend
+
+
+def _refuse_flat_start(reg: Regularizer, x0: list[sp.Rational]) -> None:
+    """Cheap checks first: Hess phi at x0 is looked at (in microseconds) before the budgeted symbolic work on
+    phi (its convexity proof, its inverse mirror map: up to SYMBOLIC_SECONDS each), so that a phi that is not
+    strictly convex at the start is refused at once. Exact where the Hessian at x0 is rational; otherwise
+    refused only on a negative pivot whose sign survives a doubling of the digits (a pivot near 0 is left
+    to the run, which checks every iterate)."""
+    if is_quadratic(reg):
+        return  # a constant Hessian is decided exactly, at once, when MirrorDescent is built
+    at_start = hessian(reg).subs(dict(zip(reg.variables, x0)))
+    shown = ", ".join(_brief(str(v)) for v in x0[:8]) + (", ..." if len(x0) > 8 else "")
+    where = f"[run] x0: phi is not strictly convex at the start x0 = ({shown})"
+    fix = "choose another start, or add a strongly convex term to phi (MD's step needs Hess phi positive definite)"
+    if all(entry.is_Rational for entry in at_start):
+        if not at_start.is_positive_definite:
+            raise ClaimFileError(f"{where}: Hess phi there is exactly {_brief(str(at_start.tolist()))}, which is "
+                                 f"not positive definite; {fix}")
+        return
+    rungs = []
+    for digits in (START_CURVATURE_DIGITS, 2 * START_CURVATURE_DIGITS):
+        ctx = working_context(int(digits * math.log2(10)) + 1)
+        rows = [[ctx.mpf(str(sp.N(at_start[i, j], digits))) for j in range(reg.dim)] for i in range(reg.dim)]
+        rungs.append((ctx, ctx.cholesky_pivots(rows)))
+    (_, low), (ctx, high) = rungs
+    bad = next((k for k, pivot in enumerate(high) if not pivot > 0), None)
+    if bad is None or not low[bad] < 0 or not high[bad] < 0:
+        return
+    digits = resolved_digits(ctx, high[bad], abs(high[bad] - low[bad]), START_CURVATURE_DIGITS)
+    if digits >= 1:
+        raise ClaimFileError(f"{where}: pivot {bad} of Hess phi there is {ctx.nstr(high[bad], min(digits, 6))} < 0; "
+                             f"{fix}")
 
 
 def _unit_direction(domain: Domain, n: int) -> list[sp.Rational]:
@@ -465,6 +547,10 @@ def with_twin(data: dict) -> dict:
             continue
         if not isinstance(table[section], dict):
             raise ClaimFileError(f"[twin] {section}: expected a table of [{section}] keys to override")
+        if section == "claim" and "expected" in table[section]:
+            # [twin] expected sets the twin's verdict; taking one of two places would silently drop the other
+            raise ClaimFileError("[twin] claim.expected: the twin's expected verdict is [twin] expected (default "
+                                 "\"violated\": a twin is planted false); write expected = ... directly under [twin]")
         merged.setdefault(section, {}).update(table[section])
     merged["claim"]["expected"] = table.get("expected", VIOLATED)
     theorem = dict(merged.get("theorem", {"name": "twin"}))
@@ -503,12 +589,14 @@ def claim_from_tables(data: dict, name: str, max_steps: int = MAX_STEPS,
     try:
         return Claim(name, problem, bound, expected, theorem)
     except MDTheoryError as err:
-        raise ClaimFileError(f"[claim] quantity: {err}") from None
+        raise keyed("[claim] quantity", err) from None
 
 
 def _constants(table: dict) -> dict[str, sp.Rational]:
     declared = {}
     for key, value in table.items():
+        if reserved_word(key):
+            raise ClaimFileError(f"[constants] {key}: {reserved_word(key)}")
         if not key.isidentifier() or key in RESERVED_NAMES:
             raise ClaimFileError(f"[constants] {key}: choose a name that is not a function, constant or T, etaT, eps, eta")
         declared[key] = toml_number(value, f"[constants] {key}")
@@ -594,7 +682,8 @@ def _online(data: dict, declared: dict, max_steps: int, max_precision_bits: int)
     try:
         Domain.SIMPLEX.check_point(x0, "x0")
     except MDTheoryError as err:
-        raise ClaimFileError(f"[run] x0: {err}") from None
+        raise keyed("[run] x0", err) from None
+    _refuse_flat_start(reg, x0)
     steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
     if "losses" in problem:
         # the stated instance takes each searched parameter at the middle of its range
@@ -617,7 +706,7 @@ def _policy(data: dict, declared: dict, max_steps: int, max_precision_bits: int)
     try:
         mdp = TabularMDP.build(problem["P"], problem["r"], problem["gamma"], problem["rho"], problem.get("tau", 0))
     except MDTheoryError as err:
-        raise ClaimFileError(f"[problem] {err}") from None
+        raise keyed("[problem]", err) from None
     pi0 = run.get("pi0", "uniform")
     if pi0 == "uniform":
         pi0 = mdp.uniform_policy()
@@ -629,12 +718,12 @@ def _policy(data: dict, declared: dict, max_steps: int, max_precision_bits: int)
     try:
         mdp.check_policy(pi0)
     except MDTheoryError as err:
-        raise ClaimFileError(f"[run] pi0: {err}") from None
+        raise keyed("[run] pi0", err) from None
     steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
     try:
         check_step_size(mdp, eta)
     except MDTheoryError as err:
-        raise ClaimFileError(f"[run] eta: {err}") from None
+        raise keyed("[run] eta", err) from None
     return PolicyProblem(mdp, tuple(tuple(row) for row in pi0), eta, steps, bits, declared)
 
 
@@ -676,6 +765,8 @@ def _parameter_ranges(search: dict | None, variables: list[str]) -> dict[str, tu
     ranges = {}
     for name, interval in table.items():
         key = f"[search] parameters.{name}"
+        if reserved_word(name):
+            raise ClaimFileError(f"{key}: {reserved_word(name)}")
         if not name.isidentifier() or name in RESERVED_NAMES or name in variables:
             raise ClaimFileError(f"{key}: choose a name that is not a variable, function or constant")
         low, high = toml_numbers(interval, key, 2)

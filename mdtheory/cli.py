@@ -60,6 +60,17 @@ def writable_file(path: str | None, option: str) -> Path | None:
     return target
 
 
+def write_result(path: Path, text: str, option: str) -> None:
+    """Write an output file after the run, once its result is on the terminal. A place that passed
+    writable_file can still fail (a full disk, /dev/full, a folder removed meanwhile): that is bad input
+    naming the path (exit 2), not an internal error."""
+    try:
+        path.write_text(text)
+    except OSError as err:
+        raise MDTheoryError(f"{option} {path}: could not be written ({err.strerror or err}); the result above stands, "
+                            "but this file is missing or incomplete: choose another path and run again") from None
+
+
 def writable_folder(path: str, option: str) -> Path:
     target = Path(path)
     if target.exists() and not target.is_dir():
@@ -205,7 +216,7 @@ def check(args) -> int:
             quantity = "worst_case_amplification"
             for row, value, digits in zip(data["series"], worst.values(quantity), worst.digits(quantity)):
                 row[quantity] = trusted_or_none(worst.ctx, value, digits)
-        json_path.write_text(json.dumps(data, indent=2))
+        write_result(json_path, json.dumps(data, indent=2), "--json")
     if plot_path and m is not None:
         plot_claim(ClaimReport(Path(args.file).stem, "claim file", "", [named]), plot_path)
     elif plot_path:
@@ -238,7 +249,7 @@ def worst_case(args) -> int:
     if result.verdict is not None:
         print(f"claim {claim.quantity} <= {claim.bound}: {result.verdict} (expected {claim.expected})")
     if json_path:
-        json_path.write_text(json.dumps(data, indent=2))
+        write_result(json_path, json.dumps(data, indent=2), "--json")
     if plot_path:
         draw_intervals(plot_path, {f"{claim.method}, eta = {claim.eta}": interval_curve(result)},
                        f"{claim.method}, eta = {claim.eta}")
@@ -261,10 +272,14 @@ def falsify(args) -> int:
     print(result.summary())
     if result.witness is not None:
         witness_path = witness_path or Path(args.file).with_name(Path(args.file).stem + ".witness.toml")
-        witness_path.write_text(result.witness.claim_text)
+        try:
+            write_result(witness_path, result.witness.claim_text, "--witness")
+        except MDTheoryError:
+            print(result.witness.claim_text)  # the witness is the result: shown, since it could not be saved
+            raise
         print(f"witness claim file: {witness_path} (mdtheory check reproduces the verdict)")
     if json_path:
-        json_path.write_text(json.dumps(result_json(result), indent=2))
+        write_result(json_path, json.dumps(result_json(result), indent=2), "--json")
     if plot_path:
         plot(result, plot_path)
     return EXIT_VIOLATED if result.witness is not None else EXIT_INCONCLUSIVE

@@ -316,6 +316,9 @@ def run_sweep(sweep: Sweep, scheduler: str | None = None, workers: int | None = 
     if workers is not None and workers < 1:
         raise SweepFileError(f"workers: expected at least 1, got {workers}")
     sweep.results.parent.mkdir(parents=True, exist_ok=True)
+    if sweep.results.exists() and not sweep.results.is_file():  # a device or pipe is read back without end
+        raise SweepFileError(f"{sweep.results}: the results file is not a regular file (a folder, device, pipe or "
+                             "socket); name a file ([sweep] results or --results)")
     with open(sweep.results, "a+b") as out:
         _lock(out, sweep.results)
         done = completed_keys(sweep.results, sweep, out)

@@ -69,7 +69,12 @@ class GoldenStore:
     def __init__(self, path: Path, regenerate: bool):
         self.path = path
         self.regenerate = regenerate
-        self.values = json.loads(path.read_text()) if path.exists() else {}
+        self.values = {}
+        if path.exists():
+            from mdtheory.claimfile import read_user_file  # imported here: the plugin loads with every pytest run
+            from mdtheory.errors import MDTheoryError
+
+            self.values = json.loads(read_user_file(path, MDTheoryError, what="a golden-value file"))
         self.dirty = False
 
     def check(self, name: str, value, digits: int, trusted_digits: int, bits: int):

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import sympy as sp
 
 from mdtheory.errors import DomainError
+from mdtheory.symbolic.parsing import reserved_word
 
 
 class Domain(enum.Enum):
@@ -85,6 +86,8 @@ def check_variable_names(variables: Sequence, what: str) -> None:
                           "objective, mdtheory.symbolic.matrix_objectives, for larger problems)")
     seen = set()
     for name in names:
+        if reserved_word(name):
+            raise DomainError(f"{what}: the variable name {reserved_word(name)}")
         if name in seen:
             raise DomainError(f"{what}: the variable name {name!r} is repeated; give each coordinate its own name")
         seen.add(name)

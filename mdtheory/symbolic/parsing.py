@@ -9,11 +9,16 @@ Work is bounded before it is done: the text's length, the tree's depth, the size
 (a literal, or a power of numbers, is refused before sympy builds a gigantic integer) and the nesting of
 exponential functions (exp(exp(exp(x))) exceeds every representable number for moderate x) are limited,
 and each refusal names the limit.
+
+An expression is a real, finite function: a power or a function value that sympy shows to be infinite,
+undefined or complex (log(0), 0**(-1), sqrt(-1), log(-T) for T > 0) is refused where it appears, and a
+name that is a Python keyword (lambda) is called a reserved word.
 """
 
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import re
 import warnings
@@ -44,6 +49,9 @@ FUNCTIONS: Mapping[str, object] = {
 # max and min take two or more arguments (a max of affine functions is the usual nonsmooth convex f)
 VARIADIC: Mapping[str, object] = {"max": sp.Max, "min": sp.Min}
 CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi, "E": sp.E}
+# The syntax is Python's, so its keywords (lambda, in, is, ...) cannot stand for a variable or a constant.
+RESERVED_WORDS = frozenset(keyword.kwlist)
+NOT_FINITE = (sp.zoo, sp.oo, -sp.oo, sp.nan)  # what log(0), 0**(-1), 0*log(0) evaluate to
 INDEX_SUM = "sum_i"  # sum_i(term): the sum of term over the coordinates (see parse_expression's ``indexed``)
 
 _BINARY = {
@@ -53,6 +61,15 @@ _BINARY = {
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a**b,
 }
+
+
+def reserved_word(name: str) -> str | None:
+    """Why ``name`` cannot be declared as a variable, constant or parameter: it is a reserved word of the
+    expression syntax, which no expression could refer to; None for a usable name."""
+    if name not in RESERVED_WORDS:
+        return None
+    return (f"{name!r} is a reserved word of the expression syntax (a Python keyword), so no expression could "
+            f"refer to it; pick another name, such as {name}_")
 
 
 def exact_number(text: str | int | sp.Rational) -> sp.Rational:
@@ -98,6 +115,9 @@ def parse_expression(
     (an objective written once for every dimension).
     """
     symbols = dict(symbols or {})
+    unusable = next((why for why in map(reserved_word, symbols) if why), None)
+    if unusable:
+        raise ExpressionError(unusable)
     if not isinstance(text, str):
         raise ExpressionError(f"expected an expression as a string, got {type(text).__name__}")
     if len(text) > MAX_EXPRESSION_LENGTH:
@@ -105,8 +125,9 @@ def parse_expression(
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
-        raise ExpressionError(f"{_brief(text)!r} is not a mathematical expression: {err.msg} at column {err.offset}") \
-            from None
+        words = sorted(set(re.findall(r"[A-Za-z_]\w*", text)) & RESERVED_WORDS)
+        why = reserved_word(words[0]) if words else f"{err.msg} at column {err.offset}"
+        raise ExpressionError(f"{_brief(text)!r} is not a mathematical expression: {why}") from None
     except (RecursionError, MemoryError):
         raise ExpressionError(
             f"expression of {len(text)} characters is nested too deeply to parse; the limit is {MAX_DEPTH} levels"
@@ -180,7 +201,8 @@ class _Builder:
                 self.check_power(node, left, right)
             if isinstance(node.op, ast.Div) and right == 0:
                 raise self.refuse(node, "divides by zero")
-            return self.bounded(node, _BINARY[type(node.op)](left, right))
+            result = _BINARY[type(node.op)](left, right)
+            return self.bounded(node, self.real_and_finite(node, result) if isinstance(node.op, ast.Pow) else result)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == INDEX_SUM:
             return self.index_sum(node)
         if isinstance(node, ast.Call):
@@ -200,7 +222,7 @@ class _Builder:
                 size = abs(sp.N(argument, 15))
                 if not size.is_finite or size > MAX_EXPONENTIAL_CONSTANT:
                     raise self.refuse(node, f"takes exp of a constant larger than {MAX_EXPONENTIAL_CONSTANT:.0e}")
-            return self.bounded(node, FUNCTIONS[node.func.id](argument))
+            return self.bounded(node, self.real_and_finite(node, FUNCTIONS[node.func.id](argument)))
         raise self.refuse(node, f"is a {type(node).__name__}, which is not part of a mathematical expression")
 
     def index_sum(self, node: ast.Call) -> sp.Expr:
@@ -222,6 +244,18 @@ class _Builder:
         if base.is_Rational and exponent.is_Integer and base not in (0, 1, -1):
             if _number_bits(base) * abs(int(exponent)) > MAX_NUMBER_BITS:
                 raise self.refuse(node, f"is a number of more than {MAX_NUMBER_BITS} bits; state it more simply")
+
+    def real_and_finite(self, node: ast.AST, result: sp.Expr) -> sp.Expr:
+        """Refuse a power or a function value that is not real and finite (log(0), 0**(-1), sqrt(-1)). Checked
+        where such a value first appears, so the piece quoted is the culprit: sums, products and quotients
+        (division by 0 is refused) of real finite pieces stay real and finite."""
+        if result.has(*NOT_FINITE):
+            raise self.refuse(node, "is not finite (it evaluates to an infinity or an undefined value); state a "
+                                    "real, finite expression")
+        if result.is_extended_real is False:
+            raise self.refuse(node, "is not real (it evaluates to a complex number wherever it is defined); state a "
+                                    "real expression")
+        return result
 
     def bounded(self, node: ast.AST, result: sp.Expr) -> sp.Expr:
         if result.is_Rational and _number_bits(result) > MAX_NUMBER_BITS:
