@@ -92,3 +92,65 @@ def test_variables_named_with_code_are_renamed_and_run_correctly(tmp_path):
     series = run_mirror_descent(md, RunSpec.build(["1"], ["1"], "1e-10", "1/2", 3), 64)
     assert series.final == [series.ctx.mpf(1) / 8]
     assert not marker.exists()
+
+
+# ------------------------------------------------------------------ 15: a kink of f at the start
+@pytest.mark.parametrize("objective, eta", [("abs(x1 - x2)", "1/10"), ("abs(x1 - x2)", "1e-6"),
+                                            ("max(x1, x2)", "1/10"), ("max(x1 - x2, x2 - x1)", "1/10")])
+def test_a_kink_through_the_start_is_stepped_with_a_subgradient_not_refused(tmp_path, objective, eta):
+    # The simplified step wrote sign(u) as u/|u| (or hoisted it out of a guarding Piecewise): 0/0 at the uniform
+    # start, reported as "reduce eta" at every eta. The perturbed start leaves the kink, so the amplification is
+    # ~eta/eps (the map jumps there): far below 1e12.
+    result = check(tmp_path, problem={"variables": ["x1", "x2"], "domain": "simplex", "regularizer": "negative_entropy",
+                                      "objective": objective},
+                   run={"x0": ["1/2", "1/2"], "direction": ["1", "-1"], "eta": eta, "steps": 5, "eps": "1e-10"},
+                   claim={"kind": "upper_bound", "bound": "1e12"})
+    expect(result, 0, "holds")
+    assert "reduce eta" not in result[1]
+
+
+@pytest.mark.parametrize("objective", ["abs(x1 - x2)", "max(x1, x2)", "max(x1, x2, 1/2)"])
+def test_the_step_at_a_kink_takes_the_documented_subgradient(objective):
+    # sign(0) = 0 and Heaviside(0) = 1/2 (symbolic.objectives): at the uniform point both coordinates get the
+    # same subgradient entry, so negative entropy's step stays there exactly; off the kink it is the smooth
+    # piece's exact step x1+ = x1 e^{-eta g1} / sum.
+    reg = negative_entropy(2)
+    kernel = MirrorDescentKernel(MirrorDescent(reg, from_text(objective, reg.variables)))
+    ctx = working_context(128)
+    half, eta = ctx.exact("1/2"), ctx.exact("1/10")
+    assert kernel.step(ctx, [half, half], eta) == [half, half]
+    x = [ctx.exact("3/4"), ctx.exact("1/4")]  # x1 > x2 (and > 1/2): gradient (1, 0) for max, (1, -1) for abs
+    g = {"abs(x1 - x2)": (1, -1)}.get(objective, (1, 0))
+    weights = [xi * ctx.exp(-eta * gi) for xi, gi in zip(x, g)]
+    expected = [w / sum(weights) for w in weights]
+    assert all(abs(a - b) < ctx.ldexp(1, -120) for a, b in zip(kernel.step(ctx, x, eta), expected))
+
+
+def test_a_guarded_piecewise_branch_is_not_evaluated_outside_its_condition():
+    # Common-subexpression elimination hoisted exp(1/x) out of the branch x > 0 and divided by zero at x = 0.
+    x = sp.Symbol("x", real=True)
+    compiled = CompiledExpressions([sp.Piecewise((sp.exp(1 / x) / (1 + sp.exp(1 / x)), x > 0), (0, True))], [x])
+    ctx = working_context(64)
+    assert compiled(ctx, ctx.mpf(0)) == [0]
+
+
+def test_heaviside_keeps_its_value_at_zero():
+    x = sp.Symbol("x", real=True)
+    compiled = CompiledExpressions([sp.Heaviside(x, 0), sp.Heaviside(x, 1), sp.Heaviside(x), sp.sign(x)], [x])
+    ctx = working_context(64)
+    assert compiled(ctx, ctx.mpf(0)) == [0, 1, ctx.mpf(1) / 2, 0]
+
+
+def test_a_closed_form_step_that_fails_falls_back_to_the_step_as_defined(monkeypatch):
+    # Where the composed formula divides by zero but the step is defined, the dual step and the inverse give it.
+    reg = negative_entropy(2)
+    kernel = MirrorDescentKernel(MirrorDescent(reg, from_text("x1", reg.variables)))
+    ctx = working_context(128)
+    x, eta = [ctx.exact("1/3"), ctx.exact("2/3")], ctx.exact("1/2")
+    expected = kernel.step(ctx, x, eta)
+
+    def failing(*args):
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(kernel, "closed_form_step", failing)
+    assert all(abs(a - b) < ctx.ldexp(1, -110) for a, b in zip(kernel.step(ctx, x, eta), expected))

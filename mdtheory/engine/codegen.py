@@ -88,14 +88,16 @@ class _KernelPrinter(MpmathPrinter):
     context guards against unbounded arguments) instead of Python's ``**``."""
 
     # Nonsmooth objectives (abs, max, min): their derivatives, printed with comparisons that every context's
-    # numbers support. sign(0) = 0 and Heaviside(0) = 1/2 are the subgradient choices (see symbolic.objectives).
+    # numbers support. sign(0) = 0 and Heaviside(0) = 1/2 are the subgradient choices (see symbolic.objectives);
+    # a Heaviside written with another value at 0 (its second argument) keeps that value.
     def _print_sign(self, expr):
         a = self._print(expr.args[0])
         return f"(1 if ({a}) > 0 else (-1 if ({a}) < 0 else 0))"
 
     def _print_Heaviside(self, expr):
         a = self._print(expr.args[0])
-        return f"(1 if ({a}) > 0 else (0 if ({a}) < 0 else mpmath.mpf(1)/2))"
+        at_zero = self._print(expr.args[1] if len(expr.args) > 1 else sp.Rational(1, 2))
+        return f"(1 if ({a}) > 0 else (0 if ({a}) < 0 else {at_zero}))"
 
     def _print_DiracDelta(self, expr):
         return "0"  # the second derivative of a kink, away from the kink: the almost-everywhere Hessian
@@ -123,6 +125,22 @@ def _as_sympy(expression) -> sp.Basic:
     return expression
 
 
+def _lazy_piecewise(expressions: list) -> tuple[list, list]:
+    """(expressions with each outermost Piecewise replaced by a placeholder, [(placeholder, Piecewise)]).
+    Common-subexpression elimination would hoist a branch's subexpressions out of the conditional, evaluating
+    a branch the condition excludes (a division by zero at a kink the Piecewise exists to avoid); the
+    Piecewise is printed whole instead, so only its chosen branch runs."""
+    pieces: dict = {}
+    for expression in expressions:
+        walk = sp.preorder_traversal(expression)
+        for node in walk:
+            if isinstance(node, sp.Piecewise):
+                pieces.setdefault(node, sp.Symbol(f"p{len(pieces)}"))
+                walk.skip()  # a Piecewise inside it stays inside it, evaluated only on its branch
+    replaced = [e.xreplace(pieces) for e in expressions] if pieces else expressions
+    return replaced, [(symbol, piecewise) for piecewise, symbol in pieces.items()]
+
+
 class CompiledExpressions:
     """``f(ctx, *values) -> list`` evaluating ``expressions`` at ``arguments`` = values."""
 
@@ -145,10 +163,12 @@ class CompiledExpressions:
                 f"({', '.join(_quote(a) for a in arguments[:8])}); substitute a value or declare it as a parameter")
         names = [sp.Symbol(f"a{i}") for i in range(len(arguments))]
         renamed = [e.xreplace(dict(zip(arguments, names))) for e in expressions]
+        renamed, pieces = _lazy_piecewise(renamed)
         replacements, reduced = sp.cse(renamed, symbols=sp.numbered_symbols("c"))
         printer = _KernelPrinter({"fully_qualified_modules": True})
         try:
             lines = [f"def _compiled({', '.join([CONTEXT, *map(str, names)])}):"]
+            lines += [f"    {symbol} = {printer.doprint(piecewise)}" for symbol, piecewise in pieces]
             lines += [f"    {lhs} = {printer.doprint(rhs)}" for lhs, rhs in replacements]
             lines.append(f"    return [{', '.join(printer.doprint(e) for e in reduced)}]")
         except (NotImplementedError, KeyError, TypeError, ValueError) as err:
@@ -156,7 +176,8 @@ class CompiledExpressions:
             raise _refuse(f"sympy's printer cannot translate it ({type(err).__name__}: "
                           f"{_quote(str(err).splitlines()[0] if str(err) else '')})") from None
         self.source = "\n".join(lines)
-        check_generated_source(self.source, {CONTEXT, *map(str, names), *(str(lhs) for lhs, _ in replacements)})
+        check_generated_source(self.source, {CONTEXT, *map(str, names), *(str(s) for s, _ in pieces),
+                                             *(str(lhs) for lhs, _ in replacements)})
         namespace: dict = {"__builtins__": {name: getattr(builtins, name) for name in KERNEL_BUILTINS}}
         exec(compile(self.source, "<mdtheory-kernel>", "exec"), namespace)  # checked by check_generated_source
         self._function = namespace["_compiled"]

@@ -17,6 +17,7 @@ from mdtheory.engine.domain_checks import check_in_domain, check_strictly_convex
 from mdtheory.engine.inverse import InverseSolver
 from mdtheory.engine.objective import CompiledObjective, ObjectiveOracle
 from mdtheory.engine.simplex import SimplexMultiplier
+from mdtheory.errors import DomainError, MDTheoryError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.model import derive_geometry, derive_model
@@ -66,20 +67,35 @@ class MirrorDescentKernel:
 
     def dual_point(self, ctx, x, eta, params=()):
         """grad phi(x) - eta grad f(x): the dual point the step inverts."""
-        if self.model is not None:
-            return self.model.dual_step(ctx, *x, eta, *params)
-        gradient = self.oracle.gradient(ctx, list(x), list(params))
-        return [g - eta * df for g, df in zip(self.maps.mirror_map(ctx, *x), gradient)]
+        try:
+            if self.model is not None:
+                return self.model.dual_step(ctx, *x, eta, *params)
+            gradient = self.oracle.gradient(ctx, list(x), list(params))
+            return [g - eta * df for g, df in zip(self.maps.mirror_map(ctx, *x), gradient)]
+        except MDTheoryError:
+            raise  # a named error (an overflow guard) already says what happened
+        except (ZeroDivisionError, ValueError) as err:
+            raise DomainError(
+                f"the dual step grad phi(x) - eta grad f(x) cannot be evaluated at x = "
+                f"({', '.join(ctx.nstr(v, 8) for v in x)}) ({type(err).__name__}: {err}): grad phi or grad f is "
+                "undefined there (a singularity of f or phi, not a matter of the step size); start elsewhere "
+                "or change f") from None
 
     # ----------------------------------------------------------------- the step and its derivatives
     def step(self, ctx, x, eta, params=()):
         """x+ from x."""
+        x_next = None
         if self.closed_form_step is not None:
             try:
                 x_next = self.closed_form_step(ctx, *x, eta, *params)
+            except MDTheoryError:
+                raise
             except (ZeroDivisionError, ValueError):
-                raise self.inverse.outside_image(ctx, self.dual_point(ctx, x, eta, params)) from None
-        else:
+                # The composed formula can fail where the step is defined (0/0 in its simplified form); the
+                # step as defined, the dual point and then the inverse, either succeeds or names the cause:
+                # the dual point undefined at x, or outside the image of grad phi.
+                x_next = None
+        if x_next is None:
             y = self.dual_point(ctx, x, eta, params)
             x_next = self.normalize(ctx, y, x) if self.normalize is not None else self.inverse(ctx, y, x)
         if self.domain is Domain.SIMPLEX:
@@ -95,7 +111,12 @@ class MirrorDescentKernel:
     def jacobian(self, ctx, x, x_next, eta, params=()):
         """d x+ / d x at x (x_next = step(x))."""
         if self.has_closed_form_step:
-            return ctx.as_matrix(self.closed_form_jacobian(ctx, x, eta, params))
+            try:
+                return ctx.as_matrix(self.closed_form_jacobian(ctx, x, eta, params))
+            except MDTheoryError:
+                raise
+            except (ZeroDivisionError, ValueError):
+                pass  # the differentiated formula fails where the implicit form below may not (see step)
         hess_x = self.maps.hessian(ctx, *x)
         hess_f = self.objective_hessian(ctx, x, params)
         forward = ctx.as_matrix([[hess_x[i][j] - eta * hess_f[i][j] for j in range(self.dim)] for i in range(self.dim)])
