@@ -154,3 +154,20 @@ def test_a_closed_form_step_that_fails_falls_back_to_the_step_as_defined(monkeyp
 
     monkeypatch.setattr(kernel, "closed_form_step", failing)
     assert all(abs(a - b) < ctx.ldexp(1, -110) for a, b in zip(kernel.step(ctx, x, eta), expected))
+
+
+# ------------------------------------------------------------------ 14: p_norm at a zero coordinate
+P_NORM = {"variables": ["x1", "x2"], "domain": "reals", "regularizer": {"name": "p_norm", "p": "3/2"},
+          "objective": "x1**2/2 + x2**2/2"}
+
+
+@pytest.mark.parametrize("backend", ["mpmath", "flint"])
+def test_p_norm_at_a_zero_coordinate_is_refused_naming_the_start(tmp_path, backend):
+    # Hess phi has |x_i|^(p-2) / sign(x_i)^2 / sqrt|x_i| terms: 0/0 at x2 = 0, an internal error (exit 4) before.
+    expect(check(tmp_path, problem=P_NORM, run={"x0": ["1", "0"], "direction": ["1", "1"], "backend": backend}),
+           2, "Hess phi of 'p_norm(p=3/2)' is undefined at x_0 of the base run", "not twice differentiable")
+
+
+def test_p_norm_off_the_coordinate_hyperplanes_still_runs(tmp_path):
+    code, output = check(tmp_path, problem=P_NORM, run={"x0": ["1", "1/2"], "direction": ["1", "1"]})
+    assert code in (0, 1), output
