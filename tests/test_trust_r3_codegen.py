@@ -171,3 +171,50 @@ def test_p_norm_at_a_zero_coordinate_is_refused_naming_the_start(tmp_path, backe
 def test_p_norm_off_the_coordinate_hyperplanes_still_runs(tmp_path):
     code, output = check(tmp_path, problem=P_NORM, run={"x0": ["1", "1/2"], "direction": ["1", "1"]})
     assert code in (0, 1), output
+
+
+# ------------------------------------------------------------------ 8: the golden fixture
+# One inner session per mode (pytester sessions are slow): each inner test must fail with its own message.
+NON_FINITE = {"nan": "ctx.nan", "inf": "ctx.inf", "text_nan": "'nan'", "text_ninf": "'-inf'"}
+BAD_DIGITS = {"zero": 0, "negative": -3, "text": "10", "fraction": 2.5, "boolean": True}
+
+
+def test_golden_check_refuses_non_finite_values_and_malformed_entries(pytester):
+    tests = ["import mpmath", "ctx = mpmath.MPContext()", "ctx.dps = 60"]
+    entries = {"pi": {"value": "3.141592654e0", "digits": 10, "bits": 200},
+               "nan_entry": {"value": "nan", "digits": 10, "bits": 200}}
+    for name, value in NON_FINITE.items():
+        tests.append(f"def test_{name}(golden):\n    golden.check('pi', {value}, digits=10, trusted_digits=55, bits=200)")
+    for name, digits in BAD_DIGITS.items():
+        # a wrong value (e, not pi): a digits of 0 or less used to pin nothing and pass it
+        entries[name] = {"value": "2.718281828e0", "digits": digits, "bits": 200}
+        tests.append(f"def test_{name}(golden):\n    golden.check({name!r}, ctx.pi, digits=10, trusted_digits=55, bits=200)")
+    tests.append("def test_nan_entry(golden):\n    golden.check('nan_entry', ctx.pi, digits=10, trusted_digits=55, bits=200)")
+    tests.append("def test_control(golden):\n    golden.check('pi', ctx.pi, digits=10, trusted_digits=55, bits=200)")
+    pytester.makepyfile(test_pin="\n".join(tests) + "\n")
+    (pytester.path / "golden").mkdir()
+    (pytester.path / "golden" / "test_pin.json").write_text(json.dumps(entries))
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=len(NON_FINITE) + len(BAD_DIGITS) + 1, passed=1)
+    # each failure's report: the text after its "____ test_name ____" header
+    parts = re.split(r"_{3,} (test_\w+) _{3,}", result.stdout.str())
+    reports = dict(zip(parts[1::2], parts[2::2]))
+    for name in NON_FINITE:
+        assert re.search(r"cannot check 'pi': its value '\S+' is not a finite number", reports[f"test_{name}"])
+    for name, digits in BAD_DIGITS.items():
+        assert (f"golden file {pytester.path / 'golden' / 'test_pin.json'}, entry {name!r}: digits is {digits!r}; "
+                "digits must be a positive integer") in reports[f"test_{name}"]
+    assert "entry 'nan_entry': value is 'nan'; a golden value must be a finite decimal" in reports["test_nan_entry"]
+
+
+def test_golden_regeneration_refuses_a_non_finite_value(pytester):
+    # It stored "n.an00e0" for nan.
+    pytester.makepyfile(test_pin="""
+import mpmath
+def test_value(golden):
+    golden.check("x", mpmath.MPContext().nan, digits=10, trusted_digits=55, bits=200)
+""")
+    result = pytester.runpytest("--regen-golden")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*refusing to write 'x': its value 'nan' is not a finite number*"])
+    assert not (pytester.path / "golden" / "test_pin.json").exists()
