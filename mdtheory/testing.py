@@ -12,6 +12,10 @@ trusted digits are fewer than the digits to pin. The plugin is registered throug
 point, so any project that installs mdtheory can use the ``golden`` fixture. By default a test module
 ``tests/test_x.py`` keeps its values in ``tests/golden/test_x.json``; ``@pytest.mark.golden_file(path)``
 chooses another file.
+
+A value is compared digit by digit, so only a finite value can match or be pinned: nan and inf fail a check
+and are refused by ``--regen-golden``. A golden entry must hold a finite decimal ``value`` and positive
+integers ``digits`` and ``bits``; anything else fails the test, naming the file and the key.
 """
 
 from __future__ import annotations
@@ -65,6 +69,21 @@ def first_difference(expected: str, actual: str, digits: int) -> str:
             f"  expected {shown_e}\n  actual   {shown_a}\n           {caret}")
 
 
+def _is_count(value) -> bool:
+    """A positive integer (a bool is not one, though Python counts it as an int)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _finite_number(text: str):
+    """``text`` as an mpf if it is a finite decimal number, else None."""
+    ctx = mpmath.MPContext()
+    try:
+        number = ctx.mpf(text.strip())
+    except (ValueError, TypeError):
+        return None
+    return number if ctx.isfinite(number) else None
+
+
 class GoldenStore:
     def __init__(self, path: Path, regenerate: bool):
         self.path = path
@@ -77,22 +96,49 @@ class GoldenStore:
             self.values = json.loads(read_user_file(path, MDTheoryError, what="a golden-value file"))
         self.dirty = False
 
+    def _stored(self, name: str) -> dict:
+        """The golden entry ``name``, refused unless it is a finite value with positive digits and bits."""
+        entry = self.values[name]
+        where = f"golden file {self.path}, entry {name!r}"
+        if not isinstance(entry, dict):
+            pytest.fail(f"{where}: expected an object with value, digits and bits, got {entry!r}", pytrace=False)
+        for key in ("digits", "bits"):
+            if not _is_count(entry.get(key)):
+                pytest.fail(f"{where}: {key} is {entry.get(key)!r}; {key} must be a positive integer (the "
+                            f"{'significant digits pinned' if key == 'digits' else 'precision the value was produced at'})"
+                            "; fix the file or regenerate the value with pytest --regen-golden", pytrace=False)
+        if not isinstance(entry.get("value"), str) or _finite_number(entry["value"]) is None:
+            pytest.fail(f"{where}: value is {entry.get('value')!r}; a golden value must be a finite decimal "
+                        "string; fix the file or regenerate the value with pytest --regen-golden", pytrace=False)
+        return entry
+
     def check(self, name: str, value, digits: int, trusted_digits: int, bits: int):
         """Compare ``value`` (an mpf or a decimal string) with the golden value to ``digits`` digits."""
+        for key, count in (("digits", digits), ("trusted_digits", trusted_digits), ("bits", bits)):
+            if not _is_count(count) and not (key == "trusted_digits" and count == 0):
+                pytest.fail(f"golden.check({name!r}): {key} is {count!r}; it must be a positive integer",
+                            pytrace=False)
         if trusted_digits < digits:
             verb = "refusing to write" if self.regenerate else "cannot check"
             pytest.fail(f"{verb} {name!r} to {digits} digits: the precision ladder confirms only "
                         f"{trusted_digits}; raise the precision or pin fewer digits", pytrace=False)
-        text = value if isinstance(value, str) else mpmath.nstr(value, digits + 5, strip_zeros=False)
+        text = value if isinstance(value, str) else mpmath.MPContext().nstr(value, digits + 5, strip_zeros=False)
+        if _finite_number(text) is None:
+            verb = "refusing to write" if self.regenerate else "cannot check"
+            pytest.fail(f"{verb} {name!r}: its value {text[:40]!r} is not a finite number; nan or inf matches no "
+                        "golden value and cannot be pinned", pytrace=False)
         if self.regenerate:
             mantissa, exponent = _significand(text, digits)
             sign = "-" if text.strip().startswith("-") else ""
             self.values[name] = {"value": f"{sign}{mantissa[0]}.{mantissa[1:]}e{exponent}", "digits": digits, "bits": bits}
             self.dirty = True
             return
+        if not isinstance(self.values, dict):
+            pytest.fail(f"golden file {self.path}: expected a JSON object of named values, got a "
+                        f"{type(self.values).__name__}", pytrace=False)
         if name not in self.values:
             pytest.fail(f"no golden value for {name!r} in {self.path}; run pytest --regen-golden", pytrace=False)
-        stored = self.values[name]
+        stored = self._stored(name)
         pinned = min(digits, stored["digits"])
         expected = stored["value"]
         _, e_exp = _significand(expected, pinned)

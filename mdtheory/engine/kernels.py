@@ -17,6 +17,7 @@ from mdtheory.engine.domain_checks import check_in_domain, check_strictly_convex
 from mdtheory.engine.inverse import InverseSolver
 from mdtheory.engine.objective import CompiledObjective, ObjectiveOracle
 from mdtheory.engine.simplex import SimplexMultiplier
+from mdtheory.errors import DomainError, MDTheoryError, NotStrictlyConvexError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.model import derive_geometry, derive_model
@@ -62,24 +63,71 @@ class MirrorDescentKernel:
         return self.maps.phi(ctx, *x)[0]
 
     def regularizer_hessian(self, ctx, x):
-        return self.maps.hessian(ctx, *x)
+        return self.hessian_at(ctx, x)  # no finiteness test: a certificate's wide ball may be unbounded
+
+    def hessian_at(self, ctx, x, where: str = "", finite: bool = False):
+        """Hess phi(x) as rows; a DomainError where evaluating it divides by zero (phi is not twice
+        differentiable at x) or, with ``finite`` in a guarded context, where an entry is not finite (arb
+        balls divide by zero without raising)."""
+        return self._second_derivatives(self.maps.hessian, ctx, x, where, finite)
+
+    def curvature_at(self, ctx, x, where: str = "", finite: bool = False):
+        """diag Hess phi(x) of a separable phi, undefined points refused as in ``hessian_at``."""
+        return self._second_derivatives(self.maps.curvature, ctx, x, where, finite)
+
+    def _second_derivatives(self, compiled, ctx, x, where: str, finite: bool):
+        try:
+            values = compiled(ctx, *x)
+        except MDTheoryError:
+            raise  # a named error (an overflow guard) already says what happened
+        except (ZeroDivisionError, ValueError) as err:
+            raise self.hessian_undefined(ctx, x, where, err) from None
+        if finite and ctx.guards_domain:
+            entries = [h for row in values for h in row] if values and isinstance(values[0], list) else values
+            if not all(ctx.isfinite(h) for h in entries):
+                raise self.hessian_undefined(ctx, x, where)
+        return values
+
+    def hessian_undefined(self, ctx, x, where: str, err: Exception | None = None) -> DomainError:
+        cause = f"evaluating it divides by zero ({type(err).__name__})" if err is not None else "an entry is not finite"
+        return DomainError(
+            f"Hess phi of {self.geometry.regularizer.name!r} is undefined at {where + ', ' if where else ''}"
+            f"x = ({', '.join(ctx.nstr(v, 8) for v in x)}): {cause}. Either phi is not twice differentiable at this "
+            "point (as |x_i|^p with p < 2 at a zero coordinate, e.g. p_norm) or its derived formula is 0/0 there. "
+            "MD's Jacobian, the tangent and Newton's inverse all need Hess phi: start the run (x0 and the perturbed "
+            "start) where phi is twice differentiable, e.g. off the coordinate hyperplanes")
 
     def dual_point(self, ctx, x, eta, params=()):
         """grad phi(x) - eta grad f(x): the dual point the step inverts."""
-        if self.model is not None:
-            return self.model.dual_step(ctx, *x, eta, *params)
-        gradient = self.oracle.gradient(ctx, list(x), list(params))
-        return [g - eta * df for g, df in zip(self.maps.mirror_map(ctx, *x), gradient)]
+        try:
+            if self.model is not None:
+                return self.model.dual_step(ctx, *x, eta, *params)
+            gradient = self.oracle.gradient(ctx, list(x), list(params))
+            return [g - eta * df for g, df in zip(self.maps.mirror_map(ctx, *x), gradient)]
+        except MDTheoryError:
+            raise  # a named error (an overflow guard) already says what happened
+        except (ZeroDivisionError, ValueError) as err:
+            raise DomainError(
+                f"the dual step grad phi(x) - eta grad f(x) cannot be evaluated at x = "
+                f"({', '.join(ctx.nstr(v, 8) for v in x)}) ({type(err).__name__}: {err}): grad phi or grad f is "
+                "undefined there (a singularity of f or phi, not a matter of the step size); start elsewhere "
+                "or change f") from None
 
     # ----------------------------------------------------------------- the step and its derivatives
     def step(self, ctx, x, eta, params=()):
         """x+ from x."""
+        x_next = None
         if self.closed_form_step is not None:
             try:
                 x_next = self.closed_form_step(ctx, *x, eta, *params)
+            except MDTheoryError:
+                raise
             except (ZeroDivisionError, ValueError):
-                raise self.inverse.outside_image(ctx, self.dual_point(ctx, x, eta, params)) from None
-        else:
+                # The composed formula can fail where the step is defined (0/0 in its simplified form); the
+                # step as defined, the dual point and then the inverse, either succeeds or names the cause:
+                # the dual point undefined at x, or outside the image of grad phi.
+                x_next = None
+        if x_next is None:
             y = self.dual_point(ctx, x, eta, params)
             x_next = self.normalize(ctx, y, x) if self.normalize is not None else self.inverse(ctx, y, x)
         if self.domain is Domain.SIMPLEX:
@@ -95,11 +143,16 @@ class MirrorDescentKernel:
     def jacobian(self, ctx, x, x_next, eta, params=()):
         """d x+ / d x at x (x_next = step(x))."""
         if self.has_closed_form_step:
-            return ctx.as_matrix(self.closed_form_jacobian(ctx, x, eta, params))
-        hess_x = self.maps.hessian(ctx, *x)
+            try:
+                return ctx.as_matrix(self.closed_form_jacobian(ctx, x, eta, params))
+            except MDTheoryError:
+                raise
+            except (ZeroDivisionError, ValueError):
+                pass  # the differentiated formula fails where the implicit form below may not (see step)
+        hess_x = self.hessian_at(ctx, x)
         hess_f = self.objective_hessian(ctx, x, params)
         forward = ctx.as_matrix([[hess_x[i][j] - eta * hess_f[i][j] for j in range(self.dim)] for i in range(self.dim)])
-        hess_next = self.maps.hessian(ctx, *x_next)
+        hess_next = self.hessian_at(ctx, x_next)
         if self.domain is not Domain.SIMPLEX:
             return ctx.solve(ctx.as_matrix(hess_next), forward)
         weights = [1 / hess_next[i][i] for i in range(self.dim)]
@@ -117,18 +170,27 @@ class MirrorDescentKernel:
         if not self.separable:
             if self.has_closed_form_step or self.domain is Domain.SIMPLEX:
                 return ctx.matvec(self.jacobian(ctx, x, x_next, eta, params), w)
-            hess_x = self.maps.hessian(ctx, *x)
+            hess_x = self.hessian_at(ctx, x)
             hess_f_w = self.f.hessian_vector(ctx, list(x), list(params), w)
             forward = [ctx.fsum(h * wj for h, wj in zip(row, w)) - eta * hw for row, hw in zip(hess_x, hess_f_w)]
-            return ctx.solve(ctx.as_matrix(self.maps.hessian(ctx, *x_next)), forward)
+            return ctx.solve(ctx.as_matrix(self.hessian_at(ctx, x_next)), forward)
         hess_f_w = self.f.hessian_vector(ctx, list(x), list(params), w)
-        forward = [h * wi - eta * hw for h, wi, hw in zip(self.maps.curvature(ctx, *x), w, hess_f_w)]
-        weights = [1 / h for h in self.maps.curvature(ctx, *x_next)]
+        forward = [h * wi - eta * hw for h, wi, hw in zip(self.curvature_at(ctx, x), w, hess_f_w)]
+        weights = [1 / h for h in self.curvature_at(ctx, x_next)]
         if self.domain is not Domain.SIMPLEX:
             return [u * f for u, f in zip(weights, forward)]
         mean = ctx.fsum(u * f for u, f in zip(weights, forward)) / ctx.fsum(weights)
         return [u * (f - mean) for u, f in zip(weights, forward)]
 
     def check_strictly_convex_at(self, ctx, x, where: str):
-        """Raise NotStrictlyConvexError unless Hess phi(x) is positive definite in ``ctx``."""
-        check_strictly_convex_at(ctx, self.maps, x, where)
+        """Raise NotStrictlyConvexError unless Hess phi(x) is positive definite in ``ctx``; a DomainError
+        where Hess phi is undefined at x (a non-finite pivot is no evidence about convexity)."""
+        try:
+            check_strictly_convex_at(ctx, self.maps, x, where)
+        except NotStrictlyConvexError:
+            (self.curvature_at if self.separable else self.hessian_at)(ctx, x, where, finite=True)  # if undefined
+            raise
+        except MDTheoryError:
+            raise  # a named error (an overflow guard) already says what happened
+        except (ZeroDivisionError, ValueError) as err:
+            raise self.hessian_undefined(ctx, x, where, err) from None

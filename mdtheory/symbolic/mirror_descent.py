@@ -112,6 +112,22 @@ def _apply_inverse(reg: Regularizer, dual: sp.Matrix) -> sp.Matrix | None:
     return sp.Matrix([e.subs(at_dual) for e in inverse.expressions])
 
 
+# The subgradient a nonsmooth f's derivative carries (sign, Heaviside, and Max/Min inside them): simplify
+# rewrites sign(u) as u/|u| or a Piecewise, turning the subgradient sign(0) = 0 at a kink into 0/0.
+KINKS = (sp.sign, sp.Heaviside, sp.Max, sp.Min)
+
+
+def simplify_keeping_kinks(expr: sp.Expr) -> sp.Expr:
+    """sp.simplify with every kink function held as an opaque real symbol, so it comes back as written."""
+    held: dict = {}
+    walk = sp.preorder_traversal(expr)
+    for node in walk:
+        if isinstance(node, KINKS):
+            held.setdefault(node, sp.Dummy("kink", real=True))
+            walk.skip()
+    return sp.simplify(expr.xreplace(held)).xreplace({symbol: kink for kink, symbol in held.items()})
+
+
 def _primal(reg: Regularizer, dual: sp.Matrix) -> sp.Matrix | None:
     """The primal point of a dual point in closed form (normalized on the simplex), or None."""
     primal = _apply_inverse(reg, dual)
@@ -120,7 +136,7 @@ def _primal(reg: Regularizer, dual: sp.Matrix) -> sp.Matrix | None:
     if reg.domain is Domain.SIMPLEX:
         if not normalization_is_multiplicative(reg):
             return None
-        primal = sp.simplify(primal / sum(primal))
+        primal = (primal / sum(primal)).applyfunc(simplify_keeping_kinks)
     return primal
 
 
