@@ -203,8 +203,9 @@ def _check_interior(ctx, kernel, x, message: str):
 
 
 # --------------------------------------------------------------------------- quantities
-def _series(ctx, kernel, run, params, r) -> dict[str, tuple[list, list]]:
-    """Each convergence quantity at the recorded steps of ``run`` from reference ``r``: (values, magnitudes)."""
+def _series(ctx, kernel, run, params, r, steps=None) -> dict[str, tuple[list, list]]:
+    """Each convergence quantity at ``steps`` (default: the recorded steps of ``run``) from reference ``r``:
+    (values, magnitudes)."""
     f = lambda x: kernel.objective(ctx, x, params)
     path = run.path
     f_path = [f(x) for x in path]
@@ -221,7 +222,7 @@ def _series(ctx, kernel, run, params, r) -> dict[str, tuple[list, list]]:
         result[name][0].append(value)
         result[name][1].append(magnitude)
 
-    for t in run.t:
+    for t in run.t if steps is None else steps:
         x = path[t]
         put("suboptimality", f_path[t] - f_ref, abs(f_path[t]) + abs(f_ref))
         put("best_suboptimality", best[t] - f_ref, abs(best[t]) + abs(f_ref))
@@ -352,12 +353,18 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
         series = [_series(r.ctx, kernel, r.run, r.params, p) for r, p in zip(rungs, points)]
         derived = {q: laddered(rungs[0].ctx, series[0][q][0], series[1][q][0], series[1][q][1], m.ladder.coarse.bits)
                    for q in series[0]}
+        every = list(range(len(m.fine.path)))
+        dense = {}
+        if list(m.fine.t) != every:  # recorded sparsely: a bound "for every t" is checked on every iterate
+            full = [_series(r.ctx, kernel, r.run, r.params, p, every) for r, p in zip(rungs, points)]
+            dense = {q: (every, laddered(rungs[0].ctx, full[0][q][0], full[1][q][0], full[1][q][1], m.ladder.coarse.bits))
+                     for q in full[0]}
         local = dict(constants)
         local["fstar"] = tuple(kernel.objective(r.ctx, p, r.params) for r, p in zip(rungs, points))
         local["D0"] = tuple(_bregman(r.ctx, kernel, p, [r.ctx.exact(v) for v in m.spec.x0])
                             for r, p in zip(rungs, points))
         local_how = dict(how, fstar=f"computed: f at {name}", D0=f"computed: D_phi({name}, x0)")
-        result.append(dataclasses.replace(m, derived={**m.derived, **derived}, constants=local, provenance=local_how,
+        result.append(dataclasses.replace(m, derived={**m.derived, **derived}, dense={**m.dense, **dense}, constants=local, provenance=local_how,
                                           reference=f"{name} ({how_obtained}) = {shown(points)}"))
     return result
 
