@@ -18,7 +18,7 @@ import sympy as sp
 from mdtheory.checker.measure import Measurement, RateFit, fit_growth_rate, peak_of
 from mdtheory.checker.reading import DISPLAY_DIGITS, Reading, as_reading, exactly, laddered, reading, rounded
 from mdtheory.engine.codegen import CompiledExpressions
-from mdtheory.engine.context import working_context
+from mdtheory.engine.context import ArbContext, ball_to_mpf, flint_precision, working_context
 from mdtheory.engine.ladder import agreeing_digits, resolved_digits, trusted_or_none
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.mirror_descent import STEPS
@@ -103,11 +103,12 @@ def _check_quantity(quantity: str):
 
 
 class BoundOnRungs:
-    """A bound (in T, etaT, eps and the instance's constants) evaluated on both rungs of the ladder: in the fine
-    context with the fine constants and in the coarse context with the coarse ones, at any step t, recorded or
-    not. Its uncertainty is the rungs' distance plus the coarse roundoff on the value, as for a measured value:
-    a bound whose own evaluation cancels (2 - ((1 + 1e-45)^T - 1) 1e45 at 96 bits) is as unresolved as a
-    measurement would be, and a constant the rungs disagree on widens it."""
+    """A bound (in T, etaT, eps and the instance's constants) evaluated on both rungs of the ladder, at any step
+    t, recorded or not: in balls (arb) at the fine rung's precision with the fine constants and at the coarse
+    rung's with the coarse ones. Its uncertainty is the rungs' distance, the coarse roundoff on the value and
+    both balls' radii: a bound whose own evaluation cancels (2 - ((1 + 1e-45)^T - 1) 1e45, where both rungs
+    round 1 + 1e-45 to 1 and agree on 2) is as unresolved as a measurement would be, and a constant the rungs
+    disagree on widens it. A bound arb cannot evaluate is evaluated in the rungs' own contexts (no radius)."""
 
     def __init__(self, m, expr):
         names = sorted(m.constants)
@@ -132,27 +133,44 @@ class BoundOnRungs:
             eps = ctx.exact(m.eps) if m.eps is not None else ctx.mpf(0)
             self.arguments.append((eps, [ctx.mpf(m.constants[n][rung]) for n in names]))
         self._cache = {}
+        self.balls = True
 
     def _eta_t(self, ctx, t):
         if self.eta is not None:
             return ctx.exact(self.eta * t)
         return ctx.mpf(self.m.fine.eta_t[self.recorded[t]])
 
-    def on_rung(self, rung: int, t):
+    def on_rung(self, rung: int, t) -> tuple:
+        """(value, radius) at step t in the rung's context: the midpoint and radius of the arb ball."""
         ctx = self.contexts[rung]
         eps, constants = self.arguments[rung]
+        if self.balls:
+            try:
+                with flint_precision(ctx.prec):
+                    arb = ArbContext(ctx.prec)
+                    ball = self.compiled(arb, arb.mpf(ctx.mpf(t)), arb.mpf(self._eta_t(ctx, t)), arb.mpf(eps),
+                                         *(arb.mpf(c) for c in constants))[0]
+                    if ball.is_finite():
+                        radius = ball.rad()
+                        return ball_to_mpf(ctx, ball), ctx.ldexp(ctx.mpf(int(radius.man_exp()[0])), int(radius.man_exp()[1]))
+            except ZeroDivisionError:
+                pass  # arb returns an infinite ball where mpmath raises; both decided below
+            except (AttributeError, TypeError, ValueError):
+                self.balls = False  # a function arb's context lacks: the rungs' own arithmetic, no radius
         try:
-            return self.compiled(ctx, ctx.mpf(t), self._eta_t(ctx, t), eps, *constants)[0]
+            return self.compiled(ctx, ctx.mpf(t), self._eta_t(ctx, t), eps, *constants)[0], ctx.mpf(0)
         except ZeroDivisionError:  # a rate such as D0/T at T = 0, a step no bound is checked at
-            return ctx.inf
+            return ctx.inf, ctx.mpf(0)
 
     def at(self, t) -> tuple:
         """(fine value, coarse value in the fine context, absolute uncertainty of the fine value) at step t."""
         key = t if self.varies else None
         if key not in self._cache:
             ctx = self.m.ctx
-            fine, coarse = self.on_rung(0, t), ctx.mpf(self.on_rung(1, t))
-            uncertainty = abs(fine - coarse) + abs(fine) * self.roundoff if ctx.isfinite(fine) else ctx.mpf(0)
+            (fine, fine_radius), (coarse, coarse_radius) = self.on_rung(0, t), self.on_rung(1, t)
+            coarse = ctx.mpf(coarse)
+            uncertainty = (abs(fine - coarse) + abs(fine) * self.roundoff + fine_radius + ctx.mpf(coarse_radius)
+                           if ctx.isfinite(fine) else ctx.mpf(0))
             self._cache[key] = (fine, coarse, uncertainty)
         return self._cache[key]
 
