@@ -38,7 +38,8 @@ MIN_TRUSTED_DIGITS = 4
 RATE_SIGMAS = 3  # a fitted rate differs from a claim when it is farther than 3 standard errors of the fit
 # (a claim may widen this by stating a relative ``rate_tolerance``; none is added silently)
 POSITIVE_RATE_FLOOR = sp.Rational(1, 1000)  # "any c > 0" needs a rate above this, per unit eta*T
-# Equality shown by the ladder: measured - claimed on the fine rung at most 2^-(coarse bits / 2) of the coarse rung's
+# Equality shown by the ladder: measured - claimed on the fine rung at most 2^-(coarse bits / 2) of the coarse
+# rung's rounding at that step (UpperBound._attained_within)
 ATTAINED_SHRINK_DIVISOR = 2
 MIN_WINDOW_POINTS = 5
 MIN_WINDOW_SPAN = sp.Integer(1)  # in units of eta*T
@@ -257,7 +258,7 @@ class UpperBound:
         there (every step is seen, see ``Measurement.extremes``) against the smallest bound there. A block is
         violated when its largest value exceeds the bound at its own step by more than both uncertainties,
         resolved when it stays below the block's lowest bound by more than both, and otherwise unresolved: then
-        the verdict is inconclusive, unless the ladder shows equality (``_attained``)."""
+        the verdict is inconclusive, unless the ladder shows equality (``_attained_within``)."""
         ctx = m.ctx
         bound = BoundOnRungs(m, self.bound)
         extremes = m.extremes(self.quantity)
@@ -276,20 +277,19 @@ class UpperBound:
             low_t, low, low_coarse, low_u = bound.lowest(first, times[i])
             if not (low > 0 and claimed > 0):
                 raise MDTheoryError(f"the bound {self.bound} is not positive at every step t >= 1; state a positive bound")
+            tolerance = None
             if high - u > claimed + ub:
                 state = "exceeds"
             elif high + u < low - low_u:
                 state = "below"
-            elif first == times[i] and self._attained(m, high, extremes.high_coarse[i], claimed, claimed_coarse):
+            elif first == times[i] and (tolerance := self._attained_within(
+                    m, high, extremes.high_coarse[i], u, claimed, claimed_coarse, ub)) is not None:
                 state = "attained"  # one step: the coarse extreme is at the same step
             else:
-                state = "unresolved"
+                state, tolerance = "unresolved", None
             blocks[i] = dict(state=state, value=high, t=high_t, u=u, claimed=claimed, ub=ub, low=low, low_u=low_u,
                              gaps=(high - claimed, ctx.mpf(extremes.high_coarse[i]) - claimed_coarse),
-                             # the ladder's uncertainty less the rungs' distance is the coarse rung's rounding; the
-                             # fine rung carries coarse_bits more bits
-                             fine_resolution=(u + ub - abs(high - ctx.mpf(extremes.high_coarse[i]))
-                                              - abs(claimed - claimed_coarse)) * ctx.ldexp(1, -coarse_bits),
+                             tolerance=tolerance,
                              ratio=high / claimed, first=first, last=times[i],
                              digits=resolved_digits(ctx, max(abs(high), low), u + low_u, ctx.dps))
         worst = max(steps, key=lambda i: blocks[i]["ratio"])
@@ -352,11 +352,11 @@ class UpperBound:
             f"the bound holds at {dense}" + (
                 "; it is attained (tight) to the ladder's resolution at " + ", ".join(
                     f"t = {blocks[i]['t']} (measured - claimed {ctx.nstr(blocks[i]['gaps'][1], 2)} at {coarse_bits} "
-                    f"bits, {ctx.nstr(blocks[i]['gaps'][0], 2)} at {fine_bits}; the fine rung resolves about "
-                    f"{ctx.nstr(blocks[i]['fine_resolution'], 2)})" for i in attained[:2])
+                    f"bits, {ctx.nstr(blocks[i]['gaps'][0], 2)} at {fine_bits}, within {ctx.nstr(blocks[i]['tolerance'], 2)})"
+                    for i in attained[:2])
                 + (f" and {len(attained) - 2} more steps" if len(attained) > 2 else "")
-                + ": the gap shrinks with the precision as rounding does, so the two are equal to the fine rung's "
-                "resolution" if tight else
+                + ": the fine rung is off the bound by less than 2^-(coarse bits/2) of the coarse rung's rounding, "
+                "so the two are equal to that tolerance" if tight else
                 f"; the closest approach leaves a gap of {ctx.nstr(w['claimed'] - w['value'], 3)}, resolved")),
             # tightness: measured / claimed at the step closest to the bound (1: attained)
             extra={"tight": tight, "tightness": ctx.nstr(w["ratio"], 4), "tightness_t": w["t"]}, **common)
@@ -372,18 +372,22 @@ class UpperBound:
         return m.ctx.exact(spec.eta * t) if spec is not None else m.fine.eta_t[list(m.fine.t).index(t)]
 
     @staticmethod
-    def _attained(m, fine, coarse, claimed, claimed_coarse) -> bool:
-        """Equality that the ladder shows: on the fine rung measured - claimed is below what the coarse precision
-        can express (2^-coarse_bits of the bound) and at most ATTAINED_SHRINK of the coarse rung's gap (in bits:
-        half the precision the fine rung adds), as rounding shrinks when the precision doubles and a true gap
-        does not; both 0 is equality on both rungs. A gap the coarse rung lost and the fine rung sees (coarse
-        exactly at the bound, fine off it) is not equality, and neither is one a garbled bound makes look small."""
+    def _attained_within(m, fine, coarse, u, claimed, claimed_coarse, ub):
+        """The tolerance within which the ladder shows measured = claimed at one step, or None when it does not.
+
+        The coarse rung's rounding at this step (the ladder's uncertainty less the rungs' distance, plus its
+        roundoff on the bound) is the most either rung may be off by rounding there; the fine rung carries
+        coarse_bits more bits. Equality is shown when the bound is itself known to that rounding and the fine
+        rung is within 2^-(coarse_bits / ATTAINED_SHRINK_DIVISOR) of it from the bound: a true gap larger than
+        that would show on the fine rung, and a gap the coarse rung lost but the fine rung sees does not pass."""
         ctx = m.ctx
         coarse_bits = UpperBound._bits(m)[0]
-        fine_gap, coarse_gap = abs(fine - claimed), abs(ctx.mpf(coarse) - claimed_coarse)
-        if fine_gap > abs(claimed) * ctx.ldexp(1, -coarse_bits):
-            return False
-        return fine_gap <= coarse_gap * ctx.ldexp(1, -coarse_bits // ATTAINED_SHRINK_DIVISOR)
+        roundoff = ctx.ldexp(1, -coarse_bits)
+        rounding = u - abs(fine - ctx.mpf(coarse)) + abs(claimed) * roundoff
+        if ub > rounding:
+            return None  # the bound's own evaluation is not resolved to the coarse precision
+        tolerance = rounding * ctx.ldexp(1, -(coarse_bits // ATTAINED_SHRINK_DIVISOR))
+        return tolerance if abs(fine - claimed) <= tolerance else None
 
     def _check_sampled(self, m, bound: BoundOnRungs) -> CheckResult:
         """The quantity was kept only at the recorded steps: a resolved excess there is a violation, but nothing
