@@ -109,7 +109,7 @@ class BoundOnRungs:
     rung's with the coarse ones. Its uncertainty is the rungs' distance, the coarse roundoff on the value and
     both balls' radii: a bound whose own evaluation cancels (2 - ((1 + 1e-45)^T - 1) 1e45, where both rungs
     round 1 + 1e-45 to 1 and agree on 2) is as unresolved as a measurement would be, and a constant the rungs
-    disagree on widens it. A bound arb cannot evaluate is evaluated in the rungs' own contexts (no radius)."""
+    disagree on widens it. Values come from the rungs' own contexts; a bound arb cannot evaluate gets no radius."""
 
     def __init__(self, m, expr):
         names = sorted(m.constants)
@@ -142,26 +142,26 @@ class BoundOnRungs:
         return ctx.mpf(self.m.fine.eta_t[self.recorded[t]])
 
     def on_rung(self, rung: int, t) -> tuple:
-        """(value, radius) at step t in the rung's context: the midpoint and radius of the arb ball."""
+        """(value, radius) at step t: the value in the rung's own context, the radius of the same evaluation in an
+        arb ball at the rung's precision (what rounding inside the expression may have cost it)."""
         ctx = self.contexts[rung]
         eps, constants = self.arguments[rung]
+        try:
+            value = self.compiled(ctx, ctx.mpf(t), self._eta_t(ctx, t), eps, *constants)[0]
+        except ZeroDivisionError:  # a rate such as D0/T at T = 0, a step no bound is checked at
+            return ctx.inf, ctx.mpf(0)
+        radius = ctx.mpf(0)
         if self.balls:
             try:
                 with flint_precision(ctx.prec):
                     arb = ArbContext(ctx.prec)
                     ball = self.compiled(arb, arb.mpf(ctx.mpf(t)), arb.mpf(self._eta_t(ctx, t)), arb.mpf(eps),
                                          *(arb.mpf(c) for c in constants))[0]
-                    if ball.is_finite():
-                        radius = ball.rad()
-                        return ball_to_mpf(ctx, ball), ctx.ldexp(ctx.mpf(int(radius.man_exp()[0])), int(radius.man_exp()[1]))
-            except ZeroDivisionError:
-                pass  # arb returns an infinite ball where mpmath raises; both decided below
-            except (AttributeError, TypeError, ValueError):
-                self.balls = False  # a function arb's context lacks: the rungs' own arithmetic, no radius
-        try:
-            return self.compiled(ctx, ctx.mpf(t), self._eta_t(ctx, t), eps, *constants)[0], ctx.mpf(0)
-        except ZeroDivisionError:  # a rate such as D0/T at T = 0, a step no bound is checked at
-            return ctx.inf, ctx.mpf(0)
+                    mantissa, exponent = ball.rad().man_exp()
+                    radius = ctx.ldexp(ctx.mpf(int(mantissa)), int(exponent)) if ball.is_finite() else ctx.inf
+            except (AttributeError, TypeError, ValueError, ZeroDivisionError):
+                self.balls = False  # a function arb's context lacks: the rungs' distance alone
+        return value, radius
 
     def at(self, t) -> tuple:
         """(fine value, coarse value in the fine context, absolute uncertainty of the fine value) at step t."""
@@ -170,6 +170,8 @@ class BoundOnRungs:
             ctx = self.m.ctx
             (fine, fine_radius), (coarse, coarse_radius) = self.on_rung(0, t), self.on_rung(1, t)
             coarse = ctx.mpf(coarse)
+            if not ctx.isfinite(fine_radius):
+                fine_radius = abs(fine) + 1  # arb lost the value entirely: nothing of it is resolved
             uncertainty = (abs(fine - coarse) + abs(fine) * self.roundoff + fine_radius + ctx.mpf(coarse_radius)
                            if ctx.isfinite(fine) else ctx.mpf(0))
             self._cache[key] = (fine, coarse, uncertainty)
