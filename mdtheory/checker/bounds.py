@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from mdtheory.checker.measure import Measurement, RateFit, fit_growth_rate, peak_of
+from mdtheory.checker.measure import Extremes, Measurement, RateFit, fit_growth_rate, peak_of
 from mdtheory.checker.reading import DISPLAY_DIGITS, Reading, as_reading, exactly, laddered, reading, rounded
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.engine.context import ArbContext, ball_to_mpf, flint_precision, working_context
@@ -263,11 +263,15 @@ class UpperBound:
         the verdict is inconclusive, unless the ladder shows equality (``_attained_within``)."""
         ctx = m.ctx
         bound = BoundOnRungs(m, self.bound)
-        extremes = m.extremes(self.quantity)
+        every_step = getattr(m, "dense", {}).get(self.quantity)
+        if every_step is not None:  # known at every step (convergence quantities from every kept iterate)
+            times, series = every_step
+            extremes = Extremes.of_steps(times, series.values, series.coarse, series.uncertainty)
+        else:
+            extremes, times = m.extremes(self.quantity), list(m.fine.t)
         if extremes is None:
             return self._check_sampled(m, bound)
         coarse_bits, fine_bits = self._bits(m)
-        times = list(m.fine.t)
         steps = [i for i, t in enumerate(times) if t >= 1]
         if not steps:
             raise MDTheoryError("the run recorded no step t >= 1; set steps >= 1")
@@ -299,8 +303,8 @@ class UpperBound:
         exceed = [i for i in steps if blocks[i]["state"] == "exceeds"]
         trusted = blocks[exceed[0]]["digits"] if exceed else min(b["digits"] for b in blocks.values())
         digits = m.digits(self.quantity)
-        index_of = {t: i for i, t in enumerate(times)}
-        curve = [(s, bound.at(t)[0]) for s, t in zip(m.fine.eta_t, times)]
+        index_of = {t: i for i, t in enumerate(m.fine.t)}
+        curve = [(s, bound.at(t)[0]) for s, t in zip(m.fine.eta_t, m.fine.t)]
 
         def value(i):
             b = blocks[i]
@@ -342,13 +346,17 @@ class UpperBound:
         if unresolved:
             b = blocks[unresolved[0]]
             gap = b["value"] - b["low"]
-            return CheckResult(verdict=INCONCLUSIVE, explanation=(
-                f"at eta*T = {position(unresolved[0])} measured - claimed = {ctx.nstr(gap, 3)} is within the combined "
-                f"uncertainty {ctx.nstr(b['u'] + b['low_u'], 3)} of the measurement and the bound: neither holds nor "
-                "violated is resolved, and the rungs do not show the two equal; raise precision_bits"
-                + ("" if b["first"] == b["last"] else
-                   " or record every step (record_every = 1): between records the largest value is compared with the "
-                   "smallest bound")), extra={"unresolved_t": b["t"]}, **common)
+            if b["first"] == b["last"]:
+                why = (f"at eta*T = {position(unresolved[0])} measured - claimed = {ctx.nstr(gap, 3)} is within the "
+                       f"combined uncertainty {ctx.nstr(b['u'] + b['low_u'], 3)} of the measurement and the bound: "
+                       "neither holds nor violated is resolved, and the rungs do not show the two equal; raise "
+                       "precision_bits")
+            else:
+                why = (f"between the recorded steps t = {b['first'] - 1} and {b['last']} the largest {self.quantity} "
+                       f"({value(unresolved[0])} at t = {b['t']}) is not resolved below the smallest bound there "
+                       f"({ctx.nstr(b['low'], 6)}), and no step exceeds its own bound beyond the uncertainties: record "
+                       "every step (record_every = 1) to decide")
+            return CheckResult(verdict=INCONCLUSIVE, explanation=why, extra={"unresolved_t": b["t"]}, **common)
         tight = bool(attained)
         return CheckResult(verdict=HOLDS, explanation=(
             f"the bound holds at {dense}" + (
