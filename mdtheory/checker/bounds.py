@@ -2,9 +2,10 @@
 
 A verdict is never given on digits the precision ladder did not confirm: with fewer than
 ``MIN_TRUSTED_DIGITS`` trusted digits, or a fitting window that is too short, the answer is inconclusive.
-A measured value is compared with the claim allowing one unit in its last trusted digit; equality to that
-resolution counts as holding (the bound is attained: tight). Margins are taken relative to the bound or
-in decades, never as a relative gap of a value near zero.
+A measured value is compared with a bound evaluated on both rungs: holds or violated only when measured -
+claimed is away from zero by more than both uncertainties; otherwise inconclusive, unless the ladder shows the
+two equal (the bound is attained: tight). Margins are taken relative to the bound or in decades, never as a
+relative gap of a value near zero.
 """
 
 from __future__ import annotations
