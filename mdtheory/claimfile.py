@@ -93,7 +93,7 @@ TWIN_KEYS = {"why": True, "expected": False, **{section: False for section in ("
 CLAIM_KEYS = {
     "upper_bound": {"bound": True, "quantity": False},
     "decay": {"constant": True, "rho": True, "quantity": False},
-    "exponential_growth": {"rate": False, "window": False, "quantity": False, "exact": False},
+    "exponential_growth": {"rate": False, "window": False, "quantity": False, "exact": False, "rate_tolerance": False},
     "saturation": {"level": True, "factor": False, "quantity": False},
     "min_form": {"level": True, "rate": True, "factor": False},
     "limit": {"tolerance": True, "quantity": False},
@@ -287,7 +287,13 @@ def bound_from_table(table: dict, symbols: dict | None = None, quantities=QUANTI
         exact = table.get("exact", False)
         if not isinstance(exact, bool):
             raise ClaimFileError("[claim] exact: expected true or false")
-        return ExponentialGrowth(expr("rate") if "rate" in table else None, window, quantity, exact)
+        tolerance = table.get("rate_tolerance")
+        if tolerance is not None:
+            tolerance = toml_number(tolerance, "[claim] rate_tolerance")
+            if tolerance < 0:
+                raise ClaimFileError(f"[claim] rate_tolerance: expected a number >= 0 (relative to rate), got {tolerance}")
+        return ExponentialGrowth(expr("rate") if "rate" in table else None, window, quantity, exact,
+                                 rate_tolerance=tolerance)
     options = {"factor": toml_number(table["factor"], "[claim] factor")} if "factor" in table else {}
     if "factor" in options and options["factor"] < 1:
         raise ClaimFileError(f"[claim] factor: expected a number >= 1 (the band around the level), got {options['factor']}")

@@ -220,6 +220,7 @@ def evaluate(point: dict, key: str, problem: dict, claim: dict, bits: int, recor
         x0 = [p] + [(1 - p) / (d - 1)] * (d - 1)
         direction = [1 - p] + [-(1 - p) / (d - 1)] * (d - 1)
         md, kernel = _problem(point["regularizer"], d, str(point["lambda"]), str(problem["spread"]))
+        # rows record about 50 steps; the bound is still checked at every step (the run's envelopes between records)
         every = record_every or max(1, point["T"] // 50)
         spec = RunSpec.build(x0, direction, point["eps"], point["eta"], point["T"], record_every=every,
                              parameters=[sp.Rational(1, d)] * d if lam > 0 else ())

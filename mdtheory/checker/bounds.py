@@ -2,9 +2,10 @@
 
 A verdict is never given on digits the precision ladder did not confirm: with fewer than
 ``MIN_TRUSTED_DIGITS`` trusted digits, or a fitting window that is too short, the answer is inconclusive.
-A measured value is compared with the claim allowing one unit in its last trusted digit; equality to that
-resolution counts as holding (the bound is attained: tight). Margins are taken relative to the bound or
-in decades, never as a relative gap of a value near zero.
+A measured value is compared with a bound evaluated on both rungs: holds or violated only when measured -
+claimed is away from zero by more than both uncertainties; otherwise inconclusive, unless the ladder shows the
+two equal (the bound is attained: tight). Margins are taken relative to the bound or in decades, never as a
+relative gap of a value near zero.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from mdtheory.checker.measure import Measurement, RateFit, fit_growth_rate, peak_of
+from mdtheory.checker.measure import Extremes, Measurement, RateFit, fit_growth_rate, peak_of
 from mdtheory.checker.reading import DISPLAY_DIGITS, Reading, as_reading, exactly, laddered, reading, rounded
 from mdtheory.engine.codegen import CompiledExpressions
+from mdtheory.engine.context import ArbContext, ball_to_mpf, flint_precision, working_context
 from mdtheory.engine.ladder import agreeing_digits, resolved_digits, trusted_or_none
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.mirror_descent import STEPS
@@ -34,9 +36,12 @@ class Verdict(enum.StrEnum):
 HOLDS, VIOLATED, INCONCLUSIVE = Verdict.HOLDS, Verdict.VIOLATED, Verdict.INCONCLUSIVE
 
 MIN_TRUSTED_DIGITS = 4
-RATE_SIGMAS = 3  # a fitted rate differs from a claim when it is farther than 3 standard errors ...
-RATE_RELATIVE_TOLERANCE = sp.Rational(1, 100)  # ... and farther than 1% (fits of exp-like curves are not exact)
+RATE_SIGMAS = 3  # a fitted rate differs from a claim when it is farther than 3 standard errors of the fit
+# (a claim may widen this by stating a relative ``rate_tolerance``; none is added silently)
 POSITIVE_RATE_FLOOR = sp.Rational(1, 1000)  # "any c > 0" needs a rate above this, per unit eta*T
+# Equality shown by the ladder: measured - claimed on the fine rung at most 2^-(coarse bits / 2) of the coarse
+# rung's rounding at that step (UpperBound._attained_within)
+ATTAINED_SHRINK_DIVISOR = 2
 MIN_WINDOW_POINTS = 5
 MIN_WINDOW_SPAN = sp.Integer(1)  # in units of eta*T
 DEFAULT_SATURATION_FACTOR = sp.Integer(10)
@@ -99,38 +104,93 @@ def _check_quantity(quantity: str):
         raise MDTheoryError(f"unknown quantity {quantity!r}; choose one of {', '.join(QUANTITIES)}")
 
 
-def bound_series(m, expr) -> tuple[list, list]:
-    """``expr`` (in T, etaT, eps and the instance's constants) at every recorded step of a measurement, and
-    its absolute uncertainty: the bound evaluated with the coarse rung's constants differs from the fine one
-    by what the constants are not resolved to (0 for a bound without computed constants)."""
-    ctx = m.ctx
-    names = sorted(m.constants)
-    symbols = [T, ETA_T, EPS, *(constant_symbol(n) for n in names)]
-    stray = expr.free_symbols - set(symbols)
-    if stray:
-        allowed = ", ".join(["T", "etaT", *(["eps"] if m.eps is not None else []), *names])
-        raise MDTheoryError(f"bound {expr} uses unknown symbols {sorted(map(str, stray))}; allowed here: {allowed} "
-                            "(declare others in [constants])")
-    if EPS in expr.free_symbols and m.eps is None:
-        raise MDTheoryError(f"bound {expr} uses eps, but this problem has no perturbation")
-    compiled = CompiledExpressions([expr], symbols)
-    eps = ctx.exact(m.eps) if m.eps is not None else ctx.mpf(0)
-    used = [n for n in names if constant_symbol(n) in expr.free_symbols]
+class BoundOnRungs:
+    """A bound (in T, etaT, eps and the instance's constants) evaluated on both rungs of the ladder, at any step
+    t, recorded or not: in balls (arb) at the fine rung's precision with the fine constants and at the coarse
+    rung's with the coarse ones. Its uncertainty is the rungs' distance, the coarse roundoff on the value and
+    both balls' radii: a bound whose own evaluation cancels (2 - ((1 + 1e-45)^T - 1) 1e45, where both rungs
+    round 1 + 1e-45 to 1 and agree on 2) is as unresolved as a measurement would be, and a constant the rungs
+    disagree on widens it. Values come from the rungs' own contexts; a bound arb cannot evaluate gets no radius."""
 
-    def at(t, s, constants):
+    def __init__(self, m, expr):
+        names = sorted(m.constants)
+        symbols = [T, ETA_T, EPS, *(constant_symbol(n) for n in names)]
+        stray = expr.free_symbols - set(symbols)
+        if stray:
+            allowed = ", ".join(["T", "etaT", *(["eps"] if m.eps is not None else []), *names])
+            raise MDTheoryError(f"bound {expr} uses unknown symbols {sorted(map(str, stray))}; allowed here: {allowed} "
+                                "(declare others in [constants])")
+        if EPS in expr.free_symbols and m.eps is None:
+            raise MDTheoryError(f"bound {expr} uses eps, but this problem has no perturbation")
+        self.m, self.expr = m, expr
+        self.varies = bool(expr.free_symbols & {T, ETA_T})
+        self.compiled = CompiledExpressions([expr], symbols)
+        ladder = getattr(m, "ladder", None)
+        self.contexts = (m.ctx, ladder.coarse.ctx if ladder is not None else working_context(m.bits[0]))
+        self.roundoff = m.ctx.ldexp(1, -self.contexts[1].prec)
+        self.eta = getattr(getattr(m, "spec", None), "eta", None)  # exact for a run; else from the recorded eta*t
+        self.recorded = {t: i for i, t in enumerate(m.fine.t)}
+        self.arguments = []
+        for rung, ctx in enumerate(self.contexts):
+            eps = ctx.exact(m.eps) if m.eps is not None else ctx.mpf(0)
+            self.arguments.append((eps, [ctx.mpf(m.constants[n][rung]) for n in names]))
+        self._cache = {}
+        self.balls = True
+
+    def _eta_t(self, ctx, t):
+        if self.eta is not None:
+            return ctx.exact(self.eta * t)
+        return ctx.mpf(self.m.fine.eta_t[self.recorded[t]])
+
+    def on_rung(self, rung: int, t) -> tuple:
+        """(value, radius) at step t: the value in the rung's own context, the radius of the same evaluation in an
+        arb ball at the rung's precision (what rounding inside the expression may have cost it)."""
+        ctx = self.contexts[rung]
+        eps, constants = self.arguments[rung]
         try:
-            return compiled(ctx, ctx.mpf(t), s, eps, *constants)[0]
+            value = self.compiled(ctx, ctx.mpf(t), self._eta_t(ctx, t), eps, *constants)[0]
         except ZeroDivisionError:  # a rate such as D0/T at T = 0, a step no bound is checked at
-            return ctx.inf
+            return ctx.inf, ctx.mpf(0)
+        radius = ctx.mpf(0)
+        if self.balls:
+            try:
+                with flint_precision(ctx.prec):
+                    arb = ArbContext(ctx.prec)
+                    ball = self.compiled(arb, arb.mpf(ctx.mpf(t)), arb.mpf(self._eta_t(ctx, t)), arb.mpf(eps),
+                                         *(arb.mpf(c) for c in constants))[0]
+                    mantissa, exponent = ball.rad().man_exp()
+                    radius = ctx.ldexp(ctx.mpf(int(mantissa)), int(exponent)) if ball.is_finite() else ctx.inf
+            except (AttributeError, TypeError, ValueError, ZeroDivisionError):
+                self.balls = False  # a function arb's context lacks: the rungs' distance alone
+        return value, radius
 
-    def along(rung: int) -> list:
-        constants = [ctx.mpf(m.constants[n][rung]) for n in names]
-        return [at(t, s, constants) for t, s in zip(m.fine.t, m.fine.eta_t)]
+    def at(self, t) -> tuple:
+        """(fine value, coarse value in the fine context, absolute uncertainty of the fine value) at step t."""
+        key = t if self.varies else None
+        if key not in self._cache:
+            ctx = self.m.ctx
+            (fine, fine_radius), (coarse, coarse_radius) = self.on_rung(0, t), self.on_rung(1, t)
+            coarse = ctx.mpf(coarse)
+            if not ctx.isfinite(fine_radius):
+                fine_radius = abs(fine) + 1  # arb lost the value entirely: nothing of it is resolved
+            uncertainty = (abs(fine - coarse) + abs(fine) * self.roundoff + fine_radius + ctx.mpf(coarse_radius)
+                           if ctx.isfinite(fine) else ctx.mpf(0))
+            self._cache[key] = (fine, coarse, uncertainty)
+        return self._cache[key]
 
-    fine = along(0)
-    if not used:
-        return fine, [ctx.mpf(0)] * len(fine)
-    return fine, [abs(f - c) if ctx.isfinite(f) else ctx.mpf(0) for f, c in zip(fine, along(1))]
+    def lowest(self, first: int, last: int) -> tuple:
+        """(t, fine, coarse, uncertainty) where the bound is smallest over the steps first..last, each judged
+        by value less uncertainty (what a value must stay below)."""
+        if not self.varies:
+            return (last, *self.at(last))
+        return min(((t, *self.at(t)) for t in range(first, last + 1)), key=lambda row: row[1] - row[3])
+
+
+def bound_series(m, expr) -> tuple[list, list]:
+    """``expr`` at every recorded step of a measurement, and its absolute uncertainty (``BoundOnRungs``)."""
+    bound = BoundOnRungs(m, expr)
+    rows = [bound.at(t) for t in m.fine.t]
+    return [row[0] for row in rows], [row[2] for row in rows]
 
 
 def _along_series(m: Measurement, expr) -> list:
@@ -179,67 +239,194 @@ class UpperBound:
         instance comes to violating the bound (falsify's objective). The value counts only as far as the
         ladder resolves it (value - uncertainty, against bound + its uncertainty): a quantity that has sunk
         to the rounding floor under a bound decaying below it is not an approach. -inf when no step has a
-        resolved positive value."""
+        resolved positive value. Every step counts where the run kept every step's extremes."""
         ctx = m.ctx
-        values, (bounds, bound_uncertainty) = m.values(self.quantity), bound_series(m, self.bound)
-        uncertainty = m.uncertainties(self.quantity)
+        bound = BoundOnRungs(m, self.bound)
+        extremes = m.extremes(self.quantity)
+        if extremes is None:
+            rows = zip(m.values(self.quantity), m.uncertainties(self.quantity), m.fine.t)
+        else:
+            rows = zip(extremes.high, extremes.high_uncertainty, extremes.high_t)
         best, best_t = -math.inf, 0
-        for value, u, bound, ub, t in zip(values, uncertainty, bounds, bound_uncertainty, m.fine.t):
-            if t >= 1 and bound > 0 and value - u > 0:
-                ratio = float(ctx.log(value - u) - ctx.log(bound + ub))
+        for value, u, t in rows:
+            claimed, _, ub = bound.at(t)
+            if t >= 1 and claimed > 0 and value - u > 0:
+                ratio = float(ctx.log(value - u) - ctx.log(claimed + ub))
                 if ratio > best:
                     best, best_t = ratio, t
         return best, best_t
 
     def check(self, m: Measurement) -> CheckResult:
+        """Each recorded step t_i stands for the steps (t_{i-1}, t_i] since the previous record: the largest value
+        there (every step is seen, see ``Measurement.extremes``) against the smallest bound there. A block is
+        violated when its largest value exceeds the bound at its own step by more than both uncertainties,
+        resolved when it stays below the block's lowest bound by more than both, and otherwise unresolved: then
+        the verdict is inconclusive, unless the ladder shows equality (``_attained_within``)."""
         ctx = m.ctx
-        values, digits = m.values(self.quantity), m.digits(self.quantity)
-        bounds, bound_uncertainty = bound_series(m, self.bound)
-        uncertainty = [u + b for u, b in zip(m.uncertainties(self.quantity), bound_uncertainty)]
-        steps = [i for i, t in enumerate(m.fine.t) if t >= 1]
+        bound = BoundOnRungs(m, self.bound)
+        every_step = getattr(m, "dense", {}).get(self.quantity)
+        if every_step is not None:  # known at every step (convergence quantities from every kept iterate)
+            times, series = every_step
+            extremes = Extremes.of_steps(times, series.values, series.coarse, series.uncertainty)
+        else:
+            extremes, times = m.extremes(self.quantity), list(m.fine.t)
+        if extremes is None:
+            return self._check_sampled(m, bound)
+        coarse_bits, fine_bits = self._bits(m)
+        steps = [i for i, t in enumerate(times) if t >= 1]
         if not steps:
             raise MDTheoryError("the run recorded no step t >= 1; set steps >= 1")
-        if any(not bounds[i] > 0 for i in steps):
-            raise MDTheoryError(f"the bound {self.bound} is not positive at every step t >= 1; state a positive bound")
-        ratios = {i: values[i] / bounds[i] for i in steps}
-        worst = max(steps, key=lambda i: ratios[i])
-        largest = max(steps, key=lambda i: values[i])
-        resolved = {i: resolved_digits(ctx, max(abs(values[i]), bounds[i]), uncertainty[i], ctx.dps) for i in steps}
-        # the uncertainty includes the bound's own: an excess must survive both
-        exceed = [i for i in steps if values[i] - uncertainty[i] > bounds[i]]
-        # A proved excess decides the claim whatever the other steps' resolution.
-        trusted = resolved[exceed[0]] if exceed else min(resolved.values())
-        curve = list(zip(m.fine.eta_t, bounds))
-        value = lambda i: laddered(ctx, values[i], digits[i], uncertainty[i])
-        position = lambda i: rounded(m.fine.eta_t[i], 6, ctx)
+        blocks = {}
+        for i in steps:
+            first = times[i - 1] + 1 if i > 0 else 1
+            high, high_t, u = extremes.high[i], extremes.high_t[i], extremes.high_uncertainty[i]
+            claimed, claimed_coarse, ub = bound.at(high_t)
+            low_t, low, low_coarse, low_u = bound.lowest(first, times[i])
+            if not (low > 0 and claimed > 0):
+                raise MDTheoryError(f"the bound {self.bound} is not positive at every step t >= 1; state a positive bound")
+            tolerance = None
+            if high - u > claimed + ub:
+                state = "exceeds"
+            elif high + u < low - low_u:
+                state = "below"
+            elif first == times[i] and (tolerance := self._attained_within(
+                    m, high, extremes.high_coarse[i], u, claimed, claimed_coarse, ub)) is not None:
+                state = "attained"  # one step: the coarse extreme is at the same step
+            else:
+                state, tolerance = "unresolved", None
+            blocks[i] = dict(state=state, value=high, t=high_t, u=u, claimed=claimed, ub=ub, low=low, low_u=low_u,
+                             gaps=(high - claimed, ctx.mpf(extremes.high_coarse[i]) - claimed_coarse),
+                             tolerance=tolerance,
+                             ratio=high / claimed, first=first, last=times[i],
+                             digits=resolved_digits(ctx, max(abs(high), low), u + low_u, ctx.dps))
+        worst = max(steps, key=lambda i: blocks[i]["ratio"])
+        largest = max(steps, key=lambda i: blocks[i]["value"])
+        exceed = [i for i in steps if blocks[i]["state"] == "exceeds"]
+        trusted = blocks[exceed[0]]["digits"] if exceed else min(b["digits"] for b in blocks.values())
+        digits = m.digits(self.quantity)
+        index_of = {t: i for i, t in enumerate(m.fine.t)}
+        curve = [(s, bound.at(t)[0]) for s, t in zip(m.fine.eta_t, m.fine.t)]
+
+        def value(i):
+            b = blocks[i]
+            shown_digits = (digits[index_of[b["t"]]] if b["t"] in index_of else
+                            resolved_digits(ctx, b["value"], b["u"], ctx.dps))
+            return laddered(ctx, b["value"], shown_digits, b["u"])
+
+        position = lambda i: rounded(self._eta_t(m, blocks[i]["t"]), 6, ctx)
         measured = reading(f"{self.quantity} = ", value(worst), " at eta*T = ", position(worst), " (closest to the bound)")
         if largest != worst:
             measured += reading("; largest ", value(largest), " at eta*T = ", position(largest))
+        w = blocks[worst]
+        relative_u = (w["u"] + w["ub"]) / w["claimed"]
+        margin_value = 1 - w["ratio"]
+        attained = [i for i in steps if blocks[i]["state"] == "attained"]
+        unresolved = [i for i in steps if blocks[i]["state"] == "unresolved"]
+        if w["state"] == "attained":
+            margin = reading("0 to the ladder's resolution (", rounded(margin_value, 2, ctx, signed=True),
+                             " of the bound on the fine rung)")
+        else:
+            margin = reading(laddered(ctx, margin_value, resolved_digits(ctx, margin_value, relative_u, ctx.dps),
+                                      relative_u), " of the bound")
+        dense = "every step" if all(b["first"] == b["last"] for b in blocks.values()) else (
+            "every step (between records, the largest value against the smallest bound there)")
         common = dict(
             kind=self.kind, quantity=self.quantity, trusted_digits=trusted, bound_curve=curve, measured=measured,
-            claimed=reading(f"<= {self.bound} (= ", rounded(bounds[worst], 10, ctx), " there)"),
-            margin=reading(rounded(1 - ratios[worst], 6, ctx), " of the bound"),
+            claimed=reading(f"<= {self.bound} (= ", rounded(w["claimed"], 10, ctx), " there)"), margin=margin,
         )
         if exceed:
-            first = exceed[0]
+            first = blocks[exceed[0]]
             return CheckResult(verdict=VIOLATED, explanation=(
-                f"{self.quantity} exceeds the bound first at eta*T = {position(first)} "
-                f"({value(first)} > {ctx.nstr(bounds[first], 10)})"), extra={"first_violation_t": m.fine.t[first]},
-                **common)
+                f"{self.quantity} exceeds the bound first at eta*T = {position(exceed[0])} "
+                f"({value(exceed[0])} > {ctx.nstr(first['claimed'], 10)}), beyond both uncertainties"),
+                extra={"first_violation_t": first["t"]}, **common)
         if trusted < MIN_TRUSTED_DIGITS:
             return CheckResult(verdict=INCONCLUSIVE, explanation=(
                 f"{self.quantity} is resolved to only {trusted} digits of the bound's scale by the precision "
                 f"ladder (need {MIN_TRUSTED_DIGITS}); raise precision_bits"), **common)
-        # Tight: the gap to the bound is not resolved from zero by the value's own trusted digits.
-        gap = bounds[worst] - values[worst]
-        tight = gap <= uncertainty[worst] or (digits[worst] > 0 and gap <= abs(values[worst]) * ctx.mpf(10) ** -digits[worst])
+        if unresolved:
+            b = blocks[unresolved[0]]
+            gap = b["value"] - b["low"]
+            if b["first"] == b["last"]:
+                why = (f"at eta*T = {position(unresolved[0])} measured - claimed = {ctx.nstr(gap, 3)} is within the "
+                       f"combined uncertainty {ctx.nstr(b['u'] + b['low_u'], 3)} of the measurement and the bound: "
+                       "neither holds nor violated is resolved, and the rungs do not show the two equal; raise "
+                       "precision_bits")
+            else:
+                why = (f"between the recorded steps t = {b['first'] - 1} and {b['last']} the largest {self.quantity} "
+                       f"({value(unresolved[0])} at t = {b['t']}) is not resolved below the smallest bound there "
+                       f"({ctx.nstr(b['low'], 6)}), and no step exceeds its own bound beyond the uncertainties: record "
+                       "every step (record_every = 1) to decide")
+            return CheckResult(verdict=INCONCLUSIVE, explanation=why, extra={"unresolved_t": b["t"]}, **common)
+        tight = bool(attained)
         return CheckResult(verdict=HOLDS, explanation=(
-            "the bound holds at every recorded step" + ("; it is attained (tight) to the trusted digits" if tight else
-                                                       f"; the closest approach leaves a gap of {ctx.nstr(gap, 3)}")),
-            # tightness: measured / claimed at the step closest to the bound (1: attained), resolved because the
-            # verdict needed every step resolved on the bound's scale
-            extra={"tight": bool(tight), "tightness": ctx.nstr(ratios[worst], 4), "tightness_t": m.fine.t[worst]},
-            **common)
+            f"the bound holds at {dense}" + (
+                "; it is attained (tight) to the ladder's resolution at " + ", ".join(
+                    f"t = {blocks[i]['t']} (measured - claimed {ctx.nstr(blocks[i]['gaps'][1], 2)} at {coarse_bits} "
+                    f"bits, {ctx.nstr(blocks[i]['gaps'][0], 2)} at {fine_bits}, within {ctx.nstr(blocks[i]['tolerance'], 2)})"
+                    for i in attained[:2])
+                + (f" and {len(attained) - 2} more steps" if len(attained) > 2 else "")
+                + ": the fine rung is off the bound by less than 2^-(coarse bits/2) of the coarse rung's rounding, "
+                "so the two are equal to that tolerance" if tight else
+                f"; the closest approach leaves a gap of {ctx.nstr(w['claimed'] - w['value'], 3)}, resolved")),
+            # tightness: measured / claimed at the step closest to the bound (1: attained)
+            extra={"tight": tight, "tightness": ctx.nstr(w["ratio"], 4), "tightness_t": w["t"]}, **common)
+
+    @staticmethod
+    def _bits(m) -> tuple[int, int]:
+        ladder = getattr(m, "ladder", None)
+        return (ladder.coarse.bits, ladder.fine.bits) if ladder is not None else tuple(m.bits)
+
+    @staticmethod
+    def _eta_t(m, t):
+        spec = getattr(m, "spec", None)
+        return m.ctx.exact(spec.eta * t) if spec is not None else m.fine.eta_t[list(m.fine.t).index(t)]
+
+    @staticmethod
+    def _attained_within(m, fine, coarse, u, claimed, claimed_coarse, ub):
+        """The tolerance within which the ladder shows measured = claimed at one step, or None when it does not.
+
+        The coarse rung's rounding at this step (the ladder's uncertainty less the rungs' distance, plus its
+        roundoff on the bound) is the most either rung may be off by rounding there; the fine rung carries
+        coarse_bits more bits. Equality is shown when the bound is itself known to that rounding and the fine
+        rung is within 2^-(coarse_bits / ATTAINED_SHRINK_DIVISOR) of it from the bound: a true gap larger than
+        that would show on the fine rung, and a gap the coarse rung lost but the fine rung sees does not pass."""
+        ctx = m.ctx
+        coarse_bits = UpperBound._bits(m)[0]
+        roundoff = ctx.ldexp(1, -coarse_bits)
+        rounding = u - abs(fine - ctx.mpf(coarse)) + abs(claimed) * roundoff
+        if ub > rounding:
+            return None  # the bound's own evaluation is not resolved to the coarse precision
+        tolerance = rounding * ctx.ldexp(1, -(coarse_bits // ATTAINED_SHRINK_DIVISOR))
+        return tolerance if abs(fine - claimed) <= tolerance else None
+
+    def _check_sampled(self, m, bound: BoundOnRungs) -> CheckResult:
+        """The quantity was kept only at the recorded steps: a resolved excess there is a violation, but nothing
+        said about the steps in between, so never holds."""
+        ctx = m.ctx
+        values, uncertainty = m.values(self.quantity), m.uncertainties(self.quantity)
+        times = list(m.fine.t)
+        steps = [i for i, t in enumerate(times) if t >= 1]
+        if not steps:
+            raise MDTheoryError("the run recorded no step t >= 1; set steps >= 1")
+        rows = {i: bound.at(times[i]) for i in steps}
+        worst = max(steps, key=lambda i: values[i] / rows[i][0])
+        exceed = [i for i in steps if values[i] - uncertainty[i] > rows[i][0] + rows[i][2]]
+        shown = lambda i: laddered(ctx, values[i], m.digits(self.quantity)[i], uncertainty[i])
+        position = lambda i: rounded(m.fine.eta_t[i], 6, ctx)
+        i = exceed[0] if exceed else worst
+        common = dict(kind=self.kind, quantity=self.quantity, bound_curve=[(s, r[0]) for s, r in zip(m.fine.eta_t, (bound.at(t) for t in times))],
+                      measured=reading(f"{self.quantity} = ", shown(i), " at eta*T = ", position(i),
+                                       f" (checked at the {len(steps)} recorded steps only)"),
+                      claimed=reading(f"<= {self.bound} (= ", rounded(rows[i][0], 10, ctx), " there)"),
+                      margin=reading(rounded(1 - values[i] / rows[i][0], 6, ctx), " of the bound at the recorded steps"))
+        if exceed:
+            return CheckResult(verdict=VIOLATED, trusted_digits=m.digits(self.quantity)[i], explanation=(
+                f"{self.quantity} exceeds the bound at eta*T = {position(i)}"), extra={"first_violation_t": times[i]},
+                **common)
+        return CheckResult(verdict=INCONCLUSIVE, trusted_digits=0, explanation=(
+            f"{self.quantity} was kept only at the recorded steps (t = {', '.join(map(str, times[:4]))}, ...): a bound "
+            "for every t is not decided by a sample; record every step (record_every = 1)"), **common)
 
 
 @dataclass(frozen=True)
@@ -304,10 +491,17 @@ class ExponentialGrowth:
     quantity: str = "separation"
     exact: bool = False
     kind: str = "exponential_growth"
+    # a relative band the claim states around its rate (the fit of a curve that is only nearly exponential on its
+    # window is biased beyond its standard error); None: the fit's RATE_SIGMAS standard errors alone
+    rate_tolerance: sp.Expr | None = None
 
     def __post_init__(self):
         _check_quantity(self.quantity)
         _expression_field(self, "rate", {})
+        _expression_field(self, "rate_tolerance", {})
+        if self.rate_tolerance is not None and not (self.rate_tolerance.is_number and self.rate_tolerance >= 0):
+            raise MDTheoryError(f"rate_tolerance: expected a number >= 0 (relative to the claimed rate), got "
+                                f"{self.rate_tolerance}")
 
     def fit(self, m: Measurement) -> RateFit | None:
         ctx = m.ctx
@@ -356,9 +550,16 @@ class ExponentialGrowth:
             return CheckResult(verdict=INCONCLUSIVE, margin=margin,
                                explanation="the rate is not resolved from zero; run longer", **common)
         claimed_rate = _evaluate(ctx, self.rate)
-        tolerance = max(sigma, ctx.exact(RATE_RELATIVE_TOLERANCE) * abs(claimed_rate))
+        stated = ctx.mpf(0) if self.rate_tolerance is None else _evaluate(ctx, self.rate_tolerance) * abs(claimed_rate)
+        # the fitted rate is known only to its trusted digits: a line fitted to an exact exponential has a
+        # standard error below its own rounding
+        sigma = max(sigma, abs(fit.rate) * ctx.mpf(10) ** -fit.digits)
+        tolerance = max(sigma, stated)
         gap = fit.rate - claimed_rate
-        margin = reading(rounded(gap, 6, ctx), " (tolerance ", rounded(tolerance, 3, ctx), ")")
+        margin = reading(rounded(gap, 6, ctx), " (tolerance ", rounded(tolerance, 3, ctx),
+                         f" = {RATE_SIGMAS} standard errors of the fit, at least its last trusted digit)"
+                         if stated <= sigma else
+                         f" = the stated rate_tolerance {self.rate_tolerance} of the rate)")
         ok = abs(gap) <= tolerance if self.exact else gap >= -tolerance
         return CheckResult(verdict=HOLDS if ok else VIOLATED, margin=margin, explanation=(
             f"fitted rate {rate_text} against claimed {self.rate}, within tolerance" if ok else
@@ -448,6 +649,19 @@ class MinForm:
         predicted = [min(level, start * ctx.exp(rate * s)) for s in m.fine.eta_t]
         upto = range(peak.index + 1)
         offs = [abs(_decades(ctx, m.fine.separation[i] / predicted[i])) for i in upto]
+        extremes = m.extremes("separation")
+        if extremes is None:
+            return CheckResult(self.kind, INCONCLUSIVE, "not measured at every step", "min-form", "n/a", 0, "separation",
+                               "the separation was kept only at the recorded steps; record every step (record_every = 1)")
+        if any(extremes.high_t[i] != extremes.low_t[i] for i in upto):
+            # between records: the predicted curve is monotone, so the block's largest and smallest separation
+            # against its smallest and largest prediction (at the block's ends) bound every step's ratio
+            times = list(m.fine.t)
+            at = lambda t: min(level, start * ctx.exp(rate * ctx.exact(m.spec.eta * t)))
+            for i in upto:
+                ends = (at(times[i - 1] + 1), at(times[i])) if i > 0 else (predicted[0], predicted[0])
+                offs[i] = max(offs[i], abs(_decades(ctx, extremes.high[i] / min(ends))),
+                              abs(_decades(ctx, extremes.low[i] / max(ends))))
         worst = max(upto, key=lambda i: offs[i])
         digits = min(m.digits("separation")[i] for i in upto)
         common = dict(
@@ -501,6 +715,10 @@ class ClosedFormAgreement:
         if trusted < MIN_TRUSTED_DIGITS:
             return CheckResult(verdict=INCONCLUSIVE, explanation="too few trusted digits; raise precision_bits", **common)
         ok = all(a >= d - 1 for a, d in zip(agreement, digits))
+        if ok and any(b - a != 1 for a, b in zip(m.fine.t, m.fine.t[1:])):
+            return CheckResult(verdict=INCONCLUSIVE, explanation=(
+                f"the series equals the closed form at the {len(values)} recorded steps, but the steps between them "
+                "were not compared; record every step (record_every = 1)"), **common)
         return CheckResult(verdict=HOLDS if ok else VIOLATED, explanation=(
             "the measured series equals the closed form to its trusted digits" if ok else
             f"the measured series departs from the closed form at eta*T = {ctx.nstr(m.fine.eta_t[worst], 5)}"),

@@ -262,8 +262,8 @@ class PathSummary:
         self.t += 1
 
     @classmethod
-    def of_run(cls, ctx, kernel, run, params) -> PathSummary:
-        summary = cls(ctx, kernel, params, run.t)
+    def of_run(cls, ctx, kernel, run, params, recorded=None) -> PathSummary:
+        summary = cls(ctx, kernel, params, run.t if recorded is None else recorded)
         for x in run.path:
             summary.observe(x)
         return summary
@@ -508,7 +508,10 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
     for i, point in enumerate(solution.comparators):
         m.md.regularizer.domain.check_point(point, f"[solution] comparators[{i}]")
         references.append((f"comparator {i}", "declared", [[r.ctx.exact(v) for v in point] for r in rungs]))
-    summaries = [PathSummary.of_run(r.ctx, kernel, r.run, r.params) for r in rungs]
+    every = list(range(len(m.fine.path)))
+    # recorded sparsely: a bound "for every t" is checked on every iterate, so the summaries keep every step
+    sparse = list(m.fine.t) != every
+    summaries = [PathSummary.of_run(r.ctx, kernel, r.run, r.params, every if sparse else None) for r in rungs]
     checked = {}  # reference name -> how x* was checked to be the minimizer
     if references[0][0] == "x*":
         checked["x*"] = certify_minimizer(m, kernel, rungs, references[0][2], summaries, references[0][1])
@@ -517,12 +520,18 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
         series = [_series(r.ctx, kernel, summary, r.run.t, p) for r, summary, p in zip(rungs, summaries, points)]
         derived = {q: laddered(rungs[0].ctx, series[0][q][0], series[1][q][0], series[1][q][1], m.ladder.coarse.bits)
                    for q in series[0]}
+        dense = {}
+        if sparse:
+            full = [_series(r.ctx, kernel, summary, every, p) for r, summary, p in zip(rungs, summaries, points)]
+            dense = {q: (every, laddered(rungs[0].ctx, full[0][q][0], full[1][q][0], full[1][q][1], m.ladder.coarse.bits))
+                     for q in full[0]}
         local = dict(constants)
         local["fstar"] = tuple(kernel.objective(r.ctx, p, r.params) for r, p in zip(rungs, points))
         local["D0"] = tuple(_bregman(r.ctx, kernel, p, [r.ctx.exact(v) for v in m.spec.x0])
                             for r, p in zip(rungs, points))
         local_how = dict(how, **{key: "computed: " + text.format(name=name) for key, text in REFERENCE_CONSTANTS.items()})
-        result.append(dataclasses.replace(m, derived={**m.derived, **derived}, constants=local, provenance=local_how,
+        result.append(dataclasses.replace(m, derived={**m.derived, **derived}, dense={**m.dense, **dense}, constants=local,
+                                          provenance=local_how,
                                           reference=f"{name} ({how_obtained}) = {shown(points)}"
                                                     + (f"; {checked[name]}" if name in checked else "")))
     return result

@@ -25,6 +25,49 @@ FLOAT64_DEPARTURE = sp.Rational(1, 10)  # float64 "departs" when its separation 
 
 
 @dataclass
+class Extremes:
+    """A quantity over every step, grouped by the recorded steps: entry i covers the steps (t_{i-1}, t_i] (entry 0
+    is t = 0 alone). ``high`` is the largest fine value there, at step ``high_t``, with ``high_coarse`` the coarse
+    rung's largest value over the same steps (possibly at another step) and ``high_uncertainty`` the ladder's
+    absolute uncertainty of ``high``; likewise ``low`` for the smallest. With every step recorded each entry is
+    one step and high = low = the value."""
+
+    high: list
+    high_t: list
+    high_coarse: list
+    high_uncertainty: list
+    low: list
+    low_t: list
+    low_coarse: list
+    low_uncertainty: list
+
+    @classmethod
+    def of_steps(cls, t, values, coarse, uncertainty) -> Extremes:
+        return cls(list(values), list(t), list(coarse), list(uncertainty), list(values), list(t), list(coarse),
+                   list(uncertainty))
+
+    @classmethod
+    def of_blocks(cls, recorded_t, every_t, values, coarse, uncertainty) -> Extremes:
+        """Extremes of a series known at every step ``every_t``, over the blocks the recorded steps close."""
+        result = cls([], [], [], [], [], [], [], [])
+        start = 0
+        for end_t in recorded_t:
+            end = every_t.index(end_t, start) + 1
+            span = range(start, end)
+            high, low = max(span, key=lambda j: values[j]), min(span, key=lambda j: values[j])
+            result.high.append(values[high]), result.high_t.append(every_t[high])
+            result.high_coarse.append(max(coarse[j] for j in span)), result.high_uncertainty.append(uncertainty[high])
+            result.low.append(values[low]), result.low_t.append(every_t[low])
+            result.low_coarse.append(min(coarse[j] for j in span)), result.low_uncertainty.append(uncertainty[low])
+            start = end
+        return result
+
+
+def _every_step_recorded(t: list) -> bool:
+    return all(b - a == 1 for a, b in zip(t, t[1:]))
+
+
+@dataclass
 class Measurement:
     """A laddered run of one (MD, start, direction) and its float64 twin."""
 
@@ -35,6 +78,8 @@ class Measurement:
     float_failure: str | None = None  # why the float64 twin could not run (it is evidence, never a verdict)
     # quantities computed after the run on both rungs (suboptimality, Bregman distance to x*, ...)
     derived: dict[str, LadderedSeries] = field(default_factory=dict)
+    # derived quantities at every step (t = 0, 1, ..., T) when the run recorded only some: for ``extremes``
+    dense: dict[str, tuple[list, LadderedSeries]] = field(default_factory=dict)
     # constants of the instance a bound may name: name -> (fine value, coarse value), with how each was obtained
     constants: dict[str, tuple] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)
@@ -81,6 +126,33 @@ class Measurement:
         points = self.ladder.coarse.convexity_points + self.ladder.fine.convexity_points
         return f"checked along the run ({points} points, both runs, both rungs; {certificate.detail})"
 
+    def coarse_values(self, quantity: str) -> list | None:
+        """The coarse rung's series for ``quantity``, in the fine context (None where it was not kept)."""
+        if quantity in self.derived:
+            return self.derived[quantity].coarse
+        ctx, coarse = self.ctx, self.ladder.coarse
+        if quantity == "tangent_amplification":
+            return [ctx.exp(ctx.mpf(v)) for v in coarse.log_tangent_amplification]
+        return [ctx.mpf(v) for v in getattr(coarse, quantity)]
+
+    def extremes(self, quantity: str) -> Extremes | None:
+        """``quantity`` over every step of the run, grouped by the recorded steps (``Extremes``); None when the
+        run kept it only at the recorded steps (a bound "for every t" then cannot be decided from it)."""
+        t = list(self.fine.t)
+        if _every_step_recorded(t):
+            coarse = self.coarse_values(quantity)
+            if coarse is None:
+                return None
+            return Extremes.of_steps(t, self.values(quantity), coarse, self.uncertainties(quantity))
+        if quantity in self.dense:
+            every_t, series = self.dense[quantity]
+            return Extremes.of_blocks(t, every_t, series.values, series.coarse, series.uncertainty)
+        name = "log_tangent_amplification" if quantity == "tangent_amplification" else quantity
+        fine, coarse = self.ladder.fine.envelope.get(name), self.ladder.coarse.envelope.get(name)
+        if fine is None or coarse is None:
+            return None
+        return _envelope_extremes(self, quantity, fine, coarse)
+
     def digits(self, quantity: str) -> list[int]:
         if quantity in self.derived:
             return self.derived[quantity].digits
@@ -89,6 +161,31 @@ class Measurement:
             return [_absolute_to_relative(self.ctx, v, d) for v, d in
                     zip(self.fine.log_tangent_amplification, self.ladder.digits["log_tangent_amplification"])]
         return self.ladder.digits[quantity]
+
+
+def _envelope_extremes(m: Measurement, quantity: str, fine: dict, coarse: dict) -> Extremes:
+    """Extremes from the run's envelopes, each value with the ladder's uncertainty (``engine.ladder.uncertainties``:
+    the rungs' distance, the coarse roundoff on the value and, for a difference of trajectories, at the largest
+    magnitude of the iterates over the block)."""
+    ctx = m.ctx
+    roundoff = ctx.ldexp(1, -m.ladder.coarse.bits)
+    tangent = quantity == "tangent_amplification"
+    convert = (lambda v: ctx.exp(ctx.mpf(v))) if tangent else ctx.mpf
+    floors = [2 * ctx.mpf(s) * roundoff for s in m.ladder.coarse.envelope.get("scale", [])]
+    initial = m.fine.separation[0] if m.fine.separation else None
+    initial_floor = 2 * ctx.mpf(m.ladder.coarse.scale[0]) * roundoff if m.fine.separation else None
+
+    def side(key):
+        values, coarse_values = [convert(v) for v in fine[key]], [convert(v) for v in coarse[key]]
+        uncertainty = [abs(f - c) + abs(f) * roundoff for f, c in zip(values, coarse_values)]
+        if quantity == "separation":
+            uncertainty = [u + floor for u, floor in zip(uncertainty, floors)]
+        elif quantity == "amplification":
+            uncertainty = [u + (floor + a * initial_floor) / initial if initial else ctx.inf
+                           for u, floor, a in zip(uncertainty, floors, values)]
+        return values, list(fine[f"{key}_t"]), coarse_values, uncertainty
+
+    return Extremes(*side("max"), *side("min"))
 
 
 @dataclass
@@ -120,6 +217,16 @@ class SeriesMeasurement:
 
     def digits(self, quantity: str) -> list[int]:
         return self.derived[quantity].digits
+
+    def coarse_values(self, quantity: str) -> list | None:
+        return self.derived[quantity].coarse
+
+    def extremes(self, quantity: str) -> Extremes | None:
+        """As ``Measurement.extremes``: these series are recorded at every step they have, or not at all."""
+        coarse = self.coarse_values(quantity)
+        if not _every_step_recorded(self.t) or coarse is None:
+            return None
+        return Extremes.of_steps(self.t, self.values(quantity), coarse, self.uncertainties(quantity))
 
 
 def _absolute_to_relative(ctx, log_value, digits: int) -> int:
@@ -218,9 +325,20 @@ def least_squares_slope(xs: Sequence[float], ys: Sequence[float]) -> float:
 
 
 def peak_of(measurement: Measurement, quantity: str = "separation") -> Peak:
-    values = measurement.values(quantity)
-    index = max(range(len(values)), key=lambda i: values[i])
-    return Peak(values[index], measurement.fine.eta_t[index], index, measurement.digits(quantity)[index])
+    """The largest value of ``quantity`` over every step the run saw (``extremes``), or over the recorded steps
+    where only those were kept. ``index`` is the recorded step whose block holds it."""
+    extremes = measurement.extremes(quantity) if hasattr(measurement, "extremes") else None
+    if extremes is None:
+        values = measurement.values(quantity)
+        index = max(range(len(values)), key=lambda i: values[i])
+        return Peak(values[index], measurement.fine.eta_t[index], index, measurement.digits(quantity)[index])
+    ctx = measurement.ctx
+    index = max(range(len(extremes.high)), key=lambda i: extremes.high[i])
+    value, t = extremes.high[index], extremes.high_t[index]
+    if t == measurement.fine.t[index]:
+        return Peak(value, measurement.fine.eta_t[index], index, measurement.digits(quantity)[index])
+    digits = resolved_digits(ctx, value, extremes.high_uncertainty[index], int(measurement.ladder.coarse.bits * math.log10(2)))
+    return Peak(value, ctx.exact(measurement.spec.eta * t), index, digits)
 
 
 def float64_departure(measurement: Measurement, threshold=FLOAT64_DEPARTURE):

@@ -50,7 +50,7 @@ STEP = sp.Rational(1, 4)
 EPS = "1e-12"
 STRENGTHS = (sp.Rational(1, 50), sp.Rational(1, 10), sp.Rational(1, 2))
 TARGET = sp.Rational(1, 1000)  # suboptimality target for "iterations to accuracy"
-DECAY_RATE_TOLERANCE = sp.Rational(1, 100)
+DECAY_RATE_TOLERANCE = sp.Rational(1, 100)  # relative: the fixed anchor's decay rate is checked to 1%
 LIMIT_TOLERANCE = sp.Rational(1, 100)  # init anchor: final amplification within 1% of A(1/lambda)
 
 
@@ -98,7 +98,12 @@ def _kl_checks(quick: bool, progress):
                                          f"init anchor, lambda = {lam}")
         end = steps * STEP
         decay_rate = sp.log(1 - STEP * lam) / STEP
-        decay = ExponentialGrowth(rate=decay_rate, window=(end / 2, end), quantity="amplification", exact=True).check(fixed)
+        # The dual difference contracts exactly by 1 - eta lambda; the primal amplification only asymptotically
+        # (the mirror map's Jacobian along the run still converges to the fixed point's), so the fit on the
+        # window is biased beyond its standard error (1.3e-7 relative at lambda = 1/10). What is checked is the
+        # rate to DECAY_RATE_TOLERANCE, stated here and in the margin (it was an undocumented band before).
+        decay = ExponentialGrowth(rate=decay_rate, window=(end / 2, end), quantity="amplification", exact=True,
+                                  rate_tolerance=DECAY_RATE_TOLERANCE).check(fixed)
         checks.append(NamedCheck(f"lambda = {lam}, fixed anchor: decays at log(1 - eta lambda)/eta", decay, fixed))
         limit = formulas["amplification"].subs(at).subs(s_, 1 / lam)
         ctx = init.ctx

@@ -119,6 +119,7 @@ class LadderedSeries:
     values: list
     uncertainty: list
     digits: list[int]
+    coarse: list | None = None  # the coarse rung's values, in the fine context
 
 
 def laddered(fine_ctx, fine: list, coarse: list, magnitudes: list, coarse_bits: int) -> LadderedSeries:
@@ -130,4 +131,4 @@ def laddered(fine_ctx, fine: list, coarse: list, magnitudes: list, coarse_bits: 
     uncertainty = [abs(f - fine_ctx.mpf(c)) + (abs(f) + 2 * abs(fine_ctx.mpf(m))) * roundoff
                    for f, c, m in zip(fine, coarse, magnitudes)]
     digits = [resolved_digits(fine_ctx, f, u, max_digits) for f, u in zip(fine, uncertainty)]
-    return LadderedSeries(list(fine), uncertainty, digits)
+    return LadderedSeries(list(fine), uncertainty, digits, [fine_ctx.mpf(c) for c in coarse])

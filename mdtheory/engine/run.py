@@ -20,6 +20,10 @@ from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.parsing import exact_number
 
 SERIES_FIELDS = ("separation", "amplification", "log_tangent_amplification", "objective")
+# Recorded sparsely, checked densely: with record_every > 1 the run keeps, for each recorded step t_i, the
+# largest and smallest value of these over every step since the previous record (t_{i-1}, t_i], with the steps
+# attaining them, so that a bound "for every t" sees every step without every step being kept.
+ENVELOPE_FIELDS = ("separation", "amplification", "log_tangent_amplification")
 # Default ceilings on the work one run may ask for; callers (and the CLI's --max-steps) may raise them.
 MAX_STEPS = 1_000_000
 MAX_RECORDED = 100_000  # recorded steps per run: each one is kept on both rungs of the ladder
@@ -168,6 +172,9 @@ class RunSeries:
     path: list = field(default_factory=list)  # x_0, ..., x_T of the base run, kept when a claim needs every step
     # log ||d x_t / d x_0|| on the allowed directions (every direction at once), when the run carries the frame
     log_worst_case_amplification: list = field(default_factory=list)
+    # with record_every > 1: name -> {"max", "max_t", "min", "min_t"}, one entry per recorded step, over the steps
+    # since the previous record (ENVELOPE_FIELDS), and "scale": the largest scale over those steps
+    envelope: dict = field(default_factory=dict)
 
     def tangent_amplification(self, index: int):
         return self.ctx.exp(self.log_tangent_amplification[index])
@@ -229,6 +236,8 @@ def _as_mpmath(series: RunSeries, ctx) -> RunSeries:
         convexity_points=series.convexity_points,
         final=convert(series.final), final_perturbed=convert(series.final_perturbed),
         path=[convert(x) for x in series.path],
+        envelope={name: ({key: (convert(v) if key in ("max", "min") else v) for key, v in stats.items()}
+                         if isinstance(stats, dict) else convert(stats)) for name, stats in series.envelope.items()},
     )
 
 
@@ -257,7 +266,45 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False, w
     if perturbed:
         convex_at(x_perturbed, 0, "perturbed")
 
+    dense = spec.record_every > 1
+    watched = [name for name in ENVELOPE_FIELDS if perturbed or name == "log_tangent_amplification"] if dense else []
+    if dense:
+        series.envelope = {name: {"max": [], "max_t": [], "min": [], "min_t": []} for name in watched}
+        if perturbed:
+            series.envelope["scale"] = []
+    block: dict = {}  # name -> [max, max_t, min, min_t] since the last record
+
+    def observe(t):
+        """Every step's values enter the envelope of the block that the next record closes."""
+        values = {"log_tangent_amplification": log_growth}
+        if perturbed:
+            separation = ctx.distance(x, x_perturbed)
+            values["separation"], values["amplification"] = separation, separation / initial_separation
+            scale = max(ctx.vector_norm(x), ctx.vector_norm(x_perturbed))
+            values["scale"] = scale if "scale" not in block else max(block["scale"], scale)
+            block["scale"] = values["scale"]
+        for name in watched:
+            value, stats = values[name], block.get(name)
+            if stats is None:
+                block[name] = [value, t, value, t]
+            else:
+                if value > stats[0]:
+                    stats[0], stats[1] = value, t
+                if value < stats[2]:
+                    stats[2], stats[3] = value, t
+
+    def close_block():
+        for name in watched:
+            stats = block[name]
+            for key, value in zip(("max", "max_t", "min", "min_t"), stats):
+                series.envelope[name][key].append(value)
+        if "scale" in block:
+            series.envelope["scale"].append(block["scale"])
+        block.clear()
+
     def record(t):
+        if dense:
+            close_block()
         series.t.append(t)
         series.eta_t.append(num(spec.eta * t))  # rounded once from the exact product: window ends are exact
         if perturbed:
@@ -270,6 +317,8 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False, w
         if frame is not None:
             series.log_worst_case_amplification.append(frame.log_norm())
 
+    if dense:
+        observe(0)
     record(0)
     if keep_path:
         series.path.append(x)
@@ -294,6 +343,8 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False, w
         x = x_next
         if keep_path:
             series.path.append(x)
+        if dense:
+            observe(t)
         if t % spec.record_every == 0 or t == spec.steps:
             record(t)
         if progress is not None:
