@@ -241,7 +241,8 @@ def _regularizer(value, variables: list[str], domain: Domain) -> Regularizer:
 
 def default_quantity(kind: str, quantities=QUANTITIES) -> str | None:
     """The quantity a [claim] of this kind is about when it names none."""
-    default = {"exponential_growth": "separation", "saturation": "separation", "limit": "distance_to_solution"}
+    default = {"exponential_growth": "separation", "saturation": "separation", "min_form": "separation",
+               "limit": "distance_to_solution"}
     return default.get(kind, "amplification" if "amplification" in quantities else None)
 
 
@@ -299,7 +300,10 @@ def bound_from_table(table: dict, symbols: dict | None = None, quantities=QUANTI
         raise ClaimFileError(f"[claim] factor: expected a number >= 1 (the band around the level), got {options['factor']}")
     if kind == "saturation":
         return Saturation(expr("level"), quantity=quantity, **options)
-    return MinForm(expr("level"), expr("rate"), **options)
+    try:
+        return MinForm(expr("level"), expr("rate"), quantity=quantity, **options)
+    except MDTheoryError as err:
+        raise keyed("[claim] quantity", err) from None
 
 
 def read_user_file(path: str | Path, error=None, limit: int = MAX_FILE_BYTES,

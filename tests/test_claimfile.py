@@ -106,3 +106,19 @@ def test_flint_backend_in_a_claim_file_gives_the_same_verdict_and_digits(tmp_pat
     for a, b in zip(results["flint"]["series"], results["mpmath"]["series"]):
         # both print only ladder-trusted digits; a value may carry one digit less in one backend
         assert a["separation"][:8] == b["separation"][:8]
+
+
+@pytest.mark.parametrize("rate, code", [("1", 0), ("2", 1)])
+def test_a_min_form_claim_file_is_checked(tmp_path, rate, code):
+    """min_form from a file: the separation grows at the cost gap 1 per unit eta*T, then saturates; the form
+    with that rate holds and one with twice the rate leaves its band (it ended in an internal error: the loader
+    asked the bound for a quantity it did not have)."""
+    text = (HERE / "kl_boundary_min_form.toml").read_text().replace('rate = "1"', f'rate = "{rate}"')
+    assert main(["check", str(write(tmp_path, text)), "--no-progress"]) == code
+
+
+def test_min_form_is_about_the_separation_only():
+    from mdtheory.checker.bounds import MinForm
+    from mdtheory.errors import MDTheoryError
+    with pytest.raises(MDTheoryError, match="min_form is a statement about the separation"):
+        MinForm("1e8*eps", "1", quantity="amplification")

@@ -632,9 +632,13 @@ class MinForm:
     level: sp.Expr
     rate: sp.Expr
     factor: sp.Expr = DEFAULT_SATURATION_FACTOR
+    quantity: str = "separation"
     kind: str = "min_form"
 
     def __post_init__(self):
+        if self.quantity != "separation":  # sep_0 and level(eps) are separations: the form is about nothing else
+            raise MDTheoryError(f"quantity: min_form is a statement about the separation, not {self.quantity!r}; "
+                                "leave quantity out or use an upper_bound on that quantity")
         _expression_field(self, "level", {"eps": EPS})
         _expression_field(self, "rate", {})
         _check_factor(self)
