@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -119,3 +120,40 @@ def test_risk_noise_far_above_the_smallest_probability_is_answered(capsys):
     _, before_and_at, _ = exact_entropic_columns(setting, [first - 1, first])
     assert before_and_at[0] < sp.Rational(1, 1000) <= before_and_at[1]
     assert "(max 1)" in line  # x'_tk - x_tk reaches 1 - 1e-80, times sqrt(1 + Q/R^2) = 1.0005
+
+
+# ------------------------------------------------------------------ items 14 (part) and 15 (part): named refusals
+THEOREMS = Path(__file__).resolve().parents[1] / "mdtheory" / "theorems"
+
+
+def theorem_variant(tmp_path, source: str, replacements: dict) -> Path:
+    text = (THEOREMS / source).read_text()
+    for old, new in replacements.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / Path(source).name
+    path.write_text(text)
+    return path
+
+
+def test_log_policy_gap_without_entropy_is_refused_by_name(tmp_path, capsys):
+    # tau = 0: pi* is deterministic (log pi* = -inf off its action) and need not be unique; the run used to
+    # end in KeyError: 'log_policy_gap' (exit 4)
+    path = theorem_variant(tmp_path, "policy/npg_agarwal.toml", {
+        'gamma = "9/10"': 'gamma = "9/10"\ntau = "0"', 'quantity = "value_gap"': 'quantity = "log_policy_gap"'})
+    assert main(["check", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert "[claim] quantity: log_policy_gap needs tau > 0" in error and "set [problem] tau > 0" in error
+    # the same quantity with tau > 0 is measured (Cen et al.'s file bounds it)
+    assert main(["check", str(THEOREMS / "policy" / "npg_entropy_cen.toml")]) == 0
+
+
+def test_hedge_with_huge_losses_names_the_exponent_guard_not_eta(tmp_path, capsys):
+    # losses of 1e30: eta = 1/5 is not the problem (any eta > 0 is allowed by the theorem); the argument of exp,
+    # eta * loss = 1e29, passes the guard 2^64 on exp's argument. It used to say "reduce eta".
+    path = theorem_variant(tmp_path, "online/hedge.toml", {'"(1 + sin(t/3))/2"': '"10**30*(1 + sin(t/3))/2"'})
+    assert main(["check", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert "exponent guard 2^64" in error and "rescale the losses" in error
+    assert "|loss| < 9.22e+19 at this eta" in error  # 2^64 / (1/5)
+    assert "reduce eta" not in error

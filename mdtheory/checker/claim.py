@@ -32,7 +32,7 @@ from mdtheory.checker.bounds import (
 from mdtheory.checker.convergence import Solution, convergence_measurements
 from mdtheory.checker.instance import check_instance
 from mdtheory.checker.measure import measure, measure_worst_case
-from mdtheory.checker.policy import measure_policy_md
+from mdtheory.checker.policy import check_policy_quantity, measure_policy_md
 from mdtheory.checker.regret import measure_regret
 from mdtheory.checker.result import NamedCheck
 from mdtheory.engine.codegen import CompiledExpressions
@@ -143,6 +143,8 @@ class Claim:
             kind = type(self.problem).__name__
             raise MDTheoryError(f"quantity {quantity!r} is not measured on an {kind}; it measures "
                                 f"{', '.join(self.problem.quantities)}")
+        if isinstance(self.problem, PolicyProblem):
+            check_policy_quantity(self.problem.mdp, quantity)
         if self.expected not in (HOLDS, VIOLATED):
             raise MDTheoryError(f"expected: {self.expected!r}; a claim predicts holds or violated")
 
