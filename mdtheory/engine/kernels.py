@@ -17,6 +17,7 @@ from mdtheory.engine.domain_checks import check_in_domain, check_strictly_convex
 from mdtheory.engine.inverse import InverseSolver
 from mdtheory.engine.objective import CompiledObjective, ObjectiveOracle
 from mdtheory.engine.simplex import SimplexMultiplier
+from mdtheory.errors import OverflowGuardError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.model import derive_geometry, derive_model
@@ -77,6 +78,8 @@ class MirrorDescentKernel:
         if self.closed_form_step is not None:
             try:
                 x_next = self.closed_form_step(ctx, *x, eta, *params)
+            except OverflowGuardError:
+                raise  # exp's argument guard, not the image of grad phi: its own message names the limit
             except (ZeroDivisionError, ValueError):
                 raise self.inverse.outside_image(ctx, self.dual_point(ctx, x, eta, params)) from None
         else:
