@@ -157,3 +157,72 @@ def test_hedge_with_huge_losses_names_the_exponent_guard_not_eta(tmp_path, capsy
     assert "exponent guard 2^64" in error and "rescale the losses" in error
     assert "|loss| < 9.22e+19 at this eta" in error  # 2^64 / (1/5)
     assert "reduce eta" not in error
+
+
+# ------------------------------------------------------------------ item 11: the update each kind runs is printed
+@pytest.mark.parametrize("source, replacements, words", [
+    ("policy/npg_agarwal.toml", {}, "update: pi_{t+1}(a|s) ∝ pi_t(a|s) exp(eta Q^{pi_t}(s,a) / (1 - gamma)) = "
+                                    "pi_t(a|s) exp(10*eta * Q^{pi_t}(s,a)) at gamma = 9/10"),
+    ("policy/npg_entropy_cen.toml", {}, "pi_t(a|s)^(1 - eta tau/(1 - gamma)) exp(eta Q_tau^{pi_t}(s,a) / (1 - gamma))"),
+    ("online/hedge.toml", {}, "update: each round, x = x_t, x+ = x_{t+1}, f = <l_t, x> with l_t = (l1, l2, ...) the "
+                              "round's losses: grad phi(x+) = grad phi(x) - eta grad f(x): x1+ ∝ x1*exp(-eta*l1)"),
+    ("seed_paper/kl_boundary_growth.toml", {}, "x2+ ∝ x2*exp(-eta), ... (normalized to sum 1)"),
+    ("seed_paper/gd_step_size_edge.toml", {}, "grad phi(x+) = grad phi(x) - eta grad f(x): x1+ = "),
+])
+def test_check_prints_the_update_it_ran_in_the_terminal_and_the_json(tmp_path, capsys, source, replacements, words):
+    path = theorem_variant(tmp_path, source, replacements)
+    out = tmp_path / "result.json"
+    main(["check", str(path), "--no-progress", "--json", str(out)])
+    printed = capsys.readouterr().out
+    assert words in printed
+    update = next(line for line in printed.splitlines() if line.startswith("update: "))[len("update: "):]
+    assert json.loads(out.read_text())["update"] == update
+
+
+def test_orthant_and_numerical_updates_are_written_from_the_derived_step():
+    from mdtheory.checker.result import md_update_text
+    from mdtheory.symbolic.catalogue import log_barrier, p_norm, tsallis
+    from mdtheory.symbolic.mirror_descent import MirrorDescent
+    from mdtheory.symbolic.objectives import linear, quadratic
+
+    reg = log_barrier(2, "positive")
+    text = md_update_text(MirrorDescent(reg, quadratic(reg.variables, [[2, 0], [0, 1]], [0, 0])))
+    assert "x1+ = -1/(-4*eta*x1 - 1/x1)" in text and "(closed form)" in text  # 1/x+ = 1/x + eta grad f
+    reg = p_norm(2, sp.Rational(3, 2))
+    assert "solved for x+ numerically (Newton)" in md_update_text(MirrorDescent(reg, linear(reg.variables, [1, 0])))
+    reg = tsallis(3, sp.Rational(1, 2))
+    text = md_update_text(MirrorDescent(reg, linear(reg.variables, [1, 0, 0])))
+    assert "-1/sqrt(x1+) = -eta - 1/sqrt(x1)" in text and "multiplier nu" in text
+
+
+def test_policy_update_text_states_the_step_policy_md_step_takes():
+    """The text's coefficients, eta/(1 - gamma) on Q and 1 - eta tau/(1 - gamma) on log pi_t, reproduce the
+    engine's step exactly (to the working precision): a step on eta Q (Xiao 2022) would not."""
+    from mdtheory.engine.context import working_context
+    from mdtheory.engine.mdp import TabularMDP, policy_md_step, policy_update_text, soft_values
+
+    mdp = TabularMDP.build([[["1", "0"], ["0", "1"]], [["1", "0"], ["1", "0"]]], [["1/2", "0"], ["0", "1"]],
+                           "3/4", ["1", "0"], tau="1/5")
+    assert "exp(4*eta * Q_tau^{pi_t}(s,a))" in policy_update_text(mdp)  # 1/(1 - 3/4) = 4
+    assert "pi_t(a|s)^(1 - 4*eta/5)" in policy_update_text(mdp)
+    ctx, eta = working_context(200), sp.Rational(1, 3)
+    pi = [[ctx.exact(sp.Rational(1, 3)), ctx.exact(sp.Rational(2, 3))], [ctx.exact(sp.Rational(1, 2))] * 2]
+    Q = soft_values(ctx, mdp, pi)[1]
+    stepped = policy_md_step(ctx, mdp, pi, Q, ctx.exact(eta))
+    keep, scale = ctx.exact(1 - 4 * eta / 5), ctx.exact(4 * eta)
+    for row, q, got in zip(pi, Q, stepped):
+        weights = [p**keep * ctx.exp(scale * qa) for p, qa in zip(row, q)]
+        for w, g in zip(weights, got):
+            assert abs(w / ctx.fsum(weights) - g) < ctx.ldexp(1, -180)
+
+
+def test_report_lists_the_update_of_each_check(tmp_path):
+    from mdtheory.checker.claim import check_claim
+    from mdtheory.checker.result import ClaimReport
+    from mdtheory.claimfile import load_claim
+    from mdtheory.report import render_claim
+
+    named = check_claim(load_claim(THEOREMS / "online" / "hedge.toml"))
+    text = render_claim(ClaimReport("hedge", "Hedge", "statement", [named]), tmp_path)
+    assert "Updates run:" in text and "x1+ ∝ x1*exp(-eta*l1)" in text
+    assert json.loads((tmp_path / "hedge.json").read_text())["checks"][0]["update"] == named.update_text

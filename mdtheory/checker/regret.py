@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import sympy as sp
+
 from mdtheory.checker.measure import SeriesMeasurement
+from mdtheory.checker.result import md_update_text
 from mdtheory.engine.context import MAX_EXPONENT_ARGUMENT_BITS
 from mdtheory.engine.inexact import linear_loss_problem, online_mirror_descent
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import laddered
 from mdtheory.errors import ExpressionError, OverflowGuardError
+
+
+def regret_update_text(regularizer) -> str:
+    """The step online MD runs each round, from the same derived step as offline MD on f = <l_t, x>."""
+    md = linear_loss_problem(regularizer)
+    renaming = {c: sp.Symbol(f"l{i + 1}") for i, c in enumerate(md.parameters)}
+    return ("each round, x = x_t, x+ = x_{t+1}, f = <l_t, x> with l_t = (l1, l2, ...) the round's losses: "
+            + md_update_text(md, renaming))
 
 
 def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int) -> SeriesMeasurement:
