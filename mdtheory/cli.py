@@ -201,6 +201,8 @@ def check(args) -> int:
         named = check_claim(claim, progress=progress(Path(args.file).name))
     result, m = named.result, named.measurement
     expected = "" if named.as_predicted else f"\nexpected: {named.expected} (not as the claim predicts)"
+    if named.update_text is not None:
+        print(f"update: {named.update_text}")
     print(f"verdict: {result.verdict}{expected}\nkind: {result.kind}\nmeasured: {result.measured}\n"
           f"claimed: {result.claimed}\nmargin: {result.margin}\ntrusted digits: {result.trusted_digits}\n"
           + (f"convexity: {result.convexity}\n" if result.convexity else "") + result.explanation)

@@ -92,6 +92,13 @@ def render_claim(report: ClaimReport, out: Path) -> str:
         mark = " (certified)" if check.label in report.certified else ""
         lines.append(f"| {table_cell(check.label)}{mark} | {r.verdict} | {check.expected} | {table_cell(r.measured)} | "
                      f"{table_cell(r.claimed)} | {table_cell(r.margin)} | {r.trusted_digits} |")
+    updates: dict[str, list[str]] = {}  # each update run, with the checks that ran it
+    for check in report.checks:
+        if check.update_text is not None:
+            updates.setdefault(check.update_text, []).append(check.label)
+    if updates:
+        lines += ["", "Updates run:"] + [f"- `{text}` ({'; '.join(labels) if len(updates) > 1 else 'every check'})"
+                                          for text, labels in updates.items()]
     for table in report.tables:
         lines += ["", table]
     if report.notes:

@@ -36,6 +36,7 @@ from mdtheory.engine.entropic_float import (
     SATURATION,
     RiskSetting,
     amplification,
+    extent,
     first_crossing,
     logit_stall,
     noise_separation,
@@ -55,6 +56,9 @@ class RiskReport:
     explanations: dict[str, str]
     summary: list[str] = field(default_factory=list)
     crossings: dict[str, dict[str, int | None]] = field(default_factory=dict)
+    # each summarized column's largest value and its step; "over" says which steps: every step of the horizon
+    # (closed forms) or only the recorded ones (a measured run)
+    peaks: dict[str, dict] = field(default_factory=dict)
     stall: dict | None = None  # logits update: where the logits stop moving, and what that predicts
 
     def as_json(self) -> dict:
@@ -67,6 +71,7 @@ class RiskReport:
                         "smallest_initial_probability": float(s.initial()[s.target])},
             "summary": self.summary,
             "crossings": self.crossings,
+            "peaks": self.peaks,
             "logit_stall": self.stall,
             "explanations": self.explanations,
             "series": {"t": [int(t) for t in self.times], **{k: [float(v) for v in vs] for k, vs in self.columns.items()}},
@@ -125,35 +130,54 @@ def assess(setting: RiskSetting, validate: bool = True) -> RiskReport:
 
 
 def _summarize(report: RiskReport):
+    """Every statement about a closed-form column (its peak, the step it reaches a level, "stays below") is
+    about every step 0..T (``entropic_float.extent``); the table and the plot show the recorded times only. The
+    measured run is compared at its recorded times, and says so."""
     s, times, cols = report.setting, report.times, report.columns
     eta = float(s.eta)
-    peak = int(np.argmax(cols["amplification"]))
+    levels = (s.tolerance, SATURATION)
+    extents = {name: extent(s, name, levels) for name in cols if name != "measured rounding"}
+    for name, found in extents.items():
+        report.peaks[name] = {"max": found.peak, "t": found.peak_step, "over": "every step"}
+    peak = extents["amplification"]
     p = float(s.initial()[s.target])
     report.summary.append(
         f"smallest initial probability p = {p:.3g} (outcome {s.target}); peak amplification "
-        f"{cols['amplification'][peak]:.4g} at t = {times[peak]} (eta t = {eta * times[peak]:.4g}); "
+        f"{peak.peak:.4g} at t = {peak.peak_step} (eta t = {eta * peak.peak_step:.4g}); "
         f"1/(4p) = {1 / (4 * p):.4g}"
     )
+    # the measured run is compared where it was recorded: every step when T <= POINTS, else a sample
+    recorded = "at every step" if len(times) == s.steps + 1 else f"at the {len(times)} recorded steps"
+    if "measured rounding" in cols:
+        i = int(np.argmax(cols["measured rounding"]))
+        report.peaks["measured rounding"] = {"max": float(cols["measured rounding"][i]), "t": int(times[i]),
+                                             "over": f"{len(times)} recorded steps"}
     for name in ("noise separation", "anchored noise separation", "naive u*A", "rounding bound", "measured rounding"):
         if name not in cols:
             continue
-        crossing = {"tolerance": first_crossing(times, cols[name], s.tolerance),
-                    "saturation": first_crossing(times, cols[name], SATURATION)}
+        if name in extents:
+            crossing = {"tolerance": extents[name].crossings[s.tolerance],
+                        "saturation": extents[name].crossings[SATURATION]}
+            below, scope = "stays below", ""
+        else:
+            crossing = {"tolerance": first_crossing(times, cols[name], s.tolerance),
+                        "saturation": first_crossing(times, cols[name], SATURATION)}
+            below, scope = ("stays below", "") if len(times) == s.steps + 1 else ("is below", f" ({recorded})")
         report.crossings[name] = crossing
         said = ", ".join(f"reaches {label} {level} at t = {crossing[key]}" if crossing[key] is not None
-                         else f"stays below {label} {level}"
+                         else f"{below} {label} {level}"
                          for key, label, level in (("tolerance", "the tolerance", s.tolerance),
                                                    ("saturation", "O(1) =", SATURATION)))
-        report.summary.append(f"{name}: {said} (max {cols[name].max():.3g})")
+        report.summary.append(f"{name}{scope}: {said} (max {report.peaks[name]['max']:.3g})")
     if "measured rounding" in cols:
         ratio = float(np.max(cols["measured rounding"] / cols["rounding bound"]))
-        naive = float(np.max(cols["naive u*A"]))
+        naive = extents["naive u*A"].peak
         report.summary.append(
-            f"rounding: the measured {s.arithmetic} run stays within {ratio:.3g} of the bound "
-            f"({'holds' if ratio <= 1 else 'VIOLATED'}); the naive u*A would reach {naive:.3g}"
+            f"rounding: {recorded} the measured {s.arithmetic} run stays within {ratio:.3g} of the bound "
+            f"({'holds there' if ratio <= 1 else 'VIOLATED'}); the naive u*A would reach {naive:.3g}"
         )
     if s.anchor is not None:
-        plain_max, anchored_max = cols["amplification"].max(), cols["anchored amplification"].max()
+        plain_max, anchored_max = extents["amplification"].peak, extents["anchored amplification"].peak
         line = f"anchoring (lambda = {s.anchor}): peak amplification {anchored_max:.4g} vs {plain_max:.4g} without"
         if s.noise is not None:
             plain = report.crossings["noise separation"]["tolerance"]

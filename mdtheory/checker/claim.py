@@ -32,12 +32,12 @@ from mdtheory.checker.bounds import (
 from mdtheory.checker.convergence import Solution, convergence_measurements
 from mdtheory.checker.instance import check_instance
 from mdtheory.checker.measure import measure, measure_worst_case
-from mdtheory.checker.policy import measure_policy_md
-from mdtheory.checker.regret import measure_regret
-from mdtheory.checker.result import NamedCheck
+from mdtheory.checker.policy import check_policy_quantity, measure_policy_md
+from mdtheory.checker.regret import measure_regret, regret_update_text
+from mdtheory.checker.result import NamedCheck, md_update_text
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.engine.kernels import MirrorDescentKernel
-from mdtheory.engine.mdp import TabularMDP
+from mdtheory.engine.mdp import TabularMDP, policy_update_text
 from mdtheory.engine.run import RunSpec
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.mirror_descent import MirrorDescent
@@ -143,6 +143,8 @@ class Claim:
             kind = type(self.problem).__name__
             raise MDTheoryError(f"quantity {quantity!r} is not measured on an {kind}; it measures "
                                 f"{', '.join(self.problem.quantities)}")
+        if isinstance(self.problem, PolicyProblem):
+            check_policy_quantity(self.problem.mdp, quantity)
         if self.expected not in (HOLDS, VIOLATED):
             raise MDTheoryError(f"expected: {self.expected!r}; a claim predicts holds or violated")
 
@@ -150,17 +152,19 @@ class Claim:
 def check_claim(claim: Claim, progress: Callable[[int, int], None] | None = None) -> NamedCheck:
     """Measure the claim's quantity on the precision ladder and judge it against its bound."""
     problem, bound = claim.problem, claim.bound
+    update = (regret_update_text(problem.regularizer) if isinstance(problem, OnlineProblem) else
+              policy_update_text(problem.mdp) if isinstance(problem, PolicyProblem) else md_update_text(problem.md))
     if isinstance(problem, OfflineProblem) and bound.quantity in SENSITIVITY_QUANTITIES \
             and bound.quantity != "worst_case_amplification":
         result, m = check_instance(bound, problem.md, problem.spec, problem.bits, with_float64=problem.float64,
                                    progress=progress, backend=problem.backend)
-        return NamedCheck(claim.name, result, m, claim.expected)
+        return NamedCheck(claim.name, result, m, claim.expected, update)
     measurements = claim_measurements(claim, progress)
     if bound.quantity not in CONVERGENCE_QUANTITIES:
-        return NamedCheck(claim.name, bound.check(measurements[0]), measurements[0], claim.expected)
+        return NamedCheck(claim.name, bound.check(measurements[0]), measurements[0], claim.expected, update)
     results = [bound.check(r) for r in measurements]
     index, result = _combined(results, [r.reference for r in measurements])
-    return NamedCheck(claim.name, result, measurements[index], claim.expected)
+    return NamedCheck(claim.name, result, measurements[index], claim.expected, update)
 
 
 def claim_measurements(claim: Claim, progress: Callable[[int, int], None] | None = None) -> list:

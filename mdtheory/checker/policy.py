@@ -22,6 +22,17 @@ from mdtheory.engine.mdp import (
     soft_optimal,
     soft_values,
 )
+from mdtheory.errors import DomainError
+
+
+def check_policy_quantity(mdp: TabularMDP, quantity: str) -> None:
+    """Refuse a quantity this MDP does not define, before anything runs."""
+    if quantity == "log_policy_gap" and mdp.tau == 0:
+        raise DomainError(
+            "log_policy_gap needs tau > 0: without entropy regularization an optimal policy is deterministic "
+            "(log pi* = -infinity off its action) and need not be unique, so ||log pi* - log pi_t||_inf is not "
+            "defined; set [problem] tau > 0 (the regularized optimum is unique and puts mass on every action), or "
+            "bound value_gap or soft_q_gap")
 
 
 def _rung(mdp: TabularMDP, pi0, eta, steps: int, bits: int, exact_optimum):

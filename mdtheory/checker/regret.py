@@ -9,18 +9,51 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import sympy as sp
+
 from mdtheory.checker.measure import SeriesMeasurement
+from mdtheory.checker.result import md_update_text
+from mdtheory.engine.context import MAX_EXPONENT_ARGUMENT_BITS
 from mdtheory.engine.inexact import linear_loss_problem, online_mirror_descent
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import laddered
+from mdtheory.errors import ExpressionError, OverflowGuardError
+
+
+def regret_update_text(regularizer) -> str:
+    """The step online MD runs each round, from the same derived step as offline MD on f = <l_t, x>."""
+    md = linear_loss_problem(regularizer)
+    renaming = {c: sp.Symbol(f"l{i + 1}") for i, c in enumerate(md.parameters)}
+    return ("each round, x = x_t, x+ = x_{t+1}, f = <l_t, x> with l_t = (l1, l2, ...) the round's losses: "
+            + md_update_text(md, renaming))
 
 
 def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int) -> SeriesMeasurement:
     """``losses(ctx, t)``: the loss vector of round t + 1 (t = 0, ..., steps - 1) in ``ctx``."""
     md = linear_loss_problem(regularizer)
     kernel = MirrorDescentKernel(md)
-    coarse, fine = (online_mirror_descent(md, x0, eta, losses, steps, b, kernel=kernel, in_context=True)
-                    for b in (bits, 2 * bits))
+    guard = 2**MAX_EXPONENT_ARGUMENT_BITS
+
+    def guarded_losses(ctx, t):
+        try:
+            return losses(ctx, t)
+        except OverflowGuardError:  # the loss expression itself, not the step
+            raise ExpressionError(
+                f"[problem] losses: round t = {t + 1} takes exp of an argument past the exponent guard "
+                f"2^{MAX_EXPONENT_ARGUMENT_BITS} (about {guard:.2g}), beyond which no precision holds exp's value; "
+                "rewrite the loss expressions so that they stay within it") from None
+
+    try:
+        coarse, fine = (online_mirror_descent(md, x0, eta, guarded_losses, steps, b, kernel=kernel, in_context=True)
+                        for b in (bits, 2 * bits))
+    except OverflowGuardError:
+        # a step's exp argument is grad phi(x) - eta l_t (the entropy's log x - eta l_t): eta * |loss| sets it
+        raise OverflowGuardError(
+            f"online MD with eta = {eta}: a step takes exp of grad phi(x) - eta * loss, and that argument passed the "
+            f"exponent guard 2^{MAX_EXPONENT_ARGUMENT_BITS} (about {guard:.2g}), beyond which no precision holds exp's value. "
+            f"The limit is on eta * |loss|, not on eta alone: rescale the losses (Hedge's regret bound is stated for "
+            f"losses in [0, 1]) so that eta * max|loss| < 2^{MAX_EXPONENT_ARGUMENT_BITS}, i.e. |loss| < "
+            f"{float(guard / eta):.3g} at this eta") from None
     ctx = fine.ctx
     zero = [ctx.mpf(0)]
     regret = laddered(ctx, zero + fine.regret, zero + coarse.regret, zero + coarse.magnitude, bits)

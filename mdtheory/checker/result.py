@@ -6,9 +6,53 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sympy as sp
+
 from mdtheory.checker.bounds import HOLDS, INCONCLUSIVE, VIOLATED, CheckResult
 from mdtheory.checker.measure import Measurement, float64_departure
 from mdtheory.engine.ladder import agreeing_digits, trusted_or_none
+from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.inverse import inverse_mirror_map
+from mdtheory.symbolic.mirror_descent import MirrorDescent, dual_step, normalization_is_multiplicative
+from mdtheory.symbolic.regularizer import mirror_map
+
+UPDATE_COMPONENTS_SHOWN = 2  # the update text writes the first coordinates out, then "..."
+
+
+def md_update_text(md: MirrorDescent, renaming: dict | None = None) -> str:
+    """The MD step the engine runs, written from the derived dual step y = grad phi(x) - eta grad f(x) and the
+    inverse mirror map as the engine applies them (``symbolic.mirror_descent``): in closed form where the
+    inverse is one, else the equation Newton solves; on the simplex with the normalization the engine uses.
+    ``renaming`` substitutes symbols in the text (online MD: the loss vector c for l_t)."""
+    reg = md.regularizer
+    dual = dual_step(md)
+    if renaming:
+        dual = dual.subs(renaming)
+    inverse = inverse_mirror_map(reg)
+    next_point = [sp.Symbol(f"{v}+") for v in md.variables]
+
+    def shortest(expression):
+        candidates = (expression, sp.powsimp(sp.expand(expression)))
+        return min((sp.sstr(c) for c in candidates), key=len)
+
+    if inverse.is_closed_form and (reg.domain is not Domain.SIMPLEX or normalization_is_multiplicative(reg)):
+        at_dual = dict(zip(inverse.dual_variables, dual))
+        parts = [shortest(e.subs(at_dual)) for e in inverse.expressions]
+        relation = "∝" if reg.domain is Domain.SIMPLEX else "="
+        how = "normalized to sum 1" if reg.domain is Domain.SIMPLEX else "closed form"
+    else:
+        gradient = mirror_map(reg).subs(dict(zip(md.variables, next_point)))
+        parts = [f"{shortest(y)}" for y in dual]
+        relation = None
+        how = ("plus a multiplier nu making sum x+ = 1, solved numerically" if reg.domain is Domain.SIMPLEX
+               else "solved for x+ numerically (Newton)")
+    shown = range(min(UPDATE_COMPONENTS_SHOWN, len(parts)))
+    if relation is None:
+        written = [f"{shortest(gradient[i])} = {parts[i]}" for i in shown]
+    else:
+        written = [f"{next_point[i]} {relation} {parts[i]}" for i in shown]
+    more = ", ..." if len(parts) > len(shown) else ""
+    return f"grad phi(x+) = grad phi(x) - eta grad f(x): {', '.join(written)}{more} ({how})"
 
 
 @dataclass
@@ -20,10 +64,21 @@ class NamedCheck:
     result: CheckResult
     measurement: Measurement | None = None
     expected: str = HOLDS
+    update: str | None = None  # the update the run iterated, as text (see ``update_text``)
 
     @property
     def as_predicted(self) -> bool:
         return self.result.verdict == self.expected
+
+    @property
+    def update_text(self) -> str | None:
+        """The update this check's run iterated: given by whoever built the check (online, policy MD), or
+        derived from the measured MD (offline)."""
+        if self.update is not None:
+            return self.update
+        if isinstance(self.measurement, Measurement):
+            return md_update_text(self.measurement.md)
+        return None
 
 
 @dataclass
@@ -96,6 +151,7 @@ def check_json(check: NamedCheck) -> dict:
         "expected": check.expected,
         "kind": r.kind,
         "quantity": r.quantity,
+        "update": check.update_text,
         "measured": r.measured.text(),
         "claimed": r.claimed.text(),
         "margin": r.margin.text(),

@@ -15,7 +15,7 @@ import numpy as np
 from mdtheory.engine.codegen import CompiledGeometry
 from mdtheory.engine.context import Float64Context, PythonFloatContext
 from mdtheory.engine.domain_checks import is_real
-from mdtheory.errors import DomainError, NewtonConvergenceError
+from mdtheory.errors import DomainError, NewtonConvergenceError, OverflowGuardError
 from mdtheory.symbolic.domains import Domain
 
 FLOAT64 = Float64Context()
@@ -43,6 +43,8 @@ class InverseSolver:
             return self.newton(ctx, y, seed)
         try:
             x = self.maps.inverse(ctx, *y)
+        except OverflowGuardError:
+            raise  # exp's argument guard, not the image of grad phi: its own message names the limit
         except (ZeroDivisionError, ValueError):
             raise self.outside_image(ctx, y) from None
         if self.geometry.inverse.conditions and ctx.guards_domain:

@@ -184,6 +184,20 @@ def policy_md_step(ctx, mdp: TabularMDP, pi, Q, eta, anchor=None):
     return result
 
 
+def policy_update_text(mdp: TabularMDP) -> str:
+    """The update ``policy_md_step`` runs, as text, with this MDP's gamma and tau: its logits are
+    (1 - eta tau/(1 - gamma)) log pi_t + eta Q/(1 - gamma), the step on Q being eta/(1 - gamma) (Agarwal et
+    al.'s convention; a theorem stated for pi_t exp(eta Q) takes eta (1 - gamma) here)."""
+    eta = sp.Symbol("eta", positive=True)
+    scale = sp.sstr(eta / (1 - mdp.gamma))
+    if mdp.tau == 0:
+        return (f"pi_{{t+1}}(a|s) ∝ pi_t(a|s) exp(eta Q^{{pi_t}}(s,a) / (1 - gamma)) = pi_t(a|s) exp({scale} * "
+                f"Q^{{pi_t}}(s,a)) at gamma = {mdp.gamma}")
+    keep = sp.sstr(1 - eta * mdp.tau / (1 - mdp.gamma))
+    return (f"pi_{{t+1}}(a|s) ∝ pi_t(a|s)^(1 - eta tau/(1 - gamma)) exp(eta Q_tau^{{pi_t}}(s,a) / (1 - gamma)) = "
+            f"pi_t(a|s)^({keep}) exp({scale} * Q_tau^{{pi_t}}(s,a)) at gamma = {mdp.gamma}, tau = {mdp.tau}")
+
+
 def check_step_size(mdp: TabularMDP, eta: sp.Rational) -> None:
     if eta <= 0:
         raise StepSizeError(f"eta: must be positive, got {eta}")
