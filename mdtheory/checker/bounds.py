@@ -614,7 +614,7 @@ class Saturation:
         )
         if peak.digits < MIN_TRUSTED_DIGITS:
             return CheckResult(verdict=INCONCLUSIVE, explanation="the peak is not resolved; raise precision_bits", **common)
-        if peak.index == len(m.fine.t) - 1:
+        if peak.at_end(m):
             return CheckResult(verdict=INCONCLUSIVE, explanation=(
                 "the separation is still growing at the last step: no saturation within the horizon; run longer"),
                 **common)
@@ -680,7 +680,7 @@ class MinForm:
         )
         if digits < MIN_TRUSTED_DIGITS:
             return CheckResult(verdict=INCONCLUSIVE, explanation="the separation is not resolved; raise precision_bits", **common)
-        if peak.index == len(m.fine.t) - 1:
+        if peak.at_end(m):
             return CheckResult(verdict=INCONCLUSIVE, explanation="no saturation within the horizon; run longer", **common)
         ok = offs[worst] <= allowed
         return CheckResult(verdict=HOLDS if ok else VIOLATED, explanation=(

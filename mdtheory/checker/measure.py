@@ -316,6 +316,11 @@ class Peak:
     eta_t: object
     index: int
     digits: int
+    step: int  # the step it is at (between records when every step was seen)
+
+    def at_end(self, measurement) -> bool:
+        """At the run's last step: the quantity may still grow past the horizon."""
+        return self.step == measurement.fine.t[-1]
 
 
 def least_squares_slope(xs: Sequence[float], ys: Sequence[float]) -> float:
@@ -331,14 +336,15 @@ def peak_of(measurement: Measurement, quantity: str = "separation") -> Peak:
     if extremes is None:
         values = measurement.values(quantity)
         index = max(range(len(values)), key=lambda i: values[i])
-        return Peak(values[index], measurement.fine.eta_t[index], index, measurement.digits(quantity)[index])
+        return Peak(values[index], measurement.fine.eta_t[index], index, measurement.digits(quantity)[index],
+                    measurement.fine.t[index])
     ctx = measurement.ctx
     index = max(range(len(extremes.high)), key=lambda i: extremes.high[i])
     value, t = extremes.high[index], extremes.high_t[index]
     if t == measurement.fine.t[index]:
-        return Peak(value, measurement.fine.eta_t[index], index, measurement.digits(quantity)[index])
+        return Peak(value, measurement.fine.eta_t[index], index, measurement.digits(quantity)[index], t)
     digits = resolved_digits(ctx, value, extremes.high_uncertainty[index], int(measurement.ladder.coarse.bits * math.log10(2)))
-    return Peak(value, ctx.exact(measurement.spec.eta * t), index, digits)
+    return Peak(value, ctx.exact(measurement.spec.eta * t), index, digits, t)
 
 
 def float64_departure(measurement: Measurement, threshold=FLOAT64_DEPARTURE):
