@@ -300,10 +300,7 @@ def bound_from_table(table: dict, symbols: dict | None = None, quantities=QUANTI
         raise ClaimFileError(f"[claim] factor: expected a number >= 1 (the band around the level), got {options['factor']}")
     if kind == "saturation":
         return Saturation(expr("level"), quantity=quantity, **options)
-    try:
-        return MinForm(expr("level"), expr("rate"), quantity=quantity, **options)
-    except MDTheoryError as err:
-        raise keyed("[claim] quantity", err) from None
+    return MinForm(expr("level"), expr("rate"), quantity=quantity, **options)
 
 
 def read_user_file(path: str | Path, error=None, limit: int = MAX_FILE_BYTES,
@@ -473,6 +470,11 @@ def _refuse_flat_start(reg: Regularizer, x0: list[sp.Rational]) -> None:
     shown = ", ".join(_brief(str(v)) for v in x0[:8]) + (", ..." if len(x0) > 8 else "")
     where = f"[run] x0: phi is not strictly convex at the start x0 = ({shown})"
     fix = "choose another start, or add a strongly convex term to phi (MD's step needs Hess phi positive definite)"
+    undefined = next((entry for entry in at_start if entry.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or entry.is_real is False),
+                     None)
+    if undefined is not None:
+        raise ClaimFileError(f"[run] x0: Hess phi is not defined at the start x0 = ({shown}) (an entry there is "
+                             f"{_brief(str(undefined))}); choose a start where phi is twice differentiable")
     if all(entry.is_Rational for entry in at_start):
         if not at_start.is_positive_definite:
             raise ClaimFileError(f"{where}: Hess phi there is exactly {_brief(str(at_start.tolist()))}, which is "

@@ -10,7 +10,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 from pathlib import Path
+
+import mpmath
 
 from mdtheory.claimfile import toml_text
 from mdtheory.cli import main
@@ -67,9 +70,34 @@ def test_sweep_checks_its_bound_at_every_step_not_at_the_recorded_ones(tmp_path)
     assert row["peak_amplification"].startswith("249720.1"), row  # the peak over every step, not the sampled one
 
 
+def exact_simplex_amplification(steps: int) -> list:
+    """SIMPLEX's amplification at every step in closed form: entropic MD on a linear cost c from x is
+    x_t = x exp(-eta t c) / <x, exp(-eta t c)>, for the start and the perturbed start (60 digits)."""
+    ctx = mpmath.MPContext()
+    ctx.dps = 60
+    p, eps, eta, direction = ctx.mpf(10) ** -6, ctx.mpf(10) ** -10, ctx.mpf(1) / 4, [2, -1, -1]
+    start = [p, (1 - p) / 2, (1 - p) / 2]
+    perturbed = [a + eps * b for a, b in zip(start, direction)]
+
+    def at(x, t):
+        weights = [a * ctx.exp(-eta * t * cost) for a, cost in zip(x, (0, 1, 1))]
+        return [w / ctx.fsum(weights) for w in weights]
+
+    return [ctx.sqrt(ctx.fsum((a - b) ** 2 for a, b in zip(at(start, t), at(perturbed, t)))) / (eps * ctx.sqrt(6))
+            for t in range(steps + 1)]
+
+
 def test_check_with_sparse_recording_still_sees_every_step(tmp_path):
+    amplification = exact_simplex_amplification(600)
+    assert max(amplification[::20]) < 200_000 < max(amplification)  # the samples hold; a step between them does not
     code, output = check(tmp_path, SIMPLEX, run={"record_every": 20})
-    assert code == 1 and "verdict: violated" in output and "249708.0" in output, output
+    peak = max(range(601), key=lambda t: amplification[t])
+    assert code == 1 and "verdict: violated" in output, output
+    # the largest value, found between the records, right to its last printed digit
+    printed = re.search(r"measured: amplification = (\d+)\.(\d+)", output)
+    assert printed, output
+    shown = mpmath.mpf(f"{printed[1]}.{printed[2]}")
+    assert abs(shown - amplification[peak]) <= mpmath.mpf(10) ** -len(printed[2]), (shown, amplification[peak])
     # the same bound above the peak holds, and says that every step was compared
     code, output = check(tmp_path, SIMPLEX, run={"record_every": 20}, claim={"kind": "upper_bound", "bound": "3e5"})
     assert code == 0 and "holds at every step" in output, output

@@ -81,6 +81,14 @@ def test_phi_not_strictly_convex_at_the_start_is_refused_before_any_symbolic_bud
     assert "took longer than" not in result[1], result[1]  # no budgeted sympy call ran before the refusal
 
 
+@pytest.mark.parametrize("regularizer, x0", [("x**2 + 1/x", "0"), ("x**2 + x*log(x)", "0")])
+def test_phi_undefined_at_the_start_is_refused_by_name(tmp_path, regularizer, x0):
+    # Hess phi at x0 is zoo (1/x at 0) or undefined (log at 0): it was converted to a float and ended in an
+    # internal error (exit 4)
+    result = check(tmp_path, problem={"regularizer": regularizer, "objective": "(x-3)**2/2"}, run={"x0": [x0]})
+    expect(result, 2, "[run] x0: Hess phi is not defined at the start")
+
+
 def test_phi_convex_at_the_start_still_runs(tmp_path):
     # h''(2) = 1 - 2*10^6*exp(-2.25*10^6)*(...) > 0: not refused at load; the run checks every iterate
     result = check(tmp_path, problem={"regularizer": "x**2/2 + exp(-1000000*(x-1/2)**2)/10000",

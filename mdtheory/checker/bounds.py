@@ -219,7 +219,7 @@ def _expression_field(bound, name: str, symbols=BOUND_SYMBOLS):
 
 @dataclass(frozen=True)
 class UpperBound:
-    """quantity(t) <= bound(T, etaT) at every recorded step t >= 1 (e.g. amplification <= 1, or <= C*g(T)).
+    """quantity(t) <= bound(T, etaT) at every step t >= 1 (e.g. amplification <= 1, or <= C*g(T)).
 
     Step 0 is left out: there the amplification is 1 by definition, which would make every bound of 1
     look attained. A step is decided once its uncertainty is small on the scale of the larger of the value
