@@ -461,11 +461,16 @@ def _branch_and_bound(value, upper, steps: int, levels: tuple) -> Extent:
             heapq.heappush(heap, (-widened(a, b), a, b))
     crossings = {}
     for level in levels:
-        crossings[level] = None if best < float(level) else _first_at_or_above(value, widened, steps, float(level))
+        # best may lie up to PEAK_RESOLUTION below the true peak: a level within that is searched, never assumed
+        reachable = best * (1 + PEAK_RESOLUTION) * (1 + EXTENT_SLACK) >= float(level)
+        crossings[level] = _first_at_or_above(value, widened, steps, float(level)) if reachable else None
+        if crossings[level] is None and best >= float(level):
+            raise RuntimeError(f"a step reached {float(level):g} but no interval bound admitted it: an interval bound "
+                               "is wrong")
     return Extent(best, best_step, crossings)
 
 
-def _first_at_or_above(value, widened, steps: int, level: float) -> int:
+def _first_at_or_above(value, widened, steps: int, level: float) -> int | None:
     stack = [(0, steps)]
     while stack:  # depth first, left half first: the first leaf with a hit holds the first step
         lo, hi = stack.pop()
@@ -480,7 +485,7 @@ def _first_at_or_above(value, widened, steps: int, level: float) -> int:
         mid = (lo + hi) // 2
         stack.append((mid, hi))
         stack.append((lo, mid))
-    raise RuntimeError(f"a step reached {level:g} but no interval bound admitted it: an interval bound is wrong")
+    return None  # no step reaches the level (the caller searched a level within PEAK_RESOLUTION above the peak found)
 
 
 def _walk_extent(setting: RiskSetting, levels: tuple) -> Extent:
