@@ -318,7 +318,8 @@ class _Version(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from mdtheory.face import version
 
-        parser.exit(message=f"mdtheory {version()}\n")
+        print(f"mdtheory {version()}")  # on stdout, as argparse's own version action writes it
+        parser.exit()
 
 
 def appendix(args) -> int:
