@@ -658,7 +658,8 @@ class FalsifyResult:
         return fields + [("witness", witness.describe()[0].removeprefix("witness: ")),
                          ("measured", witness.measured.text()), ("claimed", witness.claimed.text()),
                          ("trusted digits", str(witness.trusted_digits)),
-                         ("certified", "yes, in ball arithmetic (arb)" if witness.certified else "no (precision ladder only)")]
+                         ("certified", "yes, in ball arithmetic (arb)" if witness.certified
+                          else "no (precision ladder only)")]
 
     def _repr_markdown_(self) -> str:
         from mdtheory.checker.result import fields_markdown

@@ -76,7 +76,8 @@ def test_check_takes_a_claim_and_shows_a_twin_as_not_predicted(tmp_path):
     # the largest amplification of 4 steps is (3/2)^4 = 81/16 = 5.0625, exactly
     figure = violated.result.measured.figures[0]
     assert figure.trusted >= 6
-    assert abs(Fraction(str(figure.value)) - Fraction(81, 16)) < Fraction(81, 16) * Fraction(1, 10 ** (figure.trusted - 1))
+    exact = Fraction(81, 16)
+    assert abs(Fraction(str(figure.value)) - exact) < exact * Fraction(1, 10 ** (figure.trusted - 1))
     assert f"| measured | amplification = {figure.text()}" in table
     with pytest.raises(TypeError, match="already built"):
         mdtheory.check(claim, twin=True)
