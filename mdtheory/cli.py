@@ -7,6 +7,8 @@
   mdtheory sweep FILE.toml [--scheduler ADDRESS] [--plot OUT.png]  a resumable grid of checks
   mdtheory falsify FILE.toml [--json OUT] [--plot OUT.png]         search [search]'s range for a counterexample
   mdtheory worst-case FILE.toml [--json OUT] [--plot OUT.png]      for every f (and phi) in a class, certified
+  mdtheory list [--json]                                          registered claims, theorem library, catalogue
+  mdtheory --version
 
 Exit codes (check, verify, sweep, falsify): 0 holds (every check as predicted: a twin predicts violated),
 1 violated (not as predicted), 2 bad input,
@@ -287,6 +289,39 @@ def falsify(args) -> int:
     return EXIT_VIOLATED if result.witness is not None else EXIT_INCONCLUSIVE
 
 
+def list_command(args) -> int:
+    from mdtheory.face import listing
+
+    found = listing()
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    print("claims (mdtheory verify --claim NAME):")
+    for claim in found["claims"]:
+        print(f"  {claim['name']}: {claim['about']}")
+    print("theorem library (mdtheory check FILE, and --twin for its planted-false twin):")
+    for theorem in found["theorems"]:
+        print(f"  {theorem['name']}: {theorem['title'] or '(no [theorem] name)'}"
+              + (" [twin]" if theorem["twin"] else " [no twin]"))
+    print("catalogue of regularizers (mdtheory.catalogue; regularizer = \"NAME\" in a claim file):")
+    for regularizer in found["catalogue"]:
+        print(f"  {regularizer['name']}: {regularizer['about']}")
+    return 0
+
+
+class _Version(argparse.Action):
+    """--version, read from the installed metadata only when asked (it costs an import)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print mdtheory's version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from mdtheory.face import version
+
+        print(f"mdtheory {version()}")  # on stdout, as argparse's own version action writes it
+        parser.exit()
+
+
 def appendix(args) -> int:
     from mdtheory.appendix import write_appendix
     from mdtheory.claims import load_all
@@ -343,8 +378,15 @@ def sweep(args) -> int:
     return exit_code(counts)
 
 
+CHECK_DESCRIPTION = ("Run one TOML claim file: measure its quantity on the precision ladder and judge it against its "
+                     "bound. The claim-file format is documented in README.md, section \"Claim files\" (theorems "
+                     "beyond sensitivity: its subsection \"Theorems beyond sensitivity: convergence, regret, policy "
+                     "optimization\"); the theorem library's files in mdtheory/theorems/ are worked examples.")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mdtheory", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True)
     v = commands.add_parser("verify", help="run the registered claims and write a report")
     v.add_argument("--claim", action="append", help="run only this claim (repeatable)")
@@ -355,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--jobs", type=int, help="claims run in parallel processes (default: one per core)")
     v.add_argument("--no-progress", action="store_true")
     v.set_defaults(handler=verify)
-    c = commands.add_parser("check", help="run one TOML claim file")
+    c = commands.add_parser("check", help="run one TOML claim file", description=CHECK_DESCRIPTION)
     c.add_argument("file")
     c.add_argument("--json", help="write the result as JSON here")
     c.add_argument("--plot", help="write a PNG plot here")
@@ -414,8 +456,12 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--no-progress", action="store_true")
     _limits(w)
     w.set_defaults(handler=sweep)
+    li = commands.add_parser("list", help="the registered claims, the theorem library's files and the catalogue")
+    li.add_argument("--json", action="store_true", help="print the lists as JSON")
+    li.set_defaults(handler=list_command)
     for command in commands.choices.values():
         command.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
+        command.add_argument("--version", action=_Version)
     args = parser.parse_args(argv)
     with warnings.catch_warnings():
         warnings.showwarning = _one_line_warning

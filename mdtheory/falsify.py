@@ -644,6 +644,29 @@ class FalsifyResult:
             lines.append("nothing was found, which proves nothing: the claim is not falsified, not proved")
         return "\n".join(lines)
 
+    __str__ = summary
+
+    def fields(self) -> list[tuple[str, str]]:
+        """The verdict, the search and the witness (its readings' own text) as (name, text) pairs."""
+        fields = [("verdict", self.verdict), ("candidates", f"{self.candidates} screened in {self.screening()}, "
+                                                            f"{self.refined} refined, {self.confirmed_on_ladder} taken "
+                                                            "to the precision ladder"),
+                  ("closest approach (screen)", f"measured/claimed = {self.best_ratio:.6g} at {self.best}")]
+        if self.witness is None:
+            return fields
+        witness = self.witness
+        return fields + [("witness", witness.describe()[0].removeprefix("witness: ")),
+                         ("measured", witness.measured.text()), ("claimed", witness.claimed.text()),
+                         ("trusted digits", str(witness.trusted_digits)),
+                         ("certified", "yes, in ball arithmetic (arb)" if witness.certified
+                          else "no (precision ladder only)")]
+
+    def _repr_markdown_(self) -> str:
+        from mdtheory.checker.result import fields_markdown
+
+        return fields_markdown(self.fields(), "" if self.witness else "nothing was found, which proves nothing: "
+                                                                       "not falsified, not proved")
+
 
 def falsify(claim: ClaimFile, candidates: int | None = None, seconds: float | None = None, seed: int | None = None,
             progress: Callable[[str], None] | None = None, workers: int | None = None,

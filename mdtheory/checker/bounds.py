@@ -88,6 +88,24 @@ class CheckResult:
     def __post_init__(self):
         self.measured, self.claimed, self.margin = map(as_reading, (self.measured, self.claimed, self.margin))
 
+    def fields(self) -> list[tuple[str, str]]:
+        """What the verdict compared, as (name, text) pairs: the readings' own text (``Reading.text``), so a
+        notebook, the terminal and the CLI show the same digits."""
+        return [("verdict", str(self.verdict)), ("kind", self.kind), ("measured", self.measured.text()),
+                ("claimed", self.claimed.text()), ("margin", self.margin.text()),
+                ("trusted digits", str(self.trusted_digits))] + \
+            ([("convexity", self.convexity)] if self.convexity else [])
+
+    def _repr_markdown_(self) -> str:
+        from mdtheory.checker.result import fields_markdown
+
+        return fields_markdown(self.fields(), self.explanation)
+
+    def __str__(self) -> str:
+        from mdtheory.checker.result import fields_text
+
+        return fields_text(self.fields(), self.explanation)
+
 
 def decided(kind: str, holds: bool, measured: Reading | str, claimed: Reading | str, margin: Reading | str,
             trusted_digits: int, explanation: str,

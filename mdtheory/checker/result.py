@@ -71,6 +71,25 @@ class NamedCheck:
         return self.result.verdict == self.expected
 
     @property
+    def verdict(self) -> str:
+        """The check's verdict (``result.verdict``); whether it is the predicted one is ``as_predicted``."""
+        return self.result.verdict
+
+    def fields(self) -> list[tuple[str, str]]:
+        """The check as (name, text) pairs: its result's fields, with the prediction where the verdict is not
+        the predicted one, and the update the run iterated."""
+        fields = [("check", self.label)] + self.result.fields()
+        if not self.as_predicted:
+            fields.insert(2, ("expected", f"{self.expected} (not as the claim predicts)"))
+        return fields + ([("update", self.update_text)] if self.update_text is not None else [])
+
+    def _repr_markdown_(self) -> str:
+        return fields_markdown(self.fields(), self.result.explanation)
+
+    def __str__(self) -> str:
+        return fields_text(self.fields(), self.result.explanation)
+
+    @property
     def update_text(self) -> str | None:
         """The update this check's run iterated: given by whoever built the check (online, policy MD), or
         derived from the measured MD (offline)."""
@@ -107,6 +126,17 @@ class ClaimReport:
 def table_cell(text) -> str:
     """Text safe inside a Markdown table cell (claims write their tables of constants with it too)."""
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def fields_markdown(fields: list[tuple[str, str]], after: str = "") -> str:
+    """A result's (name, text) fields as a two-column Markdown table (how results display in Jupyter)."""
+    rows = "\n".join(f"| {table_cell(name)} | {table_cell(text)} |" for name, text in fields)
+    return "| | |\n|---|---|\n" + rows + (f"\n\n{after}" if after else "")
+
+
+def fields_text(fields: list[tuple[str, str]], after: str = "") -> str:
+    """The same fields as ``name: text`` lines, as the CLI prints a result."""
+    return "\n".join([f"{name}: {text}" for name, text in fields] + ([after] if after else []))
 
 
 SERIES_QUANTITIES = ("separation", "amplification", "tangent_amplification", "objective")

@@ -879,6 +879,7 @@ class ClassVerdict:
     claim: ClassClaim
     cases: tuple  # WorstCase per horizon
     verdicts: tuple  # per horizon: proved / violated / inconclusive (or None without a bound)
+    SHOWN_DIGITS = 9  # significant digits of the interval's ends in a table, as `mdtheory worst-case` prints them
 
     @property
     def verdict(self) -> str | None:
@@ -887,6 +888,36 @@ class ClassVerdict:
         if VIOLATED_VERDICT in self.verdicts:
             return VIOLATED_VERDICT
         return PROVED if all(v == PROVED for v in self.verdicts) else INCONCLUSIVE_VERDICT
+
+    def heading(self) -> str:
+        claim = self.claim
+        return (f"{claim.method}, eta = {claim.eta} (L_f = {claim.L_f}"
+                + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method != "gd" else "") + ")"
+                + ("" if self.verdict is None else
+                   f"; claim {claim.quantity} <= {claim.bound}: {self.verdict} (expected {claim.expected})"))
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(T, the certified interval of the quantity, its verdict) per horizon, the interval's ends written as
+        ``mdtheory worst-case`` writes them (rounded outward, 9 significant digits)."""
+        from mdtheory.checker.reading import rounded
+
+        rows = []
+        for case, verdict in zip(self.cases, self.verdicts):
+            low, high = case.interval()
+            upper = "not certified" if high is None else rounded(high, self.SHOWN_DIGITS).text()
+            rows.append((str(case.T), f"[{rounded(low, self.SHOWN_DIGITS).text()}, {upper}]", verdict or "-"))
+        return rows
+
+    def _repr_markdown_(self) -> str:
+        from mdtheory.checker.result import table_cell
+
+        lines = [table_cell(self.heading()), "", f"| T | certified {self.claim.quantity} [lower, upper] | verdict |",
+                 "|---|---|---|"]
+        return "\n".join(lines + [f"| {T} | {interval} | {verdict} |" for T, interval, verdict in self.rows()])
+
+    def __str__(self) -> str:
+        return "\n".join([self.heading()] + [f"T = {T}: {self.claim.quantity} in {interval}, {verdict}"
+                                              for T, interval, verdict in self.rows()])
 
 
 def _bound_value(bound, T: int, eta: Fraction, quantity: str):
