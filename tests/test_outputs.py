@@ -21,7 +21,6 @@ import sympy as sp
 
 import mdtheory.sweep
 from mdtheory.cli import main
-from mdtheory.falsify import with_decimal
 
 REPO = Path(__file__).resolve().parents[1]
 HEDGE = REPO / "mdtheory" / "theorems" / "online" / "hedge.toml"
@@ -96,6 +95,8 @@ def test_falsify_writes_its_witness_in_the_current_directory_with_decimals(tmp_p
 
 
 def test_an_exact_witness_value_is_shown_with_its_decimal():
+    from mdtheory.falsify import with_decimal
+
     assert str(with_decimal(sp.Rational(219999999999781, 10**14))) == "219999999999781/100000000000000 (2.19999999999781)"
     assert str(with_decimal(sp.Rational(-1, 3))) == "-1/3 (-0.333333333333333)"
     assert str(with_decimal(sp.Integer(3))) == "3"  # an integer is its own decimal
