@@ -20,6 +20,8 @@ are refused, naming the key.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import inspect
 import json
 import math
@@ -340,6 +342,29 @@ def read_user_file(path: str | Path, error=None, limit: int = MAX_FILE_BYTES,
         raise error(f"{path}: not UTF-8 text (byte {err.start}); save the file as UTF-8") from None
 
 
+@contextlib.contextmanager
+def naming_file(path: str | Path):
+    """Every input error raised while a file is loaded starts with the file's path, once: the one place a
+    file is named in front of the loaders' messages (which name the key), so that an error met while many files
+    are read (verify reads the whole theorem library) says which file to fix. The error keeps its class."""
+    try:
+        yield
+    except MDTheoryError as err:
+        prefix = f"{path}: "
+        if len(err.args) <= 1 and not str(err).startswith(prefix):
+            err.args = (prefix + str(err),)
+        raise
+
+
+def names_its_file(loader):
+    """A loader whose first argument is a file's path, with every input error naming that file."""
+    @functools.wraps(loader)
+    def load(path, *args, **kwargs):
+        with naming_file(path):
+            return loader(path, *args, **kwargs)
+    return load
+
+
 def read_toml(path: str | Path, error=None) -> dict:
     """A TOML file's tables, or a ClaimFileError (or ``error``) naming what is wrong with the file."""
     error = error or ClaimFileError
@@ -501,6 +526,7 @@ def _unit_direction(domain: Domain, n: int) -> list[sp.Rational]:
     return [sp.Integer(1)] + [sp.Integer(0)] * (n - 1)
 
 
+@names_its_file
 def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_bits: int = MAX_PRECISION_BITS) -> ClaimFile:
     """Read and check a sensitivity claim file (an offline problem and its perturbed pair), as ``falsify`` and
     ``sweep`` search it. ``max_steps`` and ``max_precision_bits`` bound the work it may ask for (the CLI's
@@ -521,6 +547,7 @@ def claim_file_from_tables(data: dict, path: str | Path, max_steps: int = MAX_ST
                      data["problem"], data)
 
 
+@names_its_file
 def load_claim(path: str | Path, twin: bool = False, max_steps: int = MAX_STEPS,
                max_precision_bits: int = MAX_PRECISION_BITS) -> Claim:
     """A claim file as a ``Claim`` (any problem kind); ``twin``: its planted-false [twin] instead."""
@@ -528,6 +555,7 @@ def load_claim(path: str | Path, twin: bool = False, max_steps: int = MAX_STEPS,
     return claim_from_tables(data, name, max_steps, max_precision_bits)
 
 
+@names_its_file
 def read_claim_tables(path: str | Path, twin: bool = False) -> tuple[dict, str]:
     """(the claim file's tables, its name); ``twin``: with the [twin]'s overrides applied."""
     data = read_toml(path)

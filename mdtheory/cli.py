@@ -62,6 +62,13 @@ def writable_file(path: str | None, option: str) -> Path | None:
     return target
 
 
+def default_output(input_path: str, suffix: str) -> Path:
+    """Where a command writes what it derives from an input file when no path is given: the current
+    directory, named after the input's stem. Never beside the input, which may be inside the installed package
+    (the theorem library) or the source tree."""
+    return Path(Path(input_path).stem + suffix)
+
+
 def write_result(path: Path, text: str, option: str) -> None:
     """Write an output file after the run, once its result is on the terminal. A place that passed
     writable_file can still fail (a full disk, /dev/full, a folder removed meanwhile): that is bad input
@@ -268,14 +275,14 @@ def falsify(args) -> int:
     from mdtheory.falsify import falsify_file, plot, result_json
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
-    witness_path = writable_file(args.witness, "--witness")
+    # never beside the claim file: that may be the installed theorem library, which verify reads whole
+    witness_path = writable_file(args.witness or default_output(args.file, ".witness.toml"), "--witness")
     say = None if args.no_progress else (lambda text: print(f"  {text}", file=sys.stderr, flush=True))
     result = falsify_file(args.file, twin=args.twin, candidates=args.candidates, seconds=args.seconds, seed=args.seed,
                           progress=say, workers=args.workers, scheduler=args.scheduler, max_steps=args.max_steps,
                           max_precision_bits=args.max_precision_bits)
     print(result.summary())
     if result.witness is not None:
-        witness_path = witness_path or Path(args.file).with_name(Path(args.file).stem + ".witness.toml")
         try:
             write_result(witness_path, result.witness.claim_text, "--witness")
         except MDTheoryError:
@@ -357,7 +364,8 @@ def sweep(args) -> int:
     from collections import Counter
 
     from mdtheory.progress import Progress
-    from mdtheory.sweep import load_sweep, plot_results, read_results, run_sweep
+    from mdtheory.sweep import (SHOWN_FAILURES, describe_row, load_sweep, not_holding, plot_results, read_results,
+                                run_sweep)
 
     plot_path = writable_file(args.plot, "--plot")
     if args.results:
@@ -373,6 +381,14 @@ def sweep(args) -> int:
     counts = Counter(row["verdict"] for row in rows)
     print(f"{summary['ran']} run now, {summary['already_done']} already on file; verdicts: "
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    failing = not_holding(rows, plan)
+    if failing:
+        shown = "" if len(failing) <= SHOWN_FAILURES else f"the first {SHOWN_FAILURES}; "
+        print(f"{len(failing)} point{'s' if len(failing) > 1 else ''} did not hold ({shown}every one is in "
+              f"{plan.results}):")
+        for row in failing[:SHOWN_FAILURES]:
+            print("  " + describe_row(row))
+    print(f"results: {plan.results}")
     if plot_path:
         print(f"plot: {plot_results(plan.results, plot_path, args.x, args.y, sweep=plan)}")
     return exit_code(counts)
@@ -420,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--scheduler", help="screen on the Dask cluster at this address (tcp://host:port)")
     f.add_argument("--json", help="write the result as JSON here")
     f.add_argument("--plot", help="write a PNG of measured/claimed over the search here")
-    f.add_argument("--witness", help="write the witness claim file here (default: FILE.witness.toml)")
+    f.add_argument("--witness",
+                   help="write the witness claim file here (default: STEM.witness.toml in the current directory)")
     f.add_argument("--twin", action="store_true", help="search the file's planted-false [twin] instead")
     f.add_argument("--no-progress", action="store_true")
     _limits(f)
@@ -449,7 +466,8 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("file")
     w.add_argument("--scheduler", help="Dask scheduler address (tcp://host:port); default: local processes")
     w.add_argument("--workers", type=int, help="local processes (default: all cores)")
-    w.add_argument("--results", help="results file (JSON lines; default from the file)")
+    w.add_argument("--results", help="results file (JSON lines; default: [sweep] results, else STEM.jsonl in the "
+                                     "current directory)")
     w.add_argument("--plot", help="write a heatmap PNG of the results here")
     w.add_argument("--x", default="eta", help="heatmap x axis (a grid key; default eta)")
     w.add_argument("--y", default="eps", help="heatmap y axis (a grid key; default eps)")

@@ -49,7 +49,7 @@ import sympy as sp
 
 from mdtheory.checker.bounds import EPS, ETA_T, VIOLATED, T, UpperBound
 from mdtheory.checker.instance import check_instance
-from mdtheory.checker.reading import Reading
+from mdtheory.checker.reading import Reading, exactly, joined, reading, rounded
 from mdtheory.claimfile import (
     MAX_INDEXED_DIMENSION,
     ClaimFile,
@@ -57,6 +57,7 @@ from mdtheory.claimfile import (
     check_table_keys,
     claim_file_from_tables,
     is_sensitivity_claim,
+    names_its_file,
     read_claim_tables,
     toml_integer,
     toml_number,
@@ -64,7 +65,7 @@ from mdtheory.claimfile import (
     toml_text,
 )
 from mdtheory.engine.codegen import CompiledExpressions
-from mdtheory.engine.context import MAX_PRECISION_BITS, ArbContext, Float64Context, flint_precision
+from mdtheory.engine.context import MAX_PRECISION_BITS, ArbContext, Float64Context, flint_precision, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.run import MAX_STEPS, RunSpec
 from mdtheory.errors import MDTheoryError
@@ -84,6 +85,9 @@ REFINED = 4  # candidates refined by Nelder-Mead
 CONFIRMED = 6  # candidates taken to the precision ladder
 SIGNIFICANT = 15  # digits kept when a float64 candidate becomes an exact one
 FLOAT64 = Float64Context()
+DECIMAL_DIGITS = 15  # a witness's fraction is shown with its decimal to this many significant digits (as many as
+                     # a candidate keeps, SIGNIFICANT, so a decimal-born value's decimal is the value itself)
+DECIMAL_BITS = 64  # the context that rounds it (15 digits need 50 bits)
 
 
 class SearchError(ClaimFileError):
@@ -587,10 +591,15 @@ class Witness:
     claim_text: str = ""  # the witness as a claim file (``witness_file``)
     variant: str = ""  # the structural choice it was found at
 
-    def describe(self) -> list[str]:
+    def values(self) -> list[tuple[str, Reading]]:
+        """(name, exact value with its decimal) of what the witness chose: x0, direction, eta, parameters."""
         spec = self.spec
-        return [f"witness: x0 = ({', '.join(map(str, spec.x0))}), direction = ({', '.join(map(str, spec.direction))}), "
-                f"eta = {spec.eta}" + (f", parameters = {list(map(str, spec.parameters))}" if spec.parameters else "")
+        return ([("x0", exact_vector(spec.x0)), ("direction", exact_vector(spec.direction)),
+                 ("eta", with_decimal(spec.eta))]
+                + ([("parameters", exact_vector(spec.parameters))] if spec.parameters else []))
+
+    def describe(self) -> list[str]:
+        return ["witness: " + ", ".join(f"{name} = {value}" for name, value in self.values())
                 + (f", {self.variant}" if self.variant else ""),
                 f"measured: {self.measured}", f"claimed: {self.claimed}", f"trusted digits: {self.trusted_digits}",
                 "certified: " + ("yes, in ball arithmetic (arb): the amplification's ball lies above the bound at "
@@ -603,6 +612,28 @@ class Witness:
                 "measured": self.measured.text(), "claimed": self.claimed.text(), "trusted_digits": self.trusted_digits,
                 "certified": self.certified, "first_violation_t": self.at_t, "float64_ratio": self.float_ratio,
                 **({"variant": self.variant} if self.variant else {})}
+
+
+def with_decimal(value) -> Reading:
+    """An exact value as itself, with its decimal beside it unless it is an integer:
+    ``219999999999781/100000000000000 (2.19999999999781)``."""
+    value = sp.sympify(value) if isinstance(value, int) else value  # only ints and sympy numbers come here
+    if value.is_Integer:
+        return reading(exactly(value))
+    ctx = working_context(DECIMAL_BITS)  # nstr writes 1/5 as 0.2, not 0.200000000000000
+    decimal = ctx.mpf(value.p) / value.q if value.is_Rational else ctx.mpf(sp.N(value, DECIMAL_DIGITS + 5))
+    return reading(exactly(value), " (", rounded(decimal, DECIMAL_DIGITS, ctx), ")")
+
+
+def exact_vector(values) -> Reading:
+    return reading("(") + joined(", ", map(with_decimal, values)) + reading(")")
+
+
+def witness_comments(values: list[tuple[str, Reading]], variant: str = "") -> str:
+    """The head of a witness claim file: what falsify chose, each fraction with its decimal."""
+    lines = ["# a counterexample found by mdtheory falsify: mdtheory check on this file reproduces the violation"]
+    lines += [f"# {name} = {value}" for name, value in values] + ([f"# {variant}"] if variant else [])
+    return "\n".join(lines) + "\n\n"
 
 
 @dataclass
@@ -879,7 +910,7 @@ def witness_file(claim: ClaimFile, witness: Witness) -> str:
     run = {"x0": [str(v) for v in witness.spec.x0], "direction": [str(v) for v in witness.spec.direction],
            "eps": str(witness.spec.eps), "eta": str(witness.spec.eta), "steps": witness.spec.steps,
            "precision_bits": claim.bits, "backend": claim.backend}
-    return toml_text({"problem": problem, "run": run, "claim": claim.claim_table})
+    return witness_comments(witness.values()) + toml_text({"problem": problem, "run": run, "claim": claim.claim_table})
 
 
 def result_json(result: FalsifyResult) -> dict:
@@ -910,6 +941,7 @@ def plot(result: FalsifyResult, path) -> None:
         right.set_title(f"verdict: {result.verdict}" + (" (certified)" if result.witness and result.witness.certified else ""))
 
 
+@names_its_file
 def falsify_file(path, twin: bool = False, candidates: int | None = None, seconds: float | None = None,
                  seed: int | None = None, progress: Callable[[str], None] | None = None, workers: int | None = None,
                  scheduler: str | None = None, max_steps: int = MAX_STEPS,

@@ -33,6 +33,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
+from fractions import Fraction
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,8 +54,11 @@ from mdtheory.falsify import (
     check_budgets,
     check_parameters_used,
     exact_decimal,
+    exact_vector,
     initial_simplex,
+    with_decimal,
     within,
+    witness_comments,
     search_start,
     simplex_points,
     space_filling,
@@ -187,7 +191,7 @@ class TheoremWitness:
     certified: bool = False  # not enclosed in ball arithmetic: confirmed on the ladder
 
     def describe(self) -> list[str]:
-        return ["witness: " + ", ".join(f"{k} = {v}" for k, v in self.instance.items()),
+        return ["witness: " + ", ".join(f"{k} = {v}" for k, v in instance_values(self.instance)),
                 f"measured: {self.measured}", f"claimed: {self.claimed}", f"trusted digits: {self.trusted_digits}",
                 "certified: no (confirmed on the precision ladder; this quantity is not enclosed in ball arithmetic)"]
 
@@ -212,7 +216,7 @@ def falsify_theorem(tables: dict, name: str, candidates: int | None = None, seco
                     max_steps: int = MAX_STEPS, max_precision_bits: int = MAX_PRECISION_BITS) -> FalsifyResult:
     """Search the [search] range of a claim-language claim file's tables (see the module docstring)."""
     if "search" not in tables:
-        raise SearchError(f"{name}: no [search] table; falsify needs the range to search (see the README)")
+        raise SearchError("no [search] table; falsify needs the range to search (see the README)")
     search = tables["search"]
     check_table_keys(search, THEOREM_SEARCH_KEYS, "search")
     variants = []
@@ -366,6 +370,18 @@ def _instance_text(variant: Variant, point: dict) -> dict:
     return text
 
 
+def instance_values(instance: dict) -> list[tuple[str, Reading | str]]:
+    """(name, value) of an instance (``_instance_text``): each exact number with its decimal beside it."""
+    return [(k, v if k == "variant" else exact_vector(map(_exact, v)) if isinstance(v, list) else
+             with_decimal(_exact(v))) for k, v in instance.items()]
+
+
+def _exact(text: str) -> sp.Rational:
+    """An instance value back from the text it was written as (an exact rational this module wrote)."""
+    value = Fraction(text)
+    return sp.Rational(value.numerator, value.denominator)
+
+
 def witness_tables_text(variant: Variant, point: dict) -> str:
     """The witness as a claim file, without [search] or [twin], predicting holds: ``mdtheory check`` on it
     reports the violation (exit 1)."""
@@ -382,4 +398,4 @@ def witness_tables_text(variant: Variant, point: dict) -> str:
         values = dict(zip(problem.parameters, point["parameters"]))
         data["problem"]["losses"] = [str(loss.subs(values)) for loss in problem.losses]
     data["claim"] = {k: v for k, v in data["claim"].items() if k != "expected"}
-    return toml_text(data)
+    return witness_comments(instance_values(_instance_text(variant, point))) + toml_text(data)

@@ -1,6 +1,6 @@
 """``mdtheory sweep``: a grid of sensitivity checks from a TOML file, run in parallel, resumable.
 
-    [sweep]    results = "runs.jsonl"       (default: FILE with .jsonl), precision_bits = 96, record_every = 0
+    [sweep]    results = "runs.jsonl"       (default: STEM.jsonl), precision_bits = 96, record_every = 0
     [problem]  start = "min:1e-6"          (the rare outcome 0 is favoured by the cost), spread = "1"
     [grid]     eps, eta, T, d, lambda, regularizer   (lists; lambda = "0" means no anchor)
     [claim]    a bound, exactly as in claim files (kind = "upper_bound", bound = "1e6", ...)
@@ -11,7 +11,9 @@ eps along e_0 - x_0, optionally anchored at the uniform distribution with streng
 on a precision ladder (flint backend) and checked against [claim]. One JSON line per point is appended to
 the results file as soon as the point finishes, written by this process only (workers return rows), and
 flushed to disk: a killed sweep loses only the points in flight, and a rerun skips every point already on
-file, so none is lost and none duplicated. A line cut short by the kill is dropped on the rerun.
+file, so none is lost and none duplicated. A line cut short by the kill is dropped on the rerun. The results
+file is STEM.jsonl in the current directory unless named; a relative name (in the file or on the command line)
+is relative to the current directory, never to the sweep file's folder.
 Points run on local processes by default, or on a Dask cluster given its scheduler address.
 
 A result is only reused for the computation that produced it: each point's key is a hash of its whole
@@ -44,6 +46,7 @@ from mdtheory.claimfile import (
     ClaimFileError,
     bound_from_table,
     check_table_keys,
+    names_its_file,
     default_quantity,
     precision_bits,
     read_toml,
@@ -62,6 +65,7 @@ HEADER_KEY = "mdtheory_sweep"  # the results file's first line: {"mdtheory_sweep
 
 GRID_KEYS = ("eps", "eta", "T", "d", "lambda", "regularizer")
 REGULARIZERS = ("negative_entropy", "tsallis", "log_barrier")
+SHOWN_FAILURES = 10  # the terminal lists at most this many points that did not hold; the results file has them all
 SECTIONS = {
     "sweep": {"results": False, "precision_bits": False, "record_every": False},
     "problem": {"start": False, "spread": False},
@@ -103,6 +107,7 @@ def _digest(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
 
 
+@names_its_file
 def load_sweep(path: str | Path, max_precision_bits: int = MAX_PRECISION_BITS) -> Sweep:
     path = Path(path)
     data = read_toml(path, SweepFileError)
@@ -177,9 +182,12 @@ def _parse(path: Path, data: dict, max_precision_bits: int) -> Sweep:
         normalized = [str(toml_number(v, key)) if key not in ("T", "d", "regularizer") else v for v in axes[key]]
         if len(set(normalized)) != len(normalized):
             raise SweepFileError(f"[grid] {key}: a value is repeated (perhaps written two ways); list each value once")
-    results = Path(settings["results"]) if "results" in settings else path.with_suffix(".jsonl")
-    if not results.is_absolute():
-        results = path.parent / results
+    # Relative to the current directory, like every output path (never beside the sweep file, which may be in
+    # the source tree): a path is read the same way on the command line and in the file.
+    if not isinstance(settings.get("results", ""), str) or settings.get("results") == "":
+        raise SweepFileError("[sweep] results: expected a file name such as \"runs.jsonl\" (relative to the current "
+                             "directory)")
+    results = Path(settings["results"]) if "results" in settings else Path(path.stem + ".jsonl")
     bits = precision_bits(settings.get("precision_bits", 96), "[sweep] precision_bits", max_precision_bits)
     record_every = toml_integer(settings.get("record_every", 0), "[sweep] record_every", 0)
     return Sweep(path, results, points, {"start": problem.get("start", "min:1e-6"), "spread": problem.get("spread", "1")},
@@ -367,6 +375,19 @@ def read_results(results: Path, sweep: Sweep | None = None) -> list[dict]:
         keys = {sweep.key(p) for p in sweep.points}
         rows = [r for r in rows if r["key"] in keys]
     return rows
+
+
+def not_holding(rows: list[dict], sweep: Sweep) -> list[dict]:
+    """The rows whose verdict is not holds (violated, inconclusive, an error), in the grid's order."""
+    order = {sweep.key(p): i for i, p in enumerate(sweep.points)}
+    return sorted((r for r in rows if r["verdict"] != "holds"), key=lambda r: order.get(r["key"], len(order)))
+
+
+def describe_row(row: dict) -> str:
+    """One point on one line: its grid values, its verdict, and the error or the measured and claimed values."""
+    grid = ", ".join(f"{key} = {row[key]}" for key in GRID_KEYS if key in row)
+    detail = row.get("error") or f"measured {row.get('measured')}, claimed {row.get('claimed')}"
+    return f"{row['verdict']} at {grid}: {detail}"
 
 
 def plot_results(results: Path, out: Path, x: str = "eta", y: str = "eps", value: str = "peak_amplification",

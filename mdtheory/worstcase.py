@@ -19,7 +19,7 @@ from mdtheory.checker.worst_case import (
     checked_horizon,
     exact_positive,
 )
-from mdtheory.claimfile import check_table_keys, read_toml, toml_number
+from mdtheory.claimfile import check_table_keys, names_its_file, read_toml, toml_number
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.parsing import parse_expression
 
@@ -28,6 +28,7 @@ WORST_CASE_KEYS = {"method": True, "eta": True, "horizons": True, "L_f": False, 
 CLAIM_KEYS = {"bound": True, "expected": False}
 
 
+@names_its_file
 def load_class_claim(path) -> ClassClaim:
     """A worst-case file: [worst_case] method, eta, horizons, L_f, mu_phi, L_phi; optional [claim] bound, expected."""
     data = read_toml(path, WorstCaseError)

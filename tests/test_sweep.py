@@ -16,6 +16,13 @@ from mdtheory.sweep import SweepFileError, load_sweep, read_results, run_sweep
 SMALL = Path(__file__).parent / "sweeps" / "small.toml"
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path, monkeypatch):
+    """A sweep's default results file is STEM.jsonl in the current directory (issue 30), no longer beside the
+    sweep file: each test runs in its own folder, as a user runs a sweep in theirs."""
+    monkeypatch.chdir(tmp_path)
+
+
 def a_sweep(tmp_path, grid=None, extra=""):
     text = SMALL.read_text()
     if grid is not None:

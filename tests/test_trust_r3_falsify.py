@@ -95,7 +95,7 @@ def test_without_search_x0_the_stated_start_is_kept_exactly(tmp_path):
               "claim": {"kind": "upper_bound", "bound": "1"}}
     witness = tmp_path / "w.toml"
     expect(cli("falsify", written(tmp_path, tables), "--no-progress", "--witness", witness), 1, "verdict: violated",
-           "x0 = (1/3)")
+           "x0 = (1/3 (0.333333333333333))")
     assert 'x0 = ["1/3"]' in witness.read_text()
     # x0 = "domain" on R^n is still refused, saying what it means and how to keep [run] x0
     tables["search"]["x0"] = "domain"
@@ -159,6 +159,7 @@ def a_free_local_port() -> int:
 
 
 def test_a_scheduler_nobody_answers_at_is_refused_with_its_address(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the sweep's default results file goes to the current directory
     # before: distributed's 30 s connect timeout, then OSError: an internal error (exit 4) after 31.5 s
     monkeypatch.setattr(processes, "SCHEDULER_CONNECT_SECONDS", 2)  # the child forked by cli() inherits it
     address = f"tcp://127.0.0.1:{a_free_local_port()}"

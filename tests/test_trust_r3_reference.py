@@ -85,7 +85,7 @@ def test_a_constant_the_instance_does_not_compute_is_still_declared_and_checked(
 def test_an_objective_with_a_constant_that_is_not_real_is_refused_naming_the_objective(tmp_path, objective, message):
     code, text = check(tmp_path, problem={**QUADRATIC, "objective": objective})
     assert code == 2, text
-    assert text.startswith("error: [problem] objective:") and message in text
+    assert text.startswith(f"error: {tmp_path / 'claim.toml'}: [problem] objective:") and message in text
 
 
 @pytest.mark.parametrize("constant, shown", [(sp.log(-1), "I*pi"), (sp.sqrt(-2), "sqrt(2)*I"), (sp.log(0), "zoo")])
