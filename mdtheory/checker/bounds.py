@@ -122,6 +122,11 @@ def _check_quantity(quantity: str):
         raise MDTheoryError(f"unknown quantity {quantity!r}; choose one of {', '.join(QUANTITIES)}")
 
 
+# BoundOnRungs remembers the bound at this many steps at most (then starts afresh): a dense check evaluates
+# it at every step, and a value is re-evaluated, identically, rather than kept for a run of a million steps.
+BOUND_CACHE_ENTRIES = 4096
+
+
 class BoundOnRungs:
     """A bound (in T, etaT, eps and the instance's constants) evaluated on both rungs of the ladder, at any step
     t, recorded or not: in balls (arb) at the fine rung's precision with the fine constants and at the coarse
@@ -193,6 +198,8 @@ class BoundOnRungs:
                 fine_radius = abs(fine) + 1  # arb lost the value entirely: nothing of it is resolved
             uncertainty = (abs(fine - coarse) + abs(fine) * self.roundoff + fine_radius + ctx.mpf(coarse_radius)
                            if ctx.isfinite(fine) else ctx.mpf(0))
+            if len(self._cache) >= BOUND_CACHE_ENTRIES:
+                self._cache.clear()
             self._cache[key] = (fine, coarse, uncertainty)
         return self._cache[key]
 
@@ -294,7 +301,11 @@ class UpperBound:
         steps = [i for i, t in enumerate(times) if t >= 1]
         if not steps:
             raise MDTheoryError("the run recorded no step t >= 1; set steps >= 1")
-        blocks = {}
+        # A block's record is kept only while the verdict may report it (the closest to the bound, the largest,
+        # the first exceeding or unresolved, the first two attained): a dense check has one block per step.
+        blocks, by_state = {}, {"exceeds": [], "attained": [], "unresolved": []}
+        worst = largest = fewest_digits = None
+        single_steps = True
         for i in steps:
             first = times[i - 1] + 1 if i > 0 else 1
             high, high_t, u = extremes.high[i], extremes.high_t[i], extremes.high_uncertainty[i]
@@ -317,10 +328,19 @@ class UpperBound:
                              tolerance=tolerance,
                              ratio=high / claimed, first=first, last=times[i],
                              digits=resolved_digits(ctx, max(abs(high), low), u + low_u, ctx.dps))
-        worst = max(steps, key=lambda i: blocks[i]["ratio"])
-        largest = max(steps, key=lambda i: blocks[i]["value"])
-        exceed = [i for i in steps if blocks[i]["state"] == "exceeds"]
-        trusted = blocks[exceed[0]]["digits"] if exceed else min(b["digits"] for b in blocks.values())
+            if state != "below":
+                by_state[state].append(i)
+            if worst is None or blocks[i]["ratio"] > blocks[worst]["ratio"]:  # the first of equals, as max()
+                worst = i
+            if largest is None or blocks[i]["value"] > blocks[largest]["value"]:
+                largest = i
+            fewest_digits = blocks[i]["digits"] if fewest_digits is None else min(fewest_digits, blocks[i]["digits"])
+            single_steps = single_steps and first == times[i]
+            reported = {worst, largest, *by_state["exceeds"][:1], *by_state["unresolved"][:1], *by_state["attained"][:2]}
+            for j in [j for j in blocks if j not in reported]:
+                del blocks[j]
+        exceed = by_state["exceeds"]
+        trusted = blocks[exceed[0]]["digits"] if exceed else fewest_digits
         digits = m.digits(self.quantity)
         index_of = {t: i for i, t in enumerate(m.fine.t)}
         curve = [(s, bound.at(t)[0]) for s, t in zip(m.fine.eta_t, m.fine.t)]
@@ -338,15 +358,14 @@ class UpperBound:
         w = blocks[worst]
         relative_u = (w["u"] + w["ub"]) / w["claimed"]
         margin_value = 1 - w["ratio"]
-        attained = [i for i in steps if blocks[i]["state"] == "attained"]
-        unresolved = [i for i in steps if blocks[i]["state"] == "unresolved"]
+        attained, unresolved = by_state["attained"], by_state["unresolved"]
         if w["state"] == "attained":
             margin = reading("0 to the ladder's resolution (", rounded(margin_value, 2, ctx, signed=True),
                              " of the bound on the fine rung)")
         else:
             margin = reading(laddered(ctx, margin_value, resolved_digits(ctx, margin_value, relative_u, ctx.dps),
                                       relative_u), " of the bound")
-        dense = "every step" if all(b["first"] == b["last"] for b in blocks.values()) else (
+        dense = "every step" if single_steps else (
             "every step (between records, the largest value against the smallest bound there)")
         common = dict(
             kind=self.kind, quantity=self.quantity, trusted_digits=trusted, bound_curve=curve, measured=measured,

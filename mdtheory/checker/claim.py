@@ -29,7 +29,7 @@ from mdtheory.checker.bounds import (
     CheckResult,
     constant_symbol,
 )
-from mdtheory.checker.convergence import Solution, convergence_measurements
+from mdtheory.checker.convergence import Solution, check_kept_numbers, convergence_measurements
 from mdtheory.checker.instance import check_instance
 from mdtheory.checker.measure import measure, measure_worst_case
 from mdtheory.checker.policy import check_policy_quantity, measure_policy_md
@@ -180,10 +180,12 @@ def claim_measurements(claim: Claim, progress: Callable[[int, int], None] | None
         m = measure_policy_md(problem.mdp, problem.pi0, problem.eta, problem.steps, problem.bits)
         return [_declare(m, problem.constants)]
     if bound.quantity in CONVERGENCE_QUANTITIES:
+        check_kept_numbers(problem.spec, problem.md.regularizer.dim, problem.solution)
         kernel = MirrorDescentKernel(problem.md)
         m = measure(problem.md, problem.spec, problem.bits, with_float64=False, progress=progress, kernel=kernel,
                     backend=problem.backend, keep_path=True)
-        return convergence_measurements(m, kernel, problem.solution, problem.constants, problem.norm)
+        return convergence_measurements(m, kernel, problem.solution, problem.constants, problem.norm,
+                                        quantities=(bound.quantity,), release_iterates=True)
     if bound.quantity == "worst_case_amplification":
         return [_declare(measure_worst_case(problem.md, problem.spec, problem.bits), problem.constants)]
     raise MDTheoryError(f"{bound.quantity}: measured with its perturbed pair by check_instance, not here")

@@ -20,6 +20,7 @@ every iterate of the run, and one the instance contradicts is refused with the e
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import random
 from dataclasses import dataclass
 
@@ -29,8 +30,8 @@ from mdtheory.checker.measure import Measurement
 from mdtheory.engine.domain_checks import is_real
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import format_trusted, laddered
-from mdtheory.engine.run import tangent_basis
-from mdtheory.errors import DomainError, MDTheoryError, NewtonConvergenceError
+from mdtheory.engine.run import MAX_PATH_ENTRIES, tangent_basis
+from mdtheory.errors import DomainError, MDTheoryError, NewtonConvergenceError, StepSizeError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import objective_gradient, objective_hessian
 from mdtheory.symbolic.regularizer import hessian, is_quadratic, random_domain_point
@@ -232,14 +233,52 @@ def _check_interior(ctx, kernel, x, message: str):
 
 
 # --------------------------------------------------------------------------- quantities
+QUANTITIES = ("suboptimality", "best_suboptimality", "average_suboptimality", "bregman_to_solution",
+              "distance_to_solution")
+
+
+class _Reference:
+    """A reference point on one rung with what every quantity at it needs: f(r) and phi(r)."""
+
+    def __init__(self, ctx, kernel, params, point):
+        self.point = point
+        self.f = kernel.objective(ctx, point, params)
+        self.phi = kernel.regularizer_value(ctx, point)
+
+
+def _quantity(ctx, kernel, name, x, fx, best, f_average, ref: _Reference) -> tuple:
+    """(value, magnitude) of one convergence quantity at the iterate ``x`` (f(x) = ``fx``, min_{s<t} f(x_s) =
+    ``best``, f at the average of the earlier iterates = ``f_average``) from the reference ``ref``; the
+    magnitude is the sum of the absolute values of the terms that may cancel (``engine.ladder.laddered``)."""
+    if name == "suboptimality":
+        return fx - ref.f, abs(fx) + abs(ref.f)
+    if name == "best_suboptimality":
+        return best - ref.f, abs(best) + abs(ref.f)
+    if name == "average_suboptimality":
+        return f_average - ref.f, abs(f_average) + abs(ref.f)
+    if name == "bregman_to_solution":
+        grad, phi_x = kernel.mirror_map(ctx, x), kernel.regularizer_value(ctx, x)
+        inner = [gi * (ri - xi) for gi, ri, xi in zip(grad, ref.point, x)]
+        return (ref.phi - phi_x - ctx.fsum(inner), abs(ref.phi) + abs(phi_x) + ctx.fsum(abs(v) for v in inner))
+    if name == "distance_to_solution":
+        return ctx.distance(x, ref.point), max(ctx.vector_norm(x), ctx.vector_norm(ref.point))
+    raise ValueError(f"unknown convergence quantity {name!r}")
+
+
 class PathSummary:
     """What the convergence quantities need from a run, gathered one iterate at a time (``observe``): the
     recorded iterates with f there, min_{s<t} f(x_s) and f at the average of x_0, ..., x_{t-1} at each
     recorded t, and the lowest f over the whole run with where it was. Nothing grows with the number of
     steps beyond the recorded points: the running sum and the running minimum are one vector and one number.
+
+    With ``dense`` (the quantities a bound needs) and ``references`` it also keeps those quantities at every
+    step from each reference: the value, and the magnitude where ``magnitudes`` (the ladder needs them from one
+    rung only), as plain numbers, so that a bound "for every t" sees every step without the iterates being kept
+    a second time.
     """
 
-    def __init__(self, ctx, kernel: MirrorDescentKernel, params, recorded):
+    def __init__(self, ctx, kernel: MirrorDescentKernel, params, recorded, references=(), dense=(),
+                 magnitudes: bool = True, quantities=QUANTITIES):
         self.ctx, self.kernel, self.params = ctx, kernel, params
         self.recorded = set(recorded)
         self.t = 0
@@ -247,14 +286,28 @@ class PathSummary:
         self.best = None  # min_{s<t} f(x_s)
         self.lowest = None  # (min_s f(x_s), s) over every iterate seen
         self.points, self.f_values, self.best_values, self.f_averages = {}, {}, {}, {}
+        self.references = [_Reference(ctx, kernel, params, r) for r in references] if dense else []
+        self.dense, self.keep_magnitudes = tuple(dense), magnitudes
+        self.averages = "average_suboptimality" in quantities  # f at the running average costs a step's work
+        # (quantity, reference index) -> values at every step, and their magnitudes
+        self.dense_values = {(q, i): [] for q in self.dense for i in range(len(self.references))}
+        self.dense_magnitudes = {key: [] for key in self.dense_values}
 
     def observe(self, x):
         ctx, t = self.ctx, self.t
         fx = self.kernel.objective(ctx, x, self.params)
+        best = fx if t == 0 else self.best
+        f_average = None
+        if self.averages and (t in self.recorded or "average_suboptimality" in self.dense):
+            f_average = fx if t == 0 else self.kernel.objective(ctx, [v / t for v in self.total], self.params)
         if t in self.recorded:
-            self.points[t], self.f_values[t] = list(x), fx
-            self.best_values[t] = fx if t == 0 else self.best
-            self.f_averages[t] = fx if t == 0 else self.kernel.objective(ctx, [v / t for v in self.total], self.params)
+            self.points[t], self.f_values[t] = x, fx
+            self.best_values[t], self.f_averages[t] = best, f_average
+        for (name, i), values in self.dense_values.items():
+            value, magnitude = _quantity(ctx, self.kernel, name, x, fx, best, f_average, self.references[i])
+            values.append(value)
+            if self.keep_magnitudes:
+                self.dense_magnitudes[name, i].append(magnitude)
         self.total = list(x) if self.total is None else [a + b for a, b in zip(self.total, x)]
         self.best = fx if self.best is None else min(self.best, fx)
         if self.lowest is None or fx < self.lowest[0]:
@@ -262,33 +315,25 @@ class PathSummary:
         self.t += 1
 
     @classmethod
-    def of_run(cls, ctx, kernel, run, params, recorded=None) -> PathSummary:
-        summary = cls(ctx, kernel, params, run.t if recorded is None else recorded)
+    def of_run(cls, ctx, kernel, run, params, recorded=None, references=(), dense=(), magnitudes=True,
+               quantities=QUANTITIES) -> PathSummary:
+        summary = cls(ctx, kernel, params, run.t if recorded is None else recorded, references, dense, magnitudes,
+                      quantities)
         for x in run.path:
             summary.observe(x)
         return summary
 
 
-def _series(ctx, kernel, summary: PathSummary, recorded, r) -> dict[str, tuple[list, list]]:
-    """Each convergence quantity at the ``recorded`` steps from reference ``r``: (values, magnitudes)."""
-    f_ref, phi_ref = kernel.objective(ctx, r, summary.params), kernel.regularizer_value(ctx, r)
-    result = {q: ([], []) for q in ("suboptimality", "best_suboptimality", "average_suboptimality",
-                                    "bregman_to_solution", "distance_to_solution")}
-
-    def put(name, value, magnitude):
-        result[name][0].append(value)
-        result[name][1].append(magnitude)
-
+def _series(ctx, kernel, summary: PathSummary, recorded, r, quantities=QUANTITIES) -> dict[str, tuple[list, list]]:
+    """Each of ``quantities`` at the ``recorded`` steps from reference ``r``: (values, magnitudes)."""
+    ref = _Reference(ctx, kernel, summary.params, r)
+    result = {q: ([], []) for q in QUANTITIES if q in quantities}
     for t in recorded:
         x, fx, best, f_average = summary.points[t], summary.f_values[t], summary.best_values[t], summary.f_averages[t]
-        put("suboptimality", fx - f_ref, abs(fx) + abs(f_ref))
-        put("best_suboptimality", best - f_ref, abs(best) + abs(f_ref))
-        put("average_suboptimality", f_average - f_ref, abs(f_average) + abs(f_ref))
-        grad, phi_x = kernel.mirror_map(ctx, x), kernel.regularizer_value(ctx, x)
-        inner = [gi * (ri - xi) for gi, ri, xi in zip(grad, r, x)]
-        put("bregman_to_solution", phi_ref - phi_x - ctx.fsum(inner),
-            abs(phi_ref) + abs(phi_x) + ctx.fsum(abs(v) for v in inner))
-        put("distance_to_solution", ctx.distance(x, r), max(ctx.vector_norm(x), ctx.vector_norm(r)))
+        for name in result:
+            value, magnitude = _quantity(ctx, kernel, name, x, fx, best, f_average, ref)
+            result[name][0].append(value)
+            result[name][1].append(magnitude)
     return result
 
 
@@ -434,9 +479,9 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
 
     both("eta", *(r.ctx.exact(m.spec.eta) for r in rungs), "exact (the run's step size)")
     both("d", *(r.ctx.mpf(md.regularizer.dim) for r in rungs), "exact (the dimension)")
-    gradients = [[_dual_norm(r.ctx, kernel.objective_gradient(r.ctx, x, r.params), norm) for x in r.run.path[:-1]]
-                 for r in rungs]
-    both("G", *(max(g) for g in gradients),
+    gradients = [max(_dual_norm(r.ctx, kernel.objective_gradient(r.ctx, x, r.params), norm)
+                     for x in itertools.islice(r.run.path, len(r.run.path) - 1)) for r in rungs]  # one at a time
+    both("G", *gradients,
          f"computed: the largest {DUAL_NORMS[norm]} norm of grad f(x_s), s < T, along the run")
     if geometry.sigma is not None and norm == geometry.norm:
         both("sigma", *(_number(r.ctx, geometry.sigma) for r in rungs), geometry.how)
@@ -488,10 +533,26 @@ def _contradiction(m, kernel, name, value, norm) -> str | None:
     return None
 
 
+def check_kept_numbers(spec, dim: int, solution: Solution) -> None:
+    """Refuse, before the run, a convergence claim whose kept numbers (engine.run.MAX_PATH_ENTRIES: the iterates
+    and the claimed quantity at every step from each reference point) exceed the limit."""
+    references = 1 + len(solution.comparators)
+    kept = spec.steps * (dim + references)
+    if kept > MAX_PATH_ENTRIES:
+        raise StepSizeError(f"[run] steps: {spec.steps} steps keep {spec.steps} x (dimension {dim} + {references} "
+                            f"reference point{'s' if references > 1 else ''}) = {kept} numbers for a convergence claim, "
+                            f"above the limit of {MAX_PATH_ENTRIES}; use steps <= {MAX_PATH_ENTRIES // (dim + references)}"
+                            + (" or fewer comparators" if references > 1 else ""))
+
+
 def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, solution: Solution,
-                             declared: dict[str, sp.Rational], norm: str | None = None) -> list[Measurement]:
-    """One Measurement per reference point (x*, then each comparator; or the limit), each carrying the
-    convergence quantities and the instance's constants (fstar and D0 for that point)."""
+                             declared: dict[str, sp.Rational], norm: str | None = None,
+                             quantities=QUANTITIES, release_iterates: bool = False) -> list[Measurement]:
+    """One Measurement per reference point (x*, then each comparator; or the limit), each carrying ``quantities``
+    (those the claim's bound reads; by default every convergence quantity) at the recorded steps and the
+    instance's constants (fstar and D0 for that point). When the run recorded sparsely, they are also kept at
+    every step (``Measurement.dense``). ``release_iterates``: the run's iterates are dropped once they are
+    summarized (for a caller that owns the run and needs them no further)."""
     constants, how = instance_constants(m, kernel, declared, norm)
     rungs = _rungs(m)
     shown = lambda points: f"[{', '.join(rungs[0].ctx.nstr(v, 10) for v in points[0])}]"
@@ -509,28 +570,36 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
         m.md.regularizer.domain.check_point(point, f"[solution] comparators[{i}]")
         references.append((f"comparator {i}", "declared", [[r.ctx.exact(v) for v in point] for r in rungs]))
     every = list(range(len(m.fine.path)))
-    # recorded sparsely: a bound "for every t" is checked on every iterate, so the summaries keep every step
+    # recorded sparsely: a bound "for every t" is checked on every iterate, so the summaries keep the quantities
+    # it reads at every step, as numbers (the coarse rung's magnitudes alone: the ladder reads no others)
     sparse = list(m.fine.t) != every
-    summaries = [PathSummary.of_run(r.ctx, kernel, r.run, r.params, every if sparse else None) for r in rungs]
+    dense = tuple(q for q in QUANTITIES if q in quantities) if sparse else ()
+    summaries = [PathSummary.of_run(r.ctx, kernel, r.run, r.params, references=[p[rung] for _, _, p in references],
+                                    dense=dense, magnitudes=rung == 1, quantities=quantities)
+                 for rung, r in enumerate(rungs)]
     checked = {}  # reference name -> how x* was checked to be the minimizer
     if references[0][0] == "x*":
         checked["x*"] = certify_minimizer(m, kernel, rungs, references[0][2], summaries, references[0][1])
+    if release_iterates:  # everything below reads the summaries
+        for r in rungs:
+            r.run.path = []
     result = []
-    for name, how_obtained, points in references:
-        series = [_series(r.ctx, kernel, summary, r.run.t, p) for r, summary, p in zip(rungs, summaries, points)]
+    for i, (name, how_obtained, points) in enumerate(references):
+        series = [_series(r.ctx, kernel, summary, r.run.t, p, quantities)
+                  for r, summary, p in zip(rungs, summaries, points)]
         derived = {q: laddered(rungs[0].ctx, series[0][q][0], series[1][q][0], series[1][q][1], m.ladder.coarse.bits)
                    for q in series[0]}
-        dense = {}
-        if sparse:
-            full = [_series(r.ctx, kernel, summary, every, p) for r, summary, p in zip(rungs, summaries, points)]
-            dense = {q: (every, laddered(rungs[0].ctx, full[0][q][0], full[1][q][0], full[1][q][1], m.ladder.coarse.bits))
-                     for q in full[0]}
+        fine, coarse = summaries
+        dense_series = {q: (every, laddered(rungs[0].ctx, fine.dense_values.pop((q, i)), coarse.dense_values.pop((q, i)),
+                                            coarse.dense_magnitudes.pop((q, i)), m.ladder.coarse.bits))
+                        for q in dense}
         local = dict(constants)
         local["fstar"] = tuple(kernel.objective(r.ctx, p, r.params) for r, p in zip(rungs, points))
         local["D0"] = tuple(_bregman(r.ctx, kernel, p, [r.ctx.exact(v) for v in m.spec.x0])
                             for r, p in zip(rungs, points))
         local_how = dict(how, **{key: "computed: " + text.format(name=name) for key, text in REFERENCE_CONSTANTS.items()})
-        result.append(dataclasses.replace(m, derived={**m.derived, **derived}, dense={**m.dense, **dense}, constants=local,
+        result.append(dataclasses.replace(m, derived={**m.derived, **derived}, dense={**m.dense, **dense_series},
+                                          constants=local,
                                           provenance=local_how,
                                           reference=f"{name} ({how_obtained}) = {shown(points)}"
                                                     + (f"; {checked[name]}" if name in checked else "")))
