@@ -13,6 +13,7 @@ import io
 import pytest
 
 from mdtheory.checker import claim as claim_module
+from mdtheory.checker.bounds import CONVERGENCE_QUANTITIES
 from mdtheory.checker.convergence import Solution, check_kept_numbers
 from mdtheory.claimfile import toml_text
 from mdtheory.cli import main
@@ -67,7 +68,8 @@ def test_the_dense_check_reads_only_the_claimed_quantity(tmp_path, monkeypatch):
     code, output = check(tmp_path, claim={"quantity": "distance_to_solution", "bound": "3"})
     assert code == 0, output
     (m,) = seen
-    assert set(m.dense) == {"distance_to_solution"} and set(m.derived) == {"distance_to_solution"}
+    # every step: only the claimed quantity; the recorded steps (bounded by MAX_RECORDED): every quantity, for the JSON
+    assert set(m.dense) == {"distance_to_solution"} and set(m.derived) >= set(CONVERGENCE_QUANTITIES)
     every_t, series = m.dense["distance_to_solution"]
     assert every_t == list(range(13)) and len(series.values) == 13
     assert m.fine.path == [] and m.ladder.coarse.path == []  # the iterates are released once summarized

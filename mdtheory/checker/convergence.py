@@ -278,7 +278,7 @@ class PathSummary:
     """
 
     def __init__(self, ctx, kernel: MirrorDescentKernel, params, recorded, references=(), dense=(),
-                 magnitudes: bool = True, quantities=QUANTITIES):
+                 magnitudes: bool = True):
         self.ctx, self.kernel, self.params = ctx, kernel, params
         self.recorded = set(recorded)
         self.t = 0
@@ -288,7 +288,6 @@ class PathSummary:
         self.points, self.f_values, self.best_values, self.f_averages = {}, {}, {}, {}
         self.references = [_Reference(ctx, kernel, params, r) for r in references] if dense else []
         self.dense, self.keep_magnitudes = tuple(dense), magnitudes
-        self.averages = "average_suboptimality" in quantities  # f at the running average costs a step's work
         # (quantity, reference index) -> values at every step, and their magnitudes
         self.dense_values = {(q, i): [] for q in self.dense for i in range(len(self.references))}
         self.dense_magnitudes = {key: [] for key in self.dense_values}
@@ -298,7 +297,7 @@ class PathSummary:
         fx = self.kernel.objective(ctx, x, self.params)
         best = fx if t == 0 else self.best
         f_average = None
-        if self.averages and (t in self.recorded or "average_suboptimality" in self.dense):
+        if t in self.recorded or "average_suboptimality" in self.dense:  # f at the running average: a step's work
             f_average = fx if t == 0 else self.kernel.objective(ctx, [v / t for v in self.total], self.params)
         if t in self.recorded:
             self.points[t], self.f_values[t] = x, fx
@@ -315,19 +314,17 @@ class PathSummary:
         self.t += 1
 
     @classmethod
-    def of_run(cls, ctx, kernel, run, params, recorded=None, references=(), dense=(), magnitudes=True,
-               quantities=QUANTITIES) -> PathSummary:
-        summary = cls(ctx, kernel, params, run.t if recorded is None else recorded, references, dense, magnitudes,
-                      quantities)
+    def of_run(cls, ctx, kernel, run, params, recorded=None, references=(), dense=(), magnitudes=True) -> PathSummary:
+        summary = cls(ctx, kernel, params, run.t if recorded is None else recorded, references, dense, magnitudes)
         for x in run.path:
             summary.observe(x)
         return summary
 
 
-def _series(ctx, kernel, summary: PathSummary, recorded, r, quantities=QUANTITIES) -> dict[str, tuple[list, list]]:
-    """Each of ``quantities`` at the ``recorded`` steps from reference ``r``: (values, magnitudes)."""
+def _series(ctx, kernel, summary: PathSummary, recorded, r) -> dict[str, tuple[list, list]]:
+    """Each convergence quantity at the ``recorded`` steps from reference ``r``: (values, magnitudes)."""
     ref = _Reference(ctx, kernel, summary.params, r)
-    result = {q: ([], []) for q in QUANTITIES if q in quantities}
+    result = {q: ([], []) for q in QUANTITIES}
     for t in recorded:
         x, fx, best, f_average = summary.points[t], summary.f_values[t], summary.best_values[t], summary.f_averages[t]
         for name in result:
@@ -548,10 +545,10 @@ def check_kept_numbers(spec, dim: int, solution: Solution) -> None:
 def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, solution: Solution,
                              declared: dict[str, sp.Rational], norm: str | None = None,
                              quantities=QUANTITIES, release_iterates: bool = False) -> list[Measurement]:
-    """One Measurement per reference point (x*, then each comparator; or the limit), each carrying ``quantities``
-    (those the claim's bound reads; by default every convergence quantity) at the recorded steps and the
-    instance's constants (fstar and D0 for that point). When the run recorded sparsely, they are also kept at
-    every step (``Measurement.dense``). ``release_iterates``: the run's iterates are dropped once they are
+    """One Measurement per reference point (x*, then each comparator; or the limit), each carrying every
+    convergence quantity at the recorded steps and the instance's constants (fstar and D0 for that point). When
+    the run recorded sparsely, ``quantities`` (those the claim's bound reads; by default all) are also kept at
+    every step (``Measurement.dense``): only those, since every step is what memory grows with. ``release_iterates``: the run's iterates are dropped once they are
     summarized (for a caller that owns the run and needs them no further)."""
     constants, how = instance_constants(m, kernel, declared, norm)
     rungs = _rungs(m)
@@ -575,7 +572,7 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
     sparse = list(m.fine.t) != every
     dense = tuple(q for q in QUANTITIES if q in quantities) if sparse else ()
     summaries = [PathSummary.of_run(r.ctx, kernel, r.run, r.params, references=[p[rung] for _, _, p in references],
-                                    dense=dense, magnitudes=rung == 1, quantities=quantities)
+                                    dense=dense, magnitudes=rung == 1)
                  for rung, r in enumerate(rungs)]
     checked = {}  # reference name -> how x* was checked to be the minimizer
     if references[0][0] == "x*":
@@ -585,7 +582,7 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
             r.run.path = []
     result = []
     for i, (name, how_obtained, points) in enumerate(references):
-        series = [_series(r.ctx, kernel, summary, r.run.t, p, quantities)
+        series = [_series(r.ctx, kernel, summary, r.run.t, p)
                   for r, summary, p in zip(rungs, summaries, points)]
         derived = {q: laddered(rungs[0].ctx, series[0][q][0], series[1][q][0], series[1][q][1], m.ladder.coarse.bits)
                    for q in series[0]}
