@@ -164,3 +164,17 @@ def test_an_exact_rate_the_fit_excludes_is_violated(tmp_path):
                          run={"eta": "1/10", "steps": 80, "precision_bits": 128},
                          claim={**growth, "rate": "10*log(11/10)"})
     assert code == 0 and "verdict: holds" in output, output
+
+
+def test_a_bound_not_evaluated_in_balls_says_so(tmp_path, monkeypatch):
+    # the balls are what catches a bound cancelling below both rungs (item 2): a verdict without them says it
+    import mdtheory.checker.bounds as bounds
+
+    def unavailable(bits):
+        raise AttributeError("no arb here")
+
+    code, output = check(tmp_path, LINE, run={"steps": 5})  # a constant bound is an exact ball of radius 0
+    assert code == 0 and "arb balls" not in output, output
+    monkeypatch.setattr(bounds, "ArbContext", unavailable)
+    code, output = check(tmp_path, LINE, run={"steps": 5})
+    assert code == 0 and "could not be evaluated in arb balls (AttributeError: no arb here)" in output, output

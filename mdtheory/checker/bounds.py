@@ -158,7 +158,7 @@ class BoundOnRungs:
             eps = ctx.exact(m.eps) if m.eps is not None else ctx.mpf(0)
             self.arguments.append((eps, [ctx.mpf(m.constants[n][rung]) for n in names]))
         self._cache = {}
-        self.balls = True
+        self.ball_failure = None  # why the bound could not be evaluated in balls, once it could not
 
     def _eta_t(self, ctx, t):
         if self.eta is not None:
@@ -175,16 +175,17 @@ class BoundOnRungs:
         except ZeroDivisionError:  # a rate such as D0/T at T = 0, a step no bound is checked at
             return ctx.inf, ctx.mpf(0)
         radius = ctx.mpf(0)
-        if self.balls:
+        if self.ball_failure is None:
             try:
                 with flint_precision(ctx.prec):
                     arb = ArbContext(ctx.prec)
-                    ball = self.compiled(arb, arb.mpf(ctx.mpf(t)), arb.mpf(self._eta_t(ctx, t)), arb.mpf(eps),
-                                         *(arb.mpf(c) for c in constants))[0]
+                    # arb.mpf: a constant bound compiles to an exact int, a ball of radius 0
+                    ball = arb.mpf(self.compiled(arb, arb.mpf(ctx.mpf(t)), arb.mpf(self._eta_t(ctx, t)), arb.mpf(eps),
+                                                 *(arb.mpf(c) for c in constants))[0])
                     mantissa, exponent = ball.rad().man_exp()
                     radius = ctx.ldexp(ctx.mpf(int(mantissa)), int(exponent)) if ball.is_finite() else ctx.inf
-            except (AttributeError, TypeError, ValueError, ZeroDivisionError):
-                self.balls = False  # a function arb's context lacks: the rungs' distance alone
+            except (AttributeError, TypeError, ValueError, ZeroDivisionError) as err:
+                self.ball_failure = f"{type(err).__name__}: {str(err)[:80]}"  # e.g. a function arb's context lacks
         return value, radius
 
     def at(self, t) -> tuple:
@@ -287,8 +288,15 @@ class UpperBound:
         violated when its largest value exceeds the bound at its own step by more than both uncertainties,
         resolved when it stays below the block's lowest bound by more than both, and otherwise unresolved: then
         the verdict is inconclusive, unless the ladder shows equality (``_attained_within``)."""
-        ctx = m.ctx
         bound = BoundOnRungs(m, self.bound)
+        result = self._decide(m, bound)
+        if bound.ball_failure is not None:  # the cancellation the balls catch (item 2) went unwatched: say so
+            result.explanation += (f"; the bound could not be evaluated in arb balls ({bound.ball_failure}), so its "
+                                   "uncertainty is the rungs' distance alone")
+        return result
+
+    def _decide(self, m: Measurement, bound: BoundOnRungs) -> CheckResult:
+        ctx = m.ctx
         every_step = getattr(m, "dense", {}).get(self.quantity)
         if every_step is not None:  # known at every step (convergence quantities from every kept iterate)
             times, series = every_step

@@ -498,7 +498,7 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
         if evidence:
             raise ContradictedConstantError(f"[constants] {name} = {value}: contradicted by the instance: {evidence}")
         if name in CHECKED_CONSTANTS and not (name == "sigma" and norm != "l2"):
-            what = CHECKED_CONSTANTS[name].format(dual=DUAL_NORMS[norm][1:])
+            what = CHECKED_CONSTANTS[name]
             text = f"declared; checked at the {len(m.fine.path)} iterates of the run: {what}"
         else:
             text = "declared (not checked)"
