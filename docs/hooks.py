@@ -45,7 +45,8 @@ MEANINGS = {
     ("problem", "tau"): "entropy regularization (default 0); tau > 0 runs Cen et al.'s update, which needs eta <= (1 - gamma)/tau",
     ("run", "x0"): "the start (online: default uniform)",
     ("run", "direction"): "the perturbation's direction v (zero-sum on the simplex); sensitivity quantities only",
-    ("run", "eps"): "the perturbation's size: the second run starts at x0 + eps v",
+    ("run", "eps"): "the perturbation's size: the second run starts at x0 + eps v; required, with `direction`, "
+                   "only for sensitivity quantities",
     ("run", "eta"): "the step size",
     ("run", "steps"): "T, the number of steps (rounds); the bound is checked at every t <= T",
     ("run", "precision_bits"): "the ladder's base precision b: it runs b and 2b bits",
@@ -53,7 +54,8 @@ MEANINGS = {
                              "are still checked at every step",
     ("run", "float64"): "also run float64, to show where it departs (default true)",
     ("run", "backend"): "`mpmath` (the reference, default) or `flint` (arb numbers, faster)",
-    ("run", "pi0"): "the initial policy: `\"uniform\"` (default) or one row per state",
+    ("run", "pi0"): "the initial policy: `\"uniform\"` (default) or one row per state; mdp problems run NPG "
+                    "(policy MD with KL), Cen et al.'s update when tau > 0",
     ("constants", "*"): "any name = an exact number the bound uses; `L`, `mu`, `G` and (Euclidean) `sigma` are checked at "
                         "every iterate, and one the instance contradicts is refused with the evidence; a constant "
                         "the instance computes (eta, d, G, fstar, D0, L and mu where derived) may not be restated",
