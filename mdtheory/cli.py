@@ -395,9 +395,10 @@ def sweep(args) -> int:
 
 
 CHECK_DESCRIPTION = ("Run one TOML claim file: measure its quantity on the precision ladder and judge it against its "
-                     "bound. The claim-file format is documented in README.md, section \"Claim files\" (theorems "
-                     "beyond sensitivity: its subsection \"Theorems beyond sensitivity: convergence, regret, policy "
-                     "optimization\"); the theorem library's files in mdtheory/theorems/ are worked examples.")
+                     "bound. The claim-file format is documented in docs/claim-language.md, section \"A claim file\" "
+                     "(theorems beyond sensitivity: section \"Theorems beyond sensitivity: convergence, regret, policy "
+                     "optimization\"; every key: section \"Every key\"), and the result's words in "
+                     "docs/reading-results.md; the theorem library's files in mdtheory/theorems/ are worked examples.")
 
 
 def main(argv: list[str] | None = None) -> int:
