@@ -82,8 +82,9 @@ def heavy_ball_problem():
     return md, RunSpec.build(["1"], [1], "1/1000", "1/4", STEPS)
 
 
-def checked(md, spec, formula, quantity):
-    claim = Claim(f"{md.method} {quantity}", OfflineProblem(md, spec, BITS), ClosedFormAgreement(formula, quantity))
+def checked(md, spec, formula, quantity, backend="mpmath"):
+    claim = Claim(f"{md.method} {quantity}", OfflineProblem(md, spec, BITS, backend=backend),
+                  ClosedFormAgreement(formula, quantity))
     return check_claim(claim)
 
 
@@ -99,11 +100,12 @@ def test_plain_md_on_the_same_problem_is_not_the_relaxed_one():
     assert checked(*relaxed_problem("md"), "(1/2)**T", "tangent_amplification").verdict == HOLDS
 
 
+@pytest.mark.parametrize("backend", ["mpmath", "flint"])
 @pytest.mark.parametrize("quantity", ["tangent_amplification", "amplification"])
-def test_heavy_ball_state_of_two_vectors(quantity):
+def test_heavy_ball_state_of_two_vectors(quantity, backend):
     md, spec = heavy_ball_problem()
-    assert checked(md, spec, "(1 + T/2)/2**T", quantity).verdict == HOLDS
-    assert checked(md, spec, "(1 + T/3)/2**T", quantity).verdict == VIOLATED
+    assert checked(md, spec, "(1 + T/2)/2**T", quantity, backend).verdict == HOLDS
+    assert checked(md, spec, "(1 + T/3)/2**T", quantity, backend).verdict == VIOLATED
 
 
 def test_heavy_ball_iterates_are_the_exact_recurrence():

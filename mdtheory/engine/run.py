@@ -269,13 +269,13 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
     # The state is the method's vectors one after the other; the point x_t is the first. With one vector (plain
     # MD) the state is the point itself, so that nothing is sliced or added on the way.
     single = len(rule.state) == 1
-    point = (lambda state: state) if single else (lambda state: state[:dim])
+    point_of = (lambda state: state) if single else (lambda state: state[:dim])
     x = _flat(ctx, rule.initial_state(spec.x0))
     x_perturbed = _flat(ctx, rule.initial_state(spec.perturbed_start))
     tangent = _flat(ctx, rule.initial_tangent(spec.x0, spec.direction))
-    tangent_norm = ctx.vector_norm(point(tangent))  # the amplification is of the point's tangent, from 1 at t = 0
+    tangent_norm = ctx.vector_norm(point_of(tangent))  # the amplification is of the point's tangent, from 1 at t = 0
     tangent = [w / tangent_norm for w in tangent]
-    initial_separation = ctx.distance(point(x), point(x_perturbed))
+    initial_separation = ctx.distance(point_of(x), point_of(x_perturbed))
     log_growth = ctx.mpf(0)  # log ||J_t ... J_1 tangent_0||, the whole state's tangent
     series = RunSeries(bits=ctx.prec, ctx=ctx)
     check_convexity = kernel.checks_convexity_along_run and ctx.guards_domain
@@ -285,7 +285,7 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
         """log ||d x_t / d x_0 v|| / ||v||: the state's log growth, less what the other vectors carry."""
         if single or log_growth == ctx.ninf:
             return log_growth
-        share = ctx.vector_norm(point(tangent))
+        share = ctx.vector_norm(point_of(tangent))
         return log_growth + ctx.log(share) if share != 0 else ctx.ninf
 
     def convex_at(point, t, which):
@@ -293,9 +293,9 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
             kernel.check_strictly_convex_at(ctx, point, f"x_{t} of the {which} run at {ctx.prec} bits")
             series.convexity_points += 1
 
-    convex_at(point(x), 0, "base")
+    convex_at(point_of(x), 0, "base")
     if perturbed:
-        convex_at(point(x_perturbed), 0, "perturbed")
+        convex_at(point_of(x_perturbed), 0, "perturbed")
 
     dense = spec.record_every > 1
     watched = [name for name in ENVELOPE_FIELDS if perturbed or name == "log_tangent_amplification"] if dense else []
@@ -309,9 +309,9 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
         """Every step's values enter the envelope of the block that the next record closes."""
         values = {"log_tangent_amplification": point_log_growth()}
         if perturbed:
-            separation = ctx.distance(point(x), point(x_perturbed))
+            separation = ctx.distance(point_of(x), point_of(x_perturbed))
             values["separation"], values["amplification"] = separation, separation / initial_separation
-            scale = max(ctx.vector_norm(point(x)), ctx.vector_norm(point(x_perturbed)))
+            scale = max(ctx.vector_norm(point_of(x)), ctx.vector_norm(point_of(x_perturbed)))
             values["scale"] = scale if "scale" not in block else max(block["scale"], scale)
             block["scale"] = values["scale"]
         for name in watched:
@@ -339,12 +339,12 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
         series.t.append(t)
         series.eta_t.append(num(spec.eta * t))  # rounded once from the exact product: window ends are exact
         if perturbed:
-            separation = ctx.distance(point(x), point(x_perturbed))
+            separation = ctx.distance(point_of(x), point_of(x_perturbed))
             series.separation.append(separation)
             series.amplification.append(separation / initial_separation)
-            series.scale.append(max(ctx.vector_norm(point(x)), ctx.vector_norm(point(x_perturbed))))
+            series.scale.append(max(ctx.vector_norm(point_of(x)), ctx.vector_norm(point_of(x_perturbed))))
         series.log_tangent_amplification.append(point_log_growth())
-        series.objective.append(kernel.objective(ctx, point(x), params))
+        series.objective.append(kernel.objective(ctx, point_of(x), params))
         if frame is not None:
             series.log_worst_case_amplification.append(frame.log_norm())
 
@@ -352,7 +352,7 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
         observe(0)
     record(0)
     if keep_path:
-        series.path.append(point(x))
+        series.path.append(point_of(x))
     for t in range(1, spec.steps + 1):
         x_next = ctx.midpoints(kernel.step(ctx, x, eta, params))
         if frame is None:
@@ -369,18 +369,18 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
             tangent = ctx.midpoints([w / growth for w in tangent])
         if perturbed:
             x_perturbed = ctx.midpoints(kernel.step(ctx, x_perturbed, eta, params_perturbed))
-            convex_at(point(x_perturbed), t, "perturbed")
-        convex_at(point(x_next), t, "base")
+            convex_at(point_of(x_perturbed), t, "perturbed")
+        convex_at(point_of(x_next), t, "base")
         x = x_next
         if keep_path:
-            series.path.append(point(x))
+            series.path.append(point_of(x))
         if dense:
             observe(t)
         if t % spec.record_every == 0 or t == spec.steps:
             record(t)
         if progress is not None:
             progress(t, spec.steps)
-    series.final, series.final_perturbed = point(x), (point(x_perturbed) if perturbed else [])
+    series.final, series.final_perturbed = point_of(x), (point_of(x_perturbed) if perturbed else [])
     return series
 
 
