@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "mdtheory"
 LAYERS = (
     {"errors", "processes", "progress", "data", "plotting"},  # shared utilities, no mathematics of MD
     {"symbolic"},
-    {"engine"},
+    {"engine", "methods"},  # methods: the update rules, each derived (symbolic) and compiled (engine)
     {"checker"},
     {"claimfile", "theorems", "instances"},  # the claim language, the theorem library's files, shared constructions
     {"claims"},
