@@ -19,22 +19,41 @@ def verify_output(monkeypatch, capsys, tmp_path, *args):
 
 
 def test_verify_prints_a_line_per_claim_and_ends_with_the_summary(monkeypatch, capsys, tmp_path):
-    code, out, err = verify_output(monkeypatch, capsys, tmp_path, *QUICK_CLAIMS, "--jobs", "1")
+    code, out, err = verify_output(monkeypatch, capsys, tmp_path, *QUICK_CLAIMS, "--jobs", "1", "--details")
     assert code == 0
     lines = out.rstrip("\n").splitlines()
     assert max(len(line) for line in lines if not line.startswith("report: ")) <= 100  # a path is as long as it is
     assert lines[-1] == "2 claims, 14 checks, all as predicted"
-    claim1 = next(line for line in lines if line.startswith("claim1_quadratic_stability"))
+    claim1 = next(line for line in lines if line.startswith("claim1_quadratic_stability "))
     # claim 1's quick run: 5 checks hold, 2 (beyond the step-size edge) are violated as the claim predicts
     assert claim1.split()[1:4] == ["holds", "7", "all"] and "5 hold, 2 violated" in claim1
-    assert "eta = 1/L" not in out and len(lines) <= 8  # the per-check rows are behind --details
+    # --details: each predicted violation's verdict cell starts "violated," (then "as predicted", wrapped)
+    assert "GD quadratic," in out and out.count("violated,") == 2 and "(!)" not in out
     assert err == ""  # --no-progress: no running line
 
-    code, out, _ = verify_output(monkeypatch, capsys, tmp_path, *QUICK_CLAIMS, "--jobs", "1", "--details")
-    details = out.rstrip("\n").splitlines()
-    assert details[-1] == lines[-1] and "GD quadratic," in out
-    # each predicted violation's verdict cell starts "violated," (then "as predicted", wrapped at 100 columns)
-    assert out.count("violated,") == 2 and "predicted" in out and "(!)" not in out
+
+def test_the_per_check_rows_are_behind_details(monkeypatch, capsys, tmp_path):
+    from mdtheory.checker import VIOLATED, ClaimReport, NamedCheck, UpperBound, measure
+    from mdtheory.claims import REGISTRY, load_all
+    from mdtheory.engine.run import RunSpec
+    from mdtheory.symbolic.catalogue import euclidean
+    from mdtheory.symbolic.mirror_descent import MirrorDescent
+    from mdtheory.symbolic.objectives import Objective
+
+    def beyond_the_edge(quick=False, full=False, progress=None):
+        """GD on x^2 at eta = 11/10 > 2/L: the bound 1 fails, as predicted."""
+        reg = euclidean(1)
+        md = MirrorDescent(reg, Objective("x^2", reg.variables[0] ** 2, reg.variables))
+        m = measure(md, RunSpec.build([1], [1], "1e-10", "11/10", 4), 64)
+        return ClaimReport("edge", "beyond the edge", "", [NamedCheck("GD beyond the edge", UpperBound(1).check(m), m,
+                                                                      VIOLATED)])
+
+    load_all()
+    monkeypatch.setitem(REGISTRY, "edge", beyond_the_edge)
+    code, out, _ = verify_output(monkeypatch, capsys, tmp_path, "--claim", "edge")
+    assert code == 0
+    assert "GD beyond the edge" not in out and "all (1 violated)" in out
+    assert out.rstrip().splitlines()[-1] == "1 claim, 1 check, all as predicted"
 
 
 def rows(claim, n, off=()):
