@@ -1,6 +1,6 @@
 """mdtheory: check theorems about Mirror Descent by computation.
 
-  mdtheory verify [--claim NAME] [--quick | --full] [--out DIR]   run the registered claims, write a report
+  mdtheory verify [--claim NAME] [--quick | --full] [--details]  run the registered claims, write a report
   mdtheory check FILE.toml [--twin] [--json OUT] [--plot OUT.png]  run one claim file (or its twin)
   mdtheory appendix [--out proofs] [--quick]                      write the derivation appendix
   mdtheory risk --d D --start zipf:2 --eta 1/10 --steps T ...     when does the sensitivity matter here?
@@ -93,36 +93,8 @@ def writable_folder(path: str, option: str) -> Path:
     return target
 
 
-SUMMARY_HEADER = ("claim", "check", "verdict", "expected", "measured", "claimed", "margin", "digits", "time")
-
-
-def _print_table(rows: list[tuple], rich_output: bool, console=None):
-    """The verify summary: a rich table that fits the terminal (cells wrap; a verdict not as predicted is
-    marked), or plain columns when the output is not a terminal (or --no-progress was given)."""
-    cells = [(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]), str(r[7]), f"{r[8]:.1f}s")
-             for r in rows]
-    if rich_output:
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
-        styles = {"holds": "green", "violated": "bold red", "inconclusive": "yellow"}
-        table = Table()
-        for name in SUMMARY_HEADER:
-            if name != "expected":  # shown in the verdict cell, only where the verdict differs from it
-                table.add_column(name, overflow="fold")
-        for row in cells:
-            verdict = Text(row[2] + ("" if row[2] == row[3] else f" (!) expected {row[3]}"), style=styles.get(row[2], ""))
-            table.add_row(Text(row[0]), Text(row[1]), verdict, *(Text(cell) for cell in row[4:]))
-        (console or Console()).print(table)
-        return
-    cells = [SUMMARY_HEADER] + cells
-    header = SUMMARY_HEADER
-    widths = [min(72 if i == 1 else 48, max(len(str(c[i])) for c in cells)) for i in range(len(header))]
-    for k, row in enumerate(cells):
-        print("  ".join(str(v)[:w].ljust(w) for v, w in zip(row, widths)))
-        if k == 0:
-            print("  ".join("-" * w for w in widths))
+# Seconds between looks at which parallel claims have started, for the running line.
+RUNNING_POLL_SECONDS = 0.5
 
 
 def _verify_one(name: str, quick: bool, full: bool, out: str, show_progress: bool):
@@ -147,10 +119,13 @@ def _verify_one(name: str, quick: bool, full: bool, out: str, show_progress: boo
 
 
 def verify(args) -> int:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from rich.console import Console
 
     from mdtheory.claims import load_all
     from mdtheory.report import write_summary
+    from mdtheory.terminal import ClaimRun, RunningLine, checks_table, claims_table, closing_line
 
     registry = load_all()
     names = args.claim or list(registry)
@@ -163,28 +138,43 @@ def verify(args) -> int:
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(names)))
     writable_folder(args.out, "--out")
     results = {}
+    with RunningLine(len(names), enabled=not args.no_progress) as line:
+        def finished(result):
+            results[result[0]] = result
+            line.finish(*result[:3])
 
-    def finished(result):
-        results[result[0]] = result
-        print(f"[{len(results)}/{len(names)}] {result[0]}: {result[1]} ({result[2]:.1f}s)", file=sys.stderr, flush=True)
-
-    if jobs == 1:
-        for i, name in enumerate(names, 1):
-            print(f"[{i}/{len(names)}] {name} ...", file=sys.stderr, flush=True)
-            finished(_verify_one(name, args.quick, args.full, args.out, not args.no_progress))
-    else:
-        # Progress bars of parallel claims would interleave: each claim reports when it finishes.
-        print(f"running {len(names)} claims on {jobs} processes ...", file=sys.stderr, flush=True)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_verify_one, name, args.quick, args.full, args.out, False) for name in names]
-            for future in as_completed(futures):
-                finished(future.result())
-    ordered = [results[name] for name in names]
-    print()
-    _print_table([row for result in ordered for row in result[4]], rich_output=sys.stdout.isatty() and not args.no_progress)
-    path = write_summary([result[:4] for result in ordered], Path(args.out))
-    print(f"\nreport: {path}")
-    return exit_code(result[1] for result in ordered)
+        if jobs == 1:
+            for name in names:
+                line.start(name)
+                finished(_verify_one(name, args.quick, args.full, args.out, False))
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(_verify_one, name, args.quick, args.full, args.out, False): name
+                           for name in names}
+                pending, started = set(futures), set()
+                while pending:
+                    done, pending = wait(pending, timeout=RUNNING_POLL_SECONDS, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        if futures[future] not in started:
+                            started.add(futures[future])
+                            line.start(futures[future])
+                        finished(future.result())
+                    # the pool queues one claim beyond its processes: the first `jobs` not done are running
+                    for future in [f for f in futures if f in pending and f.running()][:jobs]:
+                        if futures[future] not in started:
+                            started.add(futures[future])
+                            line.start(futures[future])
+    runs = [ClaimRun(name, results[name][1], results[name][2], results[name][4]) for name in names]
+    console = Console(highlight=False)
+    if args.details:
+        for run in runs:
+            console.print(checks_table(run.rows, f"{run.name}: {run.verdict} ({run.seconds:.1f}s)"))
+            console.print()
+    console.print(claims_table(runs))
+    path = write_summary([results[name][:4] for name in names], Path(args.out))
+    print(f"report: {path}" + ("" if args.details else " (every check: --details, or the report)"))
+    print(closing_line(runs))
+    return exit_code(run.verdict for run in runs)
 
 
 def check(args) -> int:
@@ -412,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     speed.add_argument("--full", action="store_true", help="the long sweeps")
     v.add_argument("--out", default="report", help="report folder (default: report/)")
     v.add_argument("--jobs", type=int, help="claims run in parallel processes (default: one per core)")
+    v.add_argument("--details", action="store_true", help="print every check's row, not only a line per claim")
     v.add_argument("--no-progress", action="store_true")
     v.set_defaults(handler=verify)
     c = commands.add_parser("check", help="run one TOML claim file", description=CHECK_DESCRIPTION)
