@@ -67,7 +67,7 @@ class _Budget:
         u_result = unit_roundoff(summed_in)
         self.sigma = (1 + _gamma(setting.d - 1, unit_roundoff(formats.accumulator))) * (1 + u_result) - 1
         self.narrowing = self.u_soft > self.u
-        self.eta_c = float(setting.eta) * float(setting.costs().max())
+        self.eta_c = float(setting.eta) * float(np.abs(setting.costs()).max())
         import ml_dtypes
 
         self.tiny = max(float(ml_dtypes.finfo(dtype_of(f)).tiny) for f in (formats.storage, formats.softmax))
@@ -106,19 +106,56 @@ class _Budget:
             for t in range(1, s.steps + 1):
                 yield t, 2 * (lam_u + t * per_step) + _log_ratio(self.sigma)
             return
-        z0, k, eta = np.log(s.initial()), s.target, float(s.eta)
-        others = np.delete(z0, k)
-        low, high, z_k = float(others.min()), float(others.max()), float(z0[k])
-        drift = lam_u + 2 * u * self.ulps["log"] * (max(abs(low), abs(high), abs(z_k)) + lam_u)
-        for t in range(s.steps + 1):
-            shift = eta * t * float(s.spread)
-            largest = max(abs(z_k), abs(low - shift), abs(high - shift))
-            if t > 0:
+        if s.update == "mirror":
+            yield from self._mirror_exponents()
+            return
+        drift = None
+        for t, largest, spread in self._logit_extremes():
+            if drift is None:
+                drift = lam_u + 2 * u * self.ulps["log"] * (largest + lam_u)
+            else:
                 drift += u * self.eta_c + u * (largest + drift + u * self.eta_c)
             cast = self.u_soft * (largest + drift) if self.narrowing else 0.0
-            spread = max(z_k, high - shift) - min(z_k, low - shift)
             logit_error = drift + cast
             yield t, 2 * logit_error + self.softmax_budget(spread, logit_error)
+
+    def _logit_extremes(self):
+        """(t, max|z_t|, max z_t - min z_t) of the exact logits z_t = log x_0 - eta t c, from the extremes of z_0
+        over each distinct cost (two groups in a risk setting: O(1) per step)."""
+        s = self.setting
+        z0, c, eta = np.log(s.initial()), s.costs(), float(s.eta)
+        groups = [(float(v), float(z0[c == v].min()), float(z0[c == v].max())) for v in np.unique(c)]
+        for t in range(s.steps + 1):
+            top = max(high - eta * t * v for v, _, high in groups)
+            bottom = min(low - eta * t * v for v, low, _ in groups)
+            yield t, max(abs(top), abs(bottom)), top - bottom
+
+    def _mirror_exponents(self):
+        """x <- softmax(log x - eta c) (the dual step through the mirror map, as jaxopt's MirrorDescent with the
+        KL projection takes it). Errors are tracked as V, the oscillation max - min of the log-ratio errors: the
+        softmax is shift-invariant, so only V propagates; the sum's error is a common factor (no oscillation) and the
+        division adds its own per coordinate. Per step, with M = max|log x_(t-1)| and R the logits' range:
+        a = 2 u b_log (M + E_(t-1)) + u eta max|c| + u (M + eta max|c| + E_(t-1)) (the log, the rounded step and the
+        difference), O = V + 2 a + 2 u_s (R + V + 2 a) + 2 lambda(2 u_s b_exp), E_t = O + lambda(sigma_s) +
+        lambda(2 u_s b_div), V_t = O + 2 lambda(2 u_s b_div)."""
+        s = self.setting
+        u, u_s, b = self.u, self.u_soft, self.ulps
+        exp_term, div_term = _log_ratio(2 * u_s * b["exp"]), _log_ratio(2 * u_s * b["division"])
+        error = _log_ratio(u)
+        spread_of_errors = 2 * error
+        yield 0, error
+        z0, c, eta = np.log(s.initial()), s.costs(), float(s.eta)
+        for t in range(1, s.steps + 1):
+            previous = z0 - eta * (t - 1) * c
+            top = float(previous.max())
+            largest = -float(np.min(previous - top - math.log(math.fsum(np.exp(previous - top)))))
+            z = previous - eta * c
+            a = (2 * u * b["log"] * (largest + error) + u * self.eta_c + u * (largest + self.eta_c + error))
+            before_output = (spread_of_errors + 2 * a + 2 * u_s * (float(z.max() - z.min()) + spread_of_errors + 2 * a)
+                             + 2 * exp_term)
+            error = before_output + _log_ratio(self.sigma) + div_term
+            spread_of_errors = before_output + 2 * div_term
+            yield t, error
 
     def describe(self) -> str:
         f = self.run.formats

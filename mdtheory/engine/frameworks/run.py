@@ -42,7 +42,8 @@ def check_combination(setting: RiskSetting, run: FrameworkRun):
                               "pass --update logits")
 
 
-def run_update(setting: RiskSetting, run: FrameworkRun) -> FrameworkTrajectory:
+def run_update(setting: RiskSetting, run: FrameworkRun, measure: bool = True) -> FrameworkTrajectory:
+    """``measure=False``: only the probes (the distances are nan), for a caller that compares iterates itself."""
     check_combination(setting, run)
     kernels, formats = backend(run), run.formats
     x0, c, eta, steps = setting.initial(), setting.costs(), float(setting.eta), setting.steps
@@ -55,7 +56,7 @@ def run_update(setting: RiskSetting, run: FrameworkRun) -> FrameworkTrajectory:
         probes.exp.append((np.unique(kernels.to_float64(argument)), formats.storage))
         for t in range(steps + 1):
             if t in wanted:
-                out[t] = _distance_to_truth(setting, t, kernels.to_float64(x))
+                out[t] = _distance_to_truth(setting, t, kernels.to_float64(x)) if measure else float("nan")
             if t < steps:
                 x = kernels.multiply_(x, w)
                 if t == 0:
@@ -74,7 +75,7 @@ def run_update(setting: RiskSetting, run: FrameworkRun) -> FrameworkTrajectory:
             if t in (0, steps):
                 probes.softmax.append((kernels.to_float64(logits), formats.softmax, t))
             if t in wanted:
-                out[t] = _distance_to_truth(setting, t, kernels.to_float64(x))
+                out[t] = _distance_to_truth(setting, t, kernels.to_float64(x)) if measure else float("nan")
             if t < steps:
                 z = kernels.subtract_(z, step)
         for logits, fmt, _ in probes.softmax:
