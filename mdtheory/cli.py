@@ -338,11 +338,28 @@ def appendix(args) -> int:
 def risk(args) -> int:
     from mdtheory.risk import RiskSetting, assess, markdown, write
 
-    setting = RiskSetting.build(args.d, args.start, args.spread, args.eta, args.steps, args.arithmetic, args.noise,
+    from mdtheory.engine.frameworks import FrameworkRun
+    from mdtheory.errors import ExpressionError
+
+    framework = None
+    if args.framework is None:
+        given = [name for name in ("device", "precision") if getattr(args, name) is not None]
+        if given:
+            raise ExpressionError(f"--{given[0]} chooses how a framework runs the update; add --framework numpy, torch "
+                                  "or jax (or use --arithmetic for the emulation)")
+        arithmetic = args.arithmetic or "float64"
+    else:
+        if args.precision and args.arithmetic and args.precision != args.arithmetic:
+            raise ExpressionError(f"--precision {args.precision} and --arithmetic {args.arithmetic} disagree; with "
+                                  "--framework give --precision only")
+        framework = FrameworkRun(args.framework, args.device or "cpu", args.precision or args.arithmetic or "float32")
+        # the closed forms' arithmetic: the format the iterate or the master logits are stored in
+        arithmetic = framework.formats.storage
+    setting = RiskSetting.build(args.d, args.start, args.spread, args.eta, args.steps, arithmetic, args.noise,
                                 args.tolerance, args.anchor, args.update)
     if args.out:
         writable_folder(args.out, "--out")
-    report = assess(setting, validate=not args.no_validate)
+    report = assess(setting, validate=not args.no_validate, framework=framework)
     print(markdown(report))
     if args.out:
         paths = write(report, Path(args.out))
@@ -445,7 +462,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--spread", default="1", help="cost gap between the rare favoured outcome and the rest (default 1)")
     r.add_argument("--eta", default="1/10", help="step size (exact: 1/10, 0.1, 1e-2)")
     r.add_argument("--steps", type=int, default=1000, help="horizon T")
-    r.add_argument("--arithmetic", default="float64", help="float64 | float32 | bfloat16 (default float64)")
+    r.add_argument("--arithmetic", help="float64 | float32 | bfloat16 (default float64): the emulated run (numpy, ml_dtypes)")
+    r.add_argument("--framework", help="numpy | torch | jax: run the update with that framework's own kernels, "
+                                       "calibrate them and bound the run under the calibrated model")
+    r.add_argument("--device", help="cpu | cuda (with --framework; default cpu)")
+    r.add_argument("--precision", help="float64 | float32 | bfloat16 | mixed (float32 master logits, bfloat16 "
+                                       "softmax; with --framework; default float32)")
     r.add_argument("--update", default="multiplicative",
                    help="how the run stores the iterate: multiplicative (x) or logits (z, x = softmax(z))")
     r.add_argument("--noise", help="initialization noise level sigma (absolute, l2)")
