@@ -257,6 +257,8 @@ def worst_case(args) -> int:
         shown = f"[{low:.9g}, {'not certified' if high is None else f'{high:.9g}'}]"
         value = row.get("solver_value_squared", row.get("solver_value_exact"))
         print(f"{row['T']:>4}  {value:>18.10g}  {shown:>40}  {row['verdict'] or '-'}")
+    for line in result.why_inconclusive():
+        print(line)
     if result.verdict is not None:
         print(f"claim {claim.quantity} <= {claim.bound}: {result.verdict} (expected {claim.expected})")
     if json_path:

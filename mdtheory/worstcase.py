@@ -91,14 +91,15 @@ def load_class_claim(path) -> ClassClaim:
 def class_verdict_json(result: ClassVerdict) -> dict:
     claim = result.claim
     rows = []
-    for case, verdict in zip(result.cases, result.verdicts):
+    for case, verdict, reason in zip(result.cases, result.verdicts, result.reasons or (None,) * len(result.cases)):
         low, high = case.interval()
         exact = "squared" if claim.quantity == AMPLIFICATION else "exact"  # what the PEP bounds
         rows.append({"T": case.T, f"solver_value_{exact}": case.solver_value,
                      f"lower_{exact}": exact_text(case.lower),
                      f"upper_{exact}": None if case.upper is None else exact_text(case.upper),
                      "interval": [low, high], "how_lower": case.how_lower, "how_upper": case.how_upper,
-                     "verdict": verdict, "certificate": None if case.certificate is None else
+                     "verdict": verdict, "why": None if reason is None else reason.text(),
+                     "why_figures": None if reason is None else reason.as_json(), "certificate": None if case.certificate is None else
                      certificate_json(case.certificate)})
     return {"quantity": claim.quantity, "method": claim.method, "eta": str(claim.eta), "L_f": str(claim.L_f),
             "mu_phi": None if claim.mu_phi is None else str(claim.mu_phi),
