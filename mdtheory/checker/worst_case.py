@@ -925,7 +925,7 @@ class ClassVerdict:
                                               for T, interval, verdict in self.rows()] + self.why_inconclusive())
 
 
-def _bound_value(bound, T: int, eta: Fraction, quantity: str):
+def bound_value(bound, T: int, eta: Fraction, quantity: str):
     """The bound at T as an exact sympy number, squared for the amplification (the PEP bounds its square)."""
     import sympy as sp
 
@@ -979,7 +979,7 @@ def check_class_claim(claim: ClassClaim, progress=None) -> ClassVerdict:
         target = None
         squared = None  # the bound on what the PEP bounds (the amplification's square, or the suboptimality)
         if claim.bound is not None:
-            squared = _bound_value(claim.bound, T, claim.eta, claim.quantity)
+            squared = bound_value(claim.bound, T, claim.eta, claim.quantity)
             target = _compact_below(Fraction(int(squared.p), int(squared.q)))[0] if squared.is_Rational else None
         worst = worst_case_amplification if claim.quantity == AMPLIFICATION else worst_case_suboptimality
         case = worst(claim.method, claim.eta, T, claim.L_f, claim.mu_phi, claim.L_phi, target)
