@@ -78,8 +78,8 @@ def test_an_inconclusive_verdict_says_by_how_much_the_upper_bound_exceeds_the_cl
 
 def test_a_claim_false_by_1e_12_is_inconclusive_and_says_so(tmp_path, capsys):
     """GD with eta = 1 - 5e-14 at T = 1: the worst suboptimality is 1/(2 eta + 1) (a Huber function attains it,
-    tests/test_trust_r3_worstcase.py), above the claim 1/3 of eta = 1 by (2/3) 5e-14 / (1 + 2 eta) ... ; the
-    certificate's bound exceeds the claim by about 1e-12, and the reason says so rather than only 'inconclusive'."""
+    tests/test_trust_r3_worstcase.py), above the claim 1/3 of eta = 1 by about 1.1e-14; the certificate's bound
+    exceeds the claim by about 1e-12, and the reason gives that excess (computed here from the exact bound)."""
     path = tmp_path / "w.toml"
     path.write_text('[worst_case]\nmethod = "gd"\neta = "1 - 5e-14"\nquantity = "suboptimality"\nhorizons = [1]\n\n'
                     '[claim]\nbound = "1/(2*T + 1)"\n')
