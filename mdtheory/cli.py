@@ -6,7 +6,8 @@
   mdtheory risk --d D --start zipf:2 --eta 1/10 --steps T ...     when does the sensitivity matter here?
   mdtheory sweep FILE.toml [--scheduler ADDRESS] [--plot OUT.png]  a resumable grid of checks
   mdtheory falsify FILE.toml [--json OUT] [--plot OUT.png]         search [search]'s range for a counterexample
-  mdtheory worst-case FILE.toml [--json OUT] [--plot OUT.png]      for every f (and phi) in a class, certified
+  mdtheory worst-case FILE.toml [--json OUT] [--plot OUT.png] [--certificate DIR]
+                                                                  for every f (and phi) in a class, certified
   mdtheory list [--json]                                          registered claims, theorem library, catalogue
   mdtheory --version
 
@@ -234,6 +235,7 @@ def worst_case(args) -> int:
     from mdtheory.worstcase import class_verdict_json, load_class_claim
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
+    certificate_folder = None if args.certificate is None else writable_folder(args.certificate, "--certificate")
     claim = load_class_claim(args.file)
     with Progress(enabled=not args.no_progress) as progress:
         result = check_class_claim(claim, progress(Path(args.file).name))
@@ -247,10 +249,14 @@ def worst_case(args) -> int:
         shown = f"[{low:.9g}, {'not certified' if high is None else f'{high:.9g}'}]"
         value = row.get("solver_value_squared", row.get("solver_value_exact"))
         print(f"{row['T']:>4}  {value:>18.10g}  {shown:>40}  {row['verdict'] or '-'}")
+    for line in result.why_inconclusive():
+        print(line)
     if result.verdict is not None:
         print(f"claim {claim.quantity} <= {claim.bound}: {result.verdict} (expected {claim.expected})")
     if json_path:
         write_result(json_path, json.dumps(data, indent=2), "--json")
+    if certificate_folder:
+        write_certificates(certificate_folder, result, args.file)
     if plot_path:
         draw_intervals(plot_path, {f"{claim.method}, eta = {claim.eta}": interval_curve(result)},
                        f"{claim.method}, eta = {claim.eta}")
@@ -259,6 +265,23 @@ def worst_case(args) -> int:
     if result.verdict == claim.expected:
         return EXIT_HOLDS
     return EXIT_INCONCLUSIVE if result.verdict == "inconclusive" else EXIT_VIOLATED
+
+
+def write_certificates(folder: Path, result, source: str) -> None:
+    """Each horizon's certificate as data (NAME_TT.json) and as a Coq replay (NAME_TT.v), where NAME is the
+    claim file's stem; a horizon whose upper bound was not certified has none, and is named."""
+    from mdtheory.coq import coq_replay
+    from mdtheory.worstcase import certificate_document, certificate_name
+
+    for case in result.cases:
+        if case.certificate is None:
+            print(f"T = {case.T}: no certificate (the upper bound was not certified)")
+            continue
+        document = certificate_document(result, case, source)
+        stem = folder / certificate_name(source, case.T)
+        write_result(stem.with_suffix(".json"), json.dumps(document, indent=1) + "\n", "--certificate")
+        write_result(stem.with_suffix(".v"), coq_replay(document), "--certificate")
+        print(f"T = {case.T}: certificate {stem}.json, Coq replay {stem}.v")
 
 
 def falsify(args) -> int:
@@ -434,6 +457,8 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("file")
     w.add_argument("--json", help="write the result as JSON here")
     w.add_argument("--plot", help="write a PNG plot here")
+    w.add_argument("--certificate", metavar="DIR", help="write each horizon's certificate here, as data (.json) and "
+                   "as a Coq replay (.v); check them with python proofs/check_certificate.py DIR and coqc")
     w.add_argument("--no-progress", action="store_true")
     w.set_defaults(handler=worst_case)
     f = commands.add_parser("falsify", help="search a claim file's [search] range for a counterexample, and prove it")
