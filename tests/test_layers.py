@@ -14,7 +14,7 @@ LAYERS = (
     {"claimfile", "theorems", "instances"},  # the claim language, the theorem library's files, shared constructions
     {"claims"},
     {"cli", "risk", "sweep", "falsify", "falsify_theorems", "worstcase", "report", "appendix", "notebook", "testing",
-     "face", "__init__", "__main__"},  # commands: parsing, searching, reporting
+     "face", "terminal", "coq", "__init__", "__main__"},  # commands: parsing, searching, reporting, writing proofs
 )
 
 

@@ -7,7 +7,8 @@ Every fenced code block in docs/*.md runs here:
   ``<!-- docs-test: mdtheory check {file} => 0; mdtheory check {file} --twin => 0 -->`` (a toml block is written to
   ``{file}``; the number after ``=>`` is the exit code the page promises) or, for a bash block of ``mdtheory``
   command lines, ``<!-- docs-test: => 3, 1 -->`` (one exit code per line); a marker ending in `` slow`` runs with
-  the slow tests;
+  the slow tests; a bash block marked ``<!-- docs-test: shell => 0 -->`` runs whole in bash (its lines need not be
+  ``mdtheory`` commands), in a temporary folder that sees the repository's examples/ and proofs/;
 - the two install commands are CI's: they run in ``.ci/run`` from the README, and must equal it here;
 - ``text`` blocks are output listings, not code; the one in "Reading a result" must be what ``check`` prints.
 A code block in another language, or a toml / bash block without a marker, fails. Commands run in a temporary
@@ -77,7 +78,11 @@ def cases(kind: str):
     for page in PAGES:
         for block in blocks(page):
             spec, slow = marker_spec(block)
-            if block["lang"] == "toml" or (block["lang"] == "bash" and block["marker"] not in CI_MARKERS):
+            if block["lang"] == "bash" and spec.startswith("shell"):
+                if kind == "shell":
+                    yield pytest.param(block, id=f"{page.name}:{block['line']}",
+                                       marks=[pytest.mark.slow] if slow else [])
+            elif block["lang"] == "toml" or (block["lang"] == "bash" and block["marker"] not in CI_MARKERS):
                 if kind == "command":
                     yield pytest.param(block, id=f"{page.name}:{block['line']}",
                                        marks=[pytest.mark.slow] if slow else [])
@@ -106,6 +111,19 @@ def test_a_pages_commands_exit_as_the_page_says(block, tmp_path, monkeypatch):
             argv.append("--no-progress")
         code, printed = run_cli(argv)
         assert code == expected, (block["page"], block["line"], argv, printed[-3000:])
+
+
+@pytest.mark.parametrize("block", list(cases("shell")))
+def test_a_pages_shell_block_exits_as_the_page_says(block, tmp_path):
+    """A block of shell lines (python, coqc, mdtheory) runs as written in a scratch folder: nothing is written into
+    the repository."""
+    expected = int(marker_spec(block)[0].removeprefix("shell").strip().removeprefix("=>"))
+    for shared in ("examples", "proofs"):
+        (tmp_path / shared).symlink_to(ROOT / shared)
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", block["body"]], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=600, env={"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+                                                       "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)})
+    assert done.returncode == expected, (block["page"], block["line"], done.stdout[-3000:] + done.stderr[-3000:])
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if any(b["lang"] == "python" and marker_spec(b)[0] != "pytest"
