@@ -24,6 +24,7 @@ from mdtheory.checker.bounds import (
     SENSITIVITY_QUANTITIES,
     T,
     VIOLATED,
+    Verdict,
     EPS,
     ETA_T,
     CheckResult,
@@ -134,7 +135,7 @@ class Claim:
     name: str
     problem: OfflineProblem | OnlineProblem | PolicyProblem
     bound: object
-    expected: str = HOLDS
+    expected: Verdict = HOLDS
     theorem: Theorem | None = None
 
     def __post_init__(self):
@@ -147,6 +148,7 @@ class Claim:
             check_policy_quantity(self.problem.mdp, quantity)
         if self.expected not in (HOLDS, VIOLATED):
             raise MDTheoryError(f"expected: {self.expected!r}; a claim predicts holds or violated")
+        object.__setattr__(self, "expected", Verdict(self.expected))  # a file's "violated" as the one type
 
 
 def check_claim(claim: Claim, progress: Callable[[int, int], None] | None = None) -> NamedCheck:
