@@ -180,7 +180,8 @@ def verify(args) -> int:
 
 
 def check(args) -> int:
-    from mdtheory.checker.claim import OfflineProblem, check_claim
+    from mdtheory.checker.claim import OfflineProblem, check_claim, closed_form_numbers
+    from mdtheory.falsify import with_decimal
     from mdtheory.checker.measure import Measurement, measure_worst_case
     from mdtheory.engine.run import WORST_CASE_MAX_DIM
     from mdtheory.engine.ladder import trusted_or_none
@@ -198,6 +199,8 @@ def check(args) -> int:
     if claim.theorem is not None:
         print(f"theorem: {claim.theorem.name}" + (f" ({claim.theorem.reference})" if claim.theorem.reference else "")
               + (f"\n  {claim.theorem.statement}" if claim.theorem.statement else ""))
+    for name, value in closed_form_numbers(problem):
+        print(f"{name} = {with_decimal(value).text()}")
     with Progress(enabled=not args.no_progress) as progress:
         named = check_claim(claim, progress=progress(Path(args.file).name))
     result, m = named.result, named.measurement
