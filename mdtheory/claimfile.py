@@ -14,7 +14,8 @@
                  the planted-false version of the claim (``mdtheory check FILE --twin``)
     [search]     ranges for ``mdtheory falsify``
 
-Numbers are exact strings ("1e-12", "1/4"); expressions are parsed safely. Unknown keys and bad values
+Numbers are exact strings: rationals ("1e-12", "1/4") or closed forms ("sqrt(2*log(3))/10", "log(2)"), kept
+exact (RATIONAL_SECTIONS take rationals only); expressions are parsed safely. Unknown keys and bad values
 are refused, naming the key.
 """
 

@@ -41,8 +41,11 @@ MAX_EXPONENT_ARGUMENT_BITS = 64
 
 
 def _exact(value) -> sp.Expr:
-    """A Rational, or an exact closed form such as sqrt(2)/4 (``parsing.exact_real``)."""
-    return value if isinstance(value, sp.Rational) else exact_real(value)
+    """A Rational, or an exact closed form such as sqrt(2)/4 (``parsing.exact_real``). A sympy number without
+    floats passes as it is: it was read and checked by exact_real already (eta * t, at every step of a run)."""
+    if isinstance(value, sp.Rational) or (isinstance(value, sp.Expr) and value.is_number and not value.has(sp.Float)):
+        return value
+    return exact_real(value)
 
 
 class Arithmetic:
@@ -57,12 +60,15 @@ class Arithmetic:
     refines_float_seed = True
 
     def exact(self, value):
-        """An exact number (Rational, int, exact string, or a closed form such as sqrt(2)/4) rounded once into
-        this arithmetic: a closed form is evaluated past this context's precision (``parsing.evaluated_bits``)
-        and then rounded, so each rung of the ladder sees it at its own precision."""
+        """An exact number (Rational, int, exact string, or a closed form such as sqrt(2)/4) rounded into this
+        arithmetic: a rational once; a closed form c * r (c rational) from r evaluated past this context's
+        precision (``parsing.evaluated_bits``, remembered per precision: a run asks for eta * t at every step),
+        then times c, within a few units of the last place. Each rung of the ladder sees it at its own precision."""
         number = _exact(value)
         if not number.is_Rational:
-            return self.mpf(evaluated_bits(number, self.prec))
+            coefficient, closed_form = number.as_coeff_Mul()
+            rounded = self.mpf(evaluated_bits(closed_form, self.prec))
+            return rounded if coefficient == 1 else self.exact(coefficient) * rounded
         return self.mpf(int(number.p)) / self.mpf(int(number.q))
 
     def vector_norm(self, vector):
@@ -221,7 +227,7 @@ class _FloatContext(Arithmetic):
     def exact(self, value):
         number = _exact(value)
         if not number.is_Rational:
-            return self.mpf(evaluated_bits(number, self.prec))
+            return Arithmetic.exact(self, number)
         return self.number(float(number))  # correctly rounded, where p / q in floats may round twice
 
     def mpf(self, value):

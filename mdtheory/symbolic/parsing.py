@@ -18,6 +18,7 @@ name that is a Python keyword (lambda) is called a reserved word.
 from __future__ import annotations
 
 import ast
+import functools
 import keyword
 import math
 import re
@@ -103,6 +104,7 @@ def exact_number(text: str | int | sp.Rational) -> sp.Rational:
 
 
 # Exact reals (closed forms such as sqrt(2*log(3))/10): sympy keeps them exact; every context rounds them once.
+EVALUATED_CACHE_ENTRIES = 1024  # (closed form, precision) pairs whose evaluation is remembered
 EXACT_REAL_FUNCTIONS = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.atan, sp.sinh, sp.cosh, sp.tanh, sp.asinh,
                         sp.acosh, sp.atanh, sp.Abs)
 EXACT_REAL_CHECK_DIGITS = 30  # a closed form must show this many correct digits to be read (its sign is then known)
@@ -138,6 +140,8 @@ def exact_real(text: str | int | sp.Expr) -> sp.Expr:
     shown = _brief(text if isinstance(text, str) else str(text))
     if value.free_symbols:
         raise ExpressionError(f"{shown!r} is not a number: it names {', '.join(sorted(map(str, value.free_symbols)))}")
+    if value.has(sp.Float):
+        raise ExpressionError(f"{shown!r} holds a binary float, whose decimal meaning is lost; give the number exactly")
     if value.is_Rational:
         return exact_number(value)
     foreign = sorted({type(f).__name__ for f in value.atoms(sp.Function) if not isinstance(f, EXACT_REAL_FUNCTIONS)})
@@ -172,6 +176,7 @@ def _resolved(value: sp.Expr, shown: str) -> sp.Expr:
                           "and sympy cannot simplify it); state it more simply, e.g. as the number it equals")
 
 
+@functools.lru_cache(maxsize=EVALUATED_CACHE_ENTRIES)
 def evaluated_bits(value: sp.Expr, bits: int) -> tuple:
     """An exact real as an mpf tuple (sign, mantissa, exponent, bitcount) of at least ``bits`` correct bits:
     sympy's evalf, which raises its own working precision until the digits asked for are correct. No mpmath
