@@ -113,6 +113,7 @@ EXACT_REAL_CHECK_DIGITS = 30  # a closed form must show this many correct digits
 EXACT_REAL_MAX_DIGITS = 2000
 MAX_SIMPLIFIED_OPERATIONS = 200  # sympy.simplify on a larger undecided closed form is not bounded in time
 MAX_EXACT_REAL_BITS = MAX_NUMBER_BITS  # |value| within 2^(+-this), as a rational's numerator and denominator are
+EXACT_REAL_GUARD_DIGITS = 10  # evaluated this far past a context's precision, so that one rounding follows
 
 
 def exact_real(text: str | int | sp.Expr) -> sp.Expr:
@@ -185,9 +186,6 @@ def evaluated_bits(value: sp.Expr, bits: int) -> tuple:
 
     digits = prec_to_dps(bits) + EXACT_REAL_GUARD_DIGITS
     return sp.Float(value.evalf(digits, strict=True, maxn=digits + EXACT_REAL_MAX_DIGITS))._mpf_
-
-
-EXACT_REAL_GUARD_DIGITS = 10  # evaluated this far past the context's precision, so that one rounding follows
 
 
 def parse_expression(
