@@ -14,7 +14,8 @@
                  the planted-false version of the claim (``mdtheory check FILE --twin``)
     [search]     ranges for ``mdtheory falsify``
 
-Numbers are exact strings ("1e-12", "1/4"); expressions are parsed safely. Unknown keys and bad values
+Numbers are exact strings: rationals ("1e-12", "1/4") or closed forms ("sqrt(2*log(3))/10", "log(2)"), kept
+exact (RATIONAL_SECTIONS take rationals only); expressions are parsed safely. Unknown keys and bad values
 are refused, naming the key.
 """
 
@@ -59,8 +60,8 @@ from mdtheory.symbolic.catalogue import CATALOGUE
 from mdtheory.symbolic.domains import Domain, check_variable_names
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.objectives import Objective
-from mdtheory.symbolic.parsing import (CONSTANTS, FUNCTIONS, VARIADIC, _brief, exact_number, parse_expression,
-                                       reserved_word)
+from mdtheory.symbolic.parsing import (CONSTANTS, FUNCTIONS, VARIADIC, _brief, exact_number, exact_real,
+                                       parse_expression, reserved_word)
 from mdtheory.symbolic.regularizer import Regularizer, hessian, is_quadratic
 
 
@@ -146,16 +147,33 @@ def check_table_keys(table: dict, allowed: dict[str, bool], where: str):
         raise ClaimFileError(f"[{where}] {missing[0]}: missing required key")
 
 
-def toml_number(value, key: str) -> sp.Rational:
+# Sections whose numbers must be rational, and why (elsewhere a closed form such as sqrt(2)/4 is read exactly).
+RATIONAL_SECTIONS = {
+    "[search]": "a search range's ends are rational: falsify draws its candidates between them and writes each "
+                "witness as exact fractions",
+    "[worst_case]": "the worst-case certificates are built in exact rational arithmetic (fractions)",
+    "[grid]": "a sweep's grid values are rational: each point is written into its claim as an exact fraction",
+}
+
+
+def toml_number(value, key: str) -> sp.Expr:
+    """An exact real read from a TOML value: a rational ("1/4", "1e-12") or a closed form ("sqrt(2*log(3))/10",
+    "log(2)"), kept exact (a sympy Rational where it is one). The sections of RATIONAL_SECTIONS take rationals
+    only, and say why."""
     if isinstance(value, float):
         raise ClaimFileError(f"{key}: {value!r} is a TOML float; write numbers as exact strings such as \"{value!r}\"")
     try:
-        return exact_number(value)
+        number = exact_real(value)
     except MDTheoryError as err:
         raise keyed(key, err) from None
+    why = next((why for section, why in RATIONAL_SECTIONS.items() if key.startswith(section)), None)
+    if why is not None and not number.is_Rational:
+        raise ClaimFileError(f"{key}: {_brief(str(value))!r} = {sp.N(number, 12)} is exact but not rational, and {why}; "
+                             f"give a fraction or decimal near it, such as \"{sp.N(number, 6)}\"")
+    return number
 
 
-def toml_numbers(value, key: str, length: int | None = None) -> list[sp.Rational]:
+def toml_numbers(value, key: str, length: int | None = None) -> list[sp.Expr]:
     if not isinstance(value, list):
         raise ClaimFileError(f"{key}: expected a list of exact numbers")
     if length is not None and len(value) != length:

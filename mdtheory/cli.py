@@ -29,6 +29,7 @@ import warnings
 from pathlib import Path
 
 from mdtheory.errors import MDTheoryError
+from mdtheory.verdict import HOLDS, INCONCLUSIVE, VIOLATED
 
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -39,11 +40,11 @@ def exit_code(verdicts) -> int:
     verdicts = set(verdicts)
     if "internal_error" in verdicts:
         return EXIT_INTERNAL
-    if "violated" in verdicts:
+    if VIOLATED in verdicts:
         return EXIT_VIOLATED
     if "error" in verdicts:
         return EXIT_BAD_INPUT
-    if "inconclusive" in verdicts:
+    if INCONCLUSIVE in verdicts:
         return EXIT_INCONCLUSIVE
     return EXIT_HOLDS
 
@@ -179,7 +180,8 @@ def verify(args) -> int:
 
 
 def check(args) -> int:
-    from mdtheory.checker.claim import OfflineProblem, check_claim
+    from mdtheory.checker.claim import OfflineProblem, check_claim, closed_form_numbers
+    from mdtheory.falsify import with_decimal
     from mdtheory.checker.measure import Measurement, measure_worst_case
     from mdtheory.engine.run import WORST_CASE_MAX_DIM
     from mdtheory.engine.ladder import trusted_or_none
@@ -197,6 +199,8 @@ def check(args) -> int:
     if claim.theorem is not None:
         print(f"theorem: {claim.theorem.name}" + (f" ({claim.theorem.reference})" if claim.theorem.reference else "")
               + (f"\n  {claim.theorem.statement}" if claim.theorem.statement else ""))
+    for name, value in closed_form_numbers(problem):
+        print(f"{name} = {with_decimal(value).text()}")
     with Progress(enabled=not args.no_progress) as progress:
         named = check_claim(claim, progress=progress(Path(args.file).name))
     result, m = named.result, named.measurement
@@ -224,8 +228,8 @@ def check(args) -> int:
     elif plot_path:
         print(f"no plot: nothing was measured ({plot_path} not written)", file=sys.stderr)
     # as for verify: 0 when the verdict is the one the claim predicts (a twin predicts violated)
-    return exit_code(["holds" if named.as_predicted else result.verdict if result.verdict == "inconclusive"
-                      else "violated"])
+    return exit_code([HOLDS if named.as_predicted else result.verdict if result.verdict == INCONCLUSIVE
+                      else VIOLATED])
 
 
 def worst_case(args) -> int:
@@ -264,7 +268,7 @@ def worst_case(args) -> int:
         return EXIT_HOLDS
     if result.verdict == claim.expected:
         return EXIT_HOLDS
-    return EXIT_INCONCLUSIVE if result.verdict == "inconclusive" else EXIT_VIOLATED
+    return EXIT_INCONCLUSIVE if result.verdict == INCONCLUSIVE else EXIT_VIOLATED
 
 
 def write_certificates(folder: Path, result, source: str) -> None:

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from mdtheory.checker.bounds import EPS, ETA_T, VIOLATED, T, UpperBound
+from mdtheory.checker.bounds import EPS, ETA_T, T, UpperBound
 from mdtheory.checker.instance import check_instance
 from mdtheory.checker.reading import Reading, exactly, joined, reading, rounded
 from mdtheory.claimfile import (
@@ -70,6 +70,7 @@ from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.run import MAX_STEPS, RunSpec
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.domains import Domain
+from mdtheory.verdict import NOT_FALSIFIED, VIOLATED, Verdict
 
 SEARCH_KEYS = {"x0": False, "margin": False, "direction": False, "eta": False, "parameters": False,
                "d": False, "regularizer": False, "levels": False, "candidates": False, "seconds": False, "seed": False}
@@ -638,7 +639,7 @@ def witness_comments(values: list[tuple[str, Reading]], variant: str = "") -> st
 
 @dataclass
 class FalsifyResult:
-    verdict: str  # "violated" or "not falsified"
+    verdict: Verdict  # violated or not falsified
     candidates: int
     refined: int
     confirmed_on_ladder: int
@@ -741,7 +742,7 @@ def merged(results: list[FalsifyResult]) -> FalsifyResult:
     history = [(count, running := max(running, ratio)) for count, ratio in history]
     seconds = sum(r.seconds for r in results)
     return dataclasses.replace(
-        best, verdict=VIOLATED if found else "not falsified", candidates=offset,
+        best, verdict=VIOLATED if found else NOT_FALSIFIED, candidates=offset,
         refined=sum(r.refined for r in results), confirmed_on_ladder=sum(r.confirmed_on_ladder for r in results),
         discarded=sum(r.discarded for r in results), completed=sum(r.completed for r in results), seconds=seconds,
         steps_per_second=float(np.mean([r.steps_per_second for r in results])), history=history,
@@ -823,7 +824,7 @@ def _falsify_one(claim: ClaimFile, candidates, seconds, seed, progress, workers,
         discarded += int(log_ratio > 0)
     elapsed = time.perf_counter() - started
     return FalsifyResult(
-        verdict=VIOLATED if witness is not None else "not falsified", candidates=screened, refined=len(refined),
+        verdict=VIOLATED if witness is not None else NOT_FALSIFIED, candidates=screened, refined=len(refined),
         confirmed_on_ladder=ladder_runs, discarded=discarded, best_ratio=math.exp(best_log) if np.isfinite(best_log) else 0.0,
         best=_describe(claim, best_one), witness=witness, seconds=elapsed,
         steps_per_second=screening_steps / max(screening_seconds, 1e-9), vectorized=screen.vectorized,

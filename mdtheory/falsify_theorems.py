@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from mdtheory.checker.bounds import VIOLATED, UpperBound
+from mdtheory.checker.bounds import UpperBound
 from mdtheory.checker.reading import Reading
 from mdtheory.checker.claim import Claim, OfflineProblem, OnlineProblem, check_claim, claim_measurements
 from mdtheory.claimfile import check_table_keys, claim_from_tables, toml_integer, toml_number, toml_numbers, toml_text
@@ -65,6 +65,7 @@ from mdtheory.falsify import (
     structural_variants,
 )
 from mdtheory.symbolic.domains import Domain
+from mdtheory.verdict import NOT_FALSIFIED, VIOLATED
 
 THEOREM_SEARCH_KEYS = {"x0": False, "margin": False, "eta": False, "parameters": False, "d": False, "regularizer": False,
                        "levels": False, "candidates": False, "seconds": False, "seed": False}
@@ -317,7 +318,7 @@ def falsify_theorem(tables: dict, name: str, candidates: int | None = None, seco
     best_variant = variants[best_k]
     best_point = _stated_point(best_variant) if best_unit is None else best_variant.space.point(best_unit)
     return FalsifyResult(
-        verdict=VIOLATED if witness is not None else "not falsified", candidates=len(screened), refined=len(refined),
+        verdict=VIOLATED if witness is not None else NOT_FALSIFIED, candidates=len(screened), refined=len(refined),
         confirmed_on_ladder=ladder_runs, discarded=discarded,
         best_ratio=math.exp(best_log) if math.isfinite(best_log) else 0.0, best=_instance_text(best_variant, best_point),
         witness=witness, seconds=time.perf_counter() - started, steps_per_second=0.0, vectorized=False,

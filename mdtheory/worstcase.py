@@ -9,12 +9,10 @@ from pathlib import Path
 from mdtheory.checker.bounds import BOUND_SYMBOLS
 from mdtheory.checker.worst_case import (
     AMPLIFICATION,
-    PROVED,
     WorstCase,
     Certificate,
     QUANTITIES,
     SUBOPTIMALITY,
-    VIOLATED_VERDICT,
     ClassClaim,
     ClassVerdict,
     WorstCaseError,
@@ -25,6 +23,7 @@ from mdtheory.checker.worst_case import (
 from mdtheory.claimfile import check_table_keys, names_its_file, read_toml, toml_number
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.parsing import parse_expression
+from mdtheory.verdict import PROVED, VIOLATED, Verdict
 
 WORST_CASE_KEYS = {"method": True, "eta": True, "horizons": True, "L_f": False, "mu_phi": False, "L_phi": False,
                    "quantity": False}
@@ -76,8 +75,9 @@ def load_class_claim(path) -> ClassClaim:
         except MDTheoryError as err:
             raise WorstCaseError(f"[claim] bound: {err}") from None
         expected = data["claim"].get("expected", PROVED)
-        if expected not in (PROVED, VIOLATED_VERDICT):
+        if expected not in (PROVED, VIOLATED):
             raise WorstCaseError(f"[claim] expected: {expected!r}; choose proved or violated")
+        expected = Verdict(expected)
     claim = ClassClaim(method, exact_positive(number("eta"), "[worst_case] eta"), tuple(horizons),
                        exact_positive(number("L_f") or Fraction(1), "[worst_case] L_f"), number("mu_phi"),
                        number("L_phi"), bound, expected, quantity)

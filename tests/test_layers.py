@@ -7,7 +7,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "mdtheory"
 # lower index = lower layer; a module may import its own layer and any layer below
 LAYERS = (
-    {"errors", "processes", "progress", "data", "plotting"},  # shared utilities, no mathematics of MD
+    {"errors", "verdict", "processes", "progress", "data", "plotting"},  # shared utilities, no mathematics of MD
     {"symbolic"},
     {"engine", "methods"},  # methods: the update rules, each derived (symbolic) and compiled (engine)
     {"checker"},

@@ -10,7 +10,6 @@ relative gap of a value near zero.
 
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass, field
 
@@ -24,16 +23,8 @@ from mdtheory.engine.ladder import agreeing_digits, resolved_digits, trusted_or_
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.mirror_descent import STEPS
 from mdtheory.symbolic.parsing import as_expression
+from mdtheory.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Verdict
 
-class Verdict(enum.StrEnum):
-    """What a check decided about one instance. A str, so it compares, prints and serializes as its value."""
-
-    HOLDS = "holds"
-    VIOLATED = "violated"
-    INCONCLUSIVE = "inconclusive"
-
-
-HOLDS, VIOLATED, INCONCLUSIVE = Verdict.HOLDS, Verdict.VIOLATED, Verdict.INCONCLUSIVE
 
 MIN_TRUSTED_DIGITS = 4
 RATE_SIGMAS = 3  # a fitted rate differs from a claim when it is farther than 3 standard errors of the fit

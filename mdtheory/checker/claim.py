@@ -24,6 +24,7 @@ from mdtheory.checker.bounds import (
     SENSITIVITY_QUANTITIES,
     T,
     VIOLATED,
+    Verdict,
     EPS,
     ETA_T,
     CheckResult,
@@ -134,7 +135,7 @@ class Claim:
     name: str
     problem: OfflineProblem | OnlineProblem | PolicyProblem
     bound: object
-    expected: str = HOLDS
+    expected: Verdict = HOLDS
     theorem: Theorem | None = None
 
     def __post_init__(self):
@@ -147,6 +148,7 @@ class Claim:
             check_policy_quantity(self.problem.mdp, quantity)
         if self.expected not in (HOLDS, VIOLATED):
             raise MDTheoryError(f"expected: {self.expected!r}; a claim predicts holds or violated")
+        object.__setattr__(self, "expected", Verdict(self.expected))  # a file's "violated" as the one type
 
 
 def check_claim(claim: Claim, progress: Callable[[int, int], None] | None = None) -> NamedCheck:
@@ -191,6 +193,18 @@ def claim_measurements(claim: Claim, progress: Callable[[int, int], None] | None
     raise MDTheoryError(f"{bound.quantity}: measured with its perturbed pair by check_instance, not here")
 
 
+def closed_form_numbers(problem) -> list[tuple[str, sp.Expr]]:
+    """The numbers of a problem that were read as closed forms (sqrt(2)/4, log(2)), by name, to be shown with
+    their decimal values: a rational shows its own value, a closed form does not."""
+    spec = getattr(problem, "spec", None)
+    run = ({"eta": spec.eta, "eps": spec.eps, "x0": spec.x0, "direction": spec.direction} if spec is not None
+           else {"eta": problem.eta, "x0": getattr(problem, "x0", ())})
+    named = [(name, value) for name, value in run.items() if not isinstance(value, tuple)]
+    named += [(f"{name}[{i}]", v) for name, value in run.items() if isinstance(value, tuple) for i, v in enumerate(value)]
+    named += list(problem.constants.items())
+    return [(name, value) for name, value in named if isinstance(value, sp.Expr) and not value.is_Rational]
+
+
 def _declare(m, declared: dict):
     """Declared constants joined to a series measurement's computed ones; a computed one cannot be redeclared
     (its value is known exactly or to the working precision)."""
@@ -203,7 +217,7 @@ def _declare(m, declared: dict):
     provenance = dict(m.provenance)
     for name, value in declared.items():
         constants[name] = (m.ctx.exact(value), m.ctx.exact(value))
-        provenance[name] = "declared (not checked)"
+        provenance[name] = "declared (not checked)" if value.is_Rational else f"declared as {value} (not checked)"
     return dataclasses.replace(m, constants=constants, provenance=provenance)
 
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from mdtheory.errors import MDTheoryError
+from mdtheory.verdict import INCONCLUSIVE, PROVED, VIOLATED, Verdict
 
 INACTIVE = 1e-6  # dual multipliers below this (relative to the largest) are taken as 0
 SNAP = 1e-6  # a claimed bound this close above the solver's multiplier is tried as the certificate's value
@@ -856,9 +857,6 @@ def _quadratic_md_instance(eta: Fraction, T: int, L_f: Fraction, mu_phi: Fractio
 
 
 # --------------------------------------------------------------------------- claims over a class
-PROVED, VIOLATED_VERDICT, INCONCLUSIVE_VERDICT = "proved", "violated", "inconclusive"
-
-
 @dataclass(frozen=True)
 class ClassClaim:
     """For every f (and phi) in the class: amplification(T) <= bound(T) at every T in ``horizons``."""
@@ -870,7 +868,7 @@ class ClassClaim:
     mu_phi: Fraction | None = None
     L_phi: Fraction | None = None
     bound: object = None  # a sympy expression in T (and etaT), or None: report the interval only
-    expected: str = PROVED
+    expected: Verdict = PROVED
     quantity: str = AMPLIFICATION
 
 
@@ -883,12 +881,12 @@ class ClassVerdict:
     SHOWN_DIGITS = 9  # significant digits of the interval's ends in a table, as `mdtheory worst-case` prints them
 
     @property
-    def verdict(self) -> str | None:
+    def verdict(self) -> Verdict | None:
         if self.claim.bound is None:
             return None
-        if VIOLATED_VERDICT in self.verdicts:
-            return VIOLATED_VERDICT
-        return PROVED if all(v == PROVED for v in self.verdicts) else INCONCLUSIVE_VERDICT
+        if VIOLATED in self.verdicts:
+            return VIOLATED
+        return PROVED if all(v == PROVED for v in self.verdicts) else INCONCLUSIVE
 
     def heading(self) -> str:
         claim = self.claim
@@ -991,11 +989,11 @@ def check_class_claim(claim: ClassClaim, progress=None) -> ClassVerdict:
             continue
         as_rational = lambda q: sp.Rational(q.numerator, q.denominator)
         if sp.simplify(as_rational(case.lower) - squared) > 0:
-            verdicts.append(VIOLATED_VERDICT)
+            verdicts.append(VIOLATED)
         elif case.upper is not None and sp.simplify(squared - as_rational(case.upper)) >= 0:
             verdicts.append(PROVED)
         else:
-            verdicts.append(INCONCLUSIVE_VERDICT)
+            verdicts.append(INCONCLUSIVE)
             reason = _why_inconclusive(case, squared, claim.quantity)
         reasons.append(reason)
     if progress:

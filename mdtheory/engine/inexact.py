@@ -18,7 +18,7 @@ from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.errors import DomainError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
-from mdtheory.symbolic.parsing import exact_number
+from mdtheory.symbolic.parsing import exact_real
 
 
 def linear_loss_problem(regularizer) -> MirrorDescent:
@@ -46,7 +46,7 @@ class BoundaryPush(StepError):
     size: sp.Rational
 
     def __post_init__(self):
-        object.__setattr__(self, "size", exact_number(self.size))
+        object.__setattr__(self, "size", exact_real(self.size))
         if self.size < 0:
             raise DomainError(f"an error size must be >= 0, got {self.size}")
 
@@ -87,14 +87,14 @@ def online_mirror_descent(md: MirrorDescent, x0: Sequence, eta, losses: Callable
                           "parameters c are the loss vector (``linear_loss_problem`` builds it)")
     ctx = working_context(bits)
     kernel = kernel or MirrorDescentKernel(md)
-    md.regularizer.domain.check_point([exact_number(v) for v in x0], "x0")
+    md.regularizer.domain.check_point([exact_real(v) for v in x0], "x0")
     x = [ctx.exact(v) for v in x0]
-    eta = ctx.exact(exact_number(eta))
+    eta = ctx.exact(exact_real(eta))
     totals = [ctx.mpf(0)] * len(x)
     loss = ctx.mpf(0)
     run = OnlineRun(bits, ctx, loss, loss)
     for t in range(steps):
-        ell = losses(ctx, t) if in_context else [ctx.exact(exact_number(v)) for v in losses(t)]
+        ell = losses(ctx, t) if in_context else [ctx.exact(exact_real(v)) for v in losses(t)]
         run.largest_loss = max([run.largest_loss, *(abs(v) for v in ell)])
         loss += ctx.fsum(li * xi for li, xi in zip(ell, x))
         totals = [a + li for a, li in zip(totals, ell)]

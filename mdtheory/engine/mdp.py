@@ -20,17 +20,22 @@ import sympy as sp
 
 from mdtheory.engine.context import ArbContext, flint_precision
 from mdtheory.errors import DomainError, MDTheoryError, StepSizeError
-from mdtheory.symbolic.parsing import exact_number
+from mdtheory.symbolic.parsing import exact_real
 
 MAX_STATES = 600  # Taxi has 500; exact policy iteration and a dense solve per step beyond this are not bounded
 MAX_POLICY_ITERATIONS = 1000
 
 
 def exact(value, key: str) -> sp.Rational:
+    """A rational: the MDP's optimal values are computed by policy iteration in exact rationals."""
     try:
-        return exact_number(value)
+        number = exact_real(value)
     except MDTheoryError as err:
         raise DomainError(f"{key}: {err}") from None
+    if not number.is_Rational:
+        raise DomainError(f"{key}: {value!r} is exact but not rational, and the MDP's optimal values are computed by "
+                          "policy iteration in exact rationals; give a fraction or decimal")
+    return number
 
 
 @dataclass(frozen=True)

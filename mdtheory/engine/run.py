@@ -8,6 +8,7 @@ growth over hundreds of orders of magnitude is carried exactly. Everything is ev
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from mdtheory.errors import DomainError, MDTheoryError, PrecisionError, StepSize
 from mdtheory.methods import kernel_for, method
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
-from mdtheory.symbolic.parsing import exact_number
+from mdtheory.symbolic.parsing import exact_real
 
 SERIES_FIELDS = ("separation", "amplification", "log_tangent_amplification", "objective")
 # Recorded sparsely, checked densely: with record_every > 1 the run keeps, for each recorded step t_i, the
@@ -122,10 +123,13 @@ class RunSpec:
             domain.check_point(self.perturbed_start, "the perturbed start x0 + eps*v")
 
 
-def _ceil_log2(value: sp.Rational) -> int:
-    """ceil(log2(value)) for a positive rational, exactly and without sympy's log (0 for value <= 1)."""
+def _ceil_log2(value: sp.Expr) -> int:
+    """ceil(log2(value)) for a positive exact real, exactly for a rational and without sympy's log (0 for
+    value <= 1); for a closed form (sqrt(2)/4), which is no power of 2, from 30 digits of its logarithm."""
     if value <= 1:
         return 0
+    if not value.is_Rational:
+        return math.ceil(float(sp.log(value, 2).evalf(30)))
     p, q = int(value.p), int(value.q)
     k = max(0, p.bit_length() - q.bit_length())  # here p/q < 2^(k+1)
     while p > q << k:  # p/q > 2^k
@@ -144,15 +148,15 @@ class UnresolvedPerturbationError(PrecisionError):
         self.required_bits = required_bits
 
 
-def _exact_vector(values, key: str) -> tuple[sp.Rational, ...]:
+def _exact_vector(values, key: str) -> tuple[sp.Expr, ...]:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise DomainError(f"{key}: expected a list of exact numbers, got {type(values).__name__} {values!r:.40}")
     return tuple(_exact_scalar(v, f"{key}[{i}]") for i, v in enumerate(values))
 
 
-def _exact_scalar(value, key: str) -> sp.Rational:
+def _exact_scalar(value, key: str) -> sp.Expr:
     try:
-        return exact_number(value)
+        return exact_real(value)
     except MDTheoryError as err:
         raise type(err)(f"{key}: {err}") from None
 

@@ -202,10 +202,10 @@ def anchored(md: MirrorDescent, strength) -> MirrorDescent:
     """MD on F(x) = f(x) + lambda * D_phi(x, a), the anchor a entering as parameters (the symbols
     ``second_point(regularizer)``), so that each run can anchor where it likes: at a fixed point, or at its
     own start."""
-    from mdtheory.symbolic.parsing import exact_number
+    from mdtheory.symbolic.parsing import exact_real
     from mdtheory.symbolic.regularizer import bregman_divergence, second_point
 
-    lam = exact_number(strength)
+    lam = exact_real(strength)
     if lam <= 0:
         from mdtheory.errors import StepSizeError
 

@@ -5,12 +5,12 @@ import sympy as sp
 
 from mdtheory.errors import NotStrictlyConvexError
 from mdtheory.symbolic.domains import Domain, make_variables
-from mdtheory.symbolic.parsing import exact_number
+from mdtheory.symbolic.parsing import exact_real
 from mdtheory.symbolic.regularizer import Regularizer
 
 
 def p_norm(n: int, p="3/2") -> Regularizer:
-    p = exact_number(p)
+    p = exact_real(p)
     if not 1 < p <= 2:
         raise NotStrictlyConvexError(f"p_norm needs 1 < p <= 2 for strict convexity, got p = {p}")
     x = make_variables(n, Domain.REALS)
