@@ -117,9 +117,14 @@ def decided(kind: str, holds: bool, measured: Reading | str, claimed: Reading | 
                        trusted_digits=trusted_digits if confirmed else 0, quantity=quantity, explanation=explanation)
 
 
+# Quantities that problem kinds registered at run time measure (mdtheory.problems.register adds them).
+REGISTERED_QUANTITIES: set[str] = set()
+
+
 def _check_quantity(quantity: str):
-    if quantity not in QUANTITIES:
-        raise MDTheoryError(f"unknown quantity {quantity!r}; choose one of {', '.join(QUANTITIES)}")
+    if quantity not in QUANTITIES and quantity not in REGISTERED_QUANTITIES:
+        known = (*QUANTITIES, *sorted(REGISTERED_QUANTITIES - set(QUANTITIES)))
+        raise MDTheoryError(f"unknown quantity {quantity!r}; choose one of {', '.join(known)}")
 
 
 # BoundOnRungs remembers the bound at this many steps at most (then starts afresh): a dense check evaluates

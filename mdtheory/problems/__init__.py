@@ -93,7 +93,7 @@ import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
-from mdtheory.checker.bounds import ETA_T, T, constant_symbol
+from mdtheory.checker.bounds import ETA_T, REGISTERED_QUANTITIES, T, constant_symbol
 from mdtheory.errors import MDTheoryError
 
 DEFAULT_KIND = "offline"  # a [problem] table without kind = ... is an offline problem
@@ -188,6 +188,7 @@ def register(kind: str):
             raise MDTheoryError(f"problem kind {kind!r}: already registered by {_REGISTRY[kind].__qualname__}")
         cls.kind = kind
         _REGISTRY[kind] = cls
+        REGISTERED_QUANTITIES.update(cls.quantities)
         return cls
 
     return add
