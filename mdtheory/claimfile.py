@@ -49,7 +49,6 @@ from mdtheory.checker.bounds import (
     UpperBound,
 )
 from mdtheory.checker.claim import Claim, Theorem
-from mdtheory.checker.convergence import AffineLimit, Solution
 from mdtheory.engine.context import MAX_PRECISION_BITS, working_context
 from mdtheory.engine.ladder import resolved_digits
 from mdtheory.engine.run import BACKENDS, MAX_STEPS, RunSpec
@@ -656,46 +655,6 @@ def _theorem(table: dict | None) -> Theorem | None:
         if not isinstance(value, str):
             raise ClaimFileError(f"[theorem] {key}: expected text")
     return Theorem(table["name"], table.get("reference", ""), table.get("statement", ""))
-
-
-def _solution(table: dict, md: MirrorDescent, bound) -> Solution:
-    check_table_keys(table, SOLUTION_KEYS, "solution")
-    n, domain = md.regularizer.dim, md.regularizer.domain
-    point = table.get("x", "computed")
-    if point == "computed":
-        point = None
-    else:
-        point = tuple(toml_numbers(point, "[solution] x", n))
-        try:
-            domain.check_point(point, "x*")
-        except MDTheoryError as err:
-            raise ClaimFileError(f"[solution] x: {err}") from None
-    comparators = table.get("comparators", [])
-    if not isinstance(comparators, list):
-        raise ClaimFileError("[solution] comparators: expected a list of points")
-    comparators = tuple(tuple(toml_numbers(c, f"[solution] comparators[{i}]", n)) for i, c in enumerate(comparators))
-    for i, c in enumerate(comparators):
-        try:
-            domain.check_point(c, f"comparator {i}")
-        except MDTheoryError as err:
-            raise ClaimFileError(f"[solution] comparators[{i}]: {err}") from None
-    limit = table.get("limit")
-    if limit is not None:
-        if point is not None or comparators:
-            raise ClaimFileError("[solution] limit: a limit is the reference point itself; drop x and comparators")
-        check_table_keys(limit, {"A": True, "b": True, "geometry": False}, "solution] limit")
-        rows = limit["A"]
-        if not isinstance(rows, list) or not rows:
-            raise ClaimFileError("[solution] limit.A: expected a list of rows")
-        A = tuple(tuple(toml_numbers(row, f"[solution] limit.A[{i}]", n)) for i, row in enumerate(rows))
-        b = tuple(toml_numbers(limit["b"], "[solution] limit.b", len(A)))
-        geometry = limit.get("geometry", "regularizer")
-        if geometry not in ("regularizer", "euclidean"):
-            raise ClaimFileError(f"[solution] limit.geometry: {geometry!r}; choose regularizer or euclidean")
-        limit = AffineLimit(A, b, geometry)
-    if bound.kind == "limit" and limit is None and point is None:
-        raise ClaimFileError("[claim] kind: a limit claim needs [solution] limit = {A, b} or x = [...]")
-    return Solution(point, comparators, limit)
 
 
 def _steps_eta_bits(run: dict, max_steps: int, max_precision_bits: int) -> tuple[int, sp.Rational, int]:

@@ -15,11 +15,11 @@ import sympy as sp
 
 from mdtheory.checker.bounds import CONVERGENCE_QUANTITIES, EPS, SENSITIVITY_QUANTITIES
 from mdtheory.checker.claim import with_declared
-from mdtheory.checker.convergence import DUAL_NORMS, Solution, check_kept_numbers, convergence_measurements
+from mdtheory.checker.convergence import DUAL_NORMS, AffineLimit, Solution, check_kept_numbers, convergence_measurements
 from mdtheory.checker.instance import check_instance
 from mdtheory.checker.measure import Measurement, measure, measure_worst_case
 from mdtheory.checker.result import md_update_text
-from mdtheory.claimfile import OFFLINE_RUN, _offline, _solution
+from mdtheory.claimfile import OFFLINE_RUN, SOLUTION_KEYS, ClaimFileError, _offline, check_table_keys, toml_numbers
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import trusted_or_none
 from mdtheory.engine.run import WORST_CASE_MAX_DIM, RunSpec
@@ -56,7 +56,7 @@ class OfflineProblem(Problem):
     def from_tables(cls, data: dict, declared: dict, bound, max_steps: int, max_precision_bits: int) -> OfflineProblem:
         perturbed = bound.quantity in cls.perturbed_pair_quantities
         md, spec, bits, float64, backend = _offline(data, max_steps, max_precision_bits, perturbed=perturbed)
-        solution = _solution(data.get("solution", {}), md, bound)
+        solution = solution_from_table(data.get("solution", {}), md, bound)
         return cls(md, spec, bits, float64, backend, solution, declared, data["claim"].get("norm"))
 
     @classmethod
@@ -126,3 +126,45 @@ class OfflineProblem(Problem):
         substituted = dict(zip(self.md.parameters, values))
         renaming = dict(zip(self.md.regularizer.variables, (sp.Symbol(n) for n in table["variables"])))
         return {**table, "objective": str(self.md.objective.expr.subs(substituted).xreplace(renaming))}
+
+
+def solution_from_table(table: dict, md: MirrorDescent, bound) -> Solution:
+    """[solution]: the reference points of a convergence claim (x*, given or computed, and comparators), or the
+    affine set a limit claim converges to."""
+    check_table_keys(table, SOLUTION_KEYS, "solution")
+    n, domain = md.regularizer.dim, md.regularizer.domain
+    point = table.get("x", "computed")
+    if point == "computed":
+        point = None
+    else:
+        point = tuple(toml_numbers(point, "[solution] x", n))
+        try:
+            domain.check_point(point, "x*")
+        except MDTheoryError as err:
+            raise ClaimFileError(f"[solution] x: {err}") from None
+    comparators = table.get("comparators", [])
+    if not isinstance(comparators, list):
+        raise ClaimFileError("[solution] comparators: expected a list of points")
+    comparators = tuple(tuple(toml_numbers(c, f"[solution] comparators[{i}]", n)) for i, c in enumerate(comparators))
+    for i, c in enumerate(comparators):
+        try:
+            domain.check_point(c, f"comparator {i}")
+        except MDTheoryError as err:
+            raise ClaimFileError(f"[solution] comparators[{i}]: {err}") from None
+    limit = table.get("limit")
+    if limit is not None:
+        if point is not None or comparators:
+            raise ClaimFileError("[solution] limit: a limit is the reference point itself; drop x and comparators")
+        check_table_keys(limit, {"A": True, "b": True, "geometry": False}, "solution] limit")
+        rows = limit["A"]
+        if not isinstance(rows, list) or not rows:
+            raise ClaimFileError("[solution] limit.A: expected a list of rows")
+        A = tuple(tuple(toml_numbers(row, f"[solution] limit.A[{i}]", n)) for i, row in enumerate(rows))
+        b = tuple(toml_numbers(limit["b"], "[solution] limit.b", len(A)))
+        geometry = limit.get("geometry", "regularizer")
+        if geometry not in ("regularizer", "euclidean"):
+            raise ClaimFileError(f"[solution] limit.geometry: {geometry!r}; choose regularizer or euclidean")
+        limit = AffineLimit(A, b, geometry)
+    if bound.kind == "limit" and limit is None and point is None:
+        raise ClaimFileError("[claim] kind: a limit claim needs [solution] limit = {A, b} or x = [...]")
+    return Solution(point, comparators, limit)
