@@ -92,15 +92,6 @@ CLAIM_KEYS = {
 COMMON_CLAIM_KEYS = {"kind": True, "expected": False, "norm": False}
 
 
-def __getattr__(name: str):
-    """PROBLEM_KEYS and RUN_KEYS: every registered problem kind's [problem] and [run] keys (kind -> {key: required}),
-    read from the kinds themselves (mdtheory.problems), so that a table of keys cannot drift from the code."""
-    if name in ("PROBLEM_KEYS", "RUN_KEYS"):
-        attribute = "problem_keys" if name == "PROBLEM_KEYS" else "run_keys"
-        return {kind: dict(getattr(problem_kind(kind), attribute)) for kind in problem_kinds()}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @dataclass
 class ClaimFile:
     path: str

@@ -1,12 +1,13 @@
 """mdtheory: check theorems about Mirror Descent by computation.
 
-  mdtheory verify [--claim NAME] [--quick | --full] [--out DIR]   run the registered claims, write a report
+  mdtheory verify [--claim NAME] [--quick | --full] [--details]  run the registered claims, write a report
   mdtheory check FILE.toml [--twin] [--json OUT] [--plot OUT.png]  run one claim file (or its twin)
   mdtheory appendix [--out proofs] [--quick]                      write the derivation appendix
   mdtheory risk --d D --start zipf:2 --eta 1/10 --steps T ...     when does the sensitivity matter here?
   mdtheory sweep FILE.toml [--scheduler ADDRESS] [--plot OUT.png]  a resumable grid of checks
   mdtheory falsify FILE.toml [--json OUT] [--plot OUT.png]         search [search]'s range for a counterexample
-  mdtheory worst-case FILE.toml [--json OUT] [--plot OUT.png]      for every f (and phi) in a class, certified
+  mdtheory worst-case FILE.toml [--json OUT] [--plot OUT.png] [--certificate DIR]
+                                                                  for every f (and phi) in a class, certified
   mdtheory list [--json]                                          registered claims, theorem library, catalogue
   mdtheory --version
 
@@ -93,36 +94,8 @@ def writable_folder(path: str, option: str) -> Path:
     return target
 
 
-SUMMARY_HEADER = ("claim", "check", "verdict", "expected", "measured", "claimed", "margin", "digits", "time")
-
-
-def _print_table(rows: list[tuple], rich_output: bool, console=None):
-    """The verify summary: a rich table that fits the terminal (cells wrap; a verdict not as predicted is
-    marked), or plain columns when the output is not a terminal (or --no-progress was given)."""
-    cells = [(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]), str(r[7]), f"{r[8]:.1f}s")
-             for r in rows]
-    if rich_output:
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
-        styles = {"holds": "green", "violated": "bold red", "inconclusive": "yellow"}
-        table = Table()
-        for name in SUMMARY_HEADER:
-            if name != "expected":  # shown in the verdict cell, only where the verdict differs from it
-                table.add_column(name, overflow="fold")
-        for row in cells:
-            verdict = Text(row[2] + ("" if row[2] == row[3] else f" (!) expected {row[3]}"), style=styles.get(row[2], ""))
-            table.add_row(Text(row[0]), Text(row[1]), verdict, *(Text(cell) for cell in row[4:]))
-        (console or Console()).print(table)
-        return
-    cells = [SUMMARY_HEADER] + cells
-    header = SUMMARY_HEADER
-    widths = [min(72 if i == 1 else 48, max(len(str(c[i])) for c in cells)) for i in range(len(header))]
-    for k, row in enumerate(cells):
-        print("  ".join(str(v)[:w].ljust(w) for v, w in zip(row, widths)))
-        if k == 0:
-            print("  ".join("-" * w for w in widths))
+# Seconds between looks at which parallel claims have started, for the running line.
+RUNNING_POLL_SECONDS = 0.5
 
 
 def _verify_one(name: str, quick: bool, full: bool, out: str, show_progress: bool):
@@ -147,10 +120,13 @@ def _verify_one(name: str, quick: bool, full: bool, out: str, show_progress: boo
 
 
 def verify(args) -> int:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from rich.console import Console
 
     from mdtheory.claims import load_all
     from mdtheory.report import write_summary
+    from mdtheory.terminal import ClaimRun, RunningLine, checks_table, claims_table, closing_line
 
     registry = load_all()
     names = args.claim or list(registry)
@@ -163,28 +139,43 @@ def verify(args) -> int:
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(names)))
     writable_folder(args.out, "--out")
     results = {}
+    with RunningLine(len(names), enabled=not args.no_progress) as line:
+        def finished(result):
+            results[result[0]] = result
+            line.finish(*result[:3])
 
-    def finished(result):
-        results[result[0]] = result
-        print(f"[{len(results)}/{len(names)}] {result[0]}: {result[1]} ({result[2]:.1f}s)", file=sys.stderr, flush=True)
-
-    if jobs == 1:
-        for i, name in enumerate(names, 1):
-            print(f"[{i}/{len(names)}] {name} ...", file=sys.stderr, flush=True)
-            finished(_verify_one(name, args.quick, args.full, args.out, not args.no_progress))
-    else:
-        # Progress bars of parallel claims would interleave: each claim reports when it finishes.
-        print(f"running {len(names)} claims on {jobs} processes ...", file=sys.stderr, flush=True)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_verify_one, name, args.quick, args.full, args.out, False) for name in names]
-            for future in as_completed(futures):
-                finished(future.result())
-    ordered = [results[name] for name in names]
-    print()
-    _print_table([row for result in ordered for row in result[4]], rich_output=sys.stdout.isatty() and not args.no_progress)
-    path = write_summary([result[:4] for result in ordered], Path(args.out))
-    print(f"\nreport: {path}")
-    return exit_code(result[1] for result in ordered)
+        if jobs == 1:
+            for name in names:
+                line.start(name)
+                finished(_verify_one(name, args.quick, args.full, args.out, False))
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(_verify_one, name, args.quick, args.full, args.out, False): name
+                           for name in names}
+                pending, started = set(futures), set()
+                while pending:
+                    done, pending = wait(pending, timeout=RUNNING_POLL_SECONDS, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        if futures[future] not in started:
+                            started.add(futures[future])
+                            line.start(futures[future])
+                        finished(future.result())
+                    # the pool queues one claim beyond its processes: the first `jobs` not done are running
+                    for future in [f for f in futures if f in pending and f.running()][:jobs]:
+                        if futures[future] not in started:
+                            started.add(futures[future])
+                            line.start(futures[future])
+    runs = [ClaimRun(name, results[name][1], results[name][2], results[name][4]) for name in names]
+    console = Console(highlight=False)
+    if args.details:
+        for run in runs:
+            console.print(checks_table(run.rows, f"{run.name}: {run.verdict} ({run.seconds:.1f}s)"))
+            console.print()
+    console.print(claims_table(runs))
+    path = write_summary([results[name][:4] for name in names], Path(args.out))
+    print(f"report: {path}" + ("" if args.details else " (every check: --details, or the report)"))
+    print(closing_line(runs))
+    return exit_code(run.verdict for run in runs)
 
 
 def check(args) -> int:
@@ -239,6 +230,7 @@ def worst_case(args) -> int:
     from mdtheory.worstcase import class_verdict_json, load_class_claim
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
+    certificate_folder = None if args.certificate is None else writable_folder(args.certificate, "--certificate")
     claim = load_class_claim(args.file)
     with Progress(enabled=not args.no_progress) as progress:
         result = check_class_claim(claim, progress(Path(args.file).name))
@@ -252,10 +244,14 @@ def worst_case(args) -> int:
         shown = f"[{low:.9g}, {'not certified' if high is None else f'{high:.9g}'}]"
         value = row.get("solver_value_squared", row.get("solver_value_exact"))
         print(f"{row['T']:>4}  {value:>18.10g}  {shown:>40}  {row['verdict'] or '-'}")
+    for line in result.why_inconclusive():
+        print(line)
     if result.verdict is not None:
         print(f"claim {claim.quantity} <= {claim.bound}: {result.verdict} (expected {claim.expected})")
     if json_path:
         write_result(json_path, json.dumps(data, indent=2), "--json")
+    if certificate_folder:
+        write_certificates(certificate_folder, result, args.file)
     if plot_path:
         draw_intervals(plot_path, {f"{claim.method}, eta = {claim.eta}": interval_curve(result)},
                        f"{claim.method}, eta = {claim.eta}")
@@ -264,6 +260,23 @@ def worst_case(args) -> int:
     if result.verdict == claim.expected:
         return EXIT_HOLDS
     return EXIT_INCONCLUSIVE if result.verdict == "inconclusive" else EXIT_VIOLATED
+
+
+def write_certificates(folder: Path, result, source: str) -> None:
+    """Each horizon's certificate as data (NAME_TT.json) and as a Coq replay (NAME_TT.v), where NAME is the
+    claim file's stem; a horizon whose upper bound was not certified has none, and is named."""
+    from mdtheory.coq import coq_replay
+    from mdtheory.worstcase import certificate_document, certificate_name
+
+    for case in result.cases:
+        if case.certificate is None:
+            print(f"T = {case.T}: no certificate (the upper bound was not certified)")
+            continue
+        document = certificate_document(result, case, source)
+        stem = folder / certificate_name(source, case.T)
+        write_result(stem.with_suffix(".json"), json.dumps(document, indent=1) + "\n", "--certificate")
+        write_result(stem.with_suffix(".v"), coq_replay(document), "--certificate")
+        print(f"T = {case.T}: certificate {stem}.json, Coq replay {stem}.v")
 
 
 def falsify(args) -> int:
@@ -343,11 +356,28 @@ def appendix(args) -> int:
 def risk(args) -> int:
     from mdtheory.risk import RiskSetting, assess, markdown, write
 
-    setting = RiskSetting.build(args.d, args.start, args.spread, args.eta, args.steps, args.arithmetic, args.noise,
+    from mdtheory.engine.frameworks import FrameworkRun
+    from mdtheory.errors import ExpressionError
+
+    framework = None
+    if args.framework is None:
+        given = [name for name in ("device", "precision") if getattr(args, name) is not None]
+        if given:
+            raise ExpressionError(f"--{given[0]} chooses how a framework runs the update; add --framework numpy, torch "
+                                  "or jax (or use --arithmetic for the emulation)")
+        arithmetic = args.arithmetic or "float64"
+    else:
+        if args.precision and args.arithmetic and args.precision != args.arithmetic:
+            raise ExpressionError(f"--precision {args.precision} and --arithmetic {args.arithmetic} disagree; with "
+                                  "--framework give --precision only")
+        framework = FrameworkRun(args.framework, args.device or "cpu", args.precision or args.arithmetic or "float32")
+        # the closed forms' arithmetic: the format the iterate or the master logits are stored in
+        arithmetic = framework.formats.storage
+    setting = RiskSetting.build(args.d, args.start, args.spread, args.eta, args.steps, arithmetic, args.noise,
                                 args.tolerance, args.anchor, args.update)
     if args.out:
         writable_folder(args.out, "--out")
-    report = assess(setting, validate=not args.no_validate)
+    report = assess(setting, validate=not args.no_validate, framework=framework)
     print(markdown(report))
     if args.out:
         paths = write(report, Path(args.out))
@@ -390,9 +420,10 @@ def sweep(args) -> int:
 
 
 CHECK_DESCRIPTION = ("Run one TOML claim file: measure its quantity on the precision ladder and judge it against its "
-                     "bound. The claim-file format is documented in README.md, section \"Claim files\" (theorems "
-                     "beyond sensitivity: its subsection \"Theorems beyond sensitivity: convergence, regret, policy "
-                     "optimization\"); the theorem library's files in mdtheory/theorems/ are worked examples.")
+                     "bound. The claim-file format is documented in docs/claim-language.md, section \"A claim file\" "
+                     "(theorems beyond sensitivity: section \"Theorems beyond sensitivity: convergence, regret, policy "
+                     "optimization\"; every key: section \"Every key\"), and the result's words in "
+                     "docs/reading-results.md; the theorem library's files in mdtheory/theorems/ are worked examples.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -406,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     speed.add_argument("--full", action="store_true", help="the long sweeps")
     v.add_argument("--out", default="report", help="report folder (default: report/)")
     v.add_argument("--jobs", type=int, help="claims run in parallel processes (default: one per core)")
+    v.add_argument("--details", action="store_true", help="print every check's row, not only a line per claim")
     v.add_argument("--no-progress", action="store_true")
     v.set_defaults(handler=verify)
     c = commands.add_parser("check", help="run one TOML claim file", description=CHECK_DESCRIPTION)
@@ -420,6 +452,8 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("file")
     w.add_argument("--json", help="write the result as JSON here")
     w.add_argument("--plot", help="write a PNG plot here")
+    w.add_argument("--certificate", metavar="DIR", help="write each horizon's certificate here, as data (.json) and "
+                   "as a Coq replay (.v); check them with python proofs/check_certificate.py DIR and coqc")
     w.add_argument("--no-progress", action="store_true")
     w.set_defaults(handler=worst_case)
     f = commands.add_parser("falsify", help="search a claim file's [search] range for a counterexample, and prove it")
@@ -448,7 +482,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--spread", default="1", help="cost gap between the rare favoured outcome and the rest (default 1)")
     r.add_argument("--eta", default="1/10", help="step size (exact: 1/10, 0.1, 1e-2)")
     r.add_argument("--steps", type=int, default=1000, help="horizon T")
-    r.add_argument("--arithmetic", default="float64", help="float64 | float32 | bfloat16 (default float64)")
+    r.add_argument("--arithmetic", help="float64 | float32 | bfloat16 (default float64): the emulated run (numpy, ml_dtypes)")
+    r.add_argument("--framework", help="numpy | torch | jax: run the update with that framework's own kernels, "
+                                       "calibrate them and bound the run under the calibrated model")
+    r.add_argument("--device", help="cpu | cuda (with --framework; default cpu)")
+    r.add_argument("--precision", help="float64 | float32 | bfloat16 | mixed (float32 master logits, bfloat16 "
+                                       "softmax; with --framework; default float32)")
     r.add_argument("--update", default="multiplicative",
                    help="how the run stores the iterate: multiplicative (x) or logits (z, x = softmax(z))")
     r.add_argument("--noise", help="initialization noise level sigma (absolute, l2)")

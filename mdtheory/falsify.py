@@ -922,23 +922,38 @@ def result_json(result: FalsifyResult) -> dict:
     return data
 
 
-def plot(result: FalsifyResult, path) -> None:
-    from mdtheory.plotting import saved_figure
+def falsify_figure(result: FalsifyResult):
+    """Left: the best measured / claimed (float64) against the candidates screened; right: the finalists'
+    ratios. The line at 1 is where measured = claimed; a flat history is drawn flat, with room."""
+    from matplotlib.figure import Figure
 
-    with saved_figure(path, 1, 2, (10, 3.8)) as (fig, (left, right)):
-        if result.history:
-            counts, best = zip(*result.history)
-            left.semilogy(counts, best, marker=".")
-        left.axhline(1, color="k", linestyle="--", linewidth=1, label="measured = claimed")
-        left.set_xlabel("candidates screened")
-        left.set_ylabel("best measured / claimed (float64)")
-        left.legend()
-        if result.top_ratios:
-            right.semilogy(range(1, len(result.top_ratios) + 1), result.top_ratios, "o")
-        right.axhline(1, color="k", linestyle="--", linewidth=1)
-        right.set_xlabel("finalist (by float64 ratio)")
-        right.set_ylabel("measured / claimed")
-        right.set_title(f"verdict: {result.verdict}" + (" (certified)" if result.witness and result.witness.certified else ""))
+    from mdtheory.plotting import legend_of_drawn, pad_flat
+
+    fig = Figure(figsize=(10, 3.8))
+    left, right = fig.subplots(1, 2)
+    for ax in (left, right):
+        ax.set_yscale("log")
+        ax.axhline(1, color="k", linestyle="--", linewidth=1, label="measured = claimed")
+    if result.history:
+        counts, best = zip(*result.history)
+        left.plot(counts, best, marker=".", label="best so far (float64)")
+    left.set_xlabel("candidates screened")
+    left.set_ylabel("best measured / claimed (float64)")
+    pad_flat(left, log_axis=True)
+    legend_of_drawn(left)
+    if result.top_ratios:
+        right.plot(range(1, len(result.top_ratios) + 1), result.top_ratios, "o", label="finalist")
+    right.set_xlabel("finalist (by float64 ratio)")
+    right.set_ylabel("measured / claimed")
+    pad_flat(right, log_axis=True)
+    right.set_title(f"verdict: {result.verdict}" + (" (certified)" if result.witness and result.witness.certified else ""))
+    return fig
+
+
+def plot(result: FalsifyResult, path) -> None:
+    from mdtheory.plotting import save
+
+    save(falsify_figure(result), path)
 
 
 @names_its_file

@@ -23,8 +23,7 @@ def plot(report: ClaimReport):
     from IPython.display import Image, display
 
     folder = Path(mkdtemp())
-    path = plot_claim(report, folder / f"{report.name}.png")
-    if path is not None:
+    for path in plot_claim(report, folder / f"{report.name}.png"):
         display(Image(filename=str(path)))
     for key, draw in report.figures.items():
         draw(folder / f"{key}.png")

@@ -33,4 +33,56 @@ def draw_intervals(path, curves: dict[str, list[tuple]], title: str):
         ax.set_xlabel("T")
         ax.set_ylabel("worst-case amplification over the class")
         ax.set_title(title)
-        ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the curves stay visible
+        pad_flat(ax, log_axis=True)  # an interval certified [1, 1] at every T is one flat line, not a gap
+        # outside: the curves stay visible; an upper bound certified nowhere is not listed
+        legend_of_drawn(ax, fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
+# A series whose drawn values span less than this many decades is drawn as a flat line with
+# FLAT_PADDING_DECADES of room above and below: matplotlib would otherwise stretch rounding noise (or a single
+# value) across the whole axis, and a certified interval [1, 1] would look like a wide gap.
+FLAT_SPAN_DECADES = 0.01
+FLAT_PADDING_DECADES = 0.5
+
+
+def save(fig, path, dpi: int = 100):
+    """Write a Figure built without pyplot (no global state, nothing to close)."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    return path
+
+
+def pad_flat(ax, log_axis: bool = False) -> bool:
+    """Give a flat series room: when every finite value drawn on ``ax`` (in decades: log10 values on a linear
+    axis, or raw values on a log axis) lies within FLAT_SPAN_DECADES, centre the axis on them with
+    FLAT_PADDING_DECADES either side. Returns whether it did."""
+    import numpy as np
+
+    ys = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
+    ys = np.concatenate(ys) if ys else np.array([])
+    if log_axis:
+        ys = np.log10(ys[ys > 0])
+    ys = ys[np.isfinite(ys)]
+    if ys.size == 0 or ys.max() - ys.min() >= FLAT_SPAN_DECADES:
+        return False
+    centre = (ys.max() + ys.min()) / 2
+    low, high = centre - FLAT_PADDING_DECADES, centre + FLAT_PADDING_DECADES
+    ax.set_ylim(10 ** low, 10 ** high) if log_axis else ax.set_ylim(low, high)
+    return True
+
+
+def legend_of_drawn(ax, **options):
+    """A legend of the curves that have something on the axes: a curve with no finite point (a series that
+    is 0 throughout, on a log axis) is left out rather than listed with nothing to see."""
+    import numpy as np
+
+    def drawn(line):
+        y = np.asarray(line.get_ydata(), dtype=float)
+        if ax.get_yscale() == "log":
+            y = np.where(y > 0, y, np.nan)
+        return np.isfinite(y).any()
+
+    handles = [line for line in ax.get_lines() if drawn(line) and not line.get_label().startswith("_")]
+    if handles:
+        ax.legend(handles=handles, labels=[h.get_label() for h in handles], **options)
+    return handles

@@ -18,7 +18,14 @@ level sigma. Everything predicted comes from closed forms, and each prediction s
   and step (product, quotient, the rounded w, a pairwise sum). The "naive" column u A(t) is what the
   amplification alone would predict if rounding were an absolute perturbation; it is shown to be refuted.
   The bound is not first-order only: ||x~_t - x_t|| <= ||x_t|| (exp(2 kappa (t+1) u') - 1), so for
-  bfloat16 (u = 2^-8) it says honestly that nothing is guaranteed after a few dozen steps.
+  bfloat16 (u = 2^-8) it says honestly that nothing is guaranteed after a few dozen steps. Its arithmetic
+  model (correctly rounded exp, products and quotients, pairwise sums) is stated in the report; it is the
+  emulation's (numpy and ml_dtypes), not any framework's.
+
+``assess(..., framework=FrameworkRun(...))`` runs the update with numpy's, torch's or jax's own kernels instead
+(``mdtheory.engine.frameworks``): the emulation becomes a column of its own, the framework's exp, log,
+division, sums and softmax are calibrated on the run's inputs, and the rounding bound is the calibrated one
+(any summation order, measured ulp budgets), or "does not apply: <why>" when the run breaks its model.
 
 The closed forms and the runs are ``mdtheory.engine.entropic_float``; this module turns them into a report.
 ``assess(..., validate=True)`` also runs the update in the stated arithmetic (bfloat16 through ml_dtypes)
@@ -60,6 +67,9 @@ class RiskReport:
     # (closed forms) or only the recorded ones (a measured run)
     peaks: dict[str, dict] = field(default_factory=dict)
     stall: dict | None = None  # logits update: where the logits stop moving, and what that predicts
+    # columns known only at the recorded steps (measured runs, and the calibrated bound)
+    sampled: set = field(default_factory=lambda: {"measured rounding"})
+    framework: dict | None = None  # --framework: the run, its calibration, the bound's model or why it does not apply
 
     def as_json(self) -> dict:
         s = self.setting
@@ -73,12 +83,14 @@ class RiskReport:
             "crossings": self.crossings,
             "peaks": self.peaks,
             "logit_stall": self.stall,
+            "framework": self.framework,
             "explanations": self.explanations,
             "series": {"t": [int(t) for t in self.times], **{k: [float(v) for v in vs] for k, vs in self.columns.items()}},
         }
 
 
-def assess(setting: RiskSetting, validate: bool = True) -> RiskReport:
+def assess(setting: RiskSetting, validate: bool = True, framework=None) -> RiskReport:
+    """The report; ``framework`` (a ``FrameworkRun``) runs the update with that framework's kernels."""
     times = setting.times()
     columns: dict[str, np.ndarray] = {"amplification": amplification(setting)}
     explanations = {
@@ -96,11 +108,22 @@ def assess(setting: RiskSetting, validate: bool = True) -> RiskReport:
         if setting.update == "multiplicative" else
         "||x_t|| (exp(2 D_t + u' max|z_t - max z_t| + 2 kappa u') - 1): the logits' accumulated rounding D_t "
         "(each step rounds eta c and z - eta c, errors u'|z|), then the softmax's own rounding")
+    explanations["rounding bound"] += (
+        f"; arithmetic model: {setting.arithmetic} with correctly rounded exp, log, products and quotients and "
+        "pairwise sums (ceil(log2 d) roundings per sum), the emulation's (numpy, ml_dtypes); no framework's kernels "
+        "are calibrated against it (--framework does)")
     final = None
     if validate and setting.d * setting.steps > MAX_VALIDATION_WORK:
         raise StepSizeError(f"the measured run would take d * steps = {setting.d * setting.steps:.3g} coordinate updates "
                             f"(limit {MAX_VALIDATION_WORK:.0e}); shorten --steps or pass --no-validate")
-    if validate:
+    sampled = {"measured rounding"}
+    framework_json = None
+    if framework is not None:
+        if not validate:
+            raise StepSizeError("--framework runs the update with the framework's kernels; drop --no-validate")
+        columns, explanations, final, framework_json = _framework_columns(setting, framework, columns, explanations)
+        sampled |= {"rounding bound", "emulated rounding"}
+    elif validate:
         columns["measured rounding"], final = run_in_arithmetic(setting)
         explanations["measured rounding"] = (f"||x~_t - x_t||: the {setting.update} update run in {setting.arithmetic} "
                                              "against the exact trajectory from the same x_0")
@@ -116,7 +139,7 @@ def assess(setting: RiskSetting, validate: bool = True) -> RiskReport:
         if setting.noise is not None:
             columns["anchored noise separation"] = noise_separation(setting, anchored=True)
             explanations["anchored noise separation"] = "the noise separation of the anchored runs, same closed form"
-    report = RiskReport(setting, times, columns, explanations)
+    report = RiskReport(setting, times, columns, explanations, sampled=sampled, framework=framework_json)
     _summarize(report)
     stall = logit_stall(setting)
     if stall is not None:
@@ -129,6 +152,39 @@ def assess(setting: RiskSetting, validate: bool = True) -> RiskReport:
     return report
 
 
+def _framework_columns(setting: RiskSetting, framework, columns: dict, explanations: dict):
+    """The framework's run, the emulation beside it, and the calibrated bound in place of the emulation's."""
+    from mdtheory.engine.frameworks import FrameworkRun, backend
+    from mdtheory.engine.frameworks.bound import calibrated_bound
+    from mdtheory.engine.frameworks.calibration import calibrate
+    from mdtheory.engine.frameworks.run import run_update
+
+    trajectory = run_update(setting, framework)
+    bound = calibrated_bound(setting, framework, calibrate(backend(framework), trajectory.probes))
+    columns = {name: values for name, values in columns.items() if name != "rounding bound"}
+    explanations = {name: text for name, text in explanations.items() if name != "rounding bound"}
+    if bound.values is not None:
+        columns["rounding bound"] = bound.values
+        explanations["rounding bound"] = ("||x_t|| (exp(E_t) - 1) + 2 sqrt(d) tiny, E_t the log-ratio error the "
+                                          f"calibrated model allows (mdtheory.engine.frameworks.bound); {bound.model}")
+    else:
+        explanations["rounding bound"] = f"does not apply: {bound.not_applying}; {bound.model}"
+    columns["measured rounding"] = trajectory.distances
+    explanations["measured rounding"] = (f"||x~_t - x_t||: the {setting.update} update run by {framework.describe()} "
+                                         "(its own kernels, in place) against the exact trajectory from the same x_0")
+    if framework.framework != "numpy":
+        emulation = FrameworkRun("numpy", "cpu", framework.precision)
+        columns["emulated rounding"] = run_update(setting, emulation).distances
+        explanations["emulated rounding"] = f"the same update run by {emulation.describe()} (ml_dtypes for bfloat16)"
+    described = {"framework": framework.framework, "device": framework.device, "precision": framework.precision,
+                 "bound_model": bound.model, "bound_does_not_apply": bound.not_applying,
+                 "calibration": {"ulps": bound.calibration.ulps, "inputs": bound.calibration.inputs,
+                                 "sum_relative_error": bound.calibration.sum_error,
+                                 "sum_terms": bound.calibration.sum_terms,
+                                 "softmax_log_ratio_error": {p.step: p.error for p in bound.calibration.softmax}}}
+    return columns, explanations, trajectory.final, described
+
+
 def _summarize(report: RiskReport):
     """Every statement about a closed-form column (its peak, the step it reaches a level, "stays below") is
     about every step 0..T (``entropic_float.extent``); the table and the plot show the recorded times only. The
@@ -136,7 +192,7 @@ def _summarize(report: RiskReport):
     s, times, cols = report.setting, report.times, report.columns
     eta = float(s.eta)
     levels = (s.tolerance, SATURATION)
-    extents = {name: extent(s, name, levels) for name in cols if name != "measured rounding"}
+    extents = {name: extent(s, name, levels) for name in cols if name not in report.sampled}
     for name, found in extents.items():
         report.peaks[name] = {"max": found.peak, "t": found.peak_step, "over": "every step"}
     peak = extents["amplification"]
@@ -148,10 +204,9 @@ def _summarize(report: RiskReport):
     )
     # the measured run is compared where it was recorded: every step when T <= POINTS, else a sample
     recorded = "at every step" if len(times) == s.steps + 1 else f"at the {len(times)} recorded steps"
-    if "measured rounding" in cols:
-        i = int(np.argmax(cols["measured rounding"]))
-        report.peaks["measured rounding"] = {"max": float(cols["measured rounding"][i]), "t": int(times[i]),
-                                             "over": f"{len(times)} recorded steps"}
+    for name in report.sampled & set(cols):
+        i = int(np.argmax(cols[name]))
+        report.peaks[name] = {"max": float(cols[name][i]), "t": int(times[i]), "over": f"{len(times)} recorded steps"}
     for name in ("noise separation", "anchored noise separation", "naive u*A", "rounding bound", "measured rounding"):
         if name not in cols:
             continue
@@ -169,13 +224,22 @@ def _summarize(report: RiskReport):
                          for key, label, level in (("tolerance", "the tolerance", s.tolerance),
                                                    ("saturation", "O(1) =", SATURATION)))
         report.summary.append(f"{name}{scope}: {said} (max {report.peaks[name]['max']:.3g})")
-    if "measured rounding" in cols:
+    run_name = s.arithmetic if report.framework is None else (
+        f"{report.framework['framework']} ({report.framework['device']}, {report.framework['precision']})")
+    if report.framework is not None and report.framework["bound_does_not_apply"]:
+        report.summary.append(f"rounding bound: does not apply: {report.framework['bound_does_not_apply']}")
+    elif "measured rounding" in cols:
         ratio = float(np.max(cols["measured rounding"] / cols["rounding bound"]))
         naive = extents["naive u*A"].peak
         report.summary.append(
-            f"rounding: {recorded} the measured {s.arithmetic} run stays within {ratio:.3g} of the bound "
+            f"rounding: {recorded} the measured {run_name} run stays within {ratio:.3g} of the bound "
             f"({'holds there' if ratio <= 1 else 'VIOLATED'}); the naive u*A would reach {naive:.3g}"
         )
+    if "emulated rounding" in cols:
+        ratio = float(np.max(cols["measured rounding"] / np.maximum(cols["emulated rounding"], 1e-300)))
+        report.summary.append(f"emulation: {recorded} the {run_name} run is at most {ratio:.3g} times the emulated "
+                              f"error (largest {report.peaks['measured rounding']['max']:.3g} against "
+                              f"{report.peaks['emulated rounding']['max']:.3g} emulated)")
     if s.anchor is not None:
         plain_max, anchored_max = extents["amplification"].peak, extents["anchored amplification"].peak
         line = f"anchoring (lambda = {s.anchor}): peak amplification {anchored_max:.4g} vs {plain_max:.4g} without"
@@ -203,8 +267,10 @@ def write(report: RiskReport, out) -> list:
 
 def markdown(report: RiskReport, rows: int = 12) -> str:
     s = report.setting
+    run_name = s.arithmetic if report.framework is None else (
+        f"{report.framework['framework']} ({report.framework['device']}, {report.framework['precision']})")
     lines = [f"# mdtheory risk: d = {s.d}, start {s.start}, spread {s.spread}, eta = {s.eta}, T = {s.steps}, "
-             f"{s.arithmetic} {s.update} update" + (f", noise {s.noise}" if s.noise is not None else "")
+             f"{run_name} {s.update} update" + (f", noise {s.noise}" if s.noise is not None else "")
              + (f", anchor lambda = {s.anchor}" if s.anchor is not None else ""), ""]
     lines += [f"- {line}" for line in report.summary] + ["", "## Where each column comes from", ""]
     lines += [f"- **{name}**: {text}" for name, text in report.explanations.items()] + [""]
@@ -228,7 +294,7 @@ def plot(report: RiskReport, path):
         left.set_title("amplification (closed form)")
         left.legend()
         for name, style in (("noise separation", "-"), ("anchored noise separation", "-"), ("naive u*A", ":"),
-                            ("rounding bound", "--"), ("measured rounding", "-")):
+                            ("rounding bound", "--"), ("measured rounding", "-"), ("emulated rounding", ":")):
             if name in report.columns:
                 right.semilogy(eta_t, np.maximum(report.columns[name], 1e-300), style, label=name)
         right.axhline(float(s.tolerance), color="gray", lw=0.8)

@@ -390,38 +390,69 @@ def describe_row(row: dict) -> str:
     return f"{row['verdict']} at {grid}: {detail}"
 
 
-def plot_results(results: Path, out: Path, x: str = "eta", y: str = "eps", value: str = "peak_amplification",
-                 sweep: Sweep | None = None) -> Path:
-    """Heatmaps of log10 ``value`` over two grid axes, one panel per regularizer; where other axes vary,
-    each cell shows the largest value over them (the worst case)."""
+def heatmap_figure(rows: list[dict], x: str = "eta", y: str = "eps", value: str = "peak_amplification"):
+    """Heatmaps of log10 ``value`` over two grid axes, one panel per regularizer, on one colour scale shared by
+    every panel (a colour means the same value everywhere); where other axes vary, each cell shows the largest
+    value over them (the worst case), and a cell where any point did not hold is marked x (violated) or ?
+    (inconclusive, an error)."""
     import math
 
     import numpy as np
+    from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure
 
-    from mdtheory.plotting import saved_figure
     from mdtheory.symbolic.parsing import exact_number
 
     for axis in (x, y):
         if axis not in GRID_KEYS:
             raise MDTheoryError(f"plot axis {axis!r} is not a grid key ({', '.join(GRID_KEYS)})")
-    rows = [r for r in read_results(results, sweep) if r.get(value) is not None]
-    if not rows:
-        raise MDTheoryError(f"{results} has no finished points with {value!r} to plot")
+    drawn = [r for r in rows if r.get(value) is not None]
+    if not drawn:
+        raise MDTheoryError(f"no finished points with {value!r} to plot")
     order = lambda values: sorted(set(values), key=lambda v: exact_number(v) if isinstance(v, str) else v)
-    xs, ys = order(r[x] for r in rows), order(r[y] for r in rows)
-    regularizers = sorted({r["regularizer"] for r in rows})
-    with saved_figure(out, 1, len(regularizers), (4.6 * len(regularizers), 3.8), squeeze=False) as (fig, axes):
-        for ax, name in zip(axes.flat, regularizers):
-            grid = np.full((len(ys), len(xs)), np.nan)
-            for r in rows:
-                if r["regularizer"] == name:
-                    i, j = ys.index(r[y]), xs.index(r[x])
-                    grid[i, j] = np.fmax(grid[i, j], math.log10(float(r[value])))
-            image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
-            ax.set_xticks(range(len(xs)), [str(v) for v in xs], fontsize=7)
-            ax.set_yticks(range(len(ys)), [str(v) for v in ys], fontsize=7)
-            ax.set_xlabel(x)
-            ax.set_ylabel(y)
-            ax.set_title(name, fontsize=9)
-            fig.colorbar(image, ax=ax, label=f"log10 {value}")
+    xs, ys = order(r[x] for r in rows if x in r), order(r[y] for r in rows if y in r)
+    regularizers = sorted({r["regularizer"] for r in rows if "regularizer" in r})
+    grids, marks = {}, {}
+    for name in regularizers:
+        grid = np.full((len(ys), len(xs)), np.nan)
+        cell_marks: dict[tuple[int, int], str] = {}
+        for r in rows:
+            if r.get("regularizer") != name or r.get(x) not in xs or r.get(y) not in ys:
+                continue
+            i, j = ys.index(r[y]), xs.index(r[x])
+            if r.get(value) is not None and float(r[value]) > 0:
+                grid[i, j] = np.fmax(grid[i, j], math.log10(float(r[value])))
+            if r["verdict"] == "violated":
+                cell_marks[(i, j)] = "x"
+            elif r["verdict"] != "holds":
+                cell_marks.setdefault((i, j), "?")
+        grids[name], marks[name] = grid, cell_marks
+    finite = np.concatenate([g[np.isfinite(g)] for g in grids.values()])
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    norm = Normalize(low, high if high > low else low + 1)  # one scale for every panel
+    fig = Figure(figsize=(4.6 * len(regularizers) + 1.2, 3.8))
+    axes = fig.subplots(1, len(regularizers), squeeze=False)
+    for ax, name in zip(axes.flat, regularizers):
+        image = ax.imshow(grids[name], origin="lower", aspect="auto", cmap="viridis", norm=norm)
+        for (i, j), mark in marks[name].items():
+            ax.text(j, i, mark, ha="center", va="center", fontsize=12, fontweight="bold",
+                    color="red" if mark == "x" else "orange", gid=f"not holding:{mark}")
+        ax.set_xticks(range(len(xs)), [str(v) for v in xs], fontsize=7)
+        ax.set_yticks(range(len(ys)), [str(v) for v in ys], fontsize=7)
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.set_title(name + (f" ({len(marks[name])} cells not holding: x violated, ? other)" if marks[name] else ""),
+                     fontsize=9)
+    fig.colorbar(image, ax=list(axes.flat), label=f"log10 {value} (one scale, every panel)")
+    return fig
+
+
+def plot_results(results: Path, out: Path, x: str = "eta", y: str = "eps", value: str = "peak_amplification",
+                 sweep: Sweep | None = None) -> Path:
+    """``heatmap_figure`` of the results on file, written to ``out``."""
+    rows = read_results(results, sweep)
+    if not any(r.get(value) is not None for r in rows):
+        raise MDTheoryError(f"{results} has no finished points with {value!r} to plot")
+    fig = heatmap_figure(rows, x, y, value)
+    fig.savefig(out, dpi=100)  # not tight_layout: the shared colour bar is placed by matplotlib itself
     return out

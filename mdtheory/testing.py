@@ -174,3 +174,64 @@ def pytest_sessionfinish(session):
     for store in _STORES.values():
         store.save()
     _STORES.clear()
+
+
+def md_oracle(step, setting=None, *, claim=None, framework: str = "numpy", precision: str = "float32",
+              device: str = "cpu", update: str = "multiplicative", init=None, readout=None, steps: int | None = None):
+    """Test a user's KL Mirror Descent step against mdtheory's certified trajectory.
+
+    ``step(state) -> state`` is one step of the user's code on the framework's arrays (numpy, torch or jax);
+    ``init(x0)`` turns the start (the framework's array in the precision's storage format) into the user's state
+    (default: the probability vector itself), ``readout(state)`` turns a state into the probability vector (default:
+    the state). The problem is entropic MD on the simplex with a linear cost, from a risk setting
+    (``mdtheory.engine.entropic_float.RiskSetting`` or the keywords of ``RiskSetting.build``) or from a claim file
+    (``negative_entropy`` on the simplex with a linear objective; its x0 rounded to float64, its eta and steps).
+    ``update`` names the arithmetic the step follows, which decides the rounding budget: ``multiplicative``
+    (x * w / sum), ``logits`` (stored logits, softmax) or ``mirror`` (softmax(log x - eta c)); the framework's
+    kernels are calibrated on the problem's inputs (``mdtheory.engine.frameworks.bound`` states the model).
+
+    Every step 0..T is compared coordinate by coordinate; the first iterate outside the budget raises
+    AssertionError naming the step, the coordinate and the excess. Returns an OracleResult (the largest
+    distance / budget seen, and the model) when every step is within budget.
+    """
+    from mdtheory.engine.frameworks import FrameworkRun
+    from mdtheory.engine.frameworks.oracle import OracleProblem, run_oracle
+    from mdtheory.errors import ExpressionError
+
+    if (setting is None) == (claim is None):
+        raise ExpressionError("md_oracle: give either a risk setting or a claim file (claim=PATH), not both or neither")
+    run = FrameworkRun(framework, device, precision)
+    arithmetic = run.formats.storage
+    if claim is not None:
+        x0, costs, eta, horizon = _claim_problem(claim)
+    else:
+        from mdtheory.engine.entropic_float import RiskSetting
+
+        if isinstance(setting, dict):
+            setting = RiskSetting.build(**setting)
+        x0, costs, eta, horizon = setting.initial(), setting.costs(), setting.eta, setting.steps
+    problem = OracleProblem(tuple(float(v) for v in x0), tuple(float(v) for v in costs), eta,
+                            horizon if steps is None else int(steps), update, arithmetic)
+    return run_oracle(step, problem, run, init=init, readout=readout)
+
+
+def _claim_problem(path):
+    """(x0, c, eta, steps) of a claim file whose problem is entropic MD on the simplex with a linear objective."""
+    import sympy as sp
+
+    from mdtheory.claimfile import load_claim_file
+    from mdtheory.errors import ExpressionError
+    from mdtheory.symbolic.domains import Domain
+
+    claim = load_claim_file(path)
+    reg, objective = claim.md.regularizer, claim.md.objective
+    variables = list(reg.variables)
+    hessian_is_entropy = all(sp.simplify(sp.diff(reg.phi, a, b) - (1 / a if a == b else 0)) == 0
+                             for a in variables for b in variables)
+    if reg.domain != Domain.SIMPLEX or not hessian_is_entropy:
+        raise ExpressionError(f"md_oracle: {path}: [problem] must be regularizer = \"negative_entropy\" on domain = "
+                              f"\"simplex\" (KL Mirror Descent), got {reg.name} on {reg.domain.value}")
+    gradient = [sp.diff(objective.expr, v) for v in variables]
+    if any(g.free_symbols for g in gradient):
+        raise ExpressionError(f"md_oracle: {path}: [problem] objective must be linear (f = <c, x>), got {objective.expr}")
+    return [sp.Float(v, 30) for v in claim.spec.x0], gradient, claim.spec.eta, claim.spec.steps

@@ -4,11 +4,13 @@ certificates are ``mdtheory.checker.worst_case``."""
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 from mdtheory.checker.bounds import BOUND_SYMBOLS
 from mdtheory.checker.worst_case import (
     AMPLIFICATION,
     PROVED,
+    WorstCase,
     Certificate,
     QUANTITIES,
     SUBOPTIMALITY,
@@ -16,6 +18,7 @@ from mdtheory.checker.worst_case import (
     ClassClaim,
     ClassVerdict,
     WorstCaseError,
+    bound_value,
     checked_horizon,
     exact_positive,
 )
@@ -91,14 +94,15 @@ def load_class_claim(path) -> ClassClaim:
 def class_verdict_json(result: ClassVerdict) -> dict:
     claim = result.claim
     rows = []
-    for case, verdict in zip(result.cases, result.verdicts):
+    for case, verdict, reason in zip(result.cases, result.verdicts, result.reasons or (None,) * len(result.cases)):
         low, high = case.interval()
         exact = "squared" if claim.quantity == AMPLIFICATION else "exact"  # what the PEP bounds
         rows.append({"T": case.T, f"solver_value_{exact}": case.solver_value,
                      f"lower_{exact}": exact_text(case.lower),
                      f"upper_{exact}": None if case.upper is None else exact_text(case.upper),
                      "interval": [low, high], "how_lower": case.how_lower, "how_upper": case.how_upper,
-                     "verdict": verdict, "certificate": None if case.certificate is None else
+                     "verdict": verdict, "why": None if reason is None else reason.text(),
+                     "why_figures": None if reason is None else reason.as_json(), "certificate": None if case.certificate is None else
                      certificate_json(case.certificate)})
     return {"quantity": claim.quantity, "method": claim.method, "eta": str(claim.eta), "L_f": str(claim.L_f),
             "mu_phi": None if claim.mu_phi is None else str(claim.mu_phi),
@@ -147,4 +151,65 @@ def certificate_json(certificate: Certificate) -> dict:
                       for name, kind, L, mu, points in certificate.functions],
         "residual": [[q(c) for c in row] for row in certificate.residual],
         "ldlt": [{"d": q(d), "l": [q(c) for c in column]} for d, column in certificate.factors],
+    }
+
+
+CERTIFICATE_SCHEMA = "mdtheory-worst-case-certificate/1"  # docs/certificates.md describes it
+
+
+def certificate_name(source: str, T: int) -> str:
+    """The certificate's file stem: the claim file's stem and the horizon, as a Coq module name (letters, digits
+    and underscores, starting with a letter)."""
+    import re
+
+    stem = re.sub(r"[^A-Za-z0-9_]", "_", Path(source).stem)
+    return f"{stem if stem[:1].isalpha() else 'c_' + stem}_T{T}"
+
+
+def _statement(claim: ClassClaim, T: int, upper: Fraction) -> str:
+    """What the certificate proves, in words (the checkers verify the arithmetic behind it)."""
+    f_class = f"every convex {claim.L_f}-smooth f"
+    if claim.method == "gd":
+        algorithm, setting = f"gradient descent x_(t+1) = x_t - {claim.eta} grad f(x_t)", f"{f_class}, in any dimension"
+    elif claim.method == "md":
+        algorithm = f"mirror descent grad phi(x_(t+1)) = grad phi(x_t) - {claim.eta} grad f(x_t)"
+        setting = f"{f_class} and every phi {claim.mu_phi}-strongly convex and {claim.L_phi}-smooth, in any dimension"
+    else:
+        algorithm = (f"mirror descent with phi = x^T M x/2 (spectrum of M in [{claim.mu_phi}, {claim.L_phi}]), "
+                     f"x_(t+1) = x_t - {claim.eta} M^(-1) grad f(x_t)")
+        setting = f"every convex f {claim.L_f}-smooth in the M-norm"
+    if claim.quantity == AMPLIFICATION:
+        what = f"||x_T - x'_T||^2 <= {exact_text(upper)} ||x_0 - x'_0||^2 for any two runs"
+    else:
+        divergence = "||x_0 - x*||^2/2" if claim.method == "gd" else "D_phi(x*, x_0)"
+        what = f"f(x_T) - f(x*) <= {exact_text(upper)} for x* a minimizer and {divergence} <= 1"
+    return f"for {setting}, {algorithm} satisfies {what} at T = {T}"
+
+
+def certificate_document(result: ClassVerdict, case: WorstCase, source: str) -> dict:
+    """One horizon's certificate as a self-contained document (``CERTIFICATE_SCHEMA``): the claim it proves
+    (the class, the method, T, the upper bound and, when the claim was proved, the claimed value it is checked
+    against, all exact) and the certificate itself (``certificate_json``). ``proofs/check_certificate.py``
+    re-checks it with ``fractions`` alone; ``mdtheory.coq.coq_replay`` writes it as a Coq file."""
+    claim, certificate = result.claim, case.certificate
+    upper = certificate.factor * certificate.bound
+    verdict = result.verdicts[result.cases.index(case)]
+    claimed = None
+    if verdict == PROVED:  # the claim's value at T on the bounded quantity (the amplification's square)
+        value = bound_value(claim.bound, case.T, claim.eta, claim.quantity)
+        claimed = exact_text(Fraction(int(value.p), int(value.q))) if value.is_Rational else None
+    return {
+        "schema": CERTIFICATE_SCHEMA,
+        "source": Path(source).name,
+        "claim": {"method": claim.method, "quantity": claim.quantity, "T": case.T, "eta": exact_text(claim.eta),
+                  "L_f": exact_text(claim.L_f),
+                  "mu_phi": None if claim.mu_phi is None else exact_text(claim.mu_phi),
+                  "L_phi": None if claim.L_phi is None else exact_text(claim.L_phi),
+                  "bounded": "||x_T - x'_T||^2 over ||x_0 - x'_0||^2" if claim.quantity == AMPLIFICATION else
+                             "f(x_T) - f(x*) with the initial distance at most 1",
+                  "upper_bound": exact_text(upper),
+                  "bound": None if claim.bound is None else str(claim.bound), "verdict": verdict,
+                  "claimed_at_T": claimed,
+                  "statement": _statement(claim, case.T, upper)},
+        "certificate": certificate_json(certificate),
     }

@@ -88,4 +88,5 @@ from mdtheory.checker import ClaimReport, NamedCheck
 from mdtheory.report import plot_claim
 
 report = ClaimReport("logcosh", "user regularizer", "", [NamedCheck("amplification <= 1", result, m)])
-display(Image(filename=str(plot_claim(report, Path(mkdtemp()) / "logcosh.png"))))
+for page in plot_claim(report, Path(mkdtemp()) / "logcosh.png"):  # one PNG per 12 panels
+    display(Image(filename=str(page)))

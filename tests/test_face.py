@@ -153,12 +153,12 @@ def test_list_names_every_theorem_file_claim_and_regularizer():
     assert mdtheory.listing() == found
 
 
-def test_check_help_names_the_readme_section_of_the_claim_file_format():
+def test_check_help_names_the_docs_section_of_the_claim_file_format():
     code, text = run_cli(["check", "--help"])
     assert code == 0
     named = re.findall(r'section\s+"([^"]+)"', " ".join(text.split()))
-    assert named, "check --help names no README section"
-    headings = {line.lstrip("#").strip() for line in (ROOT / "README.md").read_text().splitlines()
+    assert named, "check --help names no section of docs/claim-language.md"
+    headings = {line.lstrip("#").strip() for line in (ROOT / "docs" / "claim-language.md").read_text().splitlines()
                 if line.startswith("#")}
     assert set(named) <= headings
 
@@ -175,10 +175,10 @@ def test_import_mdtheory_stays_cheap_and_falsify_stays_the_function():
         mdtheory.chek
 
 
-def test_the_readmes_python_paragraph_runs_and_holds():
-    text = (ROOT / "README.md").read_text()
-    paragraph = text[text.index("**Python and notebooks.**"):text.index("### Where things live")]
+def test_the_python_tours_notebook_paragraph_runs_and_holds():
+    text = (ROOT / "docs" / "python.md").read_text()
+    paragraph = text[text.index("**Python and notebooks.**"):text.index("## Catalogue")]
     namespace = {}
-    exec(compile("\n".join(re.findall(r"```python\n(.*?)```", paragraph, re.S)), "README python", "exec"), namespace)
+    exec(compile("\n".join(re.findall(r"```python\n(.*?)```", paragraph, re.S)), "docs/python.md", "exec"), namespace)
     assert namespace["checked"].verdict == "holds"
     assert "| verdict | holds |" in namespace["checked"]._repr_markdown_()

@@ -1,25 +1,27 @@
 """The layers import one way (symbolic <- engine <- checker <- claim language <- claims <- commands), counting
 imports inside functions too, and no claim imports another claim. No two modules import each other, however
-indirectly, and nothing outside mdtheory/problems/ tests a problem's type: the core asks the Problem protocol
-(issue 26, item 1)."""
+indirectly, and nothing outside mdtheory/problems/ (mdtheory/methods/) tests a problem's (a method's) type: the
+core asks the Problem (Method) protocol (issue 26, item 1)."""
 
 import ast
 import textwrap
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mdtheory"
 # lower index = lower layer; a module may import its own layer and any layer below
 LAYERS = (
     {"errors", "processes", "progress", "data", "plotting"},  # shared utilities, no mathematics of MD
     {"symbolic"},
-    {"engine"},
+    {"engine", "methods"},  # methods: the update rules, each derived (symbolic) and compiled (engine)
     {"checker"},
     # the claim language, the problem kinds (which read their own tables with it), the theorem library's files,
     # shared constructions
     {"claimfile", "problems", "theorems", "instances"},
     {"claims"},
     {"cli", "risk", "sweep", "falsify", "falsify_theorems", "worstcase", "report", "appendix", "notebook", "testing",
-     "face", "__init__", "__main__"},  # commands: parsing, searching, reporting
+     "face", "terminal", "coq", "__init__", "__main__"},  # commands: parsing, searching, reporting, writing proofs
 )
 
 
@@ -84,6 +86,10 @@ KNOWN_CYCLES = [
     # CheckResult (bounds.py) renders its fields with result.py's fields_text / fields_markdown, imported inside its
     # methods, while result.py builds on CheckResult: the one verdict type (issue 26, item 3) reshapes CheckResult
     {"mdtheory.checker.bounds", "mdtheory.checker.result"},
+    # the method registry imports plain MD at the bottom of the package so that it registers itself, and plain MD
+    # imports the registry (issue 26 item 1, method half): loading built-in methods by name, as mdtheory.problems
+    # loads its kinds, removes it
+    {"mdtheory.methods", "mdtheory.methods.mirror_descent"},
 ]
 
 
@@ -164,11 +170,14 @@ def test_an_indirect_cycle_through_a_function_level_import_is_caught(tmp_path):
     assert import_cycles(tmp_path) == [{"mdtheory.checker.claim", "mdtheory.claimfile", "mdtheory.problems"}]
 
 
-# ------------------------------------------------------------------ no dispatch on a problem's type
-def problem_classes(package: Path = PACKAGE) -> set[str]:
-    """Problem and every other class defined in mdtheory/problems/ (the kinds, and any helper class there)."""
-    names = {"Problem"}
-    for path in sorted((package / "problems").glob("*.py")):
+# ------------------------------------------------------------------ no dispatch on a problem's or a method's type
+PLUG_INS = {"problems": "Problem", "methods": "Method"}  # folder -> its protocol
+
+
+def plug_in_classes(package: Path = PACKAGE, folder: str = "problems") -> set[str]:
+    """The protocol and every other class defined in mdtheory/<folder>/ (the plug-ins, and any helper class there)."""
+    names = {PLUG_INS[folder]}
+    for path in sorted((package / folder).glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ClassDef):
                 names.add(node.name)
@@ -185,13 +194,13 @@ def _named(node) -> set[str]:
     return set()
 
 
-def type_tests_on_problems(package: Path = PACKAGE) -> list[str]:
-    """isinstance / issubclass calls naming a problem class, and ``type(x) is / == ...`` comparisons with one,
-    outside mdtheory/problems/."""
-    classes = problem_classes(package)
+def type_tests_on(package: Path = PACKAGE, folder: str = "problems") -> list[str]:
+    """isinstance / issubclass calls naming a class of mdtheory/<folder>/, and ``type(x) is / == ...`` comparisons
+    with one, outside that folder."""
+    classes = plug_in_classes(package, folder)
     found = []
     for path, parts in modules(package):
-        if parts[0] == "problems":
+        if parts[0] == folder:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             named = set()
@@ -206,13 +215,15 @@ def type_tests_on_problems(package: Path = PACKAGE) -> list[str]:
     return [f"{'/'.join(parts)}.py:{line} tests for {name}" for parts, line, name in sorted(found)]
 
 
-def test_no_module_outside_problems_tests_a_problem_type():
-    found = type_tests_on_problems()
-    assert not found, "ask the Problem protocol instead:\n" + "\n".join(found)
+@pytest.mark.parametrize("folder", PLUG_INS)
+def test_no_module_outside_a_plug_in_folder_tests_a_plug_ins_type(folder):
+    found = type_tests_on(PACKAGE, folder)
+    assert not found, f"ask the {PLUG_INS[folder]} protocol instead:\n" + "\n".join(found)
 
 
-def test_every_built_in_kind_is_seen_by_the_type_test():
-    assert {"Problem", "OfflineProblem", "OnlineProblem", "PolicyProblem"} <= problem_classes()
+def test_every_built_in_plug_in_is_seen_by_the_type_test():
+    assert {"Problem", "OfflineProblem", "OnlineProblem", "PolicyProblem"} <= plug_in_classes(PACKAGE, "problems")
+    assert {"Method", "PlainMirrorDescent"} <= plug_in_classes(PACKAGE, "methods")
 
 
 def test_a_type_test_on_a_problem_is_caught(tmp_path):
@@ -225,4 +236,4 @@ def test_a_type_test_on_a_problem_is_caught(tmp_path):
                 return isinstance(problem, (int, problems.toy.ToyProblem))
             return type(problem) is ToyProblem
         """))
-    assert type_tests_on_problems(tmp_path) == ["cli.py:3 tests for ToyProblem", "cli.py:4 tests for ToyProblem"]
+    assert type_tests_on(tmp_path, "problems") == ["cli.py:3 tests for ToyProblem", "cli.py:4 tests for ToyProblem"]

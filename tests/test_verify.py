@@ -57,14 +57,14 @@ def test_parallel_verify_writes_the_same_report_as_sequential(tmp_path, capsys):
 def test_summary_table_fits_an_80_column_terminal():
     from rich.console import Console
 
-    from mdtheory.cli import _print_table
+    from mdtheory.terminal import checks_table
 
     row = ("claim2_exponential_separation", "eps = 1e-8: min-form with measured c and level [certified]", "holds",
            "violated", "worst ratio to the min-form 0.1894 at eta*T = 1.0",
            "min{175409779399/2500000000000, sep0*exp(243014216969/5000000000000*eta*T)} within a factor 30",
            "1.3 decades", 21, 12.5)
     console = Console(width=80, record=True, force_terminal=True)
-    _print_table([row], rich_output=True, console=console)
+    console.print(checks_table([row]))
     text = console.export_text()
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "…" not in text  # cells wrap, nothing is cut

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import LadderedSeries, LadderResult, PrecisionLadder, laddered, resolved_digits, trusted_or_none
 from mdtheory.engine.run import RunSeries, RunSpec, run_mirror_descent
 from mdtheory.errors import MDTheoryError
+from mdtheory.methods import kernel_for
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.regularizer import strict_convexity
@@ -244,13 +244,14 @@ def measure(
     bits: int,
     with_float64: bool = True,
     progress: Callable[[int, int], None] | None = None,
-    kernel: MirrorDescentKernel | None = None,
+    kernel=None,
     backend: str = "mpmath",
     keep_path: bool = False,
 ) -> Measurement:
     """Run ``spec`` on the precision ladder (bits, 2*bits) and, optionally, in float64. Both rungs use
-    ``backend`` (``"flint"`` is the fast one; tests hold it to the mpmath reference)."""
-    kernel = kernel or MirrorDescentKernel(md)
+    ``backend`` (``"flint"`` is the fast one; tests hold it to the mpmath reference). ``kernel``: the compiled step
+    of the method ``md`` names (``methods.kernel_for(md)`` when not given)."""
+    kernel = kernel or kernel_for(md)
     ladder = PrecisionLadder(bits).run(lambda b: run_mirror_descent(md, spec, b, kernel, progress, backend=backend,
                                                                     keep_path=keep_path))
     float_run, failure = None, None
@@ -387,7 +388,7 @@ def random_directions(dim: int, domain: Domain, count: int, seed: int = 0) -> li
 def measure_worst_case(md: MirrorDescent, spec: RunSpec, bits: int) -> SeriesMeasurement:
     """||J_t|| over every allowed direction on both rungs (bits, 2*bits), carried by the run itself
     (``run_mirror_descent(worst_case=True)``), with the digits the rungs agree on (``laddered``)."""
-    kernel = MirrorDescentKernel(md)
+    kernel = kernel_for(md)
     coarse, fine = (run_mirror_descent(md, spec, b, kernel, perturbed=False, worst_case=True) for b in (bits, 2 * bits))
     ctx = fine.ctx
     values = [ctx.exp(v) for v in fine.log_worst_case_amplification]

@@ -6,53 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sympy as sp
-
 from mdtheory.checker.bounds import HOLDS, INCONCLUSIVE, VIOLATED, CheckResult
 from mdtheory.checker.measure import Measurement, float64_departure
 from mdtheory.engine.ladder import agreeing_digits, trusted_or_none
-from mdtheory.symbolic.domains import Domain
-from mdtheory.symbolic.inverse import inverse_mirror_map
-from mdtheory.symbolic.mirror_descent import MirrorDescent, dual_step, normalization_is_multiplicative
-from mdtheory.symbolic.regularizer import mirror_map
-
-UPDATE_COMPONENTS_SHOWN = 2  # the update text writes the first coordinates out, then "..."
+from mdtheory.methods import method
+from mdtheory.symbolic.mirror_descent import MirrorDescent
 
 
 def md_update_text(md: MirrorDescent, renaming: dict | None = None) -> str:
-    """The MD step the engine runs, written from the derived dual step y = grad phi(x) - eta grad f(x) and the
-    inverse mirror map as the engine applies them (``symbolic.mirror_descent``): in closed form where the
-    inverse is one, else the equation Newton solves; on the simplex with the normalization the engine uses.
-    ``renaming`` substitutes symbols in the text (online MD: the loss vector c for l_t)."""
-    reg = md.regularizer
-    dual = dual_step(md)
-    if renaming:
-        dual = dual.subs(renaming)
-    inverse = inverse_mirror_map(reg)
-    next_point = [sp.Symbol(f"{v}+") for v in md.variables]
-
-    def shortest(expression):
-        candidates = (expression, sp.powsimp(sp.expand(expression)))
-        return min((sp.sstr(c) for c in candidates), key=len)
-
-    if inverse.is_closed_form and (reg.domain is not Domain.SIMPLEX or normalization_is_multiplicative(reg)):
-        at_dual = dict(zip(inverse.dual_variables, dual))
-        parts = [shortest(e.subs(at_dual)) for e in inverse.expressions]
-        relation = "∝" if reg.domain is Domain.SIMPLEX else "="
-        how = "normalized to sum 1" if reg.domain is Domain.SIMPLEX else "closed form"
-    else:
-        gradient = mirror_map(reg).subs(dict(zip(md.variables, next_point)))
-        parts = [f"{shortest(y)}" for y in dual]
-        relation = None
-        how = ("plus a multiplier nu making sum x+ = 1, solved numerically" if reg.domain is Domain.SIMPLEX
-               else "solved for x+ numerically (Newton)")
-    shown = range(min(UPDATE_COMPONENTS_SHOWN, len(parts)))
-    if relation is None:
-        written = [f"{shortest(gradient[i])} = {parts[i]}" for i in shown]
-    else:
-        written = [f"{next_point[i]} {relation} {parts[i]}" for i in shown]
-    more = ", ..." if len(parts) > len(shown) else ""
-    return f"grad phi(x+) = grad phi(x) - eta grad f(x): {', '.join(written)}{more} ({how})"
+    """The update the engine runs on ``md``, as its method writes it (``mdtheory.methods``). ``renaming``
+    substitutes symbols in the text (online MD: the loss vector c for l_t)."""
+    return method(md.method).update_text(md, renaming)
 
 
 @dataclass

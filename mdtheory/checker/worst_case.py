@@ -879,6 +879,7 @@ class ClassVerdict:
     claim: ClassClaim
     cases: tuple  # WorstCase per horizon
     verdicts: tuple  # per horizon: proved / violated / inconclusive (or None without a bound)
+    reasons: tuple = ()  # per horizon: why it is inconclusive, with the numbers (a Reading), else None
     SHOWN_DIGITS = 9  # significant digits of the interval's ends in a table, as `mdtheory worst-case` prints them
 
     @property
@@ -915,12 +916,16 @@ class ClassVerdict:
                  "|---|---|---|"]
         return "\n".join(lines + [f"| {T} | {interval} | {verdict} |" for T, interval, verdict in self.rows()])
 
+    def why_inconclusive(self) -> list[str]:
+        """One line per inconclusive horizon: why, with the numbers."""
+        return [f"T = {case.T}: inconclusive: {reason}" for case, reason in zip(self.cases, self.reasons) if reason]
+
     def __str__(self) -> str:
         return "\n".join([self.heading()] + [f"T = {T}: {self.claim.quantity} in {interval}, {verdict}"
-                                              for T, interval, verdict in self.rows()])
+                                              for T, interval, verdict in self.rows()] + self.why_inconclusive())
 
 
-def _bound_value(bound, T: int, eta: Fraction, quantity: str):
+def bound_value(bound, T: int, eta: Fraction, quantity: str):
     """The bound at T as an exact sympy number, squared for the amplification (the PEP bounds its square)."""
     import sympy as sp
 
@@ -932,23 +937,57 @@ def _bound_value(bound, T: int, eta: Fraction, quantity: str):
     return value ** 2 if quantity == AMPLIFICATION else value
 
 
+WHY_DIGITS = 9  # significant digits of the bounds in an inconclusive verdict's reason
+EXCESS_DIGITS = 2  # and of how far the certified upper bound (or the solver's value) lies above the claim
+
+
+def _why_inconclusive(case: WorstCase, squared, quantity: str):
+    """Why neither side decided the claim at this horizon, with the numbers, on the quantity itself (square
+    roots for the amplification; the excess of the upper bound over the claim is computed exactly first)."""
+    import sympy as sp
+
+    from mdtheory.checker.reading import reading, rounded
+
+    root = sp.sqrt if quantity == AMPLIFICATION else (lambda value: value)
+    as_rational = lambda q: sp.Rational(q.numerator, q.denominator)
+    claimed = root(squared)
+    shown = lambda value, digits=WHY_DIGITS: rounded(float(sp.N(value, digits + 5)), digits)
+    on_quantity = lambda value: shown(root(value))
+    lower = reading(f"; the certified lower bound {quantity} >= ", on_quantity(as_rational(case.lower)),
+                    " (an explicit instance) is below it")
+    solver = max(sp.Rational(case.solver_value), sp.Integer(0))  # the float's exact value
+    solver_side = "above" if sp.simplify(solver - squared) > 0 else "at or below"
+    solver_text = reading(f"; the SDP solver's value {quantity} = ", on_quantity(solver),
+                          f" (floating point, evidence only) is {solver_side} the claim")
+    if case.upper is None:
+        return reading(f"no upper bound was certified at T = {case.T} ({case.how_upper})") + solver_text + lower
+    upper = as_rational(case.upper)
+    excess = root(upper) - claimed
+    return (reading(f"the certified upper bound {quantity} <= ", on_quantity(upper), " exceeds the claim ",
+                    shown(claimed), " by ", shown(excess, EXCESS_DIGITS),
+                    " (relative ", shown(excess / claimed, EXCESS_DIGITS),
+                    f") at T = {case.T}") + solver_text + lower)
+
+
 def check_class_claim(claim: ClassClaim, progress=None) -> ClassVerdict:
     import sympy as sp
 
-    cases, verdicts = [], []
+    cases, verdicts, reasons = [], [], []
     for i, T in enumerate(claim.horizons):
         if progress:
             progress(i, len(claim.horizons))
         target = None
         squared = None  # the bound on what the PEP bounds (the amplification's square, or the suboptimality)
         if claim.bound is not None:
-            squared = _bound_value(claim.bound, T, claim.eta, claim.quantity)
+            squared = bound_value(claim.bound, T, claim.eta, claim.quantity)
             target = _compact_below(Fraction(int(squared.p), int(squared.q)))[0] if squared.is_Rational else None
         worst = worst_case_amplification if claim.quantity == AMPLIFICATION else worst_case_suboptimality
         case = worst(claim.method, claim.eta, T, claim.L_f, claim.mu_phi, claim.L_phi, target)
         cases.append(case)
+        reason = None
         if squared is None:
             verdicts.append(None)
+            reasons.append(reason)
             continue
         as_rational = lambda q: sp.Rational(q.numerator, q.denominator)
         if sp.simplify(as_rational(case.lower) - squared) > 0:
@@ -957,9 +996,11 @@ def check_class_claim(claim: ClassClaim, progress=None) -> ClassVerdict:
             verdicts.append(PROVED)
         else:
             verdicts.append(INCONCLUSIVE_VERDICT)
+            reason = _why_inconclusive(case, squared, claim.quantity)
+        reasons.append(reason)
     if progress:
         progress(len(claim.horizons), len(claim.horizons))
-    return ClassVerdict(claim, tuple(cases), tuple(verdicts))
+    return ClassVerdict(claim, tuple(cases), tuple(verdicts), tuple(reasons))
 
 
 def interval_curve(result: ClassVerdict) -> list[tuple]:

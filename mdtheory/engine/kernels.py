@@ -19,7 +19,7 @@ from mdtheory.engine.objective import CompiledObjective, ObjectiveOracle
 from mdtheory.engine.simplex import SimplexMultiplier
 from mdtheory.errors import DomainError, MDTheoryError, NotStrictlyConvexError
 from mdtheory.symbolic.domains import Domain
-from mdtheory.symbolic.mirror_descent import MirrorDescent
+from mdtheory.symbolic.mirror_descent import PLAIN_MD, MirrorDescent
 from mdtheory.symbolic.model import derive_geometry, derive_model
 
 
@@ -28,6 +28,9 @@ class MirrorDescentKernel:
     With an ``oracle`` the objective's sympy form is never compiled: only phi's geometry is derived."""
 
     def __init__(self, md: MirrorDescent, oracle: ObjectiveOracle | None = None):
+        if md.method != PLAIN_MD:  # running plain MD on a problem that names another method would be silent
+            raise MDTheoryError(f"MirrorDescentKernel runs plain MD; this problem runs method {md.method!r}: build "
+                                "its kernel with mdtheory.methods.kernel_for(problem)")
         self.md = md
         self.oracle = oracle
         # the compiled model (none with an oracle: f is then never derived), its compiled geometry, and the

@@ -1,7 +1,9 @@
-"""Run Mirror Descent from x_0 and from x_0 + eps v, and propagate the tangent J_t v.
+"""Run a method of the MD family from x_0 and from x_0 + eps v, and propagate the tangent J_t v.
 
-The tangent is renormalized every step and its growth kept as a log-norm, so growth over hundreds of
-orders of magnitude is carried exactly. Everything is evaluated in the run's own context.
+The problem names its method (``mdtheory.methods``; plain MD by default), whose kernel computes the step and
+its tangent on the method's state (the vectors it carries, held as one flat list; the first is the point x_t
+every quantity is measured on). The tangent is renormalized every step and its growth kept as a log-norm, so
+growth over hundreds of orders of magnitude is carried exactly. Everything is evaluated in the run's own context.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import numpy as np
 import sympy as sp
 
 from mdtheory.engine.context import ArbContext, Float64Context, ball_to_mpf, flint_precision, working_context
-from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.errors import DomainError, MDTheoryError, PrecisionError, StepSizeError
+from mdtheory.methods import kernel_for, method
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.parsing import exact_number
@@ -188,14 +190,15 @@ def run_mirror_descent(
     md: MirrorDescent,
     spec: RunSpec,
     bits: int | None,
-    kernel: MirrorDescentKernel | None = None,
+    kernel=None,
     progress: Callable[[int, int], None] | None = None,
     backend: str = "mpmath",
     perturbed: bool = True,
     keep_path: bool = False,
     worst_case: bool = False,
 ) -> RunSeries:
-    """Iterate base, perturbed and tangent trajectories; ``bits=None`` runs in float64.
+    """Iterate base, perturbed and tangent trajectories of the method ``md`` names; ``bits=None`` runs in
+    float64. ``kernel`` is that method's compiled step (built with ``methods.kernel_for`` when not given).
     ``perturbed=False`` skips the perturbed trajectory (its separation series then stays empty) when only
     the tangent is wanted; so does a spec without a perturbation (``RunSpec.perturbed``). ``keep_path``
     keeps every base iterate (convergence claims read them). ``worst_case`` also carries the product of the
@@ -207,6 +210,11 @@ def run_mirror_descent(
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     perturbed = perturbed and spec.perturbed
+    rule = method(md.method)
+    if worst_case and len(rule.state) > 1:
+        raise MDTheoryError(f"worst_case_amplification: method {rule.name!r} carries {len(rule.state)} vectors "
+                            f"({', '.join(rule.state)}) and the worst case carries one; claim amplification along a "
+                            "direction instead")
     if worst_case and md.regularizer.dim > WORST_CASE_MAX_DIM:
         raise MDTheoryError(f"worst_case_amplification: dimension {md.regularizer.dim} exceeds {WORST_CASE_MAX_DIM} "
                             "(it carries a dim x dim frame); claim amplification along a direction instead")
@@ -219,17 +227,20 @@ def run_mirror_descent(
     spec.check_against(md)
     if bits is not None and perturbed:
         spec.check_resolved_at(bits)
-    kernel = kernel or MirrorDescentKernel(md)
+    kernel = kernel or kernel_for(md)
+    if getattr(kernel, "md", md).method != md.method:
+        raise MDTheoryError(f"the kernel runs method {kernel.md.method!r} and the problem names {md.method!r}; build "
+                            "the kernel with mdtheory.methods.kernel_for(problem)")
     if bits is None:
         # float64 is run as a user's float code would be: overflow, underflow and 0/0 propagate as
         # inf and nan, and are reported downstream, not raised.
         with np.errstate(all="ignore"):
-            return _iterate(md, spec, kernel, Float64Context(), progress, perturbed, keep_path)
+            return _iterate(md, rule, spec, kernel, Float64Context(), progress, perturbed, keep_path)
     reference = working_context(bits)
     if backend == "mpmath":
-        return _iterate(md, spec, kernel, reference, progress, perturbed, keep_path, worst_case)
+        return _iterate(md, rule, spec, kernel, reference, progress, perturbed, keep_path, worst_case)
     with flint_precision(bits):
-        return _as_mpmath(_iterate(md, spec, kernel, ArbContext(bits), progress, perturbed, keep_path), reference)
+        return _as_mpmath(_iterate(md, rule, spec, kernel, ArbContext(bits), progress, perturbed, keep_path), reference)
 
 
 def _as_mpmath(series: RunSeries, ctx) -> RunSeries:
@@ -245,30 +256,46 @@ def _as_mpmath(series: RunSeries, ctx) -> RunSeries:
     )
 
 
-def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False, worst_case=False) -> RunSeries:
+def _flat(ctx, vectors) -> list:
+    return [ctx.exact(v) for vector in vectors for v in vector]
+
+
+def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=False, worst_case=False) -> RunSeries:
     num = ctx.exact
     eta = num(spec.eta)
     params = [num(p) for p in spec.parameters]
     params_perturbed = params if spec.perturbed_parameters is None else [num(p) for p in spec.perturbed_parameters]
-    x = [num(v) for v in spec.x0]
-    x_perturbed = [num(v) for v in spec.perturbed_start]
-    tangent = [num(v) for v in spec.direction]
-    tangent_norm = ctx.vector_norm(tangent)
+    dim = md.regularizer.dim
+    # The state is the method's vectors one after the other; the point x_t is the first. With one vector (plain
+    # MD) the state is the point itself, so that nothing is sliced or added on the way.
+    single = len(rule.state) == 1
+    point_of = (lambda state: state) if single else (lambda state: state[:dim])
+    x = _flat(ctx, rule.initial_state(spec.x0))
+    x_perturbed = _flat(ctx, rule.initial_state(spec.perturbed_start))
+    tangent = _flat(ctx, rule.initial_tangent(spec.x0, spec.direction))
+    tangent_norm = ctx.vector_norm(point_of(tangent))  # the amplification is of the point's tangent, from 1 at t = 0
     tangent = [w / tangent_norm for w in tangent]
-    initial_separation = ctx.distance(x, x_perturbed)
-    log_growth = ctx.mpf(0)
+    initial_separation = ctx.distance(point_of(x), point_of(x_perturbed))
+    log_growth = ctx.mpf(0)  # log ||J_t ... J_1 tangent_0||, the whole state's tangent
     series = RunSeries(bits=ctx.prec, ctx=ctx)
     check_convexity = kernel.checks_convexity_along_run and ctx.guards_domain
-    frame = JacobianProductNorm(ctx, tangent_basis(len(x), md.regularizer.domain)) if worst_case else None
+    frame = JacobianProductNorm(ctx, tangent_basis(dim, md.regularizer.domain)) if worst_case else None
+
+    def point_log_growth():
+        """log ||d x_t / d x_0 v|| / ||v||: the state's log growth, less what the other vectors carry."""
+        if single or log_growth == ctx.ninf:
+            return log_growth
+        share = ctx.vector_norm(point_of(tangent))
+        return log_growth + ctx.log(share) if share != 0 else ctx.ninf
 
     def convex_at(point, t, which):
         if check_convexity:
             kernel.check_strictly_convex_at(ctx, point, f"x_{t} of the {which} run at {ctx.prec} bits")
             series.convexity_points += 1
 
-    convex_at(x, 0, "base")
+    convex_at(point_of(x), 0, "base")
     if perturbed:
-        convex_at(x_perturbed, 0, "perturbed")
+        convex_at(point_of(x_perturbed), 0, "perturbed")
 
     dense = spec.record_every > 1
     watched = [name for name in ENVELOPE_FIELDS if perturbed or name == "log_tangent_amplification"] if dense else []
@@ -280,11 +307,11 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False, w
 
     def observe(t):
         """Every step's values enter the envelope of the block that the next record closes."""
-        values = {"log_tangent_amplification": log_growth}
+        values = {"log_tangent_amplification": point_log_growth()}
         if perturbed:
-            separation = ctx.distance(x, x_perturbed)
+            separation = ctx.distance(point_of(x), point_of(x_perturbed))
             values["separation"], values["amplification"] = separation, separation / initial_separation
-            scale = max(ctx.vector_norm(x), ctx.vector_norm(x_perturbed))
+            scale = max(ctx.vector_norm(point_of(x)), ctx.vector_norm(point_of(x_perturbed)))
             values["scale"] = scale if "scale" not in block else max(block["scale"], scale)
             block["scale"] = values["scale"]
         for name in watched:
@@ -312,12 +339,12 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False, w
         series.t.append(t)
         series.eta_t.append(num(spec.eta * t))  # rounded once from the exact product: window ends are exact
         if perturbed:
-            separation = ctx.distance(x, x_perturbed)
+            separation = ctx.distance(point_of(x), point_of(x_perturbed))
             series.separation.append(separation)
             series.amplification.append(separation / initial_separation)
-            series.scale.append(max(ctx.vector_norm(x), ctx.vector_norm(x_perturbed)))
-        series.log_tangent_amplification.append(log_growth)
-        series.objective.append(kernel.objective(ctx, x, params))
+            series.scale.append(max(ctx.vector_norm(point_of(x)), ctx.vector_norm(point_of(x_perturbed))))
+        series.log_tangent_amplification.append(point_log_growth())
+        series.objective.append(kernel.objective(ctx, point_of(x), params))
         if frame is not None:
             series.log_worst_case_amplification.append(frame.log_norm())
 
@@ -325,7 +352,7 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False, w
         observe(0)
     record(0)
     if keep_path:
-        series.path.append(x)
+        series.path.append(point_of(x))
     for t in range(1, spec.steps + 1):
         x_next = ctx.midpoints(kernel.step(ctx, x, eta, params))
         if frame is None:
@@ -342,18 +369,18 @@ def _iterate(md, spec, kernel, ctx, progress, perturbed=True, keep_path=False, w
             tangent = ctx.midpoints([w / growth for w in tangent])
         if perturbed:
             x_perturbed = ctx.midpoints(kernel.step(ctx, x_perturbed, eta, params_perturbed))
-            convex_at(x_perturbed, t, "perturbed")
-        convex_at(x_next, t, "base")
+            convex_at(point_of(x_perturbed), t, "perturbed")
+        convex_at(point_of(x_next), t, "base")
         x = x_next
         if keep_path:
-            series.path.append(x)
+            series.path.append(point_of(x))
         if dense:
             observe(t)
         if t % spec.record_every == 0 or t == spec.steps:
             record(t)
         if progress is not None:
             progress(t, spec.steps)
-    series.final, series.final_perturbed = x, (x_perturbed if perturbed else [])
+    series.final, series.final_perturbed = point_of(x), (point_of(x_perturbed) if perturbed else [])
     return series
 
 

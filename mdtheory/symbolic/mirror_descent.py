@@ -31,14 +31,18 @@ from mdtheory.symbolic.regularizer import (
 
 ETA = sp.Symbol("eta", positive=True)
 STEPS = sp.Symbol("T", positive=True, integer=True)
+PLAIN_MD = "md"  # the method name (mdtheory.methods) of plain MD, the update this module derives
 
 
 @dataclass(frozen=True)
 class MirrorDescent:
-    """MD on ``objective`` in the geometry of ``regularizer``; the step size stays the symbol ``ETA``."""
+    """MD on ``objective`` in the geometry of ``regularizer``; the step size stays the symbol ``ETA``.
+    ``method`` names the update rule the engine runs on (phi, f) (``mdtheory.methods``): plain MD, whose
+    derivation this module holds, by default."""
 
     regularizer: Regularizer
     objective: Objective
+    method: str = PLAIN_MD
 
     def __post_init__(self):
         if tuple(map(str, self.objective.variables)) != tuple(map(str, self.regularizer.variables)):
@@ -211,4 +215,4 @@ def anchored(md: MirrorDescent, strength) -> MirrorDescent:
     expr = md.objective.expr.subs(renaming) + lam * bregman_divergence(reg)
     objective = Objective(f"{md.objective.name} + {lam} D_phi(x, a)", expr, reg.variables,
                           (*md.objective.parameters, *second_point(reg)))
-    return MirrorDescent(reg, objective)
+    return MirrorDescent(reg, objective, md.method)

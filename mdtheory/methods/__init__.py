@@ -1,0 +1,170 @@
+"""Update rules of the mirror descent family, as plug-ins: one file per rule, registered by name.
+
+A problem (``symbolic.mirror_descent.MirrorDescent``: a regularizer phi on its domain, an objective f) names
+the rule it runs in its ``method`` field, plain MD ("md") by default; the run loop (``engine.run``) and every
+kernel built through ``kernel_for`` look the rule up here, so the engine never names a family.
+
+Writing a method
+----------------
+Subclass ``Method`` and register an instance (its options, a relaxation or a momentum, are the instance's
+fields). A method is stateless: each call receives the problem.
+
+Attributes
+    name : str
+        The key it is registered under, the value a problem's ``method`` field (and a claim file's
+        ``[run] method``) gives.
+    state : tuple of str
+        The names of the vectors the iteration carries, each of the problem's dimension: ("x",) for plain MD,
+        ("x", "x_prev") for a momentum method, ("x", "y", "z") for linear coupling. ``state[0]`` is the point
+        x_t every quantity is measured on (separation, amplification, f(x_t), x_t against x*). The run loop
+        holds the state as one flat list, the vectors one after the other in this order.
+
+Methods to implement
+    derive(problem) -> SymbolicStep
+        The step and its Jacobian derived with the symbolic layer (sympy) from phi and f: ``state+`` as
+        expressions in the state's symbols, the step size ``symbolic.mirror_descent.ETA`` and f's parameters.
+        Compose what the symbolic layer derives (``md_step``, ``dual_step``, ``mirror_map``,
+        ``inverse_mirror_map``); a step that has no closed form leaves ``step`` None and its kernel solves it.
+    kernel(problem, oracle=None) -> a step kernel
+        The compiled step in a precision context. ``engine.explicit_step.ExplicitStepKernel(problem,
+        self.derive(problem), oracle)`` compiles any closed-form ``SymbolicStep``; plain MD's kernel is
+        ``engine.kernels.MirrorDescentKernel`` (Newton for the inverse mirror map, the simplex multiplier).
+        What the run loop calls, each in a context ``ctx`` with the flat state ``s``: ``step(ctx, s, eta,
+        params) -> s+``; ``tangent(ctx, s, s+, eta, w, params) -> J w``; ``jacobian(ctx, s, s+, eta, params)``
+        (one-vector states, for the worst case); ``objective(ctx, x, params)``,
+        ``check_strictly_convex_at(ctx, x, where)`` and ``checks_convexity_along_run`` at the point x.
+    update_text(problem, renaming=None) -> str
+        The update as the result prints it ("x+ = ..."), from the derived expressions, with ``renaming``
+        substituted (online MD names the loss vector).
+
+Methods with defaults
+    initial_state(x0) -> tuple of vectors
+        Every vector starts at x0 (x_0 = y_0 = z_0 = x0), exact numbers. Override together with
+        ``initial_tangent``.
+    initial_tangent(x0, v) -> tuple of vectors
+        d state_0 / d x0 applied to the direction v: v in every vector.
+
+Example
+-------
+MD relaxed by a fixed factor a, x+ = (1 - a) x + a MD(x)::
+
+    @dataclass(frozen=True)
+    class RelaxedMirrorDescent(Method):
+        relaxation: sp.Rational
+        name = "relaxed"
+
+        def derive(self, problem):
+            x = sp.Matrix(problem.variables)
+            step = (1 - self.relaxation) * x + self.relaxation * md_step(problem)
+            return SymbolicStep(problem.variables, step, step.jacobian(problem.variables), problem.parameters)
+
+        def kernel(self, problem, oracle=None):
+            return ExplicitStepKernel(problem, self.derive(problem), oracle)
+
+        def update_text(self, problem, renaming=None):
+            return f"x+ = (1 - {self.relaxation}) x + {self.relaxation} MD(x)"
+
+    register(RelaxedMirrorDescent(sp.Rational(1, 2)))
+    problem = MirrorDescent(regularizer, objective, method="relaxed")
+
+docs/add-a-method.md walks through it, with the test that checks it against a closed form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import sympy as sp
+
+from mdtheory.errors import MDTheoryError
+from mdtheory.symbolic.mirror_descent import ETA
+
+_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")  # a name a claim file can write: lower case, digits, underscores
+
+
+class UnknownMethodError(MDTheoryError):
+    """A method name nothing is registered under."""
+
+
+@dataclass(frozen=True)
+class SymbolicStep:
+    """A method's derived step: ``step`` gives state+ in terms of ``state`` (the flat state's symbols, the
+    vectors one after the other), ETA and ``parameters`` (f's); ``jacobian`` is d state+ / d state. Either is
+    None where it has no closed form (its kernel then computes it numerically)."""
+
+    state: tuple[sp.Symbol, ...]
+    step: sp.Matrix | None
+    jacobian: sp.Matrix | None
+    parameters: tuple[sp.Symbol, ...] = ()
+
+    @property
+    def arguments(self) -> tuple[sp.Symbol, ...]:
+        """The order the compiled step takes its arguments in: state, eta, f's parameters."""
+        return (*self.state, ETA, *self.parameters)
+
+
+class Method:
+    """An update rule of the mirror descent family (see the module's documentation for implementers)."""
+
+    name: str = ""
+    state: tuple[str, ...] = ("x",)
+
+    def derive(self, problem) -> SymbolicStep:
+        raise NotImplementedError(f"{type(self).__name__} does not derive its step")
+
+    def kernel(self, problem, oracle=None):
+        raise NotImplementedError(f"{type(self).__name__} does not compile its step")
+
+    def update_text(self, problem, renaming: dict | None = None) -> str:
+        raise NotImplementedError(f"{type(self).__name__} does not write its update")
+
+    def initial_state(self, x0: tuple) -> tuple[tuple, ...]:
+        return (tuple(x0),) * len(self.state)
+
+    def initial_tangent(self, x0: tuple, direction: tuple) -> tuple[tuple, ...]:
+        return (tuple(direction),) * len(self.state)
+
+
+_REGISTRY: dict[str, Method] = {}
+
+
+def register(rule: Method) -> Method:
+    """Make ``rule`` available under ``rule.name``; returns it. A name is registered once."""
+    if not isinstance(rule, Method):
+        raise MDTheoryError(f"register takes a Method instance, got {type(rule).__name__}; subclass "
+                            "mdtheory.methods.Method and register an instance")
+    if not isinstance(rule.name, str) or not _NAME.match(rule.name):
+        raise MDTheoryError(f"a method's name must be lower case letters, digits and underscores, starting with a "
+                            f"letter; {type(rule).__name__} has name {rule.name!r}")
+    if not rule.state or not all(isinstance(s, str) for s in rule.state):
+        raise MDTheoryError(f"method {rule.name!r}: state must name at least one vector, got {rule.state!r}")
+    if rule.name in _REGISTRY:
+        raise MDTheoryError(f"a method named {rule.name!r} is already registered ({type(_REGISTRY[rule.name]).__name__}); "
+                            "choose another name")
+    _REGISTRY[rule.name] = rule
+    return rule
+
+
+def method(name: str) -> Method:
+    """The method registered under ``name``; an UnknownMethodError listing the registered ones otherwise."""
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise UnknownMethodError(f"method: {name!r} is not a registered method; the registered methods are "
+                                 f"{', '.join(sorted(_REGISTRY))} (register another with mdtheory.methods.register, "
+                                 "see docs/add-a-method.md)") from None
+
+
+def methods() -> MappingProxyType:
+    """Every registered method by name (a read-only view)."""
+    return MappingProxyType(_REGISTRY)
+
+
+def kernel_for(problem, oracle=None):
+    """The compiled step of ``problem`` in the method it names."""
+    return method(problem.method).kernel(problem, oracle)
+
+
+from mdtheory.methods import mirror_descent  # noqa: E402  plain MD registers itself on import

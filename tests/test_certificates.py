@@ -1,0 +1,173 @@
+"""Issue 28, items 4 and 6: worst-case certificates anyone can replay (as data, by a standalone checker that
+imports nothing from mdtheory, and by Coq), inconclusive verdicts that say why, and an example file for every
+method and quantity worst-case supports."""
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+import tomllib
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from mdtheory.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "worst_case"
+COQ = ROOT / "proofs" / "coq"
+CHECKER = ROOT / "proofs" / "check_certificate.py"
+# the examples whose certificates are committed under proofs/coq and replayed by Coq in CI
+COMMITTED = ("gd_nonexpansive", "md_amplification", "md_suboptimality", "gd_suboptimality")
+
+
+def _check_with_the_standalone_checker(*paths) -> subprocess.CompletedProcess:
+    """In isolated mode (-I: no PYTHONPATH, no site-packages of the user, not the current directory), so it
+    could not import mdtheory even if it tried."""
+    return subprocess.run([sys.executable, "-I", str(CHECKER), *map(str, paths)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def _tampered(document: dict) -> dict:
+    """The last multiplier changed by 1e-6."""
+    tampered = json.loads(json.dumps(document))
+    inequality = tampered["certificate"]["inequalities"][-1]
+    inequality["multiplier"] = str(Fraction(inequality["multiplier"]) + Fraction(1, 10**6))
+    return tampered
+
+
+# --------------------------------------------------------------------------- example files (item 6)
+def test_there_is_an_example_for_every_method_and_quantity():
+    covered = set()
+    for path in EXAMPLES.glob("*.toml"):
+        table = tomllib.loads(path.read_text())["worst_case"]
+        covered.add((table["method"], table.get("quantity", "amplification")))
+    supported = {(m, q) for m in ("gd", "md") for q in ("amplification", "suboptimality")} | {("mahalanobis",
+                                                                                                "amplification")}
+    assert covered == supported
+
+
+@pytest.mark.parametrize("name", sorted(path.stem for path in EXAMPLES.glob("*.toml")))
+def test_each_example_reaches_its_expected_verdict(tmp_path, name):
+    path = EXAMPLES / f"{name}.toml"
+    expected = tomllib.loads(path.read_text())["claim"]["expected"]
+    out = tmp_path / "out.json"
+    assert main(["worst-case", str(path), "--json", str(out), "--no-progress"]) == 0
+    data = json.loads(out.read_text())
+    assert data["verdict"] == expected and all(row["verdict"] == expected for row in data["horizons"])
+
+
+# --------------------------------------------------------------------------- inconclusive says why (item 6)
+def test_an_inconclusive_verdict_says_by_how_much_the_upper_bound_exceeds_the_claim(tmp_path, capsys):
+    """One MD step with kappa = 3 amplifies by at most 3, exactly (the certificate), and the best explicit
+    instance by 1.06: the claim 2 lies between, and the verdict says the upper bound exceeds it by exactly 1."""
+    path = tmp_path / "w.toml"
+    path.write_text('[worst_case]\nmethod = "md"\neta = "1"\nmu_phi = "1"\nL_phi = "3"\nhorizons = [1]\n\n'
+                    '[claim]\nbound = "2"\n')
+    out = tmp_path / "w.json"
+    assert main(["worst-case", str(path), "--json", str(out), "--no-progress"]) == 3
+    printed = capsys.readouterr().out
+    assert ("T = 1: inconclusive: the certified upper bound amplification <= 3 exceeds the claim 2 by 1 "
+            "(relative 0.5) at T = 1") in printed
+    row = json.loads(out.read_text())["horizons"][0]
+    assert row["upper_squared"] == "9" and row["why"] in printed
+    assert [figure["value"] for figure in row["why_figures"]][:4] == ["3", "2", "1", "0.5"]
+
+
+def test_a_claim_false_by_1e_12_is_inconclusive_and_says_so(tmp_path, capsys):
+    """GD with eta = 1 - 5e-14 at T = 1: the worst suboptimality is 1/(2 eta + 1) (a Huber function attains it,
+    tests/test_trust_r3_worstcase.py), above the claim 1/3 of eta = 1 by about 1.1e-14; the certificate's bound
+    exceeds the claim by about 1e-12, and the reason gives that excess (computed here from the exact bound)."""
+    path = tmp_path / "w.toml"
+    path.write_text('[worst_case]\nmethod = "gd"\neta = "1 - 5e-14"\nquantity = "suboptimality"\nhorizons = [1]\n\n'
+                    '[claim]\nbound = "1/(2*T + 1)"\n')
+    out = tmp_path / "w.json"
+    assert main(["worst-case", str(path), "--json", str(out), "--no-progress"]) == 3
+    row = json.loads(out.read_text())["horizons"][0]
+    excess = Fraction(row["upper_exact"]) - Fraction(1, 3)
+    assert excess > 0 and f"exceeds the claim 0.333333333 by {float(excess):.2g}" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- certificates as data (item 4)
+def test_the_standalone_checker_imports_nothing_but_the_standard_library_and_is_short():
+    tree = ast.parse(CHECKER.read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported <= {"json", "sys", "fractions", "pathlib"}
+    assert len(CHECKER.read_text().splitlines()) < 300
+
+
+def test_committed_certificates_pass_the_standalone_checker_and_a_tampered_one_is_rejected(tmp_path):
+    result = _check_with_the_standalone_checker(COQ)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("ok ") == len(list(COQ.glob("*.json"))) >= 5
+    for path in COQ.glob("*.json"):
+        tampered = tmp_path / path.name
+        tampered.write_text(json.dumps(_tampered(json.loads(path.read_text()))))
+    result = _check_with_the_standalone_checker(tmp_path)
+    assert result.returncode == 1 and result.stdout.count("REJECTED") == len(list(COQ.glob("*.json")))
+    assert "the multipliers do not cancel" in result.stdout or "the residual is not" in result.stdout
+
+
+@pytest.mark.parametrize("field, value, why", [
+    ("eta", "1000001/1000000", "step 1 is not where GD says"),  # a certificate for another step size
+    ("L_f", "2", "the functions' classes are not the claim's"),
+    ("claimed_at_T", "999999/1000000", "the upper bound exceeds the claimed value"),
+])
+def test_the_standalone_checker_ties_the_certificate_to_the_claim(tmp_path, field, value, why):
+    document = json.loads((COQ / "gd_nonexpansive_T5.json").read_text())
+    document["claim"][field] = value
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(document))
+    result = _check_with_the_standalone_checker(path)
+    assert result.returncode == 1 and why in result.stdout
+
+
+def test_committed_certificates_are_what_worst_case_writes(tmp_path):
+    """proofs/coq is generated: the example files' certificates, written again, are identical (the .json and the
+    .v), and nothing else is there."""
+    for name in COMMITTED:
+        assert main(["worst-case", str(EXAMPLES / f"{name}.toml"), "--certificate", str(tmp_path), "--no-progress"]) == 0
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert written == sorted(path.name for path in COQ.iterdir())
+    for name in written:
+        assert (tmp_path / name).read_text() == (COQ / name).read_text(), name
+
+
+def test_the_coq_file_is_a_function_of_the_certificate_document():
+    from mdtheory.coq import coq_replay
+
+    for path in COQ.glob("*.json"):
+        assert coq_replay(json.loads(path.read_text())) == path.with_suffix(".v").read_text()
+
+
+# --------------------------------------------------------------------------- Coq replays (item 4)
+def _coqc(folder: Path, name: str) -> subprocess.CompletedProcess:
+    """coqc in a scratch folder (it writes .vo, .glob, ... beside the file: never into the source tree)."""
+    return subprocess.run(["coqc", f"{name}.v"], cwd=folder, capture_output=True, text=True, timeout=300)
+
+
+needs_coq = pytest.mark.skipif(shutil.which("coqc") is None, reason="coqc is not installed (CI installs Debian's coq)")
+
+
+@needs_coq
+def test_coq_rejects_a_certificate_with_one_multiplier_changed_by_1e_6(tmp_path):
+    from mdtheory.coq import coq_replay
+
+    document = json.loads((COQ / "md_amplification_T1.json").read_text())
+    (tmp_path / "tampered.v").write_text(coq_replay(_tampered(document)))
+    result = _coqc(tmp_path, "tampered")
+    # the lemma's boolean evaluates to false (the untampered file's replay: the slow test below and CI)
+    assert result.returncode != 0 and 'Unable to unify "true" with "false"' in result.stdout + result.stderr
+
+
+@needs_coq
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(path.stem for path in COQ.glob("*.v")))
+def test_coq_replays_every_committed_certificate(tmp_path, name):
+    shutil.copy(COQ / f"{name}.v", tmp_path)
+    result = _coqc(tmp_path, name)
+    assert result.returncode == 0, result.stdout + result.stderr
