@@ -25,7 +25,7 @@ LOG = logging.getLogger("mkdocs.plugins.mdtheory")
 MARKER = re.compile(r"^<!-- generated: ([\w-]+) -->$", re.M)
 
 # What each key of a claim file means: (section, key) -> text. "section" is the table's name in the file; the
-# problem kind, where keys differ by kind, is in the key tables of mdtheory.claimfile.
+# problem kind, where keys differ by kind, is in the kind's own key tables (mdtheory/problems/).
 MEANINGS = {
     ("theorem", "name"): "the theorem's name, shown by `check`, in the report and in `proofs/`",
     ("theorem", "reference"): "where it is published",
@@ -164,11 +164,13 @@ def key_tables() -> dict[str, dict[str, bool]]:
     # sys.modules' entries: ``mdtheory.falsify`` as an attribute of the package is the function, not the module
     claimfile, falsify, falsify_theorems, sweep, worstcase = (importlib.import_module(f"mdtheory.{name}") for name in (
         "claimfile", "falsify", "falsify_theorems", "sweep", "worstcase"))
+    from mdtheory.problems import BUILT_IN_KINDS, problem_kind
+
     tables = {}
-    for kind, keys in claimfile.PROBLEM_KEYS.items():
-        tables[f"problem ({kind})"] = keys
-    for kind, keys in claimfile.RUN_KEYS.items():
-        tables[f"run ({kind})"] = keys
+    for kind in BUILT_IN_KINDS:
+        tables[f"problem ({kind})"] = problem_kind(kind).problem_keys
+    for kind in BUILT_IN_KINDS:
+        tables[f"run ({kind})"] = problem_kind(kind).run_keys
     tables["theorem"] = claimfile.THEOREM_KEYS
     tables["solution"] = claimfile.SOLUTION_KEYS
     tables["claim (every kind)"] = claimfile.COMMON_CLAIM_KEYS
@@ -194,7 +196,7 @@ def missing_meanings() -> list[str]:
     """What the code and MEANINGS disagree on: keys read without a meaning here, meanings of keys no one reads,
     and the same for quantities and the constants a bound may name."""
     from mdtheory.checker.bounds import QUANTITIES
-    from mdtheory.checker.claim import bound_symbols
+    from mdtheory.problems import BUILT_IN_KINDS, problem_kind
 
     read = {_meaning_key(table, key) for table, keys in key_tables().items() for key in keys}
     problems = [f"[{s}] {k}: read by the code, not explained in docs/hooks.py MEANINGS" for s, k in sorted(read - set(MEANINGS))]
@@ -202,7 +204,7 @@ def missing_meanings() -> list[str]:
                  if k != "*"]
     problems += [f"quantity {q}: not explained" for q in QUANTITIES if q not in QUANTITY_MEANINGS]
     problems += [f"quantity {q}: explained, not in checker.bounds.QUANTITIES" for q in QUANTITY_MEANINGS if q not in QUANTITIES]
-    names = {n for kind in ("offline", "online", "mdp") for n in bound_symbols(kind, set())}
+    names = {n for kind in BUILT_IN_KINDS for n in problem_kind(kind).bound_symbols(set())}
     problems += [f"bound name {n}: not explained" for n in sorted(names - set(CONSTANT_MEANINGS))]
     problems += [f"bound name {n}: explained, never offered to a bound" for n in sorted(set(CONSTANT_MEANINGS) - names)]
     return problems
@@ -235,11 +237,11 @@ def quantities() -> str:
 
 
 def bound_names() -> str:
-    from mdtheory.checker.claim import bound_symbols
+    from mdtheory.problems import BUILT_IN_KINDS, problem_kind
 
     rows = ["| problem kind | names a bound may use |", "|---|---|"]
-    for kind in ("offline", "online", "mdp"):
-        rows.append(f"| {kind} | " + ", ".join(f"`{n}`" for n in bound_symbols(kind, set())) + " |")
+    for kind in BUILT_IN_KINDS:
+        rows.append(f"| {kind} | " + ", ".join(f"`{n}`" for n in problem_kind(kind).bound_symbols(set())) + " |")
     rows += ["", "| name | meaning |", "|---|---|"]
     rows += [f"| `{name}` | {_cell(text)} |" for name, text in CONSTANT_MEANINGS.items()]
     return "\n".join(rows)

@@ -49,18 +49,17 @@ from mdtheory.checker.bounds import (
     T,
     UpperBound,
 )
-from mdtheory.checker.claim import ROUND, Claim, OfflineProblem, OnlineProblem, PolicyProblem, Theorem, bound_symbols
-from mdtheory.checker.convergence import DUAL_NORMS, AffineLimit, Solution
-from mdtheory.engine.mdp import TabularMDP, check_step_size
+from mdtheory.checker.claim import Claim, Theorem
 from mdtheory.engine.context import MAX_PRECISION_BITS, working_context
 from mdtheory.engine.ladder import resolved_digits
 from mdtheory.engine.run import BACKENDS, MAX_STEPS, RunSpec
 from mdtheory.errors import MDTheoryError
+from mdtheory.problems import DEFAULT_KIND, UnknownProblemKind, problem_kind, problem_kinds
 from mdtheory.symbolic.catalogue import CATALOGUE
 from mdtheory.symbolic.domains import Domain, check_variable_names
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.objectives import Objective
-from mdtheory.symbolic.parsing import (CONSTANTS, FUNCTIONS, VARIADIC, _brief, exact_number, exact_real,
+from mdtheory.symbolic.parsing import (CONSTANTS, FUNCTIONS, VARIADIC, _brief, exact_real,
                                        parse_expression, reserved_word)
 from mdtheory.symbolic.regularizer import Regularizer, hessian, is_quadratic
 
@@ -77,16 +76,6 @@ RESERVED_NAMES = set(FUNCTIONS) | set(VARIADIC) | set(CONSTANTS) | {"T", "etaT",
 
 OFFLINE_RUN = {"x0": True, "direction": False, "eps": False, "eta": True, "steps": True, "precision_bits": True,
                "record_every": False, "float64": False, "backend": False}
-PROBLEM_KEYS = {
-    "offline": {"kind": False, "variables": True, "domain": True, "regularizer": True, "objective": True},
-    "online": {"kind": True, "regularizer": False, "losses": False, "loss_table": False},
-    "mdp": {"kind": True, "P": True, "r": True, "gamma": True, "rho": True, "tau": False},
-}
-RUN_KEYS = {
-    "offline": OFFLINE_RUN,
-    "online": {"x0": False, "eta": True, "steps": True, "precision_bits": True},
-    "mdp": {"pi0": False, "eta": True, "steps": True, "precision_bits": True},
-}
 SECTIONS = ("theorem", "problem", "run", "constants", "solution", "claim", "twin", "search")
 REQUIRED_SECTIONS = ("problem", "run", "claim")
 THEOREM_KEYS = {"name": True, "reference": False, "statement": False}
@@ -396,9 +385,10 @@ def read_toml(path: str | Path, error=None) -> dict:
 
 
 def _check_sections(data: dict):
-    unknown = sorted(set(data) - set(SECTIONS))
+    sections = (*SECTIONS, *(s for s in _kind_sections() if s not in SECTIONS))
+    unknown = sorted(set(data) - set(sections))
     if unknown:
-        raise ClaimFileError(f"[{unknown[0]}]: unknown section; sections are {', '.join(SECTIONS)}")
+        raise ClaimFileError(f"[{unknown[0]}]: unknown section; sections are {', '.join(sections)}")
     for section in REQUIRED_SECTIONS:
         if section not in data:
             raise ClaimFileError(f"[{section}]: missing section")
@@ -407,15 +397,28 @@ def _check_sections(data: dict):
             raise ClaimFileError(f"[{section}] must be a table")
 
 
-def _problem_kind(data: dict) -> str:
-    kind = data["problem"].get("kind", "offline")
-    if kind not in PROBLEM_KEYS:
-        raise ClaimFileError(f"[problem] kind: {kind!r}; choose one of {', '.join(PROBLEM_KEYS)}")
-    check_table_keys(data["problem"], PROBLEM_KEYS[kind], "problem")
-    check_table_keys(data["run"], RUN_KEYS[kind], "run")
-    if kind != "offline" and "solution" in data:
-        raise ClaimFileError(f"[solution]: only an offline problem has one (this problem is {kind})")
-    return kind
+def _kind_sections() -> dict[str, list[str]]:
+    """Sections that only some problem kinds read: section -> those kinds."""
+    readers = {}
+    for kind in problem_kinds():
+        for section in problem_kind(kind).sections:
+            readers.setdefault(section, []).append(kind)
+    return readers
+
+
+def _problem_class(data: dict):
+    """The registered problem kind the file names, its [problem] and [run] keys checked."""
+    kind = data["problem"].get("kind", DEFAULT_KIND)
+    try:
+        cls = problem_kind(kind)
+    except UnknownProblemKind as err:
+        raise ClaimFileError(str(err)) from None
+    check_table_keys(data["problem"], cls.problem_keys, "problem")
+    check_table_keys(data["run"], cls.run_keys, "run")
+    for section, readers in _kind_sections().items():
+        if section in data and section not in cls.sections:
+            raise ClaimFileError(f"[{section}]: only an {' or '.join(readers)} problem has one (this problem is {kind})")
+    return cls
 
 
 def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: bool):
@@ -556,7 +559,7 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
 
 def claim_file_from_tables(data: dict, path: str | Path, max_steps: int = MAX_STEPS,
                            max_precision_bits: int = MAX_PRECISION_BITS) -> ClaimFile:
-    if _problem_kind(data) != "offline":
+    if not _problem_class(data).perturbed_pair_quantities:
         raise ClaimFileError("[problem] kind: a sensitivity claim file is an offline problem; load the claim with "
                              "load_claim")
     md, spec, bits, float64, backend = _offline(data, max_steps, max_precision_bits, perturbed=True)
@@ -585,11 +588,11 @@ def read_claim_tables(path: str | Path, twin: bool = False) -> tuple[dict, str]:
 
 
 def is_sensitivity_claim(data: dict) -> bool:
-    """An offline problem whose claim is on the perturbed pair (amplification, separation, tangent)."""
+    """A claim on a quantity its problem measures on a perturbed pair (an offline problem's amplification,
+    separation, tangent)."""
     claim = data.get("claim")
     quantity = claim.get("quantity", default_quantity(claim.get("kind"))) if isinstance(claim, dict) else None
-    return (_problem_kind(data) == "offline" and quantity in SENSITIVITY_QUANTITIES
-            and quantity != "worst_case_amplification")
+    return quantity in _problem_class(data).perturbed_pair_quantities
 
 
 def with_twin(data: dict) -> dict:
@@ -621,28 +624,20 @@ def with_twin(data: dict) -> dict:
 
 def claim_from_tables(data: dict, name: str, max_steps: int = MAX_STEPS,
                       max_precision_bits: int = MAX_PRECISION_BITS) -> Claim:
-    kind = _problem_kind(data)
+    problem_class = _problem_class(data)
     declared = _constants(data.get("constants", {}))
-    symbols = bound_symbols(kind, set(declared))
+    symbols = problem_class.bound_symbols(set(declared))
     table = data["claim"]
-    quantities = {"offline": OfflineProblem.quantities, "online": OnlineProblem.quantities,
-                  "mdp": PolicyProblem.quantities}[kind]
-    bound = bound_from_table(table, symbols, quantities)
+    bound = bound_from_table(table, symbols, problem_class.quantities)
     expected = table.get("expected", HOLDS)
     if expected not in (HOLDS, VIOLATED):
         raise ClaimFileError(f"[claim] expected: {expected!r}; choose holds or violated")
     norm = table.get("norm")
-    if norm is not None and (kind != "offline" or norm not in DUAL_NORMS):
-        raise ClaimFileError(f"[claim] norm: {norm!r}; an offline problem's norm is one of {', '.join(DUAL_NORMS)}")
-    if kind == "offline":
-        sensitivity = bound.quantity in SENSITIVITY_QUANTITIES and bound.quantity != "worst_case_amplification"
-        md, spec, bits, float64, backend = _offline(data, max_steps, max_precision_bits, perturbed=sensitivity)
-        solution = _solution(data.get("solution", {}), md, bound)
-        problem = OfflineProblem(md, spec, bits, float64, backend, solution, declared, norm)
-    elif kind == "online":
-        problem = _online(data, declared, max_steps, max_precision_bits)
-    else:
-        problem = _policy(data, declared, max_steps, max_precision_bits)
+    norms, kind = problem_class.norms, problem_class.kind
+    if norm is not None and norm not in norms:
+        raise ClaimFileError(f"[claim] norm: {norm!r}; " + (f"an {kind} problem's norm is one of {', '.join(norms)}" if norms
+                                                            else f"a {kind} problem takes no norm; remove it"))
+    problem = problem_class.from_tables(data, declared, bound, max_steps, max_precision_bits)
     theorem = _theorem(data.get("theorem"))
     try:
         return Claim(name, problem, bound, expected, theorem)
@@ -671,118 +666,12 @@ def _theorem(table: dict | None) -> Theorem | None:
     return Theorem(table["name"], table.get("reference", ""), table.get("statement", ""))
 
 
-def _solution(table: dict, md: MirrorDescent, bound) -> Solution:
-    check_table_keys(table, SOLUTION_KEYS, "solution")
-    n, domain = md.regularizer.dim, md.regularizer.domain
-    point = table.get("x", "computed")
-    if point == "computed":
-        point = None
-    else:
-        point = tuple(toml_numbers(point, "[solution] x", n))
-        try:
-            domain.check_point(point, "x*")
-        except MDTheoryError as err:
-            raise ClaimFileError(f"[solution] x: {err}") from None
-    comparators = table.get("comparators", [])
-    if not isinstance(comparators, list):
-        raise ClaimFileError("[solution] comparators: expected a list of points")
-    comparators = tuple(tuple(toml_numbers(c, f"[solution] comparators[{i}]", n)) for i, c in enumerate(comparators))
-    for i, c in enumerate(comparators):
-        try:
-            domain.check_point(c, f"comparator {i}")
-        except MDTheoryError as err:
-            raise ClaimFileError(f"[solution] comparators[{i}]: {err}") from None
-    limit = table.get("limit")
-    if limit is not None:
-        if point is not None or comparators:
-            raise ClaimFileError("[solution] limit: a limit is the reference point itself; drop x and comparators")
-        check_table_keys(limit, {"A": True, "b": True, "geometry": False}, "solution] limit")
-        rows = limit["A"]
-        if not isinstance(rows, list) or not rows:
-            raise ClaimFileError("[solution] limit.A: expected a list of rows")
-        A = tuple(tuple(toml_numbers(row, f"[solution] limit.A[{i}]", n)) for i, row in enumerate(rows))
-        b = tuple(toml_numbers(limit["b"], "[solution] limit.b", len(A)))
-        geometry = limit.get("geometry", "regularizer")
-        if geometry not in ("regularizer", "euclidean"):
-            raise ClaimFileError(f"[solution] limit.geometry: {geometry!r}; choose regularizer or euclidean")
-        limit = AffineLimit(A, b, geometry)
-    if bound.kind == "limit" and limit is None and point is None:
-        raise ClaimFileError("[claim] kind: a limit claim needs [solution] limit = {A, b} or x = [...]")
-    return Solution(point, comparators, limit)
-
-
-def _online(data: dict, declared: dict, max_steps: int, max_precision_bits: int) -> OnlineProblem:
-    problem, run = data["problem"], data["run"]
-    if ("losses" in problem) == ("loss_table" in problem):
-        raise ClaimFileError("[problem] losses: give losses (one expression in t per expert) or loss_table (rows)")
-    symbols = {"t": ROUND}
-    ranges = _parameter_ranges(data.get("search"), ["t"])
-    parameters = tuple(sp.Symbol(name, real=True) for name in ranges)
-    symbols.update(zip(ranges, parameters))
-    if ranges and "losses" not in problem:
-        raise ClaimFileError("[search] parameters: only loss expressions (losses) take parameters, not a loss_table")
-    if "losses" in problem:
-        if not isinstance(problem["losses"], list) or len(problem["losses"]) < 2:
-            raise ClaimFileError("[problem] losses: expected a list of at least 2 expressions in t (one per expert)")
-        rows = [tuple(_expression(v, f"[problem] losses[{i}]", symbols) for i, v in enumerate(problem["losses"]))]
-    else:
-        table = problem["loss_table"]
-        if not isinstance(table, list) or not table:
-            raise ClaimFileError("[problem] loss_table: expected a list of rows, one loss per expert")
-        rows = [tuple(toml_numbers(row, f"[problem] loss_table[{k}]", len(table[0]) if isinstance(table[0], list)
-                                   else None)) for k, row in enumerate(table)]
-        if len(rows[0]) < 2:
-            raise ClaimFileError("[problem] loss_table: expected at least 2 experts per row")
-    d = len(rows[0])
-    variables = [f"x{i + 1}" for i in range(d)]
-    reg = _regularizer(problem.get("regularizer", "negative_entropy"), variables, Domain.SIMPLEX)
-    x0 = tuple(toml_numbers(run["x0"], "[run] x0", d)) if "x0" in run else (sp.Rational(1, d),) * d
-    try:
-        Domain.SIMPLEX.check_point(x0, "x0")
-    except MDTheoryError as err:
-        raise keyed("[run] x0", err) from None
-    _refuse_flat_start(reg, x0)
-    steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
-    if "losses" in problem:
-        # the stated instance takes each searched parameter at the middle of its range
-        middles = tuple((lo + hi) / 2 for lo, hi in ranges.values())
-        return OnlineProblem(reg, x0, eta, steps, bits, losses=rows[0], constants=declared, parameters=parameters,
-                             parameter_values=middles)
-    return OnlineProblem(reg, x0, eta, steps, bits, table=tuple(rows), constants=declared)
-
-
 def _steps_eta_bits(run: dict, max_steps: int, max_precision_bits: int) -> tuple[int, sp.Rational, int]:
     steps = toml_integer(run["steps"], "[run] steps", 1)
     if steps > max_steps:
         raise ClaimFileError(f"[run] steps: {steps} exceeds the limit of {max_steps}; raise it with --max-steps N")
     eta = _positive(run["eta"], "[run] eta")
     return steps, eta, precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
-
-
-def _policy(data: dict, declared: dict, max_steps: int, max_precision_bits: int) -> PolicyProblem:
-    problem, run = data["problem"], data["run"]
-    try:
-        mdp = TabularMDP.build(problem["P"], problem["r"], problem["gamma"], problem["rho"], problem.get("tau", 0))
-    except MDTheoryError as err:
-        raise keyed("[problem]", err) from None
-    pi0 = run.get("pi0", "uniform")
-    if pi0 == "uniform":
-        pi0 = mdp.uniform_policy()
-    else:
-        if not isinstance(pi0, list) or len(pi0) != mdp.states:
-            raise ClaimFileError(f"[run] pi0: expected \"uniform\" or one row of action probabilities per state "
-                                 f"({mdp.states} rows)")
-        pi0 = [toml_numbers(row, f"[run] pi0[{s}]", a) for s, (row, a) in enumerate(zip(pi0, mdp.actions))]
-    try:
-        mdp.check_policy(pi0)
-    except MDTheoryError as err:
-        raise keyed("[run] pi0", err) from None
-    steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
-    try:
-        check_step_size(mdp, eta)
-    except MDTheoryError as err:
-        raise keyed("[run] eta", err) from None
-    return PolicyProblem(mdp, tuple(tuple(row) for row in pi0), eta, steps, bits, declared)
 
 
 def _positive(value, key: str) -> sp.Rational:

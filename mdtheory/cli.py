@@ -180,11 +180,8 @@ def verify(args) -> int:
 
 
 def check(args) -> int:
-    from mdtheory.checker.claim import OfflineProblem, check_claim, closed_form_numbers
+    from mdtheory.checker.claim import check_claim, closed_form_numbers
     from mdtheory.falsify import with_decimal
-    from mdtheory.checker.measure import Measurement, measure_worst_case
-    from mdtheory.engine.run import WORST_CASE_MAX_DIM
-    from mdtheory.engine.ladder import trusted_or_none
     from mdtheory.checker.result import ClaimReport, check_json
     from mdtheory.claimfile import load_claim
     from mdtheory.progress import Progress
@@ -193,9 +190,9 @@ def check(args) -> int:
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     claim = load_claim(args.file, twin=args.twin, max_steps=args.max_steps, max_precision_bits=args.max_precision_bits)
     problem = claim.problem
-    if isinstance(problem, OfflineProblem) and problem.md.parameters:
+    if problem.parameters:
         print("parameters at the middle of their [search] ranges (mdtheory falsify searches them): "
-              + ", ".join(f"{p} = {v}" for p, v in zip(problem.md.parameters, problem.spec.parameters)))
+              + ", ".join(f"{p} = {v}" for p, v in zip(problem.parameters, problem.parameter_values)))
     if claim.theorem is not None:
         print(f"theorem: {claim.theorem.name}" + (f" ({claim.theorem.reference})" if claim.theorem.reference else "")
               + (f"\n  {claim.theorem.statement}" if claim.theorem.statement else ""))
@@ -217,11 +214,9 @@ def check(args) -> int:
                 print(f"  {name} = {m.ctx.nstr(m.ctx.mpf(m.constants[name][0]), 12)}: {m.provenance.get(name, '')}")
     if json_path:
         data = check_json(named)
-        if isinstance(m, Measurement) and m.spec.perturbed and problem.md.regularizer.dim <= WORST_CASE_MAX_DIM:
-            worst = measure_worst_case(problem.md, problem.spec, problem.bits)
-            quantity = "worst_case_amplification"
-            for row, value, digits in zip(data["series"], worst.values(quantity), worst.digits(quantity)):
-                row[quantity] = trusted_or_none(worst.ctx, value, digits)
+        for quantity, column in problem.extra_series(m).items():
+            for row, value in zip(data["series"], column):
+                row[quantity] = value
         write_result(json_path, json.dumps(data, indent=2), "--json")
     if plot_path and m is not None:
         plot_claim(ClaimReport(Path(args.file).stem, "claim file", "", [named]), plot_path)

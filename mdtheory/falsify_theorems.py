@@ -41,11 +41,10 @@ import sympy as sp
 
 from mdtheory.checker.bounds import UpperBound
 from mdtheory.checker.reading import Reading
-from mdtheory.checker.claim import Claim, OfflineProblem, OnlineProblem, check_claim, claim_measurements
+from mdtheory.checker.claim import Claim, check_claim, claim_measurements
 from mdtheory.claimfile import check_table_keys, claim_from_tables, toml_integer, toml_number, toml_numbers, toml_text
-from mdtheory.engine.mdp import check_step_size
 from mdtheory.engine.context import MAX_PRECISION_BITS
-from mdtheory.engine.run import MAX_STEPS, RunSpec
+from mdtheory.engine.run import MAX_STEPS
 from mdtheory.errors import MDTheoryError
 from mdtheory.falsify import (
     DEFAULT_SECONDS,
@@ -64,7 +63,6 @@ from mdtheory.falsify import (
     space_filling,
     structural_variants,
 )
-from mdtheory.symbolic.domains import Domain
 from mdtheory.verdict import NOT_FALSIFIED, VIOLATED
 
 THEOREM_SEARCH_KEYS = {"x0": False, "margin": False, "eta": False, "parameters": False, "d": False, "regularizer": False,
@@ -119,19 +117,12 @@ def _decimal(value: float) -> sp.Rational:
 def theorem_space(claim: Claim, search: dict) -> TheoremSpace:
     check_table_keys(search, THEOREM_SEARCH_KEYS, "search")
     problem = claim.problem
-    if isinstance(problem, OfflineProblem):
-        domain, dim, eta = problem.md.regularizer.domain, problem.md.regularizer.dim, problem.spec.eta
-        names = [str(p) for p in problem.md.parameters]
-        check_parameters_used(problem.md.parameters, problem.md.objective.expr.free_symbols, "objective")
-    elif isinstance(problem, OnlineProblem):
-        domain, dim, eta, names = Domain.SIMPLEX, problem.regularizer.dim, problem.eta, [str(p) for p in problem.parameters]
-        check_parameters_used(problem.parameters, set().union(*(sp.sympify(loss).free_symbols
-                                                                  for loss in problem.losses or ())), "losses")
-    else:
-        domain, dim, eta, names = None, 0, problem.eta, []
+    (domain, dim), eta, names = problem.search_start(), problem.step_size, [str(p) for p in problem.parameters]
+    check_parameters_used(problem.parameters, *problem.parameter_uses())
+    if domain is None and not names:
         for key in ("x0", "margin", "parameters"):
             if key in search:
-                raise SearchError(f"[search] {key}: a policy claim searches its step size eta only")
+                raise SearchError(f"[search] {key}: this {problem.kind} claim searches its step size eta only")
     start, box, margin = ("stated", None, None) if domain is None else search_start(search, dim, domain)
     if "eta" in search:
         eta_range = tuple(toml_numbers(search["eta"], "[search] eta", 2))
@@ -149,23 +140,7 @@ def with_instance(claim: Claim, point: dict, bits: int | None = None) -> Claim:
     """The claim at one point of its range (and at ``bits`` if given); MDTheoryError if the point is not an
     instance (a start outside the domain, a step size the problem refuses)."""
     problem = claim.problem
-    bits = bits or problem.bits
-    if isinstance(problem, OfflineProblem):
-        spec = problem.spec
-        x0 = point["x0"] or spec.x0
-        problem.md.regularizer.domain.check_point(x0, "x0")
-        spec = RunSpec.build(x0, spec.direction, spec.eps, point["eta"], spec.steps, spec.record_every,
-                             parameters=point["parameters"] or spec.parameters, perturbed=False)
-        problem = dataclasses.replace(problem, spec=spec, bits=bits)
-    elif isinstance(problem, OnlineProblem):
-        x0 = point["x0"] or problem.x0
-        Domain.SIMPLEX.check_point(x0, "x0")
-        problem = dataclasses.replace(problem, x0=tuple(x0), eta=point["eta"], bits=bits,
-                                      parameter_values=point["parameters"] or problem.parameter_values)
-    else:
-        check_step_size(problem.mdp, point["eta"])
-        problem = dataclasses.replace(problem, eta=point["eta"], bits=bits)
-    return dataclasses.replace(claim, problem=problem)
+    return dataclasses.replace(claim, problem=problem.at(point, bits or problem.bits))
 
 
 def closest_approach(claim: Claim) -> tuple[float, int] | None:
@@ -329,11 +304,7 @@ def falsify_theorem(tables: dict, name: str, candidates: int | None = None, seco
 
 def _stated_point(variant: Variant) -> dict:
     problem = variant.claim.problem
-    if isinstance(problem, OfflineProblem):
-        return {"eta": problem.spec.eta, "x0": None, "parameters": problem.spec.parameters}
-    if isinstance(problem, OnlineProblem):
-        return {"eta": problem.eta, "x0": None, "parameters": problem.parameter_values}
-    return {"eta": problem.eta, "x0": None, "parameters": ()}
+    return {"eta": problem.step_size, "x0": None, "parameters": problem.parameter_values}
 
 
 def _stated(variant: Variant) -> tuple[float, int] | None:
@@ -359,9 +330,7 @@ def _refine(evaluate, k: int, unit: np.ndarray):
 
 
 def _instance_text(variant: Variant, point: dict) -> dict:
-    problem = variant.claim.problem
-    names = ([str(p) for p in problem.md.parameters] if isinstance(problem, OfflineProblem) else
-             [str(p) for p in problem.parameters] if isinstance(problem, OnlineProblem) else [])
+    names = [str(p) for p in variant.claim.problem.parameters]
     text = {"eta": str(point["eta"])}
     if point["x0"] is not None:
         text["x0"] = [str(v) for v in point["x0"]]
@@ -391,12 +360,6 @@ def witness_tables_text(variant: Variant, point: dict) -> str:
     problem = variant.claim.problem
     if point["x0"] is not None:
         data["run"]["x0"] = [str(v) for v in point["x0"]]
-    if isinstance(problem, OfflineProblem) and problem.md.parameters:
-        values = dict(zip(problem.md.parameters, point["parameters"]))
-        renaming = dict(zip(problem.md.regularizer.variables, (sp.Symbol(n) for n in data["problem"]["variables"])))
-        data["problem"]["objective"] = str(problem.md.objective.expr.subs(values).xreplace(renaming))
-    if isinstance(problem, OnlineProblem) and problem.parameters:
-        values = dict(zip(problem.parameters, point["parameters"]))
-        data["problem"]["losses"] = [str(loss.subs(values)) for loss in problem.losses]
+    data["problem"] = problem.witness_problem_table(data["problem"], point["parameters"])
     data["claim"] = {k: v for k, v in data["claim"].items() if k != "expected"}
     return witness_comments(instance_values(_instance_text(variant, point))) + toml_text(data)

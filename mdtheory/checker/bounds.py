@@ -18,7 +18,7 @@ import sympy as sp
 from mdtheory.checker.measure import Extremes, Measurement, RateFit, fit_growth_rate, peak_of
 from mdtheory.checker.reading import DISPLAY_DIGITS, Reading, as_reading, exactly, laddered, reading, rounded
 from mdtheory.engine.codegen import CompiledExpressions
-from mdtheory.engine.context import ArbContext, ball_to_mpf, flint_precision, working_context
+from mdtheory.engine.context import ArbContext, flint_precision, working_context
 from mdtheory.engine.ladder import agreeing_digits, resolved_digits, trusted_or_none
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.mirror_descent import STEPS
@@ -108,9 +108,14 @@ def decided(kind: str, holds: bool, measured: Reading | str, claimed: Reading | 
                        trusted_digits=trusted_digits if confirmed else 0, quantity=quantity, explanation=explanation)
 
 
+# Quantities that problem kinds registered at run time measure (mdtheory.problems.register adds them).
+REGISTERED_QUANTITIES: set[str] = set()
+
+
 def _check_quantity(quantity: str):
-    if quantity not in QUANTITIES:
-        raise MDTheoryError(f"unknown quantity {quantity!r}; choose one of {', '.join(QUANTITIES)}")
+    if quantity not in QUANTITIES and quantity not in REGISTERED_QUANTITIES:
+        known = (*QUANTITIES, *sorted(REGISTERED_QUANTITIES - set(QUANTITIES)))
+        raise MDTheoryError(f"unknown quantity {quantity!r}; choose one of {', '.join(known)}")
 
 
 # BoundOnRungs remembers the bound at this many steps at most (then starts afresh): a dense check evaluates

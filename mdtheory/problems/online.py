@@ -1,0 +1,141 @@
+"""``[problem] kind = "online"``: online mirror descent on the simplex against a sequence of linear losses,
+judged on its regret against the best fixed vertex in hindsight."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from mdtheory.checker.bounds import ONLINE_QUANTITIES
+from mdtheory.checker.claim import with_declared
+from mdtheory.checker.regret import measure_regret, regret_update_text
+from mdtheory.claimfile import (ClaimFileError, _expression, _parameter_ranges, _refuse_flat_start, _regularizer,
+                                _steps_eta_bits, keyed, toml_numbers)
+from mdtheory.engine.codegen import CompiledExpressions
+from mdtheory.errors import MDTheoryError
+from mdtheory.problems import Problem, register
+from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.regularizer import Regularizer
+
+ROUND = sp.Symbol("t", positive=True, integer=True)  # the round an online loss expression is evaluated at
+
+
+@register("online")
+@dataclass(frozen=True)
+class OnlineProblem(Problem):
+    """Online MD on the simplex against linear losses: expert i's loss in round t = 1, ..., steps is
+    ``losses[i]``, an expression in t, or ``table[(t - 1) mod len(table)][i]``, an exact number."""
+
+    regularizer: Regularizer
+    x0: tuple
+    eta: sp.Rational
+    steps: int
+    bits: int
+    losses: tuple | None = None
+    table: tuple | None = None
+    constants: dict = field(default_factory=dict)
+    parameters: tuple = ()  # free names of the loss expressions (falsify searches them) ...
+    parameter_values: tuple = ()  # ... and the values this instance gives them
+    problem_keys = {"kind": True, "regularizer": False, "losses": False, "loss_table": False}
+    run_keys = {"x0": False, "eta": True, "steps": True, "precision_bits": True}
+    quantities = ONLINE_QUANTITIES
+    constant_names = ("eta", "d", "G")
+
+    def __post_init__(self):
+        if (self.losses is None) == (self.table is None):
+            raise MDTheoryError("an online problem has losses (expressions in t) or a table, not both")
+
+    @classmethod
+    def from_tables(cls, data: dict, declared: dict, bound, max_steps: int, max_precision_bits: int) -> OnlineProblem:
+        problem, run = data["problem"], data["run"]
+        if ("losses" in problem) == ("loss_table" in problem):
+            raise ClaimFileError("[problem] losses: give losses (one expression in t per expert) or loss_table (rows)")
+        symbols = {"t": ROUND}
+        ranges = _parameter_ranges(data.get("search"), ["t"])
+        parameters = tuple(sp.Symbol(name, real=True) for name in ranges)
+        symbols.update(zip(ranges, parameters))
+        if ranges and "losses" not in problem:
+            raise ClaimFileError("[search] parameters: only loss expressions (losses) take parameters, not a loss_table")
+        if "losses" in problem:
+            if not isinstance(problem["losses"], list) or len(problem["losses"]) < 2:
+                raise ClaimFileError("[problem] losses: expected a list of at least 2 expressions in t (one per expert)")
+            rows = [tuple(_expression(v, f"[problem] losses[{i}]", symbols) for i, v in enumerate(problem["losses"]))]
+        else:
+            table = problem["loss_table"]
+            if not isinstance(table, list) or not table:
+                raise ClaimFileError("[problem] loss_table: expected a list of rows, one loss per expert")
+            rows = [tuple(toml_numbers(row, f"[problem] loss_table[{k}]", len(table[0]) if isinstance(table[0], list)
+                                       else None)) for k, row in enumerate(table)]
+            if len(rows[0]) < 2:
+                raise ClaimFileError("[problem] loss_table: expected at least 2 experts per row")
+        d = len(rows[0])
+        variables = [f"x{i + 1}" for i in range(d)]
+        reg = _regularizer(problem.get("regularizer", "negative_entropy"), variables, Domain.SIMPLEX)
+        x0 = tuple(toml_numbers(run["x0"], "[run] x0", d)) if "x0" in run else (sp.Rational(1, d),) * d
+        try:
+            Domain.SIMPLEX.check_point(x0, "x0")
+        except MDTheoryError as err:
+            raise keyed("[run] x0", err) from None
+        _refuse_flat_start(reg, x0)
+        steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
+        if "losses" in problem:
+            # the stated instance takes each searched parameter at the middle of its range
+            middles = tuple((lo + hi) / 2 for lo, hi in ranges.values())
+            return cls(reg, x0, eta, steps, bits, losses=rows[0], constants=declared, parameters=parameters,
+                       parameter_values=middles)
+        return cls(reg, x0, eta, steps, bits, table=tuple(rows), constants=declared)
+
+    def loss_function(self) -> Callable:
+        if self.table is not None:
+            table = self.table
+            return lambda ctx, t: [ctx.exact(v) for v in table[t % len(table)]]
+        values = dict(zip(self.parameters, self.parameter_values))
+        compiled = CompiledExpressions([loss.subs(values) for loss in self.losses], [ROUND])
+
+        def losses(ctx, t):
+            try:
+                values = compiled(ctx, ctx.mpf(t + 1))
+            except (ZeroDivisionError, ValueError, OverflowError) as err:
+                raise MDTheoryError(f"[problem] losses: cannot be evaluated at round t = {t + 1} ({err or type(err).__name__})"
+                                    ) from None
+            for i, value in enumerate(values):
+                if not ctx.isfinite(value):
+                    raise MDTheoryError(f"[problem] losses[{i}] is {value} at round t = {t + 1}; a loss must be finite")
+            return values
+
+        return losses
+
+    def numbers_read(self) -> dict:
+        return {"eta": self.eta, "x0": self.x0, **self.constants}
+
+    def update_text(self) -> str:
+        return regret_update_text(self.regularizer)
+
+    def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
+        m = measure_regret(self.regularizer, self.x0, self.eta, self.loss_function(), self.steps, self.bits)
+        return [with_declared(m, self.constants)]
+
+    @property
+    def step_size(self):
+        return self.eta
+
+    def search_start(self) -> tuple:
+        return Domain.SIMPLEX, self.regularizer.dim
+
+    def parameter_uses(self) -> tuple[set, str]:
+        return set().union(*(sp.sympify(loss).free_symbols for loss in self.losses or ())), "losses"
+
+    def at(self, point: dict, bits: int) -> OnlineProblem:
+        x0 = point["x0"] or self.x0
+        Domain.SIMPLEX.check_point(x0, "x0")
+        return dataclasses.replace(self, x0=tuple(x0), eta=point["eta"], bits=bits,
+                                   parameter_values=point["parameters"] or self.parameter_values)
+
+    def witness_problem_table(self, table: dict, values: tuple) -> dict:
+        if not self.parameters:
+            return table
+        substituted = dict(zip(self.parameters, values))
+        return {**table, "losses": [str(loss.subs(substituted)) for loss in self.losses]}
