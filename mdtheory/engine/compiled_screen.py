@@ -1,0 +1,269 @@
+"""falsify's float64 screen as compiled code: the MD step and the tangent J_t v of every candidate, in a loop
+that numba compiles, candidates processed in blocks of ``BLOCK`` in lockstep so that the compiler can
+vectorize across them.
+
+What runs is generated from the same symbolic derivation as every other kernel (``symbolic.model``):
+- the step x+ = s(x) and the tangent J(x) v as sympy expressions over (x, v, eta, parameters), with every
+  subexpression that depends only on eta and the parameters (exp(eta c_i) for softmax) moved out of the
+  step loop: it is computed once per candidate;
+- denominators that differ only by a factor free of x are rewritten over one of them, so that a step
+  takes one reciprocal where the algebra allows (softmax: one, with 1/D^2 as its square);
+- each piece is printed and checked by ``engine.codegen`` (``CompiledExpressions``: only arithmetic and the
+  context's functions on generated names, never user text), then handed to numba with the context bound to
+  ``FLOAT_KERNEL_CONTEXT``, a module of numba-compatible functions under mpmath's names.
+The loop around them is fixed code, written here from counts (dimension, parameters) alone.
+
+The tangent's growth is kept as a product, rescaled by exact powers of two, rather than a sum of logs: a
+log per step would stop the loop from vectorizing. A candidate whose bound leaves [2^-400, 2^400] or whose
+tangent grows by more than 2^500 in one step is marked for the numpy screen instead (the rescaled products
+could lose digits there), so the two screens agree wherever either is used.
+
+Engines. ``SCREEN_ENGINES`` names the array engines a Screen can run: "numba" (this module, the default
+when numba is installed: ``pip install mdtheory[fast]``) and "numpy" (``falsify.Screen``'s own pass). An
+engine for an accelerator (torch or CuPy arrays on a device) would be one more entry here, a class with the
+constructor and ``log_ratios`` of ``CompiledScreen``; none is implemented.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import math
+import types
+
+import numpy as np
+import sympy as sp
+
+from mdtheory.engine.codegen import KERNEL_BUILTINS, CompiledExpressions
+from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.model import Model
+from mdtheory.symbolic.mirror_descent import ETA
+
+BLOCK = 256  # candidates in lockstep: the inner loop runs over a block, so its iterations are independent
+RESCALE = 2.0 ** 256  # the tangent's growth is kept in [1/RESCALE, RESCALE] by exact multiplications
+EXTREME_BOUND = 2.0 ** 400  # a bound outside [1/EXTREME_BOUND, EXTREME_BOUND]: the candidate goes to numpy
+EXTREME_STEP = 2.0 ** 500  # one step's growth above this: the candidate goes to numpy
+NUMBA_HINT = "pip install 'mdtheory[fast]' (numba) to compile the screen"
+
+
+def numba_available() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@functools.cache
+def float_kernel_context() -> types.ModuleType:
+    """The context generated code names ``mpmath``, for numba: mpmath's names bound to functions numba
+    compiles (math's, numpy's where math's differ in type or raise), constants as floats."""
+    import numba
+
+    context = types.ModuleType("mdtheory_float_kernel_context")
+    for name in ("sqrt", "exp", "expm1", "log", "log10", "sin", "cos", "tan", "asin", "acos", "atan", "atan2",
+                 "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "hypot", "gamma", "erf", "erfc"):
+        setattr(context, name, getattr(math, name))
+    context.loggamma = math.lgamma
+    context.floor, context.ceil, context.sign = np.floor, np.ceil, np.sign  # floats, as numpy's screen has them
+    context.mpf = numba.njit(lambda value: float(value))
+    context.power = numba.njit(lambda base, exponent: base ** exponent, error_model="numpy")
+    context.pi, context.e, context.inf, context.ninf = math.pi, math.e, math.inf, -math.inf
+    return context
+
+
+def numba_function(compiled: CompiledExpressions):
+    """``compiled``'s checked source as a numba function of its values alone that returns a tuple: the
+    context argument is dropped and ``mpmath`` becomes the module ``float_kernel_context()``. The source is
+    changed only structurally (the tree, not the text), after ``check_generated_source`` accepted it."""
+    import numba
+
+    tree = ast.parse(compiled.source)
+    function = tree.body[0]
+    function.args.args = function.args.args[1:]
+    returned = function.body[-1]
+    returned.value = ast.Tuple(elts=returned.value.elts, ctx=ast.Load())
+    namespace = {"mpmath": float_kernel_context(),
+                 "__builtins__": {name: getattr(builtins, name) for name in KERNEL_BUILTINS}}
+    exec(compile(ast.fix_missing_locations(tree), "<mdtheory-screen-kernel>", "exec"), namespace)
+    return numba.njit(namespace["_compiled"], error_model="numpy", inline="always", cache=False)
+
+
+# ------------------------------------------------------------------------------------------- the algebra
+def hoisted(expressions: list, invariant: set) -> tuple[list, list]:
+    """(expressions with each largest subexpression over ``invariant`` symbols alone replaced by a new
+    symbol, [(symbol, subexpression)]): what a candidate computes once instead of at every step."""
+    table: dict = {}
+
+    def walk(e):
+        if e.is_Atom or isinstance(e, sp.Piecewise):  # a Piecewise is evaluated whole, on its chosen branch
+            return e
+        if e.free_symbols and e.free_symbols <= invariant:
+            return table.setdefault(e, sp.Symbol(f"h{len(table)}"))
+        return e.func(*(walk(a) for a in e.args))
+
+    replaced = [walk(e) for e in expressions]
+    return replaced, [(symbol, e) for e, symbol in table.items()]
+
+
+def shared_denominator(expressions: list, variables: tuple, reciprocal: sp.Symbol) -> tuple[list, sp.Expr | None]:
+    """(``expressions`` with every power B^-k whose base is q D, for one denominator D and a factor q free of
+    ``variables``, written q^-k ``reciprocal``^k; D), so that a step takes one reciprocal, 1/D, for all of
+    them (softmax: x2 e^(eta/2) / (x1 e^(3 eta/2) + ...) = e^(-eta) x2 / (x1 + ...)). D is the first such
+    base of the first expression; (``expressions``, None) where there is none."""
+    where = set(variables)
+    bases = [n.base for e in expressions for n in sp.preorder_traversal(e)
+             if n.is_Pow and n.exp.is_negative and n.exp.is_Integer and n.base.free_symbols & where]
+    if not bases:
+        return expressions, None
+    denominator = bases[0]
+
+    def factor(base):
+        """q with base = q * denominator, or None: q read at a unit vector, then the identity checked."""
+        for i in range(len(variables)):
+            point = {v: int(i == j) for j, v in enumerate(variables)}
+            at = denominator.subs(point)
+            if at != 0:
+                q = sp.powsimp(base.subs(point) / at)
+                zero = sp.expand(sp.powsimp(sp.expand(base - q * denominator)))
+                return q if zero == 0 and not q.free_symbols & where else None
+        return None
+
+    factors = {base: factor(base) for base in set(bases)}
+
+    def rewritten(n):
+        q = factors.get(n.base) if n.is_Pow and n.exp.is_negative and n.exp.is_Integer else None
+        return n if q is None else q ** n.exp * reciprocal ** (-n.exp)
+
+    return [e.replace(lambda n: n.is_Pow and n.base in factors, rewritten) for e in expressions], denominator
+
+
+@functools.cache
+def compiled_screen(model: Model, bound: sp.Expr, bound_arguments: tuple, positive: bool):
+    """The compiled screen of ``model`` against ``bound`` (in ``bound_arguments`` = (t, eta*t, eps)),
+    compiled once per model and bound; every batch reuses it."""
+    return CompiledScreen(model, bound, bound_arguments, positive)
+
+
+class CompiledScreen:
+    """``log_ratios(x0, direction, eta, parameters, eps, offset)`` as numba code, for a model with a closed-form
+    step and Jacobian. Construction generates and checks the source; the first call compiles it."""
+
+    def __init__(self, model: Model, bound: sp.Expr, bound_arguments: tuple, positive: bool):
+        d, parameters = model.geometry.dim, model.parameters
+        x, eta = model.variables, ETA
+        v = sp.symbols(f"v0:{d}")
+        jacobian = model.step_jacobian
+        step = list(model.step)
+        tangent = [sum((jacobian[i, j] * v[j] for j in range(d)), sp.Integer(0)) for i in range(d)]
+        reciprocal = sp.Symbol("r")
+        body, denominator = shared_denominator(step + tangent, x, reciprocal)
+        denominator = sp.Integer(1) if denominator is None else denominator
+        (denominator, *body), invariants = hoisted([denominator, *body], {eta, *parameters})
+        h = [symbol for symbol, _ in invariants]
+        self.dim, self.parameters, self.hoisted = d, len(parameters), len(h)
+        self.once = CompiledExpressions([e for _, e in invariants] or [sp.Integer(0)], [eta, *parameters])
+        self.reciprocal = CompiledExpressions([1 / denominator], [*x, eta, *parameters, *h])
+        self.each_step = CompiledExpressions(body, [*x, *v, eta, *parameters, *h, reciprocal])
+        self.bound = CompiledExpressions([bound], list(bound_arguments))
+        self.simplex = model.geometry.domain is Domain.SIMPLEX
+        self.positive = positive
+        self.source = loop_source(d, len(parameters), len(h), self.simplex, positive)
+        self._loop = None
+
+    @property
+    def loop(self):
+        if self._loop is None:
+            import numba
+
+            namespace = {"np": np, "math": math, "once": numba_function(self.once),
+                         "reciprocal": numba_function(self.reciprocal),
+                         "each_step": numba_function(self.each_step), "bound": numba_function(self.bound),
+                         "BLOCK": BLOCK, "RESCALE": RESCALE, "INVERSE_RESCALE": 1 / RESCALE,
+                         "LOG_RESCALE": math.log(RESCALE), "EXTREME_BOUND": EXTREME_BOUND,
+                         "TINY_BOUND": 1 / EXTREME_BOUND, "EXTREME_STEP": EXTREME_STEP}
+            exec(compile(self.source, "<mdtheory-screen-loop>", "exec"), namespace)  # written by loop_source
+            self._loop = numba.njit(namespace["screen"], error_model="numpy", cache=False)
+        return self._loop
+
+    def log_ratios(self, x0, direction, eta, parameters, eps: float, offset: float, steps: int):
+        """(max over 1 <= t <= steps of log(measured / claimed), the t attaining it, the candidates the numpy
+        screen must measure instead): -inf and t = 0 where no step counted."""
+        count = len(eta)
+        best, best_t = np.empty(count), np.zeros(count, dtype=np.int64)
+        extreme = np.zeros(count, dtype=np.bool_)
+        self.loop(np.ascontiguousarray(x0, dtype=np.float64), np.ascontiguousarray(direction, dtype=np.float64),
+                  np.ascontiguousarray(eta, dtype=np.float64),
+                  np.ascontiguousarray(np.reshape(parameters, (count, self.parameters)), dtype=np.float64),
+                  float(eps), float(offset), int(steps), best, best_t, extreme)
+        return best, best_t, extreme
+
+
+def loop_source(d: int, p: int, h: int, simplex: bool, positive: bool) -> str:
+    """The screening loop for d coordinates, p parameters and h hoisted subexpressions: fixed code written
+    from these counts only. Per block: load, the hoisted values once, then every step for every candidate
+    of the block (the inner loop, which the compiler vectorizes), then the log ratios."""
+    xs, ws, hs, ps = ([f"{n}{i}" for i in range(k)] for n, k in (("x", d), ("w", d), ("h", h), ("p", p)))
+    nxt, tan = [f"n{i}" for i in range(d)], [f"u{i}" for i in range(d)]
+    L = ["def screen(X0, W0, E, P, eps, offset, steps, best, best_t, extreme):",
+         "    n = E.shape[0]",
+         *(f"    {a} = np.empty(BLOCK)" for a in xs + ws + hs + ps + ["e", "g", "scale_e", "best_r"]),
+         "    alive = np.empty(BLOCK, np.bool_)",
+         "    flag = np.empty(BLOCK, np.bool_)",
+         "    bt = np.empty(BLOCK, np.int64)",
+         "    for b0 in range(0, n, BLOCK):",
+         "        m = min(BLOCK, n - b0)",
+         "        for k in range(m):",
+         *(f"            x{i}[k] = X0[b0 + k, {i}]" for i in range(d)),
+         *(f"            w{i}[k] = W0[b0 + k, {i}]" for i in range(d)),
+         *(f"            p{j}[k] = P[b0 + k, {j}]" for j in range(p)),
+         "            e[k] = E[b0 + k]",
+         "            g[k] = 1.0",
+         "            scale_e[k] = 0.0",
+         "            best_r[k] = 0.0",
+         "            alive[k] = True",
+         "            flag[k] = False",
+         "            bt[k] = 0"]
+    if h:
+        L += ["        for k in range(m):",
+              f"            r = once(e[k]{''.join(f', p{j}[k]' for j in range(p))})",
+              *(f"            h{i}[k] = r[{i}]" for i in range(h))]
+    L += ["        for t in range(1, steps + 1):",
+          "            tf = float(t)",
+          "            for k in range(m):",
+          "                ek = e[k]",
+          f"                q = reciprocal({', '.join([f'{a}[k]' for a in xs] + ['ek'] + [f'{a}[k]' for a in ps + hs])})[0]",
+          f"                r = each_step({', '.join([f'{a}[k]' for a in xs + ws] + ['ek'] + [f'{a}[k]' for a in ps + hs] + ['q'])})",
+          *(f"                {name} = r[{i}]" for i, name in enumerate(nxt + tan))]
+    if simplex:  # as the kernel's step: the iterate renormalized onto the simplex
+        L += [f"                total = 1.0 / ({' + '.join(nxt)})",
+              *(f"                {a} = {a} * total" for a in nxt)]
+    finite = " & ".join(f"(abs({a}) < math.inf)" for a in nxt)
+    L += [f"                squared = {' + '.join(f'{u} * {u}' for u in tan)}",
+          "                norm = math.sqrt(squared)",
+          "                inverse = 1.0 / norm",
+          f"                ok = alive[k] & (norm < math.inf) & {finite}"
+          + "".join(f" & ({a} > 0.0)" for a in nxt if positive),
+          *(f"                x{i}[k] = {nxt[i]}" for i in range(d)),
+          *(f"                w{i}[k] = {tan[i]} * inverse" for i in range(d)),
+          "                growth = g[k] * norm",
+          "                up = ok & (growth > RESCALE)",
+          "                down = ok & (growth < INVERSE_RESCALE) & (growth > 0.0)",
+          "                factor = INVERSE_RESCALE if up else (RESCALE if down else 1.0)",
+          "                growth = growth * factor",
+          "                kept = best_r[k] * factor",
+          "                scale_e[k] = scale_e[k] + (1.0 if up else (-1.0 if down else 0.0))",
+          "                b = bound(tf, ek * tf, eps)[0]",
+          "                ratio = growth / b",
+          "                better = ok & (b > 0.0) & (ratio > kept)",
+          "                best_r[k] = ratio if better else kept",
+          "                bt[k] = t if better else bt[k]",
+          "                g[k] = growth",
+          "                flag[k] = flag[k] | (ok & ((norm > EXTREME_STEP) | (b > 0.0) & ((b < TINY_BOUND) | (b > EXTREME_BOUND))))",
+          "                alive[k] = ok",
+          "        for k in range(m):",
+          "            best_t[b0 + k] = bt[k]",
+          "            best[b0 + k] = math.log(best_r[k]) + scale_e[k] * LOG_RESCALE + offset if bt[k] > 0 else -math.inf",
+          "            extreme[b0 + k] = flag[k]"]
+    return "\n".join(L) + "\n"
