@@ -13,10 +13,11 @@ What runs is generated from the same symbolic derivation as every other kernel (
   ``FLOAT_KERNEL_CONTEXT``, a module of numba-compatible functions under mpmath's names.
 The loop around them is fixed code, written here from counts (dimension, parameters) alone.
 
-The tangent's growth is kept as a product, rescaled by exact powers of two, rather than a sum of logs: a
-log per step would stop the loop from vectorizing. A candidate whose bound leaves [2^-400, 2^400] or whose
-tangent grows by more than 2^500 in one step is marked for the numpy screen instead (the rescaled products
-could lose digits there), so the two screens agree wherever either is used.
+The tangent's growth over a window of ``WINDOW`` steps is kept as a product, and the window's best
+growth / bound as a ratio, with one log of each per window rather than a log per step, which would stop the
+loop from vectorizing. A candidate whose tangent grows or shrinks by more than 2^60 in one step, or whose
+bound leaves [2^-400, 2^400], is marked for the numpy screen instead (a window's products could leave the
+normal floats there), so the two screens agree wherever either is used.
 
 Engines. ``SCREEN_ENGINES`` names the array engines a Screen can run: "numba" (this module, the default
 when numba is installed: ``pip install mdtheory[fast]``) and "numpy" (``falsify.Screen``'s own pass). An
@@ -41,9 +42,11 @@ from mdtheory.symbolic.model import Model
 from mdtheory.symbolic.mirror_descent import ETA
 
 BLOCK = 256  # candidates in lockstep: the inner loop runs over a block, so its iterations are independent
-RESCALE = 2.0 ** 256  # the tangent's growth is kept in [1/RESCALE, RESCALE] by exact multiplications
-EXTREME_BOUND = 2.0 ** 400  # a bound outside [1/EXTREME_BOUND, EXTREME_BOUND]: the candidate goes to numpy
-EXTREME_STEP = 2.0 ** 500  # one step's growth above this: the candidate goes to numpy
+WINDOW = 8  # steps whose tangent growth is multiplied before one log is taken
+STEP_LIMIT = 2.0 ** 60  # one step's growth outside [1/STEP_LIMIT, STEP_LIMIT]: the candidate goes to numpy
+BOUND_LIMIT = 2.0 ** 400  # a bound outside [1/BOUND_LIMIT, BOUND_LIMIT]: the candidate goes to numpy
+# so that a window's product (within 2^(+-480)) over a bound stays a normal float: no digit is lost
+SCREEN_ENGINES = ("numba", "numpy")  # an accelerator's engine would be one more name (see the module docstring)
 NUMBA_HINT = "pip install 'mdtheory[fast]' (numba) to compile the screen"
 
 
@@ -180,11 +183,13 @@ class CompiledScreen:
             namespace = {"np": np, "math": math, "once": numba_function(self.once),
                          "reciprocal": numba_function(self.reciprocal),
                          "each_step": numba_function(self.each_step), "bound": numba_function(self.bound),
-                         "BLOCK": BLOCK, "RESCALE": RESCALE, "INVERSE_RESCALE": 1 / RESCALE,
-                         "LOG_RESCALE": math.log(RESCALE), "EXTREME_BOUND": EXTREME_BOUND,
-                         "TINY_BOUND": 1 / EXTREME_BOUND, "EXTREME_STEP": EXTREME_STEP}
+                         "BLOCK": BLOCK, "WINDOW": WINDOW, "STEP_LIMIT": STEP_LIMIT, "BOUND_LIMIT": BOUND_LIMIT}
             exec(compile(self.source, "<mdtheory-screen-loop>", "exec"), namespace)  # written by loop_source
-            self._loop = numba.njit(namespace["screen"], error_model="numpy", cache=False)
+            matrix, vector = numba.float64[:, ::1], numba.float64[::1]
+            signature = numba.void(matrix, matrix, vector, matrix, numba.float64, numba.float64, numba.int64, vector,
+                                   numba.int64[::1], numba.boolean[::1])
+            # one explicit signature: compiled here, once, and never again for another batch's shapes
+            self._loop = numba.njit(signature, error_model="numpy", cache=False)(namespace["screen"])
         return self._loop
 
     def log_ratios(self, x0, direction, eta, parameters, eps: float, offset: float, steps: int):
@@ -208,10 +213,11 @@ def loop_source(d: int, p: int, h: int, simplex: bool, positive: bool) -> str:
     nxt, tan = [f"n{i}" for i in range(d)], [f"u{i}" for i in range(d)]
     L = ["def screen(X0, W0, E, P, eps, offset, steps, best, best_t, extreme):",
          "    n = E.shape[0]",
-         *(f"    {a} = np.empty(BLOCK)" for a in xs + ws + hs + ps + ["e", "g", "scale_e", "best_r"]),
+         *(f"    {a} = np.empty(BLOCK)" for a in xs + ws + hs + ps + ["e", "g", "local", "base", "best_v"]),
          "    alive = np.empty(BLOCK, np.bool_)",
          "    flag = np.empty(BLOCK, np.bool_)",
          "    bt = np.empty(BLOCK, np.int64)",
+         "    lt = np.empty(BLOCK, np.int64)",
          "    for b0 in range(0, n, BLOCK):",
          "        m = min(BLOCK, n - b0)",
          "        for k in range(m):",
@@ -219,9 +225,8 @@ def loop_source(d: int, p: int, h: int, simplex: bool, positive: bool) -> str:
          *(f"            w{i}[k] = W0[b0 + k, {i}]" for i in range(d)),
          *(f"            p{j}[k] = P[b0 + k, {j}]" for j in range(p)),
          "            e[k] = E[b0 + k]",
-         "            g[k] = 1.0",
-         "            scale_e[k] = 0.0",
-         "            best_r[k] = 0.0",
+         "            base[k] = 0.0",
+         "            best_v[k] = -math.inf",
          "            alive[k] = True",
          "            flag[k] = False",
          "            bt[k] = 0"]
@@ -229,41 +234,48 @@ def loop_source(d: int, p: int, h: int, simplex: bool, positive: bool) -> str:
         L += ["        for k in range(m):",
               f"            r = once(e[k]{''.join(f', p{j}[k]' for j in range(p))})",
               *(f"            h{i}[k] = r[{i}]" for i in range(h))]
-    L += ["        for t in range(1, steps + 1):",
-          "            tf = float(t)",
+    L += ["        for t0 in range(1, steps + 1, WINDOW):",
           "            for k in range(m):",
-          "                ek = e[k]",
-          f"                q = reciprocal({', '.join([f'{a}[k]' for a in xs] + ['ek'] + [f'{a}[k]' for a in ps + hs])})[0]",
-          f"                r = each_step({', '.join([f'{a}[k]' for a in xs + ws] + ['ek'] + [f'{a}[k]' for a in ps + hs] + ['q'])})",
-          *(f"                {name} = r[{i}]" for i, name in enumerate(nxt + tan))]
+          "                g[k] = 1.0",
+          "                local[k] = 0.0",
+          "                lt[k] = 0",
+          "            for t in range(t0, min(t0 + WINDOW, steps + 1)):",
+          "                tf = float(t)",
+          "                for k in range(m):",
+          "                    ek = e[k]",
+          f"                    q = reciprocal({', '.join([f'{a}[k]' for a in xs] + ['ek'] + [f'{a}[k]' for a in ps + hs])})[0]",
+          f"                    r = each_step({', '.join([f'{a}[k]' for a in xs + ws] + ['ek'] + [f'{a}[k]' for a in ps + hs] + ['q'])})",
+          *(f"                    {name} = r[{i}]" for i, name in enumerate(nxt + tan))]
     if simplex:  # as the kernel's step: the iterate renormalized onto the simplex
-        L += [f"                total = 1.0 / ({' + '.join(nxt)})",
-              *(f"                {a} = {a} * total" for a in nxt)]
+        L += [f"                    total = 1.0 / ({' + '.join(nxt)})",
+              *(f"                    {a} = {a} * total" for a in nxt)]
     finite = " & ".join(f"(abs({a}) < math.inf)" for a in nxt)
-    L += [f"                squared = {' + '.join(f'{u} * {u}' for u in tan)}",
-          "                norm = math.sqrt(squared)",
-          "                inverse = 1.0 / norm",
-          f"                ok = alive[k] & (norm < math.inf) & {finite}"
+    L += [f"                    squared = {' + '.join(f'{u} * {u}' for u in tan)}",
+          "                    norm = math.sqrt(squared)",
+          "                    inverse = 1.0 / norm",
+          f"                    ok = alive[k] & (norm < math.inf) & {finite}"
           + "".join(f" & ({a} > 0.0)" for a in nxt if positive),
-          *(f"                x{i}[k] = {nxt[i]}" for i in range(d)),
-          *(f"                w{i}[k] = {tan[i]} * inverse" for i in range(d)),
-          "                growth = g[k] * norm",
-          "                up = ok & (growth > RESCALE)",
-          "                down = ok & (growth < INVERSE_RESCALE) & (growth > 0.0)",
-          "                factor = INVERSE_RESCALE if up else (RESCALE if down else 1.0)",
-          "                growth = growth * factor",
-          "                kept = best_r[k] * factor",
-          "                scale_e[k] = scale_e[k] + (1.0 if up else (-1.0 if down else 0.0))",
-          "                b = bound(tf, ek * tf, eps)[0]",
-          "                ratio = growth / b",
-          "                better = ok & (b > 0.0) & (ratio > kept)",
-          "                best_r[k] = ratio if better else kept",
-          "                bt[k] = t if better else bt[k]",
-          "                g[k] = growth",
-          "                flag[k] = flag[k] | (ok & ((norm > EXTREME_STEP) | (b > 0.0) & ((b < TINY_BOUND) | (b > EXTREME_BOUND))))",
-          "                alive[k] = ok",
+          *(f"                    x{i}[k] = {nxt[i]}" for i in range(d)),
+          *(f"                    w{i}[k] = {tan[i]} * inverse" for i in range(d)),
+          "                    growth = g[k] * norm",
+          "                    b = bound(tf, ek * tf, eps)[0]",
+          "                    ratio = growth / b",
+          "                    better = ok & (b > 0.0) & ((lt[k] == 0) | (ratio > local[k]))",
+          "                    local[k] = ratio if better else local[k]",
+          "                    lt[k] = t if better else lt[k]",
+          "                    g[k] = growth",
+          "                    outside = (norm > STEP_LIMIT) | (norm < 1.0 / STEP_LIMIT) | ((b > 0.0) & ((b < 1.0 / BOUND_LIMIT) | (b > BOUND_LIMIT)))",
+          "                    flag[k] = flag[k] | (ok & outside)",
+          "                    alive[k] = ok",
+          "            for k in range(m):",  # the window's logs: two per candidate every WINDOW steps
+          "                if lt[k] > 0:",
+          "                    value = base[k] + math.log(local[k]) + offset",
+          "                    if bt[k] == 0 or value > best_v[k]:",
+          "                        best_v[k] = value",
+          "                        bt[k] = lt[k]",
+          "                base[k] = base[k] + math.log(g[k])",
           "        for k in range(m):",
           "            best_t[b0 + k] = bt[k]",
-          "            best[b0 + k] = math.log(best_r[k]) + scale_e[k] * LOG_RESCALE + offset if bt[k] > 0 else -math.inf",
+          "            best[b0 + k] = best_v[k] if bt[k] > 0 else -math.inf",
           "            extreme[b0 + k] = flag[k]"]
     return "\n".join(L) + "\n"
