@@ -9,9 +9,11 @@ What runs is generated from the same symbolic derivation as every other kernel (
 - denominators that differ only by a factor free of x are rewritten over one of them, so that a step
   takes one reciprocal where the algebra allows (softmax: one, with 1/D^2 as its square);
 - each piece is printed and checked by ``engine.codegen`` (``CompiledExpressions``: only arithmetic and the
-  context's functions on generated names, never user text), then handed to numba with the context bound to
-  ``FLOAT_KERNEL_CONTEXT``, a module of numba-compatible functions under mpmath's names.
-The loop around them is fixed code, written here from counts (dimension, parameters) alone.
+  context's functions on generated names, never user text), then spliced into one loop function (its
+  names prefixed, through the syntax tree) with the context bound to ``float_kernel_context()``, a module
+  of numba-compatible functions under mpmath's names.
+The loop around them is fixed code, written here from counts (dimension, parameters) alone; numba
+compiles the one function.
 
 The tangent's growth over a window of ``WINDOW`` steps is kept as a product, and the window's best
 growth / bound as a ratio, with one log of each per window rather than a log per step, which would stop the
@@ -47,6 +49,7 @@ STEP_LIMIT = 2.0 ** 60  # one step's growth outside [1/STEP_LIMIT, STEP_LIMIT]: 
 BOUND_LIMIT = 2.0 ** 400  # a bound outside [1/BOUND_LIMIT, BOUND_LIMIT]: the candidate goes to numpy
 # so that a window's product (within 2^(+-480)) over a bound stays a normal float: no digit is lost
 SCREEN_ENGINES = ("numba", "numpy")  # an accelerator's engine would be one more name (see the module docstring)
+LOOP_BUILTINS = KERNEL_BUILTINS | {"range", "float"}  # what the loop itself calls
 NUMBA_HINT = "pip install 'mdtheory[fast]' (numba) to compile the screen"
 
 
@@ -76,21 +79,27 @@ def float_kernel_context() -> types.ModuleType:
     return context
 
 
-def numba_function(compiled: CompiledExpressions):
-    """``compiled``'s checked source as a numba function of its values alone that returns a tuple: the
-    context argument is dropped and ``mpmath`` becomes the module ``float_kernel_context()``. The source is
-    changed only structurally (the tree, not the text), after ``check_generated_source`` accepted it."""
-    import numba
+def spliced(compiled: CompiledExpressions, inputs: list[str], outputs: list[str], prefix: str, indent: str) -> list[str]:
+    """``compiled``'s checked source as lines of a larger function: its arguments read from ``inputs``, its
+    results assigned to ``outputs``, its names prefixed by ``prefix`` so that pieces do not collide; the
+    context it calls stays ``mpmath`` (bound to ``float_kernel_context()``). Changed through the tree, not
+    the text, after ``check_generated_source`` accepted it."""
+    function = ast.parse(compiled.source).body[0]
+    arguments = [a.arg for a in function.args.args[1:]]
+    assigned = {target.id for statement in function.body[:-1] for target in statement.targets}
 
-    tree = ast.parse(compiled.source)
-    function = tree.body[0]
-    function.args.args = function.args.args[1:]
-    returned = function.body[-1]
-    returned.value = ast.Tuple(elts=returned.value.elts, ctx=ast.Load())
-    namespace = {"mpmath": float_kernel_context(),
-                 "__builtins__": {name: getattr(builtins, name) for name in KERNEL_BUILTINS}}
-    exec(compile(ast.fix_missing_locations(tree), "<mdtheory-screen-kernel>", "exec"), namespace)
-    return numba.njit(namespace["_compiled"], error_model="numpy", inline="always", cache=False)
+    class Renamed(ast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id in assigned or node.id in arguments:
+                return ast.copy_location(ast.Name(prefix + node.id, node.ctx), node)
+            return node
+
+    lines = [f"{indent}{prefix}{name} = {value}" for name, value in zip(arguments, inputs)]
+    for statement in function.body[:-1]:
+        lines.append(indent + ast.unparse(Renamed().visit(statement)))
+    results = function.body[-1].value.elts
+    lines += [f"{indent}{name} = {ast.unparse(Renamed().visit(value))}" for name, value in zip(outputs, results)]
+    return lines
 
 
 # ------------------------------------------------------------------------------------------- the algebra
@@ -172,7 +181,7 @@ class CompiledScreen:
         self.bound = CompiledExpressions([bound], list(bound_arguments))
         self.simplex = model.geometry.domain is Domain.SIMPLEX
         self.positive = positive
-        self.source = loop_source(d, len(parameters), len(h), self.simplex, positive)
+        self.source = loop_source(self)
         self._loop = None
 
     @property
@@ -180,10 +189,9 @@ class CompiledScreen:
         if self._loop is None:
             import numba
 
-            namespace = {"np": np, "math": math, "once": numba_function(self.once),
-                         "reciprocal": numba_function(self.reciprocal),
-                         "each_step": numba_function(self.each_step), "bound": numba_function(self.bound),
-                         "BLOCK": BLOCK, "WINDOW": WINDOW, "STEP_LIMIT": STEP_LIMIT, "BOUND_LIMIT": BOUND_LIMIT}
+            namespace = {"np": np, "math": math, "mpmath": float_kernel_context(), "BLOCK": BLOCK, "WINDOW": WINDOW,
+                         "STEP_LIMIT": STEP_LIMIT, "BOUND_LIMIT": BOUND_LIMIT,
+                         "__builtins__": {name: getattr(builtins, name) for name in LOOP_BUILTINS}}
             exec(compile(self.source, "<mdtheory-screen-loop>", "exec"), namespace)  # written by loop_source
             matrix, vector = numba.float64[:, ::1], numba.float64[::1]
             signature = numba.void(matrix, matrix, vector, matrix, numba.float64, numba.float64, numba.int64, vector,
@@ -205,10 +213,11 @@ class CompiledScreen:
         return best, best_t, extreme
 
 
-def loop_source(d: int, p: int, h: int, simplex: bool, positive: bool) -> str:
-    """The screening loop for d coordinates, p parameters and h hoisted subexpressions: fixed code written
-    from these counts only. Per block: load, the hoisted values once, then every step for every candidate
-    of the block (the inner loop, which the compiler vectorizes), then the log ratios."""
+def loop_source(screen: CompiledScreen) -> str:
+    """The screening loop: fixed code written from the counts (coordinates, parameters, hoisted values) with
+    the screen's checked pieces spliced in. Per block: load, the hoisted values once, then every step for
+    every candidate of the block (the inner loop, which the compiler vectorizes), then the log ratios."""
+    d, p, h, simplex, positive = screen.dim, screen.parameters, screen.hoisted, screen.simplex, screen.positive
     xs, ws, hs, ps = ([f"{n}{i}" for i in range(k)] for n, k in (("x", d), ("w", d), ("h", h), ("p", p)))
     nxt, tan = [f"n{i}" for i in range(d)], [f"u{i}" for i in range(d)]
     L = ["def screen(X0, W0, E, P, eps, offset, steps, best, best_t, extreme):",
@@ -232,8 +241,8 @@ def loop_source(d: int, p: int, h: int, simplex: bool, positive: bool) -> str:
          "            bt[k] = 0"]
     if h:
         L += ["        for k in range(m):",
-              f"            r = once(e[k]{''.join(f', p{j}[k]' for j in range(p))})",
-              *(f"            h{i}[k] = r[{i}]" for i in range(h))]
+              *spliced(screen.once, ["e[k]"] + [f"p{j}[k]" for j in range(p)], [f"h{i}[k]" for i in range(h)],
+                       "once_", " " * 12)]
     L += ["        for t0 in range(1, steps + 1, WINDOW):",
           "            for k in range(m):",
           "                g[k] = 1.0",
@@ -243,9 +252,10 @@ def loop_source(d: int, p: int, h: int, simplex: bool, positive: bool) -> str:
           "                tf = float(t)",
           "                for k in range(m):",
           "                    ek = e[k]",
-          f"                    q = reciprocal({', '.join([f'{a}[k]' for a in xs] + ['ek'] + [f'{a}[k]' for a in ps + hs])})[0]",
-          f"                    r = each_step({', '.join([f'{a}[k]' for a in xs + ws] + ['ek'] + [f'{a}[k]' for a in ps + hs] + ['q'])})",
-          *(f"                    {name} = r[{i}]" for i, name in enumerate(nxt + tan))]
+          *spliced(screen.reciprocal, [f"{a}[k]" for a in xs] + ["ek"] + [f"{a}[k]" for a in ps + hs], ["q"],
+                   "reciprocal_", " " * 20),
+          *spliced(screen.each_step, [f"{a}[k]" for a in xs + ws] + ["ek"] + [f"{a}[k]" for a in ps + hs] + ["q"],
+                   nxt + tan, "step_", " " * 20)]
     if simplex:  # as the kernel's step: the iterate renormalized onto the simplex
         L += [f"                    total = 1.0 / ({' + '.join(nxt)})",
               *(f"                    {a} = {a} * total" for a in nxt)]
@@ -258,7 +268,7 @@ def loop_source(d: int, p: int, h: int, simplex: bool, positive: bool) -> str:
           *(f"                    x{i}[k] = {nxt[i]}" for i in range(d)),
           *(f"                    w{i}[k] = {tan[i]} * inverse" for i in range(d)),
           "                    growth = g[k] * norm",
-          "                    b = bound(tf, ek * tf, eps)[0]",
+          *spliced(screen.bound, ["tf", "ek * tf", "eps"], ["b"], "bound_", " " * 20),
           "                    ratio = growth / b",
           "                    better = ok & (b > 0.0) & ((lt[k] == 0) | (ratio > local[k]))",
           "                    local[k] = ratio if better else local[k]",
