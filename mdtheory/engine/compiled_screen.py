@@ -39,6 +39,7 @@ import numpy as np
 import sympy as sp
 
 from mdtheory.engine.codegen import KERNEL_BUILTINS, CompiledExpressions
+from mdtheory.engine.context import Float64Context
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.model import Model
 from mdtheory.symbolic.mirror_descent import ETA
@@ -49,6 +50,7 @@ STEP_LIMIT = 2.0 ** 60  # one step's growth outside [1/STEP_LIMIT, STEP_LIMIT]: 
 BOUND_LIMIT = 2.0 ** 400  # a bound outside [1/BOUND_LIMIT, BOUND_LIMIT]: the candidate goes to numpy
 # so that a window's product (within 2^(+-480)) over a bound stays a normal float: no digit is lost
 SCREEN_ENGINES = ("numba", "numpy")  # an accelerator's engine would be one more name (see the module docstring)
+FLOAT64 = Float64Context()
 LOOP_BUILTINS = KERNEL_BUILTINS | {"range", "float"}  # what the loop itself calls
 NUMBA_HINT = "pip install 'mdtheory[fast]' (numba) to compile the screen"
 
@@ -92,6 +94,23 @@ def spliced(compiled: CompiledExpressions, inputs: list[str], outputs: list[str]
         def visit_Name(self, node):
             if node.id in assigned or node.id in arguments:
                 return ast.copy_location(ast.Name(prefix + node.id, node.ctx), node)
+            return node
+
+        def visit_Call(self, node):
+            # mpmath.mpf(literal) as the float the numpy screen's context makes of it: numba types no integer
+            # beyond 64 bits (1/10^200) and no mpf tuple (a sympy Float)
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "mpf" and len(node.args) == 1:
+                try:
+                    literal = ast.literal_eval(node.args[0])
+                except ValueError:
+                    literal = None
+                if isinstance(literal, int | tuple):
+                    return ast.copy_location(ast.Constant(float(FLOAT64.mpf(literal))), node)
+            return self.generic_visit(node)
+
+        def visit_Constant(self, node):
+            if type(node.value) is int and abs(node.value) >= 2 ** 63:  # as numpy converts it: to a float
+                return ast.copy_location(ast.Constant(float(node.value)), node)
             return node
 
     lines = [f"{indent}{prefix}{name} = {value}" for name, value in zip(arguments, inputs)]
