@@ -131,7 +131,7 @@ def hoisted(expressions: list, invariant: set) -> tuple[list, list]:
         if e.is_Atom or isinstance(e, sp.Piecewise):  # a Piecewise is evaluated whole, on its chosen branch
             return e
         if e.free_symbols and e.free_symbols <= invariant:
-            return table.setdefault(e, sp.Symbol(f"h{len(table)}"))
+            return table.setdefault(e, sp.Dummy(f"h{len(table)}"))
         return e.func(*(walk(a) for a in e.args))
 
     replaced = [walk(e) for e in expressions]
@@ -179,16 +179,16 @@ def compiled_screen(model: Model, bound: sp.Expr, bound_arguments: tuple, positi
 
 class CompiledScreen:
     """``log_ratios(x0, direction, eta, parameters, eps, offset)`` as numba code, for a model with a closed-form
-    step and Jacobian. Construction generates and checks the source; the first call compiles it."""
+    step and Jacobian. Construction generates and checks the source; the first use of ``loop`` compiles it."""
 
     def __init__(self, model: Model, bound: sp.Expr, bound_arguments: tuple, positive: bool):
         d, parameters = model.geometry.dim, model.parameters
         x, eta = model.variables, ETA
-        v = sp.symbols(f"v0:{d}")
+        v = [sp.Dummy(f"v{i}") for i in range(d)]  # Dummy: never equal to a user's symbol of that name
         jacobian = model.step_jacobian
         step = list(model.step)
         tangent = [sum((jacobian[i, j] * v[j] for j in range(d)), sp.Integer(0)) for i in range(d)]
-        reciprocal = sp.Symbol("r")
+        reciprocal = sp.Dummy("r")
         body, denominator = shared_denominator(step + tangent, x, reciprocal)
         denominator = sp.Integer(1) if denominator is None else denominator
         (denominator, *body), invariants = hoisted([denominator, *body], {eta, *parameters})
