@@ -187,17 +187,20 @@ def test_compiled_screen_equals_numpy_on_other_claim_shapes(tmp_path, shape):
 
 def test_compiled_screen_equals_the_closed_form_of_gd_on_a_quadratic(tmp_path):
     # GD on f = x^2/2: J = 1 - eta, so log A_T = T log|1 - eta| exactly (the worst T is 50 when |1 - eta| > 1,
-    # 1 otherwise). eta = 1 contracts to 0 in one step, outside the compiled range: the numpy screen measures it.
+    # 1 otherwise). Outside the compiled range, the numpy screen measures: eta = 10^5 grows by 10^80 within a
+    # window of 16 steps, 10^10 by 10^320, beyond float64, which numpy, normalizing every step, survives
+    # until x_31 = 0.3 (1 - 10^10)^31 overflows; eta = 1 contracts to 0 in one step.
     screen = Screen(claim_of(GRADIENT_DESCENT, tmp_path), 50)
-    etas = np.array([0.5, 1.5, 2.005, 1.999, 1.0])
-    batch = Candidates(np.full((5, 1), 0.3), np.ones((5, 1)), etas, np.zeros((5, 0)))
+    etas = np.array([0.5, 1.5, 2.005, 1.999, 1e5, 1e10, 1.0])
+    batch = Candidates(np.full((7, 1), 0.3), np.ones((7, 1)), etas, np.zeros((7, 0)))
     log_ratios, at = screen.log_ratios(batch)
-    expected = [(50 if abs(1 - e) > 1 else 1) * math.log(abs(1 - e)) for e in etas[:4]]
-    assert np.allclose(log_ratios[:4], expected, rtol=1e-12, atol=1e-12)
-    assert list(at[:4]) == [1, 1, 50, 1]
-    assert log_ratios[4] == -np.inf and at[4] == 0  # as numpy has it: the tangent vanished, nothing measured
+    worst = [1, 1, 50, 1, 50, 30]
+    expected = [t * math.log(abs(1 - e)) for t, e in zip(worst, etas)]
+    assert np.allclose(log_ratios[:6], expected, rtol=1e-12, atol=1e-12)
+    assert list(at[:6]) == worst
+    assert log_ratios[6] == -np.inf and at[6] == 0  # as numpy has it: the tangent vanished, nothing measured
     _, _, outside = screen.compiled.log_ratios(batch.x0, batch.direction, batch.eta, batch.parameters, 1e-20, 0.0, 50)
-    assert list(outside) == [False, False, False, False, True]
+    assert list(outside) == [False, False, False, False, True, True, True]
 
 
 def test_compilation_happens_once_per_claim_not_per_batch(tmp_path):

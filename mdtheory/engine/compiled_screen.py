@@ -15,11 +15,12 @@ What runs is generated from the same symbolic derivation as every other kernel (
 The loop around them is fixed code, written here from counts (dimension, parameters) alone; numba
 compiles the one function.
 
-The tangent's growth over a window of ``WINDOW`` steps is kept as a product, and the window's best
-growth / bound as a ratio, with one log of each per window rather than a log per step, which would stop the
-loop from vectorizing. A candidate whose tangent grows or shrinks by more than 2^60 in one step, or whose
-bound leaves [2^-400, 2^400], is marked for the numpy screen instead (a window's products could leave the
-normal floats there), so the two screens agree wherever either is used.
+The tangent is normalized once per window of ``WINDOW`` steps, and a step compares squared growth over
+squared bound with the best so far by cross-multiplication (``loop_source``): a log, square root or
+division per step would stop the loop from vectorizing or dominate it. A candidate whose tangent grows or shrinks by
+more than 2^240 within a window, or whose bound leaves [2^-200, 2^200], is marked for the numpy screen
+instead (the cross-products could leave the normal floats there), so the two screens agree wherever
+either is used.
 
 Engines. ``SCREEN_ENGINES`` names the array engines a Screen can run: "numba" (this module, the default
 when numba is installed: ``pip install mdtheory[fast]``) and "numpy" (``falsify.Screen``'s own pass). An
@@ -45,10 +46,10 @@ from mdtheory.symbolic.model import Model
 from mdtheory.symbolic.mirror_descent import ETA
 
 BLOCK = 256  # candidates in lockstep: the inner loop runs over a block, so its iterations are independent
-WINDOW = 8  # steps whose tangent growth is multiplied before one log is taken
-STEP_LIMIT = 2.0 ** 60  # one step's growth outside [1/STEP_LIMIT, STEP_LIMIT]: the candidate goes to numpy
-BOUND_LIMIT = 2.0 ** 400  # a bound outside [1/BOUND_LIMIT, BOUND_LIMIT]: the candidate goes to numpy
-# so that a window's product (within 2^(+-480)) over a bound stays a normal float: no digit is lost
+WINDOW = 16  # steps between normalizations of the tangent (one square root and one log)
+GROWTH2_LIMIT = 2.0 ** 480  # a window's squared growth outside [1/GROWTH2_LIMIT, GROWTH2_LIMIT]: the candidate
+BOUND_LIMIT = 2.0 ** 200  # goes to numpy, as does one whose bound leaves [1/BOUND_LIMIT, BOUND_LIMIT]: so that
+# every cross-product of the comparisons (at most 2^(480 + 400)) stays a normal float, and no digit is lost
 SCREEN_ENGINES = ("numba", "numpy")  # an accelerator's engine would be one more name (see the module docstring)
 FLOAT64 = Float64Context()
 LOOP_BUILTINS = KERNEL_BUILTINS | {"range", "float"}  # what the loop itself calls
@@ -209,7 +210,7 @@ class CompiledScreen:
             import numba
 
             namespace = {"np": np, "math": math, "mpmath": float_kernel_context(), "BLOCK": BLOCK, "WINDOW": WINDOW,
-                         "STEP_LIMIT": STEP_LIMIT, "BOUND_LIMIT": BOUND_LIMIT,
+                         "GROWTH2_LIMIT": GROWTH2_LIMIT, "BOUND_LIMIT": BOUND_LIMIT,
                          "__builtins__": {name: getattr(builtins, name) for name in LOOP_BUILTINS}}
             exec(compile(self.source, "<mdtheory-screen-loop>", "exec"), namespace)  # written by loop_source
             matrix, vector = numba.float64[:, ::1], numba.float64[::1]
@@ -235,17 +236,24 @@ class CompiledScreen:
 def loop_source(screen: CompiledScreen) -> str:
     """The screening loop: fixed code written from the counts (coordinates, parameters, hoisted values) with
     the screen's checked pieces spliced in. Per block: load, the hoisted values once, then every step for
-    every candidate of the block (the inner loop, which the compiler vectorizes), then the log ratios."""
+    every candidate of the block (the inner loop, which the compiler vectorizes), then the log ratios.
+
+    The tangent w is normalized at the start of each window of WINDOW steps and not within it, so that its
+    squared norm is the window's squared growth G^2. The best log ratio so far becomes, as a window starts,
+    a threshold on (G / b)^2 (one exp); a step compares G^2 / b^2 with it by cross-multiplication, without
+    a division, square root or log, keeping the window's best as the pair (G^2, b^2); as the window ends,
+    its best becomes a log ratio (one log) and the window's growth is added to the log growth (another)."""
     d, p, h, simplex, positive = screen.dim, screen.parameters, screen.hoisted, screen.simplex, screen.positive
     xs, ws, hs, ps = ([f"{n}{i}" for i in range(k)] for n, k in (("x", d), ("w", d), ("h", h), ("p", p)))
     nxt, tan = [f"n{i}" for i in range(d)], [f"u{i}" for i in range(d)]
+    per_candidate = ["e", "base", "best_v", "threshold_growth2", "threshold_bound2"]
     L = ["def screen(X0, W0, E, P, eps, offset, steps, best, best_t, extreme):",
          "    n = E.shape[0]",
-         *(f"    {a} = np.empty(BLOCK)" for a in xs + ws + hs + ps + ["e", "g", "local", "base", "best_v"]),
+         *(f"    {a} = np.empty(BLOCK)" for a in xs + ws + hs + ps + per_candidate),
          "    alive = np.empty(BLOCK, np.bool_)",
          "    flag = np.empty(BLOCK, np.bool_)",
          "    bt = np.empty(BLOCK, np.int64)",
-         "    lt = np.empty(BLOCK, np.int64)",
+         "    window_t = np.empty(BLOCK, np.int64)",
          "    for b0 in range(0, n, BLOCK):",
          "        m = min(BLOCK, n - b0)",
          "        for k in range(m):",
@@ -263,10 +271,10 @@ def loop_source(screen: CompiledScreen) -> str:
               *spliced(screen.once, ["e[k]"] + [f"p{j}[k]" for j in range(p)], [f"h{i}[k]" for i in range(h)],
                        "once_", " " * 12)]
     L += ["        for t0 in range(1, steps + 1, WINDOW):",
-          "            for k in range(m):",
-          "                g[k] = 1.0",
-          "                local[k] = 0.0",
-          "                lt[k] = 0",
+          "            for k in range(m):",  # the best so far as a threshold on this window's (G / b)^2
+          "                threshold_growth2[k] = math.exp(2.0 * (best_v[k] - base[k]))",
+          "                threshold_bound2[k] = 1.0",
+          "                window_t[k] = 0",
           "            for t in range(t0, min(t0 + WINDOW, steps + 1)):",
           "                tf = float(t)",
           "                for k in range(m):",
@@ -279,32 +287,32 @@ def loop_source(screen: CompiledScreen) -> str:
         L += [f"                    total = 1.0 / ({' + '.join(nxt)})",
               *(f"                    {a} = {a} * total" for a in nxt)]
     finite = " & ".join(f"(abs({a}) < math.inf)" for a in nxt)
-    L += [f"                    squared = {' + '.join(f'{u} * {u}' for u in tan)}",
-          "                    norm = math.sqrt(squared)",
-          "                    inverse = 1.0 / norm",
-          f"                    ok = alive[k] & (norm < math.inf) & {finite}"
+    L += [f"                    growth2 = {' + '.join(f'{u} * {u}' for u in tan)}",
+          f"                    ok = alive[k] & (growth2 < math.inf) & {finite}"
           + "".join(f" & ({a} > 0.0)" for a in nxt if positive),
           *(f"                    x{i}[k] = {nxt[i]}" for i in range(d)),
-          *(f"                    w{i}[k] = {tan[i]} * inverse" for i in range(d)),
-          "                    growth = g[k] * norm",
+          *(f"                    w{i}[k] = {tan[i]}" for i in range(d)),
           *spliced(screen.bound, ["tf", "ek * tf", "eps"], ["b"], "bound_", " " * 20),
-          "                    ratio = growth / b",
-          "                    better = ok & (b > 0.0) & ((lt[k] == 0) | (ratio > local[k]))",
-          "                    local[k] = ratio if better else local[k]",
-          "                    lt[k] = t if better else lt[k]",
-          "                    g[k] = growth",
-          "                    outside = (norm > STEP_LIMIT) | (norm < 1.0 / STEP_LIMIT) | ((b > 0.0) & ((b < 1.0 / BOUND_LIMIT) | (b > BOUND_LIMIT)))",
-          "                    flag[k] = flag[k] | (ok & outside)",
+          "                    bound2 = b * b",
+          "                    better = ok & (b > 0.0) & (growth2 * threshold_bound2[k] > threshold_growth2[k] * bound2)",
+          "                    threshold_growth2[k] = growth2 if better else threshold_growth2[k]",
+          "                    threshold_bound2[k] = bound2 if better else threshold_bound2[k]",
+          "                    window_t[k] = t if better else window_t[k]",
+          # outside the range, including a growth that overflowed (which numpy, normalizing every step, survives)
+          "                    inside = (growth2 <= GROWTH2_LIMIT) & (growth2 >= 1.0 / GROWTH2_LIMIT)",
+          "                    outside = ~inside | ((b > 0.0) & ((b < 1.0 / BOUND_LIMIT) | (b > BOUND_LIMIT)))",
+          "                    flag[k] = flag[k] | (alive[k] & outside)",
           "                    alive[k] = ok",
-          "            for k in range(m):",  # the window's logs: two per candidate every WINDOW steps
-          "                if lt[k] > 0:",
-          "                    value = base[k] + math.log(local[k]) + offset",
-          "                    if bt[k] == 0 or value > best_v[k]:",
-          "                        best_v[k] = value",
-          "                        bt[k] = lt[k]",
-          "                base[k] = base[k] + math.log(g[k])",
+          "            for k in range(m):",  # the window ends
+          "                if window_t[k] > 0:",
+          "                    best_v[k] = base[k] + 0.5 * math.log(threshold_growth2[k] / threshold_bound2[k])",
+          "                    bt[k] = window_t[k]",
+          f"                growth2 = {' + '.join(f'{w}[k] * {w}[k]' for w in ws)}",
+          "                inverse = 1.0 / math.sqrt(growth2)",
+          *(f"                {w}[k] = {w}[k] * inverse" for w in ws),
+          "                base[k] = base[k] + 0.5 * math.log(growth2)",
           "        for k in range(m):",
           "            best_t[b0 + k] = bt[k]",
-          "            best[b0 + k] = best_v[k] if bt[k] > 0 else -math.inf",
+          "            best[b0 + k] = best_v[k] + offset if bt[k] > 0 else -math.inf",
           "            extreme[b0 + k] = flag[k]"]
     return "\n".join(L) + "\n"
