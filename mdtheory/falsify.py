@@ -70,7 +70,7 @@ from mdtheory.engine.compiled_screen import NUMBA_HINT, SCREEN_ENGINES, compiled
 from mdtheory.engine.context import MAX_PRECISION_BITS, ArbContext, Float64Context, flint_precision, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.run import MAX_STEPS, RunSpec
-from mdtheory.errors import MDTheoryError
+from mdtheory.errors import ExpressionError, MDTheoryError
 from mdtheory.symbolic.domains import Domain
 
 SEARCH_KEYS = {"x0": False, "margin": False, "direction": False, "eta": False, "parameters": False,
@@ -438,13 +438,14 @@ class Screen:
 
     def _compile(self, engine: str | None) -> None:
         """The compiled screen, compiled here (once per claim and process); where numba cannot type this
-        claim's kernel, the numpy screen, saying why (or the error, when numba was asked for by name)."""
+        claim's kernel (or its rewritten pieces do not compile), the numpy screen, saying why (or the error,
+        when numba was asked for by name)."""
         from numba.core.errors import NumbaError
 
         try:
             compiled = compiled_screen(self.kernel.model.model, self.claim.bound.bound, (T, ETA_T, EPS), self.positive)
-            compiled.loop  # noqa: B018 (compiles)
-        except NumbaError as err:
+            compiled.compile()
+        except (NumbaError, ExpressionError) as err:
             reason = str(err).strip().splitlines()[0][:160]
             if engine == "numba":
                 raise SearchError(f"screen engine: numba cannot compile this claim's kernel ({reason})") from None
@@ -458,7 +459,7 @@ class Screen:
         if self.compiled is not None:
             best, best_t, extreme = self.compiled.log_ratios(batch.x0, batch.direction, batch.eta, batch.parameters,
                                                              self.eps, self.offset, self.steps)
-            if extreme.any():  # outside the range where the compiled screen's rescaled products keep their digits
+            if extreme.any():  # outside the range where the compiled screen's cross-products stay normal floats
                 which = np.flatnonzero(extreme)
                 best[which], best_t[which] = self._vectorized(batch.take(which))
             return best, best_t

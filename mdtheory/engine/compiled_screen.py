@@ -220,6 +220,10 @@ class CompiledScreen:
             self._loop = numba.njit(signature, error_model="numpy", cache=False)(namespace["screen"])
         return self._loop
 
+    def compile(self) -> None:
+        """Compile now (a claim's screen is compiled once, before its first batch)."""
+        self.loop  # noqa: B018
+
     def log_ratios(self, x0, direction, eta, parameters, eps: float, offset: float, steps: int):
         """(max over 1 <= t <= steps of log(measured / claimed), the t attaining it, the candidates the numpy
         screen must measure instead): -inf and t = 0 where no step counted."""
