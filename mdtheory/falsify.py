@@ -65,10 +65,12 @@ from mdtheory.claimfile import (
     toml_text,
 )
 from mdtheory.engine.codegen import CompiledExpressions
+from mdtheory.engine.compiled_screen import BLOCK as BLOCK_OF_CANDIDATES
+from mdtheory.engine.compiled_screen import NUMBA_HINT, SCREEN_ENGINES, compiled_screen, numba_available
 from mdtheory.engine.context import MAX_PRECISION_BITS, ArbContext, Float64Context, flint_precision, working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.run import MAX_STEPS, RunSpec
-from mdtheory.errors import MDTheoryError
+from mdtheory.errors import ExpressionError, MDTheoryError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.verdict import NOT_FALSIFIED, VIOLATED, Verdict
 
@@ -404,11 +406,15 @@ def draw(space: SearchSpace, count: int, rng: np.random.Generator) -> Candidates
 class Screen:
     """measured / claimed of every candidate in float64, vectorized over the batch.
 
-    Runs x_{t+1} = step(x_t) and w_{t+1} = J(x_t) w_t (renormalized, its log-growth accumulated) on numpy
-    arrays of candidates through the same generated kernel the ladder uses; a step without a closed form
-    (Newton inverse) falls back to one candidate at a time."""
+    Runs x_{t+1} = step(x_t) and w_{t+1} = J(x_t) w_t (renormalized, its log-growth accumulated) for every
+    candidate, with the step and Jacobian generated from the model. ``engine`` "numba" runs them as compiled
+    code (``engine.compiled_screen``, the default where numba is installed), "numpy" on numpy arrays of
+    candidates through the same generated kernel the ladder uses; a step without a closed form (Newton
+    inverse) falls back to one candidate at a time. ``engine_note`` says which ran and why."""
 
-    def __init__(self, claim: ClaimFile, steps: int):
+    def __init__(self, claim: ClaimFile, steps: int, engine: str | None = None):
+        if engine is not None and engine not in SCREEN_ENGINES:
+            raise SearchError(f"screen engine: {engine!r} is not one of {', '.join(SCREEN_ENGINES)}")
         self.claim = claim
         self.steps = steps
         self.kernel = MirrorDescentKernel(claim.md)
@@ -416,11 +422,48 @@ class Screen:
         self.quantity = claim.bound.quantity
         self.bound = CompiledExpressions([claim.bound.bound], [T, ETA_T, EPS])
         self.eps = float(claim.spec.eps)
+        self.offset = math.log(self.eps) if self.quantity == "separation" else 0.0
         self.positive = claim.md.regularizer.domain is not Domain.REALS
         self.space = search_space(claim) if claim.search is not None else None  # exact instances stay inside it
+        self.compiled, self.engine = None, "numpy"
+        if not self.vectorized:
+            self.engine_note = "numpy, one candidate at a time (the step has no closed form)"
+        elif engine == "numpy":
+            self.engine_note = "vectorized numpy"
+        elif not numba_available():
+            if engine == "numba":
+                raise SearchError(f"screen engine: numba is not installed; {NUMBA_HINT}")
+            self.engine_note = f"vectorized numpy (numba not installed: {NUMBA_HINT})"
+        else:
+            self._compile(engine)
+
+    def _compile(self, engine: str | None) -> None:
+        """The compiled screen, compiled here (once per claim and process); where numba cannot type this
+        claim's kernel (or its rewritten pieces do not compile), the numpy screen, saying why (or the error,
+        when numba was asked for by name)."""
+        from numba.core.errors import NumbaError
+
+        try:
+            compiled = compiled_screen(self.kernel.model.model, self.claim.bound.bound, (T, ETA_T, EPS), self.positive)
+            compiled.compile()
+        except (NumbaError, ExpressionError) as err:
+            reason = str(err).strip().splitlines()[0][:160]
+            if engine == "numba":
+                raise SearchError(f"screen engine: numba cannot compile this claim's kernel ({reason})") from None
+            self.engine_note = f"vectorized numpy (numba cannot compile this claim's kernel: {reason})"
+            return
+        self.compiled, self.engine = compiled, "numba"
+        self.engine_note = f"compiled with numba, blocks of {BLOCK_OF_CANDIDATES} candidates"
 
     def log_ratios(self, batch: Candidates) -> tuple[np.ndarray, np.ndarray]:
         """(max over t >= 1 of log(measured / claimed), the t attaining it); -inf where a run failed."""
+        if self.compiled is not None:
+            best, best_t, extreme = self.compiled.log_ratios(batch.x0, batch.direction, batch.eta, batch.parameters,
+                                                             self.eps, self.offset, self.steps)
+            if extreme.any():  # outside the range where the compiled screen's cross-products stay normal floats
+                which = np.flatnonzero(extreme)
+                best[which], best_t[which] = self._vectorized(batch.take(which))
+            return best, best_t
         if self.vectorized:
             return self._vectorized(batch)
         rows = [self._one(batch.take(i)) for i in range(len(batch))]
@@ -435,7 +478,7 @@ class Screen:
         log_growth = np.zeros(count)
         best, best_t = np.full(count, -np.inf), np.zeros(count, dtype=int)
         alive = np.ones(count, dtype=bool)
-        offset = math.log(self.eps) if self.quantity == "separation" else 0.0
+        offset = self.offset
         with np.errstate(all="ignore"):
             for t in range(1, self.steps + 1):
                 rows = kernel.closed_form_jacobian(ctx, x, batch.eta, params)
@@ -462,7 +505,7 @@ class Screen:
             series = run_mirror_descent(self.claim.md, spec, None, self.kernel, perturbed=False)
         except MDTheoryError:
             return -np.inf, 0
-        offset = math.log(self.eps) if self.quantity == "separation" else 0.0
+        offset = self.offset
         best, best_t = -np.inf, 0
         for t, s, log_a in zip(series.t, series.eta_t, series.log_tangent_amplification):
             if t >= 1:
@@ -654,11 +697,13 @@ class FalsifyResult:
     history: list = field(default_factory=list)  # (candidates so far, best ratio so far)
     top_ratios: list = field(default_factory=list)
     screen: str = ""  # how candidates were screened, when not the vectorized float64 pass
+    screen_engine: str = ""  # which float64 screen ran (Screen.engine_note)
 
     def screening(self) -> str:
         if self.screen:
             return self.screen
-        return f"float64 ({'vectorized' if self.vectorized else 'one at a time'}, {self.steps_per_second:.3g} MD steps/s)"
+        engine = self.screen_engine or ('vectorized' if self.vectorized else 'one at a time')
+        return f"float64 ({engine}, {self.steps_per_second:.3g} MD steps/s)"
 
     def summary(self) -> str:
         lines = [f"verdict: {self.verdict}",
@@ -828,7 +873,7 @@ def _falsify_one(claim: ClaimFile, candidates, seconds, seed, progress, workers,
         confirmed_on_ladder=ladder_runs, discarded=discarded, best_ratio=math.exp(best_log) if np.isfinite(best_log) else 0.0,
         best=_describe(claim, best_one), witness=witness, seconds=elapsed,
         steps_per_second=screening_steps / max(screening_seconds, 1e-9), vectorized=screen.vectorized,
-        completed=completed, history=history,
+        screen_engine=screen.engine_note, completed=completed, history=history,
         top_ratios=[float(math.exp(r)) for r, _ in finalists if np.isfinite(r)],
     )
 
@@ -919,6 +964,7 @@ def result_json(result: FalsifyResult) -> dict:
                                                  "discarded", "best_ratio", "best", "seconds", "steps_per_second",
                                                  "vectorized", "history", "top_ratios")}
     data["screen"] = result.screening()
+    data["screen_engine"] = result.screen_engine
     data["witness"] = None if result.witness is None else result.witness.as_json()
     return data
 
