@@ -346,13 +346,15 @@ def time_per_step(setting: RiskSetting, strengths, run) -> tuple[list[float], st
     best = [math.inf] * len(loops)
     for _ in range(TIMED_REPEATS):
         for i, loop in enumerate(loops):
-            best[i] = min(best[i], loop(steps))
+            best[i] = min(best[i], loop(steps)[0])
     described = (f"{run.describe()}, {setting.update} update: the fastest of {TIMED_REPEATS} repeats of {steps} steps, "
                  "plain and anchored interleaved, each ending when its iterate is back on the host")
     return [b / steps for b in best], described
 
 
 def _timed_loop(setting: RiskSetting, kernels, run, strength):
+    """A function of a number n of steps that runs them from x_0 and returns (seconds, the last iterate it formed:
+    x_n for the multiplicative update, x_(n-1) for the logits update, whose softmax comes before each step)."""
     formats = run.formats
     x0, c, eta = setting.initial(), setting.costs(), float(setting.eta)
     log_anchor = -math.log(setting.d)  # the uniform anchor
@@ -368,8 +370,8 @@ def _timed_loop(setting: RiskSetting, kernels, run, strength):
                 x **= keep
             x = kernels.multiply_(x, w)
             x = kernels.normalize_(x)
-        kernels.to_float64(x)
-        return time.perf_counter() - started
+        final = kernels.to_float64(x)
+        return time.perf_counter() - started, final
 
     def logits(steps):
         z = kernels.log(kernels.array(x0, formats.storage))
@@ -380,7 +382,7 @@ def _timed_loop(setting: RiskSetting, kernels, run, strength):
             if strength is not None:
                 z *= keep
             z = kernels.subtract_(z, step)
-        kernels.to_float64(x)
-        return time.perf_counter() - started
+        final = kernels.to_float64(x)
+        return time.perf_counter() - started, final
 
     return multiplicative if setting.update == "multiplicative" else logits
