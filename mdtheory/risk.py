@@ -385,7 +385,7 @@ def stabilization_markdown(report: RiskReport) -> list[str]:
     if stab.note:
         lines.append(f"Note: {stab.note}.")
     lines += ["", f"| run | settles at x_k | its f - min f | x_k(T = {s.steps}) | f(x_T) - min f | steps to {gap} | "
-                  f"extra steps | peak amplification (at t){noise} | time per step (s) |",
+                  f"extra steps | peak amplification (at t){noise} | time per step, s (median) |",
               "|---" * (9 + (s.noise is not None)) + "|"]
     for cost in stab.costs:
         steps = cost.steps_note if cost.steps is None else cost.steps.text()
@@ -395,7 +395,8 @@ def stabilization_markdown(report: RiskReport) -> list[str]:
             noise_cell = f" | {cost.noise_peak} ({crossing})"
         lines.append(f"| {cost.label} | {cost.limit_x_k} | {cost.limit_gap} | {_text(cost.final_x_k)} | "
                      f"{_text(cost.final_gap)} | {steps} | {_text(cost.extra_steps)} | "
-                     f"{cost.peak_amplification} ({cost.peak_step}){noise_cell} | {_text(cost.seconds_per_step)} |")
+                     f"{cost.peak_amplification} ({cost.peak_step}){noise_cell} | {_text(cost.seconds_per_step)} "
+                     f"({_text(cost.median_seconds_per_step)}) |")
     return lines
 
 

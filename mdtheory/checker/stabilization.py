@@ -49,7 +49,8 @@ STEP_SEARCH_LIMIT = 2**50  # a target not reached by then is reported as beyond 
 # (float64's log R is accurate to ~1e-13 relative, so a miss is a step or two).
 LADDER_WALK = 64
 # Timing: each update runs TIMED_REPEATS times (plain and anchored interleaved, after WARMUP_STEPS steps each,
-# which also compile jax's kernels), and the fastest repeat counts (the one least disturbed by other work).
+# which also compile jax's kernels); the fastest repeat is the one least disturbed by other work, and the median
+# is reported beside it to show how much that work moved the times.
 # A repeat has at most TIMED_WORK coordinate updates, between MIN_TIMED_STEPS and MAX_TIMED_STEPS steps.
 TIMED_REPEATS = 5
 WARMUP_STEPS = 3
@@ -93,7 +94,8 @@ class Cost:
     peak_step: int
     noise_peak: Figure | None
     noise_crossing: int | None  # first step the noise separation reaches the tolerance; None: never
-    seconds_per_step: Figure | None
+    seconds_per_step: Figure | None  # the fastest repeat's
+    median_seconds_per_step: Figure | None  # the median repeat's: how far other work on the machine moved it
 
     @property
     def label(self) -> str:
@@ -110,7 +112,8 @@ class Cost:
                 "extra_steps": figure(self.extra_steps),
                 "peak_amplification": figure(self.peak_amplification), "peak_step": self.peak_step,
                 "noise_peak": figure(self.noise_peak), "noise_crossing": self.noise_crossing,
-                "seconds_per_step": figure(self.seconds_per_step)}
+                "seconds_per_step": figure(self.seconds_per_step),
+                "median_seconds_per_step": figure(self.median_seconds_per_step)}
 
 
 @dataclass(frozen=True)
@@ -294,7 +297,7 @@ def compare(setting: RiskSetting, strengths, target_gap=DEFAULT_TARGET_GAP, timi
     note = "" if ladder.laddered else (
         f"x_k(T) and the steps to the target are not computed: the start has {len(ladder.values)} distinct "
         f"probabilities, more than the {MAX_LADDERED_TERMS} the laddered sums take")
-    seconds, timing = ([None] * (len(strengths) + 1), "not measured (the run was not validated)")
+    seconds, timing = ([(None, None)] * (len(strengths) + 1), "not measured (the run was not validated)")
     if timing_run is not None:
         seconds, timing = time_per_step(setting, strengths, timing_run)
     costs, plain_steps = [], None
@@ -323,7 +326,7 @@ def compare(setting: RiskSetting, strengths, target_gap=DEFAULT_TARGET_GAP, timi
             noise_peak, noise_crossing = rounded(noise.peak, SHOWN_DIGITS), noise.crossings[setting.tolerance]
         costs.append(Cost(strength, limit_x_k, limit_gap, final_x_k, final_gap, steps_figure, steps_note, extra,
                           rounded(peak.peak, SHOWN_DIGITS), peak.peak_step, noise_peak, noise_crossing,
-                          None if seconds[index] is None else rounded(seconds[index], 3)))
+                          *(None if value is None else rounded(value, 3) for value in seconds[index])))
     return Stabilization(target, tuple(costs), timing, note)
 
 
@@ -333,7 +336,7 @@ def time_per_step(setting: RiskSetting, strengths, run) -> tuple[list[float], st
     ``frameworks.run.run_update`` runs plain MD, the anchored step adding what a training loop adds: the
     multiplicative update raises x to 1 - eta lambda in place (x **= r; jax rebinds) before x <- x w / sum(x w)
     with w = a^(eta lambda) exp(-eta c); the logits update scales z in place (z *= r) before z <- z - eta c +
-    eta lambda log a. Returns the times (plain first) and how they were measured."""
+    eta lambda log a. Returns (fastest, median) seconds per step (plain first) and how they were measured."""
     from mdtheory.engine.frameworks import backend
     from mdtheory.engine.frameworks.run import check_combination
 
@@ -343,13 +346,13 @@ def time_per_step(setting: RiskSetting, strengths, run) -> tuple[list[float], st
     loops = [_timed_loop(setting, kernels, run, strength) for strength in (None, *strengths)]
     for loop in loops:
         loop(WARMUP_STEPS)
-    best = [math.inf] * len(loops)
+    repeats = [[] for _ in loops]
     for _ in range(TIMED_REPEATS):
         for i, loop in enumerate(loops):
-            best[i] = min(best[i], loop(steps)[0])
-    described = (f"{run.describe()}, {setting.update} update: the fastest of {TIMED_REPEATS} repeats of {steps} steps, "
-                 "plain and anchored interleaved, each ending when its iterate is back on the host")
-    return [b / steps for b in best], described
+            repeats[i].append(loop(steps)[0] / steps)
+    described = (f"{run.describe()}, {setting.update} update: the fastest and the median of {TIMED_REPEATS} repeats "
+                 f"of {steps} steps, plain and anchored interleaved, each ending when its iterate is back on the host")
+    return [(min(times), float(np.median(times))) for times in repeats], described
 
 
 def _timed_loop(setting: RiskSetting, kernels, run, strength):
