@@ -99,8 +99,8 @@ class RiskReport:
 
 def assess(setting: RiskSetting, validate: bool = True, framework=None, anchors=None, target_gap=None) -> RiskReport:
     """The report; ``framework`` (a ``FrameworkRun``) runs the update with that framework's kernels. ``anchors``
-    (lambdas; default the setting's anchor, if any) adds the cost of stabilization at suboptimality ``target_gap``
-    (default ``stabilization.DEFAULT_TARGET_GAP``)."""
+    (lambdas) adds the cost of stabilization at suboptimality ``target_gap`` (default
+    ``stabilization.DEFAULT_TARGET_GAP``); the setting's own anchor draws only the anchored columns."""
     times = setting.times()
     columns: dict[str, np.ndarray] = {"amplification": amplification(setting)}
     explanations = {
@@ -151,7 +151,7 @@ def assess(setting: RiskSetting, validate: bool = True, framework=None, anchors=
             explanations["anchored noise separation"] = "the noise separation of the anchored runs, same closed form"
     report = RiskReport(setting, times, columns, explanations, sampled=sampled, framework=framework_json)
     _summarize(report)
-    anchors = tuple(anchors or (() if setting.anchor is None else (setting.anchor,)))
+    anchors = tuple(anchors or ())
     if target_gap is not None and not anchors:
         raise ExpressionError("--target-gap sets the suboptimality the anchored runs are compared at; add --anchor "
                               "LAMBDA[,LAMBDA...]")
