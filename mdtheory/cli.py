@@ -358,7 +358,7 @@ def appendix(args) -> int:
 
 
 def risk(args) -> int:
-    from mdtheory.risk import RiskSetting, assess, markdown, write
+    from mdtheory.risk import RiskSetting, assess, markdown, parse_anchors, parse_target_gap, write
 
     from mdtheory.engine.frameworks import FrameworkRun
     from mdtheory.errors import ExpressionError
@@ -377,11 +377,15 @@ def risk(args) -> int:
         framework = FrameworkRun(args.framework, args.device or "cpu", args.precision or args.arithmetic or "float32")
         # the closed forms' arithmetic: the format the iterate or the master logits are stored in
         arithmetic = framework.formats.storage
+    anchors = () if args.anchor is None else parse_anchors(args.anchor)
+    target_gap = parse_target_gap(args.target_gap)
+    # one lambda also draws the anchored columns beside plain MD's; several are compared in their own table
     setting = RiskSetting.build(args.d, args.start, args.spread, args.eta, args.steps, arithmetic, args.noise,
-                                args.tolerance, args.anchor, args.update)
+                                args.tolerance, anchors[0] if len(anchors) == 1 else None, args.update)
     if args.out:
         writable_folder(args.out, "--out")
-    report = assess(setting, validate=not args.no_validate, framework=framework)
+    report = assess(setting, validate=not args.no_validate, framework=framework, anchors=anchors,
+                    target_gap=target_gap)
     print(markdown(report))
     if args.out:
         paths = write(report, Path(args.out))
@@ -496,8 +500,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="how the run stores the iterate: multiplicative (x) or logits (z, x = softmax(z))")
     r.add_argument("--noise", help="initialization noise level sigma (absolute, l2)")
     r.add_argument("--tolerance", default="1e-3", help="separation that counts as mattering (default 1e-3)")
-    r.add_argument("--anchor", help="lambda of a fixed anchor at the uniform distribution")
-    r.add_argument("--out", help="write risk.md, risk.json and risk.png here")
+    r.add_argument("--anchor", help="LAMBDA[,LAMBDA...]: strengths of a fixed anchor at the uniform distribution; "
+                                    "reports the cost of stabilization against plain MD (bias, extra steps, "
+                                    "amplification, time per step)")
+    r.add_argument("--target-gap", help="with --anchor: the suboptimality f(x) - min f the steps are counted to "
+                                        "(default 1e-3, in the cost's units)")
+    r.add_argument("--out", help="write risk.md, risk.json and risk.png here (with --anchor also stabilization.png)")
     r.add_argument("--no-validate", action="store_true", help="skip the measured run in the stated arithmetic")
     r.set_defaults(handler=risk)
     w = commands.add_parser("sweep", help="run a TOML grid of checks on local processes or a Dask cluster; resumable")
