@@ -14,6 +14,13 @@ from mdtheory.symbolic.catalogue import (
 )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that import JAX run last. Once JAX is imported, every os.fork warns that it may deadlock, and many
+    tests fork (the symbolic budget's child, process pools, Dask): no test may import JAX at collection time, and
+    those that import it run after every other."""
+    items.sort(key=lambda item: item.get_closest_marker("imports_jax") is not None)
+
+
 def catalogue_cases():
     """(id, regularizer) for every catalogue entry, at small dimension."""
     return [
