@@ -124,3 +124,39 @@ def test_g_is_the_largest_dual_norm_of_the_gradients_played(tmp_path):
 def test_bad_losses_are_refused_naming_the_key(tmp_path, capsys, problem, message):
     assert main(["check", str(claim_file(tmp_path, problem, steps=3)), "--no-progress"]) == 2
     assert re.search(message, capsys.readouterr().err)
+
+
+# ---------------------------------------------------------------- dual norms l_q for p-norm regularizers
+@pytest.mark.parametrize("p", ["3/2", "7/4"])
+def test_p_norm_regularizers_name_sigma_and_measure_g_in_the_dual_norm(tmp_path, p):
+    """phi = ||x||_p^2/2 is (p - 1)-strongly convex in l_p; G is the largest l_q norm (q = p/(p - 1)) of the
+    gradients along the run. The iterates here come from the closed-form dual map of phi,
+    x_i = ||theta||_q^(2 - q) |theta_i|^(q - 1) sign(theta_i), theta_{s+1} = theta_s - eta grad f(x_s)."""
+    path = tmp_path / "pnorm.toml"
+    path.write_text(toml_text({
+        "problem": {"variables": ["x1", "x2"], "domain": "reals", "regularizer": {"name": "p_norm", "p": p},
+                    "objective": "(x1 - 1)**2/2 + (x2 + 1/2)**2"},
+        "run": {"x0": ["2", "1"], "eta": "1/5", "steps": 8, "precision_bits": 64},
+        "solution": {"x": ["1", "-1/2"]},
+        "claim": {"kind": "upper_bound", "quantity": "best_suboptimality",
+                  "bound": "(D0 + eta**2*G**2*T/(2*sigma))/(eta*T)"}}))
+    named = check_claim(load_claim(path))
+    ctx = mpmath.MPContext()
+    ctx.prec = 200
+    P = ctx.mpf(sp.Rational(p).p) / sp.Rational(p).q
+    Q = P / (P - 1)
+    norm = lambda v, r: ctx.fsum(abs(c) ** r for c in v) ** (1 / r)
+    gradient = lambda x: [x[0] - 1, 2 * x[1] + 1]
+    x = [ctx.mpf(2), ctx.mpf(1)]
+    theta = [norm(x, P) ** (2 - P) * abs(c) ** (P - 1) * ctx.sign(c) for c in x]
+    largest = 0
+    for _ in range(8):
+        g = gradient(x)
+        largest = max(largest, norm(g, Q))
+        theta = [th - gi / 5 for th, gi in zip(theta, g)]
+        x = [norm(theta, Q) ** (2 - Q) * abs(th) ** (Q - 1) * ctx.sign(th) for th in theta]
+    constants = named.measurement.constants
+    assert constants["sigma"][0] == P - 1
+    assert abs(constants["G"][0] - largest) < ctx.mpf(10) ** -30
+    assert f"l{sp.Rational(p) / (sp.Rational(p) - 1)} norm" in named.measurement.provenance["G"]
+    assert named.result.verdict == "holds"
