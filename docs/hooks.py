@@ -38,6 +38,10 @@ MEANINGS = {
     ("problem", "objective"): "f, an expression in the variables (`abs`, `max`, `min` allowed)",
     ("problem", "losses"): "one expression in the round `t` per expert",
     ("problem", "loss_table"): "rows of exact numbers; round t uses row (t - 1) mod rows",
+    ("problem", "loss"): "online: a convex loss f_t(x) of the played point, an expression in `t` and x1, ..., xd "
+                         "(e.g. `-log(...)`); online MD steps on grad f_t(x_t), and regret is against the best fixed "
+                         "point in hindsight, computed and certified by its Frank-Wolfe gap",
+    ("problem", "dimension"): "online, with `loss`: d, the simplex's dimension (at most 16)",
     ("problem", "P"): "`P[s][a]`: next-state probabilities, exact, summing to 1",
     ("problem", "r"): "`r[s][a]`: rewards",
     ("problem", "gamma"): "the discount, in [0, 1)",
@@ -54,6 +58,9 @@ MEANINGS = {
                              "are still checked at every step",
     ("run", "float64"): "also run float64, to show where it departs (default true)",
     ("run", "backend"): "`mpmath` (the reference, default) or `flint` (arb numbers, faster)",
+    ("run", "step_convention"): "mdp: how eta scales the step on Q: `\"agarwal\"` (default, pi exp(eta Q/(1 - gamma)), "
+                                "Agarwal et al. 2021, Cen et al. 2022) or `\"xiao\"` (pi exp(eta Q), Xiao 2022; tau = 0); "
+                                "the update is printed with the result",
     ("run", "pi0"): "the initial policy: `\"uniform\"` (default) or one row per state; mdp problems run NPG "
                     "(policy MD with KL), Cen et al.'s update when tau > 0",
     ("constants", "*"): "any name = an exact number the bound uses; `L`, `mu`, `G` and (Euclidean) `sigma` are checked at "
@@ -65,7 +72,8 @@ MEANINGS = {
                            "(`\"regularizer\"`) or GD's (`\"euclidean\"`)",
     ("claim", "kind"): "the bound kind (table below)",
     ("claim", "expected"): "the verdict the claim predicts: `holds` (default) or `violated`",
-    ("claim", "norm"): "`l1`, `l2` or `linf`: the norm of sigma and G (default l2)",
+    ("claim", "norm"): "`l1`, `l2` or `linf`: the norm of sigma, G in its dual (default: phi's own: l1 for the "
+                       "entropy on the simplex, l_p for a p_norm regularizer, else l2)",
     ("claim", "quantity"): "what is bounded (quantities below); default `amplification`, or the problem kind's "
                            "first quantity",
     ("claim", "bound"): "an expression in `T`, `etaT`, `eps` and the instance's constants",
@@ -144,7 +152,7 @@ CONSTANT_MEANINGS = {
     "d": "the dimension (number of experts online)",
     "G": "the largest dual norm of the gradients (losses) used",
     "sigma": "phi's strong convexity in the claim's norm: exact for quadratic phi, Pinsker's 1 for entropy on the "
-             "simplex",
+             "simplex, p - 1 in l_p for `p_norm` (G then in l_q, q = p/(p - 1))",
     "L": "f's smoothness relative to phi (exact relative eigenvalue when f and phi are quadratic)",
     "mu": "f's strong convexity relative to phi",
     "fstar": "f at the reference point",

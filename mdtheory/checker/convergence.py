@@ -32,7 +32,9 @@ from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import format_trusted, laddered
 from mdtheory.engine.run import MAX_PATH_ENTRIES, tangent_basis
 from mdtheory.errors import DomainError, MDTheoryError, NewtonConvergenceError, StepSizeError
+from mdtheory.symbolic.catalogue.p_norm import strong_convexity as p_norm_convexity
 from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.parsing import exact_real
 from mdtheory.symbolic.mirror_descent import objective_gradient, objective_hessian
 from mdtheory.symbolic.regularizer import hessian, is_quadratic, random_domain_point
 
@@ -108,6 +110,11 @@ class Geometry:
 
 def geometry_of(md) -> Geometry:
     reg = md.regularizer
+    p_norm = p_norm_convexity(reg)
+    if p_norm is not None:
+        p, sigma, q = p_norm
+        return Geometry(sigma, f"l{p}", f"exact: ||x||_p^2/2 is (p - 1) = {sigma}-strongly convex in l{p} (Ball, Carlen "
+                                        f"& Lieb 1994); G is measured in its dual l{q}")
     if reg.domain is Domain.SIMPLEX and reg.name == "negative_entropy":
         return Geometry(sp.Integer(1), "l1", "Pinsker's inequality: negative entropy is 1-strongly convex in l1 on the simplex")
     if is_quadratic(reg) and reg.domain is not Domain.SIMPLEX:
@@ -437,13 +444,24 @@ def certify_minimizer(m: Measurement, kernel, rungs, points, summaries, how_obta
             f"no iterate below f(x*)")
 
 
+def dual_norm_name(norm: str) -> str:
+    """The dual of l1, l2, linf, or of l<p> (a p-norm regularizer's geometry): l<p/(p - 1)>."""
+    if norm in DUAL_NORMS:
+        return DUAL_NORMS[norm]
+    p = exact_real(norm[1:])
+    return f"l{p / (p - 1)}"
+
+
 def _dual_norm(ctx, g, norm: str):
-    dual = DUAL_NORMS[norm]
+    dual = dual_norm_name(norm)
     if dual == "linf":
         return max(abs(v) for v in g)
     if dual == "l1":
         return ctx.fsum(abs(v) for v in g)
-    return ctx.vector_norm(g)
+    if dual == "l2":
+        return ctx.vector_norm(g)
+    q = _number(ctx, exact_real(dual[1:]))
+    return ctx.fsum(abs(v) ** q for v in g) ** (1 / q)
 
 
 @dataclass
@@ -466,7 +484,7 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
     geometry = geometry_of(md)
     if norm is None:
         norm = geometry.norm
-    if norm not in DUAL_NORMS:
+    if norm not in DUAL_NORMS and norm != geometry.norm:
         raise MDTheoryError(f"norm: {norm!r}; choose one of {', '.join(DUAL_NORMS)}")
     rungs = _rungs(m)
     constants, how = {}, {}
@@ -479,7 +497,7 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
     gradients = [max(_dual_norm(r.ctx, kernel.objective_gradient(r.ctx, x, r.params), norm)
                      for x in itertools.islice(r.run.path, len(r.run.path) - 1)) for r in rungs]  # one at a time
     both("G", *gradients,
-         f"computed: the largest {DUAL_NORMS[norm]} norm of grad f(x_s), s < T, along the run")
+         f"computed: the largest {dual_norm_name(norm)} norm of grad f(x_s), s < T, along the run")
     if geometry.sigma is not None and norm == geometry.norm:
         both("sigma", *(_number(r.ctx, geometry.sigma) for r in rungs), geometry.how)
     relative = _relative_eigenvalues(md)

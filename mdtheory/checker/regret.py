@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from mdtheory.checker.convergence import DUAL_NORMS, _dual_norm
 from mdtheory.checker.measure import SeriesMeasurement
 from mdtheory.checker.result import md_update_text
 from mdtheory.engine.context import MAX_EXPONENT_ARGUMENT_BITS
@@ -28,15 +29,19 @@ def regret_update_text(regularizer) -> str:
             + md_update_text(md, renaming))
 
 
-def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int) -> SeriesMeasurement:
-    """``losses(ctx, t)``: the loss vector of round t + 1 (t = 0, ..., steps - 1) in ``ctx``."""
+def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int, norm: str = "l1") -> SeriesMeasurement:
+    """``losses(ctx, t)``: the loss vector of round t + 1 (t = 0, ..., steps - 1) in ``ctx``. G is the largest
+    dual norm of ``norm`` (l1: the sup norm) of a loss vector."""
     md = linear_loss_problem(regularizer)
     kernel = MirrorDescentKernel(md)
     guard = 2**MAX_EXPONENT_ARGUMENT_BITS
+    largest = {}  # the largest dual norm of a loss vector, by context
 
     def guarded_losses(ctx, t):
         try:
-            return losses(ctx, t)
+            vector = losses(ctx, t)
+            largest[id(ctx)] = max(largest.get(id(ctx), ctx.mpf(0)), _dual_norm(ctx, vector, norm))
+            return vector
         except OverflowGuardError:  # the loss expression itself, not the step
             raise ExpressionError(
                 f"[problem] losses: round t = {t + 1} takes exp of an argument past the exponent guard "
@@ -59,9 +64,9 @@ def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int
     regret = laddered(ctx, zero + fine.regret, zero + coarse.regret, zero + coarse.magnitude, bits)
     constants = {"eta": (ctx.exact(eta), coarse.ctx.exact(eta)),
                  "d": (ctx.mpf(regularizer.dim), coarse.ctx.mpf(regularizer.dim)),
-                 "G": (fine.largest_loss, coarse.largest_loss)}
+                 "G": (largest[id(ctx)], largest[id(coarse.ctx)])}
     provenance = {"eta": "exact (the run's step size)", "d": "exact (the number of experts)",
-                  "G": "computed: max_t ||l_t||_inf over the rounds played"}
+                  "G": f"computed: max_t ||l_t||_{DUAL_NORMS[norm][1:]} over the rounds played"}
     return SeriesMeasurement(ctx, list(range(steps + 1)), [ctx.exact(eta * t) for t in range(steps + 1)],
                              {"regret": regret}, (bits, 2 * bits), constants, provenance,
                              reference="the best fixed vertex in hindsight")
