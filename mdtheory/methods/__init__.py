@@ -167,4 +167,4 @@ def kernel_for(problem, oracle=None):
     return method(problem.method).kernel(problem, oracle)
 
 
-from mdtheory.methods import mirror_descent  # noqa: E402  plain MD registers itself on import
+from mdtheory.methods import mirror_descent, projected  # noqa: E402  each method registers itself on import
