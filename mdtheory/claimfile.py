@@ -483,7 +483,8 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
                 raise ClaimFileError(f"[run] {key}: missing; a sensitivity quantity compares the run from x0 with the "
                                      "run from x0 + eps*direction")
     # a convergence claim without a perturbation still carries a direction: its tangent is computed, unused
-    direction = toml_numbers(run["direction"], "[run] direction", n) if "direction" in run else _unit_direction(domain, n)
+    direction = (toml_numbers(run["direction"], "[run] direction", n) if "direction" in run
+                 else constraint.default_direction(n) if constraint is not None else _unit_direction(domain, n))
     eps, eta = toml_number(run.get("eps", "1"), "[run] eps"), toml_number(run["eta"], "[run] eta")
     for key, value in (("eps", eps), ("eta", eta)):
         if value <= 0:

@@ -64,6 +64,10 @@ class ConstraintSet:
     def describe(self) -> str:
         raise NotImplementedError
 
+    def default_direction(self, n: int) -> list:
+        """The perturbation direction a claim that gives none carries (its tangent is computed, unused)."""
+        return [sp.Integer(int(i == 0)) for i in range(n)]
+
     def project(self, ctx, y) -> list:
         raise NotImplementedError
 

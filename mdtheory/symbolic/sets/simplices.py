@@ -71,6 +71,12 @@ class Simplices(ConstraintSet):
                 raise DomainError(f"the perturbation leaves {self.describe()}: its block {k} sums to {total}, not 0; "
                                   "use a direction that sums to 0 in each block")
 
+    def default_direction(self, n):
+        span = next((span for span in self._spans() if len(span) > 1), None)
+        if span is None:
+            return super().default_direction(n)  # every block is one point: refused by check_direction
+        return [sp.Integer(int(i == span.start)) - sp.Integer(int(i == span.start + 1)) for i in range(n)]
+
     def describe(self):
         return f"the product of simplices with blocks {list(self.blocks)}"
 
