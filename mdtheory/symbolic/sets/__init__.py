@@ -25,6 +25,7 @@ minimizes over C a convex f with gradient g at x) and ``linear_minimizer(g)`` (t
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from types import MappingProxyType
 
@@ -100,6 +101,13 @@ def euclidean_scale(regularizer) -> sp.Expr | None:
 
 
 _SETS: dict[str, type] = {}
+BUILT_IN_SETS = ("ball", "box", "simplices")  # each file registers itself; loaded by name (no import cycle)
+
+
+def _load_built_ins() -> None:
+    for name in BUILT_IN_SETS:
+        if name not in _SETS:
+            importlib.import_module(f"mdtheory.symbolic.sets.{name}")
 
 
 def register(kind: type) -> type:
@@ -108,11 +116,13 @@ def register(kind: type) -> type:
 
 
 def constraint_sets() -> MappingProxyType:
+    _load_built_ins()
     return MappingProxyType(_SETS)
 
 
 def set_keys() -> dict:
     """Every set's own [problem] keys, none required (a set checks its own)."""
+    _load_built_ins()
     return {key: False for kind in _SETS.values() for key in kind.keys}
 
 
@@ -120,6 +130,7 @@ def read_constraint_set(table: dict, n: int, number, numbers) -> ConstraintSet |
     """The constraint set ``[problem] domain`` names with its keys, or None where the domain is phi's own (a
     Domain; "box" without bounds is the open unit box of the Fermi-Dirac entropy). A set's key given with
     another domain is refused, naming the domain it belongs to."""
+    _load_built_ins()
     name = str(table.get("domain", "")).strip().lower()
     given = {key for kind in _SETS.values() for key in kind.keys if key in table}
     kind = _SETS.get(name)
@@ -136,5 +147,3 @@ def read_constraint_set(table: dict, n: int, number, numbers) -> ConstraintSet |
             raise DomainError(f"[problem] {key}: missing; domain = \"{kind.name}\" needs it")
     return kind.from_table(table, n, number, numbers)
 
-
-from mdtheory.symbolic.sets import ball, box, simplices  # noqa: E402,F401  each set registers itself on import
