@@ -32,7 +32,13 @@ MEANINGS = {
     ("theorem", "statement"): "the statement, in the paper's notation",
     ("problem", "kind"): "`offline` (the default), `online` or `mdp`",
     ("problem", "variables"): "the coordinates' names, or `{name = \"x\", d = 3}` for x1, ..., xd",
-    ("problem", "domain"): "`reals`, `positive`, `simplex` or `box` (the open unit box)",
+    ("problem", "domain"): "`reals`, `positive`, `simplex` or `box` (the open unit box), phi's own domain; or a "
+                           "constraint set MD projects onto: `ball`, `box` with `lower` and `upper`, `simplices`",
+    ("problem", "radius"): "with `domain = \"ball\"`: R, the ball {||x|| <= R} (a Euclidean phi)",
+    ("problem", "lower"): "with `domain = \"box\"`: the lower bounds of the closed box (a Euclidean phi; clipping)",
+    ("problem", "upper"): "with `domain = \"box\"`: the upper bounds of the closed box",
+    ("problem", "blocks"): "with `domain = \"simplices\"`: the block sizes of a product of simplices (the negative "
+                           "entropy; one softmax per block)",
     ("problem", "regularizer"): "phi: a catalogue name, a table such as `{name = \"tsallis\", q = \"1/2\"}`, or an "
                                 "expression in the variables; online: default `negative_entropy`",
     ("problem", "objective"): "f, an expression in the variables (`abs`, `max`, `min` allowed)",
@@ -66,8 +72,9 @@ MEANINGS = {
     ("constants", "*"): "any name = an exact number the bound uses; `L`, `mu`, `G` and (Euclidean) `sigma` are checked at "
                         "every iterate, and one the instance contradicts is refused with the evidence; a constant "
                         "the instance computes (eta, d, G, fstar, D0, L and mu where derived) may not be restated",
-    ("solution", "x"): "x*: a point, or `\"computed\"` (default: Newton on the optimality conditions, per rung)",
-    ("solution", "comparators"): "more reference points; a 'for every x' bound is checked at each",
+    ("solution", "x"): "x*: a point of the closed domain (a vertex or face too), or `\"computed\"` (default: exact "
+                       "for a linear f, else Newton on the optimality conditions, per rung)",
+    ("solution", "comparators"): "more reference points of the closed domain; a 'for every x' bound is checked at each",
     ("solution", "limit"): "`{A, b, geometry}`: argmin D(x, x0) s.t. A x = b in phi's geometry "
                            "(`\"regularizer\"`) or GD's (`\"euclidean\"`)",
     ("claim", "kind"): "the bound kind (table below)",

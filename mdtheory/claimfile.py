@@ -56,12 +56,14 @@ from mdtheory.engine.run import BACKENDS, MAX_STEPS, RunSpec
 from mdtheory.errors import MDTheoryError
 from mdtheory.problems import DEFAULT_KIND, UnknownProblemKind, problem_kind, problem_kinds
 from mdtheory.symbolic.catalogue import CATALOGUE
+from mdtheory.methods.projected import PROJECTED_MD
 from mdtheory.symbolic.domains import Domain, check_variable_names
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.objectives import Objective
 from mdtheory.symbolic.parsing import (CONSTANTS, FUNCTIONS, VARIADIC, _brief, exact_real,
                                        parse_expression, reserved_word)
 from mdtheory.symbolic.regularizer import Regularizer, hessian, is_quadratic
+from mdtheory.symbolic.sets import read_constraint_set
 
 
 class ClaimFileError(MDTheoryError):
@@ -437,15 +439,23 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
         check_variable_names(variables, "[problem]")
     except MDTheoryError as err:
         raise keyed("[problem] variables", err) from None
+    n = len(variables)
     try:
-        domain = Domain.parse(problem["domain"])
+        constraint = read_constraint_set(problem, n, toml_number, toml_numbers)
+        domain = constraint.regularizer_domain if constraint is not None else Domain.parse(problem["domain"])
     except MDTheoryError as err:
         raise keyed("[problem] domain", err) from None
     reg = _regularizer(problem["regularizer"], variables, domain)
-    n = len(variables)
+    if constraint is not None:
+        try:
+            constraint.check_regularizer(reg)
+        except MDTheoryError as err:
+            raise keyed("[problem] regularizer", err) from None
     x0 = toml_numbers(run["x0"], "[run] x0", n)
     try:
         domain.check_point(x0, "x0")
+        if constraint is not None:
+            constraint.check_point(x0, "x0")
     except MDTheoryError as err:
         raise keyed("[run] x0", err) from None
     _refuse_flat_start(reg, x0)
@@ -463,7 +473,8 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     except MDTheoryError as err:
         raise ClaimFileError(f"[problem] objective: {err}") from None
     try:
-        md = MirrorDescent(reg, objective)
+        md = (MirrorDescent(reg, objective) if constraint is None
+              else MirrorDescent(reg, objective, method=PROJECTED_MD, constraint=constraint))
     except MDTheoryError as err:
         raise keyed("[problem] regularizer", err) from None
     if perturbed:
@@ -472,15 +483,21 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
                 raise ClaimFileError(f"[run] {key}: missing; a sensitivity quantity compares the run from x0 with the "
                                      "run from x0 + eps*direction")
     # a convergence claim without a perturbation still carries a direction: its tangent is computed, unused
-    direction = toml_numbers(run["direction"], "[run] direction", n) if "direction" in run else _unit_direction(domain, n)
+    direction = (toml_numbers(run["direction"], "[run] direction", n) if "direction" in run
+                 else constraint.default_direction(n) if constraint is not None else _unit_direction(domain, n))
     eps, eta = toml_number(run.get("eps", "1"), "[run] eps"), toml_number(run["eta"], "[run] eta")
     for key, value in (("eps", eps), ("eta", eta)):
         if value <= 0:
             raise ClaimFileError(f"[run] {key}: must be positive, got {value}")
     checks = [("direction", lambda: domain.check_direction(direction))]
+    if constraint is not None:
+        checks.append(("direction", lambda: constraint.check_direction(direction)))
     if perturbed:
         checks.append(("eps", lambda: domain.check_point([a + eps * v for a, v in zip(x0, direction)],
                                                          "the perturbed start x0 + eps*v")))
+        if constraint is not None:
+            checks.append(("eps", lambda: constraint.check_point([a + eps * v for a, v in zip(x0, direction)],
+                                                                 "the perturbed start x0 + eps*v")))
     for key, check in checks:
         try:
             check()

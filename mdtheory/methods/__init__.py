@@ -72,6 +72,7 @@ docs/add-a-method.md walks through it, with the test that checks it against a cl
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -168,3 +169,5 @@ def kernel_for(problem, oracle=None):
 
 
 from mdtheory.methods import mirror_descent  # noqa: E402  plain MD registers itself on import
+
+importlib.import_module("mdtheory.methods.projected")  # registers "projected_md"; by name, adding no import cycle
