@@ -37,6 +37,15 @@ Methods to implement
         The update as the result prints it ("x+ = ..."), from the derived expressions, with ``renaming``
         substituted (online MD names the loss vector).
 
+Options
+    options : dict of str to str
+        The keys a claim file's ``[method]`` table may give this method, each with what it is (default: none).
+    configure(table) -> Method
+        A copy of the method with the options in ``table`` (keys already checked against ``options``), each
+        value read exactly; a bad value raises MDTheoryError naming ``[method] key``. A problem carries its
+        options in ``MirrorDescent.method_options``; ``configured(problem)`` and ``kernel_for`` apply them.
+        Options change the step, never the layout of the state or its initial value.
+
 Methods with defaults
     initial_state(x0) -> tuple of vectors
         Every vector starts at x0 (x_0 = y_0 = z_0 = x0), exact numbers. Override together with
@@ -120,6 +129,20 @@ class Method:
     def update_text(self, problem, renaming: dict | None = None) -> str:
         raise NotImplementedError(f"{type(self).__name__} does not write its update")
 
+    options: dict = {}
+
+    def with_options(self, table: dict) -> Method:
+        """This method with the ``[method]`` options in ``table``; an unknown key is refused, naming it."""
+        unknown = sorted(set(table) - set(self.options))
+        if unknown:
+            offered = (f"its options are {', '.join(f'{k} ({what})' for k, what in self.options.items())}"
+                       if self.options else "it takes no options; remove the [method] table")
+            raise MDTheoryError(f"[method] {unknown[0]}: method {self.name!r} has no option {unknown[0]!r}; {offered}")
+        return self.configure(table) if table else self
+
+    def configure(self, table: dict) -> Method:
+        return self
+
     def initial_state(self, x0: tuple) -> tuple[tuple, ...]:
         return (tuple(x0),) * len(self.state)
 
@@ -162,9 +185,16 @@ def methods() -> MappingProxyType:
     return MappingProxyType(_REGISTRY)
 
 
+def configured(problem) -> Method:
+    """The method ``problem`` names, with the options it carries (``MirrorDescent.method_options``)."""
+    return method(problem.method).with_options(dict(problem.method_options))
+
+
 def kernel_for(problem, oracle=None):
-    """The compiled step of ``problem`` in the method it names."""
-    return method(problem.method).kernel(problem, oracle)
+    """The compiled step of ``problem`` in the method it names, with its options."""
+    return configured(problem).kernel(problem, oracle)
 
 
-from mdtheory.methods import mirror_descent  # noqa: E402  plain MD registers itself on import
+# the built-in methods register themselves on import, so that a claim file can name them
+from mdtheory.methods import mirror_descent  # noqa: E402, I001
+from mdtheory.methods import accelerated, dual_averaging  # noqa: E402, F401

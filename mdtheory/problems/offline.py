@@ -20,10 +20,10 @@ from mdtheory.checker.instance import check_instance
 from mdtheory.checker.measure import Measurement, measure, measure_worst_case
 from mdtheory.checker.result import md_update_text
 from mdtheory.claimfile import OFFLINE_RUN, SOLUTION_KEYS, ClaimFileError, _offline, check_table_keys, toml_numbers
-from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import trusted_or_none
 from mdtheory.engine.run import WORST_CASE_MAX_DIM, RunSpec
 from mdtheory.errors import MDTheoryError
+from mdtheory.methods import kernel_for
 from mdtheory.problems import Problem, register
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 
@@ -47,7 +47,7 @@ class OfflineProblem(Problem):
     run_keys = OFFLINE_RUN
     quantities = (*SENSITIVITY_QUANTITIES, *CONVERGENCE_QUANTITIES)
     constant_names = ("eta", "d", "G", "sigma", "L", "mu", "fstar", "D0")
-    sections = ("solution",)
+    sections = ("solution", "method")
     norms = DUAL_NORMS
     # the worst case is a maximum over directions, measured as a series from the Jacobian, not on the pair
     perturbed_pair_quantities = tuple(q for q in SENSITIVITY_QUANTITIES if q != "worst_case_amplification")
@@ -79,7 +79,7 @@ class OfflineProblem(Problem):
     def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
         if bound.quantity in CONVERGENCE_QUANTITIES:
             check_kept_numbers(self.spec, self.md.regularizer.dim, self.solution)
-            kernel = MirrorDescentKernel(self.md)
+            kernel = kernel_for(self.md)
             m = measure(self.md, self.spec, self.bits, with_float64=False, progress=progress, kernel=kernel,
                         backend=self.backend, keep_path=True)
             return convergence_measurements(m, kernel, self.solution, self.constants, self.norm,

@@ -43,6 +43,8 @@ class MirrorDescent:
     regularizer: Regularizer
     objective: Objective
     method: str = PLAIN_MD
+    # the method's options, ((key, value), ...) as a claim file's [method] table gives them (hashable)
+    method_options: tuple = ()
 
     def __post_init__(self):
         if tuple(map(str, self.objective.variables)) != tuple(map(str, self.regularizer.variables)):
@@ -215,4 +217,4 @@ def anchored(md: MirrorDescent, strength) -> MirrorDescent:
     expr = md.objective.expr.subs(renaming) + lam * bregman_divergence(reg)
     objective = Objective(f"{md.objective.name} + {lam} D_phi(x, a)", expr, reg.variables,
                           (*md.objective.parameters, *second_point(reg)))
-    return MirrorDescent(reg, objective, md.method)
+    return MirrorDescent(reg, objective, md.method, md.method_options)
