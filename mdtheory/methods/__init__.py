@@ -81,6 +81,7 @@ docs/add-a-method.md walks through it, with the test that checks it against a cl
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -88,7 +89,7 @@ from types import MappingProxyType
 import sympy as sp
 
 from mdtheory.errors import MDTheoryError
-from mdtheory.symbolic.mirror_descent import ETA
+from mdtheory.symbolic.mirror_descent import ETA, PLAIN_MD
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")  # a name a claim file can write: lower case, digits, underscores
 
@@ -151,6 +152,15 @@ class Method:
 
 
 _REGISTRY: dict[str, Method] = {}
+# The built-in methods by name and file, loaded when first asked for (``method``, ``methods``), so that a claim
+# file can name them and the registry imports none of them (each imports the registry)
+BUILT_IN_METHODS = {PLAIN_MD: "mirror_descent", "accelerated": "accelerated", "dual_averaging": "dual_averaging"}
+
+
+def _load_built_ins(*names: str) -> None:
+    for name in names:
+        if name not in _REGISTRY:
+            importlib.import_module(f"mdtheory.methods.{BUILT_IN_METHODS[name]}")
 
 
 def register(rule: Method) -> Method:
@@ -172,16 +182,20 @@ def register(rule: Method) -> Method:
 
 def method(name: str) -> Method:
     """The method registered under ``name``; an UnknownMethodError listing the registered ones otherwise."""
-    try:
-        return _REGISTRY[name]
-    except (KeyError, TypeError):
+    rule = _REGISTRY.get(name) if isinstance(name, str) else None
+    if rule is None:
+        _load_built_ins(*BUILT_IN_METHODS)  # a built-in asked for the first time, or every one listed below
+        rule = _REGISTRY.get(name) if isinstance(name, str) else None
+    if rule is None:
         raise UnknownMethodError(f"method: {name!r} is not a registered method; the registered methods are "
-                                 f"{', '.join(sorted(_REGISTRY))} (register another with mdtheory.methods.register, "
-                                 "see docs/add-a-method.md)") from None
+                                 f"{', '.join(sorted(_REGISTRY, key=lambda n: (n != PLAIN_MD, n)))} (the default "
+                                 "first; register another with mdtheory.methods.register, see docs/add-a-method.md)")
+    return rule
 
 
 def methods() -> MappingProxyType:
     """Every registered method by name (a read-only view)."""
+    _load_built_ins(*BUILT_IN_METHODS)
     return MappingProxyType(_REGISTRY)
 
 
@@ -195,6 +209,3 @@ def kernel_for(problem, oracle=None):
     return configured(problem).kernel(problem, oracle)
 
 
-# the built-in methods register themselves on import, so that a claim file can name them
-from mdtheory.methods import mirror_descent  # noqa: E402, I001
-from mdtheory.methods import accelerated, dual_averaging  # noqa: E402, F401
