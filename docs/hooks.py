@@ -67,6 +67,11 @@ MEANINGS = {
     ("run", "step_convention"): "mdp: how eta scales the step on Q: `\"agarwal\"` (default, pi exp(eta Q/(1 - gamma)), "
                                 "Agarwal et al. 2021, Cen et al. 2022) or `\"xiao\"` (pi exp(eta Q), Xiao 2022; tau = 0); "
                                 "the update is printed with the result",
+    ("run", "method"): "the update rule: `md` (plain mirror descent, default), `accelerated` (Tseng's accelerated "
+                       "method) or `dual_averaging` (Nesterov's), or a registered plug-in (docs/add-a-method.md); "
+                       "not `[worst_case] method`, which names a performance-estimation class",
+    ("method", "beta"): "dual_averaging's schedule beta(k), an expression in k: beta_k = beta(k)/eta (default `\"1\"`, "
+                        "lazy MD at the constant step eta)",
     ("run", "pi0"): "the initial policy: `\"uniform\"` (default) or one row per state; mdp problems run NPG "
                     "(policy MD with KL), Cen et al.'s update when tau > 0",
     ("constants", "*"): "any name = an exact number the bound uses; `L`, `mu`, `G` and (Euclidean) `sigma` are checked at "
@@ -101,6 +106,7 @@ MEANINGS = {
     ("twin", "solution"): "keys overriding `[solution]`",
     ("twin", "claim"): "keys overriding `[claim]`",
     ("twin", "search"): "keys overriding `[search]`",
+    ("twin", "method"): "keys overriding `[method]` (a method's options)",
     ("search", "x0"): "a `[low, high]` box per coordinate, or `\"domain\"` on the simplex (default: `[run] x0`)",
     ("search", "margin"): "with `x0 = \"domain\"`: every coordinate at least this (default 1/1000)",
     ("search", "direction"): "`\"any\"` (the unit sphere, or its tangent space on the simplex) or a fixed list",
@@ -179,6 +185,7 @@ def key_tables() -> dict[str, dict[str, bool]]:
     # sys.modules' entries: ``mdtheory.falsify`` as an attribute of the package is the function, not the module
     claimfile, falsify, falsify_theorems, sweep, worstcase = (importlib.import_module(f"mdtheory.{name}") for name in (
         "claimfile", "falsify", "falsify_theorems", "sweep", "worstcase"))
+    from mdtheory.methods import method
     from mdtheory.problems import BUILT_IN_KINDS, problem_kind
 
     tables = {}
@@ -186,6 +193,7 @@ def key_tables() -> dict[str, dict[str, bool]]:
         tables[f"problem ({kind})"] = problem_kind(kind).problem_keys
     for kind in BUILT_IN_KINDS:
         tables[f"run ({kind})"] = problem_kind(kind).run_keys
+    tables["method"] = {key: False for name in ("md", "accelerated", "dual_averaging") for key in method(name).options}
     tables["theorem"] = claimfile.THEOREM_KEYS
     tables["solution"] = claimfile.SOLUTION_KEYS
     tables["claim (every kind)"] = claimfile.COMMON_CLAIM_KEYS

@@ -54,11 +54,12 @@ from mdtheory.engine.context import MAX_PRECISION_BITS, working_context
 from mdtheory.engine.ladder import resolved_digits
 from mdtheory.engine.run import BACKENDS, MAX_STEPS, RunSpec
 from mdtheory.errors import MDTheoryError
+from mdtheory.methods import UnknownMethodError, method
 from mdtheory.problems import DEFAULT_KIND, UnknownProblemKind, problem_kind, problem_kinds
 from mdtheory.symbolic.catalogue import CATALOGUE
 from mdtheory.methods.projected import PROJECTED_MD
 from mdtheory.symbolic.domains import Domain, check_variable_names
-from mdtheory.symbolic.mirror_descent import MirrorDescent
+from mdtheory.symbolic.mirror_descent import PLAIN_MD, MirrorDescent
 from mdtheory.symbolic.objectives import Objective
 from mdtheory.symbolic.parsing import (CONSTANTS, FUNCTIONS, VARIADIC, _brief, exact_real,
                                        parse_expression, reserved_word)
@@ -77,13 +78,13 @@ RESERVED_NAMES = set(FUNCTIONS) | set(VARIADIC) | set(CONSTANTS) | {"T", "etaT",
 
 
 OFFLINE_RUN = {"x0": True, "direction": False, "eps": False, "eta": True, "steps": True, "precision_bits": True,
-               "record_every": False, "float64": False, "backend": False}
+               "record_every": False, "float64": False, "backend": False, "method": False}
 SECTIONS = ("theorem", "problem", "run", "constants", "solution", "claim", "twin", "search")
 REQUIRED_SECTIONS = ("problem", "run", "claim")
 THEOREM_KEYS = {"name": True, "reference": False, "statement": False}
 SOLUTION_KEYS = {"x": False, "comparators": False, "limit": False}
 TWIN_KEYS = {"why": True, "expected": False, **{section: False for section in ("problem", "run", "constants",
-                                                                              "solution", "claim", "search")}}
+                                                                              "solution", "claim", "search", "method")}}
 CLAIM_KEYS = {
     "upper_bound": {"bound": True, "quantity": False},
     "decay": {"constant": True, "rho": True, "quantity": False},
@@ -472,9 +473,15 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
         objective = Objective("user", expr, reg.variables, parameters)
     except MDTheoryError as err:
         raise ClaimFileError(f"[problem] objective: {err}") from None
+    name, options = _method_of(run, data.get("method", {}))
     try:
-        md = (MirrorDescent(reg, objective) if constraint is None
-              else MirrorDescent(reg, objective, method=PROJECTED_MD, constraint=constraint))
+        if constraint is None:
+            md = MirrorDescent(reg, objective, method=name, method_options=options)
+        elif name in (PLAIN_MD, PROJECTED_MD):  # a constraint set is run by the projected method
+            md = MirrorDescent(reg, objective, method=PROJECTED_MD, constraint=constraint, method_options=options)
+        else:
+            raise ClaimFileError(f"[run] method: {name!r} does not project onto [problem] domain = "
+                                 f"{problem['domain']!r}; a constraint set runs {PROJECTED_MD!r} (drop the key)")
     except MDTheoryError as err:
         raise keyed("[problem] regularizer", err) from None
     if perturbed:
@@ -519,6 +526,26 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     if backend not in BACKENDS:
         raise ClaimFileError(f"[run] backend: {backend!r}; choose one of {', '.join(BACKENDS)}")
     return md, spec, bits, float64, backend
+
+
+def _method_of(run: dict, table: dict) -> tuple[str, tuple]:
+    """([run] method, the [method] table's options as MirrorDescent carries them), checked against the registry."""
+    name = run.get("method", PLAIN_MD)
+    try:
+        rule = method(name)
+    except UnknownMethodError as err:
+        raise ClaimFileError(f"[run] {err}") from None
+    if not isinstance(table, dict):
+        raise ClaimFileError("[method] must be a table of the method's options")
+    for key, value in table.items():
+        if isinstance(value, (dict, list, float)):
+            raise ClaimFileError(f"[method] {key}: expected an exact number or an expression as text, such as "
+                                 "\"1/2\" or \"sqrt(k+1)\"")
+    try:
+        rule.with_options(table)  # each method names the [method] key it refuses
+    except MDTheoryError as err:
+        raise ClaimFileError(str(err)) from None
+    return name, tuple(sorted(table.items()))
 
 
 def _refuse_flat_start(reg: Regularizer, x0: list[sp.Rational]) -> None:
@@ -620,7 +647,7 @@ def with_twin(data: dict) -> dict:
     table = data["twin"]
     check_table_keys(table, TWIN_KEYS, "twin")
     merged = {section: dict(values) for section, values in data.items() if section != "twin"}
-    for section in ("problem", "run", "constants", "solution", "claim", "search"):
+    for section in ("problem", "run", "constants", "solution", "claim", "search", "method"):
         if section not in table:
             continue
         if not isinstance(table[section], dict):

@@ -807,6 +807,8 @@ def _falsify_one(claim: ClaimFile, candidates, seconds, seed, progress, workers,
     deadline = time.monotonic() + (seconds or space.seconds)
     rng = np.random.default_rng(space.seed if seed is None else seed)
     say = progress or (lambda text: None)
+    if claim.md.method != "md":  # the float screen is generated from plain MD's step (symbolic.model)
+        raise SearchError(f"[run] method: falsify screens the perturbed pairs of plain MD only, and this claim runs {claim.md.method!r}; check the stated instance with mdtheory check, or search a convergence quantity")
     screen = Screen(claim, claim.spec.steps)
     started = time.perf_counter()
     stated = Candidates(np.array([[float(v) for v in claim.spec.x0]]),

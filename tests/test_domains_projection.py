@@ -167,3 +167,16 @@ def test_a_sensitivity_claim_at_a_kink_is_refused(tmp_path, capsys):
     tables.pop("twin")
     assert main(["check", str(write(tmp_path, tables)), "--no-progress"]) == 2
     assert "not differentiable where the mirror step lands on the sphere" in capsys.readouterr().err
+
+
+def test_a_method_that_does_not_project_is_refused_on_a_constraint_set(tmp_path, capsys):
+    """A constraint set is run by projected_md; another method named with it would ignore the set, so it is refused
+    naming [run] method."""
+    path = tmp_path / "accelerated_ball.toml"
+    path.write_text('[problem]\nvariables = ["x1", "x2"]\ndomain = "ball"\nradius = "2"\nregularizer = "euclidean"\n'
+                    'objective = "3*x1 + 4*x2"\n\n[run]\nx0 = ["0", "0"]\neta = "1/10"\nsteps = 4\nprecision_bits = 64\n'
+                    'method = "accelerated"\n\n[claim]\nkind = "upper_bound"\nquantity = "best_suboptimality"\nbound = "1"\n')
+    from mdtheory.cli import main
+
+    assert main(["check", str(path), "--no-progress"]) == 2
+    assert "[run] method: 'accelerated' does not project onto [problem] domain = 'ball'" in capsys.readouterr().err

@@ -86,10 +86,6 @@ KNOWN_CYCLES = [
     # CheckResult (bounds.py) renders its fields with result.py's fields_text / fields_markdown, imported inside its
     # methods, while result.py builds on CheckResult: the one verdict type (issue 26, item 3) reshapes CheckResult
     {"mdtheory.checker.bounds", "mdtheory.checker.result"},
-    # the method registry imports plain MD at the bottom of the package so that it registers itself, and plain MD
-    # imports the registry (issue 26 item 1, method half): loading built-in methods by name, as mdtheory.problems
-    # loads its kinds, removes it
-    {"mdtheory.methods", "mdtheory.methods.mirror_descent"},
 ]
 
 

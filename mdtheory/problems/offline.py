@@ -50,7 +50,7 @@ class OfflineProblem(Problem):
     run_keys = OFFLINE_RUN
     quantities = (*SENSITIVITY_QUANTITIES, *CONVERGENCE_QUANTITIES)
     constant_names = ("eta", "d", "G", "sigma", "L", "mu", "fstar", "D0")
-    sections = ("solution",)
+    sections = ("solution", "method")
     norms = DUAL_NORMS
     # the worst case is a maximum over directions, measured as a series from the Jacobian, not on the pair
     perturbed_pair_quantities = tuple(q for q in SENSITIVITY_QUANTITIES if q != "worst_case_amplification")

@@ -45,6 +45,8 @@ class MirrorDescent:
     method: str = PLAIN_MD
     # a closed convex set the iterates are projected onto (``symbolic.sets``), or None: phi's own domain
     constraint: object = None
+    # the method's options, ((key, value), ...) as a claim file's [method] table gives them (hashable)
+    method_options: tuple = ()
 
     def __post_init__(self):
         if tuple(map(str, self.objective.variables)) != tuple(map(str, self.regularizer.variables)):
@@ -226,4 +228,4 @@ def anchored(md: MirrorDescent, strength) -> MirrorDescent:
     expr = md.objective.expr.subs(renaming) + lam * bregman_divergence(reg)
     objective = Objective(f"{md.objective.name} + {lam} D_phi(x, a)", expr, reg.variables,
                           (*md.objective.parameters, *second_point(reg)))
-    return MirrorDescent(reg, objective, md.method)
+    return MirrorDescent(reg, objective, md.method, constraint=md.constraint, method_options=md.method_options)
