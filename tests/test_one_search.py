@@ -16,7 +16,9 @@ import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 
+import pytest
 import sympy as sp
 
 from mdtheory.checker.measure import SeriesMeasurement
@@ -123,3 +125,15 @@ def test_the_registered_kind_is_screened_on_workers_with_the_same_candidates(tmp
     here, there = falsify_file(path, candidates=12), falsify_file(path, candidates=12, workers=1)
     assert here.verdict == there.verdict == "violated"
     assert here.history == there.history and here.witness.instance == there.witness.instance
+
+
+@pytest.mark.slow
+def test_a_regret_claim_is_screened_on_dask_with_the_same_candidates():
+    from distributed import LocalCluster
+
+    hedge = Path(__file__).parent.parent / "mdtheory" / "theorems" / "online" / "hedge.toml"
+    here = falsify_file(hedge, candidates=30, seed=2)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask = falsify_file(hedge, candidates=30, seed=2, scheduler=cluster.scheduler_address)
+    assert dask.verdict == here.verdict == "not falsified"
+    assert dask.best == here.best and dask.best_ratio == here.best_ratio and dask.history == here.history
