@@ -26,9 +26,9 @@ from mdtheory.claimfile import precision_bits, toml_integer, toml_number, toml_t
 from mdtheory.cli import main
 from mdtheory.engine.context import working_context
 from mdtheory.engine.ladder import laddered
+from mdtheory.problems import Problem, register
 from mdtheory.search import falsify_file
 from mdtheory.search.screens import SCREEN_BITS
-from mdtheory.problems import Problem, register
 
 
 @register("toy_damped_step")

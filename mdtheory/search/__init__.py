@@ -3,7 +3,13 @@ states (``space``), how its candidates are screened (``screens``), and what the 
 (``witness``). ``falsify_file`` searches a claim file; ``mdtheory.falsify`` is the same search for notebooks."""
 
 from mdtheory.search.pipeline import falsify, falsify_file, search
-from mdtheory.search.screens import LadderScreen, Screen, certify, closest_approach, with_instance
+from mdtheory.search.screens import (
+    LadderScreen,
+    Screen,
+    certify,
+    closest_approach,
+    with_instance,
+)
 from mdtheory.search.space import (
     SEARCH_KEYS,
     THEOREM_SEARCH_KEYS,

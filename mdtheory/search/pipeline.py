@@ -60,7 +60,13 @@ from mdtheory.claimfile import (
 from mdtheory.engine.context import MAX_PRECISION_BITS
 from mdtheory.engine.run import MAX_STEPS
 from mdtheory.search.screens import LadderScreen, Screen
-from mdtheory.search.space import THEOREM_SEARCH_KEYS, SearchError, check_budgets, search_space, structural_variants
+from mdtheory.search.space import (
+    THEOREM_SEARCH_KEYS,
+    SearchError,
+    check_budgets,
+    search_space,
+    structural_variants,
+)
 from mdtheory.search.witness import FalsifyResult
 from mdtheory.verdict import NOT_FALSIFIED, VIOLATED
 

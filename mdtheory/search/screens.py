@@ -23,7 +23,12 @@ from mdtheory.checker.instance import check_instance
 from mdtheory.claimfile import ClaimFile, toml_integer, toml_number
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.engine.compiled_screen import BLOCK as BLOCK_OF_CANDIDATES
-from mdtheory.engine.compiled_screen import NUMBA_HINT, SCREEN_ENGINES, compiled_screen, numba_available
+from mdtheory.engine.compiled_screen import (
+    NUMBA_HINT,
+    SCREEN_ENGINES,
+    compiled_screen,
+    numba_available,
+)
 from mdtheory.engine.context import ArbContext, Float64Context, flint_precision
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.run import RunSpec
@@ -43,7 +48,13 @@ from mdtheory.search.space import (
     theorem_space,
     within,
 )
-from mdtheory.search.witness import TheoremWitness, Witness, instance_text, witness_file, witness_tables_text
+from mdtheory.search.witness import (
+    TheoremWitness,
+    Witness,
+    instance_text,
+    witness_file,
+    witness_tables_text,
+)
 from mdtheory.symbolic.domains import Domain
 from mdtheory.verdict import VIOLATED
 

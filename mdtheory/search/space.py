@@ -296,12 +296,12 @@ class Candidates:
     def __len__(self):
         return len(self.eta)
 
-    def take(self, index) -> "Candidates":
+    def take(self, index) -> Candidates:
         index = np.atleast_1d(index)
         return Candidates(self.x0[index], self.direction[index], self.eta[index], self.parameters[index])
 
     @classmethod
-    def joined(cls, batches: list) -> "Candidates":
+    def joined(cls, batches: list) -> Candidates:
         return cls(*(np.concatenate([getattr(b, name) for b in batches]) for name in
                      ("x0", "direction", "eta", "parameters")))
 
