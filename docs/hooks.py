@@ -3,7 +3,7 @@ that the pages cannot drift from them.
 
 A page asks for a table with a marker line ``<!-- generated: NAME -->``; ``GENERATORS[NAME]`` writes it. The
 key and quantity tables take their rows from the loaders' own key tables (``mdtheory.claimfile``,
-``mdtheory.falsify``, ``mdtheory.worstcase``, ``mdtheory.sweep``, ``mdtheory.checker``) and their meanings from
+``mdtheory.search.space``, ``mdtheory.worstcase``, ``mdtheory.sweep``, ``mdtheory.checker``) and their meanings from
 ``MEANINGS`` below: a key the code reads and this file does not explain, or one explained here that the code no
 longer reads, is reported by ``missing_meanings`` (a warning, which ``mkdocs build --strict`` turns into a
 failed build; ``tests/test_readme.py`` asserts the same without building). The theorem library's table is read
@@ -182,9 +182,8 @@ CONSTANT_MEANINGS = {
 
 def key_tables() -> dict[str, dict[str, bool]]:
     """Every section a file reads, with its keys and whether each is required, from the loaders' tables."""
-    # sys.modules' entries: ``mdtheory.falsify`` as an attribute of the package is the function, not the module
-    claimfile, falsify, falsify_theorems, sweep, worstcase = (importlib.import_module(f"mdtheory.{name}") for name in (
-        "claimfile", "falsify", "falsify_theorems", "sweep", "worstcase"))
+    claimfile, space, sweep, worstcase = (importlib.import_module(f"mdtheory.{name}") for name in (
+        "claimfile", "search.space", "sweep", "worstcase"))
     from mdtheory.methods import method
     from mdtheory.problems import BUILT_IN_KINDS, problem_kind
 
@@ -200,7 +199,7 @@ def key_tables() -> dict[str, dict[str, bool]]:
     for kind, keys in claimfile.CLAIM_KEYS.items():
         tables[f"claim ({kind})"] = keys
     tables["twin"] = claimfile.TWIN_KEYS
-    tables["search"] = {**falsify.SEARCH_KEYS, **falsify_theorems.THEOREM_SEARCH_KEYS}
+    tables["search"] = {**space.SEARCH_KEYS, **space.THEOREM_SEARCH_KEYS}
     tables["worst_case"] = worstcase.WORST_CASE_KEYS
     tables["worst_case claim"] = worstcase.CLAIM_KEYS
     tables["sweep"] = sweep.SECTIONS["sweep"]

@@ -181,7 +181,7 @@ def verify(args) -> int:
 
 def check(args) -> int:
     from mdtheory.checker.claim import check_claim, closed_form_numbers
-    from mdtheory.falsify import with_decimal
+    from mdtheory.search.witness import with_decimal
     from mdtheory.checker.result import ClaimReport, check_json
     from mdtheory.claimfile import load_claim
     from mdtheory.progress import Progress
@@ -284,7 +284,7 @@ def write_certificates(folder: Path, result, source: str) -> None:
 
 
 def falsify(args) -> int:
-    from mdtheory.falsify import falsify_file, plot, result_json
+    from mdtheory.search import falsify_file, plot, result_json
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     # never beside the claim file: that may be the installed theorem library, which verify reads whole
