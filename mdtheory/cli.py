@@ -237,6 +237,8 @@ def worst_case(args) -> int:
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     certificate_folder = None if args.certificate is None else writable_folder(args.certificate, "--certificate")
     claim = load_class_claim(args.file)
+    if claim.horizons == "all":
+        return worst_case_every_t(args, claim, json_path, certificate_folder)
     with Progress(enabled=not args.no_progress) as progress:
         result = check_class_claim(claim, progress(Path(args.file).name))
     data = class_verdict_json(result)
@@ -263,6 +265,28 @@ def worst_case(args) -> int:
     if result.verdict is None:
         return EXIT_HOLDS
     if result.verdict == claim.expected:
+        return EXIT_HOLDS
+    return EXIT_INCONCLUSIVE if result.verdict == "inconclusive" else EXIT_VIOLATED
+
+
+def worst_case_every_t(args, claim, json_path, certificate_folder) -> int:
+    """horizons = "all": a potential proves the claim for every T (mdtheory.checker.potential, docs/every-t.md)."""
+    import re
+
+    from mdtheory.checker.potential import check_every_t, every_t_document, every_t_json, every_t_lines
+
+    result = check_every_t(claim)
+    for line in every_t_lines(result):
+        print(line)
+    if json_path:
+        write_result(json_path, json.dumps(every_t_json(result), indent=2), "--json")
+    if certificate_folder and result.rate is None:
+        print("no certificate (no potential was certified)")
+    elif certificate_folder:
+        path = certificate_folder / (re.sub(r"[^A-Za-z0-9_]", "_", Path(args.file).stem) + "_every_T.json")
+        write_result(path, json.dumps(every_t_document(result, args.file), indent=1) + "\n", "--certificate")
+        print(f"certificate {path} (check it with python proofs/check_every_t.py)")
+    if result.verdict is None or result.verdict == claim.expected:
         return EXIT_HOLDS
     return EXIT_INCONCLUSIVE if result.verdict == "inconclusive" else EXIT_VIOLATED
 

@@ -26,6 +26,7 @@ import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
+from mdtheory.checker.reading import exactly, reading, rounded
 from mdtheory.checker.worst_case import (AMPLIFICATION, INACTIVE, INCONCLUSIVE_VERDICT, PROVED, RATIONALIZATIONS,
                                          VIOLATED_VERDICT, WorstCaseError, _ldlt)
 
@@ -406,3 +407,232 @@ def least_rate(method: str, eta, L_f, mu_phi, L_phi) -> float | None:
             middle = math.sqrt(low * high)
             low, high = (low, middle) if feasible(middle) else (middle, high)
     return high
+
+
+# --------------------------------------------------------------------------- claims for every T
+RHO_SLACKS = (Fraction(1, 10**4), Fraction(1, 10**3), Fraction(1, 10**2))  # above the SDP's least rho^2
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A proof that ||x_T - x'_T||^2 <= constant * rho_squared^T ||x_0 - x'_0||^2 for every T >= 1."""
+
+    rho_squared: Fraction
+    constant: Fraction
+    unknowns: dict  # P's entries (MD) and c0, exact
+    parts: tuple  # Part per inequality (step; for MD also norm and start)
+    how: str
+
+
+@dataclass(frozen=True)
+class EveryT:
+    """The answer to a worst-case claim for every T: the certified rate (or None), the best explicit instance's
+    growth (exact), the SDP's least rho^2 (floats, evidence), and the verdict with why."""
+
+    claim: object  # a ClassClaim with horizons "all"
+    rate: Rate | None
+    witness_rate: Fraction  # an explicit instance's amplification is witness_constant * witness_rate^T, exactly
+    witness: str
+    solver_rho_squared: float | None
+    verdict: str | None
+    why: object  # a Reading, or None
+    violated_at: tuple | None = None  # (T, the explicit instance's squared amplification) when violated
+
+    def rho(self) -> float | None:
+        """The certified rho, rounded up (rho^2 is the exact number)."""
+        return None if self.rate is None else math.nextafter(math.sqrt(float(self.rate.rho_squared)), math.inf)
+
+    def gap(self) -> float | None:
+        """How far the certified rho lies above the witness's growth rate, relative (0: they meet)."""
+        return None if self.rate is None else math.sqrt(float(self.rate.rho_squared / self.witness_rate ** 2)) - 1
+
+
+def _figure(value):
+    """A sympy number as a Figure: exactly when rational, else to 9 digits."""
+    return exactly(value) if value.is_Rational else rounded(float(value), 9)
+
+
+def _rate_bound(bound, eta: Fraction):
+    """(A, r) with bound = A r^T exactly (sympy numbers), or a WorstCaseError naming the form expected."""
+    import sympy as sp
+
+    from mdtheory.checker.bounds import ETA_T, T as T_SYMBOL
+
+    expression = bound.subs(ETA_T, sp.Rational(eta.numerator, eta.denominator) * T_SYMBOL)
+    A = sp.nsimplify(expression.subs(T_SYMBOL, 0))
+    r = sp.simplify(expression.subs(T_SYMBOL, T_SYMBOL + 1) / expression)
+    if (T_SYMBOL in r.free_symbols or not A.is_number or not r.is_number or not A.is_positive or not r.is_positive
+            or sp.simplify(expression - A * r ** T_SYMBOL) != 0):
+        raise WorstCaseError(f"[claim] bound: {bound}: with horizons = \"all\" the bound must be A * r**T (A, r > 0, "
+                             "for example \"1\" or \"3*(11/10)**T\"): the potential proves C rho^T")
+    return A, r
+
+
+def _witness(method: str, eta, L_f, mu_phi) -> tuple[Fraction, str]:
+    """The best one-dimensional explicit instance's growth per step, exactly: f = L_f x^2/2 with phi = mu x^2/2
+    (GD: mu = 1) multiplies the runs' difference by 1 - eta L_f/mu each step, f = 0 by 1."""
+    step = eta * L_f / (mu_phi if method == "md" else 1)
+    if abs(1 - step) > 1:
+        which = "f = L_f x^2/2" + (", phi = mu_phi x^2/2" if method == "md" else "")
+        return abs(1 - step), f"{which} in one dimension: amplification |1 - {step}|^T, exactly"
+    return Fraction(1), "f = 0: amplification 1 at every T"
+
+
+def _certified(method, eta, L_f, mu_phi, L_phi, candidates) -> tuple[Rate | None, float | None]:
+    """The first rho^2 of ``candidates`` (exact) that a potential certifies; then the SDP's least rho^2 (bisection)
+    with RHO_SLACKS above it. (rate or None, the least rho^2 found or None)."""
+    tried = set()
+    for rho_squared, why in candidates:
+        if rho_squared >= 1 and rho_squared not in tried:
+            tried.add(rho_squared)
+            if found := certify_rate(method, eta, L_f, mu_phi, L_phi, rho_squared):
+                return Rate(rho_squared, found[0], found[1], tuple(found[2]), why), None
+    least = least_rate(method, eta, L_f, mu_phi, L_phi)
+    if least is None:
+        return None, None
+    for slack in RHO_SLACKS:
+        rho_squared = rounded_up(least * (1 + float(slack)), RHO_DIGITS)
+        if found := certify_rate(method, eta, L_f, mu_phi, L_phi, rho_squared):
+            return Rate(rho_squared, found[0], found[1], tuple(found[2]),
+                        f"the SDP's least rho^2 ({least:.9g}, floating point) raised by {float(slack):g} and rounded "
+                        f"up to {RHO_DIGITS} decimals"), least
+    return None, least
+
+
+def check_every_t(claim) -> EveryT:
+    """A ClassClaim with horizons "all", for the amplification of GD or MD: proved (for every T >= 1) when an
+    exactly checked potential gives C rho^(2T) <= bound(T)^2 at every T; violated when an explicit instance
+    exceeds the bound at some T; else inconclusive, saying why."""
+    import sympy as sp
+
+    method, eta, L_f, mu_phi, L_phi = claim.method, claim.eta, claim.L_f, claim.mu_phi, claim.L_phi
+    if method not in ("gd", "md") or claim.quantity != AMPLIFICATION:
+        raise WorstCaseError("[worst_case] horizons: \"all\" is posed for the amplification of gd and md (a rate for "
+                             "every T needs multipliers that depend on the step: not yet)")
+    witness_rate, witness = _witness(method, eta, L_f, mu_phi)
+    q = lambda value: sp.Rational(value.numerator, value.denominator)
+    candidates, A, r = [], None, None
+    if claim.bound is not None:
+        A, r = _rate_bound(claim.bound, eta)
+        if (r ** 2).is_Rational:
+            candidates.append((Fraction(int((r ** 2).p), int((r ** 2).q)), "the claim's rate"))
+    candidates.append((witness_rate ** 2, "the explicit instance's growth rate (squared)"))
+    rate, least = _certified(method, eta, L_f, mu_phi, L_phi, candidates)
+    if claim.bound is None:
+        return EveryT(claim, rate, witness_rate, witness, least, None, None)
+    # the explicit instance violates the claim at T when witness^(2T) > A^2 r^(2T); first T, if any
+    violated_at = None
+    if q(witness_rate) > r:
+        ratio = float(q(witness_rate) / r)
+        first = max(1, math.ceil(math.log(float(A ** 2)) / (2 * math.log(ratio))) if float(A) > 1 else 1)
+        for T in (first, first + 1):
+            if sp.simplify(q(witness_rate) ** (2 * T) - A ** 2 * r ** (2 * T)) > 0:
+                violated_at = (T, witness_rate ** (2 * T))
+                break
+    if violated_at is not None:
+        return EveryT(claim, rate, witness_rate, witness, least, VIOLATED_VERDICT,
+                      reading(f"the explicit instance ({witness}) exceeds the claim at T = ", exactly(violated_at[0])),
+                      violated_at)
+    if rate is None:
+        why = (reading("no quadratic potential was found at any rho^2 up to ", exactly(RHO_SQUARED_CEILING))
+               if least is None else reading("no potential was certified exactly (the SDP's least rho^2 is ",
+                                             rounded(least, 9), ", floating point)"))
+        return EveryT(claim, None, witness_rate, witness, least, INCONCLUSIVE_VERDICT, why)
+    if q(rate.rho_squared) <= r ** 2 and sp.simplify(A ** 2 * r ** 2 - q(rate.constant * rate.rho_squared)) >= 0:
+        return EveryT(claim, rate, witness_rate, witness, least, PROVED, None)
+    why = reading("the certified C rho^(2T) with rho^2 = ", exactly(rate.rho_squared), ", C = ", exactly(rate.constant),
+                  " does not lie below the claim's A^2 r^(2T) at every T (A = ", _figure(A), ", r = ", _figure(r), ")")
+    return EveryT(claim, rate, witness_rate, witness, least, INCONCLUSIVE_VERDICT, why)
+
+
+# --------------------------------------------------------------------------- what the command shows and writes
+def every_t_lines(result: EveryT) -> list[str]:
+    """The answer in words, one line each (the command prints them)."""
+    claim = result.claim
+    lines = [f"{claim.method}, eta = {claim.eta} (L_f = {claim.L_f}"
+             + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method != "gd" else "") + "), every T >= 1"]
+    if result.rate is None:
+        lines.append("no potential certified")
+    else:
+        rate = result.rate
+        lines.append(reading("proved for every T: ||x_T - x'_T||^2 <= C rho^(2T) ||x_0 - x'_0||^2 with rho^2 = ",
+                             exactly(rate.rho_squared), " (rho <= ", rounded(result.rho(), 9), "), C = ",
+                             exactly(rate.constant), f" ({rate.how}; {len(rate.parts)} exact certificate"
+                             f"{'s' if len(rate.parts) > 1 else ''})").text())
+    lines.append(reading("explicit instance: ", result.witness, ", growth rate ", exactly(result.witness_rate),
+                         *(() if result.gap() is None else
+                           ("; the certified rho lies ", rounded(100 * result.gap(), 3), "% above it"
+                            + (" (they meet within 1%)" if result.gap() <= WITNESS_MATCH else "")))).text())
+    if result.why is not None:
+        lines.append(f"{result.verdict}: {result.why.text()}")
+    if result.verdict is not None:
+        lines.append(f"claim amplification <= {claim.bound} for every T: {result.verdict} (expected {claim.expected})")
+    return lines
+
+
+def _form_json(form) -> dict:
+    from mdtheory.worstcase import exact_text as q
+
+    gram, values, constant = form
+    return {"gram": [[i, j, q(c)] for (i, j), c in sorted(gram.items()) if c],
+            "values": [[k, q(c)] for k, c in sorted(values.items()) if c], "constant": q(constant)}
+
+
+def _part_json(part: Part) -> dict:
+    from mdtheory.worstcase import exact_text as q
+
+    vector = lambda u: [[leaf, q(c)] for leaf, c in sorted(u.items()) if c]
+    return {"name": part.name, "proves": part.proves, "points": part.problem.n_points, "values": part.problem.n_values,
+            "functions": [{"name": fn.name, "class": fn.kind, "L": q(fn.L), "mu": q(fn.mu),
+                           "points": [{"x": vector(x), "g": vector(g), "f": vector(f)} for x, g, f in fn.points]}
+                          for fn in part.problem.functions],
+            "objective": _form_json(part.objective),
+            "inequalities": [{"which": {"function": k, "i": i, "j": j}, "multiplier": q(multiplier),
+                              "form": _form_json(form)} for (k, i, j), multiplier, form in part.inequalities],
+            "residual": [[q(c) for c in row] for row in part.residual],
+            "ldlt": [{"d": q(d), "l": [q(c) for c in column]} for d, column in part.factors]}
+
+
+def every_t_json(result: EveryT) -> dict:
+    from mdtheory.worstcase import exact_text as q
+
+    claim, rate = result.claim, result.rate
+    return {"quantity": claim.quantity, "method": claim.method, "eta": q(claim.eta), "L_f": q(claim.L_f),
+            "mu_phi": None if claim.mu_phi is None else q(claim.mu_phi),
+            "L_phi": None if claim.L_phi is None else q(claim.L_phi), "horizons": "all",
+            "bound": None if claim.bound is None else str(claim.bound), "expected": claim.expected,
+            "verdict": result.verdict, "why": None if result.why is None else result.why.text(),
+            "why_figures": None if result.why is None else result.why.as_json(),
+            "rate": None if rate is None else {
+                "rho_squared": q(rate.rho_squared), "rho_at_most": result.rho(), "constant": q(rate.constant),
+                "how": rate.how, "P": {key: q(rate.unknowns[key]) for key in P_KEYS if key in rate.unknowns}},
+            "witness": {"rate": q(result.witness_rate), "instance": result.witness, "gap": result.gap(),
+                        "meets": None if result.gap() is None else result.gap() <= WITNESS_MATCH},
+            "solver_least_rho_squared": result.solver_rho_squared,
+            "violated_at": None if result.violated_at is None else
+            {"T": result.violated_at[0], "squared_amplification": q(result.violated_at[1])}}
+
+
+def every_t_document(result: EveryT, source: str) -> dict:
+    """The proof for every T as a self-contained document (``EVERY_T_SCHEMA``, docs/every-t.md): the claim, the
+    potential and each part's exact certificate. ``proofs/check_every_t.py`` re-checks it with ``fractions``."""
+    from pathlib import Path
+
+    from mdtheory.worstcase import exact_text as q
+
+    claim, rate = result.claim, result.rate
+    phi = ("" if claim.method == "gd" else
+           f" and every phi {claim.mu_phi}-strongly convex and {claim.L_phi}-smooth")
+    statement = (f"for every convex {claim.L_f}-smooth f{phi}, in any dimension, and every T >= 1, "
+                 + ("gradient descent" if claim.method == "gd" else "mirror descent")
+                 + f" with eta = {claim.eta} satisfies ||x_T - x'_T||^2 <= {q(rate.constant)} "
+                   f"({q(rate.rho_squared)})^T ||x_0 - x'_0||^2")
+    return {"schema": EVERY_T_SCHEMA, "source": Path(source).name,
+            "claim": {"method": claim.method, "quantity": claim.quantity, "eta": q(claim.eta), "L_f": q(claim.L_f),
+                      "mu_phi": None if claim.mu_phi is None else q(claim.mu_phi),
+                      "L_phi": None if claim.L_phi is None else q(claim.L_phi),
+                      "rho_squared": q(rate.rho_squared), "constant": q(rate.constant),
+                      "bound": None if claim.bound is None else str(claim.bound), "verdict": result.verdict,
+                      "statement": statement},
+            "potential": {key: q(rate.unknowns[key]) for key in P_KEYS if key in rate.unknowns},
+            "parts": [_part_json(part) for part in rate.parts]}
