@@ -478,15 +478,17 @@ def _witness(method: str, eta, L_f, mu_phi) -> tuple[Fraction, str]:
     return Fraction(1), "f = 0: amplification 1 at every T"
 
 
-def _certified(method, eta, L_f, mu_phi, L_phi, candidates) -> tuple[Rate | None, float | None]:
-    """The first rho^2 of ``candidates`` (exact) that a potential certifies; then the SDP's least rho^2 (bisection)
-    with RHO_SLACKS above it. (rate or None, the least rho^2 found or None)."""
+def _certified(method, eta, L_f, mu_phi, L_phi, candidates, search: bool = True) -> tuple[Rate | None, float | None]:
+    """The first rho^2 of ``candidates`` (exact) that a potential certifies; then (when ``search``) the SDP's
+    least rho^2 (bisection) with RHO_SLACKS above it. (rate or None, the least rho^2 found or None)."""
     tried = set()
     for rho_squared, why in candidates:
         if rho_squared >= 1 and rho_squared not in tried:
             tried.add(rho_squared)
             if found := certify_rate(method, eta, L_f, mu_phi, L_phi, rho_squared):
                 return Rate(rho_squared, found[0], found[1], tuple(found[2]), why), None
+    if not search:
+        return None, None
     least = least_rate(method, eta, L_f, mu_phi, L_phi)
     if least is None:
         return None, None
@@ -517,18 +519,19 @@ def check_every_t(claim) -> EveryT:
         if (r ** 2).is_Rational:
             candidates.append((Fraction(int((r ** 2).p), int((r ** 2).q)), "the claim's rate"))
     candidates.append((witness_rate ** 2, "the explicit instance's growth rate (squared)"))
-    rate, least = _certified(method, eta, L_f, mu_phi, L_phi, candidates)
-    if claim.bound is None:
-        return EveryT(claim, rate, witness_rate, witness, least, None, None)
     # the explicit instance violates the claim at T when witness^(2T) > A^2 r^(2T); first T, if any
     violated_at = None
-    if q(witness_rate) > r:
+    if claim.bound is not None and q(witness_rate) > r:
         ratio = float(q(witness_rate) / r)
         first = max(1, math.ceil(math.log(float(A ** 2)) / (2 * math.log(ratio))) if float(A) > 1 else 1)
         for T in (first, first + 1):
             if sp.simplify(q(witness_rate) ** (2 * T) - A ** 2 * r ** (2 * T)) > 0:
                 violated_at = (T, witness_rate ** (2 * T))
                 break
+    # a violated claim still gets the explicit instance's own rate certified when it can, without a search
+    rate, least = _certified(method, eta, L_f, mu_phi, L_phi, candidates, search=violated_at is None)
+    if claim.bound is None:
+        return EveryT(claim, rate, witness_rate, witness, least, None, None)
     if violated_at is not None:
         return EveryT(claim, rate, witness_rate, witness, least, VIOLATED_VERDICT,
                       reading(f"the explicit instance ({witness}) exceeds the claim at T = ", exactly(violated_at[0])),

@@ -1,0 +1,185 @@
+"""Issue 28, item 2: worst-case claims for every T (``horizons = "all"``), proved by a one-step quadratic
+potential checked exactly, written as a certificate that a standalone checker (standard library only) replays,
+and paired with an explicit instance's growth rate."""
+
+import ast
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from mdtheory.checker.potential import certify_rate, check_every_t
+from mdtheory.checker.worst_case import ClassClaim
+from mdtheory.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "every_t"
+COMMITTED = ROOT / "proofs" / "every_t"
+CHECKER = ROOT / "proofs" / "check_every_t.py"
+
+
+def _claim_file(tmp_path, method="gd", eta="1", bound="1", expected="proved", extra="") -> Path:
+    phi = 'mu_phi = "1"\nL_phi = "3"\n' if method == "md" else ""
+    path = tmp_path / "claim.toml"
+    path.write_text(f'[worst_case]\nmethod = "{method}"\neta = "{eta}"\nL_f = "1"\n{phi}horizons = "all"\n{extra}\n'
+                    f'[claim]\nbound = "{bound}"\nexpected = "{expected}"\n')
+    return path
+
+
+def _run(tmp_path, path, *more) -> tuple[int, dict]:
+    out = tmp_path / "out.json"
+    code = main(["worst-case", str(path), "--json", str(out), *more])
+    return code, json.loads(out.read_text())
+
+
+def _checked(checker: Path, *paths) -> subprocess.CompletedProcess:
+    """In isolated mode (-I): it could not import mdtheory even if it tried."""
+    return subprocess.run([sys.executable, "-I", str(checker), *map(str, paths)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def _tampered(document: dict, part: int = 0) -> dict:
+    """One multiplier (the part's last) changed by 1e-6."""
+    tampered = json.loads(json.dumps(document))
+    inequality = tampered["parts"][part]["inequalities"][-1]
+    inequality["multiplier"] = str(Fraction(inequality["multiplier"]) + Fraction(1, 10**6))
+    return tampered
+
+
+# --------------------------------------------------------------------------- GD: non-expansive for every T
+def test_gd_is_non_expansive_for_every_t_at_eta_one(tmp_path):
+    code, data = _run(tmp_path, _claim_file(tmp_path))
+    assert code == 0 and data["verdict"] == "proved" and data["horizons"] == "all"
+    # the one-step certificate is the textbook one: rho^2 = 1, C = 1
+    assert data["rate"]["rho_squared"] == "1" and data["rate"]["constant"] == "1"
+
+
+def test_gd_past_two_over_l_is_not_proved_and_is_violated(tmp_path):
+    """eta = 2 + 1/10: f = x^2/2 multiplies the difference by 11/10 each step, so "non-expansive" is false; the
+    potential certifies the growth rate exactly (rho = 11/10, the explicit instance's)."""
+    code, data = _run(tmp_path, _claim_file(tmp_path, eta="21/10", expected="proved"))
+    assert code == 1 and data["verdict"] == "violated"
+    assert data["violated_at"] == {"T": 1, "squared_amplification": "121/100"}
+    assert data["rate"]["rho_squared"] == "121/100" and data["witness"]["rate"] == "11/10"
+    assert data["witness"]["meets"] is True
+
+
+def test_the_certified_rate_for_every_t_can_be_claimed_past_the_edge(tmp_path):
+    code, data = _run(tmp_path, _claim_file(tmp_path, eta="21/10", bound="(11/10)**T"))
+    assert code == 0 and data["verdict"] == "proved"
+    code, data = _run(tmp_path, _claim_file(tmp_path, eta="21/10", bound="(109/100)**T", expected="violated"))
+    assert code == 0 and data["verdict"] == "violated"
+
+
+def test_a_rate_above_one_is_not_certified_as_non_expansion():
+    """The exact check, not the solver, decides: at eta = 21/10 no multipliers make rho^2 = 1 work."""
+    assert certify_rate("gd", Fraction(21, 10), Fraction(1), None, None, Fraction(1)) is None
+    assert certify_rate("gd", Fraction(1), Fraction(1), None, None, Fraction(1)) is not None
+
+
+# --------------------------------------------------------------------------- certificates
+def test_the_certificate_is_replayed_and_a_changed_multiplier_is_rejected(tmp_path):
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    assert main(["worst-case", str(EXAMPLES / "gd_nonexpansive.toml"), "--certificate", str(folder)]) == 0
+    written = folder / "gd_nonexpansive_every_T.json"
+    result = _checked(CHECKER, written)
+    assert result.returncode == 0 and result.stdout.startswith("ok"), result.stdout + result.stderr
+    bad = tmp_path / "tampered_every_T.json"
+    bad.write_text(json.dumps(_tampered(json.loads(written.read_text()))))
+    result = _checked(CHECKER, bad)
+    assert result.returncode == 1 and "REJECTED" in result.stdout
+
+
+def test_the_checker_imports_only_the_standard_library_and_its_sibling():
+    tree = ast.parse(CHECKER.read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported <= {"json", "sys", "fractions", "pathlib", "check_certificate"}
+    assert len(CHECKER.read_text().splitlines()) < 300
+
+
+def test_the_committed_certificates_pass_and_every_multiplier_changed_fails(tmp_path):
+    """proofs/every_t (CI checks it too): each part of each certificate, each multiplier changed by 1e-6."""
+    paths = sorted(COMMITTED.glob("*.json"))
+    assert len(paths) >= 2
+    result = _checked(CHECKER, COMMITTED)
+    assert result.returncode == 0 and result.stdout.count("ok ") == len(paths), result.stdout
+    changed = 0
+    for path in paths:
+        document = json.loads(path.read_text())
+        for p, part in enumerate(document["parts"]):
+            for k, inequality in enumerate(part["inequalities"]):
+                tampered = json.loads(json.dumps(document))
+                entry = tampered["parts"][p]["inequalities"][k]
+                entry["multiplier"] = str(Fraction(entry["multiplier"]) + Fraction(1, 10**6))
+                (tmp_path / f"{path.stem}_{p}_{k}_every_T.json").write_text(json.dumps(tampered))
+                changed += 1
+    result = _checked(CHECKER, tmp_path)
+    assert result.returncode == 1 and result.stdout.count("REJECTED") == changed > 10
+
+
+def test_a_changed_rate_or_potential_is_rejected(tmp_path):
+    document = json.loads((COMMITTED / "md_rate_every_T.json").read_text())
+    for where, key, value in (("claim", "rho_squared", "120/100"), ("claim", "constant", "7"),
+                              ("claim", "eta", "11/10"), ("potential", "p12", "0")):
+        tampered = json.loads(json.dumps(document))
+        tampered[where][key] = value
+        path = tmp_path / f"{key}_every_T.json"
+        path.write_text(json.dumps(tampered))
+        result = _checked(CHECKER, path)
+        assert result.returncode == 1 and "REJECTED" in result.stdout, key
+
+
+# --------------------------------------------------------------------------- MD
+def test_md_rate_example_is_proved_with_three_exact_parts(tmp_path):
+    code, data = _run(tmp_path, EXAMPLES / "md_rate.toml")
+    assert code == 0 and data["verdict"] == "proved" and set(data["rate"]["P"]) == {"p11", "p12", "p22"}
+
+
+def test_md_rate_meets_the_exact_spectral_radius_of_a_quadratic_instance():
+    """eta L_f/mu_phi = 3 > 2: f = x^2/2, phi = x^2/2 multiply the difference by |1 - 3| = 2 each step (the
+    spectral radius of that instance, exactly). The certified rho^2 is exactly 4: no instance grows faster."""
+    claim = ClassClaim("md", Fraction(3), "all", Fraction(1), Fraction(1), Fraction(3, 2))
+    result = check_every_t(claim)
+    assert result.rate is not None and result.rate.rho_squared == 4 and result.witness_rate == 2
+    assert result.gap() == 0
+
+
+def test_a_claim_below_an_explicit_instance_is_violated_not_proved(tmp_path):
+    """The amplification of f = 0 is 1 at every T: a bound (1 - 1e-9)^T is false at T = 1."""
+    code, data = _run(tmp_path, _claim_file(tmp_path, method="md", bound="(1 - 1e-9)**T", expected="violated"))
+    assert code == 0 and data["verdict"] == "violated"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kappa", ["3/2", "3", "9"])
+def test_md_growth_rate_is_paired_with_a_witness(kappa):
+    """Item 2: the certified rho (no claim: the SDP's least rho^2, raised and certified exactly) lies above the
+    best explicit instance's growth rate (sound), and the gap is reported (docs/every-t.md has the table)."""
+    claim = ClassClaim("md", Fraction(1), "all", Fraction(1), Fraction(1), Fraction(kappa))
+    result = check_every_t(claim)
+    assert result.rate is not None and result.witness_rate == 1
+    assert result.rate.rho_squared >= result.witness_rate ** 2 and result.solver_rho_squared is not None
+    assert result.rate.rho_squared >= Fraction(result.solver_rho_squared)  # certified at or above the SDP's
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("bound, extra, message", [
+    ("T + 1", "", "A * r**T"),
+    ("1", 'quantity = "suboptimality"', "amplification of gd and md"),
+])
+def test_bad_every_t_claims_are_refused_clearly(tmp_path, capsys, bound, extra, message):
+    assert main(["worst-case", str(_claim_file(tmp_path, bound=bound, extra=extra))]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_horizons_must_be_a_list_or_all(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text('[worst_case]\nmethod = "gd"\neta = "1"\nhorizons = "every"\n')
+    assert main(["worst-case", str(path)]) == 2
+    assert '"all" for every T' in capsys.readouterr().err
