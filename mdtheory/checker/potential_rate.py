@@ -1,0 +1,162 @@
+"""Rates for every T whose multipliers depend on the step: the suboptimality of GD and MD.
+
+With ||x_0 - x*||^2/2 <= 1 (GD) or D_phi(x*, x_0) <= 1 (MD), the potential
+
+    phi_k = eta k (f(x_k) - f*) + D(x*, x_k)        (D = ||.||^2/2 for GD, D_phi for MD)
+
+is non-increasing in k when eta <= 1/L_f (GD) or eta <= mu_phi/L_f (MD: f is (L_f/mu_phi)-smooth relative to
+phi, NoLips' setting in mdtheory's class), so eta T (f(x_T) - f*) <= phi_T <= phi_0 <= 1: f(x_T) - f* <= 1/(eta T)
+for every T >= 1 (Bauschke, Bolte & Teboulle's D/(gamma n); for GD the textbook O(1/T)). One step, from k to
+k + 1, is a small PEP whose objective phi_(k+1) - phi_k is affine in k; so are the multipliers that prove it
+<= 0, lambda(k) = c0 + c1 k, solved for directly (one SDP), rationalized, and then the identity (the function
+values cancel: polynomial identities in k), the signs (c0, c1 >= 0) and the residual S(k) = S0 + k S1 (a matrix
+identity in k), PSD for every k >= 0 because S0 and S1 are (exact LDL^T; and conversely S(k) PSD for every k
+forces both: k = 0, and S(k)/k as k grows), verified with sympy symbolically in k: for every k, not at one k.
+Translations and tilts that keep the class put x* (and for MD y*) at the origin with f* = 0, grad f(x*) = 0.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+
+from mdtheory.checker.potential import _add, _Function, _Leaves, _lin, _matrix, _quadratic, interpolation
+from mdtheory.checker.worst_case import INACTIVE, RATIONALIZATIONS, WorstCaseError, _ldlt, _restore_value_equations
+
+
+
+@dataclass(frozen=True)
+class StepRate:
+    """A proof that phi_(k+1) <= phi_k for every k >= 0 (module docstring): the multipliers as affine
+    functions of k (exact), the symbolic residual's LDL^T pivots, and what was verified."""
+
+    method: str
+    eta: Fraction
+    multipliers: tuple  # ((function, i, j), c0, c1): lambda = c0 + c1 k
+    factors: tuple  # (S0's LDL^T, S1's LDL^T): the residual S(k) = S0 + k S1
+    checks: tuple  # what was verified symbolically, in words
+
+
+def one_step(method: str, eta: Fraction, L_f: Fraction, mu_phi=None, L_phi=None):
+    """(functions, number of points, number of values, objective's constant part, its part per unit k): the
+    objective phi_(k+1) - phi_k = objective_0 + k objective_1."""
+    leaves = _Leaves()
+    f = _Function("f", "convex and L-smooth", L_f, Fraction(0), [({}, {}, {})])  # (x*, 0, f*) at the origin
+    if method == "gd":
+        x, g, g1 = leaves.point(), leaves.point(), leaves.point()
+        fk, fk1 = leaves.value(), leaves.value()
+        x1 = _lin((1, x), (-eta, g))
+        f.points += [(x, g, fk), (x1, g1, fk1)]
+        distance = _add((Fraction(1, 2), _quadratic(x1, x1)), (Fraction(-1, 2), _quadratic(x, x)))
+        functions = [f]
+    elif method == "md":
+        h = _Function("h = phi* (the conjugate of phi)", "mu-strongly convex and L-smooth", 1 / mu_phi, 1 / L_phi,
+                      [({}, {}, leaves.value())])  # (y*, x*, h*) at the origin
+        y, g, x, g1, x1 = (leaves.point() for _ in range(5))
+        hk, hk1, fk, fk1 = (leaves.value() for _ in range(4))
+        h.points += [(y, x, hk), (_lin((1, y), (-eta, g)), x1, hk1)]
+        f.points += [(x, g, fk), (x1, g1, fk1)]
+        # D_phi(x*, x_k) = h(y_k) - h(y*) - <x*, y_k - y*> = h_k - h* with x* = 0: the difference is h_(k+1) - h_k
+        distance = ({}, _lin((1, hk1), (-1, hk)), Fraction(0))
+        functions = [f, h]
+    else:
+        raise WorstCaseError(f"method: {method!r}; the suboptimality for every T is posed for gd and md")
+    objective_0 = _add((1, distance), (eta, ({}, fk1, Fraction(0))))  # eta (k + 1) f_(k+1) - eta k f_k, f* = 0
+    objective_1 = ({}, _lin((eta, fk1), (-eta, fk)), Fraction(0))
+    return functions, leaves.points, leaves.values, objective_0, objective_1
+
+
+def _inequalities(functions) -> list:
+    return [((k, i, j), interpolation(fn.L, fn.mu, *fn.points[i], *fn.points[j]))
+            for k, fn in enumerate(functions) for i in range(len(fn.points)) for j in range(len(fn.points)) if i != j]
+
+
+def _solve_affine(inequalities, n: int, m: int, objective_0, objective_1):
+    """Multipliers lambda(k) = c0 + c1 k (floats) with c0, c1 >= 0, the function values cancelling at every k
+    (two linear systems: the parts free of k and per unit k) and the residual S(k) = S0 + k S1 PSD for every
+    k >= 0, which holds exactly when S0 and S1 are both PSD (k = 0, and S(k)/k as k grows); the least total.
+    None when the solver finds none."""
+    import cvxpy as cp
+
+    c0, c1 = cp.Variable(len(inequalities), nonneg=True), cp.Variable(len(inequalities), nonneg=True)
+    constraints = []
+    for c, objective in ((c0, objective_0), (c1, objective_1)):
+        residual = sum(c[j] * _matrix(form[0], n) for j, (_, form) in enumerate(inequalities)) - _matrix(objective[0], n)
+        slack = cp.Variable((n, n), PSD=True)
+        constraints += [slack == residual] + [
+            sum(c[j] * float(form[1].get(r, 0)) for j, (_, form) in enumerate(inequalities))
+            == float(objective[1].get(r, 0)) for r in range(m)]
+    sdp = cp.Problem(cp.Minimize(cp.sum(c0) + cp.sum(c1)), constraints)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            sdp.solve(solver="CLARABEL")
+        except Exception:  # a solver failure proves nothing; the caller says so
+            return None
+    if sdp.status not in ("optimal", "optimal_inaccurate"):
+        return None
+    return [max(float(v), 0.0) for v in c0.value], [max(float(v), 0.0) for v in c1.value]
+
+
+def _exact_half(duals, digits, inequalities, objective, n, m):
+    """One of c0, c1 rationalized (coarse first), its value equations restored exactly, and its residual
+    factored: (multipliers, residual, factors) or None."""
+    forms = [form for _, form in inequalities]
+    largest = max(duals, default=0.0)
+    lam = [Fraction(d).limit_denominator(10 ** digits) if d > INACTIVE * max(largest, 1e-300) else Fraction(0)
+           for d in duals]
+    restored, _ = _restore_value_equations([Fraction(0), *lam], [({}, {}, Fraction(0)), *forms], objective[1], m)
+    if restored is None:
+        return None
+    lam = restored[1:]
+    total = _add(*((value, form) for value, form in zip(lam, forms)), (-1, objective))
+    if total[1] or total[2] > 0:
+        return None
+    residual = [[total[0].get((i, j), Fraction(0)) for j in range(n)] for i in range(n)]
+    factors = _ldlt(residual)
+    return None if factors is None else (lam, residual, factors)
+
+
+def certify_step(method: str, eta: Fraction, L_f: Fraction, mu_phi=None, L_phi=None) -> tuple[StepRate | None, str]:
+    """(the proof that phi_(k+1) <= phi_k for every k >= 0, how) or (None, why not)."""
+    import sympy as sp
+
+    functions, n, m, objective_0, objective_1 = one_step(method, eta, L_f, mu_phi, L_phi)
+    inequalities = _inequalities(functions)
+    solved = _solve_affine(inequalities, n, m, objective_0, objective_1)
+    if solved is None:
+        return None, "the SDP found no multipliers affine in k (the step may be too long for this potential)"
+    for digits in RATIONALIZATIONS:
+        halves = [_exact_half(duals, digits, inequalities, objective, n, m)
+                  for duals, objective in zip(solved, (objective_0, objective_1))]
+        if None in halves:
+            continue
+        (lam0, S0, factors0), (lam1, S1, factors1) = halves
+        # symbolically in k: lambda(k) = c0 + c1 k, the identity and S(k) = S0 + k S1 as polynomials in k
+        k = sp.Symbol("k", nonnegative=True)
+        q = lambda value: sp.Rational(value.numerator, value.denominator)
+        lam = [q(c0) + q(c1) * k for c0, c1 in zip(lam0, lam1)]
+        forms = [form for _, form in inequalities]
+        for r in range(m):
+            identity = sum(l * q(form[1].get(r, Fraction(0))) for l, form in zip(lam, forms)) \
+                - q(objective_0[1].get(r, Fraction(0))) - k * q(objective_1[1].get(r, Fraction(0)))
+            if sp.expand(identity) != 0:
+                raise WorstCaseError("the exact multipliers do not cancel the function values in k: a bug")
+        S = sp.zeros(n, n)
+        for l, form in zip(lam, forms):
+            for (i, j), c in form[0].items():
+                S[i, j] += l * q(c)
+        for (i, j), c in objective_0[0].items():
+            S[i, j] -= q(c)
+        for (i, j), c in objective_1[0].items():
+            S[i, j] -= k * q(c)
+        if sp.expand(S - sp.Matrix(S0).applyfunc(q) - k * sp.Matrix(S1).applyfunc(q)) != sp.zeros(n, n):
+            raise WorstCaseError("the residual is not S0 + k S1: a bug")
+        multipliers = tuple((label, c0, c1) for (label, _), c0, c1 in zip(inequalities, lam0, lam1) if c0 or c1)
+        checks = ("every multiplier is c0 + c1 k with c0, c1 >= 0 (exact)",
+                  f"the function values cancel for every k: {m} polynomial identities in k (sympy)",
+                  "the residual is S0 + k S1 for every k (sympy), S0 and S1 PSD by exact LDL^T: PSD for every k >= 0")
+        return StepRate(method, eta, multipliers, (factors0, factors1), checks), \
+            f"multipliers affine in k, rationalized to 1e-{digits} and verified for every k"
+    return None, "no rationalization of the affine multipliers gave PSD residuals S0 and S1 exactly"
