@@ -280,7 +280,7 @@ def worst_case_every_t(args, claim, json_path, certificate_folder) -> int:
         print(line)
     if json_path:
         write_result(json_path, json.dumps(every_t_json(result), indent=2), "--json")
-    if certificate_folder and result.rate is None:
+    if certificate_folder and not result.certified:
         print("no certificate (no potential was certified)")
     elif certificate_folder:
         path = certificate_folder / (re.sub(r"[^A-Za-z0-9_]", "_", Path(args.file).stem) + "_every_T.json")

@@ -15,7 +15,10 @@ and checks, per part: every inequality is the class's between the stated points 
 rebuilt ones; every multiplier and d_r >= 0; the multipliers cancel the function values; the residual is
 sum_k lambda_k H_k - H; it equals sum_r d_r l_r l_r^T; and the constants leave objective <= 0. Then by weak
 duality each part holds for every f (and phi) of the class, and by induction on T, for every T >= 1,
-||x_T - x'_T||^2 <= C rho^(2T) ||x_0 - x'_0||^2 (C = 1 for GD). Exit 0 when every file passes.
+||x_T - x'_T||^2 <= C rho^(2T) ||x_0 - x'_0||^2 (C = 1 for GD). For the suboptimality the potential is
+phi_k = eta k (f(x_k) - f*) + D(x*, x_k) and the step's multipliers are c0 + c1 k: the part free of k (with c0)
+and the part per unit k (with c1) are checked alike, so phi_(k+1) <= phi_k for every k and
+f(x_T) - f* <= 1/(eta T) when D(x*, x_0) <= 1. Exit 0 when every file passes.
 """
 
 import json
@@ -121,10 +124,40 @@ def check_part(part, functions, n, objective):
     require(factored == residual, "the residual is not sum_r d_r l_r l_r^T")
 
 
+def rate_parts(claim):
+    """The suboptimality's one step (phi_k = eta k (f_k - f*) + D(x*, x_k), x* = y* = 0, f* = 0, grad f(x*) = 0):
+    {name: (functions, n, objective)} for the part free of k and the part per unit k (multipliers c0 and c1;
+    lambda(k) = c0 + c1 k and S(k) = S0 + k S1, so both parts hold for every k >= 0)."""
+    method, eta, L_f = claim["method"], Q(claim["eta"]), Q(claim["L_f"])
+    require(claim["rate"] == f"{1 / eta}/T", "the rate is not 1/(eta T)")
+    point = lambda i: {i: Q(1)}
+    star = ({}, {}, {})
+    if method == "gd":
+        x, g, g1, fk, fk1 = point(0), point(1), point(2), point(0), point(1)
+        x1 = lin((1, x), (-eta, g))
+        functions, n = [(L_f, Q(0), [star, (x, g, fk), (x1, g1, fk1)])], 3
+        distance = add((Q(1, 2), (inner(x1, x1), {}, 0)), (Q(-1, 2), (inner(x, x), {}, 0)))
+    else:
+        y, g, x, g1, x1 = (point(i) for i in range(5))
+        hs, hk, hk1, fk, fk1 = (point(i) for i in range(5))
+        h = (1 / Q(claim["mu_phi"]), 1 / Q(claim["L_phi"]), [({}, {}, hs), (y, x, hk), (lin((1, y), (-eta, g)), x1, hk1)])
+        functions, n = [(L_f, Q(0), [star, (x, g, fk), (x1, g1, fk1)]), h], 5
+        distance = ({}, lin((1, hk1), (-1, hk)), Q(0))
+    return {"step, free of k": (functions, n, add((1, distance), (eta, ({}, fk1, 0)))),
+            "step, per unit k": (functions, n, ({}, lin((eta, fk1), (-eta, fk)), Q(0)))}
+
+
 def check(document):
     require(document.get("schema") == SCHEMA, f"schema is not {SCHEMA}")
     claim = document["claim"]
-    require(claim["quantity"] == "amplification" and claim["method"] in ("gd", "md"), "not a gd or md amplification")
+    require(claim["method"] in ("gd", "md"), "not gd or md")
+    if claim["quantity"] == "suboptimality":
+        parts = rate_parts(claim)
+        require([part["name"] for part in document["parts"]] == list(parts), f"the parts are not {', '.join(parts)}")
+        for part in document["parts"]:
+            check_part(part, *parts[part["name"]])
+        return claim["statement"]
+    require(claim["quantity"] == "amplification", "neither an amplification nor a suboptimality")
     require(Q(claim["rho_squared"]) >= 1 and Q(claim["constant"]) > 0, "rho^2 below 1 or C not positive")
     P = {key: Q(value) for key, value in document["potential"].items()}
     require(set(P) == ({"p11", "p12", "p22"} if claim["method"] == "md" else set()), "P is not the method's")

@@ -169,12 +169,12 @@ def test_md_growth_rate_is_paired_with_a_witness(kappa):
 
 
 # --------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("bound, extra, message", [
-    ("T + 1", "", "A * r**T"),
-    ("1", 'quantity = "suboptimality"', "amplification of gd and md"),
+@pytest.mark.parametrize("method, bound, extra, message", [
+    ("gd", "T + 1", "", "A * r**T"),
+    ("mahalanobis", "1", 'mu_phi = "1"\nL_phi = "2"', "posed for gd and md"),
 ])
-def test_bad_every_t_claims_are_refused_clearly(tmp_path, capsys, bound, extra, message):
-    assert main(["worst-case", str(_claim_file(tmp_path, bound=bound, extra=extra))]) == 2
+def test_bad_every_t_claims_are_refused_clearly(tmp_path, capsys, method, bound, extra, message):
+    assert main(["worst-case", str(_claim_file(tmp_path, method=method, bound=bound, extra=extra))]) == 2
     assert message in capsys.readouterr().err
 
 
@@ -183,3 +183,39 @@ def test_horizons_must_be_a_list_or_all(tmp_path, capsys):
     path.write_text('[worst_case]\nmethod = "gd"\neta = "1"\nhorizons = "every"\n')
     assert main(["worst-case", str(path)]) == 2
     assert '"all" for every T' in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- rates with step-dependent multipliers
+def test_gd_suboptimality_one_over_eta_t_is_proved_for_every_t(tmp_path):
+    """The potential eta k (f_k - f*) + ||x_k - x*||^2/2: multipliers eta on (x*, x_k) and eta (k + 1) on
+    (x_k, x_(k+1)), found by the SDP and verified symbolically in k."""
+    code, data = _run(tmp_path, EXAMPLES / "gd_suboptimality.toml")
+    assert code == 0 and data["verdict"] == "proved" and data["rate"]["bound"] == "1/T"
+    multipliers = {(m["which"]["i"], m["which"]["j"]): (m["c0"], m["c1"]) for m in data["rate"]["multipliers"]}
+    assert multipliers == {(0, 1): ("1", "0"), (1, 2): ("1", "1")}
+
+
+def test_nolips_rate_in_the_bregman_setting_is_proved_for_every_t(tmp_path):
+    code, data = _run(tmp_path, EXAMPLES / "md_nolips.toml")
+    assert code == 0 and data["verdict"] == "proved" and data["rate"]["bound"] == "3/T"
+
+
+def test_a_rate_the_potential_cannot_reach_is_inconclusive_and_one_below_an_instance_violated(tmp_path):
+    """1/(2T + 1) is GD's exact worst case (Drori & Teboulle): true, but below the potential's 1/T, so not proved
+    (and no explicit instance here reaches it); 1/(10 T) is below the explicit quadratic's 0.148 at T = 1."""
+    sub = 'quantity = "suboptimality"'
+    code, data = _run(tmp_path, _claim_file(tmp_path, bound="1/(2*T + 1)", expected="proved", extra=sub))
+    assert code == 3 and data["verdict"] == "inconclusive" and "not shown below the claim" in data["why"]
+    code, data = _run(tmp_path, _claim_file(tmp_path, bound="1/(10*T)", expected="violated", extra=sub))
+    assert code == 0 and data["verdict"] == "violated"
+
+
+def test_a_step_too_long_for_the_potential_is_inconclusive(tmp_path):
+    """MD with eta = 2 mu_phi/L_f: the potential's step inequality fails (the SDP finds no multipliers). The
+    claim "at most 1" is true of the explicit instance (f = x^2/2 oscillates at exactly 1), so it is not violated
+    either: inconclusive, saying why; "at most 1/T" is violated by that instance at T = 2."""
+    sub = 'quantity = "suboptimality"'
+    code, data = _run(tmp_path, _claim_file(tmp_path, method="md", eta="2", bound="1", extra=sub))
+    assert code == 3 and data["verdict"] == "inconclusive" and data["rate"] is None and "no rate" in data["why"]
+    code, data = _run(tmp_path, _claim_file(tmp_path, method="md", eta="2", bound="1/T", expected="violated", extra=sub))
+    assert code == 0 and data["verdict"] == "violated" and "T = 2" in data["why"]

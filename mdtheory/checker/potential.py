@@ -438,6 +438,10 @@ class EveryT:
     why: object  # a Reading, or None
     violated_at: tuple | None = None  # (T, the explicit instance's squared amplification) when violated
 
+    @property
+    def certified(self) -> bool:
+        return self.rate is not None
+
     def rho(self) -> float | None:
         """The certified rho, rounded up (rho^2 is the exact number)."""
         return None if self.rate is None else math.nextafter(math.sqrt(float(self.rate.rho_squared)), math.inf)
@@ -501,16 +505,20 @@ def _certified(method, eta, L_f, mu_phi, L_phi, candidates, search: bool = True)
     return None, least
 
 
-def check_every_t(claim) -> EveryT:
+def check_every_t(claim):
     """A ClassClaim with horizons "all", for the amplification of GD or MD: proved (for every T >= 1) when an
     exactly checked potential gives C rho^(2T) <= bound(T)^2 at every T; violated when an explicit instance
     exceeds the bound at some T; else inconclusive, saying why."""
     import sympy as sp
 
     method, eta, L_f, mu_phi, L_phi = claim.method, claim.eta, claim.L_f, claim.mu_phi, claim.L_phi
-    if method not in ("gd", "md") or claim.quantity != AMPLIFICATION:
-        raise WorstCaseError("[worst_case] horizons: \"all\" is posed for the amplification of gd and md (a rate for "
-                             "every T needs multipliers that depend on the step: not yet)")
+    if method not in ("gd", "md"):
+        raise WorstCaseError("[worst_case] horizons: \"all\" is posed for gd and md (for mahalanobis, state it as gd in "
+                             "the M-norm)")
+    if claim.quantity != AMPLIFICATION:  # multipliers that depend on the step: mdtheory.checker.potential_rate
+        from mdtheory.checker.potential_rate import check_rate
+
+        return check_rate(claim)
     witness_rate, witness = _witness(method, eta, L_f, mu_phi)
     q = lambda value: sp.Rational(value.numerator, value.denominator)
     candidates, A, r = [], None, None
@@ -551,6 +559,8 @@ def check_every_t(claim) -> EveryT:
 # --------------------------------------------------------------------------- what the command shows and writes
 def every_t_lines(result: EveryT) -> list[str]:
     """The answer in words, one line each (the command prints them)."""
+    if not isinstance(result, EveryT):  # a rate (potential_rate.RateVerdict)
+        return result.lines()
     claim = result.claim
     lines = [f"{claim.method}, eta = {claim.eta} (L_f = {claim.L_f}"
              + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method != "gd" else "") + "), every T >= 1"]
@@ -599,6 +609,8 @@ def _part_json(part: Part) -> dict:
 def every_t_json(result: EveryT) -> dict:
     from mdtheory.worstcase import exact_text as q
 
+    if not isinstance(result, EveryT):
+        return result.as_json()
     claim, rate = result.claim, result.rate
     return {"quantity": claim.quantity, "method": claim.method, "eta": q(claim.eta), "L_f": q(claim.L_f),
             "mu_phi": None if claim.mu_phi is None else q(claim.mu_phi),
@@ -623,6 +635,8 @@ def every_t_document(result: EveryT, source: str) -> dict:
 
     from mdtheory.worstcase import exact_text as q
 
+    if not isinstance(result, EveryT):
+        return result.document(source)
     claim, rate = result.claim, result.rate
     phi = ("" if claim.method == "gd" else
            f" and every phi {claim.mu_phi}-strongly convex and {claim.L_phi}-smooth")

@@ -21,20 +21,26 @@ import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
-from mdtheory.checker.potential import _add, _Function, _Leaves, _lin, _matrix, _quadratic, interpolation
-from mdtheory.checker.worst_case import INACTIVE, RATIONALIZATIONS, WorstCaseError, _ldlt, _restore_value_equations
+from mdtheory.checker.potential import (EVERY_T_SCHEMA, Part, _add, _Function, _Leaves, _lin, _matrix, _part_json,
+                                        _Problem, _quadratic, interpolation)
+from mdtheory.checker.reading import exactly, reading
+from mdtheory.checker.worst_case import (INACTIVE, INCONCLUSIVE_VERDICT, PROVED, RATIONALIZATIONS, VIOLATED_VERDICT,
+                                         WorstCaseError, _ldlt, _quadratic_suboptimality, _restore_value_equations)
+
+FIRST_HORIZONS = 3  # explicit instances (one-dimensional quadratics) are evaluated exactly at T = 1..this
 
 
 
 @dataclass(frozen=True)
 class StepRate:
     """A proof that phi_(k+1) <= phi_k for every k >= 0 (module docstring): the multipliers as affine
-    functions of k (exact), the symbolic residual's LDL^T pivots, and what was verified."""
+    functions of k (exact), the two halves of the certificate (free of k, per unit k: each a ``Part`` whose
+    multipliers are c0, resp. c1) and what was verified."""
 
     method: str
     eta: Fraction
     multipliers: tuple  # ((function, i, j), c0, c1): lambda = c0 + c1 k
-    factors: tuple  # (S0's LDL^T, S1's LDL^T): the residual S(k) = S0 + k S1
+    parts: tuple  # (Part for objective_0 with c0, Part for objective_1 with c1)
     checks: tuple  # what was verified symbolically, in words
 
 
@@ -154,9 +160,155 @@ def certify_step(method: str, eta: Fraction, L_f: Fraction, mu_phi=None, L_phi=N
         if sp.expand(S - sp.Matrix(S0).applyfunc(q) - k * sp.Matrix(S1).applyfunc(q)) != sp.zeros(n, n):
             raise WorstCaseError("the residual is not S0 + k S1: a bug")
         multipliers = tuple((label, c0, c1) for (label, _), c0, c1 in zip(inequalities, lam0, lam1) if c0 or c1)
+        problem = _Problem(n, m, functions, [])
+        parts = tuple(Part(name, proves, problem, objective,
+                           tuple((label, value, form) for (label, form), value in zip(inequalities, lam) if value),
+                           tuple(tuple(row) for row in residual), factors)
+                      for name, proves, objective, lam, residual, factors in (
+                          ("step, free of k", "the part of phi_(k+1) - phi_k free of k, with the multipliers c0", objective_0,
+                           lam0, S0, factors0),
+                          ("step, per unit k", "the part of phi_(k+1) - phi_k per unit k, with the multipliers c1",
+                           objective_1, lam1, S1, factors1)))
         checks = ("every multiplier is c0 + c1 k with c0, c1 >= 0 (exact)",
                   f"the function values cancel for every k: {m} polynomial identities in k (sympy)",
                   "the residual is S0 + k S1 for every k (sympy), S0 and S1 PSD by exact LDL^T: PSD for every k >= 0")
-        return StepRate(method, eta, multipliers, (factors0, factors1), checks), \
+        return StepRate(method, eta, multipliers, parts, checks), \
             f"multipliers affine in k, rationalized to 1e-{digits} and verified for every k"
     return None, "no rationalization of the affine multipliers gave PSD residuals S0 and S1 exactly"
+
+
+# --------------------------------------------------------------------------- claims for every T
+@dataclass(frozen=True)
+class RateVerdict:
+    """A suboptimality claim for every T: the certified rate 1/(eta T) (or None, with why), the best explicit
+    instance at T = 1..FIRST_HORIZONS (exact), and the verdict."""
+
+    claim: object
+    step: StepRate | None
+    how: str
+    lower: tuple  # (T, exact lower bound, how) per horizon evaluated
+    verdict: str | None
+    why: object  # a Reading, or None
+
+    @property
+    def certified(self) -> bool:
+        return self.step is not None
+
+    def lines(self) -> list[str]:
+        claim = self.claim
+        lines = [f"{claim.method}, eta = {claim.eta} (L_f = {claim.L_f}"
+                 + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method != "gd" else "")
+                 + "), suboptimality, every T >= 1"]
+        if self.step is None:
+            lines.append(f"no rate certified: {self.how}")
+        else:
+            lines.append(reading("proved for every T: f(x_T) - f* <= 1/(eta T) = ", exactly(1 / self.claim.eta),
+                                 f"/T ({self.how})").text())
+        for T, value, how in self.lower:
+            lines.append(reading("T = ", exactly(T), ": an explicit instance has f(x_T) - f* = ",
+                                 exactly(value), f" ({how})").text())
+        if self.why is not None:
+            lines.append(f"{self.verdict}: {self.why.text()}")
+        if self.verdict is not None:
+            lines.append(f"claim suboptimality <= {claim.bound} for every T: {self.verdict} "
+                         f"(expected {claim.expected})")
+        return lines
+
+    def as_json(self) -> dict:
+        from mdtheory.worstcase import exact_text as q
+
+        claim = self.claim
+        return {"quantity": claim.quantity, "method": claim.method, "eta": q(claim.eta), "L_f": q(claim.L_f),
+                "mu_phi": None if claim.mu_phi is None else q(claim.mu_phi),
+                "L_phi": None if claim.L_phi is None else q(claim.L_phi), "horizons": "all",
+                "bound": None if claim.bound is None else str(claim.bound), "expected": claim.expected,
+                "verdict": self.verdict, "why": None if self.why is None else self.why.text(),
+                "why_figures": None if self.why is None else self.why.as_json(),
+                "rate": None if self.step is None else {
+                    "bound": f"{q(1 / claim.eta)}/T", "how": self.how, "checks": list(self.step.checks),
+                    "multipliers": [{"which": {"function": k, "i": i, "j": j}, "c0": q(c0), "c1": q(c1)}
+                                    for (k, i, j), c0, c1 in self.step.multipliers]},
+                "explicit_instances": [{"T": T, "suboptimality": q(value), "instance": how}
+                                       for T, value, how in self.lower]}
+
+    def document(self, source: str) -> dict:
+        from pathlib import Path
+
+        from mdtheory.worstcase import exact_text as q
+
+        claim = self.claim
+        divergence = "||x_0 - x*||^2/2" if claim.method == "gd" else "D_phi(x*, x_0)"
+        phi = ("" if claim.method == "gd" else
+               f" and every phi {claim.mu_phi}-strongly convex and {claim.L_phi}-smooth")
+        statement = (f"for every convex {claim.L_f}-smooth f{phi}, in any dimension, and every T >= 1, "
+                     + ("gradient descent" if claim.method == "gd" else "mirror descent")
+                     + f" with eta = {claim.eta} satisfies f(x_T) - f* <= {q(1 / claim.eta)}/T when {divergence} <= 1")
+        return {"schema": EVERY_T_SCHEMA, "source": Path(source).name,
+                "claim": {"method": claim.method, "quantity": claim.quantity, "eta": q(claim.eta), "L_f": q(claim.L_f),
+                          "mu_phi": None if claim.mu_phi is None else q(claim.mu_phi),
+                          "L_phi": None if claim.L_phi is None else q(claim.L_phi),
+                          "rate": f"{q(1 / claim.eta)}/T", "bound": None if claim.bound is None else str(claim.bound),
+                          "verdict": self.verdict, "statement": statement},
+                "potential": {"phi_k": f"eta k (f(x_k) - f*) + {'||x_k - x*||^2/2' if claim.method == 'gd' else 'D_phi(x*, x_k)'}"},
+                "parts": [_part_json(part) for part in self.step.parts]}
+
+
+def _at_least_for_every_t(bound, rate):
+    """bound(T) >= rate(T) for every integer T >= 1, shown exactly: with T = 1 + u, the difference is a rational
+    function of u whose numerator and denominator have coefficients of one sign (a sufficient test); None when
+    the test does not decide."""
+    import sympy as sp
+
+    from mdtheory.checker.bounds import T as T_SYMBOL
+
+    u = sp.Symbol("u", nonnegative=True)
+    difference = sp.cancel(sp.together((bound - rate).subs(T_SYMBOL, 1 + u)))
+    if difference == 0:
+        return True
+    numerator, denominator = sp.fraction(difference)
+    try:
+        numerator, denominator = sp.Poly(numerator, u), sp.Poly(denominator, u)
+    except sp.PolynomialError:
+        return None
+    if not all(c.is_Rational for c in numerator.all_coeffs() + denominator.all_coeffs()):
+        return None
+    if all(c <= 0 for c in denominator.all_coeffs()):
+        numerator, denominator = -numerator, -denominator
+    if not all(c >= 0 for c in denominator.all_coeffs()) or denominator.eval(0) == 0:
+        return None
+    return True if all(c >= 0 for c in numerator.all_coeffs()) else None
+
+
+def check_rate(claim) -> RateVerdict:
+    """A suboptimality claim with horizons "all" (gd or md)."""
+    import sympy as sp
+
+    from mdtheory.checker.bounds import ETA_T, T as T_SYMBOL
+
+    if claim.method not in ("gd", "md"):
+        raise WorstCaseError("[worst_case] method: the suboptimality for every T is posed for gd and md")
+    eta = claim.eta
+    step, how = certify_step(claim.method, eta, claim.L_f, claim.mu_phi, claim.L_phi)
+    bound = None if claim.bound is None else claim.bound.subs(ETA_T, sp.Rational(eta.numerator, eta.denominator)
+                                                              * T_SYMBOL)
+    mu = claim.mu_phi if claim.method == "md" else Fraction(1)
+    lower, violated = [], None
+    for T in range(1, FIRST_HORIZONS + 1):
+        value, described = _quadratic_suboptimality(eta, T, claim.L_f, mu)
+        lower.append((T, value, described))
+        if bound is not None and violated is None and \
+                sp.simplify(sp.Rational(value.numerator, value.denominator) - bound.subs(T_SYMBOL, T)) > 0:
+            violated = T
+    if bound is None:
+        return RateVerdict(claim, step, how, tuple(lower), None, None)
+    if violated is not None:
+        return RateVerdict(claim, step, how, tuple(lower), VIOLATED_VERDICT,
+                           reading("the explicit instance exceeds the claim at T = ", exactly(violated)))
+    if step is None:
+        return RateVerdict(claim, None, how, tuple(lower), INCONCLUSIVE_VERDICT, reading(f"no rate certified: {how}"))
+    rate = 1 / (sp.Rational(eta.numerator, eta.denominator) * T_SYMBOL)
+    if _at_least_for_every_t(bound, rate):
+        return RateVerdict(claim, step, how, tuple(lower), PROVED, None)
+    return RateVerdict(claim, step, how, tuple(lower), INCONCLUSIVE_VERDICT,
+                       reading("the certified rate ", exactly(1 / eta), "/T is not shown below the claim at every T "
+                               "(the potential eta k (f_k - f*) + D proves no better)"))
