@@ -219,3 +219,46 @@ def test_a_step_too_long_for_the_potential_is_inconclusive(tmp_path):
     assert code == 3 and data["verdict"] == "inconclusive" and data["rate"] is None and "no rate" in data["why"]
     code, data = _run(tmp_path, _claim_file(tmp_path, method="md", eta="2", bound="1/T", expected="violated", extra=sub))
     assert code == 0 and data["verdict"] == "violated" and "T = 2" in data["why"]
+
+
+# --------------------------------------------------------------------------- PEPit's Bregman examples (item 3)
+# (PEPit example, the library's method, gamma, L, n at the example's __main__ parameters); its docstring's theory
+# is 1/(gamma n) for both (NoLips: tight for gamma <= 1/L; the Bregman proximal point: an empirical tight value)
+PEPIT_EXAMPLES = [("no_lips_in_function_value", "nolips", Fraction(1, 2), Fraction(1), 3),
+                  ("bregman_proximal_point", "bregman_proximal_point", Fraction(3), None, 5)]
+
+
+@pytest.mark.parametrize("example, method, gamma, L, n", PEPIT_EXAMPLES, ids=[e[0] for e in PEPIT_EXAMPLES])
+def test_pepits_bregman_example_is_proved_for_every_n_in_its_own_class(example, method, gamma, L, n):
+    """In PEPit's class (NoLips: f_1 convex, L h - f_1 convex, f_2 an indicator; BPP: f_1, f_2 convex), the
+    potential gamma k (F(x_k) - F*) + D(x*, x_k) proves F(x_n) - F* <= D(x*, x_0)/(gamma n) for every n, with
+    multipliers affine in k verified symbolically in k."""
+    from mdtheory.checker.potential_rate import certify_step
+
+    step, how = certify_step(method, gamma, L)
+    assert step is not None, how
+    assert all(c0 >= 0 and c1 >= 0 for _, c0, c1 in step.multipliers)
+
+
+def test_nolips_is_not_proved_past_its_step_limit():
+    from mdtheory.checker.potential_rate import certify_step
+
+    assert certify_step("nolips", Fraction(3, 2), Fraction(1))[0] is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example, method, gamma, L, n", PEPIT_EXAMPLES, ids=[e[0] for e in PEPIT_EXAMPLES])
+def test_pepits_float_value_meets_the_value_proved_for_every_n(example, method, gamma, L, n):
+    """PEPit's own solve at the example's parameters (floats: evidence) lies within 1e-8 of the value proved
+    exactly here, which is its docstring's theory 1/(gamma n): the proved bound is the worst case there."""
+    import importlib
+
+    from mdtheory.checker.potential_rate import certify_step
+
+    module = importlib.import_module(f"PEPit.examples.composite_convex_minimization.{example}")
+    solve = getattr(module, f"wc_{example}")
+    constants = {"L": float(L)} if L is not None else {}
+    pepit, theory = solve(gamma=float(gamma), n=n, wrapper="cvxpy", solver=None, verbose=-1, **constants)
+    proved = 1 / (gamma * n)
+    assert certify_step(method, gamma, L)[0] is not None
+    assert abs(theory - float(proved)) < 1e-15 and abs(pepit - float(proved)) < 1e-8

@@ -79,9 +79,12 @@ def _quadratic(u: dict, v: dict) -> tuple:
 
 def interpolation(L: Fraction, mu: Fraction, xi, gi, fi, xj, gj, fj) -> tuple:
     """The class's interpolation inequality between points i and j as a form <= 0 (Taylor, Hendrickx & Glineur;
-    PEPit's): f_j - f_i + <g_j, x_i - x_j> + ||g_i - g_j||^2/(2L) + mu/(2(1 - mu/L)) ||x_i - x_j - (g_i - g_j)/L||^2."""
+    PEPit's): f_j - f_i + <g_j, x_i - x_j> + ||g_i - g_j||^2/(2L) + mu/(2(1 - mu/L)) ||x_i - x_j - (g_i - g_j)/L||^2;
+    L None: convex, not smooth (the first and last terms alone)."""
     dx, dg = _lin((1, xi), (-1, xj)), _lin((1, gi), (-1, gj))
-    terms = [(1, _quadratic(gj, dx)), (1 / (2 * L), _quadratic(dg, dg)), (1, ({}, _lin((1, fj), (-1, fi)), 0))]
+    terms = [(1, _quadratic(gj, dx)), (1, ({}, _lin((1, fj), (-1, fi)), 0))]
+    if L is not None:
+        terms.append((1 / (2 * L), _quadratic(dg, dg)))
     if mu:
         r = _lin((1, dx), (-1 / L, dg))
         terms.append((mu / (2 * (1 - mu / L)), _quadratic(r, r)))

@@ -66,10 +66,54 @@ def one_step(method: str, eta: Fraction, L_f: Fraction, mu_phi=None, L_phi=None)
         # D_phi(x*, x_k) = h(y_k) - h(y*) - <x*, y_k - y*> = h_k - h* with x* = 0: the difference is h_(k+1) - h_k
         distance = ({}, _lin((1, hk1), (-1, hk)), Fraction(0))
         functions = [f, h]
+    elif method in PEPIT_BREGMAN:
+        return _pepit_bregman_step(method, eta, L_f)
     else:
         raise WorstCaseError(f"method: {method!r}; the suboptimality for every T is posed for gd and md")
     objective_0 = _add((1, distance), (eta, ({}, fk1, Fraction(0))))  # eta (k + 1) f_(k+1) - eta k f_k, f* = 0
     objective_1 = ({}, _lin((eta, fk1), (-eta, fk)), Fraction(0))
+    return functions, leaves.points, leaves.values, objective_0, objective_1
+
+
+PEPIT_BREGMAN = ("nolips", "bregman_proximal_point")  # PEPit's classes, posed by the library only
+
+
+def _pepit_bregman_step(method: str, gamma: Fraction, L: Fraction):
+    """One step of PEPit's Bregman examples, in their classes (convex functions, not smooth):
+
+    - ``nolips`` (PEPit's "NoLips in function value"): f_1 convex and L-smooth relative to h (f_1 and
+      d = L h - f_1 convex), f_2 the indicator of a closed convex set; grad h(x_(k+1)) = grad h(x_k) - gamma
+      (grad f_1(x_k) + n_(k+1)) with n_(k+1) normal to the set at x_(k+1); x* minimizes f_1 + f_2
+      (grad f_1(x*) = -n*); D = D_h. The normal at x_k is a free leaf (a larger class: still an upper bound).
+    - ``bregman_proximal_point``: f_1, f_2 convex; grad f_2(x_(k+1)) = grad f_2(x_k) - gamma grad f_1(x_(k+1));
+      x* minimizes f_1; D = D_(f_2).
+
+    With x* = 0, f_1(x*) = 0, and the kernel's value and gradient 0 at x* (a shift and a tilt of the kernel,
+    which keep every class and every step), D(x*, x_k) = <s_k, x_k> - h_k."""
+    leaves = _Leaves()
+    if method == "nolips":
+        g_star, x, g, s, n_k, x1, g1, n1 = (leaves.point() for _ in range(8))
+        fk, fk1, hk, hk1 = (leaves.value() for _ in range(4))
+        s1 = _lin((1, s), (-gamma, g), (-gamma, n1))
+        f1 = _Function("f_1", "convex", None, Fraction(0), [({}, g_star, {}), (x, g, fk), (x1, g1, fk1)])
+        f2 = _Function("f_2 (an indicator)", "convex", None, Fraction(0),
+                       [({}, _lin((-1, g_star)), {}), (x, n_k, {}), (x1, n1, {})])
+        h = _Function("h", "convex", None, Fraction(0), [({}, {}, {}), (x, s, hk), (x1, s1, hk1)])
+        d = _Function("d = L h - f_1", "convex", None, Fraction(0),
+                      [({}, _lin((-1, g_star)), {}), (x, _lin((L, s), (-1, g)), _lin((L, hk), (-1, fk))),
+                       (x1, _lin((L, s1), (-1, g1)), _lin((L, hk1), (-1, fk1)))])
+        functions = [f1, f2, h, d]
+    else:
+        x, g, s, x1, g1 = (leaves.point() for _ in range(5))
+        fk, fk1, hk, hk1 = (leaves.value() for _ in range(4))
+        s1 = _lin((1, s), (-gamma, g1))
+        f1 = _Function("f_1", "convex", None, Fraction(0), [({}, {}, {}), (x, g, fk), (x1, g1, fk1)])
+        h = _Function("f_2 (the kernel)", "convex", None, Fraction(0), [({}, {}, {}), (x, s, hk), (x1, s1, hk1)])
+        functions = [f1, h]
+    divergence = lambda point, gradient, value: _add((1, _quadratic(gradient, point)), (-1, ({}, value, Fraction(0))))
+    distance = _add((1, divergence(x1, s1, hk1)), (-1, divergence(x, s, hk)))
+    objective_0 = _add((1, distance), (gamma, ({}, fk1, Fraction(0))))
+    objective_1 = ({}, _lin((gamma, fk1), (-gamma, fk)), Fraction(0))
     return functions, leaves.points, leaves.values, objective_0, objective_1
 
 
