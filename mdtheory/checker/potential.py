@@ -209,7 +209,7 @@ def tight_directions(method: str, eta, L_f, mu_phi, L_phi, rho_squared: Fraction
     can be asked there and the rounded multipliers are corrected to annihilate them. They are the
     one-dimensional quadratics of extreme curvature (f: 0 or L_f; h: 1/L_phi or 1/mu_phi): two identical runs
     moved by a linear f (MD), and the runs' difference when its factor 1 - eta c a squares to rho^2."""
-    if method == "gd":
+    if method == "gd":  # leaves x_0, g_0: f = c x^2/2
         return [[Fraction(1), c] for c in (Fraction(0), L_f) if (1 - eta * c) ** 2 == rho_squared]
     directions = []
     for a in (1 / L_phi, 1 / mu_phi):  # leaves y_0, g_0, g'_0, x_0, x_1, x'_1 (one_step_problem)
@@ -234,19 +234,20 @@ def _complement_projector(directions: list, n: int):
     return np.eye(n) - basis @ basis.T
 
 
-def _corrected(lam: list, unknowns: dict, forms: list, terms: dict, directions: list, n_values: int, n: int):
-    """The active multipliers and P, moved by the least-norm exact correction that makes the function values
-    cancel and the residual annihilate ``directions``; (lam, unknowns) or None when it cannot keep the
-    multipliers nonnegative (or the equations are inconsistent)."""
+def _corrected(lam: list, unknowns: dict, forms: list, terms: dict, directions: list, n_values: int, n: int,
+               free: list):
+    """The active multipliers and the unknowns named in ``free`` (P's entries, or none), moved by the least-norm
+    exact correction that makes the function values cancel and the residual annihilate ``directions``;
+    (lam, unknowns) or None when it cannot keep the multipliers nonnegative (or the equations are inconsistent)."""
     from flint import fmpq_mat
 
     from mdtheory.checker.worst_case import _f, _in_row_span, _independent_rows, _q
 
     active = [k for k, value in enumerate(lam) if value > 0]
-    free = [key for key in terms if key in P_KEYS]
+    free = [key for key in free if key in terms]
     columns = [forms[k] for k in active] + [_add((-1, terms[key])) for key in free]
-    fixed = _add(*((1, form) for key, form in terms.items() if key not in free and key != "c0"),
-                 *((unknowns[key], form) for key, form in terms.items() if key == "c0"))
+    fixed = _add(*((Fraction(1) if key == "1" else unknowns[key], form) for key, form in terms.items()
+                   if key not in free))
 
     def applied(gram: dict, v: list, row: int) -> Fraction:
         return sum((c * v[j] for (i, j), c in gram.items() if i == row), Fraction(0))
@@ -314,10 +315,8 @@ def _solve(parts, method: str, margin: float):
             residual = residual - coefficient * _matrix(form[0], n)
             values = [value - coefficient * float(form[1].get(row, 0)) for row, value in enumerate(values)]
         slack = cp.Variable((n, n), PSD=True)
-        constraints += [slack == residual - margin * _complement_projector(directions, n)] + [value == 0 for value in values
-                                                                   if not isinstance(value, (int, float))]
-    if "c0" in unknowns:
-        constraints.append(unknowns["c0"] <= RHO_SQUARED_CEILING ** 2)
+        constraints += [slack == residual - margin * _complement_projector(directions, n)]
+        constraints += [value == 0 for value in values if not isinstance(value, (int, float))]
     goal = cp.Minimize(unknowns["c0"] if "c0" in unknowns else 0)
     sdp = cp.Problem(goal, constraints)
     with warnings.catch_warnings():
@@ -344,10 +343,8 @@ def _exact_part(name, proves, problem, terms, directions, unknowns, duals, digit
     forms = [form for _, form in inequalities]
     largest = max(duals, default=0.0)
     lam = [Fraction(d).limit_denominator(10 ** digits) if d > INACTIVE * largest else Fraction(0) for d in duals]
-    fixed_terms = terms if correct_P else {key: form for key, form in terms.items() if key not in P_KEYS}
-    moved = {key: _add((unknowns[key], form)) for key, form in terms.items() if key in P_KEYS and not correct_P}
-    corrected = _corrected(lam, unknowns, forms, {**fixed_terms, **{f"fixed {k}": f for k, f in moved.items()}},
-                           directions, problem.n_values, problem.n_points)
+    corrected = _corrected(lam, unknowns, forms, terms, directions, problem.n_values, problem.n_points,
+                           list(P_KEYS) if correct_P else [])
     if corrected is None:
         return None, unknowns
     lam, unknowns = corrected
