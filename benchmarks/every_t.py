@@ -8,7 +8,6 @@ solver's floats, every interpolation inequality: evidence, not a proof).
 
 from __future__ import annotations
 
-import math
 import time
 from fractions import Fraction
 

@@ -77,7 +77,8 @@ def expected_parts(claim, P):
     mu_phi, L_phi = (None, None) if method == "gd" else (Q(claim["mu_phi"]), Q(claim["L_phi"]))
     rho2, C = Q(claim["rho_squared"]), Q(claim["constant"])
     functions, states, n = problem(method, eta, L_f, mu_phi, L_phi, 1)
-    parts = {"step": (functions, n, add((1, potential(method, P, states[1])), (-rho2, potential(method, P, states[0]))))}
+    step = add((1, potential(method, P, states[1])), (-rho2, potential(method, P, states[0])))
+    parts = {"step": (functions, n, step)}
     if method == "md":
         functions, states, n = problem(method, eta, L_f, mu_phi, L_phi, 0)
         v, dx = potential(method, P, states[0]), states[0][1]
@@ -91,8 +92,8 @@ def expected_parts(claim, P):
 
 def check_part(part, functions, n, objective):
     require(part["points"] == n, "the number of points is not the rebuilt problem's")
-    stated = [(Q(fn["L"]), Q(fn["mu"]), [tuple({k: Q(c) for k, c in p[w]} for w in ("x", "g", "f")) for p in fn["points"]])
-              for fn in part["functions"]]
+    stated = [(Q(fn["L"]), Q(fn["mu"]), [tuple({k: Q(c) for k, c in p[w]} for w in ("x", "g", "f"))
+                                         for p in fn["points"]]) for fn in part["functions"]]
     require(stated == functions, "the functions' classes or points are not the rebuilt problem's")
     require(read_form(part["objective"]) == objective, "the objective is not the claim's")
     multipliers, forms = [], []
@@ -140,7 +141,8 @@ def rate_parts(claim):
     else:
         y, g, x, g1, x1 = (point(i) for i in range(5))
         hs, hk, hk1, fk, fk1 = (point(i) for i in range(5))
-        h = (1 / Q(claim["mu_phi"]), 1 / Q(claim["L_phi"]), [({}, {}, hs), (y, x, hk), (lin((1, y), (-eta, g)), x1, hk1)])
+        h_points = [({}, {}, hs), (y, x, hk), (lin((1, y), (-eta, g)), x1, hk1)]
+        h = (1 / Q(claim["mu_phi"]), 1 / Q(claim["L_phi"]), h_points)
         functions, n = [(L_f, Q(0), [star, (x, g, fk), (x1, g1, fk1)]), h], 5
         distance = ({}, lin((1, hk1), (-1, hk)), Q(0))
     return {"step, free of k": (functions, n, add((1, distance), (eta, ({}, fk1, 0)))),

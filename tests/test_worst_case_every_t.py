@@ -217,7 +217,8 @@ def test_a_step_too_long_for_the_potential_is_inconclusive(tmp_path):
     sub = 'quantity = "suboptimality"'
     code, data = _run(tmp_path, _claim_file(tmp_path, method="md", eta="2", bound="1", extra=sub))
     assert code == 3 and data["verdict"] == "inconclusive" and data["rate"] is None and "no rate" in data["why"]
-    code, data = _run(tmp_path, _claim_file(tmp_path, method="md", eta="2", bound="1/T", expected="violated", extra=sub))
+    path = _claim_file(tmp_path, method="md", eta="2", bound="1/T", expected="violated", extra=sub)
+    code, data = _run(tmp_path, path)
     assert code == 0 and data["verdict"] == "violated" and "T = 2" in data["why"]
 
 

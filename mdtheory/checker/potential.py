@@ -298,7 +298,6 @@ def _solve(parts, method: str, margin: float):
     ``margin`` inside the PSD cone, minimizing C (a bounded objective: without it the solver fails on the
     unbounded scaling of P). None when infeasible."""
     import cvxpy as cp
-    import numpy as np
 
     unknowns = {key: cp.Variable() for key in (P_KEYS + ("c0",) if method == "md" else ())}
     constraints, multipliers = [], []
@@ -513,8 +512,8 @@ def check_every_t(claim):
 
     method, eta, L_f, mu_phi, L_phi = claim.method, claim.eta, claim.L_f, claim.mu_phi, claim.L_phi
     if method not in ("gd", "md"):
-        raise WorstCaseError("[worst_case] horizons: \"all\" is posed for gd and md (for mahalanobis, state it as gd in "
-                             "the M-norm)")
+        raise WorstCaseError("[worst_case] horizons: \"all\" is posed for gd and md (for mahalanobis, state it as gd "
+                             "in the M-norm)")
     if claim.quantity != AMPLIFICATION:  # multipliers that depend on the step: mdtheory.checker.potential_rate
         from mdtheory.checker.potential_rate import check_rate
 
@@ -583,17 +582,23 @@ def every_t_lines(result: EveryT) -> list[str]:
     return lines
 
 
-def _form_json(form) -> dict:
-    from mdtheory.worstcase import exact_text as q
+def exact_text(value: Fraction) -> str:
+    """"p/q" (or "p") at any length, as python-flint writes it (str() refuses integers beyond 4300 digits);
+    the same text as mdtheory.worstcase.exact_text, which lives a layer above."""
+    from flint import fmpq
 
+    return str(fmpq(value.numerator, value.denominator))
+
+
+def _form_json(form) -> dict:
+    q = exact_text
     gram, values, constant = form
     return {"gram": [[i, j, q(c)] for (i, j), c in sorted(gram.items()) if c],
             "values": [[k, q(c)] for k, c in sorted(values.items()) if c], "constant": q(constant)}
 
 
 def _part_json(part: Part) -> dict:
-    from mdtheory.worstcase import exact_text as q
-
+    q = exact_text
     vector = lambda u: [[leaf, q(c)] for leaf, c in sorted(u.items()) if c]
     return {"name": part.name, "proves": part.proves, "points": part.problem.n_points, "values": part.problem.n_values,
             "functions": [{"name": fn.name, "class": fn.kind, "L": q(fn.L), "mu": q(fn.mu),
@@ -607,8 +612,7 @@ def _part_json(part: Part) -> dict:
 
 
 def every_t_json(result: EveryT) -> dict:
-    from mdtheory.worstcase import exact_text as q
-
+    q = exact_text
     if not isinstance(result, EveryT):
         return result.as_json()
     claim, rate = result.claim, result.rate
@@ -633,8 +637,7 @@ def every_t_document(result: EveryT, source: str) -> dict:
     potential and each part's exact certificate. ``proofs/check_every_t.py`` re-checks it with ``fractions``."""
     from pathlib import Path
 
-    from mdtheory.worstcase import exact_text as q
-
+    q = exact_text
     if not isinstance(result, EveryT):
         return result.document(source)
     claim, rate = result.claim, result.rate

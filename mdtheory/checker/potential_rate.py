@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from mdtheory.checker.potential import (EVERY_T_SCHEMA, Part, _add, _Function, _Leaves, _lin, _matrix, _part_json,
-                                        _Problem, _quadratic, interpolation)
+                                        _Problem, _quadratic, exact_text, interpolation)
 from mdtheory.checker.reading import exactly, reading
 from mdtheory.checker.worst_case import (INACTIVE, INCONCLUSIVE_VERDICT, PROVED, RATIONALIZATIONS, VIOLATED_VERDICT,
                                          WorstCaseError, _ldlt, _quadratic_suboptimality, _restore_value_equations)
@@ -132,7 +132,8 @@ def _solve_affine(inequalities, n: int, m: int, objective_0, objective_1):
     c0, c1 = cp.Variable(len(inequalities), nonneg=True), cp.Variable(len(inequalities), nonneg=True)
     constraints = []
     for c, objective in ((c0, objective_0), (c1, objective_1)):
-        residual = sum(c[j] * _matrix(form[0], n) for j, (_, form) in enumerate(inequalities)) - _matrix(objective[0], n)
+        residual = sum(c[j] * _matrix(form[0], n) for j, (_, form) in enumerate(inequalities))
+        residual = residual - _matrix(objective[0], n)
         slack = cp.Variable((n, n), PSD=True)
         constraints += [slack == residual] + [
             sum(c[j] * float(form[1].get(r, 0)) for j, (_, form) in enumerate(inequalities))
@@ -209,8 +210,8 @@ def certify_step(method: str, eta: Fraction, L_f: Fraction, mu_phi=None, L_phi=N
                            tuple((label, value, form) for (label, form), value in zip(inequalities, lam) if value),
                            tuple(tuple(row) for row in residual), factors)
                       for name, proves, objective, lam, residual, factors in (
-                          ("step, free of k", "the part of phi_(k+1) - phi_k free of k, with the multipliers c0", objective_0,
-                           lam0, S0, factors0),
+                          ("step, free of k", "the part of phi_(k+1) - phi_k free of k, with the multipliers c0",
+                           objective_0, lam0, S0, factors0),
                           ("step, per unit k", "the part of phi_(k+1) - phi_k per unit k, with the multipliers c1",
                            objective_1, lam1, S1, factors1)))
         checks = ("every multiplier is c0 + c1 k with c0, c1 >= 0 (exact)",
@@ -259,8 +260,7 @@ class RateVerdict:
         return lines
 
     def as_json(self) -> dict:
-        from mdtheory.worstcase import exact_text as q
-
+        q = exact_text
         claim = self.claim
         return {"quantity": claim.quantity, "method": claim.method, "eta": q(claim.eta), "L_f": q(claim.L_f),
                 "mu_phi": None if claim.mu_phi is None else q(claim.mu_phi),
@@ -278,8 +278,7 @@ class RateVerdict:
     def document(self, source: str) -> dict:
         from pathlib import Path
 
-        from mdtheory.worstcase import exact_text as q
-
+        q = exact_text
         claim = self.claim
         divergence = "||x_0 - x*||^2/2" if claim.method == "gd" else "D_phi(x*, x_0)"
         phi = ("" if claim.method == "gd" else
@@ -293,7 +292,8 @@ class RateVerdict:
                           "L_phi": None if claim.L_phi is None else q(claim.L_phi),
                           "rate": f"{q(1 / claim.eta)}/T", "bound": None if claim.bound is None else str(claim.bound),
                           "verdict": self.verdict, "statement": statement},
-                "potential": {"phi_k": f"eta k (f(x_k) - f*) + {'||x_k - x*||^2/2' if claim.method == 'gd' else 'D_phi(x*, x_k)'}"},
+                "potential": {"phi_k": "eta k (f(x_k) - f*) + "
+                                       + ("||x_k - x*||^2/2" if claim.method == "gd" else "D_phi(x*, x_k)")},
                 "parts": [_part_json(part) for part in self.step.parts]}
 
 
