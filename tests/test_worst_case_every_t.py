@@ -263,3 +263,11 @@ def test_pepits_float_value_meets_the_value_proved_for_every_n(example, method, 
     proved = 1 / (gamma * n)
     assert certify_step(method, gamma, L)[0] is not None
     assert abs(theory - float(proved)) < 1e-15 and abs(pepit - float(proved)) < 1e-8
+
+
+def test_the_page_shows_what_the_command_prints(capsys):
+    """docs/every-t.md's listing is the output for its first claim (examples/every_t/gd_nonexpansive.toml)."""
+    page = (ROOT / "docs" / "every-t.md").read_text()
+    listing = page.split("```text\n", 1)[1].split("```", 1)[0]
+    assert main(["worst-case", str(EXAMPLES / "gd_nonexpansive.toml")]) == 0
+    assert capsys.readouterr().out == listing

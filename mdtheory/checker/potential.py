@@ -567,7 +567,7 @@ def every_t_lines(result: EveryT) -> list[str]:
         lines.append("no potential certified")
     else:
         rate = result.rate
-        lines.append(reading("proved for every T: ||x_T - x'_T||^2 <= C rho^(2T) ||x_0 - x'_0||^2 with rho^2 = ",
+        lines.append(reading("certified for every T: ||x_T - x'_T||^2 <= C rho^(2T) ||x_0 - x'_0||^2 with rho^2 = ",
                              exactly(rate.rho_squared), " (rho <= ", rounded(result.rho(), 9), "), C = ",
                              exactly(rate.constant), f" ({rate.how}; {len(rate.parts)} exact certificate"
                              f"{'s' if len(rate.parts) > 1 else ''})").text())

@@ -247,7 +247,7 @@ class RateVerdict:
         if self.step is None:
             lines.append(f"no rate certified: {self.how}")
         else:
-            lines.append(reading("proved for every T: f(x_T) - f* <= 1/(eta T) = ", exactly(1 / self.claim.eta),
+            lines.append(reading("certified for every T: f(x_T) - f* <= 1/(eta T) = ", exactly(1 / self.claim.eta),
                                  f"/T ({self.how})").text())
         for T, value, how in self.lower:
             lines.append(reading("T = ", exactly(T), ": an explicit instance has f(x_T) - f* = ",
