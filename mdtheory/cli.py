@@ -283,9 +283,17 @@ def worst_case_every_t(args, claim, json_path, certificate_folder) -> int:
     if certificate_folder and not result.certified:
         print("no certificate (no potential was certified)")
     elif certificate_folder:
-        path = certificate_folder / (re.sub(r"[^A-Za-z0-9_]", "_", Path(args.file).stem) + "_every_T.json")
-        write_result(path, json.dumps(every_t_document(result, args.file), indent=1) + "\n", "--certificate")
-        print(f"certificate {path} (check it with python proofs/check_every_t.py)")
+        from mdtheory.coq import coq_replays_every_t
+
+        stem = re.sub(r"[^A-Za-z0-9_]", "_", Path(args.file).stem)
+        stem = f"{stem if stem[:1].isalpha() else 'c_' + stem}_every_T"  # a Coq module name
+        document = every_t_document(result, args.file)
+        write_result(certificate_folder / f"{stem}.json", json.dumps(document, indent=1) + "\n", "--certificate")
+        replays = coq_replays_every_t(document)
+        for k, text in enumerate(replays.values()):
+            write_result(certificate_folder / f"{stem}_part{k}.v", text, "--certificate")
+        print(f"certificate {certificate_folder / stem}.json (check it with python proofs/check_every_t.py), "
+              f"Coq replays {stem}_part0.v .. _part{len(replays) - 1}.v (one per part: {', '.join(replays)})")
     if result.verdict is None or result.verdict == claim.expected:
         return EXIT_HOLDS
     return EXIT_INCONCLUSIVE if result.verdict == "inconclusive" else EXIT_VIOLATED

@@ -271,3 +271,37 @@ def test_the_page_shows_what_the_command_prints(capsys):
     listing = page.split("```text\n", 1)[1].split("```", 1)[0]
     assert main(["worst-case", str(EXAMPLES / "gd_nonexpansive.toml")]) == 0
     assert capsys.readouterr().out == listing
+
+
+# --------------------------------------------------------------------------- Coq
+def test_the_committed_coq_replays_are_the_certificates_own():
+    """Each proofs/every_t/NAME_every_T_partK.v is generated from NAME_every_T.json (a pure function of it)."""
+    from mdtheory.coq import coq_replays_every_t
+
+    written = set()
+    for path in sorted(COMMITTED.glob("*_every_T.json")):
+        for k, text in enumerate(coq_replays_every_t(json.loads(path.read_text())).values()):
+            replay = COMMITTED / f"{path.stem}_part{k}.v"
+            assert replay.read_text() == text, replay.name
+            written.add(replay.name)
+    assert written == {path.name for path in COMMITTED.glob("*.v")}
+
+
+@pytest.mark.slow
+def test_coq_replays_each_part_and_rejects_a_changed_multiplier(tmp_path):
+    """coqc in a scratch folder (it writes .vo and .glob beside the file), on md_rate's three parts and on its
+    step with one multiplier changed by 1e-6."""
+    import shutil
+
+    from mdtheory.coq import coq_replays_every_t
+
+    if shutil.which("coqc") is None:
+        pytest.skip("coqc is not installed (Debian's coq package; .ci/run installs it)")
+    for path in COMMITTED.glob("md_rate_every_T_part*.v"):
+        shutil.copy(path, tmp_path)
+        done = subprocess.run(["coqc", path.name], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    tampered = _tampered(json.loads((COMMITTED / "md_rate_every_T.json").read_text()))
+    (tmp_path / "tampered.v").write_text(next(iter(coq_replays_every_t(tampered).values())))
+    done = subprocess.run(["coqc", "tampered.v"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "false" in done.stdout + done.stderr
