@@ -305,3 +305,20 @@ def test_coq_replays_each_part_and_rejects_a_changed_multiplier(tmp_path):
     (tmp_path / "tampered.v").write_text(next(iter(coq_replays_every_t(tampered).values())))
     done = subprocess.run(["coqc", "tampered.v"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0 and "false" in done.stdout + done.stderr
+
+
+def test_gd_rate_is_proved_for_every_k_and_every_step_size_symbolically():
+    """Multipliers fitted in (k, eta) -- eta on (x*, x_k), eta (k + 1) on (x_k, x_(k+1)) -- and verified with
+    eta, L and k symbolic: f(x_T) - f* <= ||x_0 - x*||^2/(2 eta T) for every T, L and 0 < eta <= 1/L."""
+    import sympy as sp
+
+    from mdtheory.checker.potential_rate import _nonnegative_where_step_allowed, certify_gd_step_for_every_step_size
+
+    proof, how = certify_gd_step_for_every_step_size()
+    assert proof is not None, how
+    eta = sp.Symbol("eta", positive=True)
+    assert {label: (c0, c1) for label, c0, c1 in proof.multipliers} == {(0, 0, 1): (eta, 0), (0, 1, 2): (eta, eta)}
+    L = sp.Symbol("L", positive=True)
+    # the sign test can fail: 1 - 2 eta L is negative at eta = 1/L
+    assert not _nonnegative_where_step_allowed(1 - 2 * eta * L, eta, L)
+    assert _nonnegative_where_step_allowed(eta ** 2 * (1 - eta * L / 2), eta, L)

@@ -356,3 +356,95 @@ def check_rate(claim) -> RateVerdict:
     return RateVerdict(claim, step, how, tuple(lower), INCONCLUSIVE_VERDICT,
                        reading("the certified rate ", exactly(1 / eta), "/T is not shown below the claim at every T "
                                "(the potential eta k (f_k - f*) + D proves no better)"))
+
+
+# --------------------------------------------------------------------------- for every step size too (GD)
+ETA_SAMPLES = (Fraction(1, 4), Fraction(1, 2), Fraction(3, 4), Fraction(1))  # eta L at which GD's step is solved
+
+
+@dataclass(frozen=True)
+class EveryStepSize:
+    """GD's potential step proved for every k >= 0, every L > 0 and every 0 < eta <= 1/L at once: the multipliers
+    as closed forms c0(eta) + c1(eta) k, and the symbolic LDL^T pivots of S0 and S1 (functions of eta and L)."""
+
+    multipliers: tuple  # ((function, i, j), c0(eta), c1(eta)) as sympy expressions
+    pivots: tuple  # sympy expressions in eta and L, each >= 0 wherever 0 < eta L <= 1
+    checks: tuple
+
+
+def _nonnegative_where_step_allowed(expression, eta, L) -> bool:
+    """expression(eta, L) >= 0 for every L > 0 and 0 < eta <= 1/L: with eta = 1/(L (1 + u)), u >= 0, the numerator
+    and denominator are polynomials in u and L with coefficients of one sign each (a sufficient test, exact)."""
+    import sympy as sp
+
+    u = sp.Symbol("u", nonnegative=True)
+    numerator, denominator = sp.fraction(sp.cancel(sp.together(expression.subs(eta, 1 / (L * (1 + u))))))
+    numerator, denominator = sp.Poly(sp.expand(numerator), u, L), sp.Poly(sp.expand(denominator), u, L)
+    if numerator.is_zero:
+        return True
+    signs = lambda poly: {sp.sign(c) for c in poly.coeffs()}
+    return len(signs(numerator)) == 1 and len(signs(denominator)) == 1
+
+
+def certify_gd_step_for_every_step_size() -> tuple[EveryStepSize | None, str]:
+    """Solve GD's step at eta L in ETA_SAMPLES (L = 1), fit each multiplier's c0 and c1 as a + b eta through the
+    first two samples (exact rationals), require the fit exact at the others, and verify with eta, L and k
+    symbolic: the function values cancel (polynomial identities), every c0(eta), c1(eta) >= 0 for eta > 0, and
+    S0, S1 PSD wherever 0 < eta L <= 1 (symbolic LDL^T, each pivot shown >= 0 there)."""
+    import sympy as sp
+
+    solved = []
+    for eta in ETA_SAMPLES:
+        step, how = certify_step("gd", eta, Fraction(1))
+        if step is None:
+            return None, f"at eta L = {eta}: {how}"
+        solved.append({label: (c0, c1) for label, c0, c1 in step.multipliers})
+    labels = sorted(set().union(*solved))
+    eta, L, k = sp.symbols("eta L k", positive=True)
+    fitted = {}
+    for label in labels:
+        forms = []
+        for which in (0, 1):
+            values = [row.get(label, (Fraction(0), Fraction(0)))[which] for row in solved]
+            slope = (values[1] - values[0]) / (ETA_SAMPLES[1] - ETA_SAMPLES[0])
+            offset = values[0] - slope * ETA_SAMPLES[0]
+            if any(offset + slope * sample != value for sample, value in zip(ETA_SAMPLES, values)):
+                return None, f"the multiplier on {label} is not affine in eta at the samples"
+            forms.append(sp.Rational(offset.numerator, offset.denominator)
+                         + sp.Rational(slope.numerator, slope.denominator) * eta)
+        fitted[label] = tuple(forms)
+    if any(x < 0 for pair in fitted.values() for c in pair for x in sp.Poly(c, eta).coeffs()):
+        return None, "a fitted multiplier is negative for some eta > 0"
+    functions, n, m, objective_0, objective_1 = one_step("gd", eta, L)
+    inequalities = dict(_inequalities(functions))
+    pivots = []
+    for which, objective in ((0, objective_0), (1, objective_1)):
+        for r in range(m):
+            identity = sum(c[which] * inequalities[label][1].get(r, 0) for label, c in fitted.items()) \
+                - objective[1].get(r, 0)
+            if sp.expand(identity) != 0:
+                return None, "the fitted multipliers do not cancel the function values for every eta"
+        S = sp.zeros(n, n)
+        for label, c in fitted.items():
+            for (i, j), value in inequalities[label][0].items():
+                S[i, j] += c[which] * value
+        for (i, j), value in objective[0].items():
+            S[i, j] -= value
+        for p in range(n):
+            d = sp.cancel(S[p, p])
+            if d == 0:
+                if any(sp.cancel(S[p, j]) != 0 for j in range(p + 1, n)):
+                    return None, "a zero pivot with a nonzero row"
+                continue
+            if not _nonnegative_where_step_allowed(d, eta, L):
+                return None, f"the pivot {d} is not shown >= 0 for 0 < eta L <= 1"
+            pivots.append(d)
+            for i in range(p + 1, n):
+                factor = sp.cancel(S[i, p] / d)
+                for j in range(p + 1, n):
+                    S[i, j] = sp.cancel(S[i, j] - factor * S[p, j])
+    checks = (f"multipliers fitted at eta L = {', '.join(map(str, ETA_SAMPLES))} as a + b eta, exact at every sample",
+              "the function values cancel: polynomial identities in eta, L and k",
+              "S0 and S1 PSD for 0 < eta L <= 1: symbolic LDL^T, every pivot >= 0 there")
+    multipliers = tuple((label, *fitted[label]) for label in labels)
+    return EveryStepSize(multipliers, tuple(pivots), checks), "proved for every k, L and 0 < eta <= 1/L"
