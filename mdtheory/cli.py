@@ -278,6 +278,8 @@ def worst_case_every_t(args, claim, json_path, certificate_folder) -> int:
     result = check_every_t(claim)
     for line in every_t_lines(result):
         print(line)
+    if args.plot:
+        print(f"no plot: horizons = \"all\" has no curve over T ({args.plot} not written)", file=sys.stderr)
     if json_path:
         write_result(json_path, json.dumps(every_t_json(result), indent=2), "--json")
     if certificate_folder and not result.certified:

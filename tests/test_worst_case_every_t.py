@@ -322,3 +322,9 @@ def test_gd_rate_is_proved_for_every_k_and_every_step_size_symbolically():
     # the sign test can fail: 1 - 2 eta L is negative at eta = 1/L
     assert not _nonnegative_where_step_allowed(1 - 2 * eta * L, eta, L)
     assert _nonnegative_where_step_allowed(eta ** 2 * (1 - eta * L / 2), eta, L)
+
+
+def test_a_plot_is_not_written_for_every_t_and_the_command_says_so(tmp_path, capsys):
+    plot = tmp_path / "p.png"
+    assert main(["worst-case", str(EXAMPLES / "gd_past_the_edge.toml"), "--plot", str(plot)]) == 0
+    assert not plot.exists() and "no plot" in capsys.readouterr().err

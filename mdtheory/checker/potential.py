@@ -14,7 +14,10 @@ the residual sum_k lambda_k H_k - H_objective is PSD by an exact LDL^T in ration
 
 By induction, for every T >= 1 and every f, phi of the class: ||x_T - x'_T||^2 <= C rho^(2T) ||x_0 - x'_0||^2.
 The SDP (cvxpy, Clarabel) chooses P and the multipliers in floating point with the residuals kept a margin
-inside the PSD cone; the rationalized certificate is checked exactly, and only then is anything proved.
+inside the PSD cone, except along ``tight_directions`` (one-dimensional instances on which every inequality is
+an equality, where no margin exists: there the rounded multipliers are corrected exactly); the rationalized
+certificate is checked exactly, and only then is anything proved. The suboptimality's rates, whose multipliers
+depend on the step, are ``mdtheory.checker.potential_rate``.
 The translation y -> y + b of both runs changes nothing, so the second run's dual point is the origin (no
 structural kernel is left in the residuals, which the margin would otherwise make infeasible).
 """
