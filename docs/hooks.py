@@ -120,7 +120,8 @@ MEANINGS = {
     ("search", "seed"): "the random seed (default 0)",
     ("worst_case", "method"): "`gd`, `md` or `mahalanobis`",
     ("worst_case", "eta"): "the step size, exact",
-    ("worst_case", "horizons"): "the T to solve for, each at most 40 (md: 30; md suboptimality: 20)",
+    ("worst_case", "horizons"): "the T to solve for, each at most 40 (md: 30; md suboptimality: 20); or \"all\": "
+                                "for every T, by a potential (docs/every-t.md)",
     ("worst_case", "L_f"): "f convex and L_f-smooth (default 1)",
     ("worst_case", "mu_phi"): "phi mu_phi-strongly convex (md, mahalanobis)",
     ("worst_case", "L_phi"): "phi L_phi-smooth (md, mahalanobis)",

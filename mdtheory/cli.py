@@ -236,6 +236,8 @@ def worst_case(args) -> int:
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     certificate_folder = None if args.certificate is None else writable_folder(args.certificate, "--certificate")
     claim = load_class_claim(args.file)
+    if claim.horizons == "all":
+        return worst_case_every_t(args, claim, json_path, certificate_folder)
     with Progress(enabled=not args.no_progress) as progress:
         result = check_class_claim(claim, progress(Path(args.file).name))
     data = class_verdict_json(result)
@@ -262,6 +264,38 @@ def worst_case(args) -> int:
     if result.verdict is None:
         return EXIT_HOLDS
     if result.verdict == claim.expected:
+        return EXIT_HOLDS
+    return EXIT_INCONCLUSIVE if result.verdict == INCONCLUSIVE else EXIT_VIOLATED
+
+
+def worst_case_every_t(args, claim, json_path, certificate_folder) -> int:
+    """horizons = "all": a potential proves the claim for every T (mdtheory.checker.potential, docs/every-t.md)."""
+    import re
+
+    from mdtheory.checker.every_t import check_every_t, every_t_document, every_t_json, every_t_lines
+
+    result = check_every_t(claim)
+    for line in every_t_lines(result):
+        print(line)
+    if args.plot:
+        print(f"no plot: horizons = \"all\" has no curve over T ({args.plot} not written)", file=sys.stderr)
+    if json_path:
+        write_result(json_path, json.dumps(every_t_json(result), indent=2), "--json")
+    if certificate_folder and not result.certified:
+        print("no certificate (no potential was certified)")
+    elif certificate_folder:
+        from mdtheory.coq import coq_replays_every_t
+
+        stem = re.sub(r"[^A-Za-z0-9_]", "_", Path(args.file).stem)
+        stem = f"{stem if stem[:1].isalpha() else 'c_' + stem}_every_T"  # a Coq module name
+        document = every_t_document(result, args.file)
+        write_result(certificate_folder / f"{stem}.json", json.dumps(document, indent=1) + "\n", "--certificate")
+        replays = coq_replays_every_t(document)
+        for k, text in enumerate(replays.values()):
+            write_result(certificate_folder / f"{stem}_part{k}.v", text, "--certificate")
+        print(f"certificate {certificate_folder / stem}.json (check it with python proofs/check_every_t.py), "
+              f"Coq replays {stem}_part0.v .. _part{len(replays) - 1}.v (one per part: {', '.join(replays)})")
+    if result.verdict is None or result.verdict == claim.expected:
         return EXIT_HOLDS
     return EXIT_INCONCLUSIVE if result.verdict == INCONCLUSIVE else EXIT_VIOLATED
 
