@@ -20,7 +20,7 @@ LAYERS = (
     # shared constructions
     {"claimfile", "problems", "theorems", "instances"},
     {"claims"},
-    {"cli", "risk", "sweep", "search", "worstcase", "report", "appendix", "notebook", "testing",
+    {"cli", "commands", "risk", "sweep", "search", "worstcase", "report", "appendix", "notebook", "testing",
      "face", "terminal", "coq", "__init__", "__main__"},  # commands: parsing, searching, reporting, writing proofs
 )
 
