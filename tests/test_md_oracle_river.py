@@ -168,3 +168,13 @@ def test_losses_whose_weights_underflow_are_refused_and_the_shifted_costs_pass(t
     init, step, readout = hedge([0.0, 0.0, 1.0], eta=1.0)
     result = md_oracle(step, claim=shifted, precision="float64", init=init, readout=readout, kernels=RIVER_KERNELS)
     assert result.largest_ratio <= 1
+
+
+def test_risk_prints_no_bound_where_the_multiplicative_weights_underflow(capsys):
+    from mdtheory.cli import main
+
+    # float32: exp(-1/10 * 1000) = exp(-100) is below the smallest normal float32 (exp(-87.3))
+    code = main(["risk", "--framework", "numpy", "--precision", "float32", "--d", "10", "--spread", "1000",
+                 "--steps", "3", "--update", "multiplicative"])
+    assert code == 0
+    assert "rounding bound: does not apply: the weights exp(-eta c) leave the normal range of float32" in capsys.readouterr().out

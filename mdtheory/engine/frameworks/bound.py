@@ -52,9 +52,11 @@ def weights_out_of_range(setting, run: FrameworkRun) -> str | None:
     low, high = math.log(float(info.tiny)), math.log(float(info.max))
     if arguments.min() >= low and arguments.max() <= high:
         return None
+    remedy = ("shift the costs by their smallest (c - min c: the same trajectory), or use the logits update"
+              if np.min(setting.costs()) != 0 else "take a smaller eta * max c, or use the logits update")
     return (f"the weights exp(-eta c) leave the normal range of {run.formats.storage} (-eta c reaches "
             f"[{arguments.min():.4g}, {arguments.max():.4g}], normal for [{low:.4g}, {high:.4g}]): they underflow or "
-            "overflow; shift the costs by their smallest (c - min c: the same trajectory), or use the logits update")
+            f"overflow, and the model bounds only relative errors of normal numbers; {remedy}")
 
 
 def _gamma(n: int, u: float) -> float:
