@@ -101,7 +101,7 @@ def euclidean_scale(regularizer) -> sp.Expr | None:
 
 
 _SETS: dict[str, type] = {}
-BUILT_IN_SETS = ("ball", "box", "simplices")  # each file registers itself; loaded by name (no import cycle)
+BUILT_IN_SETS = ("ball", "box", "simplices", "marginals")  # each file registers itself; loaded by name (no import cycle)
 
 
 def _load_built_ins() -> None:
