@@ -189,6 +189,12 @@ class Marginals(ConstraintSet):
             magnitudes.append(ctx.fsum(abs(gi * vi) for gi, vi in zip(g, v)) + size)
         return values, magnitudes
 
+    def linear_minimum(self, ctx, g):
+        """The smallest <g, v> over the polytope's vertices v."""
+        values = [ctx.fsum(gi * ctx.exact(vi) for gi, vi in zip(g, v)) for v in self.vertices]
+        best = min(values)
+        return best, ctx.fsum(abs(gi) for gi in g) * ctx.fsum(ctx.exact(v) for v in self.rows)
+
     def linear_minimizer(self, g):
         values = [sp.nsimplify(sum(gi * vi for gi, vi in zip(g, v))) for v in self.vertices]
         low = min(values, key=lambda v: sp.N(v, 50))
