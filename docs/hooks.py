@@ -33,14 +33,19 @@ MEANINGS = {
     ("problem", "kind"): "`offline` (the default), `online` or `mdp`",
     ("problem", "variables"): "the coordinates' names, or `{name = \"x\", d = 3}` for x1, ..., xd",
     ("problem", "domain"): "`reals`, `positive`, `simplex` or `box` (the open unit box), phi's own domain; or a "
-                           "constraint set MD projects onto: `ball`, `box` with `lower` and `upper`, `simplices`",
+                           "constraint set MD projects onto: `ball`, `box` with `lower` and `upper`, `simplices`, `marginals`; "
+                           "online: the simplex (the default) or one of these sets",
     ("problem", "radius"): "with `domain = \"ball\"`: R, the ball {||x|| <= R} (a Euclidean phi)",
     ("problem", "lower"): "with `domain = \"box\"`: the lower bounds of the closed box (a Euclidean phi; clipping)",
     ("problem", "upper"): "with `domain = \"box\"`: the upper bounds of the closed box",
     ("problem", "blocks"): "with `domain = \"simplices\"`: the block sizes of a product of simplices (the negative "
                            "entropy; one softmax per block)",
+    ("problem", "rows"): "with `domain = \"marginals\"`: the row sums a of the m x n plans X >= 0 (exact, positive; "
+                         "the variables are X row-major; the negative entropy, projected by Sinkhorn's scaling)",
+    ("problem", "columns"): "with `domain = \"marginals\"`: the column sums b of the plans (exact, positive, "
+                            "summing to the rows' total)",
     ("problem", "regularizer"): "phi: a catalogue name, a table such as `{name = \"tsallis\", q = \"1/2\"}`, or an "
-                                "expression in the variables; online: default `negative_entropy`",
+                                "expression in the variables; online: default `negative_entropy` (`euclidean` on a ball or a box)",
     ("problem", "objective"): "f, an expression in the variables (`abs`, `max`, `min` allowed)",
     ("problem", "losses"): "one expression in the round `t` per expert",
     ("problem", "loss_table"): "rows of exact numbers; round t uses row (t - 1) mod rows",

@@ -7,6 +7,7 @@ of the simplex is a vertex, so the comparator is exact. Constants: eta, d, T, an
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import sympy as sp
@@ -14,11 +15,13 @@ import sympy as sp
 from mdtheory.checker.convergence import DUAL_NORMS, _dual_norm
 from mdtheory.checker.measure import SeriesMeasurement
 from mdtheory.checker.result import md_update_text
-from mdtheory.engine.context import MAX_EXPONENT_ARGUMENT_BITS
+from mdtheory.engine.context import MAX_EXPONENT_ARGUMENT_BITS, working_context
 from mdtheory.engine.inexact import linear_loss_problem, online_mirror_descent
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import laddered
 from mdtheory.errors import ExpressionError, OverflowGuardError
+from mdtheory.methods import method
+from mdtheory.methods.projected import PROJECTED_MD, ProjectedKernel
 
 
 def regret_update_text(regularizer) -> str:
@@ -70,3 +73,52 @@ def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int
     return SeriesMeasurement(ctx, list(range(steps + 1)), [ctx.exact(eta * t) for t in range(steps + 1)],
                              {"regret": regret}, (bits, 2 * bits), constants, provenance,
                              reference="the best fixed vertex in hindsight")
+
+
+def projected_loss_problem(regularizer, constraint):
+    """Projected MD on f = <c, x> onto ``constraint``, the loss vector c as run-time parameters."""
+    return dataclasses.replace(linear_loss_problem(regularizer), method=PROJECTED_MD, constraint=constraint)
+
+
+def projected_regret_update_text(regularizer, constraint) -> str:
+    md = projected_loss_problem(regularizer, constraint)
+    renaming = {c: sp.Symbol(f"l{i + 1}") for i, c in enumerate(md.parameters)}
+    return ("each round, x = x_t, x+ = x_{t+1}, f = <l_t, x> with l_t = (l1, l2, ...) the round's losses: "
+            + method(md.method).update_text(md, renaming))
+
+
+def measure_projected_regret(regularizer, constraint, x0, eta, losses: Callable, steps: int, bits: int,
+                             norm: str) -> SeriesMeasurement:
+    """Online MD projected onto ``constraint`` (online gradient descent on a ball or a box for a Euclidean phi):
+    play x_t, suffer <l_t, x_t>, take the mirror step on l_t and project. The comparator after k rounds is
+    min over C of <L_k, x>, L_k = l_1 + ... + l_k, from the set's closed form (-R ||L_k|| on a ball, a corner of
+    a box), evaluated on each rung."""
+    kernel = ProjectedKernel(projected_loss_problem(regularizer, constraint))
+    kernel.tangent_needed = False  # regret reads no tangent: a step onto the sphere or a bound is no kink here
+
+    def rung(b):
+        ctx = working_context(b)
+        x, step = [ctx.exact(v) for v in x0], ctx.exact(eta)
+        totals, played, size, largest = [ctx.mpf(0)] * len(x), ctx.mpf(0), ctx.mpf(0), ctx.mpf(0)
+        regret, magnitude = [ctx.mpf(0)], [ctx.mpf(0)]
+        for t in range(steps):
+            ell = losses(ctx, t)
+            largest = max(largest, _dual_norm(ctx, ell, norm))
+            played += ctx.fsum(li * xi for li, xi in zip(ell, x))
+            size += ctx.fsum(abs(li * xi) for li, xi in zip(ell, x))
+            totals = [a + li for a, li in zip(totals, ell)]
+            best, best_size = constraint.linear_minimum(ctx, totals)
+            regret.append(played - best)
+            magnitude.append(size + best_size)
+            x = kernel.step(ctx, x, step, ell)
+        return ctx, regret, magnitude, largest
+
+    (coarse_ctx, coarse, coarse_size, coarse_g), (ctx, fine, _, fine_g) = rung(bits), rung(2 * bits)
+    regret = laddered(ctx, fine, coarse, coarse_size, bits)
+    constants = {"eta": (ctx.exact(eta), coarse_ctx.exact(eta)),
+                 "d": (ctx.mpf(regularizer.dim), coarse_ctx.mpf(regularizer.dim)), "G": (fine_g, coarse_g)}
+    provenance = {"eta": "exact (the run's step size)", "d": "exact (the number of coordinates)",
+                  "G": f"computed: max_t ||l_t||_{DUAL_NORMS[norm][1:]} over the rounds played"}
+    return SeriesMeasurement(ctx, list(range(steps + 1)), [ctx.exact(eta * t) for t in range(steps + 1)],
+                             {"regret": regret}, (bits, 2 * bits), constants, provenance,
+                             reference=f"the best fixed point of {constraint.describe()} in hindsight (closed form)")

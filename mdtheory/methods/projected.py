@@ -38,7 +38,7 @@ class ProjectedKernel(MirrorDescentKernel):
     def __init__(self, problem, oracle=None):
         if problem.constraint is None:
             raise MDTheoryError(f"method {PROJECTED_MD!r} projects onto a constraint set, and this problem has none; "
-                                "give [problem] domain = \"ball\", \"box\" (with bounds) or \"simplices\"")
+                                "give [problem] domain = \"ball\", \"box\" (with bounds), \"simplices\" or \"marginals\"")
         super().__init__(unprojected(problem), oracle)
         self.md = problem
         self.constraint = problem.constraint

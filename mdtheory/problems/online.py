@@ -1,6 +1,9 @@
 """``[problem] kind = "online"``: online mirror descent on the simplex against a sequence of losses, judged on
 its regret against the best fixed point in hindsight: linear losses (``losses``, ``loss_table``: the best vertex)
-or a convex loss f_t(x) of the played point (``loss``: ``mdtheory.checker.hindsight``)."""
+or a convex loss f_t(x) of the played point (``loss``: ``mdtheory.checker.hindsight``). With ``domain`` naming a
+constraint set (``symbolic.sets``: ball, box, simplices, marginals) the played point is projected onto it (online
+gradient descent on a ball or a box), and the comparator is the set's closed-form minimum of the cumulative
+linear loss (``checker.regret.measure_projected_regret``)."""
 
 from __future__ import annotations
 
@@ -14,14 +17,16 @@ from mdtheory.checker.bounds import ONLINE_QUANTITIES
 from mdtheory.checker.claim import with_declared
 from mdtheory.checker.convergence import DUAL_NORMS
 from mdtheory.checker.hindsight import ConvexLosses, NonconvexLossError, convex_update_text, measure_convex_regret
-from mdtheory.checker.regret import measure_regret, regret_update_text
+from mdtheory.checker.regret import (measure_projected_regret, measure_regret, projected_regret_update_text,
+                                    regret_update_text)
 from mdtheory.claimfile import (ClaimFileError, _expression, _parameter_ranges, _refuse_flat_start, _regularizer,
-                                _steps_eta_bits, keyed, toml_integer, toml_numbers)
+                                _steps_eta_bits, keyed, toml_integer, toml_number, toml_numbers)
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.errors import MDTheoryError
 from mdtheory.problems import Problem, register
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.regularizer import Regularizer
+from mdtheory.symbolic.sets import read_constraint_set, set_keys
 
 ROUND = sp.Symbol("t", positive=True, integer=True)  # the round an online loss expression is evaluated at
 # a loss f_t(x) is differentiated twice by sympy in x1, ..., xd and its Hessian summed over rounds: d is kept
@@ -48,8 +53,9 @@ class OnlineProblem(Problem):
     parameter_values: tuple = ()  # ... and the values this instance gives them
     loss: sp.Expr | None = None
     norm: str = "l1"  # G is measured in its dual norm
+    constraint: object = None  # the set the played points are projected onto (symbolic.sets), or None: the simplex
     problem_keys = {"kind": True, "regularizer": False, "losses": False, "loss_table": False, "loss": False,
-                    "dimension": False}
+                    "dimension": False, "domain": False, **set_keys()}
     run_keys = {"x0": False, "eta": True, "steps": True, "precision_bits": True}
     quantities = ONLINE_QUANTITIES
     constant_names = ("eta", "d", "G")
@@ -89,22 +95,14 @@ class OnlineProblem(Problem):
             if len(rows[0]) < 2:
                 raise ClaimFileError("[problem] loss_table: expected at least 2 experts per row")
         d = len(rows[0])
-        variables = [f"x{i + 1}" for i in range(d)]
-        reg = _regularizer(problem.get("regularizer", "negative_entropy"), variables, Domain.SIMPLEX)
-        x0 = tuple(toml_numbers(run["x0"], "[run] x0", d)) if "x0" in run else (sp.Rational(1, d),) * d
-        try:
-            Domain.SIMPLEX.check_point(x0, "x0")
-        except MDTheoryError as err:
-            raise keyed("[run] x0", err) from None
-        _refuse_flat_start(reg, x0)
+        reg, x0, constraint, norm = _played_on(data, d)
         steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
         if "losses" in problem:
             # the stated instance takes each searched parameter at the middle of its range
             middles = tuple((lo + hi) / 2 for lo, hi in ranges.values())
             return cls(reg, x0, eta, steps, bits, losses=rows[0], constants=declared, parameters=parameters,
-                       parameter_values=middles)
-        return cls(reg, x0, eta, steps, bits, table=tuple(rows), constants=declared,
-                   norm=data["claim"].get("norm") or "l1")
+                       parameter_values=middles, norm=norm, constraint=constraint)
+        return cls(reg, x0, eta, steps, bits, table=tuple(rows), constants=declared, norm=norm, constraint=constraint)
 
     @classmethod
     def _convex_from_tables(cls, data: dict, declared: dict, max_steps: int, max_precision_bits: int) -> OnlineProblem:
@@ -117,21 +115,19 @@ class OnlineProblem(Problem):
             raise ClaimFileError(f"[problem] dimension: {d} exceeds the limit of {MAX_LOSS_DIMENSION} for a loss f_t(x) "
                                  "(its Hessian is derived symbolically); use at most that many coordinates")
         variables = [f"x{i + 1}" for i in range(d)]
-        reg = _regularizer(problem.get("regularizer", "negative_entropy"), variables, Domain.SIMPLEX)
+        reg, x0, constraint, norm = _played_on(data, d)
         ranges = _parameter_ranges(data.get("search"), ["t", *variables])
         parameters = tuple(sp.Symbol(name, real=True) for name in ranges)
         symbols = {"t": ROUND, **{str(v): v for v in reg.variables}, **dict(zip(ranges, parameters))}
         loss = _expression(problem["loss"], "[problem] loss", symbols)
-        x0 = tuple(toml_numbers(run["x0"], "[run] x0", d)) if "x0" in run else (sp.Rational(1, d),) * d
-        try:
-            Domain.SIMPLEX.check_point(x0, "x0")
-        except MDTheoryError as err:
-            raise keyed("[run] x0", err) from None
-        _refuse_flat_start(reg, x0)
         steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
         middles = tuple((lo + hi) / 2 for lo, hi in ranges.values())
         made = cls(reg, x0, eta, steps, bits, loss=loss, constants=declared, parameters=parameters,
-                   parameter_values=middles, norm=data["claim"].get("norm") or "l1")
+                   parameter_values=middles, norm=norm, constraint=constraint)
+        if constraint is not None and not made.convex_losses().linear:
+            raise ClaimFileError(f"[problem] loss: on {constraint.describe()} the best fixed point in hindsight is "
+                                 "computed for losses affine in x (the set's closed-form minimum of the cumulative "
+                                 "loss); a loss curved in x is compared on the simplex only (drop domain)")
         try:
             made.convex_losses().symbolic_convexity()
         except NonconvexLossError as err:
@@ -162,15 +158,29 @@ class OnlineProblem(Problem):
 
         return losses
 
+    def linear_losses(self) -> Callable:
+        """The loss vector of round t + 1 in ``ctx``: a linear loss's, or the gradient of a loss affine in x
+        (its offset f_t(0) is suffered by the played point and the comparator alike, so regret does not see it)."""
+        if self.loss is None:
+            return self.loss_function()
+        convex, origin = self.convex_losses(), [0] * self.regularizer.dim
+        return lambda ctx, t: convex(ctx, t + 1, [ctx.mpf(v) for v in origin])[1]
+
     def numbers_read(self) -> dict:
         return {"eta": self.eta, "x0": self.x0, **self.constants}
 
     def update_text(self) -> str:
+        if self.constraint is not None:
+            return projected_regret_update_text(self.regularizer, self.constraint)
         if self.loss is not None:
             return convex_update_text(self.regularizer)
         return regret_update_text(self.regularizer)
 
     def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
+        if self.constraint is not None:
+            m = measure_projected_regret(self.regularizer, self.constraint, self.x0, self.eta, self.linear_losses(),
+                                         self.steps, self.bits, self.norm)
+            return [with_declared(m, self.constants)]
         if self.loss is not None:
             m = measure_convex_regret(self.regularizer, self.convex_losses(), self.x0, self.eta, self.steps, self.bits,
                                       self.norm)
@@ -192,7 +202,7 @@ class OnlineProblem(Problem):
 
     def at(self, point: dict, bits: int) -> OnlineProblem:
         x0 = point["x0"] or self.x0
-        Domain.SIMPLEX.check_point(x0, "x0")
+        (self.constraint or Domain.SIMPLEX).check_point(x0, "x0")
         return dataclasses.replace(self, x0=tuple(x0), eta=point["eta"], bits=bits,
                                    parameter_values=point["parameters"] or self.parameter_values)
 
@@ -203,3 +213,41 @@ class OnlineProblem(Problem):
         if self.loss is not None:
             return {**table, "loss": str(self.loss.subs(substituted))}
         return {**table, "losses": [str(loss.subs(substituted)) for loss in self.losses]}
+
+
+def _played_on(data: dict, d: int) -> tuple:
+    """(phi, x0, constraint set or None, norm) of an online problem in dimension d: the simplex, or with
+    ``[problem] domain`` a constraint set (a Euclidean phi by default on a ball or a box, whose G is measured in
+    l2; x0 is then given, since a set has no one natural start)."""
+    problem, run = data["problem"], data["run"]
+    constraint, domain = None, Domain.SIMPLEX
+    if "domain" in problem:
+        try:
+            constraint = read_constraint_set(problem, d, toml_number, toml_numbers)
+        except MDTheoryError as err:  # a set's messages open with the key they are about
+            raise ClaimFileError(str(err)) from None
+        if constraint is None and str(problem["domain"]).strip().lower() != Domain.SIMPLEX.value:
+            raise ClaimFileError(f"[problem] domain: {problem['domain']!r}; an online problem is played on the simplex "
+                                 "or on a constraint set with a projection: \"ball\" (radius), \"box\" (lower, "
+                                 "upper), \"simplices\" (blocks) or \"marginals\" (rows, columns)")
+    if constraint is not None:
+        domain = constraint.regularizer_domain
+    euclidean = domain is Domain.REALS
+    reg = _regularizer(problem.get("regularizer", "euclidean" if euclidean else "negative_entropy"),
+                       [f"x{i + 1}" for i in range(d)], domain)
+    if constraint is not None:
+        try:
+            constraint.check_regularizer(reg)
+        except MDTheoryError as err:
+            raise keyed("[problem] regularizer", err) from None
+        if "x0" not in run:
+            raise ClaimFileError(f"[run] x0: missing; on {constraint.describe()} give the first point played")
+    x0 = tuple(toml_numbers(run["x0"], "[run] x0", d)) if "x0" in run else (sp.Rational(1, d),) * d
+    try:
+        domain.check_point(x0, "x0")
+        if constraint is not None:
+            constraint.check_point(x0, "x0")
+    except MDTheoryError as err:
+        raise keyed("[run] x0", err) from None
+    _refuse_flat_start(reg, x0)
+    return reg, x0, constraint, data["claim"].get("norm") or ("l2" if euclidean else "l1")

@@ -17,7 +17,8 @@ and implements ``from_table`` (read its keys with the claim language's number re
 ``project_tangent(ctx, y, w)`` (the projection and its derivative at y applied to w, in any precision context;
 the derivative is that of the active face; where the projection is not differentiable, within KINK_ULPS
 units of the last place of a kink, it raises DomainError, or with ``at_kink="active face"`` takes the face
-where the constraint is active), ``optimality_gaps(ctx, g, x)`` (the variational
+where the constraint is active), ``linear_minimum(ctx, g)`` (min over C of <g, x> in ``ctx``,
+the comparator of online regret), ``optimality_gaps(ctx, g, x)`` (the variational
 inequality <g, v - x> >= 0 at the vertices of C, or its closed form, as values that are all >= 0 exactly when x
 minimizes over C a convex f with gradient g at x) and ``linear_minimizer(g)`` (the exact argmin over C of
 <g, x>, None where it is not one point).
@@ -84,6 +85,11 @@ class ConstraintSet:
     def linear_minimizer(self, g: Sequence[sp.Expr]) -> tuple | None:
         raise NotImplementedError
 
+    def linear_minimum(self, ctx, g) -> tuple:
+        """(min over C of <g, x>, the size of the terms it sums) in ``ctx``, from the set's closed form: the best
+        fixed point in hindsight against linear losses (online regret's comparator)."""
+        raise NotImplementedError
+
     @staticmethod
     def kink_tolerance(ctx, scale):
         return abs(scale) * ctx.ldexp(1, -ctx.prec) * KINK_ULPS if ctx.guards_domain else -1
@@ -101,7 +107,7 @@ def euclidean_scale(regularizer) -> sp.Expr | None:
 
 
 _SETS: dict[str, type] = {}
-BUILT_IN_SETS = ("ball", "box", "simplices")  # each file registers itself; loaded by name (no import cycle)
+BUILT_IN_SETS = ("ball", "box", "simplices", "marginals")  # each file registers itself; loaded by name (no import cycle)
 
 
 def _load_built_ins() -> None:

@@ -67,6 +67,11 @@ class Ball(ConstraintSet):
         bound = radius * ctx.vector_norm(g)
         return [-bound - inner], [bound + abs(inner)]
 
+    def linear_minimum(self, ctx, g):
+        """-R ||g||, at x = -R g/||g||."""
+        value = ctx.exact(self.radius) * ctx.vector_norm(g)
+        return -value, value
+
     def linear_minimizer(self, g):
         norm = sp.sqrt(sum(v * v for v in g))
         if norm == 0:

@@ -74,6 +74,11 @@ class Box(ConstraintSet):
                 magnitudes.append(abs(gi) * (abs(bound) + abs(xi)))
         return values, magnitudes
 
+    def linear_minimum(self, ctx, g):
+        """sum_i min(g_i lower_i, g_i upper_i), at a corner (coordinate by coordinate)."""
+        terms = [min(gi * ctx.exact(a), gi * ctx.exact(b)) for gi, a, b in zip(g, self.lower, self.upper)]
+        return ctx.fsum(terms), ctx.fsum(abs(v) for v in terms)
+
     def linear_minimizer(self, g):
         if any(v == 0 for v in g):
             return None

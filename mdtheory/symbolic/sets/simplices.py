@@ -112,6 +112,11 @@ class Simplices(ConstraintSet):
                 magnitudes.append(abs(g[j]) + size)
         return values, magnitudes
 
+    def linear_minimum(self, ctx, g):
+        """The sum over blocks of the block's smallest g_j, at a vertex of each simplex."""
+        terms = [min(g[i] for i in span) for span in self._spans()]
+        return ctx.fsum(terms), ctx.fsum(abs(v) for v in terms)
+
     def linear_minimizer(self, g):
         point = []
         for span in self._spans():
