@@ -14,6 +14,8 @@ from mdtheory.checker.claim import with_declared
 from mdtheory.checker.regret import measure_regret, regret_update_text
 from mdtheory.claimfile import (ClaimFileError, _expression, _parameter_ranges, _refuse_flat_start, _regularizer,
                                 _steps_eta_bits, keyed, toml_numbers)
+from mdtheory.claimfile import refuse_constant_eta
+from mdtheory.engine.schedule import StepSchedule, schedule_text
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.errors import MDTheoryError
 from mdtheory.problems import Problem, register
@@ -43,6 +45,7 @@ class OnlineProblem(Problem):
     run_keys = {"x0": False, "eta": True, "steps": True, "precision_bits": True}
     quantities = ONLINE_QUANTITIES
     constant_names = ("eta", "d", "G")
+    step_sum_names = ("sum_eta", "sum_eta2", "sum_g2")
 
     def __post_init__(self):
         if (self.losses is None) == (self.table is None):
@@ -80,7 +83,8 @@ class OnlineProblem(Problem):
         except MDTheoryError as err:
             raise keyed("[run] x0", err) from None
         _refuse_flat_start(reg, x0)
-        steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
+        steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits, declared)
+        refuse_constant_eta(bound, eta)
         if "losses" in problem:
             # the stated instance takes each searched parameter at the middle of its range
             middles = tuple((lo + hi) / 2 for lo, hi in ranges.values())
@@ -112,7 +116,7 @@ class OnlineProblem(Problem):
         return {"eta": self.eta, "x0": self.x0, **self.constants}
 
     def update_text(self) -> str:
-        return regret_update_text(self.regularizer)
+        return regret_update_text(self.regularizer) + schedule_text(self.eta, "the step after round t + 1")
 
     def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
         m = measure_regret(self.regularizer, self.x0, self.eta, self.loss_function(), self.steps, self.bits)
@@ -120,6 +124,9 @@ class OnlineProblem(Problem):
 
     @property
     def step_size(self):
+        if isinstance(self.eta, StepSchedule):
+            raise ClaimFileError(f"[run] eta: falsify searches one constant step size; this claim's eta is the "
+                                 f"schedule {self.eta}: check it with mdtheory check, or give a constant eta")
         return self.eta
 
     def search_start(self) -> tuple:
