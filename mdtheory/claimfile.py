@@ -565,6 +565,9 @@ def claim_file_from_tables(data: dict, path: str | Path, max_steps: int = MAX_ST
         raise ClaimFileError("[problem] kind: a sensitivity claim file is an offline problem; load the claim with "
                              "load_claim")
     md, spec, bits, float64, backend = _offline(data, max_steps, max_precision_bits, perturbed=True)
+    if spec.scheduled:
+        raise ClaimFileError(f"[run] eta: falsify and sweep search one constant step size; this claim's eta is the "
+                             f"schedule {spec.eta}: check it with mdtheory check, or give a constant eta")
     bound = bound_from_table(data["claim"], quantities=SENSITIVITY_QUANTITIES)
     return ClaimFile(str(path), md, spec, bits, bound, float64, backend, data.get("search"), data["claim"],
                      data["problem"], data)
