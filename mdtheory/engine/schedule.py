@@ -14,6 +14,7 @@ a rational eta_t is rounded once from its exact value, a closed form is evaluate
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -26,6 +27,9 @@ from mdtheory.errors import StepSizeError
 STEP = sp.Symbol("t", integer=True, nonnegative=True)  # the step index of a schedule, from 0
 # A closed-form eta_t is shown positive in arb balls at these precisions, in turn, before it is refused
 POSITIVITY_BITS = (64, 256)
+# A closed-form schedule is shown positive over blocks of at least this many steps with one ball around the block
+# (halved where the ball is not positive), and step by step below it
+BLOCK_MIN_STEPS = 16
 # Prefix sums of a rational schedule are kept exact (Fractions) up to this many steps; beyond, their
 # denominators grow like lcm(1..T) (the harmonic sums of 1/(t+1)), and they are summed in the rung's arithmetic
 EXACT_SUM_STEPS = 2000
@@ -74,24 +78,50 @@ class StepSchedule:
 
     def check_positive(self, steps: int, key: str) -> None:
         """Refuse (StepSizeError naming ``key``) a schedule that is not positive, or not defined, at some
-        step t = 0, ..., steps - 1: exactly for a rational schedule, in arb balls otherwise."""
+        step t = 0, ..., steps - 1: exactly for a rational schedule (its numerator and denominator as integer
+        polynomials, at every t), in arb balls otherwise (over a block of steps at once, where a ball around t
+        covering the block keeps eta_t positive; step by step where it does not)."""
         fix = "give an expression in t positive at every step t = 0, ..., steps - 1"
-        for t in range(self._checked_steps, steps):
-            if self._rational is not None:
-                if _horner(self._rational[1], t) == 0:
+        if steps <= self._checked_steps:
+            return
+        if self._rational is not None:
+            numerator, denominator = (_integer_coefficients(c) for c in self._rational)
+            for t in range(steps):
+                p, q = _integer_horner(numerator, t), _integer_horner(denominator, t)
+                if q == 0:
                     raise StepSizeError(f"{key}: {self.text} is not defined at t = {t} (a division by 0); {fix}")
-                value = self._fraction(t)
-                if value <= 0:
-                    raise StepSizeError(f"{key}: {self.text} = {value} at t = {t}, not positive; {fix}")
-                continue
-            sign = self._ball_sign(t)
-            if sign is None:
-                raise StepSizeError(f"{key}: {self.text} is not shown positive at t = {t} (its value there is not "
-                                    f"resolved from 0 in balls of {POSITIVITY_BITS[-1]} bits); {fix}")
-            if sign <= 0:
-                value = sp.N(self.expr.subs(STEP, t), 6)
-                raise StepSizeError(f"{key}: {self.text} = {value} at t = {t}, not positive; {fix}")
+                if (p > 0) != (q > 0) or p == 0:
+                    raise StepSizeError(f"{key}: {self.text} = {self.exact(t)} at t = {t}, not positive; {fix}")
+        else:
+            pending = [(0, steps - 1)]
+            while pending:
+                first, last = pending.pop()
+                if last - first >= BLOCK_MIN_STEPS and self._positive_on(first, last):
+                    continue
+                if last - first >= BLOCK_MIN_STEPS:
+                    middle = (first + last) // 2
+                    pending += [(middle + 1, last), (first, middle)]  # the earlier half first: the first bad t is named
+                    continue
+                for t in range(first, last + 1):
+                    sign = self._ball_sign(t)
+                    if sign is None:
+                        raise StepSizeError(f"{key}: {self.text} is not shown positive at t = {t} (its value there is "
+                                            f"not resolved from 0 in balls of {POSITIVITY_BITS[-1]} bits); {fix}")
+                    if sign <= 0:
+                        value = sp.N(self.expr.subs(STEP, t), 6)
+                        raise StepSizeError(f"{key}: {self.text} = {value} at t = {t}, not positive; {fix}")
         object.__setattr__(self, "_checked_steps", max(steps, self._checked_steps))
+
+    def _positive_on(self, first: int, last: int) -> bool:
+        """eta_t > 0 for every real t in [first, last], shown by one arb ball around that interval."""
+        with flint_precision(POSITIVITY_BITS[0]):
+            arb = ArbContext(POSITIVITY_BITS[0])
+            t = arb.mpf(first + last) / 2 + arb._arb(0, (last - first) / 2 + 1)  # radius rounded up: covers both ends
+            try:
+                ball = self._compiled(arb, t)[0]
+            except (ZeroDivisionError, ValueError):
+                return False
+            return bool(ball.is_finite() and ball > 0)
 
     def _ball_sign(self, t: int) -> int | None:
         """+1 or -1 where an arb ball around eta_t excludes 0, 0 where eta_t is exactly 0 (or undefined),
@@ -178,6 +208,19 @@ def _rational_function(expr: sp.Expr) -> tuple | None:
     if not all(c.is_Rational for p in polys for c in p.all_coeffs()):
         return None
     return tuple([Fraction(int(c.p), int(c.q)) for c in p.all_coeffs()] for p in polys)
+
+
+def _integer_coefficients(coefficients: list) -> list[int]:
+    """The coefficients times their common denominator (a positive integer): the same sign everywhere."""
+    common = math.lcm(*(c.denominator for c in coefficients))
+    return [int(c * common) for c in coefficients]
+
+
+def _integer_horner(coefficients: list[int], t: int) -> int:
+    value = 0
+    for c in coefficients:
+        value = value * t + c
+    return value
 
 
 def _horner(coefficients: list, t: int) -> Fraction:
