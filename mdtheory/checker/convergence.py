@@ -7,14 +7,16 @@ affine set, argmin D(x, x_0) subject to A x = b, in the geometry of phi or the E
 quantity is computed on both rungs of the ladder and carries the uncertainty of a difference of terms that
 may cancel (``engine.ladder.laddered``).
 
-Constants: eta and d are exact; fstar = f(r) and D0 = D_phi(r, x_0) are computed on each rung; G is the
+Constants: eta (a constant step size; a schedule has none) and d are exact; fstar = f(r) and D0 = D_phi(r, x_0) are computed on each rung; G is the
 largest dual norm of the gradients the run used (max_{s<T} ||grad f(x_s)||_*: with it, sum_s ||g_s||_*^2 <=
 G^2 T as the rate proofs use); sigma is exact for a quadratic phi (smallest eigenvalue, Euclidean norm) and
 is Pinsker's 1 (l1 norm) for the negative entropy on the simplex; L and mu (smoothness and strong convexity
 of f relative to phi) are exact generalized eigenvalues when f and phi are both quadratic. A constant the
 instance computes cannot be declared (it is refused, naming how it is computed); L, mu and sigma may be
 declared where the instance does not compute them, and a declared L, mu or (Euclidean) sigma is checked at
-every iterate of the run, and one the instance contradicts is refused with the evidence.
+every iterate of the run, and one the instance contradicts is refused with the evidence. Step sums
+(checker.bounds.STEP_SUMS): sum_eta and sum_eta2 from the step sizes, sum_g2 = sum_{s<t} ||grad f(x_s)||_*^2 from
+the gradients G is the largest of, at every step on each rung.
 """
 
 from __future__ import annotations
