@@ -154,6 +154,8 @@ class BoundOnRungs:
             raise MDTheoryError(f"bound {expr} uses eps, but this problem has no perturbation")
         self.m, self.expr = m, expr
         self.varies = bool(expr.free_symbols & {T, ETA_T, *STEP_SUMS.values()})
+        self.named_sums = {name: [self.sums[name](rung) for rung in (0, 1)] for name, symbol in STEP_SUMS.items()
+                           if symbol in expr.free_symbols}
         self.compiled = CompiledExpressions([expr], symbols)
         ladder = getattr(m, "ladder", None)
         self.contexts = (m.ctx, ladder.coarse.ctx if ladder is not None else working_context(m.bits[0]))
@@ -170,12 +172,11 @@ class BoundOnRungs:
     def _eta_t(self, rung, ctx, t):
         if self.spec is not None:
             return self.spec.elapsed(ctx, t)
-        if "sum_eta" in self.sums:
-            return ctx.mpf(self.sums["sum_eta"](rung)[t])
-        return ctx.mpf(self.m.fine.eta_t[self.recorded[t]])
+        return ctx.mpf(self.m.fine.eta_t[self.recorded[t]])  # a series measurement records eta*t (sum_eta) each step
 
     def _step_sums(self, rung, ctx, t) -> list:
-        return [ctx.mpf(self.sums[name](rung)[t]) if name in self.sums else ctx.mpf(0) for name in STEP_SUMS]
+        """The step sums at t on this rung: those the bound names (each rung's list computed once), 0 for the others."""
+        return [ctx.mpf(self.named_sums[name][rung][t]) if name in self.named_sums else ctx.mpf(0) for name in STEP_SUMS]
 
     def on_rung(self, rung: int, t) -> tuple:
         """(value, radius) at step t: the value in the rung's own context, the radius of the same evaluation in an

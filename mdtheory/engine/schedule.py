@@ -34,7 +34,7 @@ BLOCK_MIN_STEPS = 16
 # denominators grow like lcm(1..T) (the harmonic sums of 1/(t+1)), and they are summed in the rung's arithmetic
 EXACT_SUM_STEPS = 2000
 # Prefix sums computed per (schedule, context, steps, power): a check asks for the same ones on every bound
-SUM_CACHE_ENTRIES = 16
+SUM_CACHE_ENTRIES = 8
 
 
 @dataclass(frozen=True)
