@@ -678,13 +678,13 @@ def _steps_eta_bits(run: dict, max_steps: int, max_precision_bits: int,
     steps = toml_integer(run["steps"], "[run] steps", 1)
     if steps > max_steps:
         raise ClaimFileError(f"[run] steps: {steps} exceeds the limit of {max_steps}; raise it with --max-steps N")
-    if declared is None:
-        eta = step_size(run["eta"], "[run] eta", {}, steps)
-        if isinstance(eta, StepSchedule):
-            raise ClaimFileError(f"[run] eta: {_brief(str(run['eta']))!r} is a step-size schedule (an expression in t); "
-                                 "this problem kind takes one constant step size: give eta as an exact number")
-    else:
+    if declared is not None:
         eta = step_size(run["eta"], "[run] eta", declared, steps)
+    elif _names_the_step(run["eta"]):
+        raise ClaimFileError(f"[run] eta: {_brief(str(run['eta']))!r} is a step-size schedule (an expression in t); "
+                             "this problem kind takes one constant step size: give eta as an exact number")
+    else:
+        eta = _positive(run["eta"], "[run] eta")
     return steps, eta, precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
 
 
@@ -709,6 +709,14 @@ def step_size(value, key: str, declared: dict, steps: int) -> sp.Expr | StepSche
     except MDTheoryError as err:
         raise keyed(key, err) from None
     return schedule
+
+
+def _names_the_step(value) -> bool:
+    """``value`` is an expression in the step index t (a schedule)."""
+    try:
+        return isinstance(value, str) and STEP in parse_expression(value, {"t": STEP}, decimals_are_exact=True).free_symbols
+    except MDTheoryError:
+        return False
 
 
 def refuse_constant_eta(bound, eta) -> None:
