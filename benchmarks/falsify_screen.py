@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from mdtheory.claimfile import load_claim_file
-from mdtheory.falsify import Screen, draw, search_space
+from mdtheory.search import Screen, draw, search_space
 
 AGREEMENT = 1e-12  # |compiled - numpy| <= AGREEMENT * max(1, |numpy|), on every candidate
 TARGET = 20  # the compiled screen at least this many times the numpy screen's steps/s (issue 26)

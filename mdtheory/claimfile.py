@@ -56,14 +56,17 @@ from mdtheory.engine.ladder import resolved_digits
 from mdtheory.engine.run import BACKENDS, MAX_STEPS, RunSpec
 from mdtheory.engine.schedule import STEP, StepSchedule
 from mdtheory.errors import MDTheoryError
+from mdtheory.methods import UnknownMethodError, method
 from mdtheory.problems import DEFAULT_KIND, UnknownProblemKind, problem_kind, problem_kinds
 from mdtheory.symbolic.catalogue import CATALOGUE
+from mdtheory.methods.projected import PROJECTED_MD
 from mdtheory.symbolic.domains import Domain, check_variable_names
-from mdtheory.symbolic.mirror_descent import MirrorDescent
+from mdtheory.symbolic.mirror_descent import PLAIN_MD, MirrorDescent
 from mdtheory.symbolic.objectives import Objective
 from mdtheory.symbolic.parsing import (CONSTANTS, FUNCTIONS, VARIADIC, _brief, exact_real,
                                        parse_expression, reserved_word)
 from mdtheory.symbolic.regularizer import Regularizer, hessian, is_quadratic
+from mdtheory.symbolic.sets import read_constraint_set
 
 
 class ClaimFileError(MDTheoryError):
@@ -77,13 +80,13 @@ RESERVED_NAMES = set(FUNCTIONS) | set(VARIADIC) | set(CONSTANTS) | {"T", "etaT",
 
 
 OFFLINE_RUN = {"x0": True, "direction": False, "eps": False, "eta": True, "steps": True, "precision_bits": True,
-               "record_every": False, "float64": False, "backend": False}
+               "record_every": False, "float64": False, "backend": False, "method": False}
 SECTIONS = ("theorem", "problem", "run", "constants", "solution", "claim", "twin", "search")
 REQUIRED_SECTIONS = ("problem", "run", "claim")
 THEOREM_KEYS = {"name": True, "reference": False, "statement": False}
 SOLUTION_KEYS = {"x": False, "comparators": False, "limit": False}
 TWIN_KEYS = {"why": True, "expected": False, **{section: False for section in ("problem", "run", "constants",
-                                                                              "solution", "claim", "search")}}
+                                                                              "solution", "claim", "search", "method")}}
 CLAIM_KEYS = {
     "upper_bound": {"bound": True, "quantity": False},
     "decay": {"constant": True, "rho": True, "quantity": False},
@@ -439,15 +442,23 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
         check_variable_names(variables, "[problem]")
     except MDTheoryError as err:
         raise keyed("[problem] variables", err) from None
+    n = len(variables)
     try:
-        domain = Domain.parse(problem["domain"])
+        constraint = read_constraint_set(problem, n, toml_number, toml_numbers)
+        domain = constraint.regularizer_domain if constraint is not None else Domain.parse(problem["domain"])
     except MDTheoryError as err:
         raise keyed("[problem] domain", err) from None
     reg = _regularizer(problem["regularizer"], variables, domain)
-    n = len(variables)
+    if constraint is not None:
+        try:
+            constraint.check_regularizer(reg)
+        except MDTheoryError as err:
+            raise keyed("[problem] regularizer", err) from None
     x0 = toml_numbers(run["x0"], "[run] x0", n)
     try:
         domain.check_point(x0, "x0")
+        if constraint is not None:
+            constraint.check_point(x0, "x0")
     except MDTheoryError as err:
         raise keyed("[run] x0", err) from None
     _refuse_flat_start(reg, x0)
@@ -464,8 +475,15 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
         objective = Objective("user", expr, reg.variables, parameters)
     except MDTheoryError as err:
         raise ClaimFileError(f"[problem] objective: {err}") from None
+    name, options = _method_of(run, data.get("method", {}))
     try:
-        md = MirrorDescent(reg, objective)
+        if constraint is None:
+            md = MirrorDescent(reg, objective, method=name, method_options=options)
+        elif name in (PLAIN_MD, PROJECTED_MD):  # a constraint set is run by the projected method
+            md = MirrorDescent(reg, objective, method=PROJECTED_MD, constraint=constraint, method_options=options)
+        else:
+            raise ClaimFileError(f"[run] method: {name!r} does not project onto [problem] domain = "
+                                 f"{problem['domain']!r}; a constraint set runs {PROJECTED_MD!r} (drop the key)")
     except MDTheoryError as err:
         raise keyed("[problem] regularizer", err) from None
     if perturbed:
@@ -474,15 +492,21 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
                 raise ClaimFileError(f"[run] {key}: missing; a sensitivity quantity compares the run from x0 with the "
                                      "run from x0 + eps*direction")
     # a convergence claim without a perturbation still carries a direction: its tangent is computed, unused
-    direction = toml_numbers(run["direction"], "[run] direction", n) if "direction" in run else _unit_direction(domain, n)
+    direction = (toml_numbers(run["direction"], "[run] direction", n) if "direction" in run
+                 else constraint.default_direction(n) if constraint is not None else _unit_direction(domain, n))
     eps = _positive(run.get("eps", "1"), "[run] eps")
     steps = toml_integer(run["steps"], "[run] steps", 1)
     # a schedule is checked at every step the run may take; too many steps are refused by RunSpec.build below
     eta = step_size(run["eta"], "[run] eta", _constants(data.get("constants", {})), min(steps, max_steps))
     checks = [("direction", lambda: domain.check_direction(direction))]
+    if constraint is not None:
+        checks.append(("direction", lambda: constraint.check_direction(direction)))
     if perturbed:
         checks.append(("eps", lambda: domain.check_point([a + eps * v for a, v in zip(x0, direction)],
                                                          "the perturbed start x0 + eps*v")))
+        if constraint is not None:
+            checks.append(("eps", lambda: constraint.check_point([a + eps * v for a, v in zip(x0, direction)],
+                                                                 "the perturbed start x0 + eps*v")))
     for key, check in checks:
         try:
             check()
@@ -504,6 +528,26 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     if backend not in BACKENDS:
         raise ClaimFileError(f"[run] backend: {backend!r}; choose one of {', '.join(BACKENDS)}")
     return md, spec, bits, float64, backend
+
+
+def _method_of(run: dict, table: dict) -> tuple[str, tuple]:
+    """([run] method, the [method] table's options as MirrorDescent carries them), checked against the registry."""
+    name = run.get("method", PLAIN_MD)
+    try:
+        rule = method(name)
+    except UnknownMethodError as err:
+        raise ClaimFileError(f"[run] {err}") from None
+    if not isinstance(table, dict):
+        raise ClaimFileError("[method] must be a table of the method's options")
+    for key, value in table.items():
+        if isinstance(value, (dict, list, float)):
+            raise ClaimFileError(f"[method] {key}: expected an exact number or an expression as text, such as "
+                                 "\"1/2\" or \"sqrt(k+1)\"")
+    try:
+        rule.with_options(table)  # each method names the [method] key it refuses
+    except MDTheoryError as err:
+        raise ClaimFileError(str(err)) from None
+    return name, tuple(sorted(table.items()))
 
 
 def _refuse_flat_start(reg: Regularizer, x0: list[sp.Rational]) -> None:
@@ -608,7 +652,7 @@ def with_twin(data: dict) -> dict:
     table = data["twin"]
     check_table_keys(table, TWIN_KEYS, "twin")
     merged = {section: dict(values) for section, values in data.items() if section != "twin"}
-    for section in ("problem", "run", "constants", "solution", "claim", "search"):
+    for section in ("problem", "run", "constants", "solution", "claim", "search", "method"):
         if section not in table:
             continue
         if not isinstance(table[section], dict):
@@ -682,7 +726,7 @@ def _steps_eta_bits(run: dict, max_steps: int, max_precision_bits: int,
         eta = step_size(run["eta"], "[run] eta", declared, steps)
     elif _names_the_step(run["eta"]):
         raise ClaimFileError(f"[run] eta: {_brief(str(run['eta']))!r} is a step-size schedule (an expression in t); "
-                             "this problem kind takes one constant step size: give eta as an exact number")
+                             "this problem takes one constant step size: give eta as an exact number")
     else:
         eta = _positive(run["eta"], "[run] eta")
     return steps, eta, precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)

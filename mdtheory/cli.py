@@ -181,7 +181,7 @@ def verify(args) -> int:
 
 def check(args) -> int:
     from mdtheory.checker.claim import check_claim, closed_form_numbers
-    from mdtheory.falsify import with_decimal
+    from mdtheory.search.witness import with_decimal
     from mdtheory.checker.result import ClaimReport, check_json
     from mdtheory.claimfile import load_claim
     from mdtheory.progress import Progress
@@ -236,6 +236,8 @@ def worst_case(args) -> int:
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     certificate_folder = None if args.certificate is None else writable_folder(args.certificate, "--certificate")
     claim = load_class_claim(args.file)
+    if claim.horizons == "all":
+        return worst_case_every_t(args, claim, json_path, certificate_folder)
     with Progress(enabled=not args.no_progress) as progress:
         result = check_class_claim(claim, progress(Path(args.file).name))
     data = class_verdict_json(result)
@@ -266,6 +268,38 @@ def worst_case(args) -> int:
     return EXIT_INCONCLUSIVE if result.verdict == INCONCLUSIVE else EXIT_VIOLATED
 
 
+def worst_case_every_t(args, claim, json_path, certificate_folder) -> int:
+    """horizons = "all": a potential proves the claim for every T (mdtheory.checker.potential, docs/every-t.md)."""
+    import re
+
+    from mdtheory.checker.every_t import check_every_t, every_t_document, every_t_json, every_t_lines
+
+    result = check_every_t(claim)
+    for line in every_t_lines(result):
+        print(line)
+    if args.plot:
+        print(f"no plot: horizons = \"all\" has no curve over T ({args.plot} not written)", file=sys.stderr)
+    if json_path:
+        write_result(json_path, json.dumps(every_t_json(result), indent=2), "--json")
+    if certificate_folder and not result.certified:
+        print("no certificate (no potential was certified)")
+    elif certificate_folder:
+        from mdtheory.coq import coq_replays_every_t
+
+        stem = re.sub(r"[^A-Za-z0-9_]", "_", Path(args.file).stem)
+        stem = f"{stem if stem[:1].isalpha() else 'c_' + stem}_every_T"  # a Coq module name
+        document = every_t_document(result, args.file)
+        write_result(certificate_folder / f"{stem}.json", json.dumps(document, indent=1) + "\n", "--certificate")
+        replays = coq_replays_every_t(document)
+        for k, text in enumerate(replays.values()):
+            write_result(certificate_folder / f"{stem}_part{k}.v", text, "--certificate")
+        print(f"certificate {certificate_folder / stem}.json (check it with python proofs/check_every_t.py), "
+              f"Coq replays {stem}_part0.v .. _part{len(replays) - 1}.v (one per part: {', '.join(replays)})")
+    if result.verdict is None or result.verdict == claim.expected:
+        return EXIT_HOLDS
+    return EXIT_INCONCLUSIVE if result.verdict == INCONCLUSIVE else EXIT_VIOLATED
+
+
 def write_certificates(folder: Path, result, source: str) -> None:
     """Each horizon's certificate as data (NAME_TT.json) and as a Coq replay (NAME_TT.v), where NAME is the
     claim file's stem; a horizon whose upper bound was not certified has none, and is named."""
@@ -284,7 +318,7 @@ def write_certificates(folder: Path, result, source: str) -> None:
 
 
 def falsify(args) -> int:
-    from mdtheory.falsify import falsify_file, plot, result_json
+    from mdtheory.search import falsify_file, plot, result_json
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     # never beside the claim file: that may be the installed theorem library, which verify reads whole
@@ -358,7 +392,7 @@ def appendix(args) -> int:
 
 
 def risk(args) -> int:
-    from mdtheory.risk import RiskSetting, assess, markdown, write
+    from mdtheory.risk import RiskSetting, assess, markdown, parse_anchors, parse_target_gap, write
 
     from mdtheory.engine.frameworks import FrameworkRun
     from mdtheory.errors import ExpressionError
@@ -377,11 +411,15 @@ def risk(args) -> int:
         framework = FrameworkRun(args.framework, args.device or "cpu", args.precision or args.arithmetic or "float32")
         # the closed forms' arithmetic: the format the iterate or the master logits are stored in
         arithmetic = framework.formats.storage
+    anchors = () if args.anchor is None else parse_anchors(args.anchor)
+    target_gap = parse_target_gap(args.target_gap)
+    # one lambda also draws the anchored columns beside plain MD's; several are compared in their own table
     setting = RiskSetting.build(args.d, args.start, args.spread, args.eta, args.steps, arithmetic, args.noise,
-                                args.tolerance, args.anchor, args.update)
+                                args.tolerance, anchors[0] if len(anchors) == 1 else None, args.update)
     if args.out:
         writable_folder(args.out, "--out")
-    report = assess(setting, validate=not args.no_validate, framework=framework)
+    report = assess(setting, validate=not args.no_validate, framework=framework, anchors=anchors,
+                    target_gap=target_gap)
     print(markdown(report))
     if args.out:
         paths = write(report, Path(args.out))
@@ -496,8 +534,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="how the run stores the iterate: multiplicative (x) or logits (z, x = softmax(z))")
     r.add_argument("--noise", help="initialization noise level sigma (absolute, l2)")
     r.add_argument("--tolerance", default="1e-3", help="separation that counts as mattering (default 1e-3)")
-    r.add_argument("--anchor", help="lambda of a fixed anchor at the uniform distribution")
-    r.add_argument("--out", help="write risk.md, risk.json and risk.png here")
+    r.add_argument("--anchor", help="LAMBDA[,LAMBDA...]: strengths of a fixed anchor at the uniform distribution; "
+                                    "reports the cost of stabilization against plain MD (bias, extra steps, "
+                                    "amplification, time per step)")
+    r.add_argument("--target-gap", help="with --anchor: the suboptimality f(x) - min f the steps are counted to "
+                                        "(default 1e-3, in the cost's units)")
+    r.add_argument("--out", help="write risk.md, risk.json and risk.png here (with --anchor also stabilization.png)")
     r.add_argument("--no-validate", action="store_true", help="skip the measured run in the stated arithmetic")
     r.set_defaults(handler=risk)
     w = commands.add_parser("sweep", help="run a TOML grid of checks on local processes or a Dask cluster; resumable")

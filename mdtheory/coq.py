@@ -166,3 +166,19 @@ def _label(which) -> str:
     if which == "initial condition":
         return which
     return f"function {which['function']}, points {which['i']} and {which['j']}"
+
+
+def coq_replays_every_t(document: dict) -> dict[str, str]:
+    """A proof for every T (schema mdtheory-every-t-certificate/1, docs/every-t.md) as one Coq file per part,
+    {part name: file text}: each part is a certificate of "objective <= 0" of the same form (no initial
+    condition; bound and upper bound 0), replayed by the same checks. The parts' objectives and the induction
+    that joins them are ``proofs/check_every_t.py``'s and docs/every-t.md's, not Coq's."""
+    claim, replays = document["claim"], {}
+    for part in document["parts"]:
+        certificate = {key: part[key] for key in ("points", "values", "objective", "inequalities", "residual", "ldlt")}
+        wrapped = {"source": document["source"], "schema": document["schema"],
+                   "claim": {"statement": f"{part['name']} part ({part['proves']}) of: {claim['statement']}",
+                             "claimed_at_T": None, "upper_bound": "0"},
+                   "certificate": {**certificate, "bound": "0", "factor": "1"}}
+        replays[part["name"]] = coq_replay(wrapped)
+    return replays

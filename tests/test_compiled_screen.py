@@ -14,7 +14,7 @@ pytest.importorskip("numba")
 
 from mdtheory.claimfile import load_claim_file  # noqa: E402
 from mdtheory.cli import main  # noqa: E402
-from mdtheory.falsify import Candidates, Screen, SearchError, draw, search_space  # noqa: E402
+from mdtheory.search import Candidates, Screen, SearchError, draw, search_space  # noqa: E402
 
 AGREEMENT = 1e-12  # |compiled - numpy| <= AGREEMENT * max(1, |numpy|): absolute near the verdict's 0, relative
                    # far from it, where 100 accumulated logs of that size carry rounding of about 1e-14 relative
@@ -216,11 +216,12 @@ def test_compilation_happens_once_per_claim_not_per_batch(tmp_path):
 
 def test_falsify_finds_the_planted_witness_with_either_screen_and_says_which_ran(tmp_path, monkeypatch):
     # the planted-false "GD non-expansive for eta in [1/10, 201/100]" fails only for eta in (2, 201/100]
+    monkeypatch.chdir(tmp_path)  # the witness file is written to the current directory
     path = tmp_path / "gd_false.toml"
     path.write_text(GRADIENT_DESCENT)  # the claim of the closed-form test above: its compilation is reused
     compiled_json, numpy_json = tmp_path / "compiled.json", tmp_path / "numpy.json"
     assert main(["falsify", str(path), "--candidates", "600", "--json", str(compiled_json), "--no-progress"]) == 1
-    falsify_module = sys.modules["mdtheory.falsify"]
+    falsify_module = sys.modules["mdtheory.search.screens"]
     monkeypatch.setattr(falsify_module, "numba_available", lambda: False)
     assert main(["falsify", str(path), "--candidates", "600", "--json", str(numpy_json), "--no-progress"]) == 1
     compiled, numpy = (json.loads(p.read_text()) for p in (compiled_json, numpy_json))
@@ -237,7 +238,7 @@ def eval_fraction(text: str) -> float:
 
 
 def test_asking_for_numba_without_it_names_the_install(tmp_path, monkeypatch):
-    monkeypatch.setattr(sys.modules["mdtheory.falsify"], "numba_available", lambda: False)
+    monkeypatch.setattr(sys.modules["mdtheory.search.screens"], "numba_available", lambda: False)
     claim = claim_of(GRADIENT_DESCENT, tmp_path)
     with pytest.raises(SearchError, match=r"numba is not installed; pip install 'mdtheory\[fast\]'"):
         Screen(claim, 10, engine="numba")

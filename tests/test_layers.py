@@ -20,7 +20,7 @@ LAYERS = (
     # shared constructions
     {"claimfile", "problems", "theorems", "instances"},
     {"claims"},
-    {"cli", "risk", "sweep", "falsify", "falsify_theorems", "worstcase", "report", "appendix", "notebook", "testing",
+    {"cli", "risk", "sweep", "search", "worstcase", "report", "appendix", "notebook", "testing",
      "face", "terminal", "coq", "__init__", "__main__"},  # commands: parsing, searching, reporting, writing proofs
 )
 
@@ -80,16 +80,9 @@ def test_an_upward_import_inside_a_function_is_caught(tmp_path):
 # ------------------------------------------------------------------ import cycles
 # Import cycles that exist and are another change's to remove; each entry is one strongly connected set of modules.
 KNOWN_CYCLES = [
-    # falsify.py runs falsify_theorems' search for claim-language claims, which reuses falsify.py's helpers: one
-    # search pipeline over Problem removes it (issue 26, item 2)
-    {"mdtheory.falsify", "mdtheory.falsify_theorems"},
     # CheckResult (bounds.py) renders its fields with result.py's fields_text / fields_markdown, imported inside its
     # methods, while result.py builds on CheckResult: the one verdict type (issue 26, item 3) reshapes CheckResult
     {"mdtheory.checker.bounds", "mdtheory.checker.result"},
-    # the method registry imports plain MD at the bottom of the package so that it registers itself, and plain MD
-    # imports the registry (issue 26 item 1, method half): loading built-in methods by name, as mdtheory.problems
-    # loads its kinds, removes it
-    {"mdtheory.methods", "mdtheory.methods.mirror_descent"},
 ]
 
 

@@ -3,7 +3,7 @@
 Round t = 1, ..., T plays x_t (x_1 = x0), suffers <l_t, x_t>, and steps on the linear loss l_t. The regret
 after t rounds is sum_{s<=t} <l_s, x_s> - min_i sum_{s<=t} l_{s,i}: for linear losses the best fixed point
 of the simplex is a vertex, so the comparator is exact. Constants: eta, d, T, and G = max_t ||l_t||_inf; step
-sums (checker.bounds.STEP_SUMS) sum_eta, sum_eta2 and sum_g2 = sum_{s<t} ||l_s||_inf^2 after t rounds. A schedule
+sums (checker.bounds.STEP_SUMS) sum_eta, sum_eta2 and sum_g2 = sum_{s<t} ||l_s||_*^2 after t rounds. A schedule
 eta_t (engine.schedule, t from 0) makes the step after round t + 1: eta_0 is the first round's.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from mdtheory.checker.convergence import DUAL_NORMS, _dual_norm
 from mdtheory.checker.measure import SeriesMeasurement
 from mdtheory.checker.result import md_update_text
 from mdtheory.engine.context import MAX_EXPONENT_ARGUMENT_BITS
@@ -31,15 +32,23 @@ def regret_update_text(regularizer) -> str:
             + md_update_text(md, renaming))
 
 
-def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int) -> SeriesMeasurement:
-    """``losses(ctx, t)``: the loss vector of round t + 1 (t = 0, ..., steps - 1) in ``ctx``."""
+def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int, norm: str = "l1") -> SeriesMeasurement:
+    """``losses(ctx, t)``: the loss vector of round t + 1 (t = 0, ..., steps - 1) in ``ctx``. G is the largest
+    dual norm of ``norm`` (l1: the sup norm) of a loss vector."""
     md = linear_loss_problem(regularizer)
     kernel = MirrorDescentKernel(md)
     guard = 2**MAX_EXPONENT_ARGUMENT_BITS
+    largest = {}  # the largest dual norm of a loss vector, by context
+    squares = {}  # sum_{s<t} ||l_s||_*^2 for t = 0, 1, ..., by context
 
     def guarded_losses(ctx, t):
         try:
-            return losses(ctx, t)
+            vector = losses(ctx, t)
+            size = _dual_norm(ctx, vector, norm)
+            largest[id(ctx)] = max(largest.get(id(ctx), ctx.mpf(0)), size)
+            sums = squares.setdefault(id(ctx), [ctx.mpf(0)])
+            sums.append(sums[-1] + size * size)
+            return vector
         except OverflowGuardError:  # the loss expression itself, not the step
             raise ExpressionError(
                 f"[problem] losses: round t = {t + 1} takes exp of an argument past the exponent guard "
@@ -61,14 +70,15 @@ def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int
     zero = [ctx.mpf(0)]
     regret = laddered(ctx, zero + fine.regret, zero + coarse.regret, zero + coarse.magnitude, bits)
     constants = {"d": (ctx.mpf(regularizer.dim), coarse.ctx.mpf(regularizer.dim)),
-                 "G": (fine.largest_loss, coarse.largest_loss)}
-    provenance = {"d": "exact (the number of experts)", "G": "computed: max_t ||l_t||_inf over the rounds played"}
+                 "G": (largest[id(ctx)], largest[id(coarse.ctx)])}
+    provenance = {"d": "exact (the number of experts)",
+                  "G": f"computed: max_t ||l_t||_{DUAL_NORMS[norm][1:]} over the rounds played"}
     if not isinstance(eta, StepSchedule):  # a schedule is no one number: bounds name its sums
         constants["eta"], provenance["eta"] = (ctx.exact(eta), coarse.ctx.exact(eta)), "exact (the run's step size)"
     contexts = (ctx, coarse.ctx)
     sums = {"sum_eta": lambda rung: step_sums(contexts[rung], eta, steps),
             "sum_eta2": lambda rung: step_sums(contexts[rung], eta, steps, 2),
-            "sum_g2": lambda rung: (fine, coarse)[rung].squared_losses}
+            "sum_g2": lambda rung: squares[id(contexts[rung])]}
     return SeriesMeasurement(ctx, list(range(steps + 1)), list(step_sums(ctx, eta, steps)),
                              {"regret": regret}, (bits, 2 * bits), constants, provenance,
                              reference="the best fixed vertex in hindsight", step_sums=sums)

@@ -70,7 +70,6 @@ class OnlineRun:
     smallest: list = field(default_factory=list)  # the smallest coordinate after each step
     magnitude: list = field(default_factory=list)  # |cumulative loss| + |comparator loss|: what the regret cancels
     largest_loss: object = 0  # max_t ||l_t||_inf
-    squared_losses: list = field(default_factory=list)  # sum_{s<t} ||l_s||_inf^2 for t = 0, ..., steps
 
     @property
     def final_regret(self):
@@ -95,12 +94,10 @@ def online_mirror_descent(md: MirrorDescent, x0: Sequence, eta, losses: Callable
     eta_at = step_size_at(ctx, eta if isinstance(eta, StepSchedule) else exact_real(eta))
     totals = [ctx.mpf(0)] * len(x)
     loss = ctx.mpf(0)
-    run = OnlineRun(bits, ctx, loss, loss, squared_losses=[ctx.mpf(0)])
+    run = OnlineRun(bits, ctx, loss, loss)
     for t in range(steps):
         ell = losses(ctx, t) if in_context else [ctx.exact(exact_real(v)) for v in losses(t)]
-        largest = max(abs(v) for v in ell)
-        run.largest_loss = max(run.largest_loss, largest)
-        run.squared_losses.append(run.squared_losses[-1] + largest * largest)
+        run.largest_loss = max([run.largest_loss, *(abs(v) for v in ell)])
         eta = eta_at(t)
         loss += ctx.fsum(li * xi for li, xi in zip(ell, x))
         totals = [a + li for a, li in zip(totals, ell)]

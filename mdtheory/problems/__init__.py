@@ -56,9 +56,13 @@ Methods
         ``step_size`` (the stated eta), ``search_start()`` ((domain, dimension) where a start x0 may be searched,
         or (None, 0)), ``parameters`` / ``parameter_values`` (free names of the problem's expressions and the
         stated values), ``parameter_uses()`` ((symbols the expressions use, what they are called)),
-        ``at(point, bits)`` (a copy at ``{"eta", "x0", "parameters"}``, MDTheoryError if that is not an
-        instance), ``witness_problem_table(table, values)`` (the ``[problem]`` table with the parameters
-        written in, for a witness claim file).
+        ``stated_point()`` (the file's own instance as such a point; the default reads ``step_size`` and
+        ``parameter_values``), ``at(point, bits)`` (a copy at ``{"eta", "x0", "parameters"}``, MDTheoryError if
+        that is not an instance), ``witness_problem_table(table, values)`` (the ``[problem]`` table with the
+        parameters written in, for a witness claim file). ``mdtheory.search`` runs one pipeline over these for
+        every kind: it draws points of the stated range, measures each with ``at(point, 53)`` and
+        ``measurements``, refines the best, confirms the finalists with ``at(point, bits)`` on the full ladder
+        and writes the witness. A quantity in ``perturbed_pair_quantities`` is screened in float64 instead.
 
 Example: a scalar linear recurrence x_{t+1} = a x_t whose |x_T| is known in closed form (the full, tested
 version is ``tests/test_plugin_problem.py``)::
@@ -171,6 +175,11 @@ class Problem(ABC):
     def parameter_uses(self) -> tuple[set, str]:
         """(the symbols the problem's expressions use, what those expressions are called)."""
         return set(), "problem"
+
+    def stated_point(self) -> dict:
+        """The claim file's own instance as a point, the first candidate falsify screens: its step size, its
+        start kept (x0 None), its parameters' stated values."""
+        return {"eta": self.step_size, "x0": None, "parameters": tuple(self.parameter_values)}
 
     def at(self, point: dict, bits: int) -> Problem:
         """This problem at ``point`` = {"eta", "x0" (None: the stated start), "parameters"} and ``bits``."""

@@ -12,7 +12,8 @@ from mdtheory.checker.bounds import MDP_QUANTITIES
 from mdtheory.checker.claim import with_declared
 from mdtheory.checker.policy import check_policy_quantity, measure_policy_md
 from mdtheory.claimfile import ClaimFileError, _steps_eta_bits, keyed, toml_numbers
-from mdtheory.engine.mdp import TabularMDP, check_step_size, policy_update_text
+from mdtheory.engine.mdp import (DEFAULT_STEP_CONVENTION, STEP_CONVENTIONS, TabularMDP, check_step_size, engine_step,
+                                 policy_update_text)
 from mdtheory.errors import MDTheoryError
 from mdtheory.problems import Problem, register
 
@@ -28,8 +29,9 @@ class PolicyProblem(Problem):
     steps: int
     bits: int
     constants: dict = field(default_factory=dict)
+    convention: str = DEFAULT_STEP_CONVENTION  # how the claim's eta scales the step on Q
     problem_keys = {"kind": True, "P": True, "r": True, "gamma": True, "rho": True, "tau": False}
-    run_keys = {"pi0": False, "eta": True, "steps": True, "precision_bits": True}
+    run_keys = {"pi0": False, "eta": True, "steps": True, "precision_bits": True, "step_convention": False}
     quantities = MDP_QUANTITIES
     constant_names = ("eta", "gamma", "tau", "A", "S", "Vgap0", "Qgap0", "logpigap0")
 
@@ -53,11 +55,18 @@ class PolicyProblem(Problem):
         except MDTheoryError as err:
             raise keyed("[run] pi0", err) from None
         steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
+        convention = run.get("step_convention", DEFAULT_STEP_CONVENTION)
+        if convention not in STEP_CONVENTIONS:
+            raise ClaimFileError(f"[run] step_convention: {convention!r}; choose one of "
+                                 + "; ".join(f'"{name}": {text}' for name, text in STEP_CONVENTIONS.items()))
+        if convention == "xiao" and mdp.tau != 0:
+            raise ClaimFileError("[run] step_convention: \"xiao\" states unregularized policy MD (tau = 0); with "
+                                 "tau > 0 remove the key (Cen et al.'s eta Q_tau/(1 - gamma), the default)")
         try:
-            check_step_size(mdp, eta)
+            check_step_size(mdp, engine_step(mdp, eta, convention))
         except MDTheoryError as err:
             raise keyed("[run] eta", err) from None
-        return cls(mdp, tuple(tuple(row) for row in pi0), eta, steps, bits, declared)
+        return cls(mdp, tuple(tuple(row) for row in pi0), eta, steps, bits, declared, convention)
 
     def check_quantity(self, quantity: str) -> None:
         super().check_quantity(quantity)
@@ -67,15 +76,16 @@ class PolicyProblem(Problem):
         return {"eta": self.eta, **self.constants}
 
     def update_text(self) -> str:
-        return policy_update_text(self.mdp)
+        return policy_update_text(self.mdp, self.convention)
 
     def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
-        return [with_declared(measure_policy_md(self.mdp, self.pi0, self.eta, self.steps, self.bits), self.constants)]
+        return [with_declared(measure_policy_md(self.mdp, self.pi0, self.eta, self.steps, self.bits,
+                                                     self.convention), self.constants)]
 
     @property
     def step_size(self):
         return self.eta
 
     def at(self, point: dict, bits: int) -> PolicyProblem:
-        check_step_size(self.mdp, point["eta"])
+        check_step_size(self.mdp, engine_step(self.mdp, point["eta"], self.convention))
         return dataclasses.replace(self, eta=point["eta"], bits=bits)

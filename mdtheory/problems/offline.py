@@ -15,19 +15,21 @@ import sympy as sp
 
 from mdtheory.checker.bounds import CONVERGENCE_QUANTITIES, EPS, SENSITIVITY_QUANTITIES
 from mdtheory.checker.claim import with_declared
-from mdtheory.checker.convergence import DUAL_NORMS, AffineLimit, Solution, check_kept_numbers, convergence_measurements
+from mdtheory.checker.convergence import (DUAL_NORMS, AffineLimit, Solution, check_kept_numbers,
+                                          check_reference_point, convergence_measurements)
 from mdtheory.checker.instance import check_instance
 from mdtheory.checker.measure import Measurement, measure, measure_worst_case
 from mdtheory.checker.result import md_update_text
 from mdtheory.claimfile import (OFFLINE_RUN, SOLUTION_KEYS, ClaimFileError, _offline, check_table_keys,
                                 refuse_constant_eta, toml_numbers)
-from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import trusted_or_none
 from mdtheory.engine.run import WORST_CASE_MAX_DIM, RunSpec
 from mdtheory.engine.schedule import schedule_text
 from mdtheory.errors import MDTheoryError
+from mdtheory.methods import kernel_for
 from mdtheory.problems import Problem, register
 from mdtheory.symbolic.mirror_descent import MirrorDescent
+from mdtheory.symbolic.sets import set_keys
 
 
 @register("offline")
@@ -45,12 +47,13 @@ class OfflineProblem(Problem):
     solution: Solution = Solution()
     constants: dict = field(default_factory=dict)
     norm: str | None = None
-    problem_keys = {"kind": False, "variables": True, "domain": True, "regularizer": True, "objective": True}
+    problem_keys = {"kind": False, "variables": True, "domain": True, "regularizer": True, "objective": True,
+                    **set_keys()}  # a constraint set's own keys (radius, bounds, blocks): symbolic.sets
     run_keys = OFFLINE_RUN
     quantities = (*SENSITIVITY_QUANTITIES, *CONVERGENCE_QUANTITIES)
     constant_names = ("eta", "d", "G", "sigma", "L", "mu", "fstar", "D0")
     step_sum_names = ("sum_eta", "sum_eta2", "sum_g2")
-    sections = ("solution",)
+    sections = ("solution", "method")
     norms = DUAL_NORMS
     # the worst case is a maximum over directions, measured as a series from the Jacobian, not on the pair
     perturbed_pair_quantities = tuple(q for q in SENSITIVITY_QUANTITIES if q != "worst_case_amplification")
@@ -83,7 +86,8 @@ class OfflineProblem(Problem):
     def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
         if bound.quantity in CONVERGENCE_QUANTITIES:
             check_kept_numbers(self.spec, self.md.regularizer.dim, self.solution)
-            kernel = MirrorDescentKernel(self.md)
+            kernel = kernel_for(self.md)
+            kernel.tangent_needed = False  # convergence reads no tangent (a projection's kink need not stop it)
             m = measure(self.md, self.spec, self.bits, with_float64=False, progress=progress, kernel=kernel,
                         backend=self.backend, keep_path=True)
             return convergence_measurements(m, kernel, self.solution, self.constants, self.norm,
@@ -143,14 +147,14 @@ def solution_from_table(table: dict, md: MirrorDescent, bound) -> Solution:
     """[solution]: the reference points of a convergence claim (x*, given or computed, and comparators), or the
     affine set a limit claim converges to."""
     check_table_keys(table, SOLUTION_KEYS, "solution")
-    n, domain = md.regularizer.dim, md.regularizer.domain
+    n = md.regularizer.dim
     point = table.get("x", "computed")
     if point == "computed":
         point = None
     else:
         point = tuple(toml_numbers(point, "[solution] x", n))
         try:
-            domain.check_point(point, "x*")
+            check_reference_point(md, point, "x*")
         except MDTheoryError as err:
             raise ClaimFileError(f"[solution] x: {err}") from None
     comparators = table.get("comparators", [])
@@ -159,7 +163,7 @@ def solution_from_table(table: dict, md: MirrorDescent, bound) -> Solution:
     comparators = tuple(tuple(toml_numbers(c, f"[solution] comparators[{i}]", n)) for i, c in enumerate(comparators))
     for i, c in enumerate(comparators):
         try:
-            domain.check_point(c, f"comparator {i}")
+            check_reference_point(md, c, f"comparator {i}")
         except MDTheoryError as err:
             raise ClaimFileError(f"[solution] comparators[{i}]: {err}") from None
     limit = table.get("limit")

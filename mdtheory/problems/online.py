@@ -1,5 +1,6 @@
-"""``[problem] kind = "online"``: online mirror descent on the simplex against a sequence of linear losses,
-judged on its regret against the best fixed vertex in hindsight."""
+"""``[problem] kind = "online"``: online mirror descent on the simplex against a sequence of losses, judged on
+its regret against the best fixed point in hindsight: linear losses (``losses``, ``loss_table``: the best vertex)
+or a convex loss f_t(x) of the played point (``loss``: ``mdtheory.checker.hindsight``)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import sympy as sp
 
 from mdtheory.checker.bounds import ONLINE_QUANTITIES
 from mdtheory.checker.claim import with_declared
+from mdtheory.checker.convergence import DUAL_NORMS
+from mdtheory.checker.hindsight import ConvexLosses, NonconvexLossError, convex_update_text, measure_convex_regret
 from mdtheory.checker.regret import measure_regret, regret_update_text
 from mdtheory.claimfile import (ClaimFileError, _expression, _parameter_ranges, _refuse_flat_start, _regularizer,
-                                _steps_eta_bits, keyed, toml_numbers)
+                                _steps_eta_bits, keyed, toml_integer, toml_numbers)
 from mdtheory.claimfile import refuse_constant_eta
 from mdtheory.engine.schedule import StepSchedule, schedule_text
 from mdtheory.engine.codegen import CompiledExpressions
@@ -23,13 +26,17 @@ from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.regularizer import Regularizer
 
 ROUND = sp.Symbol("t", positive=True, integer=True)  # the round an online loss expression is evaluated at
+# a loss f_t(x) is differentiated twice by sympy in x1, ..., xd and its Hessian summed over rounds: d is kept
+# small enough that this stays quick
+MAX_LOSS_DIMENSION = 16
 
 
 @register("online")
 @dataclass(frozen=True)
 class OnlineProblem(Problem):
-    """Online MD on the simplex against linear losses: expert i's loss in round t = 1, ..., steps is
-    ``losses[i]``, an expression in t, or ``table[(t - 1) mod len(table)][i]``, an exact number."""
+    """Online MD on the simplex: against linear losses, expert i's loss in round t = 1, ..., steps is
+    ``losses[i]``, an expression in t, or ``table[(t - 1) mod len(table)][i]``, an exact number; against a
+    convex loss of the played point, round t's loss is ``loss`` = f_t(x), an expression in t and x1, ..., xd."""
 
     regularizer: Regularizer
     x0: tuple
@@ -41,21 +48,31 @@ class OnlineProblem(Problem):
     constants: dict = field(default_factory=dict)
     parameters: tuple = ()  # free names of the loss expressions (falsify searches them) ...
     parameter_values: tuple = ()  # ... and the values this instance gives them
-    problem_keys = {"kind": True, "regularizer": False, "losses": False, "loss_table": False}
+    loss: sp.Expr | None = None
+    norm: str = "l1"  # G is measured in its dual norm
+    problem_keys = {"kind": True, "regularizer": False, "losses": False, "loss_table": False, "loss": False,
+                    "dimension": False}
     run_keys = {"x0": False, "eta": True, "steps": True, "precision_bits": True}
     quantities = ONLINE_QUANTITIES
     constant_names = ("eta", "d", "G")
     step_sum_names = ("sum_eta", "sum_eta2", "sum_g2")
+    norms = DUAL_NORMS
 
     def __post_init__(self):
-        if (self.losses is None) == (self.table is None):
-            raise MDTheoryError("an online problem has losses (expressions in t) or a table, not both")
+        if sum(given is not None for given in (self.losses, self.table, self.loss)) != 1:
+            raise MDTheoryError("an online problem has losses (expressions in t), a table or a loss f_t(x): one of them")
 
     @classmethod
     def from_tables(cls, data: dict, declared: dict, bound, max_steps: int, max_precision_bits: int) -> OnlineProblem:
         problem, run = data["problem"], data["run"]
-        if ("losses" in problem) == ("loss_table" in problem):
-            raise ClaimFileError("[problem] losses: give losses (one expression in t per expert) or loss_table (rows)")
+        if sum(key in problem for key in ("losses", "loss_table", "loss")) != 1:
+            raise ClaimFileError("[problem] losses: give one of losses (one expression in t per expert), loss_table "
+                                 "(rows) or loss (f_t(x), an expression in t and x1, ..., xd, with dimension = d)")
+        if "loss" in problem:
+            return cls._convex_from_tables(data, declared, max_steps, max_precision_bits)
+        if "dimension" in problem:
+            raise ClaimFileError("[problem] dimension: only a loss f_t(x) (loss) takes it; linear losses give one "
+                                 "entry per expert")
         symbols = {"t": ROUND}
         ranges = _parameter_ranges(data.get("search"), ["t"])
         parameters = tuple(sp.Symbol(name, real=True) for name in ranges)
@@ -90,7 +107,44 @@ class OnlineProblem(Problem):
             middles = tuple((lo + hi) / 2 for lo, hi in ranges.values())
             return cls(reg, x0, eta, steps, bits, losses=rows[0], constants=declared, parameters=parameters,
                        parameter_values=middles)
-        return cls(reg, x0, eta, steps, bits, table=tuple(rows), constants=declared)
+        return cls(reg, x0, eta, steps, bits, table=tuple(rows), constants=declared,
+                   norm=data["claim"].get("norm") or "l1")
+
+    @classmethod
+    def _convex_from_tables(cls, data: dict, declared: dict, max_steps: int, max_precision_bits: int) -> OnlineProblem:
+        problem, run = data["problem"], data["run"]
+        if "dimension" not in problem:
+            raise ClaimFileError("[problem] dimension: a loss f_t(x) needs the dimension d of the simplex it is "
+                                 "played on (dimension = 3 for x1, x2, x3)")
+        d = toml_integer(problem["dimension"], "[problem] dimension", 2)
+        if d > MAX_LOSS_DIMENSION:
+            raise ClaimFileError(f"[problem] dimension: {d} exceeds the limit of {MAX_LOSS_DIMENSION} for a loss f_t(x) "
+                                 "(its Hessian is derived symbolically); use at most that many coordinates")
+        variables = [f"x{i + 1}" for i in range(d)]
+        reg = _regularizer(problem.get("regularizer", "negative_entropy"), variables, Domain.SIMPLEX)
+        ranges = _parameter_ranges(data.get("search"), ["t", *variables])
+        parameters = tuple(sp.Symbol(name, real=True) for name in ranges)
+        symbols = {"t": ROUND, **{str(v): v for v in reg.variables}, **dict(zip(ranges, parameters))}
+        loss = _expression(problem["loss"], "[problem] loss", symbols)
+        x0 = tuple(toml_numbers(run["x0"], "[run] x0", d)) if "x0" in run else (sp.Rational(1, d),) * d
+        try:
+            Domain.SIMPLEX.check_point(x0, "x0")
+        except MDTheoryError as err:
+            raise keyed("[run] x0", err) from None
+        _refuse_flat_start(reg, x0)
+        steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
+        middles = tuple((lo + hi) / 2 for lo, hi in ranges.values())
+        made = cls(reg, x0, eta, steps, bits, loss=loss, constants=declared, parameters=parameters,
+                   parameter_values=middles, norm=data["claim"].get("norm") or "l1")
+        try:
+            made.convex_losses().symbolic_convexity()
+        except NonconvexLossError as err:
+            raise ClaimFileError(str(err)) from None
+        return made
+
+    def convex_losses(self) -> ConvexLosses:
+        values = dict(zip(self.parameters, self.parameter_values))
+        return ConvexLosses(self.loss.subs(values), self.regularizer.variables, ROUND)
 
     def loss_function(self) -> Callable:
         if self.table is not None:
@@ -116,10 +170,16 @@ class OnlineProblem(Problem):
         return {"eta": self.eta, "x0": self.x0, **self.constants}
 
     def update_text(self) -> str:
+        if self.loss is not None:
+            return convex_update_text(self.regularizer)
         return regret_update_text(self.regularizer) + schedule_text(self.eta, "the step after round t + 1")
 
     def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
-        m = measure_regret(self.regularizer, self.x0, self.eta, self.loss_function(), self.steps, self.bits)
+        if self.loss is not None:
+            m = measure_convex_regret(self.regularizer, self.convex_losses(), self.x0, self.eta, self.steps, self.bits,
+                                      self.norm)
+            return [with_declared(m, self.constants)]
+        m = measure_regret(self.regularizer, self.x0, self.eta, self.loss_function(), self.steps, self.bits, self.norm)
         return [with_declared(m, self.constants)]
 
     @property
@@ -133,6 +193,8 @@ class OnlineProblem(Problem):
         return Domain.SIMPLEX, self.regularizer.dim
 
     def parameter_uses(self) -> tuple[set, str]:
+        if self.loss is not None:
+            return set(self.loss.free_symbols), "loss"
         return set().union(*(sp.sympify(loss).free_symbols for loss in self.losses or ())), "losses"
 
     def at(self, point: dict, bits: int) -> OnlineProblem:
@@ -145,4 +207,6 @@ class OnlineProblem(Problem):
         if not self.parameters:
             return table
         substituted = dict(zip(self.parameters, values))
+        if self.loss is not None:
+            return {**table, "loss": str(self.loss.subs(substituted))}
         return {**table, "losses": [str(loss.subs(substituted)) for loss in self.losses]}
