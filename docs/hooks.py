@@ -61,7 +61,7 @@ MEANINGS = {
                    "index `t` and declared [constants] such as `\"1/sqrt(t+1)\"` or `\"2/(mu*(t+2))\"`; t counts from 0 "
                    "(eta_t makes x_{t+1} from x_t; online, the step after round t + 1), and eta_t must be positive at "
                    "every step t < steps (checked exactly, or in arb balls for a closed form). A bound then names "
-                   "`sum_eta` or `etaT` (the same), not `eta`; mdp and `falsify` take a constant eta",
+                   "`sum_eta` or `etaT` (the same), not `eta`; mdp, an online `loss` f_t(x) and `falsify` take a constant eta",
     ("run", "steps"): "T, the number of steps (rounds); the bound is checked at every t <= T",
     ("run", "precision_bits"): "the ladder's base precision b: it runs b and 2b bits",
     ("run", "record_every"): "record every k-th step for the JSON and plots (default 1); bounds 'for every t' "

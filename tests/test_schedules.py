@@ -120,6 +120,10 @@ def test_a_schedule_positive_until_the_last_step_is_taken(tmp_path):
                   "gamma": "1/2", "rho": ["1", "0"]}, "run": {"eta": "1/(t+1)", "steps": 5, "precision_bits": 64},
       "claim": {"kind": "upper_bound", "quantity": "value_gap", "bound": "1"}},
      r"\[run\] eta: .1/\(t\+1\). is a step-size schedule .* one constant step size"),
+    ({"problem": {"kind": "online", "dimension": 2, "loss": "-log((2 + sin(t))*x1/2 + x2)"},
+      "run": {"eta": "1/sqrt(t+1)", "steps": 5, "precision_bits": 64},
+      "claim": {"kind": "upper_bound", "quantity": "regret", "bound": "10"}},
+     r"\[run\] eta: .1/sqrt\(t\+1\). is a step-size schedule .* one constant step size"),
 ])
 def test_what_cannot_take_a_schedule_says_so_with_exit_2(tmp_path, capsys, tables, message):
     assert main(["check", str(write(tmp_path, tables)), "--no-progress"]) == 2
