@@ -204,3 +204,18 @@ def test_check_json_carries_the_schedule_in_the_update(tmp_path):
     assert main(["check", str(write(tmp_path, tables)), "--json", str(out), "--no-progress"]) in (0, 1)
     data = json.loads(out.read_text())
     assert "eta_t = 1/(a*(t+2))" in data["update"]
+
+
+@pytest.mark.parametrize("backend", ["mpmath", "flint"])
+def test_both_backends_run_the_schedule_exactly(tmp_path, backend):
+    """best_suboptimality at t is f(x_{t-1}) = 3/(2 t^2) (x_t = 1/(t + 1)), on the reference and the arb backend."""
+    tables = {"problem": GD, "constants": A, "run": {**GD_RUN, "backend": backend}, "solution": {"x": ["0"]},
+              "claim": {"kind": "upper_bound", "quantity": "best_suboptimality", "bound": "2/T**2"}}
+    named = check_claim(load_claim(write(tmp_path, tables)))
+    assert named.result.verdict == "holds"
+    m = named.measurement
+    ctx = mpmath.MPContext()
+    ctx.prec = 300
+    for t, value in zip(m.fine.t, m.values("best_suboptimality")):
+        if t >= 1:
+            assert abs(ctx.mpf(value) - ctx.mpf(3) / (2 * t * t)) < ctx.mpf(10) ** -40, t
