@@ -125,6 +125,13 @@ def test_a_schedule_positive_until_the_last_step_is_taken(tmp_path):
       "claim": {"kind": "upper_bound", "quantity": "regret", "bound": "10"}},
      r"\[run\] eta: .1/sqrt\(t\+1\). is a step-size schedule .* one constant step size"),
 ])
+def test_a_sensitivity_bound_cannot_name_sum_g2(tmp_path, capsys):
+    tables = {"problem": GD, "constants": A, "run": {**GD_RUN, "direction": ["1"], "eps": "1/1000"},
+              "claim": {"kind": "upper_bound", "quantity": "amplification", "bound": "1 + sum_g2"}}
+    assert main(["check", str(write(tmp_path, tables)), "--no-progress"]) == 2
+    assert "sum_g2 is not summed for this quantity" in capsys.readouterr().err
+
+
 def test_what_cannot_take_a_schedule_says_so_with_exit_2(tmp_path, capsys, tables, message):
     assert main(["check", str(write(tmp_path, tables)), "--no-progress"]) == 2
     assert pytest.importorskip("re").search(message, capsys.readouterr().err)

@@ -147,9 +147,11 @@ class BoundOnRungs:
         if stray or uncomputed:
             allowed = ", ".join(["T", "etaT", *(["eps"] if m.eps is not None else []), *self.sums, *names])
             scheduled = constant_symbol("eta") in stray and getattr(getattr(m, "spec", None), "scheduled", False)
+            why = ("eta is a schedule here: name sum_eta or sum_eta2" if scheduled else
+                   f"{', '.join(uncomputed)} is not summed for this quantity: the gradients are summed along the runs "
+                   "of convergence and regret quantities" if uncomputed else "declare others in [constants]")
             raise MDTheoryError(f"bound {expr} uses unknown symbols {sorted(map(str, stray)) + uncomputed}; allowed "
-                                f"here: {allowed} " + ("(eta is a schedule here: name sum_eta or sum_eta2)" if scheduled
-                                                       else "(declare others in [constants])"))
+                                f"here: {allowed} ({why})")
         if EPS in expr.free_symbols and m.eps is None:
             raise MDTheoryError(f"bound {expr} uses eps, but this problem has no perturbation")
         self.m, self.expr = m, expr
