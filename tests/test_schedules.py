@@ -125,13 +125,6 @@ def test_a_schedule_positive_until_the_last_step_is_taken(tmp_path):
       "claim": {"kind": "upper_bound", "quantity": "regret", "bound": "10"}},
      r"\[run\] eta: .1/sqrt\(t\+1\). is a step-size schedule .* one constant step size"),
 ])
-def test_a_sensitivity_bound_cannot_name_sum_g2(tmp_path, capsys):
-    tables = {"problem": GD, "constants": A, "run": {**GD_RUN, "direction": ["1"], "eps": "1/1000"},
-              "claim": {"kind": "upper_bound", "quantity": "amplification", "bound": "1 + sum_g2"}}
-    assert main(["check", str(write(tmp_path, tables)), "--no-progress"]) == 2
-    assert "sum_g2 is not summed for this quantity" in capsys.readouterr().err
-
-
 def test_what_cannot_take_a_schedule_says_so_with_exit_2(tmp_path, capsys, tables, message):
     assert main(["check", str(write(tmp_path, tables)), "--no-progress"]) == 2
     assert pytest.importorskip("re").search(message, capsys.readouterr().err)
@@ -226,3 +219,10 @@ def test_both_backends_run_the_schedule_exactly(tmp_path, backend):
     for t, value in zip(m.fine.t, m.values("best_suboptimality")):
         if t >= 1:
             assert abs(ctx.mpf(value) - ctx.mpf(3) / (2 * t * t)) < ctx.mpf(10) ** -40, t
+
+
+def test_a_sensitivity_bound_cannot_name_sum_g2(tmp_path, capsys):
+    tables = {"problem": GD, "constants": A, "run": {**GD_RUN, "direction": ["1"], "eps": "1/1000"},
+              "claim": {"kind": "upper_bound", "quantity": "amplification", "bound": "1 + sum_g2"}}
+    assert main(["check", str(write(tmp_path, tables)), "--no-progress"]) == 2
+    assert "sum_g2 is not summed for this quantity" in capsys.readouterr().err
