@@ -62,7 +62,11 @@ MEANINGS = {
     ("run", "direction"): "the perturbation's direction v (zero-sum on the simplex); sensitivity quantities only",
     ("run", "eps"): "the perturbation's size: the second run starts at x0 + eps v; required, with `direction`, "
                    "only for sensitivity quantities",
-    ("run", "eta"): "the step size",
+    ("run", "eta"): "the step size: an exact number, or (offline, online) a schedule eta_t, an expression in the step "
+                   "index `t` and declared [constants] such as `\"1/sqrt(t+1)\"` or `\"2/(mu*(t+2))\"`; t counts from 0 "
+                   "(eta_t makes x_{t+1} from x_t; online, the step after round t + 1), and eta_t must be positive at "
+                   "every step t < steps (checked exactly, or in arb balls for a closed form). A bound then names "
+                   "`sum_eta` or `etaT` (the same), not `eta`; mdp, an online `loss` f_t(x) and `falsify` take a constant eta",
     ("run", "steps"): "T, the number of steps (rounds); the bound is checked at every t <= T",
     ("run", "precision_bits"): "the ladder's base precision b: it runs b and 2b bits",
     ("run", "record_every"): "record every k-th step for the JSON and plots (default 1); bounds 'for every t' "
@@ -165,7 +169,11 @@ QUANTITY_MEANINGS = {
 
 CONSTANT_MEANINGS = {
     "T": "the step (round) the bound is evaluated at",
-    "etaT": "eta * T",
+    "etaT": "eta * T; with a step-size schedule, sum_eta",
+    "sum_eta": "sum_{s<T} eta_s (eta * T for a constant eta)",
+    "sum_eta2": "sum_{s<T} eta_s^2",
+    "sum_g2": "sum_{s<T} ||g_s||_*^2: g_s the gradient (online: the loss) step s used, in the claim's dual norm "
+              "(online: linf)",
     "eps": "the perturbation's size (sensitivity claims)",
     "eta": "the step size",
     "d": "the dimension (number of experts online)",

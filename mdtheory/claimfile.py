@@ -48,11 +48,13 @@ from mdtheory.checker.bounds import (
     Saturation,
     T,
     UpperBound,
+    constant_symbol,
 )
 from mdtheory.checker.claim import Claim, Theorem
 from mdtheory.engine.context import MAX_PRECISION_BITS, working_context
 from mdtheory.engine.ladder import resolved_digits
 from mdtheory.engine.run import BACKENDS, MAX_STEPS, RunSpec
+from mdtheory.engine.schedule import STEP, StepSchedule
 from mdtheory.errors import MDTheoryError
 from mdtheory.methods import UnknownMethodError, method
 from mdtheory.problems import DEFAULT_KIND, UnknownProblemKind, problem_kind, problem_kinds
@@ -492,10 +494,10 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     # a convergence claim without a perturbation still carries a direction: its tangent is computed, unused
     direction = (toml_numbers(run["direction"], "[run] direction", n) if "direction" in run
                  else constraint.default_direction(n) if constraint is not None else _unit_direction(domain, n))
-    eps, eta = toml_number(run.get("eps", "1"), "[run] eps"), toml_number(run["eta"], "[run] eta")
-    for key, value in (("eps", eps), ("eta", eta)):
-        if value <= 0:
-            raise ClaimFileError(f"[run] {key}: must be positive, got {value}")
+    eps = _positive(run.get("eps", "1"), "[run] eps")
+    steps = toml_integer(run["steps"], "[run] steps", 1)
+    # a schedule is checked at every step the run may take; too many steps are refused by RunSpec.build below
+    eta = step_size(run["eta"], "[run] eta", _constants(data.get("constants", {})), min(steps, max_steps))
     checks = [("direction", lambda: domain.check_direction(direction))]
     if constraint is not None:
         checks.append(("direction", lambda: constraint.check_direction(direction)))
@@ -513,7 +515,7 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     try:
         # The stated instance takes each searched parameter at the middle of its range.
         middles = [(lo + hi) / 2 for lo, hi in ranges.values()]
-        spec = RunSpec.build(x0, direction, eps, eta, toml_integer(run["steps"], "[run] steps", 1),
+        spec = RunSpec.build(x0, direction, eps, eta, steps,
                              toml_integer(run.get("record_every", 1), "[run] record_every", 1), parameters=middles,
                              max_steps=max_steps, perturbed=perturbed)
     except MDTheoryError as err:
@@ -607,6 +609,9 @@ def claim_file_from_tables(data: dict, path: str | Path, max_steps: int = MAX_ST
         raise ClaimFileError("[problem] kind: a sensitivity claim file is an offline problem; load the claim with "
                              "load_claim")
     md, spec, bits, float64, backend = _offline(data, max_steps, max_precision_bits, perturbed=True)
+    if spec.scheduled:
+        raise ClaimFileError(f"[run] eta: falsify and sweep search one constant step size; this claim's eta is the "
+                             f"schedule {spec.eta}: check it with mdtheory check, or give a constant eta")
     bound = bound_from_table(data["claim"], quantities=SENSITIVITY_QUANTITIES)
     return ClaimFile(str(path), md, spec, bits, bound, float64, backend, data.get("search"), data["claim"],
                      data["problem"], data)
@@ -710,12 +715,62 @@ def _theorem(table: dict | None) -> Theorem | None:
     return Theorem(table["name"], table.get("reference", ""), table.get("statement", ""))
 
 
-def _steps_eta_bits(run: dict, max_steps: int, max_precision_bits: int) -> tuple[int, sp.Rational, int]:
+def _steps_eta_bits(run: dict, max_steps: int, max_precision_bits: int,
+                    declared: dict | None = None) -> tuple[int, sp.Rational | StepSchedule, int]:
+    """[run] steps, eta and precision_bits; ``declared``: the [constants] of a kind that takes a step-size
+    schedule (eta in t and those constants); without it a schedule is refused, naming the key."""
     steps = toml_integer(run["steps"], "[run] steps", 1)
     if steps > max_steps:
         raise ClaimFileError(f"[run] steps: {steps} exceeds the limit of {max_steps}; raise it with --max-steps N")
-    eta = _positive(run["eta"], "[run] eta")
+    if declared is not None:
+        eta = step_size(run["eta"], "[run] eta", declared, steps)
+    elif _names_the_step(run["eta"]):
+        raise ClaimFileError(f"[run] eta: {_brief(str(run['eta']))!r} is a step-size schedule (an expression in t); "
+                             "this problem takes one constant step size: give eta as an exact number")
+    else:
+        eta = _positive(run["eta"], "[run] eta")
     return steps, eta, precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
+
+
+def step_size(value, key: str, declared: dict, steps: int) -> sp.Expr | StepSchedule:
+    """[run] eta: an exact positive number, or a schedule eta_t, an expression in the step index t (from 0: eta_t
+    makes x_{t+1} from x_t) and the names of [constants], positive at every step t < steps (checked exactly, or
+    in arb balls for a closed form; ``engine.schedule``)."""
+    if not isinstance(value, str):
+        return _positive(value, key)
+    symbols = {**{name: constant_symbol(name) for name in declared}, "t": STEP}
+    try:
+        expr = parse_expression(value, symbols, decimals_are_exact=True)
+    except MDTheoryError as err:
+        raise ClaimFileError(f"{keyed(key, err)} (eta is an exact number, or a schedule in t, the step index from "
+                             "0, and the names declared in [constants])") from None
+    expr = expr.xreplace({constant_symbol(name): number for name, number in declared.items()})
+    if STEP not in expr.free_symbols:
+        return _positive(expr, key)
+    schedule = StepSchedule(expr, value)
+    try:
+        schedule.check_positive(steps, key)
+    except MDTheoryError as err:
+        raise keyed(key, err) from None
+    return schedule
+
+
+def _names_the_step(value) -> bool:
+    """``value`` is an expression in the step index t (a schedule)."""
+    try:
+        return isinstance(value, str) and STEP in parse_expression(value, {"t": STEP}, decimals_are_exact=True).free_symbols
+    except MDTheoryError:
+        return False
+
+
+def refuse_constant_eta(bound, eta) -> None:
+    """A bound that names eta, for a run whose eta is a schedule, is refused: eta is no one number there."""
+    if not isinstance(eta, StepSchedule):
+        return
+    named = [getattr(bound, f, None) for f in ("bound", "constant", "rho", "rate", "level", "formula", "tolerance")]
+    if any(isinstance(e, sp.Expr) and constant_symbol("eta") in e.free_symbols for e in named):
+        raise ClaimFileError(f"[claim] bound: names eta, but [run] eta is the schedule {eta.text}; name the sums "
+                             "sum_eta (etaT means it) or sum_eta2, or write eta_t out in T")
 
 
 def _positive(value, key: str) -> sp.Rational:

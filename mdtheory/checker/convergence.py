@@ -7,14 +7,16 @@ affine set, argmin D(x, x_0) subject to A x = b, in the geometry of phi or the E
 quantity is computed on both rungs of the ladder and carries the uncertainty of a difference of terms that
 may cancel (``engine.ladder.laddered``).
 
-Constants: eta and d are exact; fstar = f(r) and D0 = D_phi(r, x_0) are computed on each rung; G is the
+Constants: eta (a constant step size; a schedule has none) and d are exact; fstar = f(r) and D0 = D_phi(r, x_0) are computed on each rung; G is the
 largest dual norm of the gradients the run used (max_{s<T} ||grad f(x_s)||_*: with it, sum_s ||g_s||_*^2 <=
 G^2 T as the rate proofs use); sigma is exact for a quadratic phi (smallest eigenvalue, Euclidean norm) and
 is Pinsker's 1 (l1 norm) for the negative entropy on the simplex; L and mu (smoothness and strong convexity
 of f relative to phi) are exact generalized eigenvalues when f and phi are both quadratic. A constant the
 instance computes cannot be declared (it is refused, naming how it is computed); L, mu and sigma may be
 declared where the instance does not compute them, and a declared L, mu or (Euclidean) sigma is checked at
-every iterate of the run, and one the instance contradicts is refused with the evidence.
+every iterate of the run, and one the instance contradicts is refused with the evidence. Step sums
+(checker.bounds.STEP_SUMS): sum_eta and sum_eta2 from the step sizes, sum_g2 = sum_{s<t} ||grad f(x_s)||_*^2 from
+the gradients G is the largest of, at every step on each rung.
 """
 
 from __future__ import annotations
@@ -604,8 +606,9 @@ def _rungs(m: Measurement) -> list[_Rung]:
 
 
 def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: dict[str, sp.Rational],
-                       norm: str | None = None) -> tuple[dict[str, tuple], dict[str, str]]:
-    """The constants a bound may name, on both rungs, with how each was obtained (see the module docstring).
+                       norm: str | None = None) -> tuple[dict[str, tuple], dict[str, str], dict]:
+    """The constants a bound may name, on both rungs, with how each was obtained (see the module docstring), and
+    the step sums (``checker.bounds.STEP_SUMS``: sum_eta, sum_eta2, and sum_g2 from the same gradients as G).
     ``declared`` constants join them; one the instance computes is refused, and L, mu and a Euclidean sigma
     are checked first."""
     md = m.md
@@ -620,11 +623,19 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
     def both(name, fine, coarse, text):
         constants[name], how[name] = (fine, coarse), text
 
-    both("eta", *(r.ctx.exact(m.spec.eta) for r in rungs), "exact (the run's step size)")
+    if not m.spec.scheduled:  # a schedule is no one number: bounds name its sums
+        both("eta", *(r.ctx.exact(m.spec.eta) for r in rungs), "exact (the run's step size)")
     both("d", *(r.ctx.mpf(md.regularizer.dim) for r in rungs), "exact (the dimension)")
-    gradients = [max(_dual_norm(r.ctx, kernel.objective_gradient(r.ctx, x, r.params), norm)
-                     for x in itertools.islice(r.run.path, len(r.run.path) - 1)) for r in rungs]  # one at a time
-    both("G", *gradients,
+    squares = []  # sum_{s<t} ||g_s||_*^2 for t = 0, ..., T, and the largest ||g_s||_*, one gradient at a time
+    for r in rungs:
+        total, largest, sums = r.ctx.mpf(0), None, [r.ctx.mpf(0)]
+        for x in itertools.islice(r.run.path, len(r.run.path) - 1):
+            g = _dual_norm(r.ctx, kernel.objective_gradient(r.ctx, x, r.params), norm)
+            largest = g if largest is None else max(largest, g)
+            total += g * g
+            sums.append(total)
+        squares.append((largest, sums))
+    both("G", *(largest for largest, _ in squares),
          f"computed: the largest {dual_norm_name(norm)} norm of grad f(x_s), s < T, along the run")
     if geometry.sigma is not None and norm == geometry.norm:
         both("sigma", *(_number(r.ctx, geometry.sigma) for r in rungs), geometry.how)
@@ -649,7 +660,8 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
         else:
             text = "declared (not checked)"
         both(name, *(r.ctx.exact(value) for r in rungs), text)
-    return constants, how
+    sums = {**m.step_sums, "sum_g2": lambda rung: squares[rung][1]}
+    return constants, how, sums
 
 
 def _contradiction(m, kernel, name, value, norm) -> str | None:
@@ -696,7 +708,7 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
     the run recorded sparsely, ``quantities`` (those the claim's bound reads; by default all) are also kept at
     every step (``Measurement.dense``): only those, since every step is what memory grows with. ``release_iterates``: the run's iterates are dropped once they are
     summarized (for a caller that owns the run and needs them no further)."""
-    constants, how = instance_constants(m, kernel, declared, norm)
+    constants, how, sums = instance_constants(m, kernel, declared, norm)
     rungs = _rungs(m)
     shown = lambda points: f"[{', '.join(rungs[0].ctx.nstr(v, 10) for v in points[0])}]"
     references: list[tuple[str, str, list]] = []  # (name, how it was obtained, the point on each rung)
@@ -746,7 +758,7 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
         local_how = dict(how, **{key: "computed: " + text.format(name=name) for key, text in REFERENCE_CONSTANTS.items()})
         result.append(dataclasses.replace(m, derived={**m.derived, **derived}, dense={**m.dense, **dense_series},
                                           constants=local,
-                                          provenance=local_how,
+                                          provenance=local_how, step_sums=sums,
                                           reference=f"{name} ({how_obtained}) = {shown(points)}"
                                                     + (f"; {checked[name]}" if name in checked else "")))
     return result

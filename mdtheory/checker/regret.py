@@ -2,7 +2,9 @@
 
 Round t = 1, ..., T plays x_t (x_1 = x0), suffers <l_t, x_t>, and steps on the linear loss l_t. The regret
 after t rounds is sum_{s<=t} <l_s, x_s> - min_i sum_{s<=t} l_{s,i}: for linear losses the best fixed point
-of the simplex is a vertex, so the comparator is exact. Constants: eta, d, T, and G = max_t ||l_t||_inf.
+of the simplex is a vertex, so the comparator is exact. Constants: eta, d, T, and G = max_t ||l_t||_inf; step
+sums (checker.bounds.STEP_SUMS) sum_eta, sum_eta2 and sum_g2 = sum_{s<t} ||l_s||_*^2 after t rounds. A schedule
+eta_t (engine.schedule, t from 0) makes the step after round t + 1: eta_0 is the first round's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from mdtheory.engine.context import MAX_EXPONENT_ARGUMENT_BITS, working_context
 from mdtheory.engine.inexact import linear_loss_problem, online_mirror_descent
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import laddered
+from mdtheory.engine.schedule import StepSchedule, step_sums
 from mdtheory.errors import ExpressionError, OverflowGuardError
 from mdtheory.methods import method
 from mdtheory.methods.projected import PROJECTED_MD, ProjectedKernel
@@ -39,11 +42,15 @@ def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int
     kernel = MirrorDescentKernel(md)
     guard = 2**MAX_EXPONENT_ARGUMENT_BITS
     largest = {}  # the largest dual norm of a loss vector, by context
+    squares = {}  # sum_{s<t} ||l_s||_*^2 for t = 0, 1, ..., by context
 
     def guarded_losses(ctx, t):
         try:
             vector = losses(ctx, t)
-            largest[id(ctx)] = max(largest.get(id(ctx), ctx.mpf(0)), _dual_norm(ctx, vector, norm))
+            size = _dual_norm(ctx, vector, norm)
+            largest[id(ctx)] = max(largest.get(id(ctx), ctx.mpf(0)), size)
+            sums = squares.setdefault(id(ctx), [ctx.mpf(0)])
+            sums.append(sums[-1] + size * size)
             return vector
         except OverflowGuardError:  # the loss expression itself, not the step
             raise ExpressionError(
@@ -60,19 +67,24 @@ def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int
             f"online MD with eta = {eta}: a step takes exp of grad phi(x) - eta * loss, and that argument passed the "
             f"exponent guard 2^{MAX_EXPONENT_ARGUMENT_BITS} (about {guard:.2g}), beyond which no precision holds exp's value. "
             f"The limit is on eta * |loss|, not on eta alone: rescale the losses (Hedge's regret bound is stated for "
-            f"losses in [0, 1]) so that eta * max|loss| < 2^{MAX_EXPONENT_ARGUMENT_BITS}, i.e. |loss| < "
-            f"{float(guard / eta):.3g} at this eta") from None
+            f"losses in [0, 1]) so that eta * max|loss| < 2^{MAX_EXPONENT_ARGUMENT_BITS}"
+            + ("" if isinstance(eta, StepSchedule) else f", i.e. |loss| < {float(guard / eta):.3g} at this eta")) from None
     ctx = fine.ctx
     zero = [ctx.mpf(0)]
     regret = laddered(ctx, zero + fine.regret, zero + coarse.regret, zero + coarse.magnitude, bits)
-    constants = {"eta": (ctx.exact(eta), coarse.ctx.exact(eta)),
-                 "d": (ctx.mpf(regularizer.dim), coarse.ctx.mpf(regularizer.dim)),
+    constants = {"d": (ctx.mpf(regularizer.dim), coarse.ctx.mpf(regularizer.dim)),
                  "G": (largest[id(ctx)], largest[id(coarse.ctx)])}
-    provenance = {"eta": "exact (the run's step size)", "d": "exact (the number of experts)",
+    provenance = {"d": "exact (the number of experts)",
                   "G": f"computed: max_t ||l_t||_{DUAL_NORMS[norm][1:]} over the rounds played"}
-    return SeriesMeasurement(ctx, list(range(steps + 1)), [ctx.exact(eta * t) for t in range(steps + 1)],
+    if not isinstance(eta, StepSchedule):  # a schedule is no one number: bounds name its sums
+        constants["eta"], provenance["eta"] = (ctx.exact(eta), coarse.ctx.exact(eta)), "exact (the run's step size)"
+    contexts = (ctx, coarse.ctx)
+    sums = {"sum_eta": lambda rung: step_sums(contexts[rung], eta, steps),
+            "sum_eta2": lambda rung: step_sums(contexts[rung], eta, steps, 2),
+            "sum_g2": lambda rung: squares[id(contexts[rung])]}
+    return SeriesMeasurement(ctx, list(range(steps + 1)), list(step_sums(ctx, eta, steps)),
                              {"regret": regret}, (bits, 2 * bits), constants, provenance,
-                             reference="the best fixed vertex in hindsight")
+                             reference="the best fixed vertex in hindsight", step_sums=sums)
 
 
 def projected_loss_problem(regularizer, constraint):

@@ -17,6 +17,7 @@ import sympy as sp
 
 from mdtheory.engine.context import ArbContext, Float64Context, ball_to_mpf, flint_precision, working_context
 from mdtheory.errors import DomainError, MDTheoryError, PrecisionError, StepSizeError
+from mdtheory.engine.schedule import StepSchedule, step_size_at, step_sums
 from mdtheory.methods import kernel_for, method
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
@@ -44,12 +45,13 @@ BACKENDS = ("mpmath", "flint")
 
 @dataclass(frozen=True)
 class RunSpec:
-    """What to run, with every number exact."""
+    """What to run, with every number exact; ``eta`` a constant or a schedule (``engine.schedule``: eta_t for
+    the step from x_t to x_{t+1}, t = 0, ..., steps - 1)."""
 
     x0: tuple[sp.Rational, ...]
     direction: tuple[sp.Rational, ...]
     eps: sp.Rational
-    eta: sp.Rational
+    eta: sp.Rational | StepSchedule
     steps: int
     record_every: int = 1
     parameters: tuple[sp.Rational, ...] = ()
@@ -65,7 +67,7 @@ class RunSpec:
             x0=_exact_vector(x0, "x0"),
             direction=_exact_vector(direction, "direction"),
             eps=_exact_scalar(eps, "eps"),
-            eta=_exact_scalar(eta, "eta"),
+            eta=eta if isinstance(eta, StepSchedule) else _exact_scalar(eta, "eta"),
             steps=steps,
             record_every=record_every,
             parameters=_exact_vector(parameters, "parameters"),
@@ -77,7 +79,7 @@ class RunSpec:
         return spec
 
     def validate_numbers(self, max_steps: int = MAX_STEPS):
-        if self.eta <= 0:
+        if not self.scheduled and self.eta <= 0:
             raise StepSizeError(f"eta: the step size must be positive, got {self.eta}")
         if self.eps <= 0:
             raise DomainError(f"eps: the perturbation size must be positive, got {self.eps}")
@@ -92,6 +94,20 @@ class RunSpec:
                                 f"{MAX_RECORDED}; set record_every >= {-(-self.steps // MAX_RECORDED)}")
         if len(self.x0) != len(self.direction):
             raise DomainError(f"x0 has {len(self.x0)} coordinates but the direction has {len(self.direction)}")
+        if self.scheduled:
+            self.eta.check_positive(self.steps, "eta")
+
+    @property
+    def scheduled(self) -> bool:
+        """eta is a schedule eta_t, not one number."""
+        return isinstance(self.eta, StepSchedule)
+
+    def elapsed(self, ctx, t: int):
+        """sum_{s<t} eta_s in ``ctx`` (eta*t for a constant eta, rounded once from the exact product): what etaT
+        means, and the time axis of rates and plots."""
+        if not self.scheduled:
+            return ctx.exact(self.eta * t)
+        return step_sums(ctx, self.eta, self.steps)[t]
 
     def resolving_bits(self) -> int:
         """The smallest precision at which x0 + eps*v keeps PERTURBATION_MARGIN_BITS bits of the
@@ -266,7 +282,7 @@ def _flat(ctx, vectors) -> list:
 
 def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=False, worst_case=False) -> RunSeries:
     num = ctx.exact
-    eta = num(spec.eta)
+    eta_at = step_size_at(ctx, spec.eta)
     params = [num(p) for p in spec.parameters]
     params_perturbed = params if spec.perturbed_parameters is None else [num(p) for p in spec.perturbed_parameters]
     dim = md.regularizer.dim
@@ -341,7 +357,7 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
         if dense:
             close_block()
         series.t.append(t)
-        series.eta_t.append(num(spec.eta * t))  # rounded once from the exact product: window ends are exact
+        series.eta_t.append(spec.elapsed(ctx, t))  # eta*t or sum_{s<t} eta_s, exact then rounded where it can be
         if perturbed:
             separation = ctx.distance(point_of(x), point_of(x_perturbed))
             series.separation.append(separation)
@@ -358,6 +374,7 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
     if keep_path:
         series.path.append(point_of(x))
     for t in range(1, spec.steps + 1):
+        eta = eta_at(t - 1)  # the step from x_{t-1} to x_t
         x_next = ctx.midpoints(kernel.step(ctx, x, eta, params))
         if frame is None:
             tangent = ctx.midpoints(kernel.tangent(ctx, x, x_next, eta, tangent, params))

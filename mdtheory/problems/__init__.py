@@ -97,7 +97,7 @@ import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
-from mdtheory.checker.bounds import ETA_T, REGISTERED_QUANTITIES, T, constant_symbol
+from mdtheory.checker.bounds import ETA_T, REGISTERED_QUANTITIES, STEP_SUMS, T, constant_symbol
 from mdtheory.errors import MDTheoryError
 
 DEFAULT_KIND = "offline"  # a [problem] table without kind = ... is an offline problem
@@ -118,6 +118,7 @@ class Problem(ABC):
     run_keys: dict = {}
     quantities: tuple = ()
     constant_names: tuple = ()
+    step_sum_names: tuple = ()  # the sums its measurements carry (checker.bounds.STEP_SUMS: sum_eta, ...)
     sections: tuple = ()
     norms: tuple = ()
     perturbed_pair_quantities: tuple = ()
@@ -131,8 +132,10 @@ class Problem(ABC):
 
     @classmethod
     def bound_symbols(cls, declared: set[str]) -> dict:
-        """The names a bound on this problem may use: T, etaT, the computed constants and the declared ones."""
-        return {"T": T, "etaT": ETA_T, **{n: constant_symbol(n) for n in (*cls.constant_names, *declared)}}
+        """The names a bound on this problem may use: T, etaT, its step sums, the computed constants and the
+        declared ones."""
+        return {"T": T, "etaT": ETA_T, **{n: STEP_SUMS[n] for n in cls.step_sum_names},
+                **{n: constant_symbol(n) for n in (*cls.constant_names, *declared)}}
 
     @abstractmethod
     def update_text(self) -> str:

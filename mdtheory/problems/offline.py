@@ -20,9 +20,11 @@ from mdtheory.checker.convergence import (DUAL_NORMS, AffineLimit, Solution, che
 from mdtheory.checker.instance import check_instance
 from mdtheory.checker.measure import Measurement, measure, measure_worst_case
 from mdtheory.checker.result import md_update_text
-from mdtheory.claimfile import OFFLINE_RUN, SOLUTION_KEYS, ClaimFileError, _offline, check_table_keys, toml_numbers
+from mdtheory.claimfile import (OFFLINE_RUN, SOLUTION_KEYS, ClaimFileError, _offline, check_table_keys,
+                                refuse_constant_eta, toml_numbers)
 from mdtheory.engine.ladder import trusted_or_none
 from mdtheory.engine.run import WORST_CASE_MAX_DIM, RunSpec
+from mdtheory.engine.schedule import schedule_text
 from mdtheory.errors import MDTheoryError
 from mdtheory.methods import kernel_for
 from mdtheory.problems import Problem, register
@@ -50,6 +52,7 @@ class OfflineProblem(Problem):
     run_keys = OFFLINE_RUN
     quantities = (*SENSITIVITY_QUANTITIES, *CONVERGENCE_QUANTITIES)
     constant_names = ("eta", "d", "G", "sigma", "L", "mu", "fstar", "D0")
+    step_sum_names = ("sum_eta", "sum_eta2", "sum_g2")
     sections = ("solution", "method")
     norms = DUAL_NORMS
     # the worst case is a maximum over directions, measured as a series from the Jacobian, not on the pair
@@ -59,6 +62,7 @@ class OfflineProblem(Problem):
     def from_tables(cls, data: dict, declared: dict, bound, max_steps: int, max_precision_bits: int) -> OfflineProblem:
         perturbed = bound.quantity in cls.perturbed_pair_quantities
         md, spec, bits, float64, backend = _offline(data, max_steps, max_precision_bits, perturbed=perturbed)
+        refuse_constant_eta(bound, spec.eta)
         solution = solution_from_table(data.get("solution", {}), md, bound)
         return cls(md, spec, bits, float64, backend, solution, declared, data["claim"].get("norm"))
 
@@ -71,7 +75,7 @@ class OfflineProblem(Problem):
         return {"eta": spec.eta, "eps": spec.eps, "x0": spec.x0, "direction": spec.direction, **self.constants}
 
     def update_text(self) -> str:
-        return md_update_text(self.md)
+        return md_update_text(self.md) + schedule_text(self.spec.eta)
 
     def judged(self, bound, progress: Callable[[int, int], None] | None = None):
         if bound.quantity not in self.perturbed_pair_quantities:
@@ -104,6 +108,9 @@ class OfflineProblem(Problem):
 
     @property
     def step_size(self):
+        if self.spec.scheduled:
+            raise ClaimFileError(f"[run] eta: falsify searches one constant step size; this claim's eta is the "
+                                 f"schedule {self.spec.eta}: check it with mdtheory check, or give a constant eta")
         return self.spec.eta
 
     def search_start(self) -> tuple:

@@ -21,6 +21,8 @@ from mdtheory.checker.regret import (measure_projected_regret, measure_regret, p
                                     regret_update_text)
 from mdtheory.claimfile import (ClaimFileError, _expression, _parameter_ranges, _refuse_flat_start, _regularizer,
                                 _steps_eta_bits, keyed, toml_integer, toml_number, toml_numbers)
+from mdtheory.claimfile import refuse_constant_eta
+from mdtheory.engine.schedule import StepSchedule, schedule_text
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.errors import MDTheoryError
 from mdtheory.problems import Problem, register
@@ -59,6 +61,7 @@ class OnlineProblem(Problem):
     run_keys = {"x0": False, "eta": True, "steps": True, "precision_bits": True}
     quantities = ONLINE_QUANTITIES
     constant_names = ("eta", "d", "G")
+    step_sum_names = ("sum_eta", "sum_eta2", "sum_g2")
     norms = DUAL_NORMS
 
     def __post_init__(self):
@@ -96,7 +99,11 @@ class OnlineProblem(Problem):
                 raise ClaimFileError("[problem] loss_table: expected at least 2 experts per row")
         d = len(rows[0])
         reg, x0, constraint, norm = _played_on(data, d)
-        steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
+        steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits, declared)
+        refuse_constant_eta(bound, eta)
+        if constraint is not None and isinstance(eta, StepSchedule):
+            raise ClaimFileError("[run] eta: an online problem on a constraint set takes a constant step; give eta "
+                                 "as a number (schedules run on the simplex)")
         if "losses" in problem:
             # the stated instance takes each searched parameter at the middle of its range
             middles = tuple((lo + hi) / 2 for lo, hi in ranges.values())
@@ -174,7 +181,7 @@ class OnlineProblem(Problem):
             return projected_regret_update_text(self.regularizer, self.constraint)
         if self.loss is not None:
             return convex_update_text(self.regularizer)
-        return regret_update_text(self.regularizer)
+        return regret_update_text(self.regularizer) + schedule_text(self.eta, "the step after round t + 1")
 
     def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
         if self.constraint is not None:
@@ -190,6 +197,9 @@ class OnlineProblem(Problem):
 
     @property
     def step_size(self):
+        if isinstance(self.eta, StepSchedule):
+            raise ClaimFileError(f"[run] eta: falsify searches one constant step size; this claim's eta is the "
+                                 f"schedule {self.eta}: check it with mdtheory check, or give a constant eta")
         return self.eta
 
     def search_start(self) -> tuple:
