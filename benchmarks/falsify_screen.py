@@ -5,7 +5,7 @@ and the vectorized numpy screen against a per-candidate Python loop.
 
 Workload (issue 26's): softmax MD on the simplex in d = 3 (negative entropy, linear cost q + r/2), T = 100
 steps with the tangent J_t v, candidates drawn from the [search] range (margin 1/1000, any direction, eta in
-[1/10, 1/2]), the claim below. Prints MD steps per second of each screen and their ratios, and how closely
+[1/10, 1/2]), the claim benchmarks/falsify_screen.toml. Prints MD steps per second of each screen and their ratios, and how closely
 they agree on the same candidates. Agreement of the compiled screen with numpy is required to 1e-12, absolute
 for |log ratio| <= 1 and relative above: the verdict turns on log ratios near 0, where an absolute
 difference is what matters, while a log ratio of -300 (a candidate far from the bound) carries the rounding
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,27 +28,8 @@ from mdtheory.search import Screen, draw, search_space
 AGREEMENT = 1e-12  # |compiled - numpy| <= AGREEMENT * max(1, |numpy|), on every candidate
 TARGET = 20  # the compiled screen at least this many times the numpy screen's steps/s (issue 26)
 
-CLAIM = """
-[problem]
-variables = ["p", "q", "r"]
-domain = "simplex"
-regularizer = "negative_entropy"
-objective = "q + r/2"
-[run]
-x0 = ["1/3", "1/3", "1/3"]
-direction = ["1", "-1", "0"]
-eps = "1e-30"
-eta = "1/4"
-steps = 100
-precision_bits = 128
-[search]
-x0 = "domain"
-margin = "1/1000"
-eta = ["1/10", "1/2"]
-[claim]
-kind = "upper_bound"
-bound = "1000"
-"""
+# a claim file, beside this script: tests/test_compiled_screen.py checks the screens agree on the same workload
+CLAIM = Path(__file__).with_name("falsify_screen.toml")
 
 
 def timed(function, repeats: int = 3):
@@ -64,9 +44,7 @@ def timed(function, repeats: int = 3):
 
 
 def measure(candidates: int = 100_000, looped_candidates: int = 40) -> tuple[list[tuple], bool]:
-    path = Path(tempfile.mkdtemp()) / "f1.toml"
-    path.write_text(CLAIM)
-    claim = load_claim_file(path)
+    claim = load_claim_file(CLAIM)
     steps = claim.spec.steps
     batch = draw(search_space(claim), candidates, np.random.default_rng(0))
     numpy_screen = Screen(claim, steps, engine="numpy")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,137 +20,53 @@ from mdtheory.search import Candidates, Screen, SearchError, draw, search_space 
 AGREEMENT = 1e-12  # |compiled - numpy| <= AGREEMENT * max(1, |numpy|): absolute near the verdict's 0, relative
                    # far from it, where 100 accumulated logs of that size carry rounding of about 1e-14 relative
 
-SOFTMAX = """
-[problem]
-variables = ["p", "q", "r"]
-domain = "simplex"
-regularizer = "negative_entropy"
-objective = "q + r/2"
-[run]
-x0 = ["1/3", "1/3", "1/3"]
-direction = ["1", "-1", "0"]
-eps = "1e-30"
-eta = "1/4"
-steps = 100
-precision_bits = 128
-[search]
-x0 = "domain"
-margin = "1/1000"
-eta = ["1/10", "1/2"]
-[claim]
-kind = "upper_bound"
-bound = "1000"
-"""
+# issue 26's workload, the claim benchmarks/falsify_screen.py times: the screens agree on what is benchmarked
+SOFTMAX = (Path(__file__).resolve().parent.parent / "benchmarks" / "falsify_screen.toml").read_text()
 
-GRADIENT_DESCENT = """
-[problem]
-variables = ["x"]
-domain = "reals"
-regularizer = "euclidean"
-objective = "x**2/2"
-[run]
-x0 = ["1"]
-direction = ["1"]
-eps = "1e-20"
-eta = "1"
-steps = 50
-precision_bits = 128
-[search]
-x0 = [["-1", "1"]]
-eta = ["1/10", "201/100"]
-[claim]
-kind = "upper_bound"
-bound = "1"
-"""
+
+def claim_text(problem: dict, run: dict, search: dict, claim: dict) -> str:
+    """A claim file's text from its tables; every claim here is an upper bound, run at 128 bits."""
+    tables = {"problem": problem, "run": {**run, "precision_bits": 128}, "search": search,
+              "claim": {"kind": "upper_bound", **claim}}
+    return "".join(f"[{name}]\n" + "".join(f"{key} = {toml(value)}\n" for key, value in table.items())
+                   for name, table in tables.items())
+
+
+def toml(value) -> str:
+    if isinstance(value, dict):  # an inline table
+        return "{" + ", ".join(f"{key} = {toml(item)}" for key, item in value.items()) + "}"
+    return json.dumps(value)  # a string, a number, or a list of them: JSON and TOML spell these alike
+
+
+def problem(variables: str, domain: str, regularizer: str, objective: str) -> dict:
+    return {"variables": variables.split(), "domain": domain, "regularizer": regularizer, "objective": objective}
+
+
+def run(x0: str, direction: str, eta: str, steps: int, eps: str = "1e-20") -> dict:
+    return {"x0": x0.split(), "direction": direction.split(), "eps": eps, "eta": eta, "steps": steps}
+
+
+GRADIENT_DESCENT = claim_text(problem("x", "reals", "euclidean", "x**2/2"), run("1", "1", "1", 50),
+                              {"x0": [["-1", "1"]], "eta": ["1/10", "201/100"]}, {"bound": "1"})
 
 # Further shapes: a quadratic phi with a parameter in f, a separable phi on the box, one on the positive
 # orthant, a bound in eta*T on the separation, and a bound that leaves the compiled screen's range. The step
 # sizes stay where the dynamics do not amplify rounding by much: at eta = 8 on the box two float64 orders of
 # the same arithmetic (the numpy screen and its own per-candidate loop) already differ by 3e-9.
 SHAPES = {
-    "quadratic_phi_with_parameter": """
-[problem]
-variables = ["x", "y"]
-domain = "reals"
-regularizer = "x**2/2 + 8*y**2"
-objective = "a*(x - y)**2/2 + x**4/12"
-[run]
-x0 = ["1", "1"]
-direction = ["1", "0"]
-eps = "1e-20"
-eta = "1"
-steps = 30
-precision_bits = 128
-[search]
-x0 = [["-1", "1"], ["-1", "1"]]
-eta = ["1/100", "2"]
-parameters = {a = ["1/2", "1"]}
-[claim]
-kind = "upper_bound"
-bound = "2"
-""",
-    "fermi_dirac_on_the_box": """
-[problem]
-variables = ["x", "y"]
-domain = "box"
-regularizer = "fermi_dirac"
-objective = "(x - 1/3)**2 + x*y"
-[run]
-x0 = ["1/2", "1/2"]
-direction = ["1", "1"]
-eps = "1e-20"
-eta = "1"
-steps = 40
-precision_bits = 128
-[search]
-x0 = [["1/100", "99/100"]]
-eta = ["1/10", "2"]
-[claim]
-kind = "upper_bound"
-bound = "1 + T/10"
-""",
-    "entropy_on_the_orthant": """
-[problem]
-variables = ["x", "y"]
-domain = "positive"
-regularizer = "x*log(x) - x + y*log(y) - y"
-objective = "(x - 1)**2/2 + x*y/4 + y"
-[run]
-x0 = ["1", "1"]
-direction = ["1", "0"]
-eps = "1e-20"
-eta = "1/10"
-steps = 40
-precision_bits = 128
-[search]
-x0 = [["1/10", "2"]]
-eta = ["1/100", "1"]
-[claim]
-kind = "upper_bound"
-bound = "2"
-""",
-    "separation_against_exp_etaT": """
-[problem]
-variables = ["p", "q"]
-domain = "simplex"
-regularizer = "negative_entropy"
-objective = "q"
-[run]
-x0 = ["1/2", "1/2"]
-direction = ["1", "-1"]
-eps = "1e-30"
-eta = "1/4"
-steps = 40
-precision_bits = 128
-[search]
-x0 = "domain"
-margin = "1/1000"
-eta = ["1/10", "1/2"]
-[claim]
-kind = "upper_bound"
-quantity = "separation"
-bound = "1e-30 * exp(etaT/2)"
-""",
+    "quadratic_phi_with_parameter": claim_text(
+        problem("x y", "reals", "x**2/2 + 8*y**2", "a*(x - y)**2/2 + x**4/12"), run("1 1", "1 0", "1", 30),
+        {"x0": [["-1", "1"], ["-1", "1"]], "eta": ["1/100", "2"], "parameters": {"a": ["1/2", "1"]}}, {"bound": "2"}),
+    "fermi_dirac_on_the_box": claim_text(
+        problem("x y", "box", "fermi_dirac", "(x - 1/3)**2 + x*y"), run("1/2 1/2", "1 1", "1", 40),
+        {"x0": [["1/100", "99/100"]], "eta": ["1/10", "2"]}, {"bound": "1 + T/10"}),
+    "entropy_on_the_orthant": claim_text(
+        problem("x y", "positive", "x*log(x) - x + y*log(y) - y", "(x - 1)**2/2 + x*y/4 + y"),
+        run("1 1", "1 0", "1/10", 40), {"x0": [["1/10", "2"]], "eta": ["1/100", "1"]}, {"bound": "2"}),
+    "separation_against_exp_etaT": claim_text(
+        problem("p q", "simplex", "negative_entropy", "q"), run("1/2 1/2", "1 -1", "1/4", 40, eps="1e-30"),
+        {"x0": "domain", "margin": "1/1000", "eta": ["1/10", "1/2"]},
+        {"quantity": "separation", "bound": "1e-30 * exp(etaT/2)"}),
     "bound_beyond_the_compiled_range": GRADIENT_DESCENT.replace('bound = "1"', 'bound = "1e-200 * (1 + T)"'),
 }
 

@@ -81,17 +81,19 @@ def worst_case_every_t(args, claim, json_path, certificate_folder) -> int:
     if certificate_folder and not result.certified:
         print("no certificate (no potential was certified)")
     elif certificate_folder:
-        from mdtheory.coq import coq_replays_every_t
+        from mdtheory.coq import LIBRARY, coq_library, coq_replays_every_t
 
         stem = re.sub(r"[^A-Za-z0-9_]", "_", Path(args.file).stem)
         stem = f"{stem if stem[:1].isalpha() else 'c_' + stem}_every_T"  # a Coq module name
         document = every_t_document(result, args.file)
         write_result(certificate_folder / f"{stem}.json", json.dumps(document, indent=1) + "\n", "--certificate")
         replays = coq_replays_every_t(document)
+        write_result(certificate_folder / f"{LIBRARY}.v", coq_library(), "--certificate")
         for k, text in enumerate(replays.values()):
             write_result(certificate_folder / f"{stem}_part{k}.v", text, "--certificate")
         print(f"certificate {certificate_folder / stem}.json (check it with python proofs/check_every_t.py), "
-              f"Coq replays {stem}_part0.v .. _part{len(replays) - 1}.v (one per part: {', '.join(replays)})")
+              f"Coq replays {stem}_part0.v .. _part{len(replays) - 1}.v (one per part: {', '.join(replays)}; they "
+              f"import {LIBRARY}.v, compile it first)")
     if result.verdict is None or result.verdict == claim.expected:
         return EXIT_HOLDS
     return EXIT_INCONCLUSIVE if result.verdict == INCONCLUSIVE else EXIT_VIOLATED
@@ -100,9 +102,12 @@ def worst_case_every_t(args, claim, json_path, certificate_folder) -> int:
 def write_certificates(folder: Path, result, source: str) -> None:
     """Each horizon's certificate as data (NAME_TT.json) and as a Coq replay (NAME_TT.v), where NAME is the
     claim file's stem; a horizon whose upper bound was not certified has none, and is named."""
-    from mdtheory.coq import coq_replay
+    from mdtheory.coq import LIBRARY, coq_library, coq_replay
     from mdtheory.worstcase import certificate_document, certificate_name
 
+    if any(case.certificate is not None for case in result.cases):
+        write_result(folder / f"{LIBRARY}.v", coq_library(), "--certificate")
+        print(f"Coq library {folder / LIBRARY}.v: the checks every replay imports (compile it first)")
     for case in result.cases:
         if case.certificate is None:
             print(f"T = {case.T}: no certificate (the upper bound was not certified)")
