@@ -426,6 +426,17 @@ def _problem_class(data: dict):
     return cls
 
 
+def checked_start(reg, domain, constraint, x0) -> None:
+    """x0 in phi's domain and in the constraint set (if any), and not a point where phi is flat."""
+    try:
+        domain.check_point(x0, "x0")
+        if constraint is not None:
+            constraint.check_point(x0, "x0")
+    except MDTheoryError as err:
+        raise keyed("[run] x0", err) from None
+    _refuse_flat_start(reg, x0)
+
+
 def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: bool):
     """(md, spec, bits, float64, backend) of an offline problem; ``perturbed``: the claim needs the perturbed pair
     (a sensitivity quantity), so [run] direction and eps are required."""
@@ -455,13 +466,7 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
         except MDTheoryError as err:
             raise keyed("[problem] regularizer", err) from None
     x0 = toml_numbers(run["x0"], "[run] x0", n)
-    try:
-        domain.check_point(x0, "x0")
-        if constraint is not None:
-            constraint.check_point(x0, "x0")
-    except MDTheoryError as err:
-        raise keyed("[run] x0", err) from None
-    _refuse_flat_start(reg, x0)
+    checked_start(reg, domain, constraint, x0)
     by_name = dict(zip(variables, reg.variables))
     ranges = _parameter_ranges(data.get("search"), variables)
     parameters = tuple(sp.Symbol(name, real=True) for name in ranges)

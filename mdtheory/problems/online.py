@@ -19,9 +19,9 @@ from mdtheory.checker.convergence import DUAL_NORMS
 from mdtheory.checker.hindsight import ConvexLosses, NonconvexLossError, convex_update_text, measure_convex_regret
 from mdtheory.checker.regret import (measure_projected_regret, measure_regret, projected_regret_update_text,
                                     regret_update_text)
-from mdtheory.claimfile import (ClaimFileError, _expression, _parameter_ranges, _refuse_flat_start, _regularizer,
+from mdtheory.claimfile import (ClaimFileError, _expression, _parameter_ranges, _regularizer,
                                 _steps_eta_bits, keyed, toml_integer, toml_number, toml_numbers)
-from mdtheory.claimfile import refuse_constant_eta
+from mdtheory.claimfile import checked_start, refuse_constant_eta
 from mdtheory.engine.schedule import StepSchedule, schedule_text
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.errors import MDTheoryError
@@ -253,11 +253,5 @@ def _played_on(data: dict, d: int) -> tuple:
         if "x0" not in run:
             raise ClaimFileError(f"[run] x0: missing; on {constraint.describe()} give the first point played")
     x0 = tuple(toml_numbers(run["x0"], "[run] x0", d)) if "x0" in run else (sp.Rational(1, d),) * d
-    try:
-        domain.check_point(x0, "x0")
-        if constraint is not None:
-            constraint.check_point(x0, "x0")
-    except MDTheoryError as err:
-        raise keyed("[run] x0", err) from None
-    _refuse_flat_start(reg, x0)
+    checked_start(reg, domain, constraint, x0)
     return reg, x0, constraint, data["claim"].get("norm") or ("l2" if euclidean else "l1")

@@ -106,6 +106,18 @@ def euclidean_scale(regularizer) -> sp.Expr | None:
     return c
 
 
+def is_entropic(regularizer) -> bool:
+    """Hess phi = c diag(1/x) with c > 0 on the positive orthant: the negative entropy (up to scale), whose Bregman
+    projections onto a simplex or a transport polytope are scalings."""
+    from mdtheory.symbolic.regularizer import hessian
+
+    matrix, x = hessian(regularizer), regularizer.variables
+    scales = {sp.simplify(matrix[i, i] * x[i]) for i in range(len(x))}
+    off_diagonal = any(matrix[i, j] != 0 for i in range(len(x)) for j in range(len(x)) if i != j)
+    return (regularizer.domain is Domain.POSITIVE and not off_diagonal and len(scales) == 1
+            and bool(next(iter(scales)).is_positive))
+
+
 _SETS: dict[str, type] = {}
 BUILT_IN_SETS = ("ball", "box", "simplices", "marginals")  # each file registers itself; loaded by name (no import cycle)
 

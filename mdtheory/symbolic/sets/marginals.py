@@ -16,7 +16,7 @@ import sympy as sp
 
 from mdtheory.errors import DomainError
 from mdtheory.symbolic.domains import Domain
-from mdtheory.symbolic.sets import ConstraintSet, register
+from mdtheory.symbolic.sets import ConstraintSet, is_entropic, register
 
 # Sinkhorn stops once every row and column sum is within 2^(-prec + SINKHORN_SLACK_BITS) * total of its marginal
 # (a few bits above the rung's rounding, which a sum of n entries reaches)
@@ -63,13 +63,7 @@ class Marginals(ConstraintSet):
         return i * len(self.columns) + j
 
     def check_regularizer(self, regularizer):
-        from mdtheory.symbolic.regularizer import hessian
-
-        matrix, x = hessian(regularizer), regularizer.variables
-        scales = {sp.simplify(matrix[i, i] * x[i]) for i in range(len(x))}
-        off_diagonal = any(matrix[i, j] != 0 for i in range(len(x)) for j in range(len(x)) if i != j)
-        if (regularizer.domain is not Domain.POSITIVE or off_diagonal or len(scales) != 1
-                or not next(iter(scales)).is_positive):
+        if not is_entropic(regularizer):
             raise DomainError(f"[problem] regularizer: on domain = \"marginals\" the Bregman projection is Sinkhorn's "
                               f"scaling, the KL projection of the negative entropy (Hess phi = c diag(1/x)), not of "
                               f"{regularizer.name!r}; use regularizer = \"negative_entropy\"")

@@ -11,7 +11,7 @@ import sympy as sp
 
 from mdtheory.errors import DomainError
 from mdtheory.symbolic.domains import Domain
-from mdtheory.symbolic.sets import ConstraintSet, register
+from mdtheory.symbolic.sets import ConstraintSet, is_entropic, register
 
 
 @register
@@ -41,13 +41,7 @@ class Simplices(ConstraintSet):
             start += size
 
     def check_regularizer(self, regularizer):
-        from mdtheory.symbolic.regularizer import hessian
-
-        matrix, x = hessian(regularizer), regularizer.variables
-        scales = {sp.simplify(matrix[i, i] * x[i]) for i in range(len(x))}
-        off_diagonal = any(matrix[i, j] != 0 for i in range(len(x)) for j in range(len(x)) if i != j)
-        if (regularizer.domain is not Domain.POSITIVE or off_diagonal or len(scales) != 1
-                or not next(iter(scales)).is_positive):
+        if not is_entropic(regularizer):
             raise DomainError(f"[problem] regularizer: on domain = \"simplices\" the Bregman projection is "
                               f"normalization block by block, which holds for the negative entropy (Hess phi = "
                               f"c diag(1/x)), not for {regularizer.name!r}; use regularizer = \"negative_entropy\"")
