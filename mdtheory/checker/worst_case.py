@@ -58,6 +58,9 @@ INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
 # every case measured (GD; MD with kappa 3/2 to 9, T up to 20) the value equals the full class's to the solver's
 # accuracy (benchmarks/worst_case.py prints both), at a fraction of the cost.
 UPPER_BAND = 0
+# The lower bound's instance needs the SDP's primal to meet every inequality: with only the same step's
+# (band 0) it does not (md, kappa = 9, T = 8: 0.4 against 104.9); with band 1 it does, to 1e-7.
+PRIMAL_BAND = 1
 
 
 AMPLIFICATION = "amplification"  # ||x_T - x'_T|| over ||x_0 - x'_0|| <= 1, two runs sharing f and phi
@@ -82,6 +85,7 @@ class WorstCase:
     how_upper: str
     quantity: str = AMPLIFICATION  # lower/upper bound its square; for SUBOPTIMALITY, f(x_T) - f* itself
     certificate: "Certificate | None" = None  # what proves ``upper`` (None when it is None)
+    instance: "PrimalInstance | None" = None  # the exactly checked instance that attains ``lower``, when it does
 
     def interval(self) -> tuple[float, float | None]:
         """The certified interval for the quantity itself (square roots for the amplification), rounded outward."""
@@ -278,22 +282,25 @@ def _build_suboptimality(method, eta, T, L_f, mu_phi, L_phi, scalar):
 
 
 def worst_case_suboptimality(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi=None,
-                             claimed: Fraction | None = None) -> WorstCase:
+                             claimed: Fraction | None = None, primal_lower: bool = True) -> WorstCase:
     """The worst f(x_T) - f* over the class when D_phi(x*, x_0) <= 1 (phi = ||x||^2/2 for GD): every
-    interpolation inequality (no banding: one run and x*), an exact dual certificate above, and the best
-    one-dimensional quadratic below."""
+    interpolation inequality (no banding: one run and x*), an exact dual certificate above, and below the
+    better of the best one-dimensional quadratic and (``primal_lower``) the SDP's own worst case, made exact
+    (``mdtheory.checker.interpolation``)."""
     eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T, method, SUBOPTIMALITY)
     if method == "md":
         mu_phi, L_phi = _phi_constants(mu_phi, L_phi)
     elif method != "gd":
         raise WorstCaseError(f"method: {method!r}; the suboptimality is posed for gd and md")
     lower, how_lower = _quadratic_suboptimality(eta, T, L_f, mu_phi if method == "md" else Fraction(1))
+    lower, how_lower, instance = _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi,
+                                                       SUBOPTIMALITY, primal_lower)
     lower, compacted = _compact_below(lower)
     how_lower += compacted
     value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None, SUBOPTIMALITY)
     if upper is not None and lower > upper:
         raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
-    return WorstCase(T, value, lower, upper, how_lower, how_upper, SUBOPTIMALITY, proof)
+    return WorstCase(T, value, lower, upper, how_lower, how_upper, SUBOPTIMALITY, proof, instance)
 
 
 QUADRATIC_GRID = 64  # curvatures l = L k/64 tried for the lower bound
@@ -322,17 +329,21 @@ def _phi_constants(mu_phi, L_phi) -> tuple[Fraction, Fraction]:
 
 
 def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi=None,
-                             claimed: Fraction | None = None, band: int | None = UPPER_BAND) -> WorstCase:
+                             claimed: Fraction | None = None, band: int | None = UPPER_BAND,
+                             primal_lower: bool = True) -> WorstCase:
     """The worst squared amplification ||x_T - x'_T||^2 / ||x_0 - x'_0||^2 over the class (module docstring).
     ``claimed``: a bound on it to try as the certificate's exact value (a proof that it holds). ``band``: the
     upper bound's SDP keeps interpolation inequalities only between points at most this many steps apart
-    (None: all); if that leaves the claim unproved, the full class is solved too."""
+    (None: all); if that leaves the claim unproved, the full class is solved too. ``primal_lower``: the lower
+    bound is also read out of the SDP's worst case, made exact (``mdtheory.checker.interpolation``)."""
     eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T, method)
     if method == "mahalanobis":
         return _mahalanobis(eta, T, L_f, mu_phi, L_phi, claimed)
     if method == "md":
         mu_phi, L_phi = _phi_constants(mu_phi, L_phi)
     lower, how_lower = _explicit_lower_bound(method, eta, T, L_f, mu_phi, L_phi)
+    lower, how_lower, instance = _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi,
+                                                       AMPLIFICATION, primal_lower)
     lower, compacted = _compact_below(lower)
     how_lower += compacted
     value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
@@ -345,7 +356,24 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
         value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None)
     if upper is not None and lower > upper:
         raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
-    return WorstCase(T, value, lower, upper, how_lower, how_upper, certificate=proof)
+    return WorstCase(T, value, lower, upper, how_lower, how_upper, certificate=proof, instance=instance)
+
+
+def _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi, quantity, wanted):
+    """(lower bound, how, instance): the explicit one, or the SDP's worst case made exact when it is higher.
+    For md past MAX_MD_FULL_CLASS_HORIZON the SDP is solved with PRIMAL_BAND (the full class's would not fit
+    in memory); its instance is still checked against every interpolation inequality."""
+    if not wanted:
+        return lower, how_lower, None
+    from mdtheory.checker.interpolation import primal_lower_bound
+
+    band = PRIMAL_BAND if method == "md" and T > MAX_MD_FULL_CLASS_HORIZON else None
+    instance, why = primal_lower_bound(method, eta, T, L_f, mu_phi, L_phi, quantity, band)
+    if instance is None:
+        return lower, how_lower + f" (the SDP's worst case did not give a certified instance: {why})", None
+    if instance.value <= lower:
+        return lower, how_lower, None
+    return instance.value, instance.describe(), instance
 
 
 def _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band,
@@ -633,6 +661,7 @@ def dual_certificate(objective, initial, constraints, duals: list[float], target
     scale = -exact[0][2]  # the initial condition reads ||x_0 - x'_0||^2 - 1 <= 0
     largest = max(abs(d) for d in duals)
     why = "no rationalization of the multipliers gave a positive semidefinite residual"
+    inflated = None  # (certificate, how) of the lowest bound certified with an inflated initial multiplier
 
     def certificate(lam, weight, residual, factors) -> Certificate:
         lam = [weight, *lam[1:]]
@@ -668,12 +697,21 @@ def dual_certificate(objective, initial, constraints, duals: list[float], target
         if target is not None and target >= tau * (1 - SNAP) and (proof := certifies(target / scale)):
             return target, (f"multipliers rationalized to 1e-{digits}; with the initial condition's set to give the "
                             f"claimed {target}, the residual is PSD by an exact LDL^T"), proof
-        if proof := certifies(tau):
+        if (inflated is None or tau < inflated[0].bound / scale) and (proof := certifies(tau)):
             return proof.bound, f"multipliers rationalized to 1e-{digits}; the residual is PSD by an exact LDL^T", proof
         for delta in INFLATIONS:
+            if inflated is not None and tau + delta >= inflated[0].bound / scale:
+                break  # a coarser rationalization already certified a bound this low
             if proof := certifies(tau + delta):
-                return proof.bound, (f"multipliers rationalized to 1e-{digits}; the initial condition's "
-                                     f"inflated by {delta} to make the residual PSD (exact LDL^T)"), proof
+                inflated = (proof, (f"multipliers rationalized to 1e-{digits}; the initial condition's inflated by "
+                                    f"{delta} to make the residual PSD (exact LDL^T)"))
+                break
+        if inflated is not None and target is not None and inflated[0].bound <= target:
+            return inflated[0].bound, inflated[1], inflated[0]  # it proves the claim: enough
+    if inflated is not None:
+        # without a claim it proves, finer rationalizations were tried too: a coarse one may need a large
+        # inflation (1e-5 where a finer one needs 1e-8 on GD's suboptimality at T = 5); the lowest bound is kept
+        return inflated[0].bound, inflated[1], inflated[0]
     return None, why, None
 
 
