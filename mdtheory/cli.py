@@ -6,7 +6,7 @@
   mdtheory risk --d D --start zipf:2 --eta 1/10 --steps T ...     when does the sensitivity matter here?
   mdtheory sweep FILE.toml [--scheduler ADDRESS] [--plot OUT.png]  a resumable grid of checks
   mdtheory falsify FILE.toml [--json OUT] [--plot OUT.png]         search [search]'s range for a counterexample
-  mdtheory worst-case FILE.toml [--json OUT] [--plot OUT.png] [--certificate DIR]
+  mdtheory worst-case FILE.toml [--json OUT] [--plot OUT.png] [--certificate DIR] [--instance DIR]
                                                                   for every f (and phi) in a class, certified
   mdtheory list [--json]                                          registered claims, theorem library, catalogue
   mdtheory --version
@@ -236,6 +236,7 @@ def worst_case(args) -> int:
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     certificate_folder = None if args.certificate is None else writable_folder(args.certificate, "--certificate")
+    instance_folder = None if args.instance is None else writable_folder(args.instance, "--instance")
     claim = load_class_claim(args.file)
     with Progress(enabled=not args.no_progress) as progress:
         result = check_class_claim(claim, progress(Path(args.file).name))
@@ -257,6 +258,8 @@ def worst_case(args) -> int:
         write_result(json_path, json.dumps(data, indent=2), "--json")
     if certificate_folder:
         write_certificates(certificate_folder, result, args.file)
+    if instance_folder:
+        write_instances(instance_folder, result, args.file)
     if plot_path:
         draw_intervals(plot_path, {f"{claim.method}, eta = {claim.eta}": interval_curve(result)},
                        f"{claim.method}, eta = {claim.eta}")
@@ -265,6 +268,26 @@ def worst_case(args) -> int:
     if result.verdict == claim.expected:
         return EXIT_HOLDS
     return EXIT_INCONCLUSIVE if result.verdict == "inconclusive" else EXIT_VIOLATED
+
+
+def write_instances(folder: Path, result, source: str) -> None:
+    """Each horizon's worst-case instance, where the lower bound is one (NAME_TT_instance.json): exact points,
+    gradients and values that a function of the class interpolates (the claim language cannot write such a
+    function, so it is data, not a claim file)."""
+    from mdtheory.checker.interpolation import instance_document
+    from mdtheory.worstcase import certificate_name
+
+    for case in result.cases:
+        if case.instance is None:
+            print(f"T = {case.T}: no instance (the lower bound is {case.how_lower.split(':')[0]})")
+            continue
+        claim = {"method": result.claim.method, "quantity": result.claim.quantity, "T": case.T,
+                 "eta": str(result.claim.eta), "L_f": str(result.claim.L_f),
+                 "mu_phi": None if result.claim.mu_phi is None else str(result.claim.mu_phi),
+                 "L_phi": None if result.claim.L_phi is None else str(result.claim.L_phi)}
+        path = folder / f"{certificate_name(source, case.T)}_instance.json"
+        write_result(path, json.dumps(instance_document(case.instance, claim), indent=1) + "\n", "--instance")
+        print(f"T = {case.T}: instance {path}")
 
 
 def write_certificates(folder: Path, result, source: str) -> None:
@@ -457,6 +480,9 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("file")
     w.add_argument("--json", help="write the result as JSON here")
     w.add_argument("--plot", help="write a PNG plot here")
+    w.add_argument("--instance", metavar="DIR", help="write each horizon's worst-case instance here (exact points, "
+                   "gradients and function values that a function of the class interpolates), where it gives the "
+                   "lower bound")
     w.add_argument("--certificate", metavar="DIR", help="write each horizon's certificate here, as data (.json) and "
                    "as a Coq replay (.v); check them with python proofs/check_certificate.py DIR and coqc")
     w.add_argument("--no-progress", action="store_true")

@@ -65,6 +65,7 @@ class PrimalInstance:
     dimension: int
     inequalities: int  # how many interpolation inequalities were checked exactly
     tightest: Fraction  # the largest (closest to 0) of them, all <= 0
+    functions: tuple = ()  # (name, L, mu, ((x, g, value), ...)): each function's points, explicit and exact
 
     def describe(self) -> str:
         return (f"the SDP's worst case rounded to rationals and mixed with weight {_short(self.mixing)} with a "
@@ -138,7 +139,69 @@ def primal_lower_bound(method, eta, T, L_f, mu_phi, L_phi, quantity, solve_band=
     points = tuple(tuple(a * c for c in p) + tuple(b * c for c in q) for p, q in zip(rounded_points, feasible_points))
     leaf_values = tuple(a2 * u + b2 * w for u, w in zip(rounded_values, feasible_values))
     return PrimalInstance(top / bottom, top, bottom, points, leaf_values, b2, len(points[0]), len(exact),
-                          max(mixed[2:], default=Fraction(0))), ""
+                          max(mixed[2:], default=Fraction(0)), _explicit(functions, points, leaf_values)), ""
+
+
+def _explicit(functions, points, leaf_values) -> tuple:
+    """Each function's (x, g, value) as exact vectors and numbers: the PEP's expressions evaluated on the
+    leaves, i.e. the method run exactly (x_{t+1} = x_t - eta g_t is how the expressions were built)."""
+    from mdtheory.checker.worst_case import _exact_coefficient, _is_constant_key
+
+    dimension = len(points[0])
+
+    def vector(expression):
+        total = [Fraction(0)] * dimension
+        for leaf, coefficient in expression.decomposition_dict.items():
+            c = _exact_coefficient(coefficient, "point")
+            total = [t + c * x for t, x in zip(total, points[leaf.counter])]
+        return tuple(total)
+
+    def number(expression):
+        return sum((_exact_coefficient(c, "value") * (1 if _is_constant_key(leaf) else leaf_values[leaf.counter])
+                    for leaf, c in expression.decomposition_dict.items()), Fraction(0))
+
+    described = []
+    for k, function in enumerate(functions):
+        name = "f" if k == 0 else "h = phi*"
+        described.append((name, _exact_coefficient(function.L, "L"), _exact_coefficient(getattr(function, "mu", 0), "mu"),
+                          tuple((vector(x), vector(g), number(v)) for x, g, v in function.list_of_points)))
+    return tuple(described)
+
+
+def interpolation_violations(L: Fraction, mu: Fraction, triples) -> list[tuple[int, int, Fraction]]:
+    """(i, j, by how much) for every pair at which the interpolation condition of Taylor, Hendrickx & Glineur
+    for mu-strongly convex L-smooth functions (mu = 0: convex) fails, in exact rationals. Empty: some function
+    of the class has exactly these values and gradients at these points. Independent of PEPit's expressions."""
+    dot = lambda u, v: sum((a * b for a, b in zip(u, v)), Fraction(0))
+    failures = []
+    for i, (xi, gi, fi) in enumerate(triples):
+        for j, (xj, gj, fj) in enumerate(triples):
+            if i == j:
+                continue
+            dx = [a - b for a, b in zip(xi, xj)]
+            dg = [a - b for a, b in zip(gi, gj)]
+            needed = fj + dot(gj, dx) + (dot(dg, dg) / L + mu * dot(dx, dx) - 2 * mu / L * dot(dg, dx)) / (2 * (1 - mu / L))
+            if fi < needed:
+                failures.append((i, j, needed - fi))
+    return failures
+
+
+def instance_document(instance: PrimalInstance, claim: dict) -> dict:
+    """The instance as data, exact rationals as strings: each function's points (x, gradient, value), the
+    objective and initial quantity, and what to check (``interpolation_violations`` empty for each)."""
+    q = str
+    return {
+        "schema": "mdtheory.worst_case_instance/1",
+        "claim": claim,
+        "value": q(instance.value), "objective": q(instance.objective), "initial": q(instance.initial),
+        "how_to_check": "for each function, for every ordered pair (i, j) of its points: f_i >= f_j + <g_j, x_i - x_j> + "
+                        "(||g_i - g_j||^2/L + mu ||x_i - x_j||^2 - 2 mu/L <g_i - g_j, x_i - x_j>) / (2 (1 - mu/L)); then "
+                        "some function of the class interpolates them (Taylor, Hendrickx & Glineur 2017), and the "
+                        "method's run on it has value = objective/initial",
+        "functions": [{"name": name, "L": q(L), "mu": q(mu),
+                       "points": [{"x": [q(c) for c in x], "g": [q(c) for c in g], "f": q(v)} for x, g, v in triples]}
+                      for name, L, mu, triples in instance.functions],
+    }
 
 
 def _gram(points):
