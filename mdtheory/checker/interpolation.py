@@ -33,7 +33,10 @@ from fractions import Fraction
 
 EIGENVALUE_FLOOR = 1e-10  # directions of the solver's Gram matrix below this, relative to the largest, are dropped
 ROUNDING_BITS = 60  # the rounded leaves and values are multiples of 2^-60
-REPAIR_ROUNDS = 3  # least-norm corrections of the solver's instance toward the inequalities it nearly meets
+# least-norm corrections of the solver's instance toward the inequalities it nearly meets (measured on GD's
+# suboptimality at T = 20, a Huber function with 441 of its 462 inequalities tight: 3 rounds leave a violation
+# of 7e-11 and the bound 1.6e-5 below 1/41, 10 rounds 4e-11 and 3e-6)
+REPAIR_ROUNDS = 10
 REPAIR_RCOND = 1e-8  # singular values of the linearized system below this (relative) are cut
 REPAIR_HALVINGS = 8  # a step that does not lower the largest violation is halved this many times, then dropped
 NEAR_ACTIVE = 1e-7  # an inequality within this of 0 (relative to the instance's scale) is held at or below 0

@@ -46,7 +46,7 @@ MAX_PARAMETER_DIGITS = 30  # of each constant's numerator and denominator ("2 + 
 COMPACT_DECIMALS = 40  # a longer exact lower bound, or claimed value to prove, is rounded down to this many
 LARGEST_EXACT = Fraction(10**300)  # and one above this is lowered to it (the SDP's floats end near 1.8e308)
 SHOWN_EXACTLY_BITS = 128  # a rational in a message is written exactly up to this size, else as 1.23e+45
-MAX_HORIZON = 40  # GD's SDP has (2 + 2T)^2 unknowns and 2T(2T - 1) constraints; beyond this it is not bounded
+MAX_HORIZON = 400  # GD's SDP has (2 + 2T)^2 unknowns and 2T(2T - 1) constraints; beyond this it is not bounded
 # MD's SDPs hold two functions: peak memory (measured with /usr/bin/time -v, one process) grows about as T^3:
 # with the band, 0.90 GB at T = 20 and 2.06 GB at T = 26, so about 3.2 GB at T = 30 and 8 GB at T = 40
 # (extrapolated); with every interpolation inequality, 0.34 GB at T = 10 and 0.61 GB at T = 14, so about 1.5-1.9 GB
@@ -363,7 +363,9 @@ def _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi, 
     """(lower bound, how, instance): the explicit one, or the SDP's worst case made exact when it is higher.
     For md past MAX_MD_FULL_CLASS_HORIZON the SDP is solved with PRIMAL_BAND (the full class's would not fit
     in memory); its instance is still checked against every interpolation inequality."""
-    if not wanted:
+    if not wanted or (method == "gd" and quantity == AMPLIFICATION):
+        # x -> x - eta grad f is max(1, |1 - eta L|)-Lipschitz over the class, and f = 0 or L x^2/2 attains
+        # its T-th power: the explicit bound is already the worst case
         return lower, how_lower, None
     from mdtheory.checker.interpolation import primal_lower_bound
 
