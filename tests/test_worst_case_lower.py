@@ -87,3 +87,28 @@ def test_without_the_repair_the_rounded_worst_case_is_refused(monkeypatch):
     monkeypatch.setattr(interpolation, "_mixing_parameter", lambda weight: Fraction(0))
     refused, why = primal_lower_bound("md", Fraction(1, 5), 1, Fraction(1), Fraction(1), Fraction(9), "amplification")
     assert refused is None and "violates an interpolation inequality" in why
+
+
+# --------------------------------------------------------------------------- longer horizons (item 5)
+def test_gd_amplification_past_its_limit_is_refused_by_name(tmp_path, capsys):
+    from mdtheory.checker.worst_case import MAX_GD_AMPLIFICATION_HORIZON, MAX_HORIZON
+
+    assert MAX_GD_AMPLIFICATION_HORIZON > MAX_HORIZON  # amplification goes further than the suboptimality
+    path = tmp_path / "gd.toml"
+    path.write_text(f'[worst_case]\nmethod = "gd"\neta = "1"\nhorizons = [{MAX_GD_AMPLIFICATION_HORIZON + 1}]\n')
+    assert main(["worst-case", str(path), "--no-progress"]) == 2
+    assert f"limit of {MAX_GD_AMPLIFICATION_HORIZON} steps" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_gd_is_proved_non_expansive_at_the_longest_horizon(tmp_path):
+    """At the limit (about 90 s of CPU and 3.2 GB): GD with eta = 2/L, the edge, is non-expansive, exactly."""
+    from mdtheory.checker.worst_case import MAX_GD_AMPLIFICATION_HORIZON
+
+    path = tmp_path / "gd.toml"
+    path.write_text(f'[worst_case]\nmethod = "gd"\neta = "2"\nhorizons = [{MAX_GD_AMPLIFICATION_HORIZON}]\n\n'
+                    '[claim]\nbound = "1"\n')
+    out = tmp_path / "out.json"
+    assert main(["worst-case", str(path), "--json", str(out), "--no-progress"]) == 0
+    row = json.loads(out.read_text())["horizons"][0]
+    assert row["verdict"] == "proved" and row["upper_squared"] == "1" and row["lower_squared"] == "1"

@@ -46,7 +46,11 @@ MAX_PARAMETER_DIGITS = 30  # of each constant's numerator and denominator ("2 + 
 COMPACT_DECIMALS = 40  # a longer exact lower bound, or claimed value to prove, is rounded down to this many
 LARGEST_EXACT = Fraction(10**300)  # and one above this is lowered to it (the SDP's floats end near 1.8e308)
 SHOWN_EXACTLY_BITS = 128  # a rational in a message is written exactly up to this size, else as 1.23e+45
-MAX_HORIZON = 400  # GD's SDP has (2 + 2T)^2 unknowns and 2T(2T - 1) constraints; beyond this it is not bounded
+MAX_HORIZON = 40  # gd's suboptimality (every interpolation inequality, and the SDP's worst case made exact)
+# gd's amplification: the banded SDP (2 + 2T leaves, 2T same-step inequalities) through PEPit and cvxpy, whose
+# memory grows about as T^3 (cvxpy's expressions over the Gram matrix): measured with /usr/bin/time, eta = 2/L,
+# 0.94 GB and 15 s of CPU at T = 40, 3.2 GB and 90 s at T = 60; T = 100 would need about 15 GB
+MAX_GD_AMPLIFICATION_HORIZON = 60
 # MD's SDPs hold two functions: peak memory (measured with /usr/bin/time -v, one process) grows about as T^3:
 # with the band, 0.90 GB at T = 20 and 2.06 GB at T = 26, so about 3.2 GB at T = 30 and 8 GB at T = 40
 # (extrapolated); with every interpolation inequality, 0.34 GB at T = 10 and 0.61 GB at T = 14, so about 1.5-1.9 GB
@@ -162,8 +166,10 @@ def _scientific(number: Fraction, digits: int = 6) -> str:
 def checked_horizon(T: int, method: str = "gd", quantity: str = AMPLIFICATION) -> int:
     if isinstance(T, bool) or not isinstance(T, int) or T < 1:
         raise WorstCaseError(f"T: expected a positive integer, got {T!r}")
-    if T > MAX_HORIZON:
-        raise WorstCaseError(f"T: {T} exceeds the limit of {MAX_HORIZON} steps for one SDP")
+    limit = MAX_GD_AMPLIFICATION_HORIZON if method != "md" and quantity == AMPLIFICATION else MAX_HORIZON
+    if T > limit:
+        raise WorstCaseError(f"T: {T} exceeds the limit of {limit} steps for one SDP (its memory grows as T^3; the "
+                             f"limit keeps one run below about 4 GB); choose horizons up to {limit}")
     if method == "md":
         limit = MAX_MD_HORIZON if quantity == AMPLIFICATION else MAX_MD_FULL_CLASS_HORIZON
         if T > limit:
