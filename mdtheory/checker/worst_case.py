@@ -63,8 +63,11 @@ INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
 # accuracy (benchmarks/worst_case.py prints both), at a fraction of the cost.
 UPPER_BAND = 0
 # The lower bound's instance needs the SDP's primal to meet every inequality: with only the same step's
-# (band 0) it does not (md, kappa = 9, T = 8: 0.4 against 104.9); with band 1 it does, to 1e-7.
+# (band 0) it does not (md, kappa = 9, T = 8: 0.4 against 104.9); with band 1 it does, to 1e-7 there.
 PRIMAL_BAND = 1
+# md amplification past MAX_MD_FULL_CLASS_HORIZON: the band-1 solve for the instance took 2.5 GB and 160 s of CPU
+# at T = 24 (kappa = 3, eta = 1/2; the mixing weight 1e-3), growing as T^3; past this only explicit instances
+MAX_MD_PRIMAL_HORIZON = 24
 
 
 AMPLIFICATION = "amplification"  # ||x_T - x'_T|| over ||x_0 - x'_0|| <= 1, two runs sharing f and phi
@@ -375,6 +378,9 @@ def _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi, 
         return lower, how_lower, None
     from mdtheory.checker.interpolation import primal_lower_bound
 
+    if method == "md" and T > MAX_MD_PRIMAL_HORIZON:
+        return lower, how_lower + (f" (the SDP's worst case is not read out past T = {MAX_MD_PRIMAL_HORIZON}: its "
+                                   "solve would need more than about 2.5 GB, growing as T^3)"), None
     band = PRIMAL_BAND if method == "md" and T > MAX_MD_FULL_CLASS_HORIZON else None
     instance, why = primal_lower_bound(method, eta, T, L_f, mu_phi, L_phi, quantity, band)
     if instance is None:
