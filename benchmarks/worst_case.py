@@ -10,6 +10,8 @@ inequality, measured side by side in one run.
                                                # (eta = 1/L: 1; 2.2/L: 1.2^T), MD's amplification (kappa = 9,
                                                # eta = 1/5) and suboptimality (the example file's class)
     python benchmarks/worst_case.py --lower --horizons 1,5,10   # at these T only
+    python benchmarks/worst_case.py --horizons 40,60           # gd's amplification at long horizons (the plain
+                                                               # solve runs below T = 30 only)
 
 "digits": how many significant digits the plain solve's value shares with the banded SDP's value on the exact
 class, and with the certified upper bound (which is solved for a class larger by 1e-7, then certified).
@@ -84,6 +86,8 @@ def main():
     cases += [("md", Fraction(1, 2), T, MD) for T in (8, 16, 20)]
     if args.full:
         cases += [("md", Fraction(1, 2), 30, MD)]
+    if args.horizons:  # gd's amplification at these T (up to MAX_GD_AMPLIFICATION_HORIZON), e.g. --horizons 40,60
+        cases = [("gd", eta, T, {}) for eta in (Fraction(2), Fraction(11, 5)) for T in args.horizons]
     print("| method | eta | T | plain PEPit solve (s) | certified pipeline (s) | speed-up | plain value | certified "
           "[lower, upper] (squared) | digits: banded, certified |\n|---|---|---|---|---|---|---|---|---|")
     for method, eta, T, constants in cases:
