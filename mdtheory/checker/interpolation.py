@@ -52,7 +52,6 @@ FREE_DIRECTIONS = ((Fraction(1), Fraction(1, 3)), (Fraction(-2, 7), Fraction(1))
 # the worst case at kappa = 9, where the defaults reach 1e-7 (benchmarks/worst_case.py --lower)
 PRIMAL_TOLERANCES = {"gd": {"tol_feas": 1e-10, "tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10}, "md": {}}
 MIXING_DIGITS = 3  # s is rounded up to this many significant digits
-MIXING_SAFETY = 2  # the mixing weight is at least this multiple of the least that repairs every inequality
 
 
 @dataclass(frozen=True)
@@ -113,31 +112,42 @@ def primal_lower_bound(method, eta, T, L_f, mu_phi, L_phi, quantity, solve_band=
     # ones: the sum of runs over a range of dampings (each feasible, and the class is a convex cone in (G, F))
     damping = min(Fraction(1), 1 / (T * eta * L_f * (1 / mu_phi if method == "md" else 1)))
     dampings = sorted({Fraction(1), damping, *(damping * 4 ** k for k in range(1, 4) if damping * 4 ** k < 1)})
-    why = "no strictly feasible quadratic instance of this run was found"
+    # candidates: each curvature, with the sum of every damping's run and with each run alone; the one whose
+    # mixture has the highest value is kept (all are checked exactly the same way)
+    best, why = None, "no strictly feasible quadratic instance of this run was found"
     for curvature in INTERIOR_CURVATURES:
         runs = [_quadratic_run(functions, curvature, d, n_points, n_values) for d in dampings]
         if any(run is None for run in runs):
             continue
-        feasible_points = [sum((run[0][leaf] for run in runs), ()) for leaf in range(n_points)]
-        feasible_values = [sum((run[1][k] for run in runs), Fraction(0)) for k in range(n_values)]
-        at_feasible = _linear_parts(every, _gram(feasible_points), feasible_values, point_of, value_of)
-        if all(at_feasible[k] + every[k][2] < 0 for k in violated):
+        for chosen in [runs, *([run] for run in runs)]:
+            feasible_points = [sum((run[0][leaf] for run in chosen), ()) for leaf in range(n_points)]
+            feasible_values = [sum((run[1][k] for run in chosen), Fraction(0)) for k in range(n_values)]
+            at_feasible = _linear_parts(every, _gram(feasible_points), feasible_values, point_of, value_of)
+            if not all(at_feasible[k] + every[k][2] < 0 for k in violated):
+                why = "a violated inequality is not strict at any quadratic instance tried"
+                continue
+            needed = max(((at_solution[k] + every[k][2]) / (at_solution[k] - at_feasible[k]) for k in violated),
+                         default=Fraction(0))
+            s = _mixing_parameter(needed)  # rounded up: each inequality is linear in the weight, so a larger one holds
+            a2, b2 = ((1 - s * s) / (1 + s * s)) ** 2, (2 * s / (1 + s * s)) ** 2  # a^2 + b^2 = 1
+            mixed = [a2 * p + b2 * q + form[2] for p, q, form in zip(at_solution, at_feasible, every)]
+            if any(e > 0 for e in mixed[2:]):
+                why = "the mixture still violates an interpolation inequality"
+                continue
+            top, bottom = mixed[0], mixed[1] - initial_form[2]  # the initial quantity, without its constant
+            if bottom <= 0 or (quantity != AMPLIFICATION and top < 0):
+                why = "the instance's initial quantity is 0 or its objective negative"
+                continue
+            if best is None or top / bottom > best[0]:
+                best = (top / bottom, s, mixed, top, bottom, feasible_points, feasible_values)
+            if not violated:
+                break
+        if best is not None and not violated:
             break
-        why = "a violated inequality is not strict at any quadratic instance tried"
-    else:
+    if best is None:
         return None, why
-    needed = max(((at_solution[k] + every[k][2]) / (at_solution[k] - at_feasible[k]) for k in violated),
-                 default=Fraction(0))
-    s = _mixing_parameter(needed * MIXING_SAFETY)
-    a2, b2 = ((1 - s * s) / (1 + s * s)) ** 2, (2 * s / (1 + s * s)) ** 2  # a^2 + b^2 = 1
-    mixed = [a2 * p + b2 * q + form[2] for p, q, form in zip(at_solution, at_feasible, every)]
-    if any(e > 0 for e in mixed[2:]):
-        return None, "the mixture still violates an interpolation inequality"
-    top, bottom = mixed[0], mixed[1] - initial_form[2]  # the initial quantity, without the condition's constant
-    if bottom <= 0:
-        return None, "the instance's initial quantity is 0"
-    if quantity != AMPLIFICATION and top < 0:
-        return None, "the instance's objective is negative"
+    _, s, mixed, top, bottom, feasible_points, feasible_values = best
+    a2, b2 = ((1 - s * s) / (1 + s * s)) ** 2, (2 * s / (1 + s * s)) ** 2
     a, b = (1 - s * s) / (1 + s * s), 2 * s / (1 + s * s)
     points = tuple(tuple(a * c for c in p) + tuple(b * c for c in q) for p, q in zip(rounded_points, feasible_points))
     leaf_values = tuple(a2 * u + b2 * w for u, w in zip(rounded_values, feasible_values))
