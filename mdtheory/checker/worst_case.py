@@ -17,9 +17,10 @@ class's inequalities. Multipliers below ``INACTIVE`` of the largest are set to 0
 restored exactly by a least-norm correction, and the residual matrix sum_k lambda_k H_k - H_objective proved
 positive semidefinite by an exact LDL^T in rationals; if rounding left it indefinite along the initial
 condition's direction, that multiplier is inflated by the least power of ten that restores it. The bound is
-the initial condition's multiplier, exactly. The **lower bound** is an explicit instance in the class,
-evaluated exactly: f = 0 (amplification 1), and the quadratic f = L x^2/2 in one dimension (with phi =
-mu x^2/2 for MD). The SDP is posed and solved in floats; the certificate is checked against the problem built
+the initial condition's multiplier, exactly. The **lower bound** is an instance in the class, evaluated
+exactly: f = 0 (amplification 1), the quadratic f = L x^2/2 in one dimension (with phi = mu x^2/2 for MD), or
+the SDP's own worst case, rounded to rationals, repaired and checked against every interpolation inequality
+exactly (``mdtheory.checker.interpolation``), whichever is highest. The SDP is posed and solved in floats; the certificate is checked against the problem built
 again with exact constants (``_ExactScalar``: eta, L_f, mu_phi, L_phi as the file wrote them, never their
 floats), so a claim false by 1e-14 is not proved when its float is true: if the float solve's multipliers do not
 certify the exact problem, the upper bound is left open and the verdict is inconclusive.
