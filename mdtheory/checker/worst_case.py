@@ -41,6 +41,7 @@ from mdtheory.errors import MDTheoryError
 INACTIVE = 1e-6  # dual multipliers below this (relative to the largest) are taken as 0
 SNAP = 1e-6  # a claimed bound this close above the solver's multiplier is tried as the certificate's value
 RELAXATIONS = (Fraction(1, 10**7), Fraction(1, 10**6), Fraction(1, 10**5), Fraction(1, 10**4))  # how much larger the class the SDP is solved for is
+FINER_RELAXATIONS = (Fraction(1, 10**9), Fraction(1, 10**8))  # tried after RELAXATIONS when no claim is proved, for a tighter bound
 RATIONALIZATIONS = (2, 3, 4, 6, 8, 10, 12)  # decimal digits kept of each multiplier, coarse first
 PARAMETER_RANGE = (Fraction(1, 10**12), Fraction(10**12))  # eta, L_f, mu_phi, L_phi: floats for the SDP
 MAX_PARAMETER_DIGITS = 30  # of each constant's numerator and denominator ("2 + 1e-20" has 21)
@@ -411,6 +412,17 @@ def _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band,
         upper, how_upper, proof = dual_certificate(objective, initial, constraints, duals, claimed, functions)
         if upper is not None and (claimed is None or upper <= claimed):
             break
+    for relaxation in FINER_RELAXATIONS if upper is not None and (claimed is None or upper > claimed) else ():
+        # no claim is proved: a finer relaxation may certify a lower bound (past gd's edge the class larger by
+        # 1e-7 grows as (|1 - eta L| + 1e-7 eta L)^T); kept only when it certifies, and only if lower
+        grow = 1 + relaxation
+        duals, solved = _solve(method, eta, T, L_f * grow, mu_phi / grow if mu_phi else None,
+                               L_phi * grow if L_phi else None, band, quantity)
+        value = min(value, solved)  # the solver's value for the smallest class solved, as in the loop above
+        objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, band, quantity)
+        finer, how, certificate = dual_certificate(objective, initial, constraints, duals, claimed, functions)
+        if finer is not None and finer < upper:
+            upper, how_upper, proof = finer, f"{how} (a class larger by {relaxation})", certificate
     which = ("every interpolation inequality" if band is None else
              f"interpolation inequalities between points at most {band} steps apart (a relaxation: still an upper bound)")
     return value, upper, f"{how_upper}; {which}", proof
