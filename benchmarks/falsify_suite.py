@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from mdtheory.falsify import falsify_file
+from mdtheory.search import falsify_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = ROOT / "tests" / "falsify"

@@ -3,7 +3,7 @@ that the pages cannot drift from them.
 
 A page asks for a table with a marker line ``<!-- generated: NAME -->``; ``GENERATORS[NAME]`` writes it. The
 key and quantity tables take their rows from the loaders' own key tables (``mdtheory.claimfile``,
-``mdtheory.falsify``, ``mdtheory.worstcase``, ``mdtheory.sweep``, ``mdtheory.checker``) and their meanings from
+``mdtheory.search.space``, ``mdtheory.worstcase``, ``mdtheory.sweep``, ``mdtheory.checker``) and their meanings from
 ``MEANINGS`` below: a key the code reads and this file does not explain, or one explained here that the code no
 longer reads, is reported by ``missing_meanings`` (a warning, which ``mkdocs build --strict`` turns into a
 failed build; ``tests/test_readme.py`` asserts the same without building). The theorem library's table is read
@@ -25,19 +25,34 @@ LOG = logging.getLogger("mkdocs.plugins.mdtheory")
 MARKER = re.compile(r"^<!-- generated: ([\w-]+) -->$", re.M)
 
 # What each key of a claim file means: (section, key) -> text. "section" is the table's name in the file; the
-# problem kind, where keys differ by kind, is in the key tables of mdtheory.claimfile.
+# problem kind, where keys differ by kind, is in the kind's own key tables (mdtheory/problems/).
 MEANINGS = {
     ("theorem", "name"): "the theorem's name, shown by `check`, in the report and in `proofs/`",
     ("theorem", "reference"): "where it is published",
     ("theorem", "statement"): "the statement, in the paper's notation",
     ("problem", "kind"): "`offline` (the default), `online` or `mdp`",
     ("problem", "variables"): "the coordinates' names, or `{name = \"x\", d = 3}` for x1, ..., xd",
-    ("problem", "domain"): "`reals`, `positive`, `simplex` or `box` (the open unit box)",
+    ("problem", "domain"): "`reals`, `positive`, `simplex` or `box` (the open unit box), phi's own domain; or a "
+                           "constraint set MD projects onto: `ball`, `box` with `lower` and `upper`, `simplices`, `marginals`; "
+                           "online: the simplex (the default) or one of these sets",
+    ("problem", "radius"): "with `domain = \"ball\"`: R, the ball {||x|| <= R} (a Euclidean phi)",
+    ("problem", "lower"): "with `domain = \"box\"`: the lower bounds of the closed box (a Euclidean phi; clipping)",
+    ("problem", "upper"): "with `domain = \"box\"`: the upper bounds of the closed box",
+    ("problem", "blocks"): "with `domain = \"simplices\"`: the block sizes of a product of simplices (the negative "
+                           "entropy; one softmax per block)",
+    ("problem", "rows"): "with `domain = \"marginals\"`: the row sums a of the m x n plans X >= 0 (exact, positive; "
+                         "the variables are X row-major; the negative entropy, projected by Sinkhorn's scaling)",
+    ("problem", "columns"): "with `domain = \"marginals\"`: the column sums b of the plans (exact, positive, "
+                            "summing to the rows' total)",
     ("problem", "regularizer"): "phi: a catalogue name, a table such as `{name = \"tsallis\", q = \"1/2\"}`, or an "
-                                "expression in the variables; online: default `negative_entropy`",
+                                "expression in the variables; online: default `negative_entropy` (`euclidean` on a ball or a box)",
     ("problem", "objective"): "f, an expression in the variables (`abs`, `max`, `min` allowed)",
     ("problem", "losses"): "one expression in the round `t` per expert",
     ("problem", "loss_table"): "rows of exact numbers; round t uses row (t - 1) mod rows",
+    ("problem", "loss"): "online: a convex loss f_t(x) of the played point, an expression in `t` and x1, ..., xd "
+                         "(e.g. `-log(...)`); online MD steps on grad f_t(x_t), and regret is against the best fixed "
+                         "point in hindsight, computed and certified by its Frank-Wolfe gap",
+    ("problem", "dimension"): "online, with `loss`: d, the simplex's dimension (at most 16)",
     ("problem", "P"): "`P[s][a]`: next-state probabilities, exact, summing to 1",
     ("problem", "r"): "`r[s][a]`: rewards",
     ("problem", "gamma"): "the discount, in [0, 1)",
@@ -47,25 +62,39 @@ MEANINGS = {
     ("run", "direction"): "the perturbation's direction v (zero-sum on the simplex); sensitivity quantities only",
     ("run", "eps"): "the perturbation's size: the second run starts at x0 + eps v; required, with `direction`, "
                    "only for sensitivity quantities",
-    ("run", "eta"): "the step size",
+    ("run", "eta"): "the step size: an exact number, or (offline, online) a schedule eta_t, an expression in the step "
+                   "index `t` and declared [constants] such as `\"1/sqrt(t+1)\"` or `\"2/(mu*(t+2))\"`; t counts from 0 "
+                   "(eta_t makes x_{t+1} from x_t; online, the step after round t + 1), and eta_t must be positive at "
+                   "every step t < steps (checked exactly, or in arb balls for a closed form). A bound then names "
+                   "`sum_eta` or `etaT` (the same), not `eta`; mdp, an online `loss` f_t(x) and `falsify` take a constant eta",
     ("run", "steps"): "T, the number of steps (rounds); the bound is checked at every t <= T",
     ("run", "precision_bits"): "the ladder's base precision b: it runs b and 2b bits",
     ("run", "record_every"): "record every k-th step for the JSON and plots (default 1); bounds 'for every t' "
                              "are still checked at every step",
     ("run", "float64"): "also run float64, to show where it departs (default true)",
     ("run", "backend"): "`mpmath` (the reference, default) or `flint` (arb numbers, faster)",
+    ("run", "step_convention"): "mdp: how eta scales the step on Q: `\"agarwal\"` (default, pi exp(eta Q/(1 - gamma)), "
+                                "Agarwal et al. 2021, Cen et al. 2022) or `\"xiao\"` (pi exp(eta Q), Xiao 2022; tau = 0); "
+                                "the update is printed with the result",
+    ("run", "method"): "the update rule: `md` (plain mirror descent, default), `accelerated` (Tseng's accelerated "
+                       "method) or `dual_averaging` (Nesterov's), or a registered plug-in (docs/add-a-method.md); "
+                       "not `[worst_case] method`, which names a performance-estimation class",
+    ("method", "beta"): "dual_averaging's schedule beta(k), an expression in k: beta_k = beta(k)/eta (default `\"1\"`, "
+                        "lazy MD at the constant step eta)",
     ("run", "pi0"): "the initial policy: `\"uniform\"` (default) or one row per state; mdp problems run NPG "
                     "(policy MD with KL), Cen et al.'s update when tau > 0",
     ("constants", "*"): "any name = an exact number the bound uses; `L`, `mu`, `G` and (Euclidean) `sigma` are checked at "
                         "every iterate, and one the instance contradicts is refused with the evidence; a constant "
                         "the instance computes (eta, d, G, fstar, D0, L and mu where derived) may not be restated",
-    ("solution", "x"): "x*: a point, or `\"computed\"` (default: Newton on the optimality conditions, per rung)",
-    ("solution", "comparators"): "more reference points; a 'for every x' bound is checked at each",
+    ("solution", "x"): "x*: a point of the closed domain (a vertex or face too), or `\"computed\"` (default: exact "
+                       "for a linear f, else Newton on the optimality conditions, per rung)",
+    ("solution", "comparators"): "more reference points of the closed domain; a 'for every x' bound is checked at each",
     ("solution", "limit"): "`{A, b, geometry}`: argmin D(x, x0) s.t. A x = b in phi's geometry "
                            "(`\"regularizer\"`) or GD's (`\"euclidean\"`)",
     ("claim", "kind"): "the bound kind (table below)",
     ("claim", "expected"): "the verdict the claim predicts: `holds` (default) or `violated`",
-    ("claim", "norm"): "`l1`, `l2` or `linf`: the norm of sigma and G (default l2)",
+    ("claim", "norm"): "`l1`, `l2` or `linf`: the norm of sigma, G in its dual (default: phi's own: l1 for the "
+                       "entropy on the simplex, l_p for a p_norm regularizer, else l2)",
     ("claim", "quantity"): "what is bounded (quantities below); default `amplification`, or the problem kind's "
                            "first quantity",
     ("claim", "bound"): "an expression in `T`, `etaT`, `eps` and the instance's constants",
@@ -86,6 +115,7 @@ MEANINGS = {
     ("twin", "solution"): "keys overriding `[solution]`",
     ("twin", "claim"): "keys overriding `[claim]`",
     ("twin", "search"): "keys overriding `[search]`",
+    ("twin", "method"): "keys overriding `[method]` (a method's options)",
     ("search", "x0"): "a `[low, high]` box per coordinate, or `\"domain\"` on the simplex (default: `[run] x0`)",
     ("search", "margin"): "with `x0 = \"domain\"`: every coordinate at least this (default 1/1000)",
     ("search", "direction"): "`\"any\"` (the unit sphere, or its tangent space on the simplex) or a fixed list",
@@ -99,7 +129,8 @@ MEANINGS = {
     ("search", "seed"): "the random seed (default 0)",
     ("worst_case", "method"): "`gd`, `md` or `mahalanobis`",
     ("worst_case", "eta"): "the step size, exact",
-    ("worst_case", "horizons"): "the T to solve for, each at most 40 (md: 30; md suboptimality: 20)",
+    ("worst_case", "horizons"): "the T to solve for, each at most 40 (md: 30; md suboptimality: 20); or \"all\": "
+                                "for every T, by a potential (docs/every-t.md)",
     ("worst_case", "L_f"): "f convex and L_f-smooth (default 1)",
     ("worst_case", "mu_phi"): "phi mu_phi-strongly convex (md, mahalanobis)",
     ("worst_case", "L_phi"): "phi L_phi-smooth (md, mahalanobis)",
@@ -138,13 +169,17 @@ QUANTITY_MEANINGS = {
 
 CONSTANT_MEANINGS = {
     "T": "the step (round) the bound is evaluated at",
-    "etaT": "eta * T",
+    "etaT": "eta * T; with a step-size schedule, sum_eta",
+    "sum_eta": "sum_{s<T} eta_s (eta * T for a constant eta)",
+    "sum_eta2": "sum_{s<T} eta_s^2",
+    "sum_g2": "sum_{s<T} ||g_s||_*^2: g_s the gradient (online: the loss) step s used, in the claim's dual norm "
+              "(online: linf)",
     "eps": "the perturbation's size (sensitivity claims)",
     "eta": "the step size",
     "d": "the dimension (number of experts online)",
     "G": "the largest dual norm of the gradients (losses) used",
     "sigma": "phi's strong convexity in the claim's norm: exact for quadratic phi, Pinsker's 1 for entropy on the "
-             "simplex",
+             "simplex, p - 1 in l_p for `p_norm` (G then in l_q, q = p/(p - 1))",
     "L": "f's smoothness relative to phi (exact relative eigenvalue when f and phi are quadratic)",
     "mu": "f's strong convexity relative to phi",
     "fstar": "f at the reference point",
@@ -161,21 +196,24 @@ CONSTANT_MEANINGS = {
 
 def key_tables() -> dict[str, dict[str, bool]]:
     """Every section a file reads, with its keys and whether each is required, from the loaders' tables."""
-    # sys.modules' entries: ``mdtheory.falsify`` as an attribute of the package is the function, not the module
-    claimfile, falsify, falsify_theorems, sweep, worstcase = (importlib.import_module(f"mdtheory.{name}") for name in (
-        "claimfile", "falsify", "falsify_theorems", "sweep", "worstcase"))
+    claimfile, space, sweep, worstcase = (importlib.import_module(f"mdtheory.{name}") for name in (
+        "claimfile", "search.space", "sweep", "worstcase"))
+    from mdtheory.methods import method
+    from mdtheory.problems import BUILT_IN_KINDS, problem_kind
+
     tables = {}
-    for kind, keys in claimfile.PROBLEM_KEYS.items():
-        tables[f"problem ({kind})"] = keys
-    for kind, keys in claimfile.RUN_KEYS.items():
-        tables[f"run ({kind})"] = keys
+    for kind in BUILT_IN_KINDS:
+        tables[f"problem ({kind})"] = problem_kind(kind).problem_keys
+    for kind in BUILT_IN_KINDS:
+        tables[f"run ({kind})"] = problem_kind(kind).run_keys
+    tables["method"] = {key: False for name in ("md", "accelerated", "dual_averaging") for key in method(name).options}
     tables["theorem"] = claimfile.THEOREM_KEYS
     tables["solution"] = claimfile.SOLUTION_KEYS
     tables["claim (every kind)"] = claimfile.COMMON_CLAIM_KEYS
     for kind, keys in claimfile.CLAIM_KEYS.items():
         tables[f"claim ({kind})"] = keys
     tables["twin"] = claimfile.TWIN_KEYS
-    tables["search"] = {**falsify.SEARCH_KEYS, **falsify_theorems.THEOREM_SEARCH_KEYS}
+    tables["search"] = {**space.SEARCH_KEYS, **space.THEOREM_SEARCH_KEYS}
     tables["worst_case"] = worstcase.WORST_CASE_KEYS
     tables["worst_case claim"] = worstcase.CLAIM_KEYS
     tables["sweep"] = sweep.SECTIONS["sweep"]
@@ -194,7 +232,7 @@ def missing_meanings() -> list[str]:
     """What the code and MEANINGS disagree on: keys read without a meaning here, meanings of keys no one reads,
     and the same for quantities and the constants a bound may name."""
     from mdtheory.checker.bounds import QUANTITIES
-    from mdtheory.checker.claim import bound_symbols
+    from mdtheory.problems import BUILT_IN_KINDS, problem_kind
 
     read = {_meaning_key(table, key) for table, keys in key_tables().items() for key in keys}
     problems = [f"[{s}] {k}: read by the code, not explained in docs/hooks.py MEANINGS" for s, k in sorted(read - set(MEANINGS))]
@@ -202,7 +240,7 @@ def missing_meanings() -> list[str]:
                  if k != "*"]
     problems += [f"quantity {q}: not explained" for q in QUANTITIES if q not in QUANTITY_MEANINGS]
     problems += [f"quantity {q}: explained, not in checker.bounds.QUANTITIES" for q in QUANTITY_MEANINGS if q not in QUANTITIES]
-    names = {n for kind in ("offline", "online", "mdp") for n in bound_symbols(kind, set())}
+    names = {n for kind in BUILT_IN_KINDS for n in problem_kind(kind).bound_symbols(set())}
     problems += [f"bound name {n}: not explained" for n in sorted(names - set(CONSTANT_MEANINGS))]
     problems += [f"bound name {n}: explained, never offered to a bound" for n in sorted(set(CONSTANT_MEANINGS) - names)]
     return problems
@@ -235,11 +273,11 @@ def quantities() -> str:
 
 
 def bound_names() -> str:
-    from mdtheory.checker.claim import bound_symbols
+    from mdtheory.problems import BUILT_IN_KINDS, problem_kind
 
     rows = ["| problem kind | names a bound may use |", "|---|---|"]
-    for kind in ("offline", "online", "mdp"):
-        rows.append(f"| {kind} | " + ", ".join(f"`{n}`" for n in bound_symbols(kind, set())) + " |")
+    for kind in BUILT_IN_KINDS:
+        rows.append(f"| {kind} | " + ", ".join(f"`{n}`" for n in problem_kind(kind).bound_symbols(set())) + " |")
     rows += ["", "| name | meaning |", "|---|---|"]
     rows += [f"| `{name}` | {_cell(text)} |" for name, text in CONSTANT_MEANINGS.items()]
     return "\n".join(rows)

@@ -19,12 +19,9 @@ names load on first use, so that ``import mdtheory`` stays cheap (no sympy until
 
 from __future__ import annotations
 
-import sys
-import types
-
 __all__ = ["__version__", "load_claim", "check", "falsify", "worst_case", "catalogue", "listing"]
 
-_FROM_FACE = {"load_claim", "check", "worst_case", "listing"}
+_FROM_FACE = {"load_claim", "check", "falsify", "worst_case", "listing"}
 
 
 def __getattr__(name: str):
@@ -46,22 +43,3 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
-
-class _Package(types.ModuleType):
-    """``falsify`` is also the submodule ``mdtheory.falsify``, and importing a submodule sets its name on the
-    package: the function would turn into the module after its first call. The property keeps
-    ``mdtheory.falsify`` the function; the module stays ``sys.modules["mdtheory.falsify"]``, so ``from
-    mdtheory.falsify import ...`` is unchanged (``import mdtheory.falsify as m`` gives the function)."""
-
-    @property
-    def falsify(self):
-        from mdtheory.face import falsify
-
-        return falsify
-
-    @falsify.setter
-    def falsify(self, submodule):
-        pass  # the import system's setattr(mdtheory, "falsify", <module>): the module is in sys.modules
-
-
-sys.modules[__name__].__class__ = _Package

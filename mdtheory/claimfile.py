@@ -14,7 +14,8 @@
                  the planted-false version of the claim (``mdtheory check FILE --twin``)
     [search]     ranges for ``mdtheory falsify``
 
-Numbers are exact strings ("1e-12", "1/4"); expressions are parsed safely. Unknown keys and bad values
+Numbers are exact strings: rationals ("1e-12", "1/4") or closed forms ("sqrt(2*log(3))/10", "log(2)"), kept
+exact (RATIONAL_SECTIONS take rationals only); expressions are parsed safely. Unknown keys and bad values
 are refused, naming the key.
 """
 
@@ -47,21 +48,25 @@ from mdtheory.checker.bounds import (
     Saturation,
     T,
     UpperBound,
+    constant_symbol,
 )
-from mdtheory.checker.claim import ROUND, Claim, OfflineProblem, OnlineProblem, PolicyProblem, Theorem, bound_symbols
-from mdtheory.checker.convergence import DUAL_NORMS, AffineLimit, Solution
-from mdtheory.engine.mdp import TabularMDP, check_step_size
+from mdtheory.checker.claim import Claim, Theorem
 from mdtheory.engine.context import MAX_PRECISION_BITS, working_context
 from mdtheory.engine.ladder import resolved_digits
 from mdtheory.engine.run import BACKENDS, MAX_STEPS, RunSpec
+from mdtheory.engine.schedule import STEP, StepSchedule
 from mdtheory.errors import MDTheoryError
+from mdtheory.methods import UnknownMethodError, method
+from mdtheory.problems import DEFAULT_KIND, UnknownProblemKind, problem_kind, problem_kinds
 from mdtheory.symbolic.catalogue import CATALOGUE
+from mdtheory.methods.projected import PROJECTED_MD
 from mdtheory.symbolic.domains import Domain, check_variable_names
-from mdtheory.symbolic.mirror_descent import MirrorDescent
+from mdtheory.symbolic.mirror_descent import PLAIN_MD, MirrorDescent
 from mdtheory.symbolic.objectives import Objective
-from mdtheory.symbolic.parsing import (CONSTANTS, FUNCTIONS, VARIADIC, _brief, exact_number, parse_expression,
-                                       reserved_word)
+from mdtheory.symbolic.parsing import (CONSTANTS, FUNCTIONS, VARIADIC, _brief, exact_real,
+                                       parse_expression, reserved_word)
 from mdtheory.symbolic.regularizer import Regularizer, hessian, is_quadratic
+from mdtheory.symbolic.sets import read_constraint_set
 
 
 class ClaimFileError(MDTheoryError):
@@ -75,23 +80,13 @@ RESERVED_NAMES = set(FUNCTIONS) | set(VARIADIC) | set(CONSTANTS) | {"T", "etaT",
 
 
 OFFLINE_RUN = {"x0": True, "direction": False, "eps": False, "eta": True, "steps": True, "precision_bits": True,
-               "record_every": False, "float64": False, "backend": False}
-PROBLEM_KEYS = {
-    "offline": {"kind": False, "variables": True, "domain": True, "regularizer": True, "objective": True},
-    "online": {"kind": True, "regularizer": False, "losses": False, "loss_table": False},
-    "mdp": {"kind": True, "P": True, "r": True, "gamma": True, "rho": True, "tau": False},
-}
-RUN_KEYS = {
-    "offline": OFFLINE_RUN,
-    "online": {"x0": False, "eta": True, "steps": True, "precision_bits": True},
-    "mdp": {"pi0": False, "eta": True, "steps": True, "precision_bits": True},
-}
+               "record_every": False, "float64": False, "backend": False, "method": False}
 SECTIONS = ("theorem", "problem", "run", "constants", "solution", "claim", "twin", "search")
 REQUIRED_SECTIONS = ("problem", "run", "claim")
 THEOREM_KEYS = {"name": True, "reference": False, "statement": False}
 SOLUTION_KEYS = {"x": False, "comparators": False, "limit": False}
 TWIN_KEYS = {"why": True, "expected": False, **{section: False for section in ("problem", "run", "constants",
-                                                                              "solution", "claim", "search")}}
+                                                                              "solution", "claim", "search", "method")}}
 CLAIM_KEYS = {
     "upper_bound": {"bound": True, "quantity": False},
     "decay": {"constant": True, "rho": True, "quantity": False},
@@ -146,16 +141,33 @@ def check_table_keys(table: dict, allowed: dict[str, bool], where: str):
         raise ClaimFileError(f"[{where}] {missing[0]}: missing required key")
 
 
-def toml_number(value, key: str) -> sp.Rational:
+# Sections whose numbers must be rational, and why (elsewhere a closed form such as sqrt(2)/4 is read exactly).
+RATIONAL_SECTIONS = {
+    "[search]": "a search range's ends are rational: falsify draws its candidates between them and writes each "
+                "witness as exact fractions",
+    "[worst_case]": "the worst-case certificates are built in exact rational arithmetic (fractions)",
+    "[grid]": "a sweep's grid values are rational: each point is written into its claim as an exact fraction",
+}
+
+
+def toml_number(value, key: str) -> sp.Expr:
+    """An exact real read from a TOML value: a rational ("1/4", "1e-12") or a closed form ("sqrt(2*log(3))/10",
+    "log(2)"), kept exact (a sympy Rational where it is one). The sections of RATIONAL_SECTIONS take rationals
+    only, and say why."""
     if isinstance(value, float):
         raise ClaimFileError(f"{key}: {value!r} is a TOML float; write numbers as exact strings such as \"{value!r}\"")
     try:
-        return exact_number(value)
+        number = exact_real(value)
     except MDTheoryError as err:
         raise keyed(key, err) from None
+    why = next((why for section, why in RATIONAL_SECTIONS.items() if key.startswith(section)), None)
+    if why is not None and not number.is_Rational:
+        raise ClaimFileError(f"{key}: {_brief(str(value))!r} = {sp.N(number, 12)} is exact but not rational, and {why}; "
+                             f"give a fraction or decimal near it, such as \"{sp.N(number, 6)}\"")
+    return number
 
 
-def toml_numbers(value, key: str, length: int | None = None) -> list[sp.Rational]:
+def toml_numbers(value, key: str, length: int | None = None) -> list[sp.Expr]:
     if not isinstance(value, list):
         raise ClaimFileError(f"{key}: expected a list of exact numbers")
     if length is not None and len(value) != length:
@@ -378,9 +390,10 @@ def read_toml(path: str | Path, error=None) -> dict:
 
 
 def _check_sections(data: dict):
-    unknown = sorted(set(data) - set(SECTIONS))
+    sections = (*SECTIONS, *(s for s in _kind_sections() if s not in SECTIONS))
+    unknown = sorted(set(data) - set(sections))
     if unknown:
-        raise ClaimFileError(f"[{unknown[0]}]: unknown section; sections are {', '.join(SECTIONS)}")
+        raise ClaimFileError(f"[{unknown[0]}]: unknown section; sections are {', '.join(sections)}")
     for section in REQUIRED_SECTIONS:
         if section not in data:
             raise ClaimFileError(f"[{section}]: missing section")
@@ -389,15 +402,28 @@ def _check_sections(data: dict):
             raise ClaimFileError(f"[{section}] must be a table")
 
 
-def _problem_kind(data: dict) -> str:
-    kind = data["problem"].get("kind", "offline")
-    if kind not in PROBLEM_KEYS:
-        raise ClaimFileError(f"[problem] kind: {kind!r}; choose one of {', '.join(PROBLEM_KEYS)}")
-    check_table_keys(data["problem"], PROBLEM_KEYS[kind], "problem")
-    check_table_keys(data["run"], RUN_KEYS[kind], "run")
-    if kind != "offline" and "solution" in data:
-        raise ClaimFileError(f"[solution]: only an offline problem has one (this problem is {kind})")
-    return kind
+def _kind_sections() -> dict[str, list[str]]:
+    """Sections that only some problem kinds read: section -> those kinds."""
+    readers = {}
+    for kind in problem_kinds():
+        for section in problem_kind(kind).sections:
+            readers.setdefault(section, []).append(kind)
+    return readers
+
+
+def _problem_class(data: dict):
+    """The registered problem kind the file names, its [problem] and [run] keys checked."""
+    kind = data["problem"].get("kind", DEFAULT_KIND)
+    try:
+        cls = problem_kind(kind)
+    except UnknownProblemKind as err:
+        raise ClaimFileError(str(err)) from None
+    check_table_keys(data["problem"], cls.problem_keys, "problem")
+    check_table_keys(data["run"], cls.run_keys, "run")
+    for section, readers in _kind_sections().items():
+        if section in data and section not in cls.sections:
+            raise ClaimFileError(f"[{section}]: only an {' or '.join(readers)} problem has one (this problem is {kind})")
+    return cls
 
 
 def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: bool):
@@ -416,15 +442,23 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
         check_variable_names(variables, "[problem]")
     except MDTheoryError as err:
         raise keyed("[problem] variables", err) from None
+    n = len(variables)
     try:
-        domain = Domain.parse(problem["domain"])
+        constraint = read_constraint_set(problem, n, toml_number, toml_numbers)
+        domain = constraint.regularizer_domain if constraint is not None else Domain.parse(problem["domain"])
     except MDTheoryError as err:
         raise keyed("[problem] domain", err) from None
     reg = _regularizer(problem["regularizer"], variables, domain)
-    n = len(variables)
+    if constraint is not None:
+        try:
+            constraint.check_regularizer(reg)
+        except MDTheoryError as err:
+            raise keyed("[problem] regularizer", err) from None
     x0 = toml_numbers(run["x0"], "[run] x0", n)
     try:
         domain.check_point(x0, "x0")
+        if constraint is not None:
+            constraint.check_point(x0, "x0")
     except MDTheoryError as err:
         raise keyed("[run] x0", err) from None
     _refuse_flat_start(reg, x0)
@@ -441,8 +475,15 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
         objective = Objective("user", expr, reg.variables, parameters)
     except MDTheoryError as err:
         raise ClaimFileError(f"[problem] objective: {err}") from None
+    name, options = _method_of(run, data.get("method", {}))
     try:
-        md = MirrorDescent(reg, objective)
+        if constraint is None:
+            md = MirrorDescent(reg, objective, method=name, method_options=options)
+        elif name in (PLAIN_MD, PROJECTED_MD):  # a constraint set is run by the projected method
+            md = MirrorDescent(reg, objective, method=PROJECTED_MD, constraint=constraint, method_options=options)
+        else:
+            raise ClaimFileError(f"[run] method: {name!r} does not project onto [problem] domain = "
+                                 f"{problem['domain']!r}; a constraint set runs {PROJECTED_MD!r} (drop the key)")
     except MDTheoryError as err:
         raise keyed("[problem] regularizer", err) from None
     if perturbed:
@@ -451,15 +492,21 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
                 raise ClaimFileError(f"[run] {key}: missing; a sensitivity quantity compares the run from x0 with the "
                                      "run from x0 + eps*direction")
     # a convergence claim without a perturbation still carries a direction: its tangent is computed, unused
-    direction = toml_numbers(run["direction"], "[run] direction", n) if "direction" in run else _unit_direction(domain, n)
-    eps, eta = toml_number(run.get("eps", "1"), "[run] eps"), toml_number(run["eta"], "[run] eta")
-    for key, value in (("eps", eps), ("eta", eta)):
-        if value <= 0:
-            raise ClaimFileError(f"[run] {key}: must be positive, got {value}")
+    direction = (toml_numbers(run["direction"], "[run] direction", n) if "direction" in run
+                 else constraint.default_direction(n) if constraint is not None else _unit_direction(domain, n))
+    eps = _positive(run.get("eps", "1"), "[run] eps")
+    steps = toml_integer(run["steps"], "[run] steps", 1)
+    # a schedule is checked at every step the run may take; too many steps are refused by RunSpec.build below
+    eta = step_size(run["eta"], "[run] eta", _constants(data.get("constants", {})), min(steps, max_steps))
     checks = [("direction", lambda: domain.check_direction(direction))]
+    if constraint is not None:
+        checks.append(("direction", lambda: constraint.check_direction(direction)))
     if perturbed:
         checks.append(("eps", lambda: domain.check_point([a + eps * v for a, v in zip(x0, direction)],
                                                          "the perturbed start x0 + eps*v")))
+        if constraint is not None:
+            checks.append(("eps", lambda: constraint.check_point([a + eps * v for a, v in zip(x0, direction)],
+                                                                 "the perturbed start x0 + eps*v")))
     for key, check in checks:
         try:
             check()
@@ -468,7 +515,7 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     try:
         # The stated instance takes each searched parameter at the middle of its range.
         middles = [(lo + hi) / 2 for lo, hi in ranges.values()]
-        spec = RunSpec.build(x0, direction, eps, eta, toml_integer(run["steps"], "[run] steps", 1),
+        spec = RunSpec.build(x0, direction, eps, eta, steps,
                              toml_integer(run.get("record_every", 1), "[run] record_every", 1), parameters=middles,
                              max_steps=max_steps, perturbed=perturbed)
     except MDTheoryError as err:
@@ -481,6 +528,26 @@ def _offline(data: dict, max_steps: int, max_precision_bits: int, perturbed: boo
     if backend not in BACKENDS:
         raise ClaimFileError(f"[run] backend: {backend!r}; choose one of {', '.join(BACKENDS)}")
     return md, spec, bits, float64, backend
+
+
+def _method_of(run: dict, table: dict) -> tuple[str, tuple]:
+    """([run] method, the [method] table's options as MirrorDescent carries them), checked against the registry."""
+    name = run.get("method", PLAIN_MD)
+    try:
+        rule = method(name)
+    except UnknownMethodError as err:
+        raise ClaimFileError(f"[run] {err}") from None
+    if not isinstance(table, dict):
+        raise ClaimFileError("[method] must be a table of the method's options")
+    for key, value in table.items():
+        if isinstance(value, (dict, list, float)):
+            raise ClaimFileError(f"[method] {key}: expected an exact number or an expression as text, such as "
+                                 "\"1/2\" or \"sqrt(k+1)\"")
+    try:
+        rule.with_options(table)  # each method names the [method] key it refuses
+    except MDTheoryError as err:
+        raise ClaimFileError(str(err)) from None
+    return name, tuple(sorted(table.items()))
 
 
 def _refuse_flat_start(reg: Regularizer, x0: list[sp.Rational]) -> None:
@@ -538,10 +605,13 @@ def load_claim_file(path: str | Path, max_steps: int = MAX_STEPS, max_precision_
 
 def claim_file_from_tables(data: dict, path: str | Path, max_steps: int = MAX_STEPS,
                            max_precision_bits: int = MAX_PRECISION_BITS) -> ClaimFile:
-    if _problem_kind(data) != "offline":
+    if not _problem_class(data).perturbed_pair_quantities:
         raise ClaimFileError("[problem] kind: a sensitivity claim file is an offline problem; load the claim with "
                              "load_claim")
     md, spec, bits, float64, backend = _offline(data, max_steps, max_precision_bits, perturbed=True)
+    if spec.scheduled:
+        raise ClaimFileError(f"[run] eta: falsify and sweep search one constant step size; this claim's eta is the "
+                             f"schedule {spec.eta}: check it with mdtheory check, or give a constant eta")
     bound = bound_from_table(data["claim"], quantities=SENSITIVITY_QUANTITIES)
     return ClaimFile(str(path), md, spec, bits, bound, float64, backend, data.get("search"), data["claim"],
                      data["problem"], data)
@@ -567,11 +637,11 @@ def read_claim_tables(path: str | Path, twin: bool = False) -> tuple[dict, str]:
 
 
 def is_sensitivity_claim(data: dict) -> bool:
-    """An offline problem whose claim is on the perturbed pair (amplification, separation, tangent)."""
+    """A claim on a quantity its problem measures on a perturbed pair (an offline problem's amplification,
+    separation, tangent)."""
     claim = data.get("claim")
     quantity = claim.get("quantity", default_quantity(claim.get("kind"))) if isinstance(claim, dict) else None
-    return (_problem_kind(data) == "offline" and quantity in SENSITIVITY_QUANTITIES
-            and quantity != "worst_case_amplification")
+    return quantity in _problem_class(data).perturbed_pair_quantities
 
 
 def with_twin(data: dict) -> dict:
@@ -582,7 +652,7 @@ def with_twin(data: dict) -> dict:
     table = data["twin"]
     check_table_keys(table, TWIN_KEYS, "twin")
     merged = {section: dict(values) for section, values in data.items() if section != "twin"}
-    for section in ("problem", "run", "constants", "solution", "claim", "search"):
+    for section in ("problem", "run", "constants", "solution", "claim", "search", "method"):
         if section not in table:
             continue
         if not isinstance(table[section], dict):
@@ -603,28 +673,20 @@ def with_twin(data: dict) -> dict:
 
 def claim_from_tables(data: dict, name: str, max_steps: int = MAX_STEPS,
                       max_precision_bits: int = MAX_PRECISION_BITS) -> Claim:
-    kind = _problem_kind(data)
+    problem_class = _problem_class(data)
     declared = _constants(data.get("constants", {}))
-    symbols = bound_symbols(kind, set(declared))
+    symbols = problem_class.bound_symbols(set(declared))
     table = data["claim"]
-    quantities = {"offline": OfflineProblem.quantities, "online": OnlineProblem.quantities,
-                  "mdp": PolicyProblem.quantities}[kind]
-    bound = bound_from_table(table, symbols, quantities)
+    bound = bound_from_table(table, symbols, problem_class.quantities)
     expected = table.get("expected", HOLDS)
     if expected not in (HOLDS, VIOLATED):
         raise ClaimFileError(f"[claim] expected: {expected!r}; choose holds or violated")
     norm = table.get("norm")
-    if norm is not None and (kind != "offline" or norm not in DUAL_NORMS):
-        raise ClaimFileError(f"[claim] norm: {norm!r}; an offline problem's norm is one of {', '.join(DUAL_NORMS)}")
-    if kind == "offline":
-        sensitivity = bound.quantity in SENSITIVITY_QUANTITIES and bound.quantity != "worst_case_amplification"
-        md, spec, bits, float64, backend = _offline(data, max_steps, max_precision_bits, perturbed=sensitivity)
-        solution = _solution(data.get("solution", {}), md, bound)
-        problem = OfflineProblem(md, spec, bits, float64, backend, solution, declared, norm)
-    elif kind == "online":
-        problem = _online(data, declared, max_steps, max_precision_bits)
-    else:
-        problem = _policy(data, declared, max_steps, max_precision_bits)
+    norms, kind = problem_class.norms, problem_class.kind
+    if norm is not None and norm not in norms:
+        raise ClaimFileError(f"[claim] norm: {norm!r}; " + (f"an {kind} problem's norm is one of {', '.join(norms)}" if norms
+                                                            else f"a {kind} problem takes no norm; remove it"))
+    problem = problem_class.from_tables(data, declared, bound, max_steps, max_precision_bits)
     theorem = _theorem(data.get("theorem"))
     try:
         return Claim(name, problem, bound, expected, theorem)
@@ -653,118 +715,62 @@ def _theorem(table: dict | None) -> Theorem | None:
     return Theorem(table["name"], table.get("reference", ""), table.get("statement", ""))
 
 
-def _solution(table: dict, md: MirrorDescent, bound) -> Solution:
-    check_table_keys(table, SOLUTION_KEYS, "solution")
-    n, domain = md.regularizer.dim, md.regularizer.domain
-    point = table.get("x", "computed")
-    if point == "computed":
-        point = None
-    else:
-        point = tuple(toml_numbers(point, "[solution] x", n))
-        try:
-            domain.check_point(point, "x*")
-        except MDTheoryError as err:
-            raise ClaimFileError(f"[solution] x: {err}") from None
-    comparators = table.get("comparators", [])
-    if not isinstance(comparators, list):
-        raise ClaimFileError("[solution] comparators: expected a list of points")
-    comparators = tuple(tuple(toml_numbers(c, f"[solution] comparators[{i}]", n)) for i, c in enumerate(comparators))
-    for i, c in enumerate(comparators):
-        try:
-            domain.check_point(c, f"comparator {i}")
-        except MDTheoryError as err:
-            raise ClaimFileError(f"[solution] comparators[{i}]: {err}") from None
-    limit = table.get("limit")
-    if limit is not None:
-        if point is not None or comparators:
-            raise ClaimFileError("[solution] limit: a limit is the reference point itself; drop x and comparators")
-        check_table_keys(limit, {"A": True, "b": True, "geometry": False}, "solution] limit")
-        rows = limit["A"]
-        if not isinstance(rows, list) or not rows:
-            raise ClaimFileError("[solution] limit.A: expected a list of rows")
-        A = tuple(tuple(toml_numbers(row, f"[solution] limit.A[{i}]", n)) for i, row in enumerate(rows))
-        b = tuple(toml_numbers(limit["b"], "[solution] limit.b", len(A)))
-        geometry = limit.get("geometry", "regularizer")
-        if geometry not in ("regularizer", "euclidean"):
-            raise ClaimFileError(f"[solution] limit.geometry: {geometry!r}; choose regularizer or euclidean")
-        limit = AffineLimit(A, b, geometry)
-    if bound.kind == "limit" and limit is None and point is None:
-        raise ClaimFileError("[claim] kind: a limit claim needs [solution] limit = {A, b} or x = [...]")
-    return Solution(point, comparators, limit)
-
-
-def _online(data: dict, declared: dict, max_steps: int, max_precision_bits: int) -> OnlineProblem:
-    problem, run = data["problem"], data["run"]
-    if ("losses" in problem) == ("loss_table" in problem):
-        raise ClaimFileError("[problem] losses: give losses (one expression in t per expert) or loss_table (rows)")
-    symbols = {"t": ROUND}
-    ranges = _parameter_ranges(data.get("search"), ["t"])
-    parameters = tuple(sp.Symbol(name, real=True) for name in ranges)
-    symbols.update(zip(ranges, parameters))
-    if ranges and "losses" not in problem:
-        raise ClaimFileError("[search] parameters: only loss expressions (losses) take parameters, not a loss_table")
-    if "losses" in problem:
-        if not isinstance(problem["losses"], list) or len(problem["losses"]) < 2:
-            raise ClaimFileError("[problem] losses: expected a list of at least 2 expressions in t (one per expert)")
-        rows = [tuple(_expression(v, f"[problem] losses[{i}]", symbols) for i, v in enumerate(problem["losses"]))]
-    else:
-        table = problem["loss_table"]
-        if not isinstance(table, list) or not table:
-            raise ClaimFileError("[problem] loss_table: expected a list of rows, one loss per expert")
-        rows = [tuple(toml_numbers(row, f"[problem] loss_table[{k}]", len(table[0]) if isinstance(table[0], list)
-                                   else None)) for k, row in enumerate(table)]
-        if len(rows[0]) < 2:
-            raise ClaimFileError("[problem] loss_table: expected at least 2 experts per row")
-    d = len(rows[0])
-    variables = [f"x{i + 1}" for i in range(d)]
-    reg = _regularizer(problem.get("regularizer", "negative_entropy"), variables, Domain.SIMPLEX)
-    x0 = tuple(toml_numbers(run["x0"], "[run] x0", d)) if "x0" in run else (sp.Rational(1, d),) * d
-    try:
-        Domain.SIMPLEX.check_point(x0, "x0")
-    except MDTheoryError as err:
-        raise keyed("[run] x0", err) from None
-    _refuse_flat_start(reg, x0)
-    steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
-    if "losses" in problem:
-        # the stated instance takes each searched parameter at the middle of its range
-        middles = tuple((lo + hi) / 2 for lo, hi in ranges.values())
-        return OnlineProblem(reg, x0, eta, steps, bits, losses=rows[0], constants=declared, parameters=parameters,
-                             parameter_values=middles)
-    return OnlineProblem(reg, x0, eta, steps, bits, table=tuple(rows), constants=declared)
-
-
-def _steps_eta_bits(run: dict, max_steps: int, max_precision_bits: int) -> tuple[int, sp.Rational, int]:
+def _steps_eta_bits(run: dict, max_steps: int, max_precision_bits: int,
+                    declared: dict | None = None) -> tuple[int, sp.Rational | StepSchedule, int]:
+    """[run] steps, eta and precision_bits; ``declared``: the [constants] of a kind that takes a step-size
+    schedule (eta in t and those constants); without it a schedule is refused, naming the key."""
     steps = toml_integer(run["steps"], "[run] steps", 1)
     if steps > max_steps:
         raise ClaimFileError(f"[run] steps: {steps} exceeds the limit of {max_steps}; raise it with --max-steps N")
-    eta = _positive(run["eta"], "[run] eta")
+    if declared is not None:
+        eta = step_size(run["eta"], "[run] eta", declared, steps)
+    elif _names_the_step(run["eta"]):
+        raise ClaimFileError(f"[run] eta: {_brief(str(run['eta']))!r} is a step-size schedule (an expression in t); "
+                             "this problem takes one constant step size: give eta as an exact number")
+    else:
+        eta = _positive(run["eta"], "[run] eta")
     return steps, eta, precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
 
 
-def _policy(data: dict, declared: dict, max_steps: int, max_precision_bits: int) -> PolicyProblem:
-    problem, run = data["problem"], data["run"]
+def step_size(value, key: str, declared: dict, steps: int) -> sp.Expr | StepSchedule:
+    """[run] eta: an exact positive number, or a schedule eta_t, an expression in the step index t (from 0: eta_t
+    makes x_{t+1} from x_t) and the names of [constants], positive at every step t < steps (checked exactly, or
+    in arb balls for a closed form; ``engine.schedule``)."""
+    if not isinstance(value, str):
+        return _positive(value, key)
+    symbols = {**{name: constant_symbol(name) for name in declared}, "t": STEP}
     try:
-        mdp = TabularMDP.build(problem["P"], problem["r"], problem["gamma"], problem["rho"], problem.get("tau", 0))
+        expr = parse_expression(value, symbols, decimals_are_exact=True)
     except MDTheoryError as err:
-        raise keyed("[problem]", err) from None
-    pi0 = run.get("pi0", "uniform")
-    if pi0 == "uniform":
-        pi0 = mdp.uniform_policy()
-    else:
-        if not isinstance(pi0, list) or len(pi0) != mdp.states:
-            raise ClaimFileError(f"[run] pi0: expected \"uniform\" or one row of action probabilities per state "
-                                 f"({mdp.states} rows)")
-        pi0 = [toml_numbers(row, f"[run] pi0[{s}]", a) for s, (row, a) in enumerate(zip(pi0, mdp.actions))]
+        raise ClaimFileError(f"{keyed(key, err)} (eta is an exact number, or a schedule in t, the step index from "
+                             "0, and the names declared in [constants])") from None
+    expr = expr.xreplace({constant_symbol(name): number for name, number in declared.items()})
+    if STEP not in expr.free_symbols:
+        return _positive(expr, key)
+    schedule = StepSchedule(expr, value)
     try:
-        mdp.check_policy(pi0)
+        schedule.check_positive(steps, key)
     except MDTheoryError as err:
-        raise keyed("[run] pi0", err) from None
-    steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
+        raise keyed(key, err) from None
+    return schedule
+
+
+def _names_the_step(value) -> bool:
+    """``value`` is an expression in the step index t (a schedule)."""
     try:
-        check_step_size(mdp, eta)
-    except MDTheoryError as err:
-        raise keyed("[run] eta", err) from None
-    return PolicyProblem(mdp, tuple(tuple(row) for row in pi0), eta, steps, bits, declared)
+        return isinstance(value, str) and STEP in parse_expression(value, {"t": STEP}, decimals_are_exact=True).free_symbols
+    except MDTheoryError:
+        return False
+
+
+def refuse_constant_eta(bound, eta) -> None:
+    """A bound that names eta, for a run whose eta is a schedule, is refused: eta is no one number there."""
+    if not isinstance(eta, StepSchedule):
+        return
+    named = [getattr(bound, f, None) for f in ("bound", "constant", "rho", "rate", "level", "formula", "tolerance")]
+    if any(isinstance(e, sp.Expr) and constant_symbol("eta") in e.free_symbols for e in named):
+        raise ClaimFileError(f"[claim] bound: names eta, but [run] eta is the schedule {eta.text}; name the sums "
+                             "sum_eta (etaT means it) or sum_eta2, or write eta_t out in T")
 
 
 def _positive(value, key: str) -> sp.Rational:

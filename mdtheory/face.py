@@ -49,7 +49,7 @@ def falsify(path, twin: bool = False, **options):
     """Search a claim file's [search] range for a counterexample, as ``mdtheory falsify`` does; returns the
     ``FalsifyResult`` (``options``: candidates, seconds, seed, workers, scheduler, max_steps, max_precision_bits,
     progress). Its witness, when one is found, is not written to a file here: ``result.witness.claim_text``."""
-    from mdtheory.falsify import falsify_file
+    from mdtheory.search import falsify_file
 
     return falsify_file(path, twin=twin, **options)
 

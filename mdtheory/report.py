@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mdtheory.checker.result import ClaimReport, claim_json, table_cell
 from mdtheory.theorems import is_library_claim
+from mdtheory.verdict import HOLDS
 
 
 def _log10(ctx, value) -> float:
@@ -35,7 +36,7 @@ def check_title(check) -> str:
     """A check's kind and verdict, with what it predicts where that is not holds: a planted-false twin reads
     "planted-false twin, predicted violated: violated", never a bare verdict that looks like a failure."""
     r = check.result
-    if check.expected == "holds":
+    if check.expected == HOLDS:
         return f"{r.kind}: {r.verdict}" + ("" if check.as_predicted else " (!) expected holds")
     what = "planted-false twin, " if check.label.endswith("(twin)") else f"{r.kind}, "
     return f"{what}predicted {check.expected}: {r.verdict}" + ("" if check.as_predicted else " (!)")

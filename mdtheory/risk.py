@@ -27,6 +27,11 @@ level sigma. Everything predicted comes from closed forms, and each prediction s
 division, sums and softmax are calibrated on the run's inputs, and the rounding bound is the calibrated one
 (any summation order, measured ulp budgets), or "does not apply: <why>" when the run breaks its model.
 
+``assess(..., anchors=(lambda, ...))`` adds the cost of stabilization (``mdtheory.checker.stabilization``): per
+lambda, beside plain MD, where the anchored run settles (its bias), the steps to a suboptimality target, the peak
+amplification and the noise's, and the time per step with the run's framework (numpy in the setting's arithmetic
+without ``framework``); ``write`` also draws their trade-off, peak amplification against bias, over lambda.
+
 The closed forms and the runs are ``mdtheory.engine.entropic_float``; this module turns them into a report.
 ``assess(..., validate=True)`` also runs the update in the stated arithmetic (bfloat16 through ml_dtypes)
 and measures its distance to the exact trajectory, so that every prediction sits next to a measurement.
@@ -37,6 +42,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import sympy as sp
 
 from mdtheory.engine.entropic_float import (
     MAX_VALIDATION_WORK,
@@ -51,7 +57,7 @@ from mdtheory.engine.entropic_float import (
     run_in_arithmetic,
     unit_roundoff,
 )
-from mdtheory.errors import StepSizeError
+from mdtheory.errors import DomainError, ExpressionError, StepSizeError
 from mdtheory.plotting import saved_figure
 
 
@@ -70,6 +76,7 @@ class RiskReport:
     # columns known only at the recorded steps (measured runs, and the calibrated bound)
     sampled: set = field(default_factory=lambda: {"measured rounding"})
     framework: dict | None = None  # --framework: the run, its calibration, the bound's model or why it does not apply
+    stabilization: object = None  # --anchor: checker.stabilization.Stabilization, plain MD against each lambda
 
     def as_json(self) -> dict:
         s = self.setting
@@ -84,13 +91,16 @@ class RiskReport:
             "peaks": self.peaks,
             "logit_stall": self.stall,
             "framework": self.framework,
+            "stabilization": None if self.stabilization is None else self.stabilization.as_json(),
             "explanations": self.explanations,
             "series": {"t": [int(t) for t in self.times], **{k: [float(v) for v in vs] for k, vs in self.columns.items()}},
         }
 
 
-def assess(setting: RiskSetting, validate: bool = True, framework=None) -> RiskReport:
-    """The report; ``framework`` (a ``FrameworkRun``) runs the update with that framework's kernels."""
+def assess(setting: RiskSetting, validate: bool = True, framework=None, anchors=None, target_gap=None) -> RiskReport:
+    """The report; ``framework`` (a ``FrameworkRun``) runs the update with that framework's kernels. ``anchors``
+    (lambdas) adds the cost of stabilization at suboptimality ``target_gap`` (default
+    ``stabilization.DEFAULT_TARGET_GAP``); the setting's own anchor draws only the anchored columns."""
     times = setting.times()
     columns: dict[str, np.ndarray] = {"amplification": amplification(setting)}
     explanations = {
@@ -141,6 +151,12 @@ def assess(setting: RiskSetting, validate: bool = True, framework=None) -> RiskR
             explanations["anchored noise separation"] = "the noise separation of the anchored runs, same closed form"
     report = RiskReport(setting, times, columns, explanations, sampled=sampled, framework=framework_json)
     _summarize(report)
+    anchors = tuple(anchors or ())
+    if target_gap is not None and not anchors:
+        raise ExpressionError("--target-gap sets the suboptimality the anchored runs are compared at; add --anchor "
+                              "LAMBDA[,LAMBDA...]")
+    if anchors:
+        report.stabilization = _stabilization(setting, anchors, target_gap, framework if validate else None, validate)
     stall = logit_stall(setting)
     if stall is not None:
         report.stall = {**stall, "measured_x_k": None if final is None else float(final[setting.target])}
@@ -150,6 +166,69 @@ def assess(setting: RiskSetting, validate: bool = True, framework=None) -> RiskR
             f"so the other logits stop at -{stall['magnitude']:g} while the favoured one stays at {stall['logit_k']:.6g}: "
             f"predicted long-run x_k = {stall['x_k']:.4g} instead of 1{measured}")
     return report
+
+
+SMALLEST_PLOTTED = 1e-300  # a bias below float64's range is drawn at this floor of the log axis
+MAX_ANCHORS = 8  # --anchor values in one report (each adds a column of the table and a point of the plot)
+
+
+def parse_anchors(text: str) -> tuple:
+    """--anchor LAMBDA[,LAMBDA...]: exact positive numbers, distinct, at most MAX_ANCHORS."""
+    from mdtheory.symbolic.parsing import exact_number
+
+    pieces = [piece.strip() for piece in str(text).split(",")]
+    if len(pieces) > MAX_ANCHORS:
+        raise DomainError(f"--anchor {text}: {len(pieces)} values, at most {MAX_ANCHORS}; compare fewer lambdas per run")
+    strengths = []
+    for piece in pieces:
+        if not piece:
+            raise ExpressionError(f"--anchor {text!r}: an empty value; give lambdas separated by commas, e.g. "
+                                  "--anchor 1/20,1/10")
+        try:
+            strength = exact_number(piece)
+        except ExpressionError:
+            raise ExpressionError(f"--anchor: {piece!r} is not a number; give lambda exactly, as a decimal or a "
+                                  "fraction (0.05, 1/20), several separated by commas") from None
+        if strength <= 0:
+            raise DomainError(f"--anchor {piece}: lambda must be positive (0 is plain MD, which the report shows "
+                              "anyway); give a value with 0 < eta * lambda < 1")
+        if strength in strengths:
+            raise DomainError(f"--anchor: {piece} is given twice; give each lambda once")
+        strengths.append(strength)
+    return tuple(strengths)
+
+
+def parse_target_gap(text: str | None):
+    """--target-gap G: the suboptimality f(x) - min f the steps are counted to (None: the default)."""
+    from mdtheory.symbolic.parsing import exact_number
+
+    if text is None:
+        return None
+    try:
+        gap = exact_number(text)
+    except ExpressionError:
+        raise ExpressionError(f"--target-gap: {text!r} is not a number; give the suboptimality exactly, e.g. "
+                              "--target-gap 1e-3") from None
+    if gap <= 0:
+        raise DomainError(f"--target-gap {text}: the suboptimality f(x) - min f to reach must be positive, e.g. 1e-3")
+    return gap
+
+
+def _stabilization(setting: RiskSetting, anchors: tuple, target_gap, framework, validate: bool):
+    import dataclasses
+
+    from mdtheory.checker.stabilization import DEFAULT_TARGET_GAP, compare
+    from mdtheory.engine.frameworks import FrameworkRun
+
+    for strength in anchors:
+        try:
+            dataclasses.replace(setting, anchor=strength).validate()
+        except StepSizeError as err:
+            raise StepSizeError(f"--anchor {strength}: {err}") from None
+    timing = None
+    if validate:
+        timing = framework or FrameworkRun("numpy", "cpu", setting.arithmetic)
+    return compare(setting, anchors, DEFAULT_TARGET_GAP if target_gap is None else sp.Rational(target_gap), timing)
 
 
 def _framework_columns(setting: RiskSetting, framework, columns: dict, explanations: dict):
@@ -262,7 +341,11 @@ def write(report: RiskReport, out) -> list:
     (out / "risk.json").write_text(json.dumps(report.as_json(), indent=2))
     (out / "risk.md").write_text(markdown(report))
     plot(report, out / "risk.png")
-    return [out / "risk.md", out / "risk.json", out / "risk.png"]
+    paths = [out / "risk.md", out / "risk.json", out / "risk.png"]
+    if report.stabilization is not None:
+        plot_tradeoff(report, out / "stabilization.png")
+        paths.append(out / "stabilization.png")
+    return paths
 
 
 def markdown(report: RiskReport, rows: int = 12) -> str:
@@ -280,7 +363,65 @@ def markdown(report: RiskReport, rows: int = 12) -> str:
     for i in picks:
         t = report.times[i]
         lines.append(f"| {t} | {float(s.eta) * t:.4g} | " + " | ".join(f"{report.columns[n][i]:.4g}" for n in names) + " |")
+    if report.stabilization is not None:
+        lines += [""] + stabilization_markdown(report)
     return "\n".join(lines) + "\n"
+
+
+def stabilization_markdown(report: RiskReport) -> list[str]:
+    """The cost of stabilization: plain MD and each anchor, one row each."""
+    s, stab = report.setting, report.stabilization
+    gap = f"f - min f <= {stab.target_gap}"
+    noise = "" if s.noise is None else f" | noise peak (reaches {s.tolerance} at t)"
+    lines = [
+        "## The cost of stabilization", "",
+        f"Fixed anchor at the uniform distribution, minimizing <c, x> + lambda KL(x, uniform): the anchored run settles "
+        f"at x*_k = 1/(1 + (d-1) exp(-spread/lambda)) (plain MD at x_k = 1), f(x) - min f = spread (1 - x_k); steps: "
+        f"the first t with {gap} (--target-gap; extra: against plain MD, negative when the anchor's pull toward the "
+        "uniform distribution lifts the rare outcome sooner); bias values and steps decided at "
+        "128 and 256 bits, digits shown are trusted; peak amplification over every step (closed form, float64).",
+        f"Time per step: {stab.timing}.",
+    ]
+    if stab.note:
+        lines.append(f"Note: {stab.note}.")
+    lines += ["", f"| run | settles at x_k | its f - min f | x_k(T = {s.steps}) | f(x_T) - min f | steps to {gap} | "
+                  f"extra steps | peak amplification (at t){noise} | time per step, s (median) |",
+              "|---" * (9 + (s.noise is not None)) + "|"]
+    for cost in stab.costs:
+        steps = cost.steps_note if cost.steps is None else cost.steps.text()
+        noise_cell = ""
+        if s.noise is not None:
+            crossing = "never" if cost.noise_crossing is None else str(cost.noise_crossing)
+            noise_cell = f" | {cost.noise_peak} ({crossing})"
+        lines.append(f"| {cost.label} | {cost.limit_x_k} | {cost.limit_gap} | {_text(cost.final_x_k)} | "
+                     f"{_text(cost.final_gap)} | {steps} | {_text(cost.extra_steps)} | "
+                     f"{cost.peak_amplification} ({cost.peak_step}){noise_cell} | {_text(cost.seconds_per_step)} "
+                     f"({_text(cost.median_seconds_per_step)}) |")
+    return lines
+
+
+def _text(figure) -> str:
+    return "-" if figure is None else figure.text()
+
+
+def plot_tradeoff(report: RiskReport, path):
+    """Peak amplification against the bias (the suboptimality the anchored run settles at), one point per lambda;
+    plain MD (no bias) as a line."""
+    s, costs = report.setting, report.stabilization.costs
+    plain, anchored = costs[0], costs[1:]
+    with saved_figure(path, 1, 1, (6.4, 4.4), dpi=110) as (fig, axes):
+        bias = [max(float(c.limit_gap.value), SMALLEST_PLOTTED) for c in anchored]
+        peaks = [float(c.peak_amplification.value) for c in anchored]
+        axes.loglog(bias, peaks, "o-", label="anchored, uniform anchor")
+        for c, x, y in zip(anchored, bias, peaks):
+            axes.annotate(f"lambda = {c.strength}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        axes.axhline(float(plain.peak_amplification.value), color="black", ls="--", lw=0.8,
+                     label="plain MD (no bias)")
+        axes.axvline(float(report.stabilization.target_gap), color="gray", lw=0.8, label="target suboptimality")
+        axes.set_xlabel("bias: f(x*) - min f where the anchored run settles")
+        axes.set_ylabel("peak amplification A(t)")
+        axes.set_title(f"cost of stabilization: d = {s.d}, start {s.start}, eta = {s.eta}")
+        axes.legend(fontsize=8)
 
 
 def plot(report: RiskReport, path):

@@ -57,6 +57,7 @@ from mdtheory.engine.context import MAX_PRECISION_BITS
 from mdtheory.engine.run import MAX_STEPS
 from mdtheory.errors import MDTheoryError
 from mdtheory.processes import exit_with_parent
+from mdtheory.verdict import HOLDS, VIOLATED
 
 MAX_SWEEP_DIMENSION = 1000  # each grid d derives its catalogue regularizer symbolically
 MAX_SWEEP_POINTS = 100_000  # a grid is refused above this many points, before any value is parsed or any point built
@@ -380,7 +381,7 @@ def read_results(results: Path, sweep: Sweep | None = None) -> list[dict]:
 def not_holding(rows: list[dict], sweep: Sweep) -> list[dict]:
     """The rows whose verdict is not holds (violated, inconclusive, an error), in the grid's order."""
     order = {sweep.key(p): i for i, p in enumerate(sweep.points)}
-    return sorted((r for r in rows if r["verdict"] != "holds"), key=lambda r: order.get(r["key"], len(order)))
+    return sorted((r for r in rows if r["verdict"] != HOLDS), key=lambda r: order.get(r["key"], len(order)))
 
 
 def describe_row(row: dict) -> str:
@@ -422,9 +423,9 @@ def heatmap_figure(rows: list[dict], x: str = "eta", y: str = "eps", value: str 
             i, j = ys.index(r[y]), xs.index(r[x])
             if r.get(value) is not None and float(r[value]) > 0:
                 grid[i, j] = np.fmax(grid[i, j], math.log10(float(r[value])))
-            if r["verdict"] == "violated":
+            if r["verdict"] == VIOLATED:
                 cell_marks[(i, j)] = "x"
-            elif r["verdict"] != "holds":
+            elif r["verdict"] != HOLDS:
                 cell_marks.setdefault((i, j), "?")
         grids[name], marks[name] = grid, cell_marks
     finite = np.concatenate([g[np.isfinite(g)] for g in grids.values()])

@@ -14,13 +14,15 @@ import threading
 import time
 from dataclasses import dataclass
 
+from mdtheory.verdict import HOLDS, INCONCLUSIVE, VIOLATED
+
 # Seconds between "still running" lines when the output is not a terminal (a log, a pipe, CI), so that a
 # long claim never leaves the log silent for long.
 HEARTBEAT_SECONDS = 30.0
 # How often the live line's elapsed time is redrawn, in seconds.
 REFRESH_SECONDS = 1.0
 
-UNEXPECTED_STYLES = {"violated": "bold red", "inconclusive": "yellow"}
+UNEXPECTED_STYLES = {VIOLATED: "bold red", INCONCLUSIVE: "yellow"}
 
 
 @dataclass
@@ -44,16 +46,16 @@ def verdict_cell(verdict: str, expected: str):
     from rich.text import Text
 
     if verdict == expected:
-        return Text(verdict, style="green") if verdict == "holds" else Text(f"{verdict}, as predicted")
+        return Text(verdict, style="green") if verdict == HOLDS else Text(f"{verdict}, as predicted")
     return Text(f"{verdict} (!) expected {expected}", style=UNEXPECTED_STYLES.get(verdict, "bold"))
 
 
 def _counts(rows: list[tuple]) -> str:
     """'5 hold, 2 violated as predicted': the checks by verdict, among those that came out as predicted."""
-    held = sum(1 for row in rows if row[2] == row[3] == "holds")
+    held = sum(1 for row in rows if row[2] == row[3] == HOLDS)
     others: dict[str, int] = {}
     for row in rows:
-        if row[2] == row[3] != "holds":
+        if row[2] == row[3] != HOLDS:
             others[row[2]] = others.get(row[2], 0) + 1
     parts = ([f"{held} hold" if held != 1 else "1 holds"] if held else []) + [f"{n} {v}" for v, n in others.items()]
     return ", ".join(parts)
@@ -79,7 +81,7 @@ def claims_table(runs: list[ClaimRun]):
         else:
             predicted = Text(f"{len(run.rows) - len(off)} of {len(run.rows)}; not: " + "; ".join(
                 f"{row[1]} ({row[2]}, expected {row[3]})" for row in off), style=UNEXPECTED_STYLES.get(run.verdict, ""))
-        verdict = Text(run.verdict, style="green" if run.verdict == "holds" else UNEXPECTED_STYLES.get(run.verdict, ""))
+        verdict = Text(run.verdict, style="green" if run.verdict == HOLDS else UNEXPECTED_STYLES.get(run.verdict, ""))
         table.add_row(Text(run.name), verdict, str(len(run.rows)), predicted, f"{run.seconds:.1f}s")
     return table
 

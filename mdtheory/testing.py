@@ -177,7 +177,8 @@ def pytest_sessionfinish(session):
 
 
 def md_oracle(step, setting=None, *, claim=None, framework: str = "numpy", precision: str = "float32",
-              device: str = "cpu", update: str = "multiplicative", init=None, readout=None, steps: int | None = None):
+              device: str = "cpu", update: str = "multiplicative", init=None, readout=None, steps: int | None = None,
+              kernels: dict | None = None):
     """Test a user's KL Mirror Descent step against mdtheory's certified trajectory.
 
     ``step(state) -> state`` is one step of the user's code on the framework's arrays (numpy, torch or jax);
@@ -189,6 +190,9 @@ def md_oracle(step, setting=None, *, claim=None, framework: str = "numpy", preci
     ``update`` names the arithmetic the step follows, which decides the rounding budget: ``multiplicative``
     (x * w / sum), ``logits`` (stored logits, softmax) or ``mirror`` (softmax(log x - eta c)); the framework's
     kernels are calibrated on the problem's inputs (``mdtheory.engine.frameworks.bound`` states the model).
+    ``kernels`` names those the step computes otherwise than the framework: a dict from ``exp``, ``log``, ``sum``
+    or ``divide`` to a function on the framework's arrays (e.g. Python's math.exp elementwise and a sequential
+    float sum, as pure-Python code computes); the calibration measures those instead.
 
     Every step 0..T is compared coordinate by coordinate; the first iterate outside the budget raises
     AssertionError naming the step, the coordinate and the excess. Returns an OracleResult (the largest
@@ -212,7 +216,7 @@ def md_oracle(step, setting=None, *, claim=None, framework: str = "numpy", preci
         x0, costs, eta, horizon = setting.initial(), setting.costs(), setting.eta, setting.steps
     problem = OracleProblem(tuple(float(v) for v in x0), tuple(float(v) for v in costs), eta,
                             horizon if steps is None else int(steps), update, arithmetic)
-    return run_oracle(step, problem, run, init=init, readout=readout)
+    return run_oracle(step, problem, run, init=init, readout=readout, kernels=kernels)
 
 
 def _claim_problem(path):

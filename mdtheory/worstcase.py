@@ -9,12 +9,10 @@ from pathlib import Path
 from mdtheory.checker.bounds import BOUND_SYMBOLS
 from mdtheory.checker.worst_case import (
     AMPLIFICATION,
-    PROVED,
     WorstCase,
     Certificate,
     QUANTITIES,
     SUBOPTIMALITY,
-    VIOLATED_VERDICT,
     ClassClaim,
     ClassVerdict,
     WorstCaseError,
@@ -25,10 +23,12 @@ from mdtheory.checker.worst_case import (
 from mdtheory.claimfile import check_table_keys, names_its_file, read_toml, toml_number
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.parsing import parse_expression
+from mdtheory.verdict import PROVED, VIOLATED, Verdict
 
 WORST_CASE_KEYS = {"method": True, "eta": True, "horizons": True, "L_f": False, "mu_phi": False, "L_phi": False,
                    "quantity": False}
 CLAIM_KEYS = {"bound": True, "expected": False}
+EVERY_T = "all"  # horizons = "all": proved for every T by a potential (mdtheory.checker.potential)
 
 
 @names_its_file
@@ -59,9 +59,12 @@ def load_class_claim(path) -> ClassClaim:
     if quantity == SUBOPTIMALITY and method == "mahalanobis":
         raise WorstCaseError("[worst_case] quantity: the suboptimality is posed for gd and md")
     horizons = table["horizons"]
-    if not isinstance(horizons, list) or not horizons or not all(isinstance(T, int) and not isinstance(T, bool)
-                                                                 for T in horizons):
-        raise WorstCaseError("[worst_case] horizons: expected a list of positive integers such as [1, 5, 10]")
+    if horizons == EVERY_T:  # a potential for every T: mdtheory.checker.potential
+        horizons = []
+    elif not isinstance(horizons, list) or not horizons or not all(isinstance(T, int) and not isinstance(T, bool)
+                                                                   for T in horizons):
+        raise WorstCaseError("[worst_case] horizons: expected a list of positive integers such as [1, 5, 10], or "
+                             "\"all\" for every T")
     for T in horizons:
         try:
             checked_horizon(T, method, quantity)
@@ -76,9 +79,11 @@ def load_class_claim(path) -> ClassClaim:
         except MDTheoryError as err:
             raise WorstCaseError(f"[claim] bound: {err}") from None
         expected = data["claim"].get("expected", PROVED)
-        if expected not in (PROVED, VIOLATED_VERDICT):
+        if expected not in (PROVED, VIOLATED):
             raise WorstCaseError(f"[claim] expected: {expected!r}; choose proved or violated")
-    claim = ClassClaim(method, exact_positive(number("eta"), "[worst_case] eta"), tuple(horizons),
+        expected = Verdict(expected)
+    claim = ClassClaim(method, exact_positive(number("eta"), "[worst_case] eta"),
+                       EVERY_T if table["horizons"] == EVERY_T else tuple(horizons),
                        exact_positive(number("L_f") or Fraction(1), "[worst_case] L_f"), number("mu_phi"),
                        number("L_phi"), bound, expected, quantity)
     if method in ("md", "mahalanobis") and (claim.mu_phi is None or claim.L_phi is None):

@@ -29,7 +29,7 @@ from pathlib import Path
 from IPython.display import Image, display
 
 from mdtheory.claimfile import load_claim_file
-from mdtheory.falsify import falsify, plot, witness_file
+from mdtheory.search import falsify, plot, witness_file
 
 work = Path(tempfile.mkdtemp())
 CONJECTURE = """
@@ -100,7 +100,7 @@ display(Image(str(work / "theorem.png")))
 # %%
 from importlib.resources import files
 
-from mdtheory.falsify import falsify_file
+from mdtheory.search import falsify_file
 
 library = files("mdtheory.theorems") / "online" / "hedge.toml"  # the library is part of the package
 print(falsify_file(library, candidates=60).summary())

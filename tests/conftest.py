@@ -14,6 +14,13 @@ from mdtheory.symbolic.catalogue import (
 )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that import JAX run last. Once JAX is imported, every os.fork warns that it may deadlock, and many
+    tests fork (the symbolic budget's child, process pools, Dask): no test may import JAX at collection time, and
+    those that import it run after every other."""
+    items.sort(key=lambda item: item.get_closest_marker("imports_jax") is not None)
+
+
 def catalogue_cases():
     """(id, regularizer) for every catalogue entry, at small dimension."""
     return [
@@ -65,3 +72,23 @@ def hide_package(monkeypatch):
         monkeypatch.setattr(builtins, "__import__", without)
 
     return hide
+
+
+@pytest.fixture(autouse=True, scope="session")
+def nothing_is_written_into_the_source_tree():
+    """Results go to the current directory or the path given, never into the repository: a test that runs a command
+    without changing to its tmp_path would leave a witness, report or sweep file here."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+
+    def untracked():
+        done = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=root, capture_output=True,
+                              text=True)
+        return set(done.stdout.splitlines()) if done.returncode == 0 else set()
+
+    before = untracked()
+    yield
+    added = sorted(line for line in untracked() - before if not line.endswith((".pyc", "/")))
+    assert not added, f"the tests wrote into the source tree: {added}"

@@ -128,8 +128,8 @@ def test_the_standalone_checker_ties_the_certificate_to_the_claim(tmp_path, fiel
 
 
 def test_committed_certificates_are_what_worst_case_writes(tmp_path):
-    """proofs/coq is generated: the example files' certificates, written again, are identical (the .json and the
-    .v), and nothing else is there."""
+    """proofs/coq is generated: the example files' certificates, written again, are identical (the .json, the .v
+    and the library of checks they import, CertificateChecks.v), and nothing else is there."""
     for name in COMMITTED:
         assert main(["worst-case", str(EXAMPLES / f"{name}.toml"), "--certificate", str(tmp_path), "--no-progress"]) == 0
     written = sorted(path.name for path in tmp_path.iterdir())
@@ -139,16 +139,46 @@ def test_committed_certificates_are_what_worst_case_writes(tmp_path):
 
 
 def test_the_coq_file_is_a_function_of_the_certificate_document():
-    from mdtheory.coq import coq_replay
+    from mdtheory.coq import LIBRARY, coq_library, coq_replay
 
     for path in COQ.glob("*.json"):
         assert coq_replay(json.loads(path.read_text())) == path.with_suffix(".v").read_text()
+    assert (COQ / f"{LIBRARY}.v").read_text() == coq_library()
+
+
+def test_each_coq_file_holds_only_its_data_and_the_lemma_and_imports_the_checks():
+    """The checking functions stand once, in the library; a certificate's file defines its data, applies them,
+    and proves the lemma (so a change to the checks is one change, and the files do not repeat each other)."""
+    from mdtheory.coq import LIBRARY, LOGICAL
+
+    checks = ("Fixpoint", "Section", "signs_ok", "residual_ok", "ldlt_ok", "bound_ok", "claim_ok")
+    for path in [*COQ.glob("*_T*.v"), *(ROOT / "proofs" / "every_t").glob("*.v")]:
+        text = path.read_text()
+        assert f"From {LOGICAL} Require Import {LIBRARY}." in text, path.name
+        assert not any(word in text for word in checks), path.name
+        assert text.endswith("Lemma certificate_holds : certificate_checks = true.\n"
+                             "Proof. vm_compute. reflexivity. Qed.\n"), path.name
+    library = (COQ / f"{LIBRARY}.v").read_text()
+    assert all(word in library for word in checks) and "Lemma" not in library
 
 
 # --------------------------------------------------------------------------- Coq replays (item 4)
 def _coqc(folder: Path, name: str) -> subprocess.CompletedProcess:
-    """coqc in a scratch folder (it writes .vo, .glob, ... beside the file: never into the source tree)."""
-    return subprocess.run(["coqc", f"{name}.v"], cwd=folder, capture_output=True, text=True, timeout=300)
+    """coqc in a scratch folder (it writes .vo, .glob, ... beside the file: never into the source tree), with the
+    folder as the library's logical path, as docs/certificates.md replays it."""
+    from mdtheory.coq import LOGICAL
+
+    return subprocess.run(["coqc", "-Q", ".", LOGICAL, f"{name}.v"], cwd=folder, capture_output=True, text=True,
+                          timeout=300)
+
+
+def _with_the_library(folder: Path) -> None:
+    """The committed library of checks, compiled in folder (the certificates import it)."""
+    from mdtheory.coq import LIBRARY
+
+    shutil.copy(COQ / f"{LIBRARY}.v", folder)
+    result = _coqc(folder, LIBRARY)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 needs_coq = pytest.mark.skipif(shutil.which("coqc") is None, reason="coqc is not installed (CI installs Debian's coq)")
@@ -159,6 +189,7 @@ def test_coq_rejects_a_certificate_with_one_multiplier_changed_by_1e_6(tmp_path)
     from mdtheory.coq import coq_replay
 
     document = json.loads((COQ / "md_amplification_T1.json").read_text())
+    _with_the_library(tmp_path)
     (tmp_path / "tampered.v").write_text(coq_replay(_tampered(document)))
     result = _coqc(tmp_path, "tampered")
     # the lemma's boolean evaluates to false (the untampered file's replay: the slow test below and CI)
@@ -167,8 +198,9 @@ def test_coq_rejects_a_certificate_with_one_multiplier_changed_by_1e_6(tmp_path)
 
 @needs_coq
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(path.stem for path in COQ.glob("*.v")))
+@pytest.mark.parametrize("name", sorted(path.stem for path in COQ.glob("*_T*.v")))
 def test_coq_replays_every_committed_certificate(tmp_path, name):
+    _with_the_library(tmp_path)
     shutil.copy(COQ / f"{name}.v", tmp_path)
     result = _coqc(tmp_path, name)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -13,7 +13,7 @@ import sympy as sp
 
 from mdtheory.claimfile import load_claim_file
 from mdtheory.cli import main
-from mdtheory.falsify import Candidates, Screen, SearchError, draw, falsify, falsify_file, search_space, witness_file
+from mdtheory.search import Candidates, Screen, SearchError, draw, falsify, falsify_file, search_space, witness_file
 
 SUITE = Path(__file__).parent / "falsify"
 PLANTED = sorted(SUITE.glob("*_false.toml"))
@@ -142,7 +142,7 @@ def test_screening_on_local_processes_and_on_dask_gives_the_same_answer():
 
 
 def test_certify_proves_nothing_for_an_instance_that_holds_or_a_quantity_it_cannot_enclose():
-    from mdtheory.falsify import certify
+    from mdtheory.search import certify
 
     claim = load_claim_file(SUITE / "gd_small_region_false.toml")
     screen = Screen(claim, claim.spec.steps)

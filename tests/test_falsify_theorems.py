@@ -12,8 +12,8 @@ import sympy as sp
 
 from mdtheory.claimfile import ClaimFileError, claim_from_tables, load_claim, read_claim_tables
 from mdtheory.cli import main
-from mdtheory.falsify import SearchError, falsify_file, structural_variants
-from mdtheory.falsify_theorems import closest_approach, with_instance
+from mdtheory.search import SearchError, falsify_file, structural_variants
+from mdtheory.search import closest_approach, with_instance
 from mdtheory.symbolic.parsing import parse_expression
 from mdtheory.errors import ExpressionError
 

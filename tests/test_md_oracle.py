@@ -9,10 +9,16 @@ import pytest
 
 from mdtheory.testing import md_oracle
 
-jax = pytest.importorskip("jax")
-jnp = jax.numpy
 torch = pytest.importorskip("torch")
-jaxopt = pytest.importorskip("jaxopt")
+jax = jnp = None  # imported by the jax_loaded fixture, never at collection: see tests/conftest.py
+
+
+@pytest.fixture
+def jax_loaded():
+    global jax, jnp
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    pytest.importorskip("jaxopt")
 
 SETTING = dict(d=2000, start="zipf:2", eta="1/10", steps=5)
 # rewards large enough that the dual point log x + 1 - eta c reaches 1e2: exp overflows float32 there
@@ -73,7 +79,8 @@ def jaxopt_step(costs, eta, projection):
     return step
 
 
-def test_jaxopt_mirror_descent_passes_and_renormalizing_twice_is_caught():
+@pytest.mark.imports_jax
+def test_jaxopt_mirror_descent_passes_and_renormalizing_twice_is_caught(jax_loaded):
     step = jaxopt_step(costs_of(SETTING), 0.1, kl_projection)
     result = md_oracle(step, SETTING, framework="jax", update="mirror")
     assert result.largest_ratio <= 1
@@ -84,7 +91,8 @@ def test_jaxopt_mirror_descent_passes_and_renormalizing_twice_is_caught():
         md_oracle(buggy, SETTING, framework="jax", update="mirror")
 
 
-def test_jaxopt_log_sum_exp_without_the_max_shift_is_caught_where_rewards_are_large(tmp_path):
+@pytest.mark.imports_jax
+def test_jaxopt_log_sum_exp_without_the_max_shift_is_caught_where_rewards_are_large(tmp_path, jax_loaded):
     claim = tmp_path / "rewards.toml"
     claim.write_text(REWARD_CLAIM)
     costs, eta = [-40, 0, 0], 3.0

@@ -95,7 +95,7 @@ def test_falsify_writes_its_witness_in_the_current_directory_with_decimals(tmp_p
 
 
 def test_an_exact_witness_value_is_shown_with_its_decimal():
-    from mdtheory.falsify import with_decimal
+    from mdtheory.search import with_decimal
 
     assert str(with_decimal(sp.Rational(219999999999781, 10**14))) == "219999999999781/100000000000000 (2.19999999999781)"
     assert str(with_decimal(sp.Rational(-1, 3))) == "-1/3 (-0.333333333333333)"

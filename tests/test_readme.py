@@ -8,7 +8,9 @@ Every fenced code block in docs/*.md runs here:
   ``{file}``; the number after ``=>`` is the exit code the page promises) or, for a bash block of ``mdtheory``
   command lines, ``<!-- docs-test: => 3, 1 -->`` (one exit code per line); a marker ending in `` slow`` runs with
   the slow tests; a bash block marked ``<!-- docs-test: shell => 0 -->`` runs whole in bash (its lines need not be
-  ``mdtheory`` commands), in a temporary folder that sees the repository's examples/ and proofs/;
+  ``mdtheory`` commands), in a temporary folder that sees the repository's examples/ and proofs/; one marked
+  ``<!-- docs-test: benchmark -->`` runs a script under benchmarks/ that measures time, which a test never asserts:
+  the test checks that the script exists and takes the options shown;
 - the two install commands are CI's: they run in ``.ci/run`` from the README, and must equal it here;
 - ``text`` blocks are output listings, not code; the one in "Reading a result" must be what ``check`` prints.
 A code block in another language, or a toml / bash block without a marker, fails. Commands run in a temporary
@@ -78,7 +80,10 @@ def cases(kind: str):
     for page in PAGES:
         for block in blocks(page):
             spec, slow = marker_spec(block)
-            if block["lang"] == "bash" and spec.startswith("shell"):
+            if block["lang"] == "bash" and spec == "benchmark":
+                if kind == "benchmark":
+                    yield pytest.param(block, id=f"{page.name}:{block['line']}")
+            elif block["lang"] == "bash" and spec.startswith("shell"):
                 if kind == "shell":
                     yield pytest.param(block, id=f"{page.name}:{block['line']}",
                                        marks=[pytest.mark.slow] if slow else [])
@@ -111,6 +116,19 @@ def test_a_pages_commands_exit_as_the_page_says(block, tmp_path, monkeypatch):
             argv.append("--no-progress")
         code, printed = run_cli(argv)
         assert code == expected, (block["page"], block["line"], argv, printed[-3000:])
+
+
+@pytest.mark.parametrize("block", list(cases("benchmark")))
+def test_a_pages_benchmark_names_a_script_that_takes_its_options(block):
+    for line in block["body"].replace("\\\n", " ").splitlines():
+        argv = shlex.split(line, comments=True)
+        if not argv:
+            continue
+        assert argv[0] == "python" and argv[1].startswith("benchmarks/"), (block["page"], line)
+        assert (ROOT / argv[1]).is_file(), (block["page"], line)
+        done = subprocess.run([sys.executable, str(ROOT / argv[1]), *argv[2:], "--help"], capture_output=True,
+                              text=True, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        assert done.returncode == 0, (block["page"], line, done.stderr[-2000:])
 
 
 @pytest.mark.parametrize("block", list(cases("shell")))
@@ -216,8 +234,8 @@ def hooks():
 def test_every_key_and_quantity_the_code_reads_is_explained(monkeypatch):
     docs = hooks()
     assert docs.missing_meanings() == []
-    claimfile = importlib.import_module("mdtheory.claimfile")
-    monkeypatch.setitem(claimfile.RUN_KEYS, "online", {**claimfile.RUN_KEYS["online"], "momentum": False})
+    online = importlib.import_module("mdtheory.problems").problem_kind("online")
+    monkeypatch.setattr(online, "run_keys", {**online.run_keys, "momentum": False})
     assert docs.missing_meanings() == ["[run] momentum: read by the code, not explained in docs/hooks.py MEANINGS"]
     assert "| `[run (online)]` | `momentum` | no | **not documented** |" in docs.claim_keys()
 

@@ -72,7 +72,7 @@ def test_the_vocabulary_claim_on_real_frequencies_holds_and_compares_with_zipf()
 
 
 def test_verify_reports_a_claim_whose_extra_is_missing_as_inconclusive(hide_package, tmp_path):
-    from mdtheory.cli import _verify_one
+    from mdtheory.commands.verify import _verify_one
 
     hide_package("wordfreq")
     name, verdict, _, section, rows = _verify_one("practice_vocabulary_wordfreq", True, False, str(tmp_path), False)

@@ -123,7 +123,7 @@ def test_sweep_heatmaps_share_one_scale_and_mark_the_violated_cells():
 
 
 def test_falsify_figure_legend_lists_only_what_is_drawn():
-    from mdtheory.falsify import FalsifyResult, falsify_figure
+    from mdtheory.search import FalsifyResult, falsify_figure
 
     empty = FalsifyResult("not falsified", 0, 0, 0, 0, 0.0, {}, None, 0.0, 0.0, False)
     left = falsify_figure(empty).axes[0]

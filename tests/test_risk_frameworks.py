@@ -28,7 +28,7 @@ def inside_the_bound_or_not_applying(report):
     return None
 
 
-@pytest.mark.parametrize("framework", ["numpy", "torch", "jax"])
+@pytest.mark.parametrize("framework", ["numpy", "torch", pytest.param("jax", marks=pytest.mark.imports_jax)])
 def test_a_framework_float32_logits_run_is_inside_its_calibrated_bound(tmp_path, capsys, framework):
     if framework != "numpy":
         pytest.importorskip(framework)

@@ -17,7 +17,7 @@ import sympy as sp
 
 from mdtheory import processes
 from mdtheory.claimfile import toml_text
-from mdtheory.falsify_theorems import TheoremSpace
+from mdtheory.search import TheoremSpace
 from tests.test_trust import cli, expect
 
 BY_DIMENSION = {

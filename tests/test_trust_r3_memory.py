@@ -12,7 +12,7 @@ import io
 
 import pytest
 
-from mdtheory.checker import claim as claim_module
+from mdtheory.problems import offline as offline_problem
 from mdtheory.checker.bounds import CONVERGENCE_QUANTITIES
 from mdtheory.checker.convergence import Solution, check_kept_numbers
 from mdtheory.claimfile import toml_text
@@ -57,14 +57,14 @@ def test_the_dense_check_reads_only_the_claimed_quantity(tmp_path, monkeypatch):
     """The measurement a sparsely recorded claim is judged on carries its own quantity at every step, and no
     other (each one would cost as much memory as the claim's own)."""
     seen = []
-    original = claim_module.convergence_measurements
+    original = offline_problem.convergence_measurements
 
     def spy(*args, **kwargs):
         result = original(*args, **kwargs)
         seen.extend(result)
         return result
 
-    monkeypatch.setattr(claim_module, "convergence_measurements", spy)
+    monkeypatch.setattr(offline_problem, "convergence_measurements", spy)
     code, output = check(tmp_path, claim={"quantity": "distance_to_solution", "bound": "3"})
     assert code == 0, output
     (m,) = seen
@@ -82,7 +82,7 @@ def _no_run(*args, **kwargs):
 @pytest.mark.parametrize("comparators, steps", [([], MAX_PATH_ENTRIES // 2 + 1), ([["1/2"], ["1/3"]], MAX_PATH_ENTRIES // 4 + 1)])
 def test_a_claim_just_above_the_kept_numbers_limit_is_refused_before_it_runs(tmp_path, monkeypatch, comparators,
                                                                               steps):
-    monkeypatch.setattr(claim_module, "measure", _no_run)
+    monkeypatch.setattr(offline_problem, "measure", _no_run)
     tables = {"solution": {"comparators": comparators}} if comparators else {}
     code, output = check(tmp_path, "--max-steps", str(2 * steps), run={"steps": steps, "record_every": 1000},
                          **tables)

@@ -9,8 +9,8 @@ from fractions import Fraction
 import pytest
 
 from mdtheory.checker import interpolation
-from mdtheory.checker.interpolation import interpolation_violations, primal_lower_bound
-from mdtheory.checker.worst_case import worst_case_suboptimality
+from mdtheory.checker.interpolation import interpolation_violations
+from mdtheory.checker.worst_case import sdp_instance, worst_case_suboptimality
 from mdtheory.cli import main
 
 CLOSED = Fraction(1, 10**6)  # the relative width the certified interval must close to (issue 28's aim)
@@ -32,7 +32,7 @@ def test_gd_suboptimality_interval_closes_on_drori_teboulles_exact_value(T):
 def test_gd_non_expansiveness_is_attained_by_the_sdps_instance(eta):
     """Up to eta = 2/L GD is non-expansive and the bound 1 is attained: the instance read out of the SDP is in
     the class (checked exactly) and amplifies by 1 up to the solver's accuracy, never above."""
-    instance, why = primal_lower_bound("gd", eta, 3, Fraction(1), None, None, "amplification")
+    instance, why = sdp_instance("gd", eta, 3, Fraction(1), None, None, "amplification")
     assert instance is not None, why
     assert 1 - CLOSED < instance.value <= 1
 
@@ -68,7 +68,7 @@ def _slack(L, mu, triples, i, j) -> Fraction:
 def test_an_instance_moved_off_the_class_is_refused():
     """The worst case's tightest pair of points (slack below 1e-10: the mixing leaves a hair), with f_i lowered
     by 1e-8, breaks the interpolation condition: the exact check says which pair."""
-    instance, _ = primal_lower_bound("gd", Fraction(1), 2, Fraction(1), None, None, "suboptimality")
+    instance, _ = sdp_instance("gd", Fraction(1), 2, Fraction(1), None, None, "suboptimality")
     _, L, mu, triples = instance.functions[0]
     assert interpolation_violations(L, mu, triples) == []
     pairs = [(i, j) for i in range(len(triples)) for j in range(len(triples)) if i != j]
@@ -82,10 +82,10 @@ def test_an_instance_moved_off_the_class_is_refused():
 def test_without_the_repair_the_rounded_worst_case_is_refused(monkeypatch):
     """The rounded worst case of one MD step violates some inequality by a hair (the mixing weight needed is
     about 1e-14): with the mixing switched off the exact check refuses it, and no lower bound comes out."""
-    instance, _ = primal_lower_bound("md", Fraction(1, 5), 1, Fraction(1), Fraction(1), Fraction(9), "amplification")
+    instance, _ = sdp_instance("md", Fraction(1, 5), 1, Fraction(1), Fraction(1), Fraction(9), "amplification")
     assert instance is not None and instance.mixing > 0
     monkeypatch.setattr(interpolation, "_mixing_parameter", lambda weight: Fraction(0))
-    refused, why = primal_lower_bound("md", Fraction(1, 5), 1, Fraction(1), Fraction(1), Fraction(9), "amplification")
+    refused, why = sdp_instance("md", Fraction(1, 5), 1, Fraction(1), Fraction(1), Fraction(9), "amplification")
     assert refused is None and "violates an interpolation inequality" in why
 
 

@@ -10,7 +10,6 @@ relative gap of a value near zero.
 
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass, field
 
@@ -19,21 +18,13 @@ import sympy as sp
 from mdtheory.checker.measure import Extremes, Measurement, RateFit, fit_growth_rate, peak_of
 from mdtheory.checker.reading import DISPLAY_DIGITS, Reading, as_reading, exactly, laddered, reading, rounded
 from mdtheory.engine.codegen import CompiledExpressions
-from mdtheory.engine.context import ArbContext, ball_to_mpf, flint_precision, working_context
+from mdtheory.engine.context import ArbContext, flint_precision, working_context
 from mdtheory.engine.ladder import agreeing_digits, resolved_digits, trusted_or_none
 from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.mirror_descent import STEPS
 from mdtheory.symbolic.parsing import as_expression
+from mdtheory.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Verdict
 
-class Verdict(enum.StrEnum):
-    """What a check decided about one instance. A str, so it compares, prints and serializes as its value."""
-
-    HOLDS = "holds"
-    VIOLATED = "violated"
-    INCONCLUSIVE = "inconclusive"
-
-
-HOLDS, VIOLATED, INCONCLUSIVE = Verdict.HOLDS, Verdict.VIOLATED, Verdict.INCONCLUSIVE
 
 MIN_TRUSTED_DIGITS = 4
 RATE_SIGMAS = 3  # a fitted rate differs from a claim when it is farther than 3 standard errors of the fit
@@ -48,6 +39,13 @@ DEFAULT_SATURATION_FACTOR = sp.Integer(10)
 
 # T is the step count of the symbolic layer's closed forms (one symbol: a bound and a closed form can meet)
 T, ETA_T, EPS = STEPS, sp.Symbol("etaT", nonnegative=True), sp.Symbol("eps", positive=True)
+# The sums step-size theorems name, over the steps s < t before the step t a bound is evaluated at (eta_s makes
+# x_{s+1}; engine.schedule): sum_eta = sum_s eta_s (etaT means it: eta*t for a constant eta), sum_eta2 =
+# sum_s eta_s^2, sum_g2 = sum_s ||g_s||_*^2 with g_s the gradient (loss) the step used and ||.||_* the claim's
+# dual norm. A measurement carries those its problem computes (``step_sums``: name -> rung -> the sums at
+# t = 0, ..., T), on each rung of the ladder; a problem kind offers them to bounds in ``step_sum_names``.
+SUM_ETA, SUM_ETA2, SUM_G2 = (sp.Symbol(name, nonnegative=True) for name in ("sum_eta", "sum_eta2", "sum_g2"))
+STEP_SUMS = {"sum_eta": SUM_ETA, "sum_eta2": SUM_ETA2, "sum_g2": SUM_G2}
 SENSITIVITY_QUANTITIES = ("amplification", "tangent_amplification", "separation", "worst_case_amplification")
 # Convergence to a reference point r (x*, a comparator or a stated limit); t is a recorded step:
 #   suboptimality f(x_t) - f(r), best_suboptimality min_{s<t} f(x_s) - f(r) (f(x_0) - f(r) at t = 0),
@@ -117,9 +115,14 @@ def decided(kind: str, holds: bool, measured: Reading | str, claimed: Reading | 
                        trusted_digits=trusted_digits if confirmed else 0, quantity=quantity, explanation=explanation)
 
 
+# Quantities that problem kinds registered at run time measure (mdtheory.problems.register adds them).
+REGISTERED_QUANTITIES: set[str] = set()
+
+
 def _check_quantity(quantity: str):
-    if quantity not in QUANTITIES:
-        raise MDTheoryError(f"unknown quantity {quantity!r}; choose one of {', '.join(QUANTITIES)}")
+    if quantity not in QUANTITIES and quantity not in REGISTERED_QUANTITIES:
+        known = (*QUANTITIES, *sorted(REGISTERED_QUANTITIES - set(QUANTITIES)))
+        raise MDTheoryError(f"unknown quantity {quantity!r}; choose one of {', '.join(known)}")
 
 
 # BoundOnRungs remembers the bound at this many steps at most (then starts afresh): a dense check evaluates
@@ -137,21 +140,29 @@ class BoundOnRungs:
 
     def __init__(self, m, expr):
         names = sorted(m.constants)
-        symbols = [T, ETA_T, EPS, *(constant_symbol(n) for n in names)]
+        self.sums = getattr(m, "step_sums", {})
+        symbols = [T, ETA_T, EPS, *STEP_SUMS.values(), *(constant_symbol(n) for n in names)]
         stray = expr.free_symbols - set(symbols)
-        if stray:
-            allowed = ", ".join(["T", "etaT", *(["eps"] if m.eps is not None else []), *names])
-            raise MDTheoryError(f"bound {expr} uses unknown symbols {sorted(map(str, stray))}; allowed here: {allowed} "
-                                "(declare others in [constants])")
+        uncomputed = sorted(n for n, symbol in STEP_SUMS.items() if symbol in expr.free_symbols and n not in self.sums)
+        if stray or uncomputed:
+            allowed = ", ".join(["T", "etaT", *(["eps"] if m.eps is not None else []), *self.sums, *names])
+            scheduled = constant_symbol("eta") in stray and getattr(getattr(m, "spec", None), "scheduled", False)
+            why = ("eta is a schedule here: name sum_eta or sum_eta2" if scheduled else
+                   f"{', '.join(uncomputed)} is not summed for this quantity: the gradients are summed along the runs "
+                   "of convergence and regret quantities" if uncomputed else "declare others in [constants]")
+            raise MDTheoryError(f"bound {expr} uses unknown symbols {sorted(map(str, stray)) + uncomputed}; allowed "
+                                f"here: {allowed} ({why})")
         if EPS in expr.free_symbols and m.eps is None:
             raise MDTheoryError(f"bound {expr} uses eps, but this problem has no perturbation")
         self.m, self.expr = m, expr
-        self.varies = bool(expr.free_symbols & {T, ETA_T})
+        self.varies = bool(expr.free_symbols & {T, ETA_T, *STEP_SUMS.values()})
+        self.named_sums = {name: [self.sums[name](rung) for rung in (0, 1)] for name, symbol in STEP_SUMS.items()
+                           if symbol in expr.free_symbols}
         self.compiled = CompiledExpressions([expr], symbols)
         ladder = getattr(m, "ladder", None)
         self.contexts = (m.ctx, ladder.coarse.ctx if ladder is not None else working_context(m.bits[0]))
         self.roundoff = m.ctx.ldexp(1, -self.contexts[1].prec)
-        self.eta = getattr(getattr(m, "spec", None), "eta", None)  # exact for a run; else from the recorded eta*t
+        self.spec = getattr(m, "spec", None)  # eta*t (or the schedule's sum) exact for a run; else as recorded
         self.recorded = {t: i for i, t in enumerate(m.fine.t)}
         self.arguments = []
         for rung, ctx in enumerate(self.contexts):
@@ -160,10 +171,14 @@ class BoundOnRungs:
         self._cache = {}
         self.ball_failure = None  # why the bound could not be evaluated in balls, once it could not
 
-    def _eta_t(self, ctx, t):
-        if self.eta is not None:
-            return ctx.exact(self.eta * t)
-        return ctx.mpf(self.m.fine.eta_t[self.recorded[t]])
+    def _eta_t(self, rung, ctx, t):
+        if self.spec is not None:
+            return self.spec.elapsed(ctx, t)
+        return ctx.mpf(self.m.fine.eta_t[self.recorded[t]])  # a series measurement records eta*t (sum_eta) each step
+
+    def _step_sums(self, rung, ctx, t) -> list:
+        """The step sums at t on this rung: those the bound names (each rung's list computed once), 0 for the others."""
+        return [ctx.mpf(self.named_sums[name][rung][t]) if name in self.named_sums else ctx.mpf(0) for name in STEP_SUMS]
 
     def on_rung(self, rung: int, t) -> tuple:
         """(value, radius) at step t: the value in the rung's own context, the radius of the same evaluation in an
@@ -171,7 +186,8 @@ class BoundOnRungs:
         ctx = self.contexts[rung]
         eps, constants = self.arguments[rung]
         try:
-            value = self.compiled(ctx, ctx.mpf(t), self._eta_t(ctx, t), eps, *constants)[0]
+            value = self.compiled(ctx, ctx.mpf(t), self._eta_t(rung, ctx, t), eps, *self._step_sums(rung, ctx, t),
+                                  *constants)[0]
         except ZeroDivisionError:  # a rate such as D0/T at T = 0, a step no bound is checked at
             return ctx.inf, ctx.mpf(0)
         radius = ctx.mpf(0)
@@ -180,7 +196,8 @@ class BoundOnRungs:
                 with flint_precision(ctx.prec):
                     arb = ArbContext(ctx.prec)
                     # arb.mpf: a constant bound compiles to an exact int, a ball of radius 0
-                    ball = arb.mpf(self.compiled(arb, arb.mpf(ctx.mpf(t)), arb.mpf(self._eta_t(ctx, t)), arb.mpf(eps),
+                    ball = arb.mpf(self.compiled(arb, arb.mpf(ctx.mpf(t)), arb.mpf(self._eta_t(rung, ctx, t)), arb.mpf(eps),
+                                                 *(arb.mpf(v) for v in self._step_sums(rung, ctx, t)),
                                                  *(arb.mpf(c) for c in constants))[0])
                     mantissa, exponent = ball.rad().man_exp()
                     radius = ctx.ldexp(ctx.mpf(int(mantissa)), int(exponent)) if ball.is_finite() else ctx.inf
@@ -425,7 +442,7 @@ class UpperBound:
     @staticmethod
     def _eta_t(m, t):
         spec = getattr(m, "spec", None)
-        return m.ctx.exact(spec.eta * t) if spec is not None else m.fine.eta_t[list(m.fine.t).index(t)]
+        return spec.elapsed(m.ctx, t) if spec is not None else m.fine.eta_t[list(m.fine.t).index(t)]
 
     @staticmethod
     def _attained_within(m, fine, coarse, u, claimed, claimed_coarse, ub):
@@ -706,7 +723,7 @@ class MinForm:
             # between records: the predicted curve is monotone, so the block's largest and smallest separation
             # against its smallest and largest prediction (at the block's ends) bound every step's ratio
             times = list(m.fine.t)
-            at = lambda t: min(level, start * ctx.exp(rate * ctx.exact(m.spec.eta * t)))
+            at = lambda t: min(level, start * ctx.exp(rate * m.spec.elapsed(ctx, t)))
             for i in upto:
                 ends = (at(times[i - 1] + 1), at(times[i])) if i > 0 else (predicted[0], predicted[0])
                 offs[i] = max(offs[i], abs(_decades(ctx, extremes.high[i] / min(ends))),

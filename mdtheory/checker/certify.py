@@ -16,7 +16,7 @@ import sympy as sp
 
 from mdtheory.engine.closed_forms import GroupedSimplexStart
 from mdtheory.engine.context import ArbContext, flint_precision
-from mdtheory.symbolic.parsing import exact_number
+from mdtheory.symbolic.parsing import exact_number, exact_real
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,10 @@ class Certificate:
 
 
 def exact_ball(value):
-    from flint import arb
+    """An exact number (a rational, or a closed form such as sqrt(2)/4) as a ball at flint's precision."""
+    from flint import ctx
 
-    rational = exact_number(value) if not isinstance(value, sp.Rational) else value
-    return arb(int(rational.p)) / arb(int(rational.q))
+    return ArbContext(ctx.prec).exact(value)
 
 
 def round_down(ball, digits: int = 10) -> str | None:
@@ -67,7 +67,7 @@ def entropic_linear_amplification(start: GroupedSimplexStart, eta, steps: int, e
     x_T = softmax(log x_0 - eta T c), evaluated in ball arithmetic for both starts."""
     with flint_precision(bits):
         m = start.multiplicities
-        s = exact_ball(exact_number(eta) * steps)
+        s = exact_ball(exact_real(eta) * steps)
         eps_ball = exact_ball(eps)
         x0 = [exact_ball(v) for v in start.x0]
         v = [exact_ball(d) for d in start.direction]

@@ -7,14 +7,16 @@ affine set, argmin D(x, x_0) subject to A x = b, in the geometry of phi or the E
 quantity is computed on both rungs of the ladder and carries the uncertainty of a difference of terms that
 may cancel (``engine.ladder.laddered``).
 
-Constants: eta and d are exact; fstar = f(r) and D0 = D_phi(r, x_0) are computed on each rung; G is the
+Constants: eta (a constant step size; a schedule has none) and d are exact; fstar = f(r) and D0 = D_phi(r, x_0) are computed on each rung; G is the
 largest dual norm of the gradients the run used (max_{s<T} ||grad f(x_s)||_*: with it, sum_s ||g_s||_*^2 <=
 G^2 T as the rate proofs use); sigma is exact for a quadratic phi (smallest eigenvalue, Euclidean norm) and
 is Pinsker's 1 (l1 norm) for the negative entropy on the simplex; L and mu (smoothness and strong convexity
 of f relative to phi) are exact generalized eigenvalues when f and phi are both quadratic. A constant the
 instance computes cannot be declared (it is refused, naming how it is computed); L, mu and sigma may be
 declared where the instance does not compute them, and a declared L, mu or (Euclidean) sigma is checked at
-every iterate of the run, and one the instance contradicts is refused with the evidence.
+every iterate of the run, and one the instance contradicts is refused with the evidence. Step sums
+(checker.bounds.STEP_SUMS): sum_eta and sum_eta2 from the step sizes, sum_g2 = sum_{s<t} ||grad f(x_s)||_*^2 from
+the gradients G is the largest of, at every step on each rung.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.ladder import format_trusted, laddered
 from mdtheory.engine.run import MAX_PATH_ENTRIES, tangent_basis
 from mdtheory.errors import DomainError, MDTheoryError, NewtonConvergenceError, StepSizeError
+from mdtheory.symbolic.catalogue.p_norm import strong_convexity as p_norm_convexity
 from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.parsing import exact_real
 from mdtheory.symbolic.mirror_descent import objective_gradient, objective_hessian
 from mdtheory.symbolic.regularizer import hessian, is_quadratic, random_domain_point
 
@@ -108,6 +112,11 @@ class Geometry:
 
 def geometry_of(md) -> Geometry:
     reg = md.regularizer
+    p_norm = p_norm_convexity(reg)
+    if p_norm is not None:
+        p, sigma, q = p_norm
+        return Geometry(sigma, f"l{p}", f"exact: ||x||_p^2/2 is (p - 1) = {sigma}-strongly convex in l{p} (Ball, Carlen "
+                                        f"& Lieb 1994); G is measured in its dual l{q}")
     if reg.domain is Domain.SIMPLEX and reg.name == "negative_entropy":
         return Geometry(sp.Integer(1), "l1", "Pinsker's inequality: negative entropy is 1-strongly convex in l1 on the simplex")
     if is_quadratic(reg) and reg.domain is not Domain.SIMPLEX:
@@ -153,10 +162,49 @@ def _number(ctx, value):
 
 
 # --------------------------------------------------------------------------- reference points
+def check_reference_point(md, point, what: str) -> None:
+    """A reference point (x*, a comparator) must lie in the closed domain: on a vertex or a face is allowed,
+    where MD's iterates never are; with a constraint set, in the closed set."""
+    md.regularizer.domain.check_point(point, what, closed=True)
+    if md.constraint is not None:
+        md.constraint.check_point(point, what)
+
+
+def linear_minimizer(md, parameters) -> tuple | None:
+    """x* of a linear f, whose Hessian is 0 so that Newton cannot find it: the exact argmin of <g, x> over the
+    constraint set, the simplex (a vertex) or the unit box (a corner). None where f is not linear; a
+    ReferencePointError where the minimum is not attained at one point (a face, or an unbounded domain)."""
+    gradient = objective_gradient(md).subs(dict(zip(md.parameters, parameters)))
+    if gradient.free_symbols or gradient.has(*NONSMOOTH):
+        return None
+    g = [sp.nsimplify(v) if not v.is_Rational else v for v in gradient]
+    domain = md.regularizer.domain
+    if md.constraint is not None:
+        point = md.constraint.linear_minimizer(g)
+        where = md.constraint.describe()
+    elif domain is Domain.SIMPLEX:
+        low = min(g, key=lambda v: sp.N(v, 50))
+        point = None if sum(1 for v in g if v == low) > 1 else tuple(sp.Integer(int(v == low)) for v in g)
+        where = domain.describe()
+    elif domain is Domain.BOX:
+        point = None if any(v == 0 for v in g) else tuple(sp.Integer(int(v < 0)) for v in g)
+        where = domain.describe()
+    else:
+        raise ReferencePointError(f"x*: f is linear (gradient {list(g)}), so it has no minimizer on "
+                                  f"{domain.describe()}; declare a comparator as [solution] x")
+    if point is None:
+        raise ReferencePointError(f"x*: f is linear (gradient {list(g)}) and its minimum over {where} is attained on "
+                                  "a face, not at one point; declare the minimizer you mean as [solution] x")
+    return point
+
+
 def minimizer(ctx, kernel: MirrorDescentKernel, params, seed) -> list:
     """x* by Newton's method on grad f(x) = 0 (grad f(x) = lambda 1, sum x = 1 on the simplex), seeded at the
     run's last iterate. An interior minimizer only: one on the boundary must be declared."""
     simplex = kernel.domain is Domain.SIMPLEX
+    if kernel.md.constraint is not None and not kernel.md.constraint.full_dimensional:
+        raise ReferencePointError(f"x*: the minimizer over {kernel.md.constraint.describe()} is not computed for a "
+                                  "nonlinear f (it needs a multiplier per block); declare it as [solution] x")
     d = kernel.dim
     x = list(seed)
     lam = ctx.fsum(kernel.objective_gradient(ctx, x, params)) / d  # the multiplier's value at the seed
@@ -176,6 +224,10 @@ def minimizer(ctx, kernel: MirrorDescentKernel, params, seed) -> list:
         _check_interior(ctx, kernel, x, "x*: Newton's method left the domain; the minimizer may lie on the boundary: "
                                         "declare [solution] x")
         if max(abs(di) for di in delta[:d]) <= ctx.ldexp(1, -ctx.prec + 4) * (1 + max(abs(xi) for xi in x)):
+            constraint = kernel.md.constraint
+            if constraint is not None and ctx.distance(constraint.project(ctx, x), x) > ctx.ldexp(1, -ctx.prec // 2):
+                raise DomainError(f"x*: the unconstrained minimizer lies outside {constraint.describe()}, so the "
+                                  "minimizer over it is on its boundary: declare it as [solution] x")
             return x
     raise NewtonConvergenceError(f"x*: Newton's method did not converge in {MAX_NEWTON} steps; declare [solution] x")
 
@@ -243,7 +295,38 @@ class _Reference:
     def __init__(self, ctx, kernel, params, point):
         self.point = point
         self.f = kernel.objective(ctx, point, params)
-        self.phi = kernel.regularizer_value(ctx, point)
+        self.phi = phi_at(ctx, kernel, point)
+
+
+def phi_at(ctx, kernel, point):
+    """phi at a reference point, which may lie on the boundary of phi's domain (a vertex of the simplex): there
+    phi is its limit from inside (0 log 0 = 0), taken exactly by sympy coordinate by coordinate, the point's
+    other coordinates being the rung's numbers as exact binary fractions."""
+    try:
+        value = kernel.regularizer_value(ctx, point)
+    except (ZeroDivisionError, ValueError):
+        value = None
+    if value is not None and is_real(ctx, value):
+        return value
+    reg = kernel.md.regularizer
+    exact = [_binary_fraction(ctx, v) for v in point]
+    phi = reg.phi.subs({v: x for v, x in zip(reg.variables, exact) if not _on_edge(x)})
+    for v, x in zip(reg.variables, exact):
+        if _on_edge(x):
+            phi = sp.limit(phi, v, x, "+" if x == 0 else "-")
+    if not phi.is_finite:
+        raise ReferencePointError(f"phi is not finite at the reference point ({', '.join(ctx.nstr(v, 8) for v in point)}"
+                                  f"), so D_phi to it is not; choose a point where phi is finite")
+    return _number(ctx, phi)
+
+
+def _on_edge(x) -> bool:
+    return x == 0 or x == 1
+
+
+def _binary_fraction(ctx, value) -> sp.Rational:
+    mantissa, exponent = ctx.mpf(value).man_exp
+    return sp.Integer(int(mantissa)) * sp.Integer(2) ** int(exponent)
 
 
 def _quantity(ctx, kernel, name, x, fx, best, f_average, ref: _Reference) -> tuple:
@@ -379,7 +462,9 @@ def _positive_semidefinite(ctx, basis, hessian, bits: int) -> bool | None:
 
 def certify_minimizer(m: Measurement, kernel, rungs, points, summaries, how_obtained: str) -> str:
     """Check that x* (``points``: on each rung) minimizes f, and say how: the first-order conditions at x*
-    (grad f(x*) = 0, or grad f(x*) = lambda 1 on the simplex, x* being interior) on the ladder; convexity of
+    (grad f(x*) = 0, or grad f(x*) = lambda 1 on the simplex, x* being interior; for x* on the boundary of the
+    closed domain, or with a constraint set, the variational inequality <grad f(x*), v - x*> >= 0 at the
+    vertices v) on the ladder; convexity of
     f, proved, or checked at every iterate, at x* and at CONVEXITY_SAMPLE_POINTS random points of the domain;
     and no iterate with f below f(x*) beyond its uncertainty (for a nonsmooth f, only the last). Raises ReferencePointError with the evidence otherwise."""
     fine, coarse = rungs
@@ -399,7 +484,53 @@ def certify_minimizer(m: Measurement, kernel, rungs, points, summaries, how_obta
     if not is_smooth(m.md):
         return (f"f is not differentiable, so optimality is checked only as: no iterate has f below f(x*) "
                 f"(lowest f(x_s) - f(x*) = {format_trusted(ctx, gap.values[0], min(3, gap.digits[0]))})")
-    # first-order conditions
+    if m.md.constraint is not None or kernel.domain.on_boundary(points[0]):
+        first_order = _variational_inequality(m, kernel, rungs, points, where, fix)
+    else:
+        first_order = _first_order_conditions(m, kernel, rungs, points, where, fix)
+    convexity = _convexity(m, kernel, rungs, points, where)
+    return f"{first_order}; f convex: {convexity}; no iterate below f(x*)"
+
+
+def _variational_inequality(m: Measurement, kernel, rungs, points, where: str, fix: str) -> str:
+    """x* on the boundary, or a constraint set C: the first-order condition is <grad f(x*), v - x*> >= 0 for
+    every v in C, checked at the vertices of C (or in closed form for a ball), on the ladder: a gap resolved
+    negative refuses x*."""
+    fine, coarse = rungs
+    ctx, bits = fine.ctx, m.ladder.coarse.bits
+    gaps = [_gaps(r.ctx, kernel, kernel.objective_gradient(r.ctx, p, r.params), p) for r, p in zip(rungs, points)]
+    ladder = laddered(ctx, gaps[0][0], gaps[1][0], gaps[1][1], bits)
+    for i, (value, digits) in enumerate(zip(ladder.values, ladder.digits)):
+        if value < 0 and digits >= RESOLVED_NONZERO_DIGITS:
+            raise ReferencePointError(f"{where} is not a minimizer over {_closed_domain(m.md)}: the variational "
+                                      f"inequality <grad f(x*), v - x*> >= 0 fails at vertex test {i}, where it is "
+                                      f"{ctx.nstr(value, digits)} (resolved on the precision ladder); {fix}")
+    how = "in closed form, -R ||grad f(x*)|| - <grad f(x*), x*>" if m.md.constraint is not None and \
+        m.md.constraint.name == "ball" else f"at the {len(ladder.values)} vertex tests of the set"
+    return (f"the variational inequality <grad f(x*), x - x*> >= 0 holds on {_closed_domain(m.md)} (checked {how}; "
+            "no value resolved negative on the ladder)")
+
+
+def _gaps(ctx, kernel, g, x) -> tuple[list, list]:
+    """The values of <g, v - x> at the vertices v of the closed domain (all >= 0 at a minimizer), with their
+    magnitudes; for a constraint set, the set's own."""
+    constraint = kernel.md.constraint
+    if constraint is not None:
+        return constraint.optimality_gaps(ctx, g, x)
+    domain = kernel.domain
+    if domain is Domain.SIMPLEX:
+        inner, size = ctx.fsum(a * b for a, b in zip(g, x)), ctx.fsum(abs(a * b) for a, b in zip(g, x))
+        return [gj - inner for gj in g], [abs(gj) + size for gj in g]
+    if domain is Domain.BOX:  # the unit box: its vertices separate coordinate by coordinate
+        values = [v for gi, xi in zip(g, x) for v in (gi * (0 - xi), gi * (1 - xi))]
+        return values, [abs(gi) * (1 + abs(xi)) for gi, xi in zip(g, x) for _ in range(2)]
+    # the closed positive orthant, a cone: <g, v - x> >= 0 for all v >= 0 iff g >= 0 and <g, x> = 0
+    return [*g, *(-gi * xi for gi, xi in zip(g, x))], [*(abs(gi) for gi in g), *(abs(gi * xi) for gi, xi in zip(g, x))]
+
+
+def _first_order_conditions(m: Measurement, kernel, rungs, points, where: str, fix: str) -> str:
+    fine, coarse = rungs
+    ctx, bits = fine.ctx, m.ladder.coarse.bits
     simplex = kernel.domain is Domain.SIMPLEX
 
     def residual(r, x):
@@ -417,7 +548,14 @@ def certify_minimizer(m: Measurement, kernel, rungs, points, summaries, how_obta
         raise ReferencePointError(f"{where} is not a minimizer: the first-order conditions fail there: component "
                                   f"{worst} of {what} is {ctx.nstr(res_fine[worst], ladder.digits[worst])} "
                                   f"(resolved on the precision ladder, not 0); {fix}")
-    # convexity: a stationary point minimizes a convex f
+    return "first-order conditions hold at x* (residual resolved to 0 on the ladder)"
+
+
+def _convexity(m: Measurement, kernel, rungs, points, where: str) -> str:
+    """A point where the first-order conditions hold minimizes a convex f: proved, or checked."""
+    fine = rungs[0]
+    ctx, bits = fine.ctx, m.ladder.coarse.bits
+    shown = lambda x: f"[{', '.join(ctx.nstr(v, 10) for v in x)}]"
     convexity = symbolic_convexity(m.md, m.spec.parameters)
     if convexity is None:
         rng = random.Random(CONVEXITY_SAMPLE_SEED)
@@ -433,17 +571,27 @@ def certify_minimizer(m: Measurement, kernel, rungs, points, summaries, how_obta
                     "convergence claim to x* needs a convex f")
         convexity = (f"Hess f positive semidefinite at the {len(fine.run.path)} iterates, x* and "
                      f"{CONVEXITY_SAMPLE_POINTS} random points of the domain (checked, not proved)")
-    return (f"first-order conditions hold at x* (residual resolved to 0 on the ladder); f convex: {convexity}; "
-            f"no iterate below f(x*)")
+    return convexity
+
+
+def dual_norm_name(norm: str) -> str:
+    """The dual of l1, l2, linf, or of l<p> (a p-norm regularizer's geometry): l<p/(p - 1)>."""
+    if norm in DUAL_NORMS:
+        return DUAL_NORMS[norm]
+    p = exact_real(norm[1:])
+    return f"l{p / (p - 1)}"
 
 
 def _dual_norm(ctx, g, norm: str):
-    dual = DUAL_NORMS[norm]
+    dual = dual_norm_name(norm)
     if dual == "linf":
         return max(abs(v) for v in g)
     if dual == "l1":
         return ctx.fsum(abs(v) for v in g)
-    return ctx.vector_norm(g)
+    if dual == "l2":
+        return ctx.vector_norm(g)
+    q = _number(ctx, exact_real(dual[1:]))
+    return ctx.fsum(abs(v) ** q for v in g) ** (1 / q)
 
 
 @dataclass
@@ -458,15 +606,16 @@ def _rungs(m: Measurement) -> list[_Rung]:
 
 
 def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: dict[str, sp.Rational],
-                       norm: str | None = None) -> tuple[dict[str, tuple], dict[str, str]]:
-    """The constants a bound may name, on both rungs, with how each was obtained (see the module docstring).
+                       norm: str | None = None) -> tuple[dict[str, tuple], dict[str, str], dict]:
+    """The constants a bound may name, on both rungs, with how each was obtained (see the module docstring), and
+    the step sums (``checker.bounds.STEP_SUMS``: sum_eta, sum_eta2, and sum_g2 from the same gradients as G).
     ``declared`` constants join them; one the instance computes is refused, and L, mu and a Euclidean sigma
     are checked first."""
     md = m.md
     geometry = geometry_of(md)
     if norm is None:
         norm = geometry.norm
-    if norm not in DUAL_NORMS:
+    if norm not in DUAL_NORMS and norm != geometry.norm:
         raise MDTheoryError(f"norm: {norm!r}; choose one of {', '.join(DUAL_NORMS)}")
     rungs = _rungs(m)
     constants, how = {}, {}
@@ -474,12 +623,20 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
     def both(name, fine, coarse, text):
         constants[name], how[name] = (fine, coarse), text
 
-    both("eta", *(r.ctx.exact(m.spec.eta) for r in rungs), "exact (the run's step size)")
+    if not m.spec.scheduled:  # a schedule is no one number: bounds name its sums
+        both("eta", *(r.ctx.exact(m.spec.eta) for r in rungs), "exact (the run's step size)")
     both("d", *(r.ctx.mpf(md.regularizer.dim) for r in rungs), "exact (the dimension)")
-    gradients = [max(_dual_norm(r.ctx, kernel.objective_gradient(r.ctx, x, r.params), norm)
-                     for x in itertools.islice(r.run.path, len(r.run.path) - 1)) for r in rungs]  # one at a time
-    both("G", *gradients,
-         f"computed: the largest {DUAL_NORMS[norm]} norm of grad f(x_s), s < T, along the run")
+    squares = []  # sum_{s<t} ||g_s||_*^2 for t = 0, ..., T, and the largest ||g_s||_*, one gradient at a time
+    for r in rungs:
+        total, largest, sums = r.ctx.mpf(0), None, [r.ctx.mpf(0)]
+        for x in itertools.islice(r.run.path, len(r.run.path) - 1):
+            g = _dual_norm(r.ctx, kernel.objective_gradient(r.ctx, x, r.params), norm)
+            largest = g if largest is None else max(largest, g)
+            total += g * g
+            sums.append(total)
+        squares.append((largest, sums))
+    both("G", *(largest for largest, _ in squares),
+         f"computed: the largest {dual_norm_name(norm)} norm of grad f(x_s), s < T, along the run")
     if geometry.sigma is not None and norm == geometry.norm:
         both("sigma", *(_number(r.ctx, geometry.sigma) for r in rungs), geometry.how)
     relative = _relative_eigenvalues(md)
@@ -503,7 +660,8 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
         else:
             text = "declared (not checked)"
         both(name, *(r.ctx.exact(value) for r in rungs), text)
-    return constants, how
+    sums = {**m.step_sums, "sum_g2": lambda rung: squares[rung][1]}
+    return constants, how, sums
 
 
 def _contradiction(m, kernel, name, value, norm) -> str | None:
@@ -550,7 +708,7 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
     the run recorded sparsely, ``quantities`` (those the claim's bound reads; by default all) are also kept at
     every step (``Measurement.dense``): only those, since every step is what memory grows with. ``release_iterates``: the run's iterates are dropped once they are
     summarized (for a caller that owns the run and needs them no further)."""
-    constants, how = instance_constants(m, kernel, declared, norm)
+    constants, how, sums = instance_constants(m, kernel, declared, norm)
     rungs = _rungs(m)
     shown = lambda points: f"[{', '.join(rungs[0].ctx.nstr(v, 10) for v in points[0])}]"
     references: list[tuple[str, str, list]] = []  # (name, how it was obtained, the point on each rung)
@@ -560,11 +718,14 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
         references.append(("the limit", solution.limit.describe(), points))
     elif solution.point is not None:
         references.append(("x*", "declared", [[r.ctx.exact(v) for v in solution.point] for r in rungs]))
+    elif (exact := linear_minimizer(m.md, m.spec.parameters)) is not None:
+        references.append(("x*", f"computed: the exact minimizer of the linear f over {_closed_domain(m.md)}",
+                           [[r.ctx.exact(v) for v in exact] for r in rungs]))
     else:
         points = [minimizer(r.ctx, kernel, r.params, [r.ctx.mpf(v) for v in m.fine.path[-1]]) for r in rungs]
         references.append(("x*", "computed: Newton on the optimality conditions", points))
     for i, point in enumerate(solution.comparators):
-        m.md.regularizer.domain.check_point(point, f"[solution] comparators[{i}]")
+        check_reference_point(m.md, point, f"[solution] comparators[{i}]")
         references.append((f"comparator {i}", "declared", [[r.ctx.exact(v) for v in point] for r in rungs]))
     every = list(range(len(m.fine.path)))
     # recorded sparsely: a bound "for every t" is checked on every iterate, so the summaries keep the quantities
@@ -597,13 +758,17 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
         local_how = dict(how, **{key: "computed: " + text.format(name=name) for key, text in REFERENCE_CONSTANTS.items()})
         result.append(dataclasses.replace(m, derived={**m.derived, **derived}, dense={**m.dense, **dense_series},
                                           constants=local,
-                                          provenance=local_how,
+                                          provenance=local_how, step_sums=sums,
                                           reference=f"{name} ({how_obtained}) = {shown(points)}"
                                                     + (f"; {checked[name]}" if name in checked else "")))
     return result
 
 
+def _closed_domain(md) -> str:
+    return md.constraint.describe() if md.constraint is not None else f"the closure of {md.regularizer.domain.describe()}"
+
+
 def _bregman(ctx, kernel, r, x):
     grad = kernel.mirror_map(ctx, x)
-    return kernel.regularizer_value(ctx, r) - kernel.regularizer_value(ctx, x) - ctx.fsum(
+    return phi_at(ctx, kernel, r) - kernel.regularizer_value(ctx, x) - ctx.fsum(
         g * (a - b) for g, a, b in zip(grad, r, x))

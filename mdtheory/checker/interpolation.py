@@ -27,7 +27,6 @@ Nothing here is trusted from floating point: the floats only choose the instance
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -77,27 +76,31 @@ class PrimalInstance:
                 f"(the squared amplification, or f(x_T) - f* over D_phi(x*, x_0)) is {_short(self.value)}, exactly")
 
 
+def _exact_coefficient(value, what: str) -> Fraction:
+    """A coefficient of the exact problem: an int, or a number carrying its exact rational (``.exact``)."""
+    if isinstance(value, int):
+        return Fraction(value)
+    if hasattr(value, "exact"):
+        return value.exact
+    raise ValueError(f"{what}: the coefficient {value!r} is not exact: a bug")
+
+
+def _is_constant_key(key) -> bool:
+    # PEPit keys a constant term by the number 1 (never compare an Expression with ==, which builds a constraint)
+    return isinstance(key, (int, float)) and not isinstance(key, bool)
+
+
 def _short(value: Fraction) -> str:
     return f"{float(value):.9g}" if value else "0"
 
 
-def primal_lower_bound(method, eta, T, L_f, mu_phi, L_phi, quantity, solve_band=None):
-    """(PrimalInstance, "") or (None, why not). ``solve_band``: the interpolation inequalities the SDP is
-    solved with (None: every one); the instance is always checked against every one of the exact class."""
-    from mdtheory.checker.worst_case import AMPLIFICATION, WorstCaseError, _build, _Forms, _rebuilt
-
-    problem, _, _, _ = _build(method, eta, T, L_f, mu_phi, L_phi, solve_band, quantity)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL", **PRIMAL_TOLERANCES[method])
-    except Exception as err:  # a solver failure never yields a value
-        raise WorstCaseError(f"the SDP solver failed at T = {T}: {type(err).__name__}: {err}") from None
-    gram, values = problem.G_value, problem.F_value
-    if gram is None or values is None:
-        return None, "the solver returned no primal solution"
-    objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, None, quantity)
-    forms = _Forms([objective, initial.expression, *(c.expression for c in constraints)])
+def primal_lower_bound(gram, values, forms, objective, initial, constraints, functions, damping: Fraction,
+                       objective_nonnegative: bool):
+    """(PrimalInstance, "") or (None, why not), from the solver's primal (``gram`` over the leaf points and
+    ``values`` over the leaf function values, indexed by PEPit's counters) and the exact problem: its objective,
+    initial condition, every interpolation inequality of the class (``constraints``), its functions, and
+    ``forms`` (``worst_case._Forms`` over all of them). ``damping``: the quadratic run's contraction per step
+    is kept near 1 - damping. Built by ``worst_case.sdp_instance``; this module imports nothing from it."""
     point_of = {index: leaf.counter for leaf, index in forms.points.items()}
     value_of = {index: leaf.counter for leaf, index in forms.values.items()}
     n_points, n_values = len(gram), len(values)
@@ -110,7 +113,6 @@ def primal_lower_bound(method, eta, T, L_f, mu_phi, L_phi, quantity, solve_band=
     violated = [k for k, form in enumerate(every) if k >= 2 and at_solution[k] + form[2] > 0]
     # the quadratic's contraction per step, 1 - eta c_f c_h, near 1 keeps late iterates apart, far from 1 early
     # ones: the sum of runs over a range of dampings (each feasible, and the class is a convex cone in (G, F))
-    damping = min(Fraction(1), 1 / (T * eta * L_f * (1 / mu_phi if method == "md" else 1)))
     dampings = sorted({Fraction(1), damping, *(damping * 4 ** k for k in range(1, 4) if damping * 4 ** k < 1)})
     # candidates: each curvature, with the sum of every damping's run and with each run alone; the one whose
     # mixture has the highest value is kept (all are checked exactly the same way)
@@ -135,7 +137,7 @@ def primal_lower_bound(method, eta, T, L_f, mu_phi, L_phi, quantity, solve_band=
                 why = "the mixture still violates an interpolation inequality"
                 continue
             top, bottom = mixed[0], mixed[1] - initial_form[2]  # the initial quantity, without its constant
-            if bottom <= 0 or (quantity != AMPLIFICATION and top < 0):
+            if bottom <= 0 or (objective_nonnegative and top < 0):
                 why = "the instance's initial quantity is 0 or its objective negative"
                 continue
             if best is None or top / bottom > best[0]:
@@ -158,8 +160,6 @@ def primal_lower_bound(method, eta, T, L_f, mu_phi, L_phi, quantity, solve_band=
 def _explicit(functions, points, leaf_values) -> tuple:
     """Each function's (x, g, value) as exact vectors and numbers: the PEP's expressions evaluated on the
     leaves, i.e. the method run exactly (x_{t+1} = x_t - eta g_t is how the expressions were built)."""
-    from mdtheory.checker.worst_case import _exact_coefficient, _is_constant_key
-
     dimension = len(points[0])
 
     def vector(expression):
@@ -329,8 +329,6 @@ def _quadratic_run(functions, fraction: Fraction, damping: Fraction, n_points: i
     dimensions (per leaf point, by counter) and leaf values, or None when the run's linear system has no
     solution with distinct free directions. Each point (x, g, value) of a function of curvature c obeys
     g = c x and value = c ||x||^2/2; the leaves are a generic element of that system's null space."""
-    from mdtheory.checker.worst_case import _exact_coefficient
-
     equations = []
     curvature_of = []
     for function in functions:

@@ -15,6 +15,7 @@ import sympy as sp
 
 from mdtheory.engine.ladder import LadderedSeries, LadderResult, PrecisionLadder, laddered, resolved_digits, trusted_or_none
 from mdtheory.engine.run import RunSeries, RunSpec, run_mirror_descent
+from mdtheory.engine.schedule import step_sums
 from mdtheory.errors import MDTheoryError
 from mdtheory.methods import kernel_for
 from mdtheory.symbolic.domains import Domain
@@ -84,6 +85,9 @@ class Measurement:
     constants: dict[str, tuple] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)
     reference: str | None = None  # which point the derived quantities refer to (x*, a comparator, the limit)
+    # the step sums a bound may name (checker.bounds.STEP_SUMS): name -> rung (0 fine, 1 coarse) -> the sums at
+    # t = 0, ..., T in that rung's context
+    step_sums: dict = field(default_factory=dict)
 
     @property
     def ctx(self):
@@ -203,6 +207,7 @@ class SeriesMeasurement:
     provenance: dict[str, str] = field(default_factory=dict)
     reference: str | None = None
     convexity: str | None = None
+    step_sums: dict = field(default_factory=dict)  # as Measurement.step_sums
     eps = None
 
     @property
@@ -260,7 +265,8 @@ def measure(
             float_run = run_mirror_descent(md, spec, None, kernel)
         except MDTheoryError as err:
             failure = f"the float64 run failed: {err}"
-    return Measurement(md, spec, ladder, float_run, failure)
+    return Measurement(md, spec, ladder, float_run, failure,
+                       step_sums=eta_sums(spec, (ladder.fine.ctx, ladder.coarse.ctx)))
 
 
 @dataclass(frozen=True)
@@ -345,7 +351,14 @@ def peak_of(measurement: Measurement, quantity: str = "separation") -> Peak:
     if t == measurement.fine.t[index]:
         return Peak(value, measurement.fine.eta_t[index], index, measurement.digits(quantity)[index], t)
     digits = resolved_digits(ctx, value, extremes.high_uncertainty[index], int(measurement.ladder.coarse.bits * math.log10(2)))
-    return Peak(value, ctx.exact(measurement.spec.eta * t), index, digits, t)
+    return Peak(value, measurement.spec.elapsed(ctx, t), index, digits, t)
+
+
+def eta_sums(spec: RunSpec, contexts: tuple) -> dict:
+    """sum_eta and sum_eta2 of a run's step sizes (constant or scheduled) on the rungs' ``contexts`` (fine,
+    coarse), computed when a bound first asks (``engine.schedule.step_sums``)."""
+    return {name: (lambda rung, power=power: step_sums(contexts[rung], spec.eta, spec.steps, power))
+            for name, power in (("sum_eta", 1), ("sum_eta2", 2))}
 
 
 def float64_departure(measurement: Measurement, threshold=FLOAT64_DEPARTURE):
@@ -395,5 +408,6 @@ def measure_worst_case(md: MirrorDescent, spec: RunSpec, bits: int) -> SeriesMea
     coarse_values = [ctx.exp(ctx.mpf(v)) for v in coarse.log_worst_case_amplification]
     return SeriesMeasurement(ctx, list(fine.t), list(fine.eta_t),
                              {"worst_case_amplification": laddered(ctx, values, coarse_values, coarse_values, bits)},
-                             (bits, 2 * bits), {"eta": (ctx.exact(spec.eta),) * 2},
-                             {"eta": "exact (the run's step size)"}, reference="every allowed direction")
+                             (bits, 2 * bits), {} if spec.scheduled else {"eta": (ctx.exact(spec.eta),) * 2},
+                             {} if spec.scheduled else {"eta": "exact (the run's step size)"},
+                             reference="every allowed direction", step_sums=eta_sums(spec, (ctx, coarse.ctx)))

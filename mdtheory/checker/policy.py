@@ -16,6 +16,7 @@ from mdtheory.engine.ladder import laddered
 from mdtheory.engine.mdp import (
     TabularMDP,
     check_step_size,
+    engine_step,
     optimal_values_exact,
     policy_md_step,
     q_from_values,
@@ -66,11 +67,15 @@ def _rung(mdp: TabularMDP, pi0, eta, steps: int, bits: int, exact_optimum):
     return ctx, out
 
 
-def measure_policy_md(mdp: TabularMDP, pi0, eta: sp.Rational, steps: int, bits: int) -> SeriesMeasurement:
-    check_step_size(mdp, eta)
+def measure_policy_md(mdp: TabularMDP, pi0, eta: sp.Rational, steps: int, bits: int,
+                      convention: str = "agarwal") -> SeriesMeasurement:
+    """Policy MD at the claim's ``eta``, stated in ``convention`` (``engine.mdp.STEP_CONVENTIONS``); the constant
+    eta and the time axis eta t are the claim's eta."""
+    step = engine_step(mdp, eta, convention)
+    check_step_size(mdp, step)
     mdp.check_policy(pi0)
     exact_optimum = optimal_values_exact(mdp)[0] if mdp.tau == 0 else None
-    (coarse_ctx, coarse), (ctx, fine) = (_rung(mdp, pi0, eta, steps, b, exact_optimum) for b in (bits, 2 * bits))
+    (coarse_ctx, coarse), (ctx, fine) = (_rung(mdp, pi0, step, steps, b, exact_optimum) for b in (bits, 2 * bits))
     names = ["value_gap", "soft_q_gap"] + (["log_policy_gap"] if mdp.tau > 0 else [])
     derived = {q: laddered(ctx, fine[q][0], coarse[q][0], coarse[q][1], bits) for q in names}
     pair = lambda value: (ctx.exact(value), coarse_ctx.exact(value))

@@ -9,14 +9,14 @@ from pathlib import Path
 from mdtheory.checker.bounds import HOLDS, INCONCLUSIVE, VIOLATED, CheckResult
 from mdtheory.checker.measure import Measurement, float64_departure
 from mdtheory.engine.ladder import agreeing_digits, trusted_or_none
-from mdtheory.methods import method
+from mdtheory.methods import configured
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 
 
 def md_update_text(md: MirrorDescent, renaming: dict | None = None) -> str:
     """The update the engine runs on ``md``, as its method writes it (``mdtheory.methods``). ``renaming``
     substitutes symbols in the text (online MD: the loss vector c for l_t)."""
-    return method(md.method).update_text(md, renaming)
+    return configured(md).update_text(md, renaming)
 
 
 @dataclass

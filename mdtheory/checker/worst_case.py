@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from mdtheory.errors import MDTheoryError
+from mdtheory.verdict import INCONCLUSIVE, PROVED, VIOLATED, Verdict
 
 INACTIVE = 1e-6  # dual multipliers below this (relative to the largest) are taken as 0
 SNAP = 1e-6  # a claimed bound this close above the solver's multiplier is tried as the certificate's value
@@ -378,18 +379,38 @@ def _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi, 
         # x -> x - eta grad f is max(1, |1 - eta L|)-Lipschitz over the class, and f = 0 or L x^2/2 attains
         # its T-th power: the explicit bound is already the worst case
         return lower, how_lower, None
-    from mdtheory.checker.interpolation import primal_lower_bound
-
     if method == "md" and T > MAX_MD_PRIMAL_HORIZON:
         return lower, how_lower + (f" (the SDP's worst case is not read out past T = {MAX_MD_PRIMAL_HORIZON}: its "
                                    "solve would need more than about 2.5 GB, growing as T^3)"), None
     band = PRIMAL_BAND if method == "md" and T > MAX_MD_FULL_CLASS_HORIZON else None
-    instance, why = primal_lower_bound(method, eta, T, L_f, mu_phi, L_phi, quantity, band)
+    instance, why = sdp_instance(method, eta, T, L_f, mu_phi, L_phi, quantity, band)
     if instance is None:
         return lower, how_lower + f" (the SDP's worst case did not give a certified instance: {why})", None
     if instance.value <= lower:
         return lower, how_lower, None
     return instance.value, instance.describe(), instance
+
+
+def sdp_instance(method, eta, T, L_f, mu_phi, L_phi, quantity=AMPLIFICATION, band=None):
+    """(the SDP's worst case made exact, a ``PrimalInstance``, "") or (None, why not): the SDP is solved with
+    interpolation inequalities ``band`` steps apart (None: every one), the instance checked against every one
+    of the exact class (``mdtheory.checker.interpolation``)."""
+    from mdtheory.checker.interpolation import PRIMAL_TOLERANCES, primal_lower_bound
+
+    problem = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity)[0]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL", **PRIMAL_TOLERANCES[method])
+    except Exception as err:  # a solver failure never yields a value
+        raise WorstCaseError(f"the SDP solver failed at T = {T}: {type(err).__name__}: {err}") from None
+    if problem.G_value is None or problem.F_value is None:
+        return None, "the solver returned no primal solution"
+    objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, None, quantity)
+    forms = _Forms([objective, initial.expression, *(c.expression for c in constraints)])
+    damping = min(Fraction(1), 1 / (T * eta * L_f * (1 / mu_phi if method == "md" else 1)))
+    return primal_lower_bound(problem.G_value, problem.F_value, forms, objective, initial, constraints, functions,
+                              damping, objective_nonnegative=quantity != AMPLIFICATION)
 
 
 def _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band,
@@ -923,9 +944,6 @@ def _quadratic_md_instance(eta: Fraction, T: int, L_f: Fraction, mu_phi: Fractio
 
 
 # --------------------------------------------------------------------------- claims over a class
-PROVED, VIOLATED_VERDICT, INCONCLUSIVE_VERDICT = "proved", "violated", "inconclusive"
-
-
 @dataclass(frozen=True)
 class ClassClaim:
     """For every f (and phi) in the class: amplification(T) <= bound(T) at every T in ``horizons``."""
@@ -937,7 +955,7 @@ class ClassClaim:
     mu_phi: Fraction | None = None
     L_phi: Fraction | None = None
     bound: object = None  # a sympy expression in T (and etaT), or None: report the interval only
-    expected: str = PROVED
+    expected: Verdict = PROVED
     quantity: str = AMPLIFICATION
 
 
@@ -950,12 +968,12 @@ class ClassVerdict:
     SHOWN_DIGITS = 9  # significant digits of the interval's ends in a table, as `mdtheory worst-case` prints them
 
     @property
-    def verdict(self) -> str | None:
+    def verdict(self) -> Verdict | None:
         if self.claim.bound is None:
             return None
-        if VIOLATED_VERDICT in self.verdicts:
-            return VIOLATED_VERDICT
-        return PROVED if all(v == PROVED for v in self.verdicts) else INCONCLUSIVE_VERDICT
+        if VIOLATED in self.verdicts:
+            return VIOLATED
+        return PROVED if all(v == PROVED for v in self.verdicts) else INCONCLUSIVE
 
     def heading(self) -> str:
         claim = self.claim
@@ -1058,11 +1076,11 @@ def check_class_claim(claim: ClassClaim, progress=None) -> ClassVerdict:
             continue
         as_rational = lambda q: sp.Rational(q.numerator, q.denominator)
         if sp.simplify(as_rational(case.lower) - squared) > 0:
-            verdicts.append(VIOLATED_VERDICT)
+            verdicts.append(VIOLATED)
         elif case.upper is not None and sp.simplify(squared - as_rational(case.upper)) >= 0:
             verdicts.append(PROVED)
         else:
-            verdicts.append(INCONCLUSIVE_VERDICT)
+            verdicts.append(INCONCLUSIVE)
             reason = _why_inconclusive(case, squared, claim.quantity)
         reasons.append(reason)
     if progress:

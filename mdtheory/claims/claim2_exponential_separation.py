@@ -48,6 +48,7 @@ from mdtheory.symbolic.catalogue import euclidean
 from mdtheory.symbolic.mirror_descent import MirrorDescent
 from mdtheory.symbolic.objectives import Objective
 from mdtheory.symbolic.parsing import exact_number
+from mdtheory.verdict import INCONCLUSIVE, VIOLATED
 
 BITS = 96
 # The fast arbitrary-precision backend (arb arithmetic): tests hold it to the mpmath reference digit for digit.
@@ -109,7 +110,7 @@ def _certificates() -> tuple[list[NamedCheck], list[str]]:
         result = certify()
         proved = result.pop("proved")
         detail = ", ".join(f"{k} = {v}" for k, v in result.items())
-        checks.append(NamedCheck(label, CheckResult("symbolic", HOLDS if proved else "violated", "sympy certificate",
+        checks.append(NamedCheck(label, CheckResult("symbolic", HOLDS if proved else VIOLATED, "sympy certificate",
                                                     "proved for all x" if proved else "proof failed", "exact", 0, "n/a",
                                                     detail)))
         lines.append(f"{label}: {'proved' if proved else 'NOT proved'} ({detail})")
@@ -187,7 +188,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     spread = (max(values) - min(values)) / (sum(values) / len(values))
     independent = spread <= float(ETA_RATE_TOLERANCE)
     checks.append(NamedCheck("c independent of eta", CheckResult(
-        "eta_independence", HOLDS if independent else "violated",
+        "eta_independence", HOLDS if independent else VIOLATED,
         joined(", ", (reading(f"c(eta={s}) = ", rounded(float(fit.rate), 4, notation="f"), " +- ",
                               rounded(float(fit.stderr), 4, notation="f")) for s, fit in fits)),
         reading("relative spread <= ", exactly(ETA_RATE_TOLERANCE)), reading("spread ", rounded(spread, 3, notation="f")),
@@ -236,7 +237,7 @@ def certified_growth() -> tuple[NamedCheck, list[str]]:
         base = enclose_trajectory(kernel, [0, 0, -1], MAIN_STEP, CERTIFIED_STEPS, CERTIFIED_BITS, error)
         perturbed = enclose_trajectory(kernel, [eps, 0, -1], MAIN_STEP, CERTIFIED_STEPS, CERTIFIED_BITS, error)
     except CertificateFailure as failure:
-        return NamedCheck(label, CheckResult("certificate", "inconclusive", "no certificate",
+        return NamedCheck(label, CheckResult("certificate", INCONCLUSIVE, "no certificate",
                                              reading(">= ", exactly(CERTIFIED_THRESHOLD)),
                                              "n/a", 0, "amplification", str(failure))), []
     with flint_precision(CERTIFIED_BITS):
@@ -249,7 +250,7 @@ def certified_growth() -> tuple[NamedCheck, list[str]]:
             "amplification lower bounds " + ", ".join(f"T = {t}: >= {b}" for t, b in bounds.items())
             + f"; widest final box radius {widest}.")
     return NamedCheck(label, CheckResult(
-        "certificate", HOLDS if proved else "inconclusive",
+        "certificate", HOLDS if proved else INCONCLUSIVE,
         "no lower bound proved" if final is None else reading("proved: amplification >= ", exactly(final)),
         reading(">= ", exactly(CERTIFIED_THRESHOLD)), "proved lower bound" if proved else "below the threshold", PRINTED_DIGITS,
         "amplification", "Krawczyk enclosures of both MD trajectories in ball arithmetic: a theorem about this "

@@ -44,6 +44,7 @@ from mdtheory.symbolic.catalogue import negative_entropy
 from mdtheory.symbolic.mirror_descent import STEPS, ETA, MirrorDescent, closed_form_t_step
 from mdtheory.symbolic.objectives import linear
 from mdtheory.symbolic.parsing import exact_number
+from mdtheory.verdict import INCONCLUSIVE, VIOLATED
 
 BITS = 256
 GAP = sp.Integer(1)
@@ -104,7 +105,7 @@ def _certified_peak(start, peak_t, peak_level, name: str) -> NamedCheck:
     label = f"{name}: certified peak amplification at T = {peak_t}"
     lower = joined(", ", (reading(f"{k} >= ", exactly(c.lower_bound)) for k, c in certificates.items()))
     return NamedCheck(label, CheckResult(
-        "certificate", HOLDS if proved else "inconclusive", reading("proved: ") + lower,
+        "certificate", HOLDS if proved else INCONCLUSIVE, reading("proved: ") + lower,
         reading(">= 0.99/(4 delta (1-delta)) = ", rounded(threshold, 10)), "proved lower bound" if proved else "not proved",
         10, "tangent_amplification",
         f"ball arithmetic (arb, {CERTIFICATE_BITS} bits) on the closed-form T-step map: a theorem about this instance"
@@ -119,7 +120,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     formulas = derived_formulas()
     identity, along = jacobian_certificate()
     certificate = CheckResult(
-        "symbolic", HOLDS if identity and along else "violated",
+        "symbolic", HOLDS if identity and along else VIOLATED,
         "sympy: J_T = (diag(x_T) - x_T x_T^T) diag(1/x_0), and J_T v = A(s) v on the two-group family",
         "identity", "simplify(difference) == 0" if identity and along else "nonzero difference", 0, "tangent_amplification",
         "symbolic identity proved by sympy" if identity and along else "the symbolic identity failed")

@@ -32,12 +32,13 @@ import sympy as sp
 
 from mdtheory.checker import ClaimReport, NamedCheck, decided, exactly, reading, rounded
 from mdtheory.checker.bounds import T, UpperBound, constant_symbol as c
-from mdtheory.checker.claim import Claim, PolicyProblem, check_claim
+from mdtheory.checker.claim import Claim, check_claim
 from mdtheory.checker.policy import policy_amplification
 from mdtheory.claims import register
 from mdtheory.data import FLOAT_SLACK, benchmark_mdp
 from mdtheory.engine.mdp import TabularMDP, optimal_values_exact
 from mdtheory.plotting import saved_figure
+from mdtheory.problems.mdp import PolicyProblem
 
 BITS = 128
 GAMMA = sp.Rational(9, 10)

@@ -39,10 +39,10 @@ from fractions import Fraction
 import sympy as sp
 
 from mdtheory.checker import ClaimReport, NamedCheck, decided, exactly, joined, reading, rounded
-from mdtheory.checker.bounds import VIOLATED
-from mdtheory.checker.worst_case import PROVED, ClassClaim, check_class_claim, interval_curve
+from mdtheory.checker.worst_case import ClassClaim, check_class_claim, interval_curve
 from mdtheory.claims import register
 from mdtheory.plotting import draw_intervals
+from mdtheory.verdict import INCONCLUSIVE, PROVED, VIOLATED
 
 GD_HORIZONS = (1, 5, 10, 20)
 QUICK_GD_HORIZONS = (1, 5)
@@ -88,8 +88,8 @@ def _proved(label: str, result) -> NamedCheck:
     return NamedCheck(label, decided(
         "worst_case", verdict == PROVED, _intervals(result),
         reading("<= ", exactly(result.claim.bound), " for every f in the class"), f"per T: {', '.join(result.verdicts)}",
-        0 if verdict == "inconclusive" else 30, "upper: exact dual certificate; lower: an explicit instance",
-        "amplification", confirmed=verdict != "inconclusive"))
+        0 if verdict == INCONCLUSIVE else 30, "upper: exact dual certificate; lower: an explicit instance",
+        "amplification", confirmed=verdict != INCONCLUSIVE))
 
 
 @register("worst_case_classes")
@@ -108,11 +108,11 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         result = check_class_claim(claim, progress(f"worst case: GD, eta = {eta}/L"))
         curves[f"GD, eta = {eta}/L"] = interval_curve(result)
         checks.append(_proved(f"GD, eta = {eta}/L: non-expansive for every convex L-smooth f", result))
-    claim = ClassClaim("gd", Fraction(11, 5), PAST_EDGE_HORIZONS, bound=one, expected="violated")
+    claim = ClassClaim("gd", Fraction(11, 5), PAST_EDGE_HORIZONS, bound=one, expected=VIOLATED)
     result = check_class_claim(claim, progress("worst case: GD past the edge"))
     curves["GD, eta = 2.2/L"] = interval_curve(result)
     checks.append(NamedCheck("GD, eta = 2.2/L: amplifies (certified lower bound > 1)", decided(
-        "worst_case", result.verdict != "violated", _intervals(result), "<= 1 for every f",
+        "worst_case", result.verdict != VIOLATED, _intervals(result), "<= 1 for every f",
         f"per T: {', '.join(result.verdicts)}", 30, "lower: f = L x^2/2, (1.2)^T exactly", "amplification"),
         None, VIOLATED))
     for kappa in KAPPAS:

@@ -28,7 +28,7 @@ import numpy as np
 import sympy as sp
 
 from mdtheory.errors import OverflowGuardError, PrecisionError
-from mdtheory.symbolic.parsing import exact_number
+from mdtheory.symbolic.parsing import evaluated_bits, exact_real
 
 MIN_BITS = 53
 # Default ceiling on a requested base precision (the ladder also runs twice it); explicit flags raise it.
@@ -40,8 +40,12 @@ MAX_PRECISION_BITS = 16_384
 MAX_EXPONENT_ARGUMENT_BITS = 64
 
 
-def _rational(value) -> sp.Rational:
-    return value if isinstance(value, sp.Rational) else exact_number(value)
+def _exact(value) -> sp.Expr:
+    """A Rational, or an exact closed form such as sqrt(2)/4 (``parsing.exact_real``). A sympy number without
+    floats passes as it is: it was read and checked by exact_real already (eta * t, at every step of a run)."""
+    if isinstance(value, sp.Rational) or (isinstance(value, sp.Expr) and value.is_number and not value.has(sp.Float)):
+        return value
+    return exact_real(value)
 
 
 class Arithmetic:
@@ -56,9 +60,16 @@ class Arithmetic:
     refines_float_seed = True
 
     def exact(self, value):
-        """An exact number (Rational, int or exact string) rounded once into this arithmetic."""
-        rational = _rational(value)
-        return self.mpf(int(rational.p)) / self.mpf(int(rational.q))
+        """An exact number (Rational, int, exact string, or a closed form such as sqrt(2)/4) rounded into this
+        arithmetic: a rational once; a closed form c * r (c rational) from r evaluated past this context's
+        precision (``parsing.evaluated_bits``, remembered per precision: a run asks for eta * t at every step),
+        then times c, within a few units of the last place. Each rung of the ladder sees it at its own precision."""
+        number = _exact(value)
+        if not number.is_Rational:
+            coefficient, closed_form = number.as_coeff_Mul()
+            rounded = self.mpf(evaluated_bits(closed_form, self.prec))
+            return rounded if coefficient == 1 else self.exact(coefficient) * rounded
+        return self.mpf(int(number.p)) / self.mpf(int(number.q))
 
     def vector_norm(self, vector):
         return self.sqrt(self.fsum(v * v for v in vector))
@@ -214,7 +225,10 @@ class _FloatContext(Arithmetic):
     refines_float_seed = False
 
     def exact(self, value):
-        return self.number(float(_rational(value)))  # correctly rounded, where p / q in floats may round twice
+        number = _exact(value)
+        if not number.is_Rational:
+            return Arithmetic.exact(self, number)
+        return self.number(float(number))  # correctly rounded, where p / q in floats may round twice
 
     def mpf(self, value):
         if isinstance(value, tuple):
@@ -342,6 +356,40 @@ class ArbContext(Arithmetic):
 
         self.prec = bits
         self._arb, self._arf, self._arb_mat = arb, arf, arb_mat
+
+    def exact(self, value):
+        """An exact number as a ball: a closed form (sqrt(2)/4, log(2)) is enclosed by arb's own functions, so a
+        certificate that uses it is rigorous."""
+        number = _exact(value)
+        return self._ball(number) if not number.is_Rational else super().exact(number)
+
+    def _ball(self, number: sp.Expr):
+        arb = self._arb
+        if number.is_Rational:
+            return arb(int(number.p)) / int(number.q)
+        if number is sp.pi:
+            return arb.pi()
+        if number is sp.E:
+            return arb(1).exp()
+        if isinstance(number, sp.Add):
+            return sum((self._ball(a) for a in number.args), arb(0))
+        if isinstance(number, sp.Mul):
+            product = arb(1)
+            for factor in number.args:
+                product *= self._ball(factor)
+            return product
+        if isinstance(number, sp.Pow):
+            base, exponent = self._ball(number.base), number.exp
+            if exponent.is_Integer:
+                return base ** int(exponent)
+            if exponent == sp.Rational(1, 2):
+                return base.sqrt()
+            return base ** self._ball(exponent)
+        if isinstance(number, sp.Abs):
+            return abs(self._ball(number.args[0]))
+        if isinstance(number, sp.Function) and len(number.args) == 1:
+            return getattr(self._ball(number.args[0]), type(number).__name__)()
+        raise TypeError(f"{number} has no ball enclosure here")  # parsing.exact_real admits no other node
 
     def mpf(self, value):
         arb = self._arb

@@ -15,10 +15,11 @@ import sympy as sp
 
 from mdtheory.engine.context import working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
+from mdtheory.engine.schedule import StepSchedule, step_size_at
 from mdtheory.errors import DomainError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
-from mdtheory.symbolic.parsing import exact_number
+from mdtheory.symbolic.parsing import exact_real
 
 
 def linear_loss_problem(regularizer) -> MirrorDescent:
@@ -46,7 +47,7 @@ class BoundaryPush(StepError):
     size: sp.Rational
 
     def __post_init__(self):
-        object.__setattr__(self, "size", exact_number(self.size))
+        object.__setattr__(self, "size", exact_real(self.size))
         if self.size < 0:
             raise DomainError(f"an error size must be >= 0, got {self.size}")
 
@@ -81,21 +82,23 @@ def online_mirror_descent(md: MirrorDescent, x0: Sequence, eta, losses: Callable
     """Online MD on the simplex: play x_t, suffer <l_t, x_t>, step on the linear loss l_t (the objective's
     parameters are the loss vector), then apply ``error``. Regret is against the best fixed vertex.
     ``losses(t)`` (t = 0, 1, ...) gives exact numbers, or with ``in_context`` ``losses(ctx, t)`` gives numbers of
-    the run's context (losses such as (1 + sin t)/2 that are not rational)."""
+    the run's context (losses such as (1 + sin t)/2 that are not rational). ``eta``: an exact number, or a
+    schedule (``engine.schedule.StepSchedule``) whose eta_t makes the step after round t + 1."""
     if md.regularizer.domain is not Domain.SIMPLEX or len(md.parameters) != md.regularizer.dim:
         raise DomainError("online MD needs a simplex regularizer and the linear objective sum_i c_i x_i whose "
                           "parameters c are the loss vector (``linear_loss_problem`` builds it)")
     ctx = working_context(bits)
     kernel = kernel or MirrorDescentKernel(md)
-    md.regularizer.domain.check_point([exact_number(v) for v in x0], "x0")
+    md.regularizer.domain.check_point([exact_real(v) for v in x0], "x0")
     x = [ctx.exact(v) for v in x0]
-    eta = ctx.exact(exact_number(eta))
+    eta_at = step_size_at(ctx, eta if isinstance(eta, StepSchedule) else exact_real(eta))
     totals = [ctx.mpf(0)] * len(x)
     loss = ctx.mpf(0)
     run = OnlineRun(bits, ctx, loss, loss)
     for t in range(steps):
-        ell = losses(ctx, t) if in_context else [ctx.exact(exact_number(v)) for v in losses(t)]
+        ell = losses(ctx, t) if in_context else [ctx.exact(exact_real(v)) for v in losses(t)]
         run.largest_loss = max([run.largest_loss, *(abs(v) for v in ell)])
+        eta = eta_at(t)
         loss += ctx.fsum(li * xi for li, xi in zip(ell, x))
         totals = [a + li for a, li in zip(totals, ell)]
         x = kernel.step(ctx, x, eta, ell)

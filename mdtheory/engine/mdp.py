@@ -20,17 +20,22 @@ import sympy as sp
 
 from mdtheory.engine.context import ArbContext, flint_precision
 from mdtheory.errors import DomainError, MDTheoryError, StepSizeError
-from mdtheory.symbolic.parsing import exact_number
+from mdtheory.symbolic.parsing import exact_real
 
 MAX_STATES = 600  # Taxi has 500; exact policy iteration and a dense solve per step beyond this are not bounded
 MAX_POLICY_ITERATIONS = 1000
 
 
 def exact(value, key: str) -> sp.Rational:
+    """A rational: the MDP's optimal values are computed by policy iteration in exact rationals."""
     try:
-        return exact_number(value)
+        number = exact_real(value)
     except MDTheoryError as err:
         raise DomainError(f"{key}: {err}") from None
+    if not number.is_Rational:
+        raise DomainError(f"{key}: {value!r} is exact but not rational, and the MDP's optimal values are computed by "
+                          "policy iteration in exact rationals; give a fraction or decimal")
+    return number
 
 
 @dataclass(frozen=True)
@@ -184,11 +189,32 @@ def policy_md_step(ctx, mdp: TabularMDP, pi, Q, eta, anchor=None):
     return result
 
 
-def policy_update_text(mdp: TabularMDP) -> str:
-    """The update ``policy_md_step`` runs, as text, with this MDP's gamma and tau: its logits are
-    (1 - eta tau/(1 - gamma)) log pi_t + eta Q/(1 - gamma), the step on Q being eta/(1 - gamma) (Agarwal et
-    al.'s convention; a theorem stated for pi_t exp(eta Q) takes eta (1 - gamma) here)."""
+# How a theorem scales the step on Q (``[run] step_convention``): Agarwal et al. (2021) and Cen et al. (2022) write
+# pi_{t+1} ~ pi_t exp(eta A^{pi_t}/(1 - gamma)) (equal to exp(eta Q/(1 - gamma)) after normalizing in each state),
+# Xiao (2022) writes pi_{t+1} ~ pi_t exp(eta Q^{pi_t}): the same update at eta (1 - gamma). ``policy_md_step`` takes
+# the Agarwal step; each convention maps the claim's eta to it.
+DEFAULT_STEP_CONVENTION = "agarwal"
+STEP_CONVENTIONS = {
+    "agarwal": "pi_{t+1} ∝ pi_t exp(eta Q/(1 - gamma)) (Agarwal, Kakade, Lee & Mahajan 2021; Cen et al. 2022 with tau)",
+    "xiao": "pi_{t+1} ∝ pi_t exp(eta Q) (Xiao 2022, unregularized: tau = 0)",
+}
+
+
+def engine_step(mdp: TabularMDP, eta, convention: str = DEFAULT_STEP_CONVENTION):
+    """The step ``policy_md_step`` takes for a claim's eta stated in ``convention``."""
+    if convention not in STEP_CONVENTIONS:
+        raise MDTheoryError(f"step_convention: {convention!r}; choose one of {', '.join(STEP_CONVENTIONS)}")
+    return eta * (1 - mdp.gamma) if convention == "xiao" else eta
+
+
+def policy_update_text(mdp: TabularMDP, convention: str = DEFAULT_STEP_CONVENTION) -> str:
+    """The update ``policy_md_step`` runs, as text, with this MDP's gamma and tau, in the claim's eta under
+    ``convention``: by default its logits are (1 - eta tau/(1 - gamma)) log pi_t + eta Q/(1 - gamma), the step
+    on Q being eta/(1 - gamma) (Agarwal et al.'s convention); under "xiao" they are log pi_t + eta Q."""
     eta = sp.Symbol("eta", positive=True)
+    if convention == "xiao":
+        return (f"pi_{{t+1}}(a|s) ∝ pi_t(a|s) exp(eta Q^{{pi_t}}(s,a)) (step_convention = \"xiao\"; the default "
+                f"\"agarwal\" would step eta Q/(1 - gamma)) at gamma = {mdp.gamma}")
     scale = sp.sstr(eta / (1 - mdp.gamma))
     if mdp.tau == 0:
         return (f"pi_{{t+1}}(a|s) ∝ pi_t(a|s) exp(eta Q^{{pi_t}}(s,a) / (1 - gamma)) = pi_t(a|s) exp({scale} * "

@@ -8,6 +8,7 @@ growth over hundreds of orders of magnitude is carried exactly. Everything is ev
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,10 +17,11 @@ import sympy as sp
 
 from mdtheory.engine.context import ArbContext, Float64Context, ball_to_mpf, flint_precision, working_context
 from mdtheory.errors import DomainError, MDTheoryError, PrecisionError, StepSizeError
+from mdtheory.engine.schedule import StepSchedule, step_size_at, step_sums
 from mdtheory.methods import kernel_for, method
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import MirrorDescent
-from mdtheory.symbolic.parsing import exact_number
+from mdtheory.symbolic.parsing import exact_real
 
 SERIES_FIELDS = ("separation", "amplification", "log_tangent_amplification", "objective")
 # Recorded sparsely, checked densely: with record_every > 1 the run keeps, for each recorded step t_i, the
@@ -43,12 +45,13 @@ BACKENDS = ("mpmath", "flint")
 
 @dataclass(frozen=True)
 class RunSpec:
-    """What to run, with every number exact."""
+    """What to run, with every number exact; ``eta`` a constant or a schedule (``engine.schedule``: eta_t for
+    the step from x_t to x_{t+1}, t = 0, ..., steps - 1)."""
 
     x0: tuple[sp.Rational, ...]
     direction: tuple[sp.Rational, ...]
     eps: sp.Rational
-    eta: sp.Rational
+    eta: sp.Rational | StepSchedule
     steps: int
     record_every: int = 1
     parameters: tuple[sp.Rational, ...] = ()
@@ -64,7 +67,7 @@ class RunSpec:
             x0=_exact_vector(x0, "x0"),
             direction=_exact_vector(direction, "direction"),
             eps=_exact_scalar(eps, "eps"),
-            eta=_exact_scalar(eta, "eta"),
+            eta=eta if isinstance(eta, StepSchedule) else _exact_scalar(eta, "eta"),
             steps=steps,
             record_every=record_every,
             parameters=_exact_vector(parameters, "parameters"),
@@ -76,7 +79,7 @@ class RunSpec:
         return spec
 
     def validate_numbers(self, max_steps: int = MAX_STEPS):
-        if self.eta <= 0:
+        if not self.scheduled and self.eta <= 0:
             raise StepSizeError(f"eta: the step size must be positive, got {self.eta}")
         if self.eps <= 0:
             raise DomainError(f"eps: the perturbation size must be positive, got {self.eps}")
@@ -91,6 +94,20 @@ class RunSpec:
                                 f"{MAX_RECORDED}; set record_every >= {-(-self.steps // MAX_RECORDED)}")
         if len(self.x0) != len(self.direction):
             raise DomainError(f"x0 has {len(self.x0)} coordinates but the direction has {len(self.direction)}")
+        if self.scheduled:
+            self.eta.check_positive(self.steps, "eta")
+
+    @property
+    def scheduled(self) -> bool:
+        """eta is a schedule eta_t, not one number."""
+        return isinstance(self.eta, StepSchedule)
+
+    def elapsed(self, ctx, t: int):
+        """sum_{s<t} eta_s in ``ctx`` (eta*t for a constant eta, rounded once from the exact product): what etaT
+        means, and the time axis of rates and plots."""
+        if not self.scheduled:
+            return ctx.exact(self.eta * t)
+        return step_sums(ctx, self.eta, self.steps)[t]
 
     def resolving_bits(self) -> int:
         """The smallest precision at which x0 + eps*v keeps PERTURBATION_MARGIN_BITS bits of the
@@ -122,10 +139,13 @@ class RunSpec:
             domain.check_point(self.perturbed_start, "the perturbed start x0 + eps*v")
 
 
-def _ceil_log2(value: sp.Rational) -> int:
-    """ceil(log2(value)) for a positive rational, exactly and without sympy's log (0 for value <= 1)."""
+def _ceil_log2(value: sp.Expr) -> int:
+    """ceil(log2(value)) for a positive exact real, exactly for a rational and without sympy's log (0 for
+    value <= 1); for a closed form (sqrt(2)/4), which is no power of 2, from 30 digits of its logarithm."""
     if value <= 1:
         return 0
+    if not value.is_Rational:
+        return math.ceil(float(sp.log(value, 2).evalf(30)))
     p, q = int(value.p), int(value.q)
     k = max(0, p.bit_length() - q.bit_length())  # here p/q < 2^(k+1)
     while p > q << k:  # p/q > 2^k
@@ -144,15 +164,15 @@ class UnresolvedPerturbationError(PrecisionError):
         self.required_bits = required_bits
 
 
-def _exact_vector(values, key: str) -> tuple[sp.Rational, ...]:
+def _exact_vector(values, key: str) -> tuple[sp.Expr, ...]:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise DomainError(f"{key}: expected a list of exact numbers, got {type(values).__name__} {values!r:.40}")
     return tuple(_exact_scalar(v, f"{key}[{i}]") for i, v in enumerate(values))
 
 
-def _exact_scalar(value, key: str) -> sp.Rational:
+def _exact_scalar(value, key: str) -> sp.Expr:
     try:
-        return exact_number(value)
+        return exact_real(value)
     except MDTheoryError as err:
         raise type(err)(f"{key}: {err}") from None
 
@@ -262,7 +282,7 @@ def _flat(ctx, vectors) -> list:
 
 def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=False, worst_case=False) -> RunSeries:
     num = ctx.exact
-    eta = num(spec.eta)
+    eta_at = step_size_at(ctx, spec.eta)
     params = [num(p) for p in spec.parameters]
     params_perturbed = params if spec.perturbed_parameters is None else [num(p) for p in spec.perturbed_parameters]
     dim = md.regularizer.dim
@@ -337,7 +357,7 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
         if dense:
             close_block()
         series.t.append(t)
-        series.eta_t.append(num(spec.eta * t))  # rounded once from the exact product: window ends are exact
+        series.eta_t.append(spec.elapsed(ctx, t))  # eta*t or sum_{s<t} eta_s, exact then rounded where it can be
         if perturbed:
             separation = ctx.distance(point_of(x), point_of(x_perturbed))
             series.separation.append(separation)
@@ -354,6 +374,7 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
     if keep_path:
         series.path.append(point_of(x))
     for t in range(1, spec.steps + 1):
+        eta = eta_at(t - 1)  # the step from x_{t-1} to x_t
         x_next = ctx.midpoints(kernel.step(ctx, x, eta, params))
         if frame is None:
             tangent = ctx.midpoints(kernel.tangent(ctx, x, x_next, eta, tangent, params))

@@ -37,6 +37,15 @@ Methods to implement
         The update as the result prints it ("x+ = ..."), from the derived expressions, with ``renaming``
         substituted (online MD names the loss vector).
 
+Options
+    options : dict of str to str
+        The keys a claim file's ``[method]`` table may give this method, each with what it is (default: none).
+    configure(table) -> Method
+        A copy of the method with the options in ``table`` (keys already checked against ``options``), each
+        value read exactly; a bad value raises MDTheoryError naming ``[method] key``. A problem carries its
+        options in ``MirrorDescent.method_options``; ``configured(problem)`` and ``kernel_for`` apply them.
+        Options change the step, never the layout of the state or its initial value.
+
 Methods with defaults
     initial_state(x0) -> tuple of vectors
         Every vector starts at x0 (x_0 = y_0 = z_0 = x0), exact numbers. Override together with
@@ -72,6 +81,7 @@ docs/add-a-method.md walks through it, with the test that checks it against a cl
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -79,7 +89,7 @@ from types import MappingProxyType
 import sympy as sp
 
 from mdtheory.errors import MDTheoryError
-from mdtheory.symbolic.mirror_descent import ETA
+from mdtheory.symbolic.mirror_descent import ETA, PLAIN_MD
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")  # a name a claim file can write: lower case, digits, underscores
 
@@ -120,6 +130,20 @@ class Method:
     def update_text(self, problem, renaming: dict | None = None) -> str:
         raise NotImplementedError(f"{type(self).__name__} does not write its update")
 
+    options: dict = {}
+
+    def with_options(self, table: dict) -> Method:
+        """This method with the ``[method]`` options in ``table``; an unknown key is refused, naming it."""
+        unknown = sorted(set(table) - set(self.options))
+        if unknown:
+            offered = (f"its options are {', '.join(f'{k} ({what})' for k, what in self.options.items())}"
+                       if self.options else "it takes no options; remove the [method] table")
+            raise MDTheoryError(f"[method] {unknown[0]}: method {self.name!r} has no option {unknown[0]!r}; {offered}")
+        return self.configure(table) if table else self
+
+    def configure(self, table: dict) -> Method:
+        return self
+
     def initial_state(self, x0: tuple) -> tuple[tuple, ...]:
         return (tuple(x0),) * len(self.state)
 
@@ -128,6 +152,16 @@ class Method:
 
 
 _REGISTRY: dict[str, Method] = {}
+# The built-in methods by name and file, loaded when first asked for (``method``, ``methods``), so that a claim
+# file can name them and the registry imports none of them (each imports the registry)
+BUILT_IN_METHODS = {PLAIN_MD: "mirror_descent", "accelerated": "accelerated", "dual_averaging": "dual_averaging",
+                    "projected_md": "projected"}
+
+
+def _load_built_ins(*names: str) -> None:
+    for name in names:
+        if name not in _REGISTRY:
+            importlib.import_module(f"mdtheory.methods.{BUILT_IN_METHODS[name]}")
 
 
 def register(rule: Method) -> Method:
@@ -149,22 +183,30 @@ def register(rule: Method) -> Method:
 
 def method(name: str) -> Method:
     """The method registered under ``name``; an UnknownMethodError listing the registered ones otherwise."""
-    try:
-        return _REGISTRY[name]
-    except (KeyError, TypeError):
+    rule = _REGISTRY.get(name) if isinstance(name, str) else None
+    if rule is None:
+        _load_built_ins(*BUILT_IN_METHODS)  # a built-in asked for the first time, or every one listed below
+        rule = _REGISTRY.get(name) if isinstance(name, str) else None
+    if rule is None:
         raise UnknownMethodError(f"method: {name!r} is not a registered method; the registered methods are "
-                                 f"{', '.join(sorted(_REGISTRY))} (register another with mdtheory.methods.register, "
-                                 "see docs/add-a-method.md)") from None
+                                 f"{', '.join(sorted(_REGISTRY, key=lambda n: (n != PLAIN_MD, n)))} (the default "
+                                 "first; register another with mdtheory.methods.register, see docs/add-a-method.md)")
+    return rule
 
 
 def methods() -> MappingProxyType:
     """Every registered method by name (a read-only view)."""
+    _load_built_ins(*BUILT_IN_METHODS)
     return MappingProxyType(_REGISTRY)
 
 
+def configured(problem) -> Method:
+    """The method ``problem`` names, with the options it carries (``MirrorDescent.method_options``)."""
+    return method(problem.method).with_options(dict(problem.method_options))
+
+
 def kernel_for(problem, oracle=None):
-    """The compiled step of ``problem`` in the method it names."""
-    return method(problem.method).kernel(problem, oracle)
+    """The compiled step of ``problem`` in the method it names, with its options."""
+    return configured(problem).kernel(problem, oracle)
 
 
-from mdtheory.methods import mirror_descent  # noqa: E402  plain MD registers itself on import

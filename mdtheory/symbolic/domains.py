@@ -40,27 +40,35 @@ class Domain(enum.Enum):
             Domain.BOX: "the open unit box {x : 0 < x_i < 1}",
         }[self]
 
-    def check_point(self, point: Sequence[sp.Rational], what: str = "x0") -> None:
-        """Raise DomainError if an exact point is not in the (relative interior of the) domain."""
+    def check_point(self, point: Sequence[sp.Rational], what: str = "x0", closed: bool = False) -> None:
+        """Raise DomainError if an exact point is not in the (relative interior of the) domain; with ``closed``,
+        in its closure (a reference point or comparator may sit on a vertex or a face: MD never steps there)."""
         if self is Domain.REALS:
             return
-        bad = [i for i, xi in enumerate(point) if not xi > 0]
+        where = f"the closure of {self.describe()}" if closed else self.describe()
+        bad = [i for i, xi in enumerate(point) if not (xi >= 0 if closed else xi > 0)]
         if bad:
             raise DomainError(
-                f"{what} is outside {self.describe()}: coordinate {bad[0]} is {point[bad[0]]}, "
-                "which must be > 0; move the point inside the domain (or shrink the perturbation)"
+                f"{what} is outside {where}: coordinate {bad[0]} is {point[bad[0]]}, which must be "
+                f"{'>=' if closed else '>'} 0; move the point inside the domain (or shrink the perturbation)"
             )
-        above = [i for i, xi in enumerate(point) if not xi < 1]
+        above = [i for i, xi in enumerate(point) if not (xi <= 1 if closed else xi < 1)]
         if self is Domain.BOX and above:
             raise DomainError(
-                f"{what} is outside {self.describe()}: coordinate {above[0]} is {point[above[0]]}, which must be "
-                "< 1; move the point inside the box (or shrink the perturbation)"
+                f"{what} is outside {where}: coordinate {above[0]} is {point[above[0]]}, which must be "
+                f"{'<=' if closed else '<'} 1; move the point inside the box (or shrink the perturbation)"
             )
         if self is Domain.SIMPLEX and sum(point) != 1:
             raise DomainError(
                 f"{what} is not on the probability simplex: its coordinates sum to {sum(point)}, not 1; "
                 "normalize it (exact fractions avoid rounding)"
             )
+
+    def on_boundary(self, point: Sequence) -> bool:
+        """An exact point of the closed domain that lies on its relative boundary (a vertex, an edge, a face)."""
+        if self is Domain.REALS:
+            return False
+        return any(xi == 0 for xi in point) or (self is Domain.BOX and any(xi == 1 for xi in point))
 
     def check_direction(self, direction: Sequence[sp.Rational]) -> None:
         """A perturbation direction must be nonzero, and tangent to the simplex on the simplex."""

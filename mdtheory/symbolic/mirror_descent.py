@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from mdtheory.errors import NotStrictlyConvexError
+from mdtheory.errors import DomainError, NotStrictlyConvexError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.inverse import inverse_mirror_map
 from mdtheory.symbolic.objectives import Objective
@@ -43,6 +43,10 @@ class MirrorDescent:
     regularizer: Regularizer
     objective: Objective
     method: str = PLAIN_MD
+    # a closed convex set the iterates are projected onto (``symbolic.sets``), or None: phi's own domain
+    constraint: object = None
+    # the method's options, ((key, value), ...) as a claim file's [method] table gives them (hashable)
+    method_options: tuple = ()
 
     def __post_init__(self):
         if tuple(map(str, self.objective.variables)) != tuple(map(str, self.regularizer.variables)):
@@ -57,6 +61,15 @@ class MirrorDescent:
                 "normalization is a scalar Lagrange multiplier); write phi as a sum of one-variable terms"
             )
         strict_convexity(self.regularizer)
+        if self.constraint is not None:
+            if self.method == PLAIN_MD:  # plain MD's step would leave the set silently
+                raise DomainError(f"{self.constraint.describe()}: plain MD does not project onto it; run the method "
+                                  "\"projected_md\" (mdtheory.methods.projected)")
+            if self.constraint.regularizer_domain is not self.regularizer.domain:
+                raise DomainError(f"{self.constraint.describe()}: phi's mirror step lives on "
+                                  f"{self.constraint.regularizer_domain.describe()}, but phi is on "
+                                  f"{self.regularizer.domain.describe()}")
+            self.constraint.check_regularizer(self.regularizer)
 
     @property
     def variables(self) -> tuple[sp.Symbol, ...]:
@@ -202,10 +215,10 @@ def anchored(md: MirrorDescent, strength) -> MirrorDescent:
     """MD on F(x) = f(x) + lambda * D_phi(x, a), the anchor a entering as parameters (the symbols
     ``second_point(regularizer)``), so that each run can anchor where it likes: at a fixed point, or at its
     own start."""
-    from mdtheory.symbolic.parsing import exact_number
+    from mdtheory.symbolic.parsing import exact_real
     from mdtheory.symbolic.regularizer import bregman_divergence, second_point
 
-    lam = exact_number(strength)
+    lam = exact_real(strength)
     if lam <= 0:
         from mdtheory.errors import StepSizeError
 
@@ -215,4 +228,4 @@ def anchored(md: MirrorDescent, strength) -> MirrorDescent:
     expr = md.objective.expr.subs(renaming) + lam * bregman_divergence(reg)
     objective = Objective(f"{md.objective.name} + {lam} D_phi(x, a)", expr, reg.variables,
                           (*md.objective.parameters, *second_point(reg)))
-    return MirrorDescent(reg, objective, md.method)
+    return MirrorDescent(reg, objective, md.method, constraint=md.constraint, method_options=md.method_options)

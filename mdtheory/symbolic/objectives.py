@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from mdtheory.errors import ExpressionError
-from mdtheory.symbolic.parsing import as_expression, exact_number, parse_expression
+from mdtheory.symbolic.parsing import as_expression, exact_number, exact_real, parse_expression
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,11 @@ def non_real_constant(expr: sp.Expr) -> sp.Expr | None:
 
 
 def _vector(values: Sequence) -> sp.Matrix:
-    return sp.Matrix([exact_number(v) for v in values])
+    return sp.Matrix([exact_real(v) for v in values])
 
 
 def _matrix(rows: Sequence[Sequence]) -> sp.Matrix:
-    return sp.Matrix([[exact_number(a) for a in row] for row in rows])
+    return sp.Matrix([[exact_real(a) for a in row] for row in rows])
 
 
 def linear(variables: Sequence[sp.Symbol], c: Sequence) -> Objective:

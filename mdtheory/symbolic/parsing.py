@@ -18,6 +18,7 @@ name that is a Python keyword (lambda) is called a reserved word.
 from __future__ import annotations
 
 import ast
+import functools
 import keyword
 import math
 import re
@@ -73,7 +74,8 @@ def reserved_word(name: str) -> str | None:
 
 
 def exact_number(text: str | int | sp.Rational) -> sp.Rational:
-    """An exact rational from a decimal or fraction string ("1e-12", "1/4", "0.125") or an int.
+    """An exact rational from a decimal or fraction string ("1e-12", "1/4", "0.125") or an int, for a number
+    that must be rational (exact rational arithmetic, float screens); ``exact_real`` also reads closed forms.
 
     Python floats are refused: by the time a float arrives, its decimal meaning is already lost.
     """
@@ -96,9 +98,94 @@ def exact_number(text: str | int | sp.Rational) -> sp.Rational:
             f"fraction (\"1/4\") or rational arithmetic of those (\"1/2 - 1e-6\"): {err}"
         ) from None
     if not isinstance(value, sp.Rational):
-        raise ExpressionError(f"{_brief(text)!r} is not a rational number (it evaluates to {_brief(str(value))}); "
-                              "give it exactly")
+        raise ExpressionError(f"{_brief(text)!r} is not a rational number (it evaluates to {_brief(str(value))}), and "
+                              "this number must be rational here; give a fraction or a decimal")
     return value
+
+
+# Exact reals (closed forms such as sqrt(2*log(3))/10): sympy keeps them exact; every context rounds them once.
+EVALUATED_CACHE_ENTRIES = 1024  # (closed form, precision) pairs whose evaluation is remembered
+EXACT_REAL_FUNCTIONS = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.atan, sp.sinh, sp.cosh, sp.tanh, sp.asinh,
+                        sp.acosh, sp.atanh, sp.Abs)
+EXACT_REAL_CHECK_DIGITS = 30  # a closed form must show this many correct digits to be read (its sign is then known)
+# Working digits sympy may spend getting them: a value that cancels below this (log(4) - 2*log(2), which is 0)
+# is simplified once, and refused if it is still undecided.
+EXACT_REAL_MAX_DIGITS = 2000
+MAX_SIMPLIFIED_OPERATIONS = 200  # sympy.simplify on a larger undecided closed form is not bounded in time
+MAX_EXACT_REAL_BITS = MAX_NUMBER_BITS  # |value| within 2^(+-this), as a rational's numerator and denominator are
+EXACT_REAL_GUARD_DIGITS = 10  # evaluated this far past a context's precision, so that one rounding follows
+
+
+def exact_real(text: str | int | sp.Expr) -> sp.Expr:
+    """An exact real number: a rational (what ``exact_number`` reads) or a closed form of exact numbers in
+    sqrt, log, exp, pi, E (and the other functions of ``EXACT_REAL_FUNCTIONS``), ``+ - * /`` and ``**``. Kept
+    as an exact sympy number; a rational comes back as a ``sympy.Rational``.
+
+    Refused, with the reason: a value that is not real (sqrt(-1)) or not finite (log(0)), one beyond
+    2^(+-MAX_EXACT_REAL_BITS) in size (exp(10**6)), and one whose first EXACT_REAL_CHECK_DIGITS digits cannot
+    be computed within EXACT_REAL_MAX_DIGITS working digits (an expression that cancels to 0 and that sympy
+    cannot simplify)."""
+    if isinstance(text, (bool, float, int, sp.Rational)):
+        return exact_number(text)
+    if isinstance(text, sp.Expr):
+        value = text
+    elif isinstance(text, str):
+        try:
+            value = parse_expression(text, {}, decimals_are_exact=True)
+        except ExpressionError as err:
+            raise ExpressionError(
+                f"{_brief(text)!r} is not an exact number; write it as a decimal (\"1e-12\"), a fraction (\"1/4\") "
+                f"or a closed form of those (\"sqrt(2*log(3))/10\", \"pi/4\"): {err}") from None
+    else:
+        raise ExpressionError(f"expected a number as an exact string, got {type(text).__name__}")
+    shown = _brief(text if isinstance(text, str) else str(text))
+    if value.free_symbols:
+        raise ExpressionError(f"{shown!r} is not a number: it names {', '.join(sorted(map(str, value.free_symbols)))}")
+    if value.has(sp.Float):
+        raise ExpressionError(f"{shown!r} holds a binary float, whose decimal meaning is lost; give the number exactly")
+    if value.is_Rational:
+        return exact_number(value)
+    foreign = sorted({type(f).__name__ for f in value.atoms(sp.Function) if not isinstance(f, EXACT_REAL_FUNCTIONS)})
+    if foreign:
+        raise ExpressionError(f"{shown!r} uses {', '.join(foreign)}, which an exact number cannot contain here; state it "
+                              "with sqrt, log, exp, pi and arithmetic")
+    approximation = _resolved(value, shown)
+    if approximation == 0:
+        return sp.Integer(0)
+    if not approximation.is_real:
+        raise ExpressionError(f"{shown!r} is not real (it evaluates to {_brief(str(approximation))}); state a real number")
+    magnitude = sp.Abs(approximation)
+    if not magnitude.is_finite or abs(float(sp.log(magnitude, 2))) > MAX_EXACT_REAL_BITS:
+        raise ExpressionError(f"{shown!r} is larger than 2^{MAX_EXACT_REAL_BITS} or smaller than 2^-{MAX_EXACT_REAL_BITS} "
+                              "in size; state it more simply")
+    return value
+
+
+def _resolved(value: sp.Expr, shown: str) -> sp.Expr:
+    """value to EXACT_REAL_CHECK_DIGITS correct digits (its sign decided), or 0 where it is exactly 0."""
+    from sympy.core.evalf import PrecisionExhausted
+
+    if value.is_zero:
+        return sp.Integer(0)
+    try:
+        return value.evalf(EXACT_REAL_CHECK_DIGITS, strict=True, maxn=EXACT_REAL_MAX_DIGITS)
+    except PrecisionExhausted:
+        pass
+    if sp.count_ops(value) <= MAX_SIMPLIFIED_OPERATIONS and sp.simplify(value) == 0:
+        return sp.Integer(0)
+    raise ExpressionError(f"{shown!r} cannot be told apart from 0 in {EXACT_REAL_MAX_DIGITS} digits (it cancels, "
+                          "and sympy cannot simplify it); state it more simply, e.g. as the number it equals")
+
+
+@functools.lru_cache(maxsize=EVALUATED_CACHE_ENTRIES)
+def evaluated_bits(value: sp.Expr, bits: int) -> tuple:
+    """An exact real as an mpf tuple (sign, mantissa, exponent, bitcount) of at least ``bits`` correct bits:
+    sympy's evalf, which raises its own working precision until the digits asked for are correct. No mpmath
+    context is touched; the caller rounds the tuple once into its own arithmetic."""
+    from mpmath.libmp import prec_to_dps
+
+    digits = prec_to_dps(bits) + EXACT_REAL_GUARD_DIGITS
+    return sp.Float(value.evalf(digits, strict=True, maxn=digits + EXACT_REAL_MAX_DIGITS))._mpf_
 
 
 def parse_expression(

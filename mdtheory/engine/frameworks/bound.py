@@ -4,7 +4,9 @@ The model (u = the unit roundoff of the format an operation returns; lambda(r) =
 error r into a log-ratio error):
 * storing a number, a product, a difference and a cast are correctly rounded (relative error <= u);
 * exp, log and division err by at most b ulps each (ulp(y) <= 2 u |y|), b the largest error the calibration
-  measured on the run's own inputs, and never less than 1/2 (correct rounding);
+  measured on the run's own inputs, and never less than 1/2 (correct rounding); the multiplicative update's
+  weights exp(-eta c) are normal numbers of the storage format (a weight that underflows or overflows has no
+  relative error bound: the model does not apply);
 * a sum of n nonnegative terms is any summation order in the accumulator format (recursive summation's
   gamma_(n-1) = (n-1) u / (1 - (n-1) u) covers every order: pairwise, blocked or sequential), then rounded to
   the result's format;
@@ -39,6 +41,22 @@ CORRECT_ROUNDING_ULPS = 0.5  # the smallest budget an operation gets: what IEEE 
 
 def _log_ratio(relative: float) -> float:
     return math.inf if relative >= 1 else -math.log1p(-relative)
+
+
+def weights_out_of_range(setting, run: FrameworkRun) -> str | None:
+    """Why the multiplicative weights w = exp(-eta c) are not all normal numbers of the storage format, or None."""
+    import ml_dtypes
+
+    info = ml_dtypes.finfo(dtype_of(run.formats.storage))
+    arguments = -float(setting.eta) * np.asarray(setting.costs(), dtype=np.float64)
+    low, high = math.log(float(info.tiny)), math.log(float(info.max))
+    if arguments.min() >= low and arguments.max() <= high:
+        return None
+    remedy = ("shift the costs by their smallest (c - min c: the same trajectory), or use the logits update"
+              if np.min(setting.costs()) != 0 else "take a smaller eta * max c, or use the logits update")
+    return (f"the weights exp(-eta c) leave the normal range of {run.formats.storage} (-eta c reaches "
+            f"[{arguments.min():.4g}, {arguments.max():.4g}], normal for [{low:.4g}, {high:.4g}]): they underflow or "
+            f"overflow, and the model bounds only relative errors of normal numbers; {remedy}")
 
 
 def _gamma(n: int, u: float) -> float:
@@ -79,6 +97,8 @@ class _Budget:
 
     def not_applying(self) -> str | None:
         c, run = self.calibration, self.run
+        if self.setting.update == "multiplicative" and weights_out_of_range(self.setting, run) is not None:
+            return weights_out_of_range(self.setting, run)
         if not math.isfinite(self.sigma):
             return (f"a sum of d = {self.setting.d} terms in {run.formats.accumulator} has no recursive-summation "
                     "bound ((d - 1) u >= 1)")

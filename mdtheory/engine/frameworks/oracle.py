@@ -24,6 +24,7 @@ from mdtheory.errors import DomainError, ExpressionError
 
 ORACLE_BITS = 128
 ORACLE_UPDATES = ("multiplicative", "logits", "mirror")
+STEP_KERNELS = ("exp", "log", "sum", "divide")  # what the calibration measures, and so what a step may replace
 
 
 @dataclass(frozen=True)
@@ -83,15 +84,41 @@ def certified_trajectory(problem: OracleProblem):
         flint_ctx.prec = old
 
 
-def run_oracle(step, problem: OracleProblem, run: FrameworkRun, init=None, readout=None) -> OracleResult:
+class StepKernels:
+    """The framework's kernels, with those the step computes otherwise put in their place."""
+
+    def __init__(self, framework_kernels, replaced: dict):
+        self._framework_kernels, self._replaced = framework_kernels, replaced
+
+    def __getattr__(self, name):
+        return self._replaced[name] if name in self._replaced else getattr(self._framework_kernels, name)
+
+
+def step_kernels(run: FrameworkRun, replaced: dict | None):
+    replaced = dict(replaced or {})
+    unknown = sorted(set(replaced) - set(STEP_KERNELS))
+    if unknown:
+        raise ExpressionError(f"md_oracle kernels: {', '.join(map(repr, unknown))} is not a kernel the calibration "
+                              f"measures; name only {', '.join(STEP_KERNELS)} (functions on the framework's arrays, "
+                              "computing as your step does)")
+    return StepKernels(backend(run), replaced) if replaced else backend(run)
+
+
+def run_oracle(step, problem: OracleProblem, run: FrameworkRun, init=None, readout=None,
+               kernels=None) -> OracleResult:
     import ml_dtypes
 
     from mdtheory.engine.entropic_float import dtype_of
+    from mdtheory.engine.frameworks.bound import weights_out_of_range
 
     if problem.update not in ORACLE_UPDATES:
         raise ExpressionError(f"md_oracle update={problem.update!r}: choose one of {', '.join(ORACLE_UPDATES)} (the "
                               "arithmetic your step follows: x * w / sum, softmax of stored logits, or softmax(log x - eta c))")
-    kernels = backend(run)
+    why = weights_out_of_range(problem, run) if problem.update == "multiplicative" else None
+    if why is not None:
+        raise DomainError(f"md_oracle: no rounding budget for {run.describe()}: the model does not apply: {why}")
+    replaced = sorted(kernels or {})
+    kernels = step_kernels(run, kernels)
     probe_update = "multiplicative" if problem.update == "multiplicative" else "logits"
     calibration = calibrate(kernels, run_update(_replace(problem, update=probe_update), run, measure=False).probes)
     model = budget(problem, run, calibration)
@@ -121,7 +148,8 @@ def run_oracle(step, problem: OracleProblem, run: FrameworkRun, init=None, reado
             largest = max(largest, float(distance / allowed))
         if t < problem.steps:
             state = step(state)
-    return OracleResult(problem.steps, largest, model.describe())
+    described = model.describe() + (f"; measured on the step's own {', '.join(replaced)}" if replaced else "")
+    return OracleResult(problem.steps, largest, described)
 
 
 def _replace(problem: OracleProblem, **changes) -> OracleProblem:

@@ -4,12 +4,12 @@ import sympy as sp
 
 from mdtheory.errors import NotStrictlyConvexError
 from mdtheory.symbolic.domains import Domain, make_variables
-from mdtheory.symbolic.parsing import exact_number
+from mdtheory.symbolic.parsing import exact_real
 from mdtheory.symbolic.regularizer import Regularizer
 
 
 def hypentropy(n: int, beta="1") -> Regularizer:
-    beta = exact_number(beta)
+    beta = exact_real(beta)
     if beta <= 0:
         raise NotStrictlyConvexError(f"hypentropy needs beta > 0, got {beta}")
     x = make_variables(n, Domain.REALS)

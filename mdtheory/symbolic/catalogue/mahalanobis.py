@@ -4,13 +4,13 @@ import sympy as sp
 
 from mdtheory.errors import NotStrictlyConvexError
 from mdtheory.symbolic.domains import Domain, make_variables
-from mdtheory.symbolic.parsing import exact_number
+from mdtheory.symbolic.parsing import exact_real
 from mdtheory.symbolic.regularizer import Regularizer
 
 
 def mahalanobis(A) -> Regularizer:
     """``A`` is a square matrix of exact entries (ints, Rationals or strings such as "1/3")."""
-    matrix = sp.Matrix([[exact_number(a) for a in row] for row in A])
+    matrix = sp.Matrix([[exact_real(a) for a in row] for row in A])
     if not matrix.is_square or matrix != matrix.T:
         raise NotStrictlyConvexError(f"A must be a symmetric square matrix, got {matrix.tolist()}")
     x = make_variables(matrix.rows, Domain.REALS)

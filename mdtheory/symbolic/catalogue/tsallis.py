@@ -2,12 +2,12 @@
 
 from mdtheory.errors import NotStrictlyConvexError
 from mdtheory.symbolic.domains import Domain, make_variables
-from mdtheory.symbolic.parsing import exact_number
+from mdtheory.symbolic.parsing import exact_real
 from mdtheory.symbolic.regularizer import Regularizer
 
 
 def tsallis(n: int, q="1/2", domain: Domain | str = Domain.SIMPLEX) -> Regularizer:
-    q = exact_number(q)
+    q = exact_real(q)
     if q <= 0 or q == 1:
         raise NotStrictlyConvexError(
             f"Tsallis index q = {q} is not allowed: need q > 0 and q != 1 (use negative_entropy for q = 1)"
