@@ -5,6 +5,13 @@ inequality, measured side by side in one run.
     python benchmarks/worst_case.py            # GD at eta = 2/L and 2.2/L, T = 5, 10, 20; MD (kappa = 3,
                                                # eta = mu/(2 L_f)) at T = 8, 16, 20
     python benchmarks/worst_case.py --full     # adds MD at T = 30 (the certified pipeline only)
+    python benchmarks/worst_case.py --lower    # the certified interval against the exact value, per T: GD's
+                                               # suboptimality (eta = 1/L, exactly 1/(2T + 1)) and amplification
+                                               # (eta = 1/L: 1; 2.2/L: 1.2^T), MD's amplification (kappa = 9,
+                                               # eta = 1/5) and suboptimality (the example file's class)
+    python benchmarks/worst_case.py --lower --horizons 1,5,10   # at these T only
+    python benchmarks/worst_case.py --horizons 40,60           # gd's amplification at long horizons (the plain
+                                                               # solve runs below T = 30 only)
 
 "digits": how many significant digits the plain solve's value shares with the banded SDP's value on the exact
 class, and with the certified upper bound (which is solved for a class larger by 1e-7, then certified).
@@ -33,14 +40,54 @@ def straightforward(method, eta, T, **constants) -> tuple[float, float]:
     return value, time.perf_counter() - started
 
 
+LOWER_HORIZONS = (1, 2, 5, 10, 20, 30)
+MD_LOWER_HORIZONS = (1, 2, 4, 8, 16, 20)
+
+
+def lower_table(horizons) -> None:
+    """Issue 28 item 1: how close the certified interval is, per T, with the exact value where it is known."""
+    from mdtheory.checker.worst_case import worst_case_suboptimality
+
+    kappa9 = {"mu_phi": Fraction(1), "L_phi": Fraction(9)}
+    nolips = {"L_f": Fraction(3), "mu_phi": Fraction(1), "L_phi": Fraction(3)}
+    rows = [("gd suboptimality", "gd", Fraction(1), {}, lambda T: Fraction(1, 2 * T + 1), LOWER_HORIZONS),
+            ("gd amplification", "gd", Fraction(1), {}, lambda T: Fraction(1), LOWER_HORIZONS),
+            ("gd amplification", "gd", Fraction(11, 5), {}, lambda T: Fraction(6, 5) ** T, LOWER_HORIZONS),
+            ("md amplification, kappa = 9", "md", Fraction(1, 5), kappa9, None, MD_LOWER_HORIZONS),
+            ("md suboptimality, L_f = 3, kappa = 3", "md", Fraction(1, 3), nolips, None, MD_LOWER_HORIZONS)]
+    print("| case | eta | T | exact | PEPit solver value (float) | certified [lower, upper] | relative width | lower from | "
+          "seconds |\n|---|---|---|---|---|---|---|---|---|")
+    for name, method, eta, constants, exact, default in rows:
+        for T in horizons or default:
+            started = time.perf_counter()
+            if "suboptimality" in name:
+                case = worst_case_suboptimality(method, eta, T, **constants)
+            else:
+                case = worst_case_amplification(method, eta, T, **constants)
+            seconds = time.perf_counter() - started
+            low, high = case.interval()
+            plain = math.sqrt(max(case.solver_value, 0)) if "amplification" in name else case.solver_value
+            width = "-" if high is None else f"{(high - low) / high:.1e}"
+            source = "SDP instance" if case.instance is not None else case.how_lower.split(":")[0]
+            print(f"| {name} | {eta} | {T} | {'-' if exact is None else f'{float(exact(T)):.10g}'} | {plain:.10g} | "
+                  f"[{low:.10g}, {'-' if high is None else f'{high:.10g}'}] | {width} | {source} | {seconds:.1f} |",
+                  flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true")
+    parser.add_argument("--lower", action="store_true")
+    parser.add_argument("--horizons", type=lambda text: tuple(int(T) for T in text.split(",")))
     args = parser.parse_args()
+    if args.lower:
+        return lower_table(args.horizons)
     cases = [("gd", Fraction(2), T, {}) for T in (5, 10, 20)] + [("gd", Fraction(11, 5), T, {}) for T in (5, 10, 20)]
     cases += [("md", Fraction(1, 2), T, MD) for T in (8, 16, 20)]
     if args.full:
         cases += [("md", Fraction(1, 2), 30, MD)]
+    if args.horizons:  # gd's amplification at these T (up to MAX_GD_AMPLIFICATION_HORIZON), e.g. --horizons 40,60
+        cases = [("gd", eta, T, {}) for eta in (Fraction(2), Fraction(11, 5)) for T in args.horizons]
     print("| method | eta | T | plain PEPit solve (s) | certified pipeline (s) | speed-up | plain value | certified "
           "[lower, upper] (squared) | digits: banded, certified |\n|---|---|---|---|---|---|---|---|---|")
     for method, eta, T, constants in cases:

@@ -6,7 +6,7 @@
   mdtheory risk --d D --start zipf:2 --eta 1/10 --steps T ...     when does the sensitivity matter here?
   mdtheory sweep FILE.toml [--scheduler ADDRESS] [--plot OUT.png]  a resumable grid of checks
   mdtheory falsify FILE.toml [--json OUT] [--plot OUT.png]         search [search]'s range for a counterexample
-  mdtheory worst-case FILE.toml [--json OUT] [--plot OUT.png] [--certificate DIR]
+  mdtheory worst-case FILE.toml [--json OUT] [--plot OUT.png] [--certificate DIR] [--instance DIR]
                                                                   for every f (and phi) in a class, certified
   mdtheory list [--json]                                          registered claims, theorem library, catalogue
   mdtheory --version

@@ -61,19 +61,20 @@ def test_each_example_reaches_its_expected_verdict(tmp_path, name):
 
 # --------------------------------------------------------------------------- inconclusive says why (item 6)
 def test_an_inconclusive_verdict_says_by_how_much_the_upper_bound_exceeds_the_claim(tmp_path, capsys):
-    """One MD step with kappa = 3 amplifies by at most 3, exactly (the certificate), and the best explicit
-    instance by 1.06: the claim 2 lies between, and the verdict says the upper bound exceeds it by exactly 1."""
+    """One MD step with kappa = 3 amplifies by at most 3, exactly (the certificate), and the SDP's worst case
+    made exact by 3 - 2.2e-9 (mdtheory.checker.interpolation): the claim 3 - 1e-9 lies between, and the verdict
+    says the upper bound exceeds it by exactly 1e-9."""
     path = tmp_path / "w.toml"
     path.write_text('[worst_case]\nmethod = "md"\neta = "1"\nmu_phi = "1"\nL_phi = "3"\nhorizons = [1]\n\n'
-                    '[claim]\nbound = "2"\n')
+                    '[claim]\nbound = "2.999999999"\n')
     out = tmp_path / "w.json"
     assert main(["worst-case", str(path), "--json", str(out), "--no-progress"]) == 3
     printed = capsys.readouterr().out
-    assert ("T = 1: inconclusive: the certified upper bound amplification <= 3 exceeds the claim 2 by 1 "
-            "(relative 0.5) at T = 1") in printed
+    assert ("T = 1: inconclusive: the certified upper bound amplification <= 3 exceeds the claim 3 by 1e-09 "
+            "(relative 3.3e-10) at T = 1") in printed
     row = json.loads(out.read_text())["horizons"][0]
     assert row["upper_squared"] == "9" and row["why"] in printed
-    assert [figure["value"] for figure in row["why_figures"]][:4] == ["3", "2", "1", "0.5"]
+    assert [figure["value"] for figure in row["why_figures"]][:4] == ["3", "3", "1e-09", "3.3e-10"]
 
 
 def test_a_claim_false_by_1e_12_is_inconclusive_and_says_so(tmp_path, capsys):

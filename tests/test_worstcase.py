@@ -82,13 +82,14 @@ def test_worst_case_file_and_cli(tmp_path):
 
 
 def test_a_claim_between_the_certified_bounds_is_inconclusive():
-    """One MD step with kappa = 3 is certified in [1.02, 3] (the best explicit instance is a quadratic phi's
-    oblique projection): amplification <= 2 can be neither proved nor refuted."""
+    """One MD step with kappa = 3 is certified in [3 - 2.2e-9, 3] (the SDP's worst case made exact, below;
+    the certificate, above): amplification <= 3 - 1e-12 can be neither proved nor refuted."""
     import sympy as sp
 
     from mdtheory.checker.worst_case import ClassClaim, check_class_claim
 
-    claim = ClassClaim("md", Fraction(1), (1,), mu_phi=Fraction(1), L_phi=Fraction(3), bound=sp.Integer(2))
+    claim = ClassClaim("md", Fraction(1), (1,), mu_phi=Fraction(1), L_phi=Fraction(3),
+                       bound=3 - sp.Rational(1, 10**12))
     assert check_class_claim(claim).verdict == "inconclusive"
 
 
@@ -204,8 +205,10 @@ def test_suboptimality_claims_can_be_violated_or_left_inconclusive():
     from mdtheory.checker.bounds import T as T_SYMBOL
     from mdtheory.checker.worst_case import ClassClaim, check_class_claim
 
-    # GD, eta = 1/L, T = 1: the worst case is 1/3 (Drori-Teboulle); the best quadratic on the grid, l (1 - l)^2 near l = 1/3, about 4/27
-    below = ClassClaim("gd", Fraction(1), (1,), bound=sp.Rational(1, 10), quantity="suboptimality")
-    assert check_class_claim(below).verdict == "violated"  # ~0.148 > 1/10, by an explicit quadratic
-    between = ClassClaim("gd", Fraction(1), (1,), bound=1 / (4 * T_SYMBOL), quantity="suboptimality")
-    assert check_class_claim(between).verdict == "inconclusive"  # ~0.148 <= 1/4 < 1/3
+    # GD, eta = 1/L, T = 1: the worst case is 1/3 (Drori-Teboulle), attained up to about 1e-10 by the SDP's
+    # worst case made exact (a Huber function); 1/4 is refuted by it, 1/3 - 1e-15 lies between the bounds
+    below = ClassClaim("gd", Fraction(1), (1,), bound=1 / (4 * T_SYMBOL), quantity="suboptimality")
+    assert check_class_claim(below).verdict == "violated"
+    between = ClassClaim("gd", Fraction(1), (1,), bound=sp.Rational(1, 3) - sp.Rational(1, 10**15),
+                         quantity="suboptimality")
+    assert check_class_claim(between).verdict == "inconclusive"

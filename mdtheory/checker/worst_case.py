@@ -17,9 +17,10 @@ class's inequalities. Multipliers below ``INACTIVE`` of the largest are set to 0
 restored exactly by a least-norm correction, and the residual matrix sum_k lambda_k H_k - H_objective proved
 positive semidefinite by an exact LDL^T in rationals; if rounding left it indefinite along the initial
 condition's direction, that multiplier is inflated by the least power of ten that restores it. The bound is
-the initial condition's multiplier, exactly. The **lower bound** is an explicit instance in the class,
-evaluated exactly: f = 0 (amplification 1), and the quadratic f = L x^2/2 in one dimension (with phi =
-mu x^2/2 for MD). The SDP is posed and solved in floats; the certificate is checked against the problem built
+the initial condition's multiplier, exactly. The **lower bound** is an instance in the class, evaluated
+exactly: f = 0 (amplification 1), the quadratic f = L x^2/2 in one dimension (with phi = mu x^2/2 for MD), or
+the SDP's own worst case, rounded to rationals, repaired and checked against every interpolation inequality
+exactly (``mdtheory.checker.interpolation``), whichever is highest. The SDP is posed and solved in floats; the certificate is checked against the problem built
 again with exact constants (``_ExactScalar``: eta, L_f, mu_phi, L_phi as the file wrote them, never their
 floats), so a claim false by 1e-14 is not proved when its float is true: if the float solve's multipliers do not
 certify the exact problem, the upper bound is left open and the verdict is inconclusive.
@@ -40,14 +41,19 @@ from mdtheory.verdict import INCONCLUSIVE, PROVED, VIOLATED, Verdict
 
 INACTIVE = 1e-6  # dual multipliers below this (relative to the largest) are taken as 0
 SNAP = 1e-6  # a claimed bound this close above the solver's multiplier is tried as the certificate's value
-RELAXATIONS = (Fraction(1, 10**7), Fraction(1, 10**4))  # how much larger the class the SDP is solved for is
+RELAXATIONS = (Fraction(1, 10**7), Fraction(1, 10**6), Fraction(1, 10**5), Fraction(1, 10**4))  # how much larger the class the SDP is solved for is
+FINER_RELAXATIONS = (Fraction(1, 10**9), Fraction(1, 10**8))  # tried after RELAXATIONS when no claim is proved, for a tighter bound
 RATIONALIZATIONS = (2, 3, 4, 6, 8, 10, 12)  # decimal digits kept of each multiplier, coarse first
 PARAMETER_RANGE = (Fraction(1, 10**12), Fraction(10**12))  # eta, L_f, mu_phi, L_phi: floats for the SDP
 MAX_PARAMETER_DIGITS = 30  # of each constant's numerator and denominator ("2 + 1e-20" has 21)
 COMPACT_DECIMALS = 40  # a longer exact lower bound, or claimed value to prove, is rounded down to this many
 LARGEST_EXACT = Fraction(10**300)  # and one above this is lowered to it (the SDP's floats end near 1.8e308)
 SHOWN_EXACTLY_BITS = 128  # a rational in a message is written exactly up to this size, else as 1.23e+45
-MAX_HORIZON = 40  # GD's SDP has (2 + 2T)^2 unknowns and 2T(2T - 1) constraints; beyond this it is not bounded
+MAX_HORIZON = 40  # gd's suboptimality (every interpolation inequality, and the SDP's worst case made exact)
+# gd's amplification: the banded SDP (2 + 2T leaves, 2T same-step inequalities) through PEPit and cvxpy, whose
+# memory grows about as T^3 (cvxpy's expressions over the Gram matrix): measured with /usr/bin/time, eta = 2/L,
+# 0.94 GB and 15 s of CPU at T = 40, 3.2 GB and 90 s at T = 60; T = 100 would need about 15 GB
+MAX_GD_AMPLIFICATION_HORIZON = 60
 # MD's SDPs hold two functions: peak memory (measured with /usr/bin/time -v, one process) grows about as T^3:
 # with the band, 0.90 GB at T = 20 and 2.06 GB at T = 26, so about 3.2 GB at T = 30 and 8 GB at T = 40
 # (extrapolated); with every interpolation inequality, 0.34 GB at T = 10 and 0.61 GB at T = 14, so about 1.5-1.9 GB
@@ -59,6 +65,12 @@ INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
 # every case measured (GD; MD with kappa 3/2 to 9, T up to 20) the value equals the full class's to the solver's
 # accuracy (benchmarks/worst_case.py prints both), at a fraction of the cost.
 UPPER_BAND = 0
+# The lower bound's instance needs the SDP's primal to meet every inequality: with only the same step's
+# (band 0) it does not (md, kappa = 9, T = 8: 0.4 against 104.9); with band 1 it does, to 1e-7 there.
+PRIMAL_BAND = 1
+# md amplification past MAX_MD_FULL_CLASS_HORIZON: the band-1 solve for the instance took 2.5 GB and 160 s of CPU
+# at T = 24 (kappa = 3, eta = 1/2; the mixing weight 1e-3), growing as T^3; past this only explicit instances
+MAX_MD_PRIMAL_HORIZON = 24
 
 
 AMPLIFICATION = "amplification"  # ||x_T - x'_T|| over ||x_0 - x'_0|| <= 1, two runs sharing f and phi
@@ -83,6 +95,7 @@ class WorstCase:
     how_upper: str
     quantity: str = AMPLIFICATION  # lower/upper bound its square; for SUBOPTIMALITY, f(x_T) - f* itself
     certificate: "Certificate | None" = None  # what proves ``upper`` (None when it is None)
+    instance: "PrimalInstance | None" = None  # the exactly checked instance that attains ``lower``, when it does
 
     def interval(self) -> tuple[float, float | None]:
         """The certified interval for the quantity itself (square roots for the amplification), rounded outward."""
@@ -159,8 +172,10 @@ def _scientific(number: Fraction, digits: int = 6) -> str:
 def checked_horizon(T: int, method: str = "gd", quantity: str = AMPLIFICATION) -> int:
     if isinstance(T, bool) or not isinstance(T, int) or T < 1:
         raise WorstCaseError(f"T: expected a positive integer, got {T!r}")
-    if T > MAX_HORIZON:
-        raise WorstCaseError(f"T: {T} exceeds the limit of {MAX_HORIZON} steps for one SDP")
+    limit = MAX_GD_AMPLIFICATION_HORIZON if method != "md" and quantity == AMPLIFICATION else MAX_HORIZON
+    if T > limit:
+        raise WorstCaseError(f"T: {T} exceeds the limit of {limit} steps for one SDP (its memory grows as T^3; the "
+                             f"limit keeps one run below about 4 GB); choose horizons up to {limit}")
     if method == "md":
         limit = MAX_MD_HORIZON if quantity == AMPLIFICATION else MAX_MD_FULL_CLASS_HORIZON
         if T > limit:
@@ -279,22 +294,25 @@ def _build_suboptimality(method, eta, T, L_f, mu_phi, L_phi, scalar):
 
 
 def worst_case_suboptimality(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi=None,
-                             claimed: Fraction | None = None) -> WorstCase:
+                             claimed: Fraction | None = None, primal_lower: bool = True) -> WorstCase:
     """The worst f(x_T) - f* over the class when D_phi(x*, x_0) <= 1 (phi = ||x||^2/2 for GD): every
-    interpolation inequality (no banding: one run and x*), an exact dual certificate above, and the best
-    one-dimensional quadratic below."""
+    interpolation inequality (no banding: one run and x*), an exact dual certificate above, and below the
+    better of the best one-dimensional quadratic and (``primal_lower``) the SDP's own worst case, made exact
+    (``mdtheory.checker.interpolation``)."""
     eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T, method, SUBOPTIMALITY)
     if method == "md":
         mu_phi, L_phi = _phi_constants(mu_phi, L_phi)
     elif method != "gd":
         raise WorstCaseError(f"method: {method!r}; the suboptimality is posed for gd and md")
     lower, how_lower = _quadratic_suboptimality(eta, T, L_f, mu_phi if method == "md" else Fraction(1))
+    lower, how_lower, instance = _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi,
+                                                       SUBOPTIMALITY, primal_lower)
     lower, compacted = _compact_below(lower)
     how_lower += compacted
     value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None, SUBOPTIMALITY)
     if upper is not None and lower > upper:
         raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
-    return WorstCase(T, value, lower, upper, how_lower, how_upper, SUBOPTIMALITY, proof)
+    return WorstCase(T, value, lower, upper, how_lower, how_upper, SUBOPTIMALITY, proof, instance)
 
 
 QUADRATIC_GRID = 64  # curvatures l = L k/64 tried for the lower bound
@@ -323,17 +341,21 @@ def _phi_constants(mu_phi, L_phi) -> tuple[Fraction, Fraction]:
 
 
 def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi=None,
-                             claimed: Fraction | None = None, band: int | None = UPPER_BAND) -> WorstCase:
+                             claimed: Fraction | None = None, band: int | None = UPPER_BAND,
+                             primal_lower: bool = True) -> WorstCase:
     """The worst squared amplification ||x_T - x'_T||^2 / ||x_0 - x'_0||^2 over the class (module docstring).
     ``claimed``: a bound on it to try as the certificate's exact value (a proof that it holds). ``band``: the
     upper bound's SDP keeps interpolation inequalities only between points at most this many steps apart
-    (None: all); if that leaves the claim unproved, the full class is solved too."""
+    (None: all); if that leaves the claim unproved, the full class is solved too. ``primal_lower``: the lower
+    bound is also read out of the SDP's worst case, made exact (``mdtheory.checker.interpolation``)."""
     eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T, method)
     if method == "mahalanobis":
         return _mahalanobis(eta, T, L_f, mu_phi, L_phi, claimed)
     if method == "md":
         mu_phi, L_phi = _phi_constants(mu_phi, L_phi)
     lower, how_lower = _explicit_lower_bound(method, eta, T, L_f, mu_phi, L_phi)
+    lower, how_lower, instance = _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi,
+                                                       AMPLIFICATION, primal_lower)
     lower, compacted = _compact_below(lower)
     how_lower += compacted
     value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
@@ -346,7 +368,49 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
         value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None)
     if upper is not None and lower > upper:
         raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
-    return WorstCase(T, value, lower, upper, how_lower, how_upper, certificate=proof)
+    return WorstCase(T, value, lower, upper, how_lower, how_upper, certificate=proof, instance=instance)
+
+
+def _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi, quantity, wanted):
+    """(lower bound, how, instance): the explicit one, or the SDP's worst case made exact when it is higher.
+    For md past MAX_MD_FULL_CLASS_HORIZON the SDP is solved with PRIMAL_BAND (the full class's would not fit
+    in memory); its instance is still checked against every interpolation inequality."""
+    if not wanted or (method == "gd" and quantity == AMPLIFICATION):
+        # x -> x - eta grad f is max(1, |1 - eta L|)-Lipschitz over the class, and f = 0 or L x^2/2 attains
+        # its T-th power: the explicit bound is already the worst case
+        return lower, how_lower, None
+    if method == "md" and T > MAX_MD_PRIMAL_HORIZON:
+        return lower, how_lower + (f" (the SDP's worst case is not read out past T = {MAX_MD_PRIMAL_HORIZON}: its "
+                                   "solve would need more than about 2.5 GB, growing as T^3)"), None
+    band = PRIMAL_BAND if method == "md" and T > MAX_MD_FULL_CLASS_HORIZON else None
+    instance, why = sdp_instance(method, eta, T, L_f, mu_phi, L_phi, quantity, band)
+    if instance is None:
+        return lower, how_lower + f" (the SDP's worst case did not give a certified instance: {why})", None
+    if instance.value <= lower:
+        return lower, how_lower, None
+    return instance.value, instance.describe(), instance
+
+
+def sdp_instance(method, eta, T, L_f, mu_phi, L_phi, quantity=AMPLIFICATION, band=None):
+    """(the SDP's worst case made exact, a ``PrimalInstance``, "") or (None, why not): the SDP is solved with
+    interpolation inequalities ``band`` steps apart (None: every one), the instance checked against every one
+    of the exact class (``mdtheory.checker.interpolation``)."""
+    from mdtheory.checker.interpolation import PRIMAL_TOLERANCES, primal_lower_bound
+
+    problem = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity)[0]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL", **PRIMAL_TOLERANCES[method])
+    except Exception as err:  # a solver failure never yields a value
+        raise WorstCaseError(f"the SDP solver failed at T = {T}: {type(err).__name__}: {err}") from None
+    if problem.G_value is None or problem.F_value is None:
+        return None, "the solver returned no primal solution"
+    objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, None, quantity)
+    forms = _Forms([objective, initial.expression, *(c.expression for c in constraints)])
+    damping = min(Fraction(1), 1 / (T * eta * L_f * (1 / mu_phi if method == "md" else 1)))
+    return primal_lower_bound(problem.G_value, problem.F_value, forms, objective, initial, constraints, functions,
+                              damping, objective_nonnegative=quantity != AMPLIFICATION)
 
 
 def _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band,
@@ -369,6 +433,17 @@ def _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band,
         upper, how_upper, proof = dual_certificate(objective, initial, constraints, duals, claimed, functions)
         if upper is not None and (claimed is None or upper <= claimed):
             break
+    for relaxation in FINER_RELAXATIONS if upper is not None and (claimed is None or upper > claimed) else ():
+        # no claim is proved: a finer relaxation may certify a lower bound (past gd's edge the class larger by
+        # 1e-7 grows as (|1 - eta L| + 1e-7 eta L)^T); kept only when it certifies, and only if lower
+        grow = 1 + relaxation
+        duals, solved = _solve(method, eta, T, L_f * grow, mu_phi / grow if mu_phi else None,
+                               L_phi * grow if L_phi else None, band, quantity)
+        value = min(value, solved)  # the solver's value for the smallest class solved, as in the loop above
+        objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, band, quantity)
+        finer, how, certificate = dual_certificate(objective, initial, constraints, duals, claimed, functions)
+        if finer is not None and finer < upper:
+            upper, how_upper, proof = finer, f"{how} (a class larger by {relaxation})", certificate
     which = ("every interpolation inequality" if band is None else
              f"interpolation inequalities between points at most {band} steps apart (a relaxation: still an upper bound)")
     return value, upper, f"{how_upper}; {which}", proof
@@ -634,6 +709,7 @@ def dual_certificate(objective, initial, constraints, duals: list[float], target
     scale = -exact[0][2]  # the initial condition reads ||x_0 - x'_0||^2 - 1 <= 0
     largest = max(abs(d) for d in duals)
     why = "no rationalization of the multipliers gave a positive semidefinite residual"
+    best = None  # (certificate, how) of the lowest bound certified so far
 
     def certificate(lam, weight, residual, factors) -> Certificate:
         lam = [weight, *lam[1:]]
@@ -669,12 +745,23 @@ def dual_certificate(objective, initial, constraints, duals: list[float], target
         if target is not None and target >= tau * (1 - SNAP) and (proof := certifies(target / scale)):
             return target, (f"multipliers rationalized to 1e-{digits}; with the initial condition's set to give the "
                             f"claimed {target}, the residual is PSD by an exact LDL^T"), proof
-        if proof := certifies(tau):
-            return proof.bound, f"multipliers rationalized to 1e-{digits}; the residual is PSD by an exact LDL^T", proof
-        for delta in INFLATIONS:
-            if proof := certifies(tau + delta):
-                return proof.bound, (f"multipliers rationalized to 1e-{digits}; the initial condition's "
-                                     f"inflated by {delta} to make the residual PSD (exact LDL^T)"), proof
+        if (best is None or tau < best[0].bound / scale) and (proof := certifies(tau)):
+            best = (proof, f"multipliers rationalized to 1e-{digits}; the residual is PSD by an exact LDL^T")
+        else:
+            for delta in INFLATIONS:
+                if best is not None and tau + delta >= best[0].bound / scale:
+                    break  # a coarser rationalization already certified a bound this low
+                if proof := certifies(tau + delta):
+                    best = (proof, (f"multipliers rationalized to 1e-{digits}; the initial condition's inflated by "
+                                    f"{delta} to make the residual PSD (exact LDL^T)"))
+                    break
+        if best is not None and target is not None and best[0].bound <= target:
+            return best[0].bound, best[1], best[0]  # it proves the claim: enough
+    if best is not None:
+        # without a claim it proves, finer rationalizations were tried too: a coarse one may leave the bound loose
+        # (md's suboptimality at T = 2: 2.5e-5 at 1e-2) or need a large inflation (gd's at T = 5: 1e-5 where a
+        # finer one needs 1e-8); the lowest bound is kept
+        return best[0].bound, best[1], best[0]
     return None, why, None
 
 

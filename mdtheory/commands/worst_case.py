@@ -20,6 +20,9 @@ def add_arguments(commands) -> None:
     parser.add_argument("--plot", help="write a PNG plot here")
     parser.add_argument("--certificate", metavar="DIR", help="write each horizon's certificate here, as data (.json) and "
                    "as a Coq replay (.v); check them with python proofs/check_certificate.py DIR and coqc")
+    parser.add_argument("--instance", metavar="DIR", help="write each horizon's worst-case instance here (exact points, "
+                        "gradients and function values that a function of the class interpolates), where it gives the "
+                        "lower bound")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(handler=worst_case)
 
@@ -32,6 +35,7 @@ def worst_case(args) -> int:
 
     json_path, plot_path = writable_file(args.json, "--json"), writable_file(args.plot, "--plot")
     certificate_folder = None if args.certificate is None else writable_folder(args.certificate, "--certificate")
+    instance_folder = None if args.instance is None else writable_folder(args.instance, "--instance")
     claim = load_class_claim(args.file)
     if claim.horizons == "all":
         return worst_case_every_t(args, claim, json_path, certificate_folder)
@@ -55,6 +59,8 @@ def worst_case(args) -> int:
         write_result(json_path, json.dumps(data, indent=2), "--json")
     if certificate_folder:
         write_certificates(certificate_folder, result, args.file)
+    if instance_folder:
+        write_instances(instance_folder, result, args.file)
     if plot_path:
         draw_intervals(plot_path, {f"{claim.method}, eta = {claim.eta}": interval_curve(result)},
                        f"{claim.method}, eta = {claim.eta}")
@@ -97,6 +103,26 @@ def worst_case_every_t(args, claim, json_path, certificate_folder) -> int:
     if result.verdict is None or result.verdict == claim.expected:
         return EXIT_HOLDS
     return EXIT_INCONCLUSIVE if result.verdict == INCONCLUSIVE else EXIT_VIOLATED
+
+
+def write_instances(folder: Path, result, source: str) -> None:
+    """Each horizon's worst-case instance, where the lower bound is one (NAME_TT_instance.json): exact points,
+    gradients and values that a function of the class interpolates (the claim language cannot write such a
+    function, so it is data, not a claim file)."""
+    from mdtheory.checker.interpolation import instance_document
+    from mdtheory.worstcase import certificate_name
+
+    for case in result.cases:
+        if case.instance is None:
+            print(f"T = {case.T}: no instance (the lower bound is {case.how_lower.split(':')[0]})")
+            continue
+        claim = {"method": result.claim.method, "quantity": result.claim.quantity, "T": case.T,
+                 "eta": str(result.claim.eta), "L_f": str(result.claim.L_f),
+                 "mu_phi": None if result.claim.mu_phi is None else str(result.claim.mu_phi),
+                 "L_phi": None if result.claim.L_phi is None else str(result.claim.L_phi)}
+        path = folder / f"{certificate_name(source, case.T)}_instance.json"
+        write_result(path, json.dumps(instance_document(case.instance, claim), indent=1) + "\n", "--instance")
+        print(f"T = {case.T}: instance {path}")
 
 
 def write_certificates(folder: Path, result, source: str) -> None:
