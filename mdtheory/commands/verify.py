@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import time
@@ -81,7 +82,10 @@ def verify(args) -> int:
                 line.start(name)
                 finished(_verify_one(name, args.quick, args.full, args.out, False))
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
+            # forkserver: the workers fork from a fresh server process, not from this one, whose threads (a solver's
+            # or a framework's pool, started by an earlier in-process run: a notebook, a test session) would be
+            # copied without their threads; a worker forked that way hung forever inside Clarabel (futex wait)
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
                 futures = {pool.submit(_verify_one, name, args.quick, args.full, args.out, False): name
                            for name in names}
                 pending, started = set(futures), set()
