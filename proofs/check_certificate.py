@@ -207,16 +207,18 @@ def check(document):
     return claim["statement"]
 
 
-def main(arguments):
+def main(arguments, check_document=None, pattern="*.json", name="check_certificate.py"):
+    """Check every certificate named (files, or the folders' files matching ``pattern``); 0 when all pass."""
+    check_document = check_document or check
     sys.set_int_max_str_digits(0)  # exact rationals may be long
-    files = [f for a in arguments for f in (sorted(Path(a).glob("*.json")) if Path(a).is_dir() else [Path(a)])]
+    files = [f for a in arguments for f in (sorted(Path(a).glob(pattern)) if Path(a).is_dir() else [Path(a)])]
     if not files:
-        print("usage: python proofs/check_certificate.py DIR_OR_FILE.json [...]", file=sys.stderr)
+        print(f"usage: python proofs/{name} DIR_OR_FILE.json [...]", file=sys.stderr)
         return 2
     failed = 0
     for path in files:
         try:
-            print(f"ok       {path}: {check(json.loads(path.read_text()))}")
+            print(f"ok       {path}: {check_document(json.loads(path.read_text()))}")
         except (Rejected, KeyError, TypeError, ValueError, ZeroDivisionError) as err:
             failed += 1
             print(f"REJECTED {path}: {'' if isinstance(err, Rejected) else type(err).__name__ + ': '}{err}")

@@ -21,13 +21,12 @@ and the part per unit k (with c1) are checked alike, so phi_(k+1) <= phi_k for e
 f(x_T) - f* <= 1/(eta T) when D(x*, x_0) <= 1. Exit 0 when every file passes.
 """
 
-import json
 import sys
 from fractions import Fraction as Q
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # python -I does not put this folder on the path
-from check_certificate import Rejected, add, inner, interpolation, lin, read_form, require  # noqa: E402
+from check_certificate import add, main as check_files, inner, interpolation, lin, read_form, require  # noqa: E402
 
 SCHEMA = "mdtheory-every-t-certificate/1"
 
@@ -171,19 +170,7 @@ def check(document):
 
 
 def main(arguments):
-    sys.set_int_max_str_digits(0)
-    files = [f for a in arguments for f in (sorted(Path(a).glob("*every_T.json")) if Path(a).is_dir() else [Path(a)])]
-    if not files:
-        print("usage: python proofs/check_every_t.py DIR_OR_FILE.json [...]", file=sys.stderr)
-        return 2
-    failed = 0
-    for path in files:
-        try:
-            print(f"ok       {path}: {check(json.loads(path.read_text()))}")
-        except (Rejected, KeyError, TypeError, ValueError, ZeroDivisionError) as err:
-            failed += 1
-            print(f"REJECTED {path}: {'' if isinstance(err, Rejected) else type(err).__name__ + ': '}{err}")
-    return 1 if failed else 0
+    return check_files(arguments, check, "*every_T.json", "check_every_t.py")
 
 
 if __name__ == "__main__":
