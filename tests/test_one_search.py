@@ -132,8 +132,9 @@ def test_a_regret_claim_is_screened_on_dask_with_the_same_candidates():
     from distributed import LocalCluster
 
     hedge = Path(__file__).parent.parent / "mdtheory" / "theorems" / "online" / "hedge.toml"
-    here = falsify_file(hedge, candidates=30, seed=2)
+    budget = dict(candidates=12, seconds=3600, seed=2)  # seconds that never run out: both searches go to the end
+    here = falsify_file(hedge, **budget)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        dask = falsify_file(hedge, candidates=30, seed=2, scheduler=cluster.scheduler_address)
+        dask = falsify_file(hedge, scheduler=cluster.scheduler_address, **budget)
     assert dask.verdict == here.verdict == "not falsified"
     assert dask.best == here.best and dask.best_ratio == here.best_ratio and dask.history == here.history

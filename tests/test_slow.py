@@ -35,19 +35,23 @@ def test_benchmark_mdps_full_adds_frozenlake8x8_cliffwalking_and_taxi():
         c.label for c in report.checks}
 
 
-@pytest.mark.slow
-def test_worst_case_curves_of_md_to_thirty_steps():
-    """Claim 2 over the class: for kappa in {3/2, 3, 9} the certified interval at T = 1..30, every upper bound
+# verify --full runs T = 1..30 (FULL_CURVE_HORIZONS, about 15 minutes on 2 cores); two horizons from RATE_FROM = 8
+# on give the same fitted rates to 3 digits (0.0105 and 0.0488 for kappa 3/2 and 3 over 1..30 and over these)
+CURVE_TEST_HORIZONS = (1, 4, 8, 10)
+
+
+def test_worst_case_curves_of_md_to_ten_steps():
+    """Claim 2 over the class: for kappa in {3/2, 3, 9} the certified interval at T = 1, 4, 8, 10, every upper bound
     certified, the intervals ordered, and the fitted growth rate of the upper bounds positive and increasing with
     kappa (a measured finding, 0.0105, 0.0488, 0.0982 per unit eta*T when written: if it changes, say why)."""
     from fractions import Fraction
 
-    from mdtheory.claims.worst_case_classes import CURVE_ETA, FULL_CURVE_HORIZONS, KAPPAS, fitted_rate
+    from mdtheory.claims.worst_case_classes import CURVE_ETA, KAPPAS, fitted_rate
     from mdtheory.checker.worst_case import ClassClaim, check_class_claim
 
     rates = []
-    for kappa in KAPPAS:  # what verify --full computes for worst_case_classes (about 13 minutes on 2 cores)
-        result = check_class_claim(ClassClaim("md", CURVE_ETA, FULL_CURVE_HORIZONS, mu_phi=Fraction(1), L_phi=kappa))
+    for kappa in KAPPAS:
+        result = check_class_claim(ClassClaim("md", CURVE_ETA, CURVE_TEST_HORIZONS, mu_phi=Fraction(1), L_phi=kappa))
         assert all(c.upper is not None and 1 <= c.lower <= c.upper for c in result.cases)
         rates.append(fitted_rate(result, CURVE_ETA))
     assert rates == sorted(rates) and rates[0] > 0

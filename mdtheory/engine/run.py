@@ -298,6 +298,8 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
     initial_separation = ctx.distance(point_of(x), point_of(x_perturbed))
     log_growth = ctx.mpf(0)  # log ||J_t ... J_1 tangent_0||, the whole state's tangent
     series = RunSeries(bits=ctx.prec, ctx=ctx)
+    # a kernel whose tangent nothing reads (a convergence or regret claim) skips it: its series stays empty
+    track_tangent = perturbed or worst_case or getattr(kernel, "tangent_needed", True)
     check_convexity = kernel.checks_convexity_along_run and ctx.guards_domain
     frame = JacobianProductNorm(ctx, tangent_basis(dim, md.regularizer.domain)) if worst_case else None
 
@@ -318,7 +320,8 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
         convex_at(point_of(x_perturbed), 0, "perturbed")
 
     dense = spec.record_every > 1
-    watched = [name for name in ENVELOPE_FIELDS if perturbed or name == "log_tangent_amplification"] if dense else []
+    watched = [name for name in ENVELOPE_FIELDS
+               if perturbed or (track_tangent and name == "log_tangent_amplification")] if dense else []
     if dense:
         series.envelope = {name: {"max": [], "max_t": [], "min": [], "min_t": []} for name in watched}
         if perturbed:
@@ -327,7 +330,7 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
 
     def observe(t):
         """Every step's values enter the envelope of the block that the next record closes."""
-        values = {"log_tangent_amplification": point_log_growth()}
+        values = {"log_tangent_amplification": point_log_growth()} if track_tangent else {}
         if perturbed:
             separation = ctx.distance(point_of(x), point_of(x_perturbed))
             values["separation"], values["amplification"] = separation, separation / initial_separation
@@ -363,7 +366,8 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
             series.separation.append(separation)
             series.amplification.append(separation / initial_separation)
             series.scale.append(max(ctx.vector_norm(point_of(x)), ctx.vector_norm(point_of(x_perturbed))))
-        series.log_tangent_amplification.append(point_log_growth())
+        if track_tangent:
+            series.log_tangent_amplification.append(point_log_growth())
         series.objective.append(kernel.objective(ctx, point_of(x), params))
         if frame is not None:
             series.log_worst_case_amplification.append(frame.log_norm())
@@ -376,18 +380,19 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
     for t in range(1, spec.steps + 1):
         eta = eta_at(t - 1)  # the step from x_{t-1} to x_t
         x_next = ctx.midpoints(kernel.step(ctx, x, eta, params))
-        if frame is None:
-            tangent = ctx.midpoints(kernel.tangent(ctx, x, x_next, eta, tangent, params))
-        else:  # the worst case forms J_t anyway: one Jacobian per step serves the frame and the tangent
+        if frame is not None:  # the worst case forms J_t anyway: one Jacobian per step serves the frame and the tangent
             jacobian = kernel.jacobian(ctx, x, x_next, eta, params)
             frame.advance(jacobian)
             tangent = ctx.matvec(jacobian, tangent)
-        growth = ctx.vector_norm(tangent)
-        if growth == 0:
-            log_growth = ctx.ninf  # J_t v = 0 exactly: the tangent is annihilated and stays so
-        else:
-            log_growth = ctx.midpoints([log_growth + ctx.log(growth)])[0]
-            tangent = ctx.midpoints([w / growth for w in tangent])
+        elif track_tangent:
+            tangent = ctx.midpoints(kernel.tangent(ctx, x, x_next, eta, tangent, params))
+        if track_tangent:
+            growth = ctx.vector_norm(tangent)
+            if growth == 0:
+                log_growth = ctx.ninf  # J_t v = 0 exactly: the tangent is annihilated and stays so
+            else:
+                log_growth = ctx.midpoints([log_growth + ctx.log(growth)])[0]
+                tangent = ctx.midpoints([w / growth for w in tangent])
         if perturbed:
             x_perturbed = ctx.midpoints(kernel.step(ctx, x_perturbed, eta, params_perturbed))
             convex_at(point_of(x_perturbed), t, "perturbed")

@@ -209,7 +209,7 @@ def _search_one(screen, budget: int, seconds: float, seed: int, say, workers, sc
         start = screen.unit_of(pool.take(i))
         if not np.isfinite(ratios[i]) or time.monotonic() > deadline or start is None:
             continue
-        better = refine(screen, pool.take(i), start, rng)
+        better = refine(screen, pool.take(i), start, rng, deadline)
         refined.append((screen.log_ratios(better)[0][0], better, False))
     say(f"refined {len(refined)} candidates")
     finalists = sorted([(ratios[i], pool.take(i), i == 0) for i in order[:screen.confirmed]] + refined,
@@ -235,15 +235,18 @@ def _search_one(screen, budget: int, seconds: float, seed: int, say, workers, sc
         top_ratios=[float(math.exp(r)) for r, _, _ in finalists if np.isfinite(r)], screen=screen.screen_text)
 
 
-def refine(screen, one, start: np.ndarray, rng: np.random.Generator):
+def refine(screen, one, start: np.ndarray, rng: np.random.Generator, deadline: float = math.inf):
     """Nelder-Mead (scipy) from one candidate's uniform numbers, maximizing log(measured / claimed) inside the
-    unit cube (what the screen keeps of the candidate, a perturbed pair's direction, stays)."""
+    unit cube (what the screen keeps of the candidate, a perturbed pair's direction, stays). Past ``deadline``
+    (time.monotonic) no further point is measured: the search's seconds bound the refinement too."""
     from scipy.optimize import minimize
 
     def unpack(theta):
         return screen.at_unit(np.clip(theta, 0.0, 1.0 - 1e-12), one, rng)
 
     def loss(theta):
+        if time.monotonic() > deadline:
+            return 1e300  # out of time: Nelder-Mead keeps the best point it has measured
         value = screen.log_ratios(unpack(theta))[0][0]
         return -value if np.isfinite(value) else 1e300
 
