@@ -73,6 +73,8 @@ MEANINGS = {
                              "are still checked at every step",
     ("run", "float64"): "also run float64, to show where it departs (default true)",
     ("run", "backend"): "`mpmath` (the reference, default) or `flint` (arb numbers, faster)",
+    ("run", "times"): "mirror_flow: the times t_1 < ... < t_N > 0 (exact) the flow is measured at; a bound in `t` "
+                      "is checked at these times only, not between them",
     ("run", "step_convention"): "mdp: how eta scales the step on Q: `\"agarwal\"` (default, pi exp(eta Q/(1 - gamma)), "
                                 "Agarwal et al. 2021, Cen et al. 2022) or `\"xiao\"` (pi exp(eta Q), Xiao 2022; tau = 0); "
                                 "the update is printed with the result",
@@ -170,6 +172,7 @@ QUANTITY_MEANINGS = {
 CONSTANT_MEANINGS = {
     "T": "the step (round) the bound is evaluated at",
     "etaT": "eta * T; with a step-size schedule, sum_eta",
+    "t": "mirror_flow: the time (the same symbol as etaT, MD's elapsed time eta * T)",
     "sum_eta": "sum_{s<T} eta_s (eta * T for a constant eta)",
     "sum_eta2": "sum_{s<T} eta_s^2",
     "sum_g2": "sum_{s<T} ||g_s||_*^2: g_s the gradient (online: the loss) step s used, in the claim's dual norm "

@@ -1,0 +1,226 @@
+"""``[problem] kind = "mirror_flow"``: the continuous-time mirror flow d/dt grad phi(X) = -grad f(X), X(0) = x0.
+
+The flow runs in the dual variable Z = grad phi(X): Z' = -grad f(grad phi*(Z)), with the inverse mirror map in
+closed form (the Euclidean and Mahalanobis geometries, the negative entropy on the simplex, where grad phi* is
+the softmax and Z moves only up to a multiple of (1, ..., 1)). It is integrated by the Taylor-series method of
+``engine.taylor_ode`` at ``bits`` and at ``2 * bits`` bits, the order and the step's tolerance following the
+precision, so that the precision and the integration accuracy are doubled together; the quantities at the
+stated times keep only the digits on which the two rungs agree (``engine.ladder.laddered``).
+
+What is checked: the claim at each time of ``[run] times`` (t_1 < ... < t_N), not at the times between them. A
+bound names the time t (the symbol etaT: MD's elapsed time eta*T, of which the flow is the limit as eta -> 0)
+and the instance's constants D0 = D_phi(x*, x0), fstar = f(x*) and d, computed exactly. No ball enclosure is
+made (``engine.taylor_ode`` says why), so a verdict is a ladder verdict, never "proved".
+
+Library: f(X(t)) - f* <= D_phi(x*, x0)/t (Krichene, Bayen & Bartlett 2015, eq. (5): the Lyapunov function
+V(t) = t (f(X(t)) - f*) + D_phi(x*, X(t)) is nonincreasing; Wilson, Recht & Jordan 2016, section 2.1),
+``theorems/convergence/mirror_flow_rate.toml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from mdtheory.checker.bounds import ETA_T
+from mdtheory.checker.claim import with_declared
+from mdtheory.checker.convergence import check_reference_point
+from mdtheory.checker.measure import SeriesMeasurement
+from mdtheory.claimfile import (ClaimFileError, _expression, _regularizer, check_table_keys, checked_start, keyed,
+                                precision_bits, toml_numbers)
+from mdtheory.engine.codegen import CompiledExpressions
+from mdtheory.engine.context import working_context
+from mdtheory.engine.ladder import laddered
+from mdtheory.engine.taylor_ode import integrate, taylor_order
+from mdtheory.errors import MDTheoryError
+from mdtheory.problems import Problem, register
+from mdtheory.symbolic.domains import Domain, check_variable_names
+from mdtheory.symbolic.mirror_descent import KINKS, MirrorDescent, _primal, objective_gradient
+from mdtheory.symbolic.objectives import Objective
+from mdtheory.symbolic.regularizer import dual_variables, mirror_map
+
+FLOW_QUANTITIES = ("suboptimality", "bregman_to_solution", "distance_to_solution")
+# The bound kinds that read a series at the stated times; the others count steps (decay's rho^T, a limit
+# "after T steps"), which a flow does not take.
+FLOW_BOUND_KINDS = ("upper_bound", "closed_form")
+MAX_TIMES = 1000  # stated times per claim: each is integrated to and measured on both rungs
+
+
+@register("mirror_flow")
+@dataclass(frozen=True)
+class MirrorFlowProblem(Problem):
+    """The mirror flow of (phi, f) from x0, measured at ``times`` against the reference point ``solution``."""
+
+    md: MirrorDescent
+    x0: tuple
+    times: tuple
+    solution: tuple
+    bits: int
+    constants: dict = field(default_factory=dict)
+    problem_keys = {"kind": True, "variables": True, "domain": True, "regularizer": True, "objective": True}
+    run_keys = {"x0": True, "times": True, "precision_bits": True}
+    sections = ("solution",)
+    quantities = FLOW_QUANTITIES
+    constant_names = ("d", "fstar", "D0")
+
+    @classmethod
+    def bound_symbols(cls, declared: set[str]) -> dict:
+        """The time is t (or etaT, the same symbol as MD's elapsed time eta*T); there is no step count T."""
+        symbols = {name: symbol for name, symbol in super().bound_symbols(declared).items() if name != "T"}
+        return {**symbols, "t": ETA_T}
+
+    @classmethod
+    def from_tables(cls, data: dict, declared: dict, bound, max_steps: int, max_precision_bits: int):
+        problem, run = data["problem"], data["run"]
+        if bound.kind not in FLOW_BOUND_KINDS:
+            raise ClaimFileError(f"[claim] kind: {bound.kind!r} counts steps; a mirror_flow claim is an upper_bound or "
+                                 "a closed_form in the time t at the stated [run] times")
+        variables = problem["variables"]
+        if not isinstance(variables, list) or not variables or not all(isinstance(v, str) for v in variables):
+            raise ClaimFileError("[problem] variables: expected a non-empty list of names such as [\"x1\", \"x2\"]")
+        try:
+            check_variable_names(variables, "[problem]")
+            domain = Domain.parse(problem["domain"])
+        except MDTheoryError as err:
+            raise keyed("[problem] domain" if "domain" in str(err) else "[problem] variables", err) from None
+        reg = _regularizer(problem["regularizer"], variables, domain)
+        expr = _expression(problem["objective"], "[problem] objective", dict(zip(variables, reg.variables)))
+        try:
+            md = MirrorDescent(reg, Objective("user", expr, reg.variables, ()))
+        except MDTheoryError as err:
+            raise keyed("[problem] regularizer", err) from None
+        if objective_gradient(md).has(*KINKS, sp.Abs, sp.Piecewise):
+            raise ClaimFileError("[problem] objective: the flow is integrated by Taylor series, which needs an analytic "
+                                 "f (no abs, max, min or sign); smooth the objective")
+        if _primal(reg, sp.Matrix(dual_variables(reg))) is None:
+            raise ClaimFileError(f"[problem] regularizer: the inverse mirror map of {reg.name} has no closed form on "
+                                 f"{domain.describe()}, which the flow in the dual variable needs; use the Euclidean "
+                                 "or a Mahalanobis phi, or the negative entropy on the simplex")
+        n = len(variables)
+        x0 = tuple(toml_numbers(run["x0"], "[run] x0", n))
+        checked_start(reg, domain, None, x0)
+        times = _times(run["times"])
+        bits = precision_bits(run["precision_bits"], "[run] precision_bits", max_precision_bits)
+        table = data.get("solution", {})
+        check_table_keys(table, {"x": True}, "solution")
+        point = tuple(toml_numbers(table["x"], "[solution] x", n))
+        try:
+            check_reference_point(md, point, "x*")
+        except MDTheoryError as err:
+            raise keyed("[solution] x", err) from None
+        return cls(md, x0, times, point, bits, declared)
+
+    def numbers_read(self) -> dict:
+        return {"x0": self.x0, "times": self.times, "x*": self.solution, **self.constants}
+
+    def update_text(self) -> str:
+        return (f"d/dt grad phi(X) = -grad f(X), X(0) = x0 (mirror flow; Taylor series of order "
+                f"{taylor_order(self.bits)} at {self.bits} bits and {taylor_order(2 * self.bits)} at {2 * self.bits}, "
+                f"measured at the {len(self.times)} stated times)")
+
+    def judged(self, bound, progress: Callable[[int, int], None] | None = None):
+        """The bound's own check on the series at the stated times, saying that those times are what it covers."""
+        m = self.measurements(bound, progress)[0]
+        result = bound.check(m)
+        shown = ", ".join(str(t) for t in self.times[:6]) + (", ..." if len(self.times) > 6 else "")
+        result.explanation = (result.explanation.replace("every step", "every stated time")
+                              + f"; checked at the {len(self.times)} stated times t = {shown} (eta*T above is t), "
+                              "not between them")
+        return result, m
+
+    def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
+        reg = self.md.regularizer
+        fstar = sp.simplify(self.md.objective.expr.subs(dict(zip(self.md.objective.variables, self.solution))))
+        d0 = _exact_bregman(reg, self.solution, self.x0)
+        flow = _CompiledFlow(self.md)
+        rungs = [flow.run(working_context(bits), self.x0, self.times, self.solution, fstar)
+                 for bits in (self.bits, 2 * self.bits)]
+        (_, coarse), (ctx, fine) = rungs
+        series = {q: laddered(ctx, fine[q], coarse[q], coarse[q + " magnitude"], self.bits) for q in FLOW_QUANTITIES}
+        constants = {name: tuple(c.exact(value) for c in (ctx, rungs[0][0]))
+                     for name, value in (("d", sp.Integer(reg.dim)), ("fstar", fstar), ("D0", d0))}
+        provenance = {"d": "exact (the dimension)", "fstar": f"exact: f(x*) = {fstar}",
+                      "D0": f"exact: D_phi(x*, x0) = {d0}"}
+        m = SeriesMeasurement(ctx, list(range(len(self.times) + 1)), [ctx.zero, *(ctx.exact(t) for t in self.times)],
+                              series, (self.bits, 2 * self.bits), constants, provenance,
+                              reference="x* = (" + ", ".join(map(str, self.solution)) + ")")
+        return [with_declared(m, self.constants)]
+
+
+class _CompiledFlow:
+    """The flow's right-hand side in the dual variable and the quantities at a point, compiled once."""
+
+    def __init__(self, md: MirrorDescent):
+        reg = md.regularizer
+        dual = dual_variables(reg)
+        self.primal = CompiledExpressions(list(_primal(reg, sp.Matrix(dual))), dual)
+        self.gradient = CompiledExpressions(list(objective_gradient(md)), reg.variables)
+        self.mirror_map = CompiledExpressions(list(mirror_map(reg)), reg.variables)
+        objective = md.objective.expr.xreplace(dict(zip(md.objective.variables, reg.variables)))
+        self.values = CompiledExpressions([objective, reg.phi], reg.variables)
+        self.reg = reg
+
+    def run(self, ctx, x0: tuple, times: tuple, solution: tuple, fstar: sp.Expr) -> tuple:
+        """(ctx, {quantity: values at 0 and each time, quantity + " magnitude": the sizes of its terms})."""
+        primal, gradient = self.primal, self.gradient
+
+        def field(arithmetic, z):
+            return [-g for g in gradient(arithmetic, *primal(arithmetic, *z))]
+
+        start = self.mirror_map(ctx, *(ctx.exact(v) for v in x0))
+        try:
+            duals = [start] + integrate(ctx, field, start, [ctx.exact(t) for t in times])
+        except MDTheoryError as err:
+            raise keyed("[run] times", err) from None
+        star = [ctx.exact(v) for v in solution]
+        f_star, phi_star = ctx.exact(fstar), ctx.exact(_exact_phi(self.reg, solution))
+        out = {q: [] for q in FLOW_QUANTITIES}
+        out.update({q + " magnitude": [] for q in FLOW_QUANTITIES})
+        for z in duals:
+            x = primal(ctx, *z)
+            f, phi = self.values(ctx, *x)
+            grad = self.mirror_map(ctx, *x)
+            linear = [g * (s - xi) for g, s, xi in zip(grad, star, x)]
+            out["suboptimality"].append(f - f_star)
+            out["suboptimality magnitude"].append(abs(f) + abs(f_star))
+            out["bregman_to_solution"].append(phi_star - phi - ctx.fsum(linear))
+            out["bregman_to_solution magnitude"].append(abs(phi_star) + abs(phi) + ctx.fsum(abs(v) for v in linear))
+            out["distance_to_solution"].append(ctx.distance(x, star))
+            out["distance_to_solution magnitude"].append(ctx.vector_norm(star) + ctx.vector_norm(x))
+        return ctx, out
+
+
+def _times(value) -> tuple:
+    """[run] times: exact, positive, strictly increasing."""
+    if not isinstance(value, list) or not value:
+        raise ClaimFileError("[run] times: expected a list of positive exact times such as [\"1/2\", 1, 2, 4]")
+    if len(value) > MAX_TIMES:
+        raise ClaimFileError(f"[run] times: {len(value)} times exceed the limit of {MAX_TIMES}; state fewer")
+    times = tuple(toml_numbers(value, "[run] times"))
+    for i, t in enumerate(times):
+        if not t.is_positive:
+            raise ClaimFileError(f"[run] times[{i}]: {t} is not positive; the flow starts at t = 0 from x0")
+        if i and not (t > times[i - 1]):
+            raise ClaimFileError(f"[run] times[{i}]: {t} does not follow {times[i - 1]}; list the times increasing")
+    return times
+
+
+def _exact_phi(reg, point: tuple) -> sp.Expr:
+    """phi at a point of the closed domain, exactly: on the simplex's boundary its limit from inside (0 log 0 = 0)."""
+    inside = {v: p for v, p in zip(reg.variables, point) if p != 0}
+    phi = reg.phi.subs(inside)
+    for v, p in zip(reg.variables, point):
+        if p == 0 and v in phi.free_symbols:
+            phi = sp.limit(phi, v, 0, "+")
+    if not phi.is_finite:
+        raise ClaimFileError("[solution] x: phi is not finite at x*, so D_phi(x*, X(t)) is not; choose another point")
+    return sp.simplify(phi)
+
+
+def _exact_bregman(reg, point: tuple, x0: tuple) -> sp.Expr:
+    at_x0 = dict(zip(reg.variables, x0))
+    gradient = mirror_map(reg).subs(at_x0)
+    return sp.simplify(_exact_phi(reg, point) - reg.phi.subs(at_x0)
+                       - sum(g * (p - x) for g, p, x in zip(gradient, point, x0)))
