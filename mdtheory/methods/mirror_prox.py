@@ -32,7 +32,10 @@ class MirrorProx(SaddleMethod):
 
     def derive(self, game: SaddleGame):
         z = game.variables
-        return self.step(game, game.mirror_step(z, ETA * game.operator_at(self.played(game))))
+        # the second step at a symbolic w, then w substituted: sympy simplifies the small step, not the nested one
+        w = [sp.Dummy(f"w_{v}", **v.assumptions0) for v in z]
+        step = game.mirror_step(z, ETA * game.operator_at(w))
+        return self.step(game, step.xreplace(dict(zip(w, self.played(game)))))
 
     def update_text(self, game, renaming=None) -> str:
         return ("w = argmin_u <eta F(z), u> + D_phi(u, z), z+ = argmin_u <eta F(w), u> + D_phi(u, z), the point "

@@ -76,7 +76,11 @@ class SaddleGame:
             here = list(point[start:start + reg.dim])
             dual = mirror_map(reg).xreplace(dict(zip(reg.variables, here))) - sp.Matrix(
                 displacement[start:start + reg.dim])
-            primal = _primal(reg, dual)
+            # held as dummies through the inverse mirror map, which substitutes its dual symbols (y1, y2, ...) one
+            # by one: y's own coordinates (real on R^n) carry the same names
+            held = {v: sp.Dummy(str(v), **v.assumptions0) for v in self.variables}
+            primal = _primal(reg, dual.xreplace(held))
+            primal = None if primal is None else primal.xreplace({d: v for v, d in held.items()})
             if primal is None:
                 raise MDTheoryError(f"[problem] regularizer: the mirror step of {reg.name} on {reg.domain.describe()} "
                                     "has no closed form (a saddle method composes it); use the negative entropy on the "
