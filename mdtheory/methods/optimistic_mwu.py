@@ -15,8 +15,9 @@ from __future__ import annotations
 import sympy as sp
 
 from mdtheory.methods import register
-from mdtheory.problems.saddle import SaddleGame, SaddleMethod
+from mdtheory.methods.saddle_point import SaddleMethod
 from mdtheory.symbolic.mirror_descent import ETA
+from mdtheory.symbolic.saddle import SaddleGame
 
 
 class OptimisticMultiplicativeWeights(SaddleMethod):

@@ -1,12 +1,13 @@
 """``[problem] kind = "saddle"``: min_x max_y x^T A y, a bilinear saddle point (a two-player zero-sum matrix game),
-on the product of two probability simplices (or of R^m and R^n), run by a saddle method of ``mdtheory.methods``.
+on the product of two probability simplices (or of R^m and R^n), run by a saddle method of ``mdtheory.methods``
+(``methods.saddle_point.SaddleMethod``).
 
 The payoff f(x, y) = x^T A y is given by its matrix A (``[problem] matrix``, exact numbers; x in the simplex of
 dimension m = rows, y in the simplex of dimension n = columns). Each player's geometry is phi (``[problem]
 regularizer``, the negative entropy by default) on its own block; the monotone operator
-F(x, y) = (grad_x f, -grad_y f) and every mirror step are derived from f and phi with sympy (``SaddleGame``).
-A saddle method (mirror-prox, simultaneous or optimistic multiplicative weights: ``SaddleMethod``) says how the
-joint point z = (x, y) moves and which point each round plays.
+F(x, y) = (grad_x f, -grad_y f) and every mirror step are derived from f and phi with sympy
+(``symbolic.saddle.SaddleGame``). A saddle method (mirror-prox, simultaneous or optimistic multiplicative
+weights) says how the joint point z = (x, y) moves and which point each round plays.
 
 Quantities, each measured on the precision ladder (bits, 2*bits):
     ``duality_gap``: max_j (A^T xbar)_j - min_i (A ybar)_i at the average (xbar, ybar) of the points played in
@@ -34,82 +35,17 @@ from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.engine.context import working_context
 from mdtheory.engine.ladder import laddered
 from mdtheory.errors import MDTheoryError
-from mdtheory.methods import Method, SymbolicStep, method
+from mdtheory.methods import method
 from mdtheory.problems import Problem, register
 from mdtheory.symbolic.domains import Domain
-from mdtheory.symbolic.mirror_descent import ETA, _primal
-from mdtheory.symbolic.regularizer import Regularizer, bregman_divergence, mirror_map, second_point
+from mdtheory.symbolic.mirror_descent import ETA
+from mdtheory.symbolic.regularizer import Regularizer, bregman_divergence, second_point
+from mdtheory.symbolic.saddle import SaddleGame
 
 DEFAULT_METHOD = "mirror_prox"
 DOMAINS = (Domain.SIMPLEX, Domain.REALS)
 GAP_QUANTITIES = ("duality_gap", "regret_x", "regret_y")  # defined by best responses: on the simplices only
 SADDLE_QUANTITIES = (*GAP_QUANTITIES, "equilibrium_distance")
-
-
-@dataclass(frozen=True)
-class SaddleGame:
-    """min_x max_y f(x, y) with phi_x on x's block and phi_y on y's: the symbolic layer of a saddle method."""
-
-    rows: Regularizer  # phi_x on x1..xm
-    columns: Regularizer  # phi_y on y1..yn
-    payoff: sp.Expr  # f(x, y)
-    parameters: tuple = ()
-
-    @property
-    def variables(self) -> tuple[sp.Symbol, ...]:
-        return (*self.rows.variables, *self.columns.variables)
-
-    @functools.cached_property
-    def operator(self) -> sp.Matrix:
-        """F(z) = (grad_x f, -grad_y f): monotone for f convex in x and concave in y."""
-        f = sp.Matrix([self.payoff])
-        return sp.Matrix.vstack(f.jacobian(self.rows.variables).T, -f.jacobian(self.columns.variables).T)
-
-    def operator_at(self, point) -> sp.Matrix:
-        return self.operator.xreplace(dict(zip(self.variables, point)))
-
-    def mirror_step(self, point, displacement) -> sp.Matrix:
-        """argmin_u <displacement, u> + D_phi(u, point) on each block: grad phi(u) = grad phi(point) - displacement,
-        in closed form from phi (normalized on the simplex)."""
-        blocks, start = [], 0
-        for reg in (self.rows, self.columns):
-            here = list(point[start:start + reg.dim])
-            dual = mirror_map(reg).xreplace(dict(zip(reg.variables, here))) - sp.Matrix(
-                displacement[start:start + reg.dim])
-            # held as dummies through the inverse mirror map, which substitutes its dual symbols (y1, y2, ...) one
-            # by one: y's own coordinates (real on R^n) carry the same names
-            held = {v: sp.Dummy(str(v), **v.assumptions0) for v in self.variables}
-            primal = _primal(reg, dual.xreplace(held))
-            primal = None if primal is None else primal.xreplace({d: v for v, d in held.items()})
-            if primal is None:
-                raise MDTheoryError(f"[problem] regularizer: the mirror step of {reg.name} on {reg.domain.describe()} "
-                                    "has no closed form (a saddle method composes it); use the negative entropy on the "
-                                    "simplex or the Euclidean phi on R^n")
-            blocks.append(primal)
-            start += reg.dim
-        return sp.Matrix.vstack(*blocks)
-
-
-class SaddleMethod(Method):
-    """A method of the saddle kind. ``derive(game)`` gives the step of the flat state (the vectors of ``state``,
-    each the joint point z = (x, y)); ``played(game)`` the point (x_t, y_t) round t plays, as expressions in the
-    state before the step (the averages, the regrets and the duality gap are taken over it)."""
-
-    def played(self, game: SaddleGame) -> sp.Matrix:
-        raise NotImplementedError(f"{type(self).__name__} does not say which point it plays")
-
-    def state_symbols(self, game: SaddleGame) -> list[tuple[sp.Symbol, ...]]:
-        """The joint point's symbols for the first vector of the state, fresh ones (z_prev_x1, ...) for the others."""
-        first = game.variables
-        return [first, *(tuple(sp.Symbol(f"{name}_{v}", **v.assumptions0) for v in first) for name in self.state[1:])]
-
-    def kernel(self, problem, oracle=None):
-        raise MDTheoryError(f"[run] method: {self.name!r} is a saddle-point method; it runs on [problem] kind = "
-                            "\"saddle\" (min_x max_y x^T A y), not on a minimization problem")
-
-    def step(self, game: SaddleGame, state: sp.Matrix) -> SymbolicStep:
-        flat = tuple(s for vector in self.state_symbols(game) for s in vector)
-        return SymbolicStep(flat, state, None, game.parameters)
 
 
 @register("saddle")
@@ -281,19 +217,24 @@ class SaddleProblem(Problem):
         return dataclasses.replace(self, eta=point["eta"], bits=bits)
 
 
-def saddle_method(name) -> SaddleMethod:
+def runs_on_a_saddle(rule) -> bool:
+    """A saddle method says which point each round plays (``methods.saddle_point.SaddleMethod.played``)."""
+    return callable(getattr(rule, "played", None))
+
+
+def saddle_method(name):
     rule = method(name) if isinstance(name, str) else None
-    if not isinstance(rule, SaddleMethod):
+    if not runs_on_a_saddle(rule):
         from mdtheory.methods import methods
 
-        offered = sorted(n for n, r in methods().items() if isinstance(r, SaddleMethod))
+        offered = sorted(n for n, r in methods().items() if runs_on_a_saddle(r))
         raise ClaimFileError(f"[run] method: {name!r} does not run on a saddle problem; choose one of "
                              f"{', '.join(offered)}")
     return rule
 
 
 @functools.cache
-def _compiled(rule: SaddleMethod, game: SaddleGame) -> tuple[CompiledExpressions, CompiledExpressions]:
+def _compiled(rule, game: SaddleGame) -> tuple[CompiledExpressions, CompiledExpressions]:
     derived = rule.derive(game)
     arguments = (*derived.state, ETA)
     return CompiledExpressions(list(derived.step), arguments), CompiledExpressions(list(rule.played(game)), arguments)
