@@ -4,7 +4,8 @@ A claim file's ``[problem] kind = "..."`` names a registered :class:`Problem` su
 (``mdtheory.claimfile``), the checker (``mdtheory.checker.claim``), ``mdtheory check`` and ``mdtheory falsify`` ask
 the problem, never its type, for everything that depends on the kind. The built-in kinds are ``offline`` (MD on a
 fixed objective, :mod:`mdtheory.problems.offline`), ``online`` (online MD against a loss sequence,
-:mod:`mdtheory.problems.online`) and ``mdp`` (policy MD on a tabular MDP, :mod:`mdtheory.problems.mdp`).
+:mod:`mdtheory.problems.online`), ``mdp`` (policy MD on a tabular MDP, :mod:`mdtheory.problems.mdp`) and ``saddle``
+(min_x max_y x^T A y run by a saddle method, :mod:`mdtheory.problems.saddle`).
 
 Adding a kind
 -------------
