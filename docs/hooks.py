@@ -30,7 +30,7 @@ MEANINGS = {
     ("theorem", "name"): "the theorem's name, shown by `check`, in the report and in `proofs/`",
     ("theorem", "reference"): "where it is published",
     ("theorem", "statement"): "the statement, in the paper's notation",
-    ("problem", "kind"): "`offline` (the default), `online` or `mdp`",
+    ("problem", "kind"): "`offline` (the default), `online`, `mdp` or `saddle`",
     ("problem", "variables"): "the coordinates' names, or `{name = \"x\", d = 3}` for x1, ..., xd",
     ("problem", "domain"): "`reals`, `positive`, `simplex` or `box` (the open unit box), phi's own domain; or a "
                            "constraint set MD projects onto: `ball`, `box` with `lower` and `upper`, `simplices`, `marginals`; "
@@ -79,10 +79,16 @@ MEANINGS = {
                                 "Agarwal et al. 2021, Cen et al. 2022) or `\"xiao\"` (pi exp(eta Q), Xiao 2022; tau = 0); "
                                 "the update is printed with the result",
     ("run", "method"): "the update rule: `md` (plain mirror descent, default), `accelerated` (Tseng's accelerated "
-                       "method) or `dual_averaging` (Nesterov's), or a registered plug-in (docs/add-a-method.md); "
+                       "method) or `dual_averaging` (Nesterov's); on a saddle problem `mirror_prox` (default), "
+                       "`mwu` or `optimistic_mwu`; or a registered plug-in (docs/add-a-method.md); "
                        "not `[worst_case] method`, which names a performance-estimation class",
     ("method", "beta"): "dual_averaging's schedule beta(k), an expression in k: beta_k = beta(k)/eta (default `\"1\"`, "
                         "lazy MD at the constant step eta)",
+    ("problem", "matrix"): "saddle: the payoff matrix A of min_x max_y x^T A y, rows of exact numbers (x plays "
+                           "a row, y a column)",
+    ("problem", "equilibrium"): "saddle: `{x = [...], y = [...]}`, the equilibrium `equilibrium_distance` is measured "
+                                "to, checked exactly (a duality gap of 0 on the simplices, F(z*) = 0 on R^n)",
+    ("run", "y0"): "saddle: the column player's start (default uniform on the simplex)",
     ("run", "pi0"): "the initial policy: `\"uniform\"` (default) or one row per state; mdp problems run NPG "
                     "(policy MD with KL), Cen et al.'s update when tau > 0",
     ("constants", "*"): "any name = an exact number the bound uses; `L`, `mu`, `G` and (Euclidean) `sigma` are checked at "
@@ -164,6 +170,11 @@ QUANTITY_MEANINGS = {
     "bregman_to_solution": "D_phi(r, x_t)",
     "distance_to_solution": "||x_t - r||",
     "regret": "sum over s < t of <l_s, x_s> minus the best fixed expert's loss in hindsight",
+    "duality_gap": "saddle: max_j (A^T xbar)_j - min_i (A ybar)_i at the average of the points played in rounds "
+                   "0..T-1 (mirror-prox: the extrapolations w_t), T >= 1",
+    "regret_x": "saddle: sum_t x_t^T A y_t - min_i sum_t (A y_t)_i, the row player's regret over the points played",
+    "regret_y": "saddle: max_j sum_t (A^T x_t)_j - sum_t x_t^T A y_t, the column player's",
+    "equilibrium_distance": "saddle: ||z_t - z*||_2, the last iterate's distance to `[problem] equilibrium`",
     "value_gap": "V*(rho) - V^{pi_t}(rho)",
     "soft_q_gap": "||Q* - Q^{pi_t}||_inf (soft versions for tau > 0)",
     "log_policy_gap": "||log pi* - log pi_t||_inf (tau > 0)",
@@ -180,6 +191,10 @@ CONSTANT_MEANINGS = {
     "eps": "the perturbation's size (sensitivity claims)",
     "eta": "the step size",
     "d": "the dimension (number of experts online)",
+    "m": "saddle: the row player's strategies (A's rows)",
+    "n": "saddle: the column player's strategies (A's columns)",
+    "Amax": "saddle: max_ij |A_ij|, the Lipschitz constant of F(x, y) = (A y, -A^T x) from l1 x l1 to its dual",
+    "Omega": "saddle: max over the simplices of D_phi(z, z0), exact (at a vertex of each simplex)",
     "G": "the largest dual norm of the gradients (losses) used",
     "sigma": "phi's strong convexity in the claim's norm: exact for quadratic phi, Pinsker's 1 for entropy on the "
              "simplex, p - 1 in l_p for `p_norm` (G then in l_q, q = p/(p - 1))",
@@ -241,8 +256,9 @@ def missing_meanings() -> list[str]:
     problems = [f"[{s}] {k}: read by the code, not explained in docs/hooks.py MEANINGS" for s, k in sorted(read - set(MEANINGS))]
     problems += [f"[{s}] {k}: explained in docs/hooks.py MEANINGS, read by no loader" for s, k in sorted(set(MEANINGS) - read)
                  if k != "*"]
-    problems += [f"quantity {q}: not explained" for q in QUANTITIES if q not in QUANTITY_MEANINGS]
-    problems += [f"quantity {q}: explained, not in checker.bounds.QUANTITIES" for q in QUANTITY_MEANINGS if q not in QUANTITIES]
+    measured = (*QUANTITIES, *(q for kind in BUILT_IN_KINDS for q in problem_kind(kind).quantities if q not in QUANTITIES))
+    problems += [f"quantity {q}: not explained" for q in measured if q not in QUANTITY_MEANINGS]
+    problems += [f"quantity {q}: explained, measured by no kind" for q in QUANTITY_MEANINGS if q not in measured]
     names = {n for kind in BUILT_IN_KINDS for n in problem_kind(kind).bound_symbols(set())}
     problems += [f"bound name {n}: not explained" for n in sorted(names - set(CONSTANT_MEANINGS))]
     problems += [f"bound name {n}: explained, never offered to a bound" for n in sorted(set(CONSTANT_MEANINGS) - names)]
@@ -265,10 +281,11 @@ def claim_keys() -> str:
 
 def quantities() -> str:
     from mdtheory.checker import bounds
+    from mdtheory.problems import problem_kind
 
     families = {"sensitivity (offline, with `direction` and `eps`)": bounds.SENSITIVITY_QUANTITIES,
                 "convergence (offline)": bounds.CONVERGENCE_QUANTITIES, "online": bounds.ONLINE_QUANTITIES,
-                "policy (mdp)": bounds.MDP_QUANTITIES}
+                "policy (mdp)": bounds.MDP_QUANTITIES, "saddle": problem_kind("saddle").quantities}
     rows = ["| quantity | problems | definition |", "|---|---|---|"]
     for family, names in families.items():
         rows += [f"| `{name}` | {family} | {_cell(QUANTITY_MEANINGS.get(name, '**not documented**'))} |" for name in names]

@@ -155,7 +155,8 @@ _REGISTRY: dict[str, Method] = {}
 # The built-in methods by name and file, loaded when first asked for (``method``, ``methods``), so that a claim
 # file can name them and the registry imports none of them (each imports the registry)
 BUILT_IN_METHODS = {PLAIN_MD: "mirror_descent", "accelerated": "accelerated", "dual_averaging": "dual_averaging",
-                    "projected_md": "projected"}
+                    "projected_md": "projected", "mirror_prox": "mirror_prox", "mwu": "mwu",
+                    "optimistic_mwu": "optimistic_mwu"}
 
 
 def _load_built_ins(*names: str) -> None:

@@ -4,7 +4,8 @@ A claim file's ``[problem] kind = "..."`` names a registered :class:`Problem` su
 (``mdtheory.claimfile``), the checker (``mdtheory.checker.claim``), ``mdtheory check`` and ``mdtheory falsify`` ask
 the problem, never its type, for everything that depends on the kind. The built-in kinds are ``offline`` (MD on a
 fixed objective, :mod:`mdtheory.problems.offline`), ``online`` (online MD against a loss sequence,
-:mod:`mdtheory.problems.online`) and ``mdp`` (policy MD on a tabular MDP, :mod:`mdtheory.problems.mdp`).
+:mod:`mdtheory.problems.online`), ``mdp`` (policy MD on a tabular MDP, :mod:`mdtheory.problems.mdp`) and ``saddle``
+(min_x max_y x^T A y run by a saddle method, :mod:`mdtheory.problems.saddle`).
 
 Adding a kind
 -------------
@@ -103,7 +104,7 @@ from mdtheory.errors import MDTheoryError
 DEFAULT_KIND = "offline"  # a [problem] table without kind = ... is an offline problem
 # Loaded by name when first asked for (``problem_kind``), so that the claim language, which the kinds' readers
 # use, can import this registry without importing the kinds.
-BUILT_IN_KINDS = ("offline", "online", "mdp", "mirror_flow")
+BUILT_IN_KINDS = ("offline", "online", "mdp", "mirror_flow", "saddle")
 
 
 class UnknownProblemKind(MDTheoryError):

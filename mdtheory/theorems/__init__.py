@@ -16,6 +16,7 @@ FAMILIES = {
     "online": "Regret of online MD",
     "policy": "Policy mirror descent on MDPs",
     "seed_paper": "The seed paper's stability claims, in the claim language",
+    "saddle": "Saddle points and games: mirror-prox and multiplicative weights",
 }
 
 
