@@ -155,7 +155,8 @@ _REGISTRY: dict[str, Method] = {}
 # The built-in methods by name and file, loaded when first asked for (``method``, ``methods``), so that a claim
 # file can name them and the registry imports none of them (each imports the registry)
 BUILT_IN_METHODS = {PLAIN_MD: "mirror_descent", "accelerated": "accelerated", "dual_averaging": "dual_averaging",
-                    "projected_md": "projected"}
+                    "projected_md": "projected",
+                    "composite_md": "composite_md", "rda": "regularized_dual_averaging"}
 
 
 def _load_built_ins(*names: str) -> None:
