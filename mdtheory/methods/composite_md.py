@@ -110,7 +110,7 @@ class CompositeMirrorDescent(Method):
         md = method(PLAIN_MD).update_text(dataclasses.replace(problem, method=PLAIN_MD), renaming)
         where = ("soft-thresholding of the dual point around grad phi(0) by eta lambda"
                  if problem.regularizer.domain is Domain.REALS else "the dual point shifted by -eta lambda")
-        return (f"x+ = argmin eta <grad f(x), x'> + eta {self.term.text()} + D_phi(x', x): {where}, then the inverse "
+        return (f"x+ = argmin eta <grad f(x), x'> + eta r(x') + D_phi(x', x), r = {self.term.text()}: {where}, then the inverse "
                 f"of [{md}] (composite mirror descent, Duchi et al. 2010)")
 
 
