@@ -558,8 +558,7 @@ def _composite_first_order(m: Measurement, kernel, rungs, points, where: str, fi
     closed domain's normal cone), each coordinate's residual resolved to 0 on the ladder (methods.l1_term)."""
     from mdtheory.methods.l1_term import first_order_residuals
 
-    fine, coarse = rungs
-    ctx, bits = fine.ctx, m.ladder.coarse.bits
+    ctx, bits = rungs[0].ctx, m.ladder.coarse.bits
     pieces = [first_order_residuals(kernel.term, r.ctx, kernel.domain, kernel.objective_gradient(r.ctx, p, r.params), p)
               for r, p in zip(rungs, points)]
     ladder = laddered(ctx, pieces[0][0], pieces[1][0], pieces[1][1], bits)

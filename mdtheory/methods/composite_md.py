@@ -22,8 +22,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-import sympy as sp
-
 from mdtheory.engine.domain_checks import check_in_domain
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.errors import MDTheoryError

@@ -65,7 +65,7 @@ class L1Term:
                                 f"problem has the constraint set {md.constraint.describe()}; use a domain without one "
                                 "(reals, positive, box)")
         if kernel.domain is Domain.SIMPLEX:
-            raise MDTheoryError(f"[method] l1: on the simplex ||x||_1 = 1 is constant, so lambda ||x||_1 changes "
+            raise MDTheoryError("[method] l1: on the simplex ||x||_1 = 1 is constant, so lambda ||x||_1 changes "
                                 "neither the step nor the minimizer; state the problem on the positive orthant "
                                 "(domain = \"positive\") or on the reals, where the term matters, or remove l1")
         if not kernel.separable:
