@@ -79,11 +79,14 @@ MEANINGS = {
                                 "Agarwal et al. 2021, Cen et al. 2022) or `\"xiao\"` (pi exp(eta Q), Xiao 2022; tau = 0); "
                                 "the update is printed with the result",
     ("run", "method"): "the update rule: `md` (plain mirror descent, default), `accelerated` (Tseng's accelerated "
-                       "method) or `dual_averaging` (Nesterov's); on a saddle problem `mirror_prox` (default), "
-                       "`mwu` or `optimistic_mwu`; or a registered plug-in (docs/add-a-method.md); "
+                       "method), `dual_averaging` (Nesterov's), `composite_md` (COMID) or `rda` (Xiao's regularized "
+                       "dual averaging); on a saddle problem `mirror_prox` (default), `mwu` or `optimistic_mwu`; "
+                       "or a registered plug-in (docs/add-a-method.md); "
                        "not `[worst_case] method`, which names a performance-estimation class",
-    ("method", "beta"): "dual_averaging's schedule beta(k), an expression in k: beta_k = beta(k)/eta (default `\"1\"`, "
-                        "lazy MD at the constant step eta)",
+    ("method", "beta"): "dual_averaging's and rda's schedule beta(k), an expression in k: beta_k = beta(k)/eta (default "
+                        "`\"1\"`, lazy MD at the constant step eta)",
+    ("method", "l1"): "composite_md's and rda's composite term r(x) = lambda ||x||_1: lambda >= 0, an exact number "
+                      "(default `\"0\"`); handled by its prox, and the quantities (f(x_t), f*, ...) are about f + r",
     ("problem", "matrix"): "saddle: the payoff matrix A of min_x max_y x^T A y, rows of exact numbers (x plays "
                            "a row, y a column)",
     ("problem", "equilibrium"): "saddle: `{x = [...], y = [...]}`, the equilibrium `equilibrium_distance` is measured "
@@ -202,6 +205,7 @@ CONSTANT_MEANINGS = {
     "mu": "f's strong convexity relative to phi",
     "fstar": "f at the reference point",
     "D0": "D_phi(reference point, x0)",
+    "r0": "r(x0), the composite term at the start (methods `composite_md` and `rda`)",
     "gamma": "the discount",
     "tau": "the entropy regularization",
     "A": "the largest number of actions",
@@ -224,7 +228,8 @@ def key_tables() -> dict[str, dict[str, bool]]:
         tables[f"problem ({kind})"] = problem_kind(kind).problem_keys
     for kind in BUILT_IN_KINDS:
         tables[f"run ({kind})"] = problem_kind(kind).run_keys
-    tables["method"] = {key: False for name in ("md", "accelerated", "dual_averaging") for key in method(name).options}
+    tables["method"] = {key: False for name in ("md", "accelerated", "dual_averaging", "composite_md", "rda")
+                        for key in method(name).options}
     tables["theorem"] = claimfile.THEOREM_KEYS
     tables["solution"] = claimfile.SOLUTION_KEYS
     tables["claim (every kind)"] = claimfile.COMMON_CLAIM_KEYS

@@ -107,7 +107,7 @@ def test_the_method_is_registered_with_its_state():
 
 @pytest.mark.parametrize("change, message", [
     ({"run": {"method": "nesterov"}}, r"\[run\] method: 'nesterov' is not a registered method; the registered "
-                                      r"methods are md, accelerated, dual_averaging"),
+                                      r"methods are md, accelerated, composite_md, dual_averaging"),
     ({"method": {"momentum": "1/2"}}, r"\[method\] momentum: method 'accelerated' has no option 'momentum'; it "
                                       r"takes no options"),
     ({"method": {"momentum": 0.5}}, r"\[method\] momentum: expected an exact number"),

@@ -156,7 +156,8 @@ _REGISTRY: dict[str, Method] = {}
 # file can name them and the registry imports none of them (each imports the registry)
 BUILT_IN_METHODS = {PLAIN_MD: "mirror_descent", "accelerated": "accelerated", "dual_averaging": "dual_averaging",
                     "projected_md": "projected", "mirror_prox": "mirror_prox", "mwu": "mwu",
-                    "optimistic_mwu": "optimistic_mwu"}
+                    "optimistic_mwu": "optimistic_mwu",
+                    "composite_md": "composite_md", "rda": "regularized_dual_averaging"}
 
 
 def _load_built_ins(*names: str) -> None:

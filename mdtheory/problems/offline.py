@@ -51,7 +51,7 @@ class OfflineProblem(Problem):
                     **set_keys()}  # a constraint set's own keys (radius, bounds, blocks): symbolic.sets
     run_keys = OFFLINE_RUN
     quantities = (*SENSITIVITY_QUANTITIES, *CONVERGENCE_QUANTITIES)
-    constant_names = ("eta", "d", "G", "sigma", "L", "mu", "fstar", "D0")
+    constant_names = ("eta", "d", "G", "sigma", "L", "mu", "fstar", "D0", "r0")
     step_sum_names = ("sum_eta", "sum_eta2", "sum_g2")
     sections = ("solution", "method")
     norms = DUAL_NORMS
