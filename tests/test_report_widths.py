@@ -11,6 +11,7 @@ import sympy as sp
 from mdtheory.checker import HOLDS, CheckResult, ClaimReport, NamedCheck, exactly, laddered, reading, rounded
 from mdtheory.checker.reading import DISPLAY_DIGITS
 from mdtheory.checker.result import markdown_table
+from mdtheory.cli import main
 from mdtheory.engine.context import working_context
 from mdtheory.report import write_report
 
@@ -103,3 +104,37 @@ def test_claim3s_tables_show_the_peaks_that_its_json_keeps(tmp_path):
     (row,) = [line for line in markdown.splitlines() if line.startswith("| 100 |")]
     shown = table_cells(row)[1]
     assert significant_digits(shown) == DISPLAY_DIGITS and agrees(shown, full)
+
+
+FIRST_CLAIM = """[problem]
+variables = ["x"]
+domain = "DOMAIN"
+RADIUS
+regularizer = "euclidean"
+objective = "3*x**2/2"
+
+[run]
+x0 = ["1/2"]
+direction = ["1"]
+eps = "1e-20"
+eta = "1/2"
+steps = 10
+precision_bits = 64
+
+[claim]
+kind = "upper_bound"
+bound = "(1/2)**T"
+"""
+
+
+@pytest.mark.parametrize("domain, radius, message", [
+    ("ball", 'radius = "-1"', "[problem] radius: must be positive, got -1"),
+    ("reals", 'radius = "1"', '[problem] radius: only domain = "ball" takes it'),
+])
+def test_a_set_error_names_its_key_once(tmp_path, capsys, domain, radius, message):
+    """A constraint set's own key error read "[problem] domain: [problem] radius: ..."."""
+    path = tmp_path / "first.toml"
+    path.write_text(FIRST_CLAIM.replace("DOMAIN", domain).replace("RADIUS", radius))
+    assert main(["check", str(path), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: {message}" in err and err.count("[problem]") == 1
