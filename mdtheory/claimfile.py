@@ -27,6 +27,7 @@ import inspect
 import json
 import math
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass
@@ -118,11 +119,14 @@ def keyed(key: str, err: MDTheoryError) -> ClaimFileError:
     from below. ``key`` is "[section] name", or "[section]" for a message that names its key itself
     ("steps: ..."). An error that already names its key (a ClaimFileError from a helper that was given the
     key) passes unchanged; a message that opens with the key, its section or its bare name (a library's
-    "tolerance: ...", "[problem]: ...") has that opening replaced by the key, not repeated after it."""
+    "tolerance: ...", "[problem]: ...") has that opening replaced by the key, not repeated after it; one that
+    names another key of the section ("[problem] radius: ..." under "[problem] domain") keeps its own."""
     if isinstance(err, ClaimFileError):
         return err
     message = str(err)
     section, name = (key.split("] ", 1)[0] + "]", key.split("] ", 1)[1]) if "] " in key else (key, "")
+    if re.match(rf"{re.escape(section)} [\w.]+: ", message):  # names its own key ([problem] radius: ...)
+        return ClaimFileError(message)
     for opening in (key, section, name):
         if opening and message.startswith(f"{opening}: "):
             message = message[len(opening) + 2:]

@@ -6,9 +6,10 @@ import sympy as sp
 
 from mdtheory.checker import HOLDS, VIOLATED, UpperBound, exactly, laddered, measure, reading, rounded
 from mdtheory.checker.bounds import T
-from mdtheory.checker.reading import Reading, joined
+from mdtheory.checker.reading import DISPLAY_DIGITS, Reading, joined
 from mdtheory.checker.result import NamedCheck, check_json
 from mdtheory.engine.context import working_context
+from mdtheory.engine.ladder import format_trusted
 from mdtheory.engine.run import RunSpec
 from mdtheory.symbolic.catalogue import euclidean
 from mdtheory.symbolic.mirror_descent import MirrorDescent
@@ -44,7 +45,10 @@ def test_an_upper_bound_reports_the_measured_numbers_themselves():
     assert result.measured.text().startswith(f"amplification = {value.text()} at eta*T = {position.text()}")
     data = check_json(NamedCheck("line", result, m))
     assert data["measured"] == result.measured.text()
-    assert data["figures"]["measured"][0] == {"value": value.text(), "trusted_digits": value.trusted}
+    # the text shows DISPLAY_DIGITS of the 17 trusted digits; the JSON keeps all of them
+    assert value.text() == format_trusted(ctx, value.value, DISPLAY_DIGITS)
+    assert data["figures"]["measured"][0] == {"value": format_trusted(ctx, value.value, value.trusted),
+                                              "trusted_digits": value.trusted}
     assert data["figures"]["measured"][1] == {"value": "8.0", "rounded_to": 6}
 
 

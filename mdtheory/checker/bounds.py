@@ -589,7 +589,7 @@ class ExponentialGrowth:
             return CheckResult(self.kind, INCONCLUSIVE, "no fit", claimed, "n/a", 0, self.quantity, (
                 f"the fitting window is too short ({span}); need {MIN_WINDOW_POINTS} points over at least "
                 f"{MIN_WINDOW_SPAN} unit of eta*T: run longer or record more often"))
-        rate_text = laddered(ctx, fit.rate, fit.digits, cap=None)  # "?" when the fit resolves no digit
+        rate_text = laddered(ctx, fit.rate, fit.digits)  # "?" when the fit resolves no digit
         drawn_rate = fit.rate if self.rate is None else _evaluate(ctx, self.rate)
         # The claimed rate is drawn through the fitted intercept over the window.
         curve = [(s, ctx.exp(fit.intercept + drawn_rate * s)) for s in m.fine.eta_t if fit.window[0] <= s <= fit.window[1]]

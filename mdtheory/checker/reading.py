@@ -9,7 +9,7 @@ parsing prose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -53,14 +53,20 @@ class Figure:
 
     __str__ = text
 
+    def capped(self, cap: int = DISPLAY_DIGITS) -> Figure:
+        """The same number written with at most ``cap`` digits (how a table writes it); an exact number
+        stays itself."""
+        return self if self.shown is None or self.shown <= cap else replace(self, shown=cap)
+
     def as_json(self) -> dict:
-        """The number as the report writes it, and what its digits are: trusted by the ladder (null with
-        ``at_most`` when none is), rounded for display to ``rounded_to`` significant digits, or exact."""
+        """The number and what its digits are: every digit the ladder trusted (null with ``at_most`` when
+        none is; the text may show fewer, ``DISPLAY_DIGITS`` at most), rounded for display to ``rounded_to``
+        significant digits, or exact."""
         if self.trusted is not None:
             if self.at_most is not None or self.shown <= 0:
                 return {"value": None, "trusted_digits": self.trusted,
                         **({"at_most": self.ctx.nstr(self.at_most, 2)} if self.at_most is not None else {})}
-            return {"value": self.text(), "trusted_digits": self.trusted}
+            return {"value": format_trusted(self.ctx, self.value, self.trusted), "trusted_digits": self.trusted}
         if self.shown is None:
             return {"value": self.text(), "exact": True}
         return {"value": self.text(), "rounded_to": self.shown}
@@ -102,6 +108,10 @@ class Reading:
 
     def __add__(self, other: Reading) -> Reading:
         return Reading(self.parts + as_reading(other).parts)
+
+    def capped(self, cap: int = DISPLAY_DIGITS) -> Reading:
+        """The same reading with every figure written to at most ``cap`` digits."""
+        return Reading(tuple(p.capped(cap) if isinstance(p, Figure) else p for p in self.parts))
 
     def as_json(self) -> list[dict]:
         return [f.as_json() for f in self.figures]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mdtheory.checker.bounds import HOLDS, INCONCLUSIVE, VIOLATED, CheckResult
 from mdtheory.checker.measure import Measurement, float64_departure
+from mdtheory.checker.reading import DISPLAY_DIGITS, Figure, Reading
 from mdtheory.engine.ladder import agreeing_digits, trusted_or_none
 from mdtheory.methods import configured
 from mdtheory.symbolic.mirror_descent import MirrorDescent
@@ -90,6 +91,27 @@ class ClaimReport:
 def table_cell(text) -> str:
     """Text safe inside a Markdown table cell (claims write their tables of constants with it too)."""
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """A claim's table of constants in Markdown. A cell is text (a label, a verdict, an exact expression), an
+    int, or a ``Figure``/``Reading``: every number computed at some precision is a figure, written with at
+    most ``DISPLAY_DIGITS`` digits and never more than it trusts (the JSON keeps every trusted digit). A bare
+    float, mpf or sympy number is refused, since its text would carry whatever digits it happens to have."""
+    def cell(value) -> str:
+        if isinstance(value, Figure | Reading):
+            return table_cell(value.capped(DISPLAY_DIGITS).text())
+        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+            return table_cell(value)
+        raise TypeError(f"a table cell is text, an int or a Figure, got {type(value).__name__} {value!r}: wrap "
+                        "the number in laddered(), rounded() or exactly()")
+
+    lines = ["| " + " | ".join(map(table_cell, header)) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        if len(row) != len(header):
+            raise ValueError(f"a table row has {len(row)} cells for {len(header)} columns: {row!r}")
+        lines.append("| " + " | ".join(cell(value) for value in row) + " |")
+    return "\n".join(lines)
 
 
 def fields_markdown(fields: list[tuple[str, str]], after: str = "") -> str:

@@ -35,6 +35,7 @@ from mdtheory.checker import (HOLDS, CheckResult, ClaimReport, ClosedFormAgreeme
                               exactly, joined, reading, rounded)
 from mdtheory.checker.bounds import ETA_T, agreement
 from mdtheory.checker.measure import Measurement, least_squares_slope, measure
+from mdtheory.checker.result import markdown_table
 from mdtheory.claims import register
 from mdtheory.engine.closed_forms import GroupedSimplexStart, entropic_linear_operator_norm, entropic_linear_series
 from mdtheory.engine.ladder import PrecisionLadder
@@ -158,9 +159,10 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         certified = _certified_peak(start, peak_t, peak_level, label)
         checks.append(certified)
         certified_labels.append(certified.label)
-        rows.append((label, (growth.rate["rate"] if growth.rate else None) or "?", m.ctx.nstr(m.fine.eta_t[peak_index], 6),
-                     sp.N(s_star, 6), (saturation.peak["value"] if saturation.peak else None) or "?", sp.N(peak_level, 8),
-                     saturation.verdict))
+        # the table's numbers are the checks' own figures (the JSON carries their every trusted digit)
+        rows.append((label, growth.measured.figures[0] if growth.measured.figures else "?",
+                     rounded(m.fine.eta_t[peak_index], 6, m.ctx), rounded(s_star, 6), saturation.measured.figures[0],
+                     rounded(peak_level, 8), saturation.verdict))
 
     # Uniform start in high dimension, by the exact grouped closed form.
     dims = DIMENSIONS[:3] if quick else DIMENSIONS
@@ -179,8 +181,8 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         checks.append(NamedCheck(f"uniform d = {d}: peak = d^2/(4(d-1))", saturation, m))
         peak_index = max(range(len(m.fine.t)), key=lambda i: m.fine.log_tangent_amplification[i])
         peaks.append((d, m.fine.log_tangent_amplification[peak_index], m.ctx))
-        high_rows.append((d, saturation.peak["value"], sp.N(peak_level, 8), m.ctx.nstr(m.fine.eta_t[peak_index], 5),
-                          sp.N(s_star, 5), saturation.verdict))
+        high_rows.append((d, saturation.measured.figures[0], rounded(peak_level, 8),
+                          rounded(m.fine.eta_t[peak_index], 5, m.ctx), rounded(s_star, 5), saturation.verdict))
     slope = least_squares_slope([math.log(d) for d, _, _ in peaks], [float(log_peak) for _, log_peak, _ in peaks])
 
     # Finite perturbation of a coordinate that is itself of size eps.
@@ -193,21 +195,20 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     checks.append(NamedCheck(f"finite: coordinate eps = {FINITE_EPS} doubled, separation saturates at sqrt(3/2)(3-2 sqrt 2)",
                              finite, m))
 
-    table = ["| delta | fitted rate (claimed 1) | peak at eta*T | s* formula | peak amplification | formula 1/(4 delta(1-delta)) | verdict |",
-             "|---|---|---|---|---|---|---|"]
-    table += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
-    high = ["| d | peak amplification | formula d^2/(4(d-1)) | peak at eta*T | s* = log(d-1) | verdict |", "|---|---|---|---|---|---|"]
-    high += ["| " + " | ".join(str(v) for v in row) + " |" for row in high_rows]
+    table = markdown_table(("delta", "fitted rate (claimed 1)", "peak at eta*T", "s* formula", "peak amplification",
+                            "formula 1/(4 delta(1-delta))", "verdict"), rows)
+    high = markdown_table(("d", "peak amplification", "formula d^2/(4(d-1))", "peak at eta*T", "s* = log(d-1)", "verdict"),
+                          high_rows)
     return ClaimReport(
         name="claim3_kl_linear",
         title="KL geometry amplifies even linear objectives",
         statement=__doc__,
         checks=checks,
-        tables=["\n".join(table), "\n".join(high)],
+        tables=[table, high],
         certified=certified_labels,
         notes=[f"Uniform start: log(peak) against log(d) has slope {slope:.4f} over d = {dims[0]}..{dims[-1]} "
                "(the formula d^2/(4(d-1)) gives slope -> 1).",
-               f"Finite perturbation: peak separation {finite.peak['value'] if finite.peak else '?'} against "
+               f"Finite perturbation: peak separation {finite.measured.figures[0]} against "
                f"sqrt(3/2)(3 - 2 sqrt 2) = {sp.N(finite_level, 10)}: an amplification of about "
                f"{sp.N((3 - 2 * sp.sqrt(2)) / eps, 4)}."],
     )

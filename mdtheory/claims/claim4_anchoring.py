@@ -28,8 +28,10 @@ import time
 
 import sympy as sp
 
-from mdtheory.checker import HOLDS, VIOLATED, CheckResult, ClaimReport, ExponentialGrowth, NamedCheck, exactly, reading, rounded
+from mdtheory.checker import (HOLDS, VIOLATED, CheckResult, ClaimReport, ExponentialGrowth, NamedCheck, exactly, laddered,
+                              reading, rounded)
 from mdtheory.checker.measure import measure, peak_of
+from mdtheory.checker.result import markdown_table
 from mdtheory.claims import register
 from mdtheory.instances import exponential_separation as construction
 from mdtheory.instances.two_group_simplex import delta_, derived_formulas, gap_, s_
@@ -129,15 +131,23 @@ def _kl_checks(quick: bool, progress):
             "amplification", "the anchor choice decides whether the amplification decays")))
         rows.append(("fixed anchor (uniform)", lam, peak_of(fixed, "amplification"), fixed, fixed_time, plain_time))
         rows.append(("anchor at x_0", lam, peak_of(init, "amplification"), init, init_time, plain_time))
-    table = ["| method | lambda | peak amplification | at eta*T | long-run amplification | f(x_T) - min f | "
-             "iterations to f - min f <= 1e-3 | time per iteration (vs plain) |", "|---|---|---|---|---|---|---|---|"]
-    for label, lam, peak, m, seconds, plain_seconds in rows:
-        ctx = m.ctx
-        table.append(f"| {label} | {lam} | {ctx.nstr(peak.value, 6)} | {ctx.nstr(peak.eta_t, 5)} | "
-                     f"{ctx.nstr(m.fine.amplification[-1], 6)} (eta*T = {ctx.nstr(m.fine.eta_t[-1], 4)}) | "
-                     f"{ctx.nstr(m.fine.objective[-1], 4)} | {_suboptimality_steps(m, TARGET)} | "
-                     f"{seconds * 1e3:.2f} ms ({seconds / plain_seconds:.2f}x) |")
-    return checks, "\n".join(table)
+    table = markdown_table(
+        ("method", "lambda", "peak amplification", "at eta*T", "long-run amplification", "f(x_T) - min f",
+         "iterations to f - min f <= 1e-3", "time per iteration (vs plain)"),
+        [(label, str(lam), laddered(m.ctx, peak.value, peak.digits, cap=6), rounded(peak.eta_t, 5, m.ctx),
+          reading(_last(m, "amplification", 6), " (eta*T = ", rounded(m.fine.eta_t[-1], 4, m.ctx), ")"),
+          _last(m, "objective", 4), _suboptimality_steps(m, TARGET), _time_per_iteration(seconds, plain_seconds))
+         for label, lam, peak, m, seconds, plain_seconds in rows])
+    return checks, table
+
+
+def _last(m, quantity: str, cap: int):
+    """The quantity at the run's last recorded step, with its trusted digits (at most ``cap``)."""
+    return laddered(m.ctx, m.values(quantity)[-1], m.digits(quantity)[-1], m.uncertainties(quantity)[-1], cap=cap)
+
+
+def _time_per_iteration(seconds: float, plain_seconds: float):
+    return reading(rounded(seconds * 1e3, 2, notation="f"), " ms (", rounded(seconds / plain_seconds, 2, notation="f"), "x)")
 
 
 class AnchoredOracle(ObjectiveOracle):
@@ -190,13 +200,14 @@ def _construction_checks(progress):
                                    "fixed < init", reading("ratio ", rounded(init_final / fixed_final, 4, ctx)),
                                    min(fixed.ladder.trusted_digits("amplification"), init.ladder.trusted_digits("amplification")),
                                    "amplification", "compared at eta*T = 100"), fixed)
-    rows = ["| method (claim-2 construction) | peak amplification | long-run amplification | f(x_T) | time per iteration (vs plain) |",
-            "|---|---|---|---|---|"]
+    rows = []
     for label, m, seconds in (("plain MD", plain, plain_time), (f"fixed anchor, lambda = {lam}", fixed, fixed_time),
                               (f"anchor at x_0, lambda = {lam}", init, init_time)):
-        rows.append(f"| {label} | {m.ctx.nstr(peak_of(m, 'amplification').value, 5)} | {m.ctx.nstr(m.fine.amplification[-1], 5)} | "
-                    f"{m.ctx.nstr(m.fine.objective[-1], 6)} | {seconds * 1e3:.2f} ms ({seconds / plain_time:.2f}x) |")
-    return [check], "\n".join(rows)
+        peak = peak_of(m, "amplification")
+        rows.append((label, laddered(m.ctx, peak.value, peak.digits, cap=5), _last(m, "amplification", 5),
+                     _last(m, "objective", 6), _time_per_iteration(seconds, plain_time)))
+    return [check], markdown_table(("method (claim-2 construction)", "peak amplification", "long-run amplification",
+                                    "f(x_T)", "time per iteration (vs plain)"), rows)
 
 
 @register("claim4_anchoring")

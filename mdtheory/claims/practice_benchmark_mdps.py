@@ -34,6 +34,7 @@ from mdtheory.checker import ClaimReport, NamedCheck, decided, exactly, reading,
 from mdtheory.checker.bounds import T, UpperBound, constant_symbol as c
 from mdtheory.checker.claim import Claim, check_claim
 from mdtheory.checker.policy import policy_amplification
+from mdtheory.checker.result import markdown_table
 from mdtheory.claims import register
 from mdtheory.data import FLOAT_SLACK, benchmark_mdp
 from mdtheory.engine.mdp import TabularMDP, optimal_values_exact
@@ -91,8 +92,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
 
     progress = progress or SILENT
     checks, notes, curves = [], [], {}
-    table = ["| MDP | gymnasium id | states (+ absorbing) | actions | V*(rho) | largest deviation from the floats | how |",
-             "|---|---|---|---|---|---|---|"]
+    rows = []
     names = ["frozenlake4x4"] + (["frozenlake8x8", "cliffwalking", "taxi"] if full else [])
     for name in names:
         progress(f"benchmark MDPs: {name}")(0, 1)
@@ -101,8 +101,8 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         tau_mdp = TabularMDP.build(source.P, source.r, GAMMA, source.rho, TAU)
         values, optimal = optimal_values_exact(mdp)
         value = sum(p * v for p, v in zip(mdp.rho, values))
-        table.append(f"| {name} | {source.env_id} | {mdp.states - 1} (+1) | {max(mdp.actions)} | {sp.N(value, 10)} | "
-                     f"{source.deviation:.2e} | {source.how} |")
+        rows.append((name, source.env_id, f"{mdp.states - 1} (+1)", max(mdp.actions), rounded(value, 10),
+                     rounded(source.deviation, 2, notation="e"), source.how))
         checks.append(NamedCheck(f"{name}: exact tables within {FLOAT_SLACK:g} of gymnasium's floats", decided(
             "exactness", source.deviation <= FLOAT_SLACK,
             reading("largest |float - exact| = ", rounded(source.deviation, 3, notation="e")),
@@ -172,5 +172,6 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     return ClaimReport(
         name="practice_benchmark_mdps",
         title="NPG on gymnasium's FrozenLake: convergence theorems and initialization sensitivity",
-        statement=__doc__, checks=checks, notes=notes, tables=["\n".join(table)],
+        statement=__doc__, checks=checks, notes=notes, tables=[markdown_table(("MDP", "gymnasium id", "states (+ absorbing)", "actions", "V*(rho)",
+                                        "largest deviation from the floats", "how"), rows)],
         figures={"amplification": draw})

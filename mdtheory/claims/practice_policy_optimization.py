@@ -31,8 +31,9 @@ import math
 
 import sympy as sp
 
-from mdtheory.checker import ClaimReport, NamedCheck, decided, exactly, reading, rounded
+from mdtheory.checker import ClaimReport, Figure, NamedCheck, decided, exactly, reading, rounded
 from mdtheory.checker.measure import least_squares_slope
+from mdtheory.checker.result import markdown_table
 from mdtheory.claims import register
 from mdtheory.plotting import saved_figure
 from mdtheory.engine.context import decimal_digits, working_context
@@ -118,8 +119,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     from mdtheory.progress import SILENT
 
     progress = progress or SILENT
-    checks, notes, table = [], [], ["| problem | p | eta | peak amplification | at t | 1/(4p) | trusted digits |",
-                                     "|---|---|---|---|---|---|---|"]
+    checks, notes, rows = [], [], []
     settings = {"bandit": (bandit, sp.Rational(1, 4), 120), "MDP": (chain_mdp, sp.Rational(1, 100), 200)}
     peaks = {}
     curves = {}
@@ -130,8 +130,8 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
             index = max(range(len(series)), key=lambda i: series[i])
             peaks[(name, p)] = (ctx, series[index], index, min(digits))
             curves[(name, p)] = [float(v) for v in series]
-            table.append(f"| {name} | {p} | {eta} | {ctx.nstr(series[index], 8)} | {index} | "
-                         f"{ctx.nstr(1 / (4 * ctx.exact(p)), 6)} | {min(digits)} |")
+            rows.append((name, str(p), str(eta), Figure(series[index], min(digits[index], 8), digits[index], ctx=ctx),
+                         index, exactly(1 / (4 * p)), min(digits)))
 
     # (a) the bandit NPG is softmax MD: against risk's closed form
     for p in P_VALUES:
@@ -202,6 +202,8 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
                 ax.legend(fontsize=8)
 
     report = ClaimReport("practice_policy_optimization", "KL-regularized policy optimization (NPG) on a bandit and an MDP",
-                         __doc__, checks, notes=notes, tables=["\n".join(table)])
+                         __doc__, checks, notes=notes,
+                         tables=[markdown_table(("problem", "p", "eta", "peak amplification", "at t", "1/(4p)",
+                                                 "trusted digits"), rows)])
     report.figures["amplification"] = draw
     return report

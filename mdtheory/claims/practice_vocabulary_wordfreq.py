@@ -23,7 +23,8 @@ noise that reached the tolerance on Zipf(2) no longer does within T; the roundin
 
 from __future__ import annotations
 
-from mdtheory.checker import ClaimReport
+from mdtheory.checker import ClaimReport, rounded
+from mdtheory.checker.result import markdown_table
 from mdtheory.claims import register
 from mdtheory.instances.vocabulary import FULL, QUICK, vocabulary_checks
 from mdtheory.engine.entropic_float import RiskSetting, amplification, first_crossing, noise_separation
@@ -31,16 +32,20 @@ from mdtheory.engine.entropic_float import RiskSetting, amplification, first_cro
 LANGUAGES = ("en", "fr")
 
 
+def _reached(t: int | None):
+    return "not within the horizon" if t is None else t
+
+
 @register("practice_vocabulary_wordfreq")
 def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
     checks, notes, figures = [], [], {}
-    rows = ["| start | p_min | peak amplification A | noise reaches the tolerance at t | noise reaches 1/10 at t |",
-            "|---|---|---|---|---|"]
+    rows = []  # float64 closed forms (engine.entropic_float), shown to 3 and 4 significant digits
     for start in ("zipf:2", *(f"wordfreq:{language}" for language in LANGUAGES)):
         setting = RiskSetting.build(**dict(QUICK if quick else FULL, start=start))
         times, separation = setting.times(), noise_separation(setting)
-        rows.append(f"| {start} | {float(setting.initial()[setting.target]):.3g} | {float(amplification(setting).max()):.4g} | "
-                    f"{first_crossing(times, separation, setting.tolerance)} | {first_crossing(times, separation, '1/10')} |")
+        rows.append((start, rounded(float(setting.initial()[setting.target]), 3),
+                     rounded(float(amplification(setting).max()), 4),
+                     *(_reached(first_crossing(times, separation, level)) for level in (setting.tolerance, "1/10"))))
     for language in LANGUAGES:
         params = dict(QUICK if quick else FULL, start=f"wordfreq:{language}")
         found, said, figure = vocabulary_checks(params, f"wordfreq {language}", progress, prefix=f"{language}: ")
@@ -49,4 +54,5 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         figures[f"separations-{language}"] = figure
     return ClaimReport("practice_vocabulary_wordfreq",
                        "vocabulary-scale softmax MD on real word frequencies (wordfreq)", __doc__, checks, notes=notes,
-                       figures=figures, tables=["\n".join(rows)])
+                       figures=figures, tables=[markdown_table(("start", "p_min", "peak amplification A", "noise reaches the tolerance at t",
+                                               "noise reaches 1/10 at t"), rows)])

@@ -42,6 +42,7 @@ from fractions import Fraction
 import sympy as sp
 
 from mdtheory.checker import ClaimReport, NamedCheck, decided, exactly, joined, reading, rounded
+from mdtheory.checker.result import markdown_table
 from mdtheory.checker.worst_case import ClassClaim, check_class_claim, interval_curve
 from mdtheory.claims import register
 from mdtheory.plotting import draw_intervals
@@ -102,9 +103,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
 
     progress = progress or SILENT
     curves = {}  # label -> [(T, certified lower, certified upper)] of the amplification
-    checks, table = [], ["| method | kappa | eta L_f | T | solver (squared) | certified amplification | how (md: the "
-                         "upper bound; mahalanobis: the lower bound) |",
-                         "|---|---|---|---|---|---|---|"]
+    checks, table = [], []
     one = sp.Integer(1)
     rates = []
     for eta in (Fraction(1), Fraction(2)):
@@ -131,8 +130,7 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
                                   progress(f"worst case: MD curve, kappa = {kappa}"))
         curves[f"MD, kappa = {kappa}, eta = mu/(2 L_f)"] = interval_curve(curve)
         for case in curve.cases:
-            table.append(f"| md | {kappa} | 1/2 | {case.T} | {case.solver_value:.8g} | {_interval(case)} | "
-                         f"{case.how_upper} |")
+            table.append(("md", str(kappa), "1/2", case.T, rounded(case.solver_value, 8), _interval(case), case.how_upper))
         rate = fitted_rate(curve, CURVE_ETA)
         if rate is not None:
             rates.append(f"kappa = {kappa}: log(certified upper amplification) grows at {rate:.4f} per unit eta*T "
@@ -146,8 +144,8 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
             checks.append(_proved(f"Mahalanobis MD, cond M = {kappa}, eta = {eta}/L_M: amplification <= sqrt(cond M)",
                                   result))
             for case in result.cases:
-                table.append(f"| mahalanobis | {kappa} | {eta} | {case.T} | {case.solver_value:.8g} | "
-                             f"{_interval(case)} | {case.how_lower} |")
+                table.append(("mahalanobis", str(kappa), str(eta), case.T, rounded(case.solver_value, 8), _interval(case),
+                              case.how_lower))
             if eta == 2:
                 curves[f"Mahalanobis, cond M = {kappa}, eta = 2/L_M"] = interval_curve(result)
                 attained = all(case.lower == kappa == case.upper for case in result.cases)
@@ -162,6 +160,8 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         draw_intervals(path, curves, "for every f (and phi) in the class: certified intervals")
 
     return ClaimReport("worst_case_classes", "worst case over function classes (PEP), certified", __doc__, checks,
-                       tables=["\n".join(table)], figures={"intervals": draw},
+                       tables=[markdown_table(("method", "kappa", "eta L_f", "T", "solver (squared)", "certified amplification",
+                                               "how (md: the upper bound; mahalanobis: the lower bound)"), table)],
+                       figures={"intervals": draw},
                        notes=["check decides one instance, falsify searches a range, worst-case bounds every function "
                               "of a class; see `mdtheory worst-case FILE.toml`.", *rates])
