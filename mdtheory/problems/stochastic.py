@@ -128,6 +128,7 @@ class StochasticProblem(Problem):
     step_sum_names = ("sum_g2",)
     sections = ("noise", "solution")
     norms = tuple(DUAL_NORMS)
+    noise_keys = NOISE_KEYS  # the [noise] table's keys (the documentation's key table reads them here)
 
     @classmethod
     def from_tables(cls, data: dict, declared: dict, bound, max_steps: int, max_precision_bits: int):
