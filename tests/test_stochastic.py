@@ -180,6 +180,20 @@ def test_sampling_never_answers_holds_or_violated(tmp_path, capsys, x0, bound, w
     assert not re.search(r"^verdict: (holds|violated)$", out, flags=re.MULTILINE) and code == 3
 
 
+@pytest.mark.parametrize("x0, bound, word", [("1/4", "1/2", Verdict.HOLDS_AT_CONFIDENCE),
+                                             ("1", "1/1000", Verdict.VIOLATED_AT_CONFIDENCE)])
+def test_a_sampled_high_probability_bound_answers_at_confidence(tmp_path, x0, bound, word):
+    """P[f(xbar_t) <= b] >= 4/5 on 200 samples: Hoeffding on the indicator (radius 0.141 over 14 steps). b = 1/2 is
+    above every sample (|x_t| <= 1); from x0 = 1, f(xbar_1) = 1/2 exceeds 1/1000 on every sample."""
+    noise = 'samples = 200\nseed = 3\ndelta = "1/5"'
+    text = SCALAR.format(noise=noise, x0=x0, steps=14, bound=bound).replace(
+        "expected_average_suboptimality", "quantile_average_suboptimality")
+    path = tmp_path / "tail.toml"
+    path.write_text(text)
+    result = check_claim(load_claim(path)).result
+    assert result.verdict == f"{word.value} 0.99 (n = 200 samples)" and sampled(result.verdict)
+
+
 def test_a_claim_with_a_sampled_check_is_not_holds(tmp_path):
     """A claim's overall verdict (verify's, the report's) counts a sampled check as deciding nothing exactly."""
     path = tmp_path / "claim.toml"

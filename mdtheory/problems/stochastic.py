@@ -368,19 +368,23 @@ class _SampledCheck:
         return None
 
     def _fractions_within(self, ctx, fine_paths, coarse_paths, bound):
-        """Per step, the fraction of samples whose Q_t is resolved <= bound(t) (a sample whose comparison the ladder
-        does not resolve counts against the claim: the fraction is a lower end), laddered as exact counts."""
+        """Per step, the fraction of samples whose Q_t is resolved <= bound(t), laddered as exact counts (a sample
+        the ladder cannot place counts against the claim: a lower end), and the fraction not resolved above it
+        (an upper end, which alone may show the claim false)."""
         p = self.problem
-        counts = []
+        low, high = [], []
         for t in range(p.steps + 1):
             claimed, _, ub = bound.at(t)
-            within = 0
+            below = not_above = 0
             for (fine, _), (coarse, magnitude) in zip(fine_paths, coarse_paths):
                 u = abs(fine[t] - ctx.mpf(coarse[t])) + (abs(fine[t]) + 2 * abs(ctx.mpf(magnitude[t]))) * ctx.ldexp(1, -p.bits)
-                within += fine[t] + u < claimed - ub
-            counts.append(ctx.mpf(within) / p.samples)
-        zero = [ctx.mpf(0)] * len(counts)
-        return laddered(ctx, counts, counts, zero, p.bits)
+                below += fine[t] + u < claimed - ub
+                not_above += fine[t] - u <= claimed + ub
+            low.append(ctx.mpf(below) / p.samples)
+            high.append(ctx.mpf(not_above) / p.samples)
+        self.upper_fractions = high
+        zero = [ctx.mpf(0)] * len(low)
+        return laddered(ctx, low, low, zero, p.bits)
 
     def _decide(self, m, name: str, bound: BoundOnRungs, radius, statistic: str) -> CheckResult:
         p, ctx = self.problem, m.ctx
@@ -396,7 +400,7 @@ class _SampledCheck:
                 against = v - u - radius > claimed + ub
             else:  # P[Q_t <= bound] >= 1 - delta: the lower ends above 1 - delta
                 margin = v - u - radius - target
-                against = v + radius < target  # the count is a lower end: only its upper end may show a violation
+                against = self.upper_fractions[t] + radius < target
             if worst is None or margin < worst_margin:
                 worst, worst_margin = t, margin
             if against and violated_at is None:
