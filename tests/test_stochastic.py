@@ -114,7 +114,12 @@ def test_the_enumerated_quantile_is_the_exact_one_and_decides_a_high_probability
     for bound, verdict in ((last * Fraction(1001, 1000), HOLDS), (last * Fraction(999, 1000), VIOLATED)):
         path = tmp_path / "tail.toml"
         path.write_text(QUADRATIC.format(quantity="quantile_suboptimality", bound=f"{bound} + 10*(5 - T)"))
-        assert check_claim(load_claim(path)).verdict == verdict
+        result = check_claim(load_claim(path)).result
+        assert result.verdict == verdict
+        # and P[f(x_5) <= b] itself, exact: the weights of the sequences below b, summed in fractions
+        within = sum(p for p, v, _, _ in laws[STEPS] if v <= bound)
+        assert result.extra["probability_within_bound"] == {"t": STEPS, "low": str(within), "high": str(within)}
+        assert f"P[suboptimality <= bound] = {within} at t = {STEPS}, exactly" in result.explanation
 
 
 # The library's instance: |x_t| <= 1 along every sequence (x+ = 3x/4 -+ 1/4 from 1/4), so f(xbar_t) = xbar^2/2 <= 1/2

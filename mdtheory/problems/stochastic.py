@@ -280,6 +280,10 @@ class StochasticProblem(Problem):
 
     # ------------------------------------------------------------------ measurements
     def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
+        return [self._enumerated(bound)[0]]
+
+    def _enumerated(self, bound) -> tuple:
+        """(the measurement of every noise sequence weighted exactly, each rung's nodes by depth)."""
         if not self.enumerated:
             raise MDTheoryError("a sampled stochastic claim is judged on its samples (judged), not measured exactly")
         quantity = bound.quantity
@@ -297,7 +301,7 @@ class StochasticProblem(Problem):
                               reference=f"x* = {_shown(self.solution)}; {len(self.noise.values)}^{self.steps} = "
                                         f"{self.noise.sequences(self.steps)} noise sequences, each weighted exactly",
                               step_sums=sums)
-        return [with_declared(m, self.constants)]
+        return with_declared(m, self.constants), (fine_levels, coarse_levels)
 
     def _statistic(self, ctx, level: list, quantity: str) -> tuple:
         """(the expectation or the (1 - delta)-quantile of Q over one depth's nodes, its cancellation magnitude)."""
@@ -313,7 +317,40 @@ class StochasticProblem(Problem):
 
     def judged(self, bound, progress: Callable[[int, int], None] | None = None):
         if self.enumerated:
-            return None  # the exact expectation or quantile, judged by the bound like any series
+            if bound.quantity in EXPECTATIONS or not isinstance(bound, UpperBound):
+                return None  # the exact expectation (or a quantile under another kind), judged like any series
+            m, levels = self._enumerated(bound)
+            result = bound.check(m)
+            return self._with_probability(result, m, bound, levels), m
+        if not isinstance(bound, UpperBound):
+            raise MDTheoryError(f"[claim] kind: a sampled stochastic claim is judged as an upper_bound, not "
+                                f"{bound.kind}; enumerate it (raise [noise] enumeration_budget) or state an upper bound")
+        return _SampledCheck(self, bound).result()
+
+    def _with_probability(self, result: CheckResult, m, bound: UpperBound, levels) -> CheckResult:
+        """The quantile's verdict with P[Q_t <= bound(t)] itself at its deciding step (the first violation, else the
+        closest approach), an exact fraction: the sum of the exact weights of the sequences whose Q_t the ladder
+        puts below the bound (an interval, where some sequence's Q_t is not resolved from it)."""
+        t = result.extra.get("first_violation_t", result.extra.get("tightness_t", result.extra.get("unresolved_t")))
+        if t is None:
+            return result
+        ctx, roundoff = m.ctx, m.ctx.ldexp(1, -self.bits)
+        claimed, _, ub = BoundOnRungs(m, bound.bound).at(t)
+        below = not_above = Fraction(0)
+        # both rungs enumerate the sequences in the same order: the nodes at depth t correspond one to one
+        for (w, fine, _), (_, coarse, magnitude) in zip(*(rung[t] for rung in levels)):
+            u = abs(fine - ctx.mpf(coarse)) + (abs(fine) + 2 * abs(ctx.mpf(magnitude))) * roundoff
+            below += w if fine + u < claimed - ub else 0
+            not_above += w if fine - u <= claimed + ub else 0
+        probability = str(below) if below == not_above else f"in [{below}, {not_above}]"
+        result.explanation += (f"; P[{self.quantity_text(bound)} <= bound] = {probability} at t = {t}, exactly (over "
+                               f"{len(levels[0][t])} noise sequences), against 1 - delta = {1 - self.delta}")
+        result.extra["probability_within_bound"] = {"t": t, "low": str(below), "high": str(not_above)}
+        return result
+
+    @staticmethod
+    def quantity_text(bound) -> str:
+        return bound.quantity.replace("quantile_", "")
         if not isinstance(bound, UpperBound):
             raise MDTheoryError(f"[claim] kind: a sampled stochastic claim is judged as an upper_bound, not "
                                 f"{bound.kind}; enumerate it (raise [noise] enumeration_budget) or state an upper bound")
