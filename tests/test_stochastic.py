@@ -177,8 +177,13 @@ def test_enumeration_and_sampling_answer_in_different_words(tmp_path, capsys):
                                              ("1/4", "1/30", INCONCLUSIVE)])  # within the Hoeffding radius
 def test_sampling_never_answers_holds_or_violated(tmp_path, capsys, x0, bound, word):
     noise = SAMPLED.replace("samples = 400", "samples = 200")  # Hoeffding's radius 0.0705 over 14 steps
-    code, verdicts, out, data = run_check(tmp_path, capsys, SCALAR.format(noise=noise, x0=x0, steps=14, bound=bound))
+    plot = tmp_path / "sampled.png"
+    code, verdicts, out, data = run_check(tmp_path, capsys, SCALAR.format(noise=noise, x0=x0, steps=14, bound=bound),
+                                          *(["--plot", str(plot)] if word is INCONCLUSIVE else []))
     assert len(verdicts) == 1 and verdicts[0].startswith(word.value) and data["verdict"] == verdicts[0]
+    # the series is the sample mean and says so, in the JSON and the plot
+    assert data["quantity"] == "expected_average_suboptimality (sample mean)" and data["quantity"] in data["series"][1]
+    assert word is not INCONCLUSIVE or plot.stat().st_size > 0
     if word is not INCONCLUSIVE:
         assert verdicts[0] == f"{word.value} 0.99 (n = 200 samples)"
     assert data["verdict"] not in (HOLDS, VIOLATED) and data["expected"] == HOLDS

@@ -390,7 +390,9 @@ class _SampledCheck:
             radius = radius_unit
             mean = self._fractions_within(ctx, fine_paths, coarse_paths, bound)
             statistic = "fraction of samples with Q_t <= bound(t)"
-        name = "sample_mean" if quantity in EXPECTATIONS else "fraction_within_bound"
+        # the series is named for what it is (a sample statistic, not the quantity): the JSON's column, the result's
+        # quantity and the plot's label all say so
+        name = f"{quantity} ({'sample mean' if quantity in EXPECTATIONS else 'fraction of samples within the bound'})"
         m = SeriesMeasurement(ctx, steps, base.eta_t, {name: mean}, base.bits, base.constants, base.provenance,
                               reference=(f"x* = {_shown(p.solution)}; {n} noise sequences sampled with seed {p.seed} "
                                          f"of {len(p.noise.values)}^{p.steps}"))
@@ -451,7 +453,7 @@ class _SampledCheck:
                                 rounded(bound.at(worst)[0], 10, ctx), " there)") if expectation else
                         reading(f"P[{self.quantity.replace('quantile_', '')} <= {self.bound.bound}] >= 1 - delta = ",
                                 exactly(1 - p.delta)))
-        common = dict(kind=self.bound.kind, quantity=self.quantity, trusted_digits=digits,
+        common = dict(kind=self.bound.kind, quantity=name, trusted_digits=digits,
                       measured=reading(f"{statistic} ", shown, " at t = ", exactly(worst), " (closest to the bound), +- ",
                                        rounded(radius, 4, ctx), f" (Hoeffding at confidence {p.confidence_text}, "
                                        f"{p.samples} samples, union over {p.steps} steps)"),
@@ -489,7 +491,7 @@ class _SampledCheck:
             claimed=f"the quantity in [noise] range = [{p.value_range[0]}, {p.value_range[1]}]", margin="n/a",
             explanation=(f"sample {k} leaves the stated range at t = {t}: Hoeffding's bound assumes the range, so "
                          "nothing is concluded; state a range that holds for every noise sequence"))
-        return result, base
+        return result, None  # no statistic was formed: nothing to tabulate or plot
 
 
 # ---------------------------------------------------------------------- reading the [noise] table
