@@ -30,7 +30,7 @@ MEANINGS = {
     ("theorem", "name"): "the theorem's name, shown by `check`, in the report and in `proofs/`",
     ("theorem", "reference"): "where it is published",
     ("theorem", "statement"): "the statement, in the paper's notation",
-    ("problem", "kind"): "`offline` (the default), `online`, `mdp` or `saddle`",
+    ("problem", "kind"): "`offline` (the default), `online`, `mdp`, `mirror_flow`, `saddle` or `stochastic` (MD with a noisy gradient oracle)",
     ("problem", "variables"): "the coordinates' names, or `{name = \"x\", d = 3}` for x1, ..., xd",
     ("problem", "domain"): "`reals`, `positive`, `simplex` or `box` (the open unit box), phi's own domain; or a "
                            "constraint set MD projects onto: `ball`, `box` with `lower` and `upper`, `simplices`, `marginals`; "
@@ -118,6 +118,20 @@ MEANINGS = {
     ("claim", "level"): "the saturation level, an expression in `eps`",
     ("claim", "factor"): "the band's factor (default 10)",
     ("claim", "tolerance"): "||x_T - limit|| at the last step is at most this",
+    ("noise", "values"): "stochastic: the noise vectors xi added to grad f (one exact fraction per variable; plain "
+                         "numbers in dimension 1); each step draws one independently",
+    ("noise", "probabilities"): "stochastic: one exact probability per value, each > 0, summing exactly to 1",
+    ("noise", "enumeration_budget"): "stochastic: the most noise sequences (k^T for k values and T steps) run and "
+                                     "weighted exactly (default 4096); beyond it the claim is sampled and its verdict "
+                                     "is `holds at confidence c (n = N samples)`, never `holds`",
+    ("noise", "samples"): "stochastic, sampled: how many noise sequences are drawn (default 1000)",
+    ("noise", "confidence"): "stochastic, sampled: the confidence c of the verdict, exact in (0, 1) (default 0.99)",
+    ("noise", "seed"): "stochastic, sampled: the random seed of the draw (default 0)",
+    ("noise", "range"): "stochastic, sampled: `[low, high]`, a range every sample of an expectation's quantity lies "
+                        "in (Hoeffding's inequality assumes it; it is checked on every sample); required to sample an "
+                        "expectation",
+    ("noise", "delta"): "stochastic: the tail probability of the `quantile_*` quantities: a bound b on them states "
+                        "P[Q_t <= b] >= 1 - delta",
     ("twin", "why"): "the planted error, in words",
     ("twin", "expected"): "what the twin predicts (default `violated`)",
     ("twin", "problem"): "keys overriding the claim's `[problem]`",
@@ -181,6 +195,10 @@ QUANTITY_MEANINGS = {
     "value_gap": "V*(rho) - V^{pi_t}(rho)",
     "soft_q_gap": "||Q* - Q^{pi_t}||_inf (soft versions for tau > 0)",
     "log_policy_gap": "||log pi* - log pi_t||_inf (tau > 0)",
+    "expected_suboptimality": "E[f(x_t)] - f*, over the [noise] law (exact by enumeration, or sampled)",
+    "expected_average_suboptimality": "E[f(mean of x_0, ..., x_{t-1})] - f*",
+    "quantile_suboptimality": "the (1 - delta)-quantile of f(x_t) - f*: a bound b on it is P[f(x_t) - f* <= b] >= 1 - delta",
+    "quantile_average_suboptimality": "the (1 - delta)-quantile of f(mean of x_0, ..., x_{t-1}) - f*",
 }
 
 CONSTANT_MEANINGS = {
@@ -213,6 +231,8 @@ CONSTANT_MEANINGS = {
     "Vgap0": "V*(rho) - V^{pi_0}(rho)",
     "Qgap0": "||Q* - Q^{pi_0}||_inf",
     "logpigap0": "||log pi* - log pi_0||_inf (tau > 0)",
+    "noise_var": "stochastic: E||xi||_*^2 over the [noise] law, exact (the claim's dual norm; l2 by default); "
+                 "stochastic claims' sum_g2 is E[sum_{s<T} ||g_s||_*^2], exact under enumeration",
 }
 
 
@@ -230,6 +250,7 @@ def key_tables() -> dict[str, dict[str, bool]]:
         tables[f"run ({kind})"] = problem_kind(kind).run_keys
     tables["method"] = {key: False for name in ("md", "accelerated", "dual_averaging", "composite_md", "rda")
                         for key in method(name).options}
+    tables["noise"] = problem_kind("stochastic").noise_keys
     tables["theorem"] = claimfile.THEOREM_KEYS
     tables["solution"] = claimfile.SOLUTION_KEYS
     tables["claim (every kind)"] = claimfile.COMMON_CLAIM_KEYS
@@ -290,7 +311,8 @@ def quantities() -> str:
 
     families = {"sensitivity (offline, with `direction` and `eps`)": bounds.SENSITIVITY_QUANTITIES,
                 "convergence (offline)": bounds.CONVERGENCE_QUANTITIES, "online": bounds.ONLINE_QUANTITIES,
-                "policy (mdp)": bounds.MDP_QUANTITIES, "saddle": problem_kind("saddle").quantities}
+                "policy (mdp)": bounds.MDP_QUANTITIES, "saddle": problem_kind("saddle").quantities,
+                "stochastic": problem_kind("stochastic").quantities}
     rows = ["| quantity | problems | definition |", "|---|---|---|"]
     for family, names in families.items():
         rows += [f"| `{name}` | {family} | {_cell(QUANTITY_MEANINGS.get(name, '**not documented**'))} |" for name in names]

@@ -117,7 +117,7 @@ OFFLINE_RUN = {"x0": ["1", "1"], "eta": "1/4", "steps": 5, "precision_bits": 128
      r"\[twin\] why: missing"),
     ({"problem": {"kind": "online", "losses": ["0", "1"]}, "run": {"eta": "1", "steps": 3, "precision_bits": 128},
       "solution": {"x": ["1", "0"]}, "claim": {"kind": "upper_bound", "quantity": "regret", "bound": "1"}},
-     r"\[solution\]: only an offline or mirror_flow problem has one \(this problem is online\)"),
+     r"\[solution\]: only an offline( or \w+)* problem has one \(this problem is online\)"),
     ({"problem": OFFLINE, "run": OFFLINE_RUN, "claim": {"kind": "limit", "tolerance": "1e-6"}},
      r"\[claim\] kind: a limit claim needs \[solution\]"),
 ])

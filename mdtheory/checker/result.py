@@ -12,6 +12,7 @@ from mdtheory.checker.reading import DISPLAY_DIGITS, Figure, Reading
 from mdtheory.engine.ladder import agreeing_digits, trusted_or_none
 from mdtheory.methods import configured
 from mdtheory.symbolic.mirror_descent import MirrorDescent
+from mdtheory.verdict import sampled
 
 
 def md_update_text(md: MirrorDescent, renaming: dict | None = None) -> str:
@@ -81,7 +82,9 @@ class ClaimReport:
     @property
     def verdict(self) -> str:
         """holds when every check came out as the claim predicts; violated when one definitely did not."""
-        if any(c.result.verdict not in (INCONCLUSIVE, c.expected) for c in self.checks):
+        # a sampled verdict (holds at confidence c) decides nothing exactly: it counts as inconclusive here
+        if any(c.result.verdict not in (INCONCLUSIVE, c.expected) and not sampled(c.result.verdict)
+               for c in self.checks):
             return VIOLATED
         if all(c.as_predicted for c in self.checks):
             return HOLDS

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from mdtheory.commands import exit_code, limits, writable_file, write_result
-from mdtheory.verdict import HOLDS, INCONCLUSIVE, VIOLATED
+from mdtheory.verdict import HOLDS, INCONCLUSIVE, VIOLATED, sampled
 
 NAME = "check"
 
@@ -52,7 +52,9 @@ def check(args) -> int:
     with Progress(enabled=not args.no_progress) as progress:
         named = check_claim(claim, progress=progress(Path(args.file).name))
     result, m = named.result, named.measurement
-    expected = "" if named.as_predicted else f"\nexpected: {named.expected} (not as the claim predicts)"
+    expected = ("" if named.as_predicted else f"\nexpected: {named.expected} (decided on samples, not exactly: see "
+                "the confidence and the number of samples above)" if sampled(result.verdict)
+                else f"\nexpected: {named.expected} (not as the claim predicts)")
     if named.update_text is not None:
         print(f"update: {named.update_text}")
     print(f"verdict: {result.verdict}{expected}\nkind: {result.kind}\nmeasured: {result.measured}\n"
@@ -74,5 +76,6 @@ def check(args) -> int:
     elif plot_path:
         print(f"no plot: nothing was measured ({plot_path} not written)", file=sys.stderr)
     # as for verify: 0 when the verdict is the one the claim predicts (a twin predicts violated)
-    return exit_code([HOLDS if named.as_predicted else result.verdict if result.verdict == INCONCLUSIVE
-                      else VIOLATED])
+    # a verdict decided on samples (holds at confidence c) is not an exact one: it exits as inconclusive
+    return exit_code([HOLDS if named.as_predicted else INCONCLUSIVE if result.verdict == INCONCLUSIVE
+                      or sampled(result.verdict) else VIOLATED])

@@ -104,7 +104,7 @@ from mdtheory.errors import MDTheoryError
 DEFAULT_KIND = "offline"  # a [problem] table without kind = ... is an offline problem
 # Loaded by name when first asked for (``problem_kind``), so that the claim language, which the kinds' readers
 # use, can import this registry without importing the kinds.
-BUILT_IN_KINDS = ("offline", "online", "mdp", "mirror_flow", "saddle")
+BUILT_IN_KINDS = ("offline", "online", "mdp", "mirror_flow", "saddle", "stochastic")
 
 
 class UnknownProblemKind(MDTheoryError):
