@@ -70,7 +70,7 @@ class MirrorDescentKernel:
     # ------------------------------------------- the objective a claim is about: f alone, or f + a method's term
     # A method that minimizes f plus a term of its own (a composite method) overrides these three; the
     # convergence checker reads only them, never what the kernel is. Plain MD's answers: the objective is f.
-    def first_order_residuals(self, ctx, x, params=()):
+    def first_order_residuals(self, ctx, x, params=()) -> FirstOrderResiduals | None:
         """The kernel's own first-order conditions at x, a ``FirstOrderResiduals`` (each residual 0 at a
         minimizer of ``objective``), or None: the objective is f, and the checker states its conditions (grad f
         = 0, the simplex multiplier, the variational inequality on the boundary)."""
