@@ -80,7 +80,10 @@ MEANINGS = {
                                 "the update is printed with the result",
     ("run", "method"): "the update rule: `md` (plain mirror descent, default), `accelerated` (Tseng's accelerated "
                        "method), `dual_averaging` (Nesterov's), `composite_md` (COMID) or `rda` (Xiao's regularized "
-                       "dual averaging); on a saddle problem `mirror_prox` (default), `mwu` or `optimistic_mwu`; "
+                       "dual averaging), `ftrl` (follow the regularized leader: dual averaging with beta = 1); on "
+                       "an online problem `md` (default) or `ftrl` (x_{t+1} = argmin <L_t, x> + D_phi(x, x0)/eta, "
+                       "L_t the losses so far; Hedge on the simplex, lazy projection on a set); on a saddle problem "
+                       "`mirror_prox` (default), `mwu` or `optimistic_mwu`; "
                        "or a registered plug-in (docs/add-a-method.md); "
                        "not `[worst_case] method`, which names a performance-estimation class",
     ("method", "beta"): "dual_averaging's and rda's schedule beta(k), an expression in k: beta_k = beta(k)/eta (default "

@@ -484,8 +484,9 @@ def certify_minimizer(m: Measurement, kernel, rungs, points, summaries, how_obta
     if not is_smooth(m.md):
         return (f"f is not differentiable, so optimality is checked only as: no iterate has f below f(x*) "
                 f"(lowest f(x_s) - f(x*) = {format_trusted(ctx, gap.values[0], min(3, gap.digits[0]))})")
-    if getattr(kernel, "term", None) is not None:  # a composite method: the minimizer is of f + r
-        first_order = _composite_first_order(m, kernel, rungs, points, where, fix)
+    own = [kernel.first_order_residuals(r.ctx, p, r.params) for r, p in zip(rungs, points)]
+    if own[0] is not None:  # the kernel's objective adds a term to f: it states its own conditions
+        first_order = _own_first_order(m, own, where, fix)
     elif m.md.constraint is not None or kernel.domain.on_boundary(points[0]):
         first_order = _variational_inequality(m, kernel, rungs, points, where, fix)
     else:
@@ -553,21 +554,17 @@ def _first_order_conditions(m: Measurement, kernel, rungs, points, where: str, f
     return "first-order conditions hold at x* (residual resolved to 0 on the ladder)"
 
 
-def _composite_first_order(m: Measurement, kernel, rungs, points, where: str, fix: str) -> str:
-    """x* of f + r, r = lambda ||x||_1 the composite method's term: 0 in grad f(x*) + lambda d||x*||_1 (and the
-    closed domain's normal cone), each coordinate's residual resolved to 0 on the ladder (methods.l1_term)."""
-    from mdtheory.methods.l1_term import first_order_residuals
-
-    ctx, bits = rungs[0].ctx, m.ladder.coarse.bits
-    pieces = [first_order_residuals(kernel.term, r.ctx, kernel.domain, kernel.objective_gradient(r.ctx, p, r.params), p)
-              for r, p in zip(rungs, points)]
-    ladder = laddered(ctx, pieces[0][0], pieces[1][0], pieces[1][1], bits)
+def _own_first_order(m: Measurement, own, where: str, fix: str) -> str:
+    """x* of the kernel's own objective (a composite method's f + r): each residual of the conditions it states
+    (``MirrorDescentKernel.first_order_residuals``, one per rung) resolved to 0 on the ladder."""
+    ctx, bits = m.ladder.fine.ctx, m.ladder.coarse.bits
+    ladder = laddered(ctx, own[0].residuals, own[1].residuals, own[1].magnitudes, bits)
     for i, (value, digits) in enumerate(zip(ladder.values, ladder.digits)):
         if value != 0 and digits >= RESOLVED_NONZERO_DIGITS:
-            raise ReferencePointError(f"{where} is not a minimizer of f + {kernel.term.text()}: 0 is not in "
-                                      f"grad f(x*) + lambda d||x*||_1 at coordinate {i}, whose residual is "
-                                      f"{ctx.nstr(value, digits)} (resolved on the precision ladder, not 0); {fix}")
-    return "0 in grad f(x*) + lambda d||x*||_1 (each coordinate's residual resolved to 0 on the ladder)"
+            raise ReferencePointError(f"{where} is not a minimizer of {own[0].objective}: {own[0].condition} fails "
+                                      f"at coordinate {i}, whose residual is {ctx.nstr(value, digits)} (resolved on "
+                                      f"the precision ladder, not 0); {fix}")
+    return f"{own[0].condition} (each coordinate's residual resolved to 0 on the ladder)"
 
 
 def _convexity(m: Measurement, kernel, rungs, points, where: str) -> str:
@@ -658,9 +655,9 @@ def instance_constants(m: Measurement, kernel: MirrorDescentKernel, declared: di
          f"computed: the largest {dual_norm_name(norm)} norm of grad f(x_s), s < T, along the run")
     if geometry.sigma is not None and norm == geometry.norm:
         both("sigma", *(_number(r.ctx, geometry.sigma) for r in rungs), geometry.how)
-    if hasattr(kernel, "composite_value"):
-        both("r0", *(kernel.composite_value(r.ctx, [r.ctx.exact(v) for v in m.spec.x0]) for r in rungs),
-             f"computed: the composite term r(x0), r = {kernel.term.text()}")
+    own = [kernel.objective_constants(r.ctx, [r.ctx.exact(v) for v in m.spec.x0]) for r in rungs]
+    for name, (fine, text) in own[0].items():
+        both(name, fine, own[1][name][0], text)
     relative = _relative_eigenvalues(md)
     if relative is not None:
         both("L", *(_number(r.ctx, relative[0]) for r in rungs), f"exact: {relative[0]}, the largest eigenvalue of "
@@ -740,10 +737,8 @@ def convergence_measurements(m: Measurement, kernel: MirrorDescentKernel, soluti
         references.append(("the limit", solution.limit.describe(), points))
     elif solution.point is not None:
         references.append(("x*", "declared", [[r.ctx.exact(v) for v in solution.point] for r in rungs]))
-    elif getattr(kernel, "term", None) is not None:
-        raise ReferencePointError(f"x*: the minimizer of f + {kernel.term.text()} (method {m.md.method!r}) is not "
-                                  "computed; declare it as [solution] x (it is checked: 0 in grad f(x*) + lambda "
-                                  "d||x*||_1)")
+    elif (why := kernel.minimizer_not_computed()) is not None:
+        raise ReferencePointError(f"x*: {why}")
     elif (exact := linear_minimizer(m.md, m.spec.parameters)) is not None:
         references.append(("x*", f"computed: the exact minimizer of the linear f over {_closed_domain(m.md)}",
                            [[r.ctx.exact(v) for v in exact] for r in rungs]))

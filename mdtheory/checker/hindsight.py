@@ -200,9 +200,10 @@ class _Rung:
     largest_gradient: object
 
 
-def _rung(regularizer, losses: ConvexLosses, x0, eta, steps: int, bits: int, norm: str, kernel) -> _Rung:
+def _rung(regularizer, losses: ConvexLosses, x0, eta, steps: int, bits: int, norm: str, kernel, rule) -> _Rung:
     ctx = working_context(bits)
     x = [ctx.exact(v) for v in x0]
+    start, total = x, [ctx.mpf(0)] * len(x)
     eta = ctx.exact(eta)
     played, largest, points = ctx.mpf(0), ctx.mpf(0), []
     suffered = []
@@ -212,7 +213,8 @@ def _rung(regularizer, losses: ConvexLosses, x0, eta, steps: int, bits: int, nor
         played += value
         suffered.append((played, abs(value)))
         largest = max(largest, _dual_norm(ctx, grad, norm))
-        x = kernel.step(ctx, x, eta, grad)
+        total = [a + g for a, g in zip(total, grad)]
+        x = kernel.step(ctx, x, eta, grad) if rule is None else rule.online_step(kernel, ctx, x, start, eta, grad, total)
     if losses.linear:
         comparators = _best_vertex(ctx, losses, steps)
     else:
@@ -250,12 +252,13 @@ def _convexity(regularizer, losses: ConvexLosses, rung: _Rung, bits: int) -> str
 
 
 def measure_convex_regret(regularizer, losses: ConvexLosses, x0, eta, steps: int, bits: int,
-                          norm: str = "l1") -> SeriesMeasurement:
-    """Regret of online MD on the losses f_t(x) (see the module docstring) on the ladder (bits, 2 bits)."""
+                          norm: str = "l1", rule=None) -> SeriesMeasurement:
+    """Regret of online MD on the losses f_t(x) (see the module docstring) on the ladder (bits, 2 bits).
+    ``rule``: the method that plays on the linearized losses (``Method.online_step``), plain MD by default."""
     if regularizer.domain is not Domain.SIMPLEX:
         raise DomainError("online MD against convex losses runs on the simplex; choose a simplex regularizer")
     kernel = MirrorDescentKernel(linear_loss_problem(regularizer))
-    coarse, fine = (_rung(regularizer, losses, x0, eta, steps, b, norm, kernel) for b in (bits, 2 * bits))
+    coarse, fine = (_rung(regularizer, losses, x0, eta, steps, b, norm, kernel, rule) for b in (bits, 2 * bits))
     ctx = fine.ctx
     series = laddered(ctx, fine.regret, coarse.regret, coarse.magnitude, bits)
     # the comparator is known to within its Frank-Wolfe gap: half of it on either side of the reported middle

@@ -35,9 +35,11 @@ def regret_update_text(regularizer) -> str:
             + md_update_text(md, renaming))
 
 
-def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int, norm: str = "l1") -> SeriesMeasurement:
+def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int, norm: str = "l1",
+                   rule=None) -> SeriesMeasurement:
     """``losses(ctx, t)``: the loss vector of round t + 1 (t = 0, ..., steps - 1) in ``ctx``. G is the largest
-    dual norm of ``norm`` (l1: the sup norm) of a loss vector."""
+    dual norm of ``norm`` (l1: the sup norm) of a loss vector. ``rule``: the method that plays
+    (``Method.online_step``), plain MD by default."""
     md = linear_loss_problem(regularizer)
     kernel = MirrorDescentKernel(md)
     guard = 2**MAX_EXPONENT_ARGUMENT_BITS
@@ -59,7 +61,8 @@ def measure_regret(regularizer, x0, eta, losses: Callable, steps: int, bits: int
                 "rewrite the loss expressions so that they stay within it") from None
 
     try:
-        coarse, fine = (online_mirror_descent(md, x0, eta, guarded_losses, steps, b, kernel=kernel, in_context=True)
+        coarse, fine = (online_mirror_descent(md, x0, eta, guarded_losses, steps, b, kernel=kernel, in_context=True,
+                                              rule=rule)
                         for b in (bits, 2 * bits))
     except OverflowGuardError:
         # a step's exp argument is grad phi(x) - eta l_t (the entropy's log x - eta l_t): eta * |loss| sets it
@@ -100,17 +103,19 @@ def projected_regret_update_text(regularizer, constraint) -> str:
 
 
 def measure_projected_regret(regularizer, constraint, x0, eta, losses: Callable, steps: int, bits: int,
-                             norm: str) -> SeriesMeasurement:
+                             norm: str, rule=None) -> SeriesMeasurement:
     """Online MD projected onto ``constraint`` (online gradient descent on a ball or a box for a Euclidean phi):
     play x_t, suffer <l_t, x_t>, take the mirror step on l_t and project. The comparator after k rounds is
     min over C of <L_k, x>, L_k = l_1 + ... + l_k, from the set's closed form (-R ||L_k|| on a ball, a corner of
-    a box), evaluated on each rung."""
+    a box), evaluated on each rung. ``rule``: the method that plays (``Method.online_step``: ftrl projects lazily,
+    Proj(x0 - eta L_t) for the Euclidean phi), plain MD by default."""
     kernel = ProjectedKernel(projected_loss_problem(regularizer, constraint))
     kernel.tangent_needed = False  # regret reads no tangent: a step onto the sphere or a bound is no kink here
 
     def rung(b):
         ctx = working_context(b)
         x, step = [ctx.exact(v) for v in x0], ctx.exact(eta)
+        start = x
         totals, played, size, largest = [ctx.mpf(0)] * len(x), ctx.mpf(0), ctx.mpf(0), ctx.mpf(0)
         regret, magnitude = [ctx.mpf(0)], [ctx.mpf(0)]
         for t in range(steps):
@@ -122,7 +127,8 @@ def measure_projected_regret(regularizer, constraint, x0, eta, losses: Callable,
             best, best_size = constraint.linear_minimum(ctx, totals)
             regret.append(played - best)
             magnitude.append(size + best_size)
-            x = kernel.step(ctx, x, step, ell)
+            x = (kernel.step(ctx, x, step, ell) if rule is None
+                 else rule.online_step(kernel, ctx, x, start, step, ell, totals))
         return ctx, regret, magnitude, largest
 
     (coarse_ctx, coarse, coarse_size, coarse_g), (ctx, fine, _, fine_g) = rung(bits), rung(2 * bits)

@@ -78,12 +78,15 @@ class OnlineRun:
 
 def online_mirror_descent(md: MirrorDescent, x0: Sequence, eta, losses: Callable[[int], Sequence], steps: int,
                           bits: int, error: StepError | None = None,
-                          kernel: MirrorDescentKernel | None = None, in_context: bool = False) -> OnlineRun:
+                          kernel: MirrorDescentKernel | None = None, in_context: bool = False,
+                          rule=None) -> OnlineRun:
     """Online MD on the simplex: play x_t, suffer <l_t, x_t>, step on the linear loss l_t (the objective's
     parameters are the loss vector), then apply ``error``. Regret is against the best fixed vertex.
     ``losses(t)`` (t = 0, 1, ...) gives exact numbers, or with ``in_context`` ``losses(ctx, t)`` gives numbers of
     the run's context (losses such as (1 + sin t)/2 that are not rational). ``eta``: an exact number, or a
-    schedule (``engine.schedule.StepSchedule``) whose eta_t makes the step after round t + 1."""
+    schedule (``engine.schedule.StepSchedule``) whose eta_t makes the step after round t + 1. ``rule``: the
+    method that plays (``mdtheory.methods.Method.online_step``: ftrl steps from x0 on the sum of the losses);
+    plain MD's step by default."""
     if md.regularizer.domain is not Domain.SIMPLEX or len(md.parameters) != md.regularizer.dim:
         raise DomainError("online MD needs a simplex regularizer and the linear objective sum_i c_i x_i whose "
                           "parameters c are the loss vector (``linear_loss_problem`` builds it)")
@@ -91,6 +94,7 @@ def online_mirror_descent(md: MirrorDescent, x0: Sequence, eta, losses: Callable
     kernel = kernel or MirrorDescentKernel(md)
     md.regularizer.domain.check_point([exact_real(v) for v in x0], "x0")
     x = [ctx.exact(v) for v in x0]
+    start = x
     eta_at = step_size_at(ctx, eta if isinstance(eta, StepSchedule) else exact_real(eta))
     totals = [ctx.mpf(0)] * len(x)
     loss = ctx.mpf(0)
@@ -101,7 +105,7 @@ def online_mirror_descent(md: MirrorDescent, x0: Sequence, eta, losses: Callable
         eta = eta_at(t)
         loss += ctx.fsum(li * xi for li, xi in zip(ell, x))
         totals = [a + li for a, li in zip(totals, ell)]
-        x = kernel.step(ctx, x, eta, ell)
+        x = kernel.step(ctx, x, eta, ell) if rule is None else rule.online_step(kernel, ctx, x, start, eta, ell, totals)
         if error is not None:
             x = error.apply(ctx, x)
         run.regret.append(loss - min(totals))

@@ -12,6 +12,8 @@ the dual step followed by the inverse.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from mdtheory.engine.codegen import compiled_geometry, compiled_model
 from mdtheory.engine.domain_checks import check_in_domain, check_strictly_convex_at
 from mdtheory.engine.inverse import InverseSolver
@@ -21,6 +23,18 @@ from mdtheory.errors import DomainError, MDTheoryError, NotStrictlyConvexError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import PLAIN_MD, MirrorDescent
 from mdtheory.symbolic.model import derive_geometry, derive_model
+
+
+@dataclass(frozen=True)
+class FirstOrderResiduals:
+    """A kernel's own first-order conditions at a point: ``residuals`` (each 0 at a minimizer), the
+    ``magnitudes`` their uncertainty scales with, the ``objective`` they are about ("f + lambda ||x||_1, ...") and
+    the ``condition`` they state ("0 in grad f(x*) + lambda d||x*||_1")."""
+
+    residuals: list
+    magnitudes: list
+    objective: str
+    condition: str
 
 
 class MirrorDescentKernel:
@@ -52,6 +66,25 @@ class MirrorDescentKernel:
     # ----------------------------------------------------------------- evaluation
     def objective(self, ctx, x, params=()):
         return self.f.value(ctx, list(x), list(params))
+
+    # ------------------------------------------- the objective a claim is about: f alone, or f + a method's term
+    # A method that minimizes f plus a term of its own (a composite method) overrides these three; the
+    # convergence checker reads only them, never what the kernel is. Plain MD's answers: the objective is f.
+    def first_order_residuals(self, ctx, x, params=()) -> FirstOrderResiduals | None:
+        """The kernel's own first-order conditions at x, a ``FirstOrderResiduals`` (each residual 0 at a
+        minimizer of ``objective``), or None: the objective is f, and the checker states its conditions (grad f
+        = 0, the simplex multiplier, the variational inequality on the boundary)."""
+        return None
+
+    def minimizer_not_computed(self) -> str | None:
+        """Why x* of ``objective`` cannot be computed (the error text; the claim must declare it), or None: the
+        checker computes it (exactly for a linear f, by Newton on the optimality conditions otherwise)."""
+        return None
+
+    def objective_constants(self, ctx, x0) -> dict:
+        """Constants a bound may name that the objective's own term adds, evaluated at the start x0 in ``ctx``:
+        name -> (value, how it was obtained). None for f alone."""
+        return {}
 
     def objective_gradient(self, ctx, x, params=()):
         return self.f.gradient(ctx, list(x), list(params))

@@ -46,6 +46,27 @@ Options
         options in ``MirrorDescent.method_options``; ``configured(problem)`` and ``kernel_for`` apply them.
         Options change the step, never the layout of the state or its initial value.
 
+Online play (optional)
+    plays_online : bool
+        True for a method the online kind runs (``[run] method`` of ``kind = "online"``): "md" and "ftrl".
+    online_step(kernel, ctx, played, start, eta, loss, total) -> the point played next round
+        From the online kind's one-step kernel (MD on a linear loss, projected onto the constraint set where
+        there is one): plain MD steps from the point played on the round's loss, FTRL from x0 on the sum of
+        every loss so far.
+
+The objective a claim is about (kernel members with defaults)
+    A kernel's ``objective`` is what f(x_t), f*, the regret are measured on: f for plain MD. A method that adds
+    a term of its own (the composite methods: f + lambda ||x||_1, ``methods.l1_term.L1Objective``) overrides, on
+    its kernel, ``objective`` and these three, which the convergence checker reads instead of asking what the
+    kernel is:
+    first_order_residuals(ctx, x, params) -> FirstOrderResiduals or None
+        Its own first-order conditions at x (``engine.kernels.FirstOrderResiduals``: residuals, their magnitudes,
+        the objective and the condition as text); None (the default): the checker's conditions for f.
+    minimizer_not_computed() -> str or None
+        Why x* cannot be computed, so that the claim must declare it; None (the default): computed.
+    objective_constants(ctx, x0) -> dict
+        The constants its term adds, name -> (value at x0, how obtained): r0 = r(x0); none by default.
+
 Methods with defaults
     initial_state(x0) -> tuple of vectors
         Every vector starts at x0 (x_0 = y_0 = z_0 = x0), exact numbers. Override together with
@@ -144,6 +165,21 @@ class Method:
     def configure(self, table: dict) -> Method:
         return self
 
+    # whether the online kind plays it (``[problem] kind = "online"``, ``[run] method``); such a method answers
+    # online_step
+    plays_online: bool = False
+
+    def online_step(self, kernel, ctx, played, start, eta, loss, total):
+        """The point played next round: ``kernel`` is the online kind's one-step MD kernel on a linear loss (on the
+        simplex, or projected onto the constraint set), ``played`` the point played this round, ``start`` x0,
+        ``loss`` this round's loss vector (the gradient of a convex loss at ``played``) and ``total`` the sum of
+        every loss vector so far, this round's included."""
+        raise NotImplementedError(f"{type(self).__name__} does not play online")
+
+    def online_text(self, step_text: str) -> str:
+        """The online kind's update text, from the one-step kernel's (``step_text``)."""
+        return step_text
+
     def initial_state(self, x0: tuple) -> tuple[tuple, ...]:
         return (tuple(x0),) * len(self.state)
 
@@ -157,7 +193,7 @@ _REGISTRY: dict[str, Method] = {}
 BUILT_IN_METHODS = {PLAIN_MD: "mirror_descent", "accelerated": "accelerated", "dual_averaging": "dual_averaging",
                     "projected_md": "projected", "mirror_prox": "mirror_prox", "mwu": "mwu",
                     "optimistic_mwu": "optimistic_mwu",
-                    "composite_md": "composite_md", "rda": "regularized_dual_averaging"}
+                    "composite_md": "composite_md", "rda": "regularized_dual_averaging", "ftrl": "ftrl"}
 
 
 def _load_built_ins(*names: str) -> None:

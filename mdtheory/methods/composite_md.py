@@ -26,14 +26,14 @@ from mdtheory.engine.domain_checks import check_in_domain
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.errors import MDTheoryError
 from mdtheory.methods import Method, SymbolicStep, method, register
-from mdtheory.methods.l1_term import L1_OPTION, L1Term, prox_step, prox_tangent, weight_from_text
+from mdtheory.methods.l1_term import L1_OPTION, L1Objective, L1Term, prox_step, prox_tangent, weight_from_text
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import PLAIN_MD
 
 COMPOSITE_MD = "composite_md"
 
 
-class CompositeKernel(MirrorDescentKernel):
+class CompositeKernel(L1Objective, MirrorDescentKernel):
     """Plain MD's kernel on (phi, f) for the dual point and the inverse, composed with the l1 prox; its objective
     is f + r."""
 
@@ -54,13 +54,6 @@ class CompositeKernel(MirrorDescentKernel):
         if key not in self.origins:
             self.origins[key] = self.term.origin(ctx, self)
         return self.origins[key]
-
-    def objective(self, ctx, x, params=()):
-        return super().objective(ctx, x, params) + self.term.value(ctx, x)
-
-    def composite_value(self, ctx, x):
-        """r(x), the composite term alone (the constant r0 = r(x0))."""
-        return self.term.value(ctx, x)
 
     def _prox(self, ctx, x, eta, params):
         z = self.dual_point(ctx, x, eta, params)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from mdtheory.engine.kernels import FirstOrderResiduals
 from mdtheory.errors import DomainError, MDTheoryError
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.parsing import exact_real, parse_expression
@@ -161,3 +162,25 @@ def first_order_residuals(term: L1Term, ctx, domain, g, x) -> tuple[list, list]:
         residuals.append(value)
         magnitudes.append(abs(gi) + lam)
     return residuals, magnitudes
+
+
+class L1Objective:
+    """The kernel's answers for the objective f + r, r = ``self.term`` (mixed into a composite method's kernel
+    before ``MirrorDescentKernel``): its value, its first-order conditions, that its x* is declared, and the
+    constant r0 = r(x0)."""
+
+    def objective(self, ctx, x, params=()):
+        return super().objective(ctx, x, params) + self.term.value(ctx, x)
+
+    def first_order_residuals(self, ctx, x, params=()):
+        residuals, magnitudes = first_order_residuals(self.term, ctx, self.domain,
+                                                      self.objective_gradient(ctx, x, params), x)
+        return FirstOrderResiduals(residuals, magnitudes, f"f + {self.term.text()}",
+                                   "0 in grad f(x*) + lambda d||x*||_1")
+
+    def minimizer_not_computed(self) -> str:
+        return (f"the minimizer of f + {self.term.text()} (method {self.md.method!r}) is not computed; declare it as "
+                "[solution] x (it is checked: 0 in grad f(x*) + lambda d||x*||_1)")
+
+    def objective_constants(self, ctx, x0) -> dict:
+        return {"r0": (self.term.value(ctx, x0), f"computed: the composite term r(x0), r = {self.term.text()}")}

@@ -23,6 +23,10 @@ UPDATE_COMPONENTS_SHOWN = 2  # the update text writes the first coordinates out,
 class PlainMirrorDescent(Method):
     name = PLAIN_MD
     state = ("x",)
+    plays_online = True
+
+    def online_step(self, kernel, ctx, played, start, eta, loss, total):
+        return kernel.step(ctx, played, eta, loss)
 
     def derive(self, problem) -> SymbolicStep:
         model = derive_model(problem)

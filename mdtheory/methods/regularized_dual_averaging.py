@@ -34,13 +34,13 @@ from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.errors import MDTheoryError
 from mdtheory.methods import Method, SymbolicStep, register
 from mdtheory.methods.dual_averaging import COUNTER, DEFAULT_SCHEDULE, schedule_from_text
-from mdtheory.methods.l1_term import L1_OPTION, L1Term, prox_step, prox_tangent, weight_from_text
+from mdtheory.methods.l1_term import L1_OPTION, L1Objective, L1Term, prox_step, prox_tangent, weight_from_text
 from mdtheory.symbolic.mirror_descent import PLAIN_MD
 
 RDA = "rda"
 
 
-class RegularizedDualAveragingKernel(MirrorDescentKernel):
+class RegularizedDualAveragingKernel(L1Objective, MirrorDescentKernel):
     """The RDA step on the flat state (x, s, a, k): plain MD's kernel on (phi, f) for grad f, grad phi and the
     inverse, composed with the l1 prox; its objective is f + r."""
 
@@ -59,13 +59,6 @@ class RegularizedDualAveragingKernel(MirrorDescentKernel):
         if key not in self.origins:
             self.origins[key] = self.term.origin(ctx, self)
         return self.origins[key]
-
-    def objective(self, ctx, x, params=()):
-        return super().objective(ctx, x, params) + self.term.value(ctx, x)
-
-    def composite_value(self, ctx, x):
-        """r(x), the composite term alone (the constant r0 = r(x0))."""
-        return self.term.value(ctx, x)
 
     def _split(self, state):
         d = self.dim

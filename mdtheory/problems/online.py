@@ -25,8 +25,10 @@ from mdtheory.claimfile import checked_start, refuse_constant_eta
 from mdtheory.engine.schedule import StepSchedule, schedule_text
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.errors import MDTheoryError
+from mdtheory.methods import UnknownMethodError, method, methods
 from mdtheory.problems import Problem, register
 from mdtheory.symbolic.domains import Domain
+from mdtheory.symbolic.mirror_descent import PLAIN_MD
 from mdtheory.symbolic.regularizer import Regularizer
 from mdtheory.symbolic.sets import read_constraint_set, set_keys
 
@@ -56,9 +58,10 @@ class OnlineProblem(Problem):
     loss: sp.Expr | None = None
     norm: str = "l1"  # G is measured in its dual norm
     constraint: object = None  # the set the played points are projected onto (symbolic.sets), or None: the simplex
+    method: str = PLAIN_MD  # the rule that plays (``[run] method``): md, or ftrl (methods.ftrl)
     problem_keys = {"kind": True, "regularizer": False, "losses": False, "loss_table": False, "loss": False,
                     "dimension": False, "domain": False, **set_keys()}
-    run_keys = {"x0": False, "eta": True, "steps": True, "precision_bits": True}
+    run_keys = {"x0": False, "eta": True, "steps": True, "precision_bits": True, "method": False}
     quantities = ONLINE_QUANTITIES
     constant_names = ("eta", "d", "G")
     step_sum_names = ("sum_eta", "sum_eta2", "sum_g2")
@@ -100,6 +103,7 @@ class OnlineProblem(Problem):
         d = len(rows[0])
         reg, x0, constraint, norm = _played_on(data, d)
         steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits, declared)
+        rule = _online_method(run)
         refuse_constant_eta(bound, eta)
         if constraint is not None and isinstance(eta, StepSchedule):
             raise ClaimFileError("[run] eta: an online problem on a constraint set takes a constant step; give eta "
@@ -108,8 +112,9 @@ class OnlineProblem(Problem):
             # the stated instance takes each searched parameter at the middle of its range
             middles = tuple((lo + hi) / 2 for lo, hi in ranges.values())
             return cls(reg, x0, eta, steps, bits, losses=rows[0], constants=declared, parameters=parameters,
-                       parameter_values=middles, norm=norm, constraint=constraint)
-        return cls(reg, x0, eta, steps, bits, table=tuple(rows), constants=declared, norm=norm, constraint=constraint)
+                       parameter_values=middles, norm=norm, constraint=constraint, method=rule)
+        return cls(reg, x0, eta, steps, bits, table=tuple(rows), constants=declared, norm=norm, constraint=constraint,
+                   method=rule)
 
     @classmethod
     def _convex_from_tables(cls, data: dict, declared: dict, max_steps: int, max_precision_bits: int) -> OnlineProblem:
@@ -130,7 +135,7 @@ class OnlineProblem(Problem):
         steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
         middles = tuple((lo + hi) / 2 for lo, hi in ranges.values())
         made = cls(reg, x0, eta, steps, bits, loss=loss, constants=declared, parameters=parameters,
-                   parameter_values=middles, norm=norm, constraint=constraint)
+                   parameter_values=middles, norm=norm, constraint=constraint, method=_online_method(run))
         if constraint is not None and not made.convex_losses().linear:
             raise ClaimFileError(f"[problem] loss: on {constraint.describe()} the best fixed point in hindsight is "
                                  "computed for losses affine in x (the set's closed-form minimum of the cumulative "
@@ -177,6 +182,9 @@ class OnlineProblem(Problem):
         return {"eta": self.eta, "x0": self.x0, **self.constants}
 
     def update_text(self) -> str:
+        return method(self.method).online_text(self._step_text())
+
+    def _step_text(self) -> str:
         if self.constraint is not None:
             return projected_regret_update_text(self.regularizer, self.constraint)
         if self.loss is not None:
@@ -184,15 +192,17 @@ class OnlineProblem(Problem):
         return regret_update_text(self.regularizer) + schedule_text(self.eta, "the step after round t + 1")
 
     def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
+        rule = method(self.method)
         if self.constraint is not None:
             m = measure_projected_regret(self.regularizer, self.constraint, self.x0, self.eta, self.linear_losses(),
-                                         self.steps, self.bits, self.norm)
+                                         self.steps, self.bits, self.norm, rule)
             return [with_declared(m, self.constants)]
         if self.loss is not None:
             m = measure_convex_regret(self.regularizer, self.convex_losses(), self.x0, self.eta, self.steps, self.bits,
-                                      self.norm)
+                                      self.norm, rule)
             return [with_declared(m, self.constants)]
-        m = measure_regret(self.regularizer, self.x0, self.eta, self.loss_function(), self.steps, self.bits, self.norm)
+        m = measure_regret(self.regularizer, self.x0, self.eta, self.loss_function(), self.steps, self.bits, self.norm,
+                           rule)
         return [with_declared(m, self.constants)]
 
     @property
@@ -223,6 +233,21 @@ class OnlineProblem(Problem):
         if self.loss is not None:
             return {**table, "loss": str(self.loss.subs(substituted))}
         return {**table, "losses": [str(loss.subs(substituted)) for loss in self.losses]}
+
+
+def _online_method(run: dict) -> str:
+    """``[run] method``: a registered method that plays online (``Method.plays_online``), plain MD by default."""
+    name = run.get("method", PLAIN_MD)
+    online = sorted(n for n, rule in methods().items() if rule.plays_online)
+    try:
+        rule = method(name)
+    except UnknownMethodError:
+        rule = None
+    if rule is None or not rule.plays_online:
+        raise ClaimFileError(f"[run] method: {name!r} is not a method an online problem plays; choose one of "
+                             f"{', '.join(online)} (md: a mirror step from the point played; ftrl: follow the "
+                             "regularized leader, the minimizer of the losses so far plus D_phi(x, x0)/eta)")
+    return name
 
 
 def _played_on(data: dict, d: int) -> tuple:
