@@ -22,27 +22,12 @@ A method provides:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
 
-INITIAL_DISTANCE = "||x_0 - x*||^2/2 <= 1"  # the one-run initial condition of every plug-in
-
-
-@dataclass(frozen=True)
-class PEPMethod:
-    name: str
-    title: str  # a line for `mdtheory list` and error messages
-    quantities: tuple
-    build: Callable
-    explicit_lower_bound: Callable
-    statement: Callable
-    bounded: Callable
-    exact_interpolation: bool
-    max_horizon: int  # one SDP's memory grows about as T^3: the largest horizon accepted
-
-
-def _registry() -> dict[str, PEPMethod]:
-    from mdtheory.checker.pep_methods import accelerated, extragradient
+def _registry() -> dict:
+    from mdtheory.checker.pep_methods import (  # each defines METHOD (pep_methods.method)
+        accelerated,
+        extragradient,
+    )
 
     return {method.name: method for method in (accelerated.METHOD, extragradient.METHOD)}
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from mdtheory.checker.pep_methods import INITIAL_DISTANCE, PEPMethod
+from mdtheory.checker.pep_methods.method import INITIAL_DISTANCE, PEPMethod
 
 SUBOPTIMALITY = "suboptimality"
 QUADRATIC_GRID = 64  # curvatures l = L k/64 tried for the explicit lower bound
@@ -27,14 +27,29 @@ def momentum(t: int) -> Fraction:
     return Fraction(t, t + 3)
 
 
-def build(eta, T, L, quantity, scalar):
-    from PEPit import PEP
+def function_class():
+    """PEPit's convex L-smooth class, each interpolation inequality (every ordered pair, PEPit's order) recording
+    its pair for the certificate."""
     from PEPit.functions import SmoothConvexFunction
 
-    from mdtheory.checker.worst_case import _banded
+    class RecordedSmoothConvexFunction(SmoothConvexFunction):
+        def add_class_constraints(self):
+            self.pairs = []
+            for i, (xi, gi, fi) in enumerate(self.list_of_points):
+                for j, (xj, gj, fj) in enumerate(self.list_of_points):
+                    if i != j:
+                        self.list_of_class_constraints.append(
+                            self.set_smoothness_convexity_constraint_i_j(xi, gi, fi, xj, gj, fj))
+                        self.pairs.append((i, j))
+
+    return RecordedSmoothConvexFunction
+
+
+def build(eta, T, L, quantity, scalar):
+    from PEPit import PEP
 
     problem = PEP()
-    f = problem.declare_function(_banded(SmoothConvexFunction, "set_smoothness_convexity_constraint_i_j"), L=scalar(L))
+    f = problem.declare_function(function_class(), L=scalar(L))
     star = f.stationary_point()
     f_star = f(star)
     x = y = start = problem.set_initial_point()

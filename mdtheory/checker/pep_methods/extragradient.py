@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from mdtheory.checker.pep_methods import INITIAL_DISTANCE, PEPMethod
+from mdtheory.checker.pep_methods.method import INITIAL_DISTANCE, PEPMethod
 
 RESIDUAL = "residual_squared"
 RADII = 32  # moduli r = L k/32 tried for the explicit lower bound
