@@ -92,6 +92,6 @@ def bounded(quantity):
     return f"f(x_T) - f(x*) with {INITIAL_DISTANCE}"
 
 
-METHOD = PEPMethod("accelerated", "Nesterov's fast gradient method (momentum t/(t+3)) on convex L-smooth f",
+METHOD = PEPMethod("accelerated",
                    (SUBOPTIMALITY,), build, explicit_lower_bound, statement, bounded, exact_interpolation=True,
                    max_horizon=MAX_HORIZON)

@@ -103,5 +103,5 @@ def bounded(quantity):
     return f"||F(x_T)||^2 with {INITIAL_DISTANCE}"
 
 
-METHOD = PEPMethod("extragradient", "extragradient on monotone L-Lipschitz operators", (RESIDUAL,), build,
+METHOD = PEPMethod("extragradient", (RESIDUAL,), build,
                    explicit_lower_bound, statement, bounded, exact_interpolation=False, max_horizon=MAX_HORIZON)

@@ -11,7 +11,6 @@ INITIAL_DISTANCE = "||x_0 - x*||^2/2 <= 1"  # the one-run initial condition of e
 @dataclass(frozen=True)
 class PEPMethod:
     name: str
-    title: str  # a line for `mdtheory list` and error messages
     quantities: tuple
     build: Callable
     explicit_lower_bound: Callable
