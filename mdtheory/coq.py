@@ -191,7 +191,7 @@ def _comment(text: str) -> str:
 def _label(which) -> str:
     if which == "initial condition":
         return which
-    return f"function {which['function']}, points {which['i']} and {which['j']}"
+    return f"function {which['function']}, points {which['i']} and {which['j']}" + (f" ({which['kind']})" if "kind" in which else "")
 
 
 def coq_replays_every_t(document: dict) -> dict[str, str]:

@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from mdtheory.checker.bounds import BOUND_SYMBOLS
+from mdtheory.checker.pep_methods import PEP_METHODS
 from mdtheory.checker.worst_case import (
     AMPLIFICATION,
     WorstCase,
@@ -51,10 +52,16 @@ def load_class_claim(path) -> ClassClaim:
         return exact_positive(Fraction(int(value.p), int(value.q)), f"[worst_case] {key}")
 
     method = table["method"]
-    if method not in ("gd", "md", "mahalanobis"):
-        raise WorstCaseError(f"[worst_case] method: {method!r}; choose gd, md or mahalanobis")
-    quantity = table.get("quantity", AMPLIFICATION)
-    if quantity not in QUANTITIES:
+    if method not in ("gd", "md", "mahalanobis", *PEP_METHODS):
+        raise WorstCaseError(f"[worst_case] method: {method!r}; choose gd, md, mahalanobis, {', '.join(PEP_METHODS)}")
+    plugin = PEP_METHODS.get(method)
+    quantity = table.get("quantity", plugin.quantities[0] if plugin else AMPLIFICATION)
+    if plugin and quantity not in plugin.quantities:
+        raise WorstCaseError(f"[worst_case] quantity: {quantity!r}; {method} bounds {' or '.join(plugin.quantities)}")
+    if plugin and ("mu_phi" in table or "L_phi" in table or table["horizons"] == EVERY_T):
+        raise WorstCaseError(f"[worst_case] {'horizons' if table['horizons'] == EVERY_T else 'mu_phi'}: {method} "
+                             "has no phi and no potential for every T; remove mu_phi and L_phi and list the horizons")
+    if not plugin and quantity not in QUANTITIES:
         raise WorstCaseError(f"[worst_case] quantity: {quantity!r}; choose {' or '.join(QUANTITIES)}")
     if quantity == SUBOPTIMALITY and method == "mahalanobis":
         raise WorstCaseError("[worst_case] quantity: the suboptimality is posed for gd and md")
@@ -148,7 +155,7 @@ def certificate_json(certificate: Certificate) -> dict:
         "points": certificate.n_points, "values": certificate.n_values,
         "objective": form(certificate.objective),
         "inequalities": [{"which": "initial condition" if label == "initial" else
-                          {"function": label[0], "i": label[1], "j": label[2]},
+                          {"function": label[0], "i": label[1], "j": label[2], **({"kind": label[3]} if len(label) > 3 else {})},
                           "multiplier": q(multiplier), "form": form(parts)}
                          for label, multiplier, parts in certificate.inequalities],
         "functions": [{"name": name, "class": kind, "L": q(L), "mu": q(mu),
@@ -173,6 +180,8 @@ def certificate_name(source: str, T: int) -> str:
 
 def _statement(claim: ClassClaim, T: int, upper: Fraction) -> str:
     """What the certificate proves, in words (the checkers verify the arithmetic behind it)."""
+    if claim.method in PEP_METHODS:
+        return PEP_METHODS[claim.method].statement(claim.eta, claim.L_f, T, claim.quantity, exact_text(upper))
     f_class = f"every convex {claim.L_f}-smooth f"
     if claim.method == "gd":
         algorithm, setting = f"gradient descent x_(t+1) = x_t - {claim.eta} grad f(x_t)", f"{f_class}, in any dimension"
@@ -210,7 +219,8 @@ def certificate_document(result: ClassVerdict, case: WorstCase, source: str) -> 
                   "L_f": exact_text(claim.L_f),
                   "mu_phi": None if claim.mu_phi is None else exact_text(claim.mu_phi),
                   "L_phi": None if claim.L_phi is None else exact_text(claim.L_phi),
-                  "bounded": "||x_T - x'_T||^2 over ||x_0 - x'_0||^2" if claim.quantity == AMPLIFICATION else
+                  "bounded": PEP_METHODS[claim.method].bounded(claim.quantity) if claim.method in PEP_METHODS else
+                             "||x_T - x'_T||^2 over ||x_0 - x'_0||^2" if claim.quantity == AMPLIFICATION else
                              "f(x_T) - f(x*) with the initial distance at most 1",
                   "upper_bound": exact_text(upper),
                   "bound": None if claim.bound is None else str(claim.bound), "verdict": verdict,

@@ -8,9 +8,12 @@ Each file is a certificate document (schema mdtheory-worst-case-certificate/1, d
 1. the class: every interpolation inequality is the class's (convex L-smooth f; mu-strongly convex L-smooth
    h = phi*) between the stated points of its function, rebuilt here from the points' coordinates, with the
    class constants the claim states;
-2. the method: the points follow GD (x_{t+1} = x_t - eta g_t) or dual MD (y_{t+1} = y_t - eta g_t,
-   x_t = grad h(y_t)) from free starting points, gradients and values (each its own leaf), and the initial
-   condition and the objective are the claim's, rebuilt here;
+   (for extragradient: monotone, <g_i - g_j, x_i - x_j> >= 0, or L-Lipschitz, ||g_i - g_j|| <= L ||x_i - x_j||);
+2. the method: the points follow GD (x_{t+1} = x_t - eta g_t), dual MD (y_{t+1} = y_t - eta g_t,
+   x_t = grad h(y_t)), the fast gradient method (x_{t+1} = y_t - eta g(y_t), y_{t+1} = x_{t+1} + t/(t + 3)
+   (x_{t+1} - x_t)) or extragradient (x~_t = x_t - eta F(x_t), x_{t+1} = x_t - eta F(x~_t)) from free starting
+   points, gradients and values (each its own leaf), and the initial condition and the objective are the
+   claim's, rebuilt here;
 3. signs: every multiplier and every d_r is >= 0;
 4. the identity: the multipliers cancel the function values, and the residual is sum_k lambda_k H_k - H;
 5. PSD: the residual equals sum_r d_r l_r l_r^T (exact LDL^T);
@@ -92,6 +95,15 @@ def interpolation(L, mu, xi, gi, fi, xj, gj, fj):
     return add(*terms)
 
 
+def operator(L, kind, xi, gi, fi, xj, gj, fj):
+    """A monotone L-Lipschitz operator's inequality of this kind between points i and j as a form <= 0."""
+    dx, dg = lin((1, xi), (-1, xj)), lin((1, gi), (-1, gj))
+    if kind == "monotone":
+        return add((-1, (inner(dg, dx), {}, 0)))
+    require(kind == "lipschitz", f"unknown kind of inequality {kind!r}")
+    return add((1, (inner(dg, dg), {}, 0)), (-L * L, (inner(dx, dx), {}, 0)))
+
+
 def points_of(function):
     return [tuple({k: Q(c) for k, c in point[part]} for part in ("x", "g", "f")) for point in function["points"]]
 
@@ -127,6 +139,26 @@ def method_forms(claim, functions):
             start = lin((1, f[0][0]), (-1, star[0][0]))
             initial = add((Q(1, 2), (inner(start, start), {}, 0)), (1, ({}, {}, Q(-1))))  # ||x_0 - x*||^2/2 <= 1
             objective = ({}, lin((1, final[2]), (-1, star[0][2])), Q(0))
+    elif method in ("accelerated", "extragradient"):
+        require(len(functions) == 1 and runs == 1, f"{method} has one function and one run")
+        star, final, steps = f[0], f[-1], 1 if method == "accelerated" else 2
+        require(len(f) == steps * T + 2 and star[1] == {}, f"not T steps of {method}, or x* is not a zero")
+        free_points += [leaf(star[0], "x*"), leaf(f[1][0], "x_0")] + [leaf(p[1], "a gradient") for p in f[1:]]
+        x = y = f[1][0]
+        for t in range(T):
+            p = f[1 + steps * t]
+            require(p[0] == (y if steps == 1 else x), f"step {t} is not where {method} says")
+            if steps == 1:
+                previous, x = x, lin((1, y), (-eta, p[1]))
+                y = lin((1, x), (Q(t, t + 3), x), (-Q(t, t + 3), previous))
+            else:
+                require(f[2 + 2 * t][0] == lin((1, x), (-eta, p[1])), f"extrapolation {t} is not extragradient's")
+                x = lin((1, x), (-eta, f[2 + 2 * t][1]))
+        require(final[0] == x, "the last point is not x_T")
+        start = lin((1, f[1][0]), (-1, star[0]))
+        initial = add((Q(1, 2), (inner(start, start), {}, 0)), (1, ({}, {}, Q(-1))))  # ||x_0 - x*||^2/2 <= 1
+        objective = (({}, lin((1, final[2]), (-1, star[2])), Q(0)) if steps == 1 else
+                     (inner(final[1], final[1]), {}, Q(0)))
     else:
         require(method == "md" and len(functions) == 2, "MD has f and h = phi*")
         h = points_of(functions[1])
@@ -173,7 +205,9 @@ def check(document):
         k, i, j = which["function"], which["i"], which["j"]
         require(i != j and 0 <= k < len(points) and 0 <= i < len(points[k]) and 0 <= j < len(points[k]), f"bad label {which}")
         L, mu = constants[k]
-        require(read_form(inequality["form"]) == interpolation(L, mu, *points[k][i], *points[k][j]),
+        expected = (operator(L, which["kind"], *points[k][i], *points[k][j]) if claim["method"] == "extragradient"
+                    else interpolation(L, mu, *points[k][i], *points[k][j]))
+        require(read_form(inequality["form"]) == expected,
                 f"inequality {which} is not the class's")
     multipliers = [Q(inequality["multiplier"]) for inequality in inequalities]
     forms = [read_form(inequality["form"]) for inequality in inequalities]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mdtheory.checker.pep_methods import PEP_METHODS
 from mdtheory.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,10 +47,17 @@ def test_there_is_an_example_for_every_method_and_quantity():
         covered.add((table["method"], table.get("quantity", "amplification")))
     supported = {(m, q) for m in ("gd", "md") for q in ("amplification", "suboptimality")} | {("mahalanobis",
                                                                                                 "amplification")}
+    supported |= {(name, quantity) for name, method in PEP_METHODS.items() for quantity in method.quantities}
     assert covered == supported
 
 
-@pytest.mark.parametrize("name", sorted(path.stem for path in EXAMPLES.glob("*.toml")))
+# examples whose SDPs take more than a few seconds (five horizons of a plug-in method); their small horizons are
+# tested in the default suite by tests/test_worst_case_methods.py
+SLOW_EXAMPLES = ("accelerated_suboptimality", "extragradient_residual")
+
+
+@pytest.mark.parametrize("name", [pytest.param(path.stem, marks=pytest.mark.slow) if path.stem in SLOW_EXAMPLES
+                                  else path.stem for path in sorted(EXAMPLES.glob("*.toml"))])
 def test_each_example_reaches_its_expected_verdict(tmp_path, name):
     path = EXAMPLES / f"{name}.toml"
     expected = tomllib.loads(path.read_text())["claim"]["expected"]

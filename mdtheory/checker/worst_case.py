@@ -36,6 +36,7 @@ import warnings
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from mdtheory.checker.pep_methods import PEP_METHODS
 from mdtheory.errors import MDTheoryError
 from mdtheory.verdict import INCONCLUSIVE, PROVED, VIOLATED, Verdict
 
@@ -172,6 +173,12 @@ def _scientific(number: Fraction, digits: int = 6) -> str:
 def checked_horizon(T: int, method: str = "gd", quantity: str = AMPLIFICATION) -> int:
     if isinstance(T, bool) or not isinstance(T, int) or T < 1:
         raise WorstCaseError(f"T: expected a positive integer, got {T!r}")
+    if method in PEP_METHODS:
+        limit = PEP_METHODS[method].max_horizon
+        if T > limit:
+            raise WorstCaseError(f"T: {T} exceeds the limit of {limit} steps for {method} (its SDP's memory grows as "
+                                 f"T^3); choose horizons up to {limit}")
+        return T
     limit = MAX_GD_AMPLIFICATION_HORIZON if method != "md" and quantity == AMPLIFICATION else MAX_HORIZON
     if T > limit:
         raise WorstCaseError(f"T: {T} exceeds the limit of {limit} steps for one SDP (its memory grows as T^3; the "
@@ -216,6 +223,8 @@ def _build(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction |
     every constant is an ``_ExactScalar``, so the expressions' coefficients are exact (for the certificate);
     otherwise floats (for the solver)."""
     scalar = _ExactScalar if exact else float
+    if method in PEP_METHODS:
+        return PEP_METHODS[method].build(eta, T, L_f, quantity, scalar)
     if quantity == SUBOPTIMALITY:
         return _build_suboptimality(method, eta, T, L_f, mu_phi, L_phi, scalar)
     from PEPit import PEP
@@ -315,6 +324,28 @@ def worst_case_suboptimality(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
     return WorstCase(T, value, lower, upper, how_lower, how_upper, SUBOPTIMALITY, proof, instance)
 
 
+def worst_case_of_method(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi=None, claimed: Fraction | None = None,
+                         quantity: str | None = None, primal_lower: bool = True) -> WorstCase:
+    """The worst case of a plug-in method (``mdtheory.checker.pep_methods``) over its class, one run from
+    ||x_0 - x*||^2/2 <= 1: every interpolation inequality of the class, an exact dual certificate above; below, the
+    method's explicit instances and, where its class has exact interpolation conditions (``primal_lower``), the
+    SDP's own worst case made exact."""
+    plugin = PEP_METHODS[method]
+    quantity = quantity or plugin.quantities[0]
+    if quantity not in plugin.quantities:
+        raise WorstCaseError(f"quantity: {quantity!r}; {method} bounds {' or '.join(plugin.quantities)}")
+    eta, L_f, T = exact_positive(eta, "eta"), exact_positive(L_f, "L_f"), checked_horizon(T, method, quantity)
+    lower, how_lower = plugin.explicit_lower_bound(eta, T, L_f, quantity)
+    lower, how_lower, instance = _with_primal_instance(lower, how_lower, method, eta, T, L_f, None, None, quantity,
+                                                       primal_lower and plugin.exact_interpolation)
+    lower, compacted = _compact_below(lower)
+    how_lower += compacted
+    value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, None, None, claimed, None, quantity)
+    if upper is not None and lower > upper:
+        raise WorstCaseError(f"certified lower bound {lower} exceeds certified upper bound {upper} at T = {T}: a bug")
+    return WorstCase(T, value, lower, upper, how_lower, how_upper, quantity, proof, instance)
+
+
 QUADRATIC_GRID = 64  # curvatures l = L k/64 tried for the lower bound
 
 
@@ -401,7 +432,7 @@ def sdp_instance(method, eta, T, L_f, mu_phi, L_phi, quantity=AMPLIFICATION, ban
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL", **PRIMAL_TOLERANCES[method])
+            problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL", **PRIMAL_TOLERANCES.get(method, {}))
     except Exception as err:  # a solver failure never yields a value
         raise WorstCaseError(f"the SDP solver failed at T = {T}: {type(err).__name__}: {err}") from None
     if problem.G_value is None or problem.F_value is None:
@@ -685,8 +716,8 @@ def _functions_description(forms: _Forms, functions) -> tuple:
     described = []
     for k, function in enumerate(functions):
         mu = getattr(function, "mu", 0)
-        name = "f" if k == 0 else "h = phi* (the conjugate of phi)"
-        kind = "convex and L-smooth" if k == 0 else "mu-strongly convex and L-smooth"
+        name = getattr(function, "described_name", "f" if k == 0 else "h = phi* (the conjugate of phi)")
+        kind = getattr(function, "described_class", "convex and L-smooth" if k == 0 else "mu-strongly convex and L-smooth")
         points = tuple((forms.coordinates(x, forms.points, name), forms.coordinates(g, forms.points, name),
                         forms.coordinates(value, forms.values, name)) for x, g, value in function.list_of_points)
         described.append((name, kind, _exact_coefficient(function.L, name), _exact_coefficient(mu, name), points))
@@ -713,7 +744,7 @@ def dual_certificate(objective, initial, constraints, duals: list[float], target
 
     def certificate(lam, weight, residual, factors) -> Certificate:
         lam = [weight, *lam[1:]]
-        labels = ["initial", *((k, i, j) for k, function in enumerate(functions) for i, j in function.pairs)]
+        labels = ["initial", *((k, *pair) for k, function in enumerate(functions) for pair in function.pairs)]
         bound = obj_constant - sum((value * form[2] for value, form in zip(lam, exact)), Fraction(0))
         if bound != weight * scale:
             raise WorstCaseError(f"the certificate's bound {bound} is not its initial multiplier times {scale}: a bug")
@@ -978,7 +1009,7 @@ class ClassVerdict:
     def heading(self) -> str:
         claim = self.claim
         return (f"{claim.method}, eta = {claim.eta} (L_f = {claim.L_f}"
-                + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method != "gd" else "") + ")"
+                + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method not in ("gd", *PEP_METHODS) else "") + ")"
                 + ("" if self.verdict is None else
                    f"; claim {claim.quantity} <= {claim.bound}: {self.verdict} (expected {claim.expected})"))
 
@@ -1067,6 +1098,8 @@ def check_class_claim(claim: ClassClaim, progress=None) -> ClassVerdict:
             squared = bound_value(claim.bound, T, claim.eta, claim.quantity)
             target = _compact_below(Fraction(int(squared.p), int(squared.q)))[0] if squared.is_Rational else None
         worst = worst_case_amplification if claim.quantity == AMPLIFICATION else worst_case_suboptimality
+        if claim.method in PEP_METHODS:
+            worst = functools.partial(worst_case_of_method, quantity=claim.quantity)
         case = worst(claim.method, claim.eta, T, claim.L_f, claim.mu_phi, claim.L_phi, target)
         cases.append(case)
         reason = None

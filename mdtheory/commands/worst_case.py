@@ -29,6 +29,7 @@ def add_arguments(commands) -> None:
 
 def worst_case(args) -> int:
     from mdtheory.progress import Progress
+    from mdtheory.checker.pep_methods import PEP_METHODS
     from mdtheory.checker.worst_case import check_class_claim, interval_curve
     from mdtheory.plotting import draw_intervals
     from mdtheory.worstcase import class_verdict_json, load_class_claim
@@ -43,7 +44,7 @@ def worst_case(args) -> int:
         result = check_class_claim(claim, progress(Path(args.file).name))
     data = class_verdict_json(result)
     print(f"{claim.method}, eta = {claim.eta} (L_f = {claim.L_f}"
-          + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method != "gd" else "") + ")")
+          + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method not in ("gd", *PEP_METHODS) else "") + ")")
     solver = "solver (squared)" if claim.quantity == "amplification" else "solver"
     print(f"{'T':>4}  {solver:>18}  {'certified ' + claim.quantity + ' [lower, upper]':>40}  verdict")
     for row in data["horizons"]:
