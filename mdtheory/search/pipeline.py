@@ -59,7 +59,8 @@ from mdtheory.claimfile import (
 )
 from mdtheory.engine.context import MAX_PRECISION_BITS
 from mdtheory.engine.run import MAX_STEPS
-from mdtheory.search.screens import LadderScreen, Screen
+from mdtheory.search.generated_screen import theorem_screen
+from mdtheory.search.screens import Screen
 from mdtheory.search.space import (
     THEOREM_SEARCH_KEYS,
     SearchError,
@@ -97,7 +98,7 @@ def falsify_file(path, twin: bool = False, candidates: int | None = None, second
         if not isinstance(claim.bound, UpperBound):
             raise SearchError("[claim] kind: falsify searches upper_bound and decay claims (a measured quantity "
                               "against a bound at every step)")
-        screens.append((label, LadderScreen(claim, tables, label)))
+        screens.append((label, theorem_screen(claim, tables, label)))
     return search(screens, candidates, seconds, seed, progress, workers, scheduler)
 
 
