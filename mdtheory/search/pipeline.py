@@ -21,7 +21,9 @@ policy, or a registered kind's own) take the same keys but direction, with 300 c
 
 One pipeline for every problem kind (``search``): space, screen, refine, confirm, certify, witness. What
 differs is the screen (``mdtheory.search.screens``): a quantity measured on a perturbed pair is screened in
-float64 (``Screen``), any other by the problem's own measurement at 53 bits (``LadderScreen``).
+float64 (``Screen``), a convergence quantity of a method with a closed-form step in float64 by code generated
+from that step (``generated_screen.GeneratedScreen``), any other by the problem's own measurement at 53 bits
+(``LadderScreen``).
 1. screen candidates (a perturbed pair: in float64, compiled or vectorized over the batch, every trajectory
    and its tangent J_t v), half of them space-filling (Latin hypercube), half random; here, on ``workers``
    local processes, or on a Dask cluster;
