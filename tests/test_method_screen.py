@@ -140,7 +140,15 @@ def test_falsify_finds_a_false_bound_with_the_generated_screen_and_the_ladder_co
     out = capsys.readouterr().out
     assert "generated from the method's derived step" in out and "verdict: violated" in out
     assert main(["check", str(tmp_path / "toy.witness.toml"), "--no-progress"]) == 1  # the witness reproduces
-    path.write_text(TOY.format(method="toy_screen_implicit", quantity="suboptimality"))
+
+
+@pytest.mark.parametrize("method, hidden, why", [("toy_screen_implicit", None, "has no closed-form step"),
+                                                 ("toy_screen_relaxed", "numba", "pip install 'mdtheory[fast]'")])
+def test_what_has_no_float_screen_is_screened_on_the_ladder_saying_why(tmp_path, hide_package, method, hidden, why):
+    if hidden:
+        hide_package(hidden)
+    path = tmp_path / "toy.toml"
+    path.write_text(TOY.format(method=method, quantity="suboptimality"))
     data, name = read_claim_tables(path)
     fast, _ = screens(data, name)
-    assert type(fast) is LadderScreen and "has no closed-form step" in fast.screen_text
+    assert type(fast) is LadderScreen and why in fast.screen_text
