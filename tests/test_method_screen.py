@@ -9,6 +9,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -152,3 +153,29 @@ def test_what_has_no_float_screen_is_screened_on_the_ladder_saying_why(tmp_path,
     data, name = read_claim_tables(path)
     fast, _ = screens(data, name)
     assert type(fast) is LadderScreen and why in fast.screen_text
+
+
+def test_the_generated_screen_against_the_closed_form_of_entropic_md_on_a_linear_cost(tmp_path):
+    # f = <c, x> on the simplex: MD with the negative entropy gives x_t proportional to x0 exp(-eta t c), and x* is
+    # the vertex of the smallest c (computed exactly); against the bound 1/T the screen's value is
+    # max_t log(t (f(x_t) - min c)), here from the closed form in exact arithmetic
+    text = TOY.format(method="md", quantity="suboptimality").replace(
+        'objective = "x1**2/2 + x2**2/4 + x3**2/8"', 'objective = "x1 + 2*x2 + 3*x3"').replace(
+        'bound = "D0/(eta*T)"', 'bound = "1/T"')
+    path = tmp_path / "linear.toml"
+    path.write_text(text)
+    data, name = read_claim_tables(path)
+    fast, _ = screens(data, name)
+    batch = fast.draw(4, np.random.default_rng(3))
+    x0, eta, _ = fast.instances(batch)
+    screened, screened_t = fast.log_ratios(batch)
+    c = [1, 2, 3]
+    with mpmath.workdps(40):  # the float64 instance's numbers, exactly, in 40 digits
+        for i in range(len(eta)):
+            start, step = [mpmath.mpf(v) for v in x0[i]], mpmath.mpf(eta[i])
+            values = []
+            for t in range(1, 31):
+                weights = [s * mpmath.exp(-step * t * ci) for s, ci in zip(start, c)]
+                values.append(float(mpmath.log(t * (mpmath.fsum(w * ci for w, ci in zip(weights, c)) / mpmath.fsum(weights) - 1))))
+            assert screened[i] == pytest.approx(max(values), rel=AGREEMENT)
+            assert screened_t[i] == 1 + int(np.argmax(values))

@@ -28,6 +28,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import math
+import time
 
 import numpy as np
 import sympy as sp
@@ -74,7 +75,10 @@ class FloatConvergenceScreen:
         if not numba_available():
             raise FloatScreenUnavailable(f"numba is not installed ({NUMBA_HINT})")
         rule = configured(md)
-        derived = rule.derive(md)
+        try:
+            derived = rule.derive(md)
+        except MDTheoryError as err:  # the ladder meets the same refusal, and reports it, at the stated instance
+            raise FloatScreenUnavailable(f"method {rule.name!r} does not derive its step here ({err})") from None
         if derived.step is None:
             raise FloatScreenUnavailable(f"method {rule.name!r} has no closed-form step")
         if solution.limit is not None:
@@ -130,6 +134,7 @@ class FloatConvergenceScreen:
         self.domain = md.regularizer.domain
         self.source = _loop_source(self)
         self._loop = None
+        self.compile_seconds = 0.0
 
     @staticmethod
     def _references(md, solution, kernel) -> list:
@@ -168,7 +173,15 @@ class FloatConvergenceScreen:
         return self._loop
 
     def compile(self) -> None:
-        self.loop  # noqa: B018
+        """Compile now (once per claim and process); FloatScreenUnavailable where numba cannot type the loop."""
+        from numba.core.errors import NumbaError
+
+        started = time.perf_counter()
+        try:
+            self.loop  # noqa: B018
+        except NumbaError as err:
+            raise FloatScreenUnavailable(f"numba cannot compile it ({str(err).strip().splitlines()[0][:160]})") from None
+        self.compile_seconds += time.perf_counter() - started
 
     def log_ratios(self, x0, eta, parameters) -> tuple[np.ndarray, np.ndarray]:
         count = len(eta)
