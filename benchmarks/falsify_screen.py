@@ -1,7 +1,8 @@
 """F1: falsify's float64 screen, compiled (numba) against vectorized numpy, on the same candidates in one run;
-and the vectorized numpy screen against a per-candidate Python loop.
+and the vectorized numpy screen against a per-candidate Python loop. F2: the screen generated from a method's
+derived step (convergence claims: accelerated MD, dual averaging) against the ladder screen it replaces.
 
-    python benchmarks/falsify_screen.py [--candidates N]
+    python benchmarks/falsify_screen.py [--candidates N] [--method-candidates N] [--ladder-candidates N]
 
 Workload (issue 26's): softmax MD on the simplex in d = 3 (negative entropy, linear cost q + r/2), T = 100
 steps with the tangent J_t v, candidates drawn from the [search] range (margin 1/1000, any direction, eta in
@@ -22,14 +23,19 @@ from pathlib import Path
 
 import numpy as np
 
-from mdtheory.claimfile import load_claim_file
-from mdtheory.search import Screen, draw, search_space
+from mdtheory.claimfile import claim_from_tables, load_claim_file, read_claim_tables
+from mdtheory.search import LadderScreen, Screen, draw, search_space, structural_variants
+from mdtheory.search.generated_screen import theorem_screen
 
 AGREEMENT = 1e-12  # |compiled - numpy| <= AGREEMENT * max(1, |numpy|), on every candidate
 TARGET = 20  # the compiled screen at least this many times the numpy screen's steps/s (issue 26)
 
 # a claim file, beside this script: tests/test_compiled_screen.py checks the screens agree on the same workload
 CLAIM = Path(__file__).with_name("falsify_screen.toml")
+# F2: library theorems on methods other than plain MD, as the slow test searches them (theorem and twin)
+METHOD_THEOREMS = [Path(__file__).resolve().parent.parent / "mdtheory" / "theorems" / "convergence" / f"{name}.toml"
+                   for name in ("tseng_accelerated", "nesterov_dual_averaging")]
+METHOD_AGREEMENT = 1e-12  # relative, generated screen against the ladder screen's 53-bit value
 
 
 def timed(function, repeats: int = 3):
@@ -80,13 +86,47 @@ def measure(candidates: int = 100_000, looped_candidates: int = 40) -> tuple[lis
     return rows, agrees and ratio >= TARGET
 
 
+def measure_methods(candidates: int = 2000, ladder_candidates: int = 4) -> tuple[list[tuple], bool]:
+    """F2: candidates/s of the generated float64 screen and of the ladder screen (each candidate measured at 53
+    bits) on the same claim, in one run, and their agreement on the candidates both measured."""
+    rows, agrees = [], True
+    for path in METHOD_THEOREMS:
+        data, name = read_claim_tables(path)
+        (label, tables), = structural_variants(data)
+        claim = claim_from_tables(tables, name)
+        started = time.perf_counter()
+        fast = theorem_screen(claim, tables, label)
+        build_seconds = time.perf_counter() - started
+        ladder = LadderScreen(claim, tables, label)
+        batch = fast.draw(candidates, np.random.default_rng(0))
+        (screened, _), fast_seconds = timed(lambda: fast.log_ratios(batch))
+        sample = batch.take(np.arange(ladder_candidates))
+        (laddered, _), ladder_seconds = timed(lambda: ladder.log_ratios(sample), repeats=1)
+        fast_rate, ladder_rate = candidates / fast_seconds, ladder_candidates / ladder_seconds
+        worst = float(np.max(np.abs(screened[:ladder_candidates] - laddered) / np.abs(laddered)))
+        agrees &= worst <= METHOD_AGREEMENT
+        method = tables["run"]["method"]
+        rows += [(f"F2 {method}, T={claim.problem.spec.steps}", f"ladder screen (53 bits), {ladder_candidates} candidates",
+                  ladder_seconds, f"{ladder_rate:.3g} candidates/s"),
+                 ("F2", f"generated screen, {candidates} candidates", fast_seconds,
+                  f"{fast_rate:.3g} candidates/s; {fast_rate / ladder_rate:.0f}x the ladder screen; built and compiled "
+                  f"once in {build_seconds:.1f} s; max relative difference {worst:.1e} on the ladder's candidates "
+                  f"(required <= {METHOD_AGREEMENT:g})")]
+    return rows, agrees
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=100_000)
+    parser.add_argument("--method-candidates", type=int, default=2000)
+    parser.add_argument("--ladder-candidates", type=int, default=4)
     arguments = parser.parse_args()
     rows, passed = measure(arguments.candidates)
-    for workload, what, seconds, note in rows:
-        print(f"{workload:<22} {what:<46} {seconds:8.3f} s   {note}")
+    method_rows, methods_agree = measure_methods(arguments.method_candidates, arguments.ladder_candidates)
+    for workload, what, seconds, note in rows + method_rows:
+        print(f"{workload:<26} {what:<46} {seconds:8.3f} s   {note}")
     print("PASS: compiled agrees to 1e-12 and is at least 20x numpy" if passed else
           "FAIL: the compiled screen disagrees with numpy or is under 20x")
-    sys.exit(0 if passed else 1)
+    print("PASS: the generated screens agree with the ladder screen to 1e-12" if methods_agree else
+          "FAIL: a generated screen disagrees with the ladder screen")
+    sys.exit(0 if passed and methods_agree else 1)

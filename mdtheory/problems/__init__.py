@@ -64,6 +64,10 @@ Methods
         every kind: it draws points of the stated range, measures each with ``at(point, 53)`` and
         ``measurements``, refines the best, confirms the finalists with ``at(point, bits)`` on the full ladder
         and writes the witness. A quantity in ``perturbed_pair_quantities`` is screened in float64 instead.
+        ``float_screen(bound)`` (optional): an object whose ``log_ratios(x0, eta, parameters)`` (float arrays,
+        one row per candidate) gives each candidate's max over t >= 1 of log(measured / claimed) and the t, in
+        float64, to screen candidates in bulk (offline convergence claims: ``checker.float_convergence``); None
+        (the default) to measure each on the ladder, or ``FloatScreenUnavailable`` naming why not.
 
 Example: a scalar linear recurrence x_{t+1} = a x_t whose |x_T| is known in closed form (the full, tested
 version is ``tests/test_plugin_problem.py``)::
@@ -189,6 +193,11 @@ class Problem(ABC):
     def witness_problem_table(self, table: dict, values: tuple) -> dict:
         """The [problem] table with the free parameters at ``values``, for a witness claim file."""
         return table
+
+    def float_screen(self, bound):
+        """A float64 screen of ``bound``'s quantity over this problem's search space, or None: each candidate
+        is then measured on the ladder."""
+        return None
 
 
 _REGISTRY: dict[str, type[Problem]] = {}

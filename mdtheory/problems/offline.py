@@ -17,6 +17,7 @@ from mdtheory.checker.bounds import CONVERGENCE_QUANTITIES, EPS, SENSITIVITY_QUA
 from mdtheory.checker.claim import with_declared
 from mdtheory.checker.convergence import (DUAL_NORMS, AffineLimit, Solution, check_kept_numbers,
                                           check_reference_point, convergence_measurements)
+from mdtheory.checker.float_convergence import FloatConvergenceScreen
 from mdtheory.checker.instance import check_instance
 from mdtheory.checker.measure import Measurement, measure, measure_worst_case
 from mdtheory.checker.result import md_update_text
@@ -134,6 +135,14 @@ class OfflineProblem(Problem):
         spec = RunSpec.build(x0, spec.direction, spec.eps, point["eta"], spec.steps, spec.record_every,
                              parameters=point["parameters"] or spec.parameters, perturbed=False)
         return dataclasses.replace(self, spec=spec, bits=bits)
+
+    def float_screen(self, bound):
+        """Convergence quantities: the loop generated from the method's derived step (``checker.float_convergence``)."""
+        if bound.quantity not in CONVERGENCE_QUANTITIES:
+            return None
+        return FloatConvergenceScreen(self.md, self.solution, self.constants, self.norm, bound.quantity,
+                                      bound.bound, self.spec.eps, self.spec.steps, self.spec.x0,
+                                      self.spec.record_every)
 
     def witness_problem_table(self, table: dict, values: tuple) -> dict:
         if not self.md.parameters:

@@ -21,7 +21,9 @@ policy, or a registered kind's own) take the same keys but direction, with 300 c
 
 One pipeline for every problem kind (``search``): space, screen, refine, confirm, certify, witness. What
 differs is the screen (``mdtheory.search.screens``): a quantity measured on a perturbed pair is screened in
-float64 (``Screen``), any other by the problem's own measurement at 53 bits (``LadderScreen``).
+float64 (``Screen``), a convergence quantity of a method with a closed-form step in float64 by code generated
+from that step (``generated_screen.GeneratedScreen``), any other by the problem's own measurement at 53 bits
+(``LadderScreen``).
 1. screen candidates (a perturbed pair: in float64, compiled or vectorized over the batch, every trajectory
    and its tangent J_t v), half of them space-filling (Latin hypercube), half random; here, on ``workers``
    local processes, or on a Dask cluster;
@@ -59,7 +61,8 @@ from mdtheory.claimfile import (
 )
 from mdtheory.engine.context import MAX_PRECISION_BITS
 from mdtheory.engine.run import MAX_STEPS
-from mdtheory.search.screens import LadderScreen, Screen
+from mdtheory.search.generated_screen import theorem_screen
+from mdtheory.search.screens import Screen
 from mdtheory.search.space import (
     THEOREM_SEARCH_KEYS,
     SearchError,
@@ -97,7 +100,7 @@ def falsify_file(path, twin: bool = False, candidates: int | None = None, second
         if not isinstance(claim.bound, UpperBound):
             raise SearchError("[claim] kind: falsify searches upper_bound and decay claims (a measured quantity "
                               "against a bound at every step)")
-        screens.append((label, LadderScreen(claim, tables, label)))
+        screens.append((label, theorem_screen(claim, tables, label)))
     return search(screens, candidates, seconds, seed, progress, workers, scheduler)
 
 

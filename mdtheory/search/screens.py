@@ -7,6 +7,8 @@ a time, then confirms the finalists on the precision ladder and certifies a witn
 ``LadderScreen`` (every other quantity, of any problem kind) measures each candidate with the problem's own
 measurement at ``SCREEN_BITS`` (a 53/106-bit ladder): slower per candidate, but the screen then measures exactly
 what the check measures (x* or comparators, the constants the bound names, the theorem's hypotheses).
+``generated_screen.GeneratedScreen`` is a LadderScreen whose candidates are screened in float64 where the problem
+offers a float screen (``Problem.float_screen``: convergence quantities on any method with a closed-form step).
 """
 
 from __future__ import annotations
