@@ -36,7 +36,7 @@ def test_an_instance_outside_the_class_is_refused():
     f1 = pb.linear(Fraction(1))
     h = pb.PiecewiseLinear(((Fraction(1), Fraction(0)),), Fraction(2), Fraction(0))
     with pytest.raises(WorstCaseError, match="h convex"):
-        pb._nolips_run(h, f1, Fraction(1), Fraction(1), Fraction(1), Fraction(1), 2, "nolips")
+        pb._nolips_run(h, f1, Fraction(1), Fraction(1), Fraction(1), Fraction(1), 2)
 
 
 def test_the_step_takes_the_largest_point_of_its_optimality_set():

@@ -20,6 +20,7 @@ symbolically in n and in the index (``telescopes_for_every_n``).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -45,7 +46,7 @@ class PiecewiseLinear:
 
     def convex(self) -> bool:
         slopes = self.slopes()
-        return all(a <= b for a, b in zip(slopes, slopes[1:]))
+        return all(a <= b for a, b in itertools.pairwise(slopes))
 
     def __call__(self, x: Fraction) -> Fraction:
         (x0, v0), (xl, vl) = self.knots[0], self.knots[-1]
@@ -120,7 +121,7 @@ def _require(condition: bool, what: str) -> str:
 
 
 def _nolips_run(h: PiecewiseLinear, f1: PiecewiseLinear, gamma: Fraction, L: Fraction, x0: Fraction, s0: Fraction,
-                n: int, example: str) -> tuple:
+                n: int) -> tuple:
     """NoLips on f_1 + the indicator of [0, inf) with kernel h, exactly; the class checked (f_1, h and
     d = L h - f_1 convex, s_0 a subgradient of h at x_0, x* = 0 minimizing f_1 + f_2)."""
     checks = [_require(f1.convex(), "f_1 convex"), _require(h.convex(), "h convex"),
@@ -152,7 +153,7 @@ def nolips_function_value_instance(gamma: Fraction, L: Fraction, n: int) -> Inst
     D_h(x*; x_0) = n gamma: the ratio is 1/(gamma n), the docstring's tight value."""
     f1 = linear(Fraction(1))
     h = PiecewiseLinear(((Fraction(1), Fraction(0)),), Fraction(0), n * gamma)
-    xs, ss, checks = _nolips_run(h, f1, gamma, L, Fraction(1), n * gamma, n, "nolips")
+    xs, ss, checks = _nolips_run(h, f1, gamma, L, Fraction(1), n * gamma, n)
     measure = f1(xs[-1]) - f1(Fraction(0))
     initial = _divergence(h, Fraction(0), xs[0], ss[0])
     return Instance("nolips in function value", gamma, n, xs, ss, measure, initial, tuple(checks))
@@ -171,7 +172,7 @@ def nolips_divergence_instance(gamma: Fraction, L: Fraction, n: int) -> Instance
             value += (x - 1) * gamma
         knots.append((Fraction(x), value))
     h = PiecewiseLinear(tuple(knots), -gamma, n * gamma)
-    xs, ss, checks = _nolips_run(h, f1, gamma, L, Fraction(n), (n - 1) * gamma, n, "nolips")
+    xs, ss, checks = _nolips_run(h, f1, gamma, L, Fraction(n), (n - 1) * gamma, n)
     measure = min(_divergence(h, xs[t - 1], xs[t], ss[t]) for t in range(1, n + 1))
     initial = _divergence(h, Fraction(0), xs[0], ss[0])
     return Instance("nolips in Bregman divergence", gamma, n, xs, ss, measure, initial, tuple(checks))
@@ -395,7 +396,7 @@ def telescopes_for_every_n() -> tuple:
         ranges = [r for _, r in contributions.get(quantity, [])] + ([targets[quantity][1]] if quantity in targets else [])
         ends = sorted({sp.expand(e) for r in ranges for e in r}, key=order)
         # the classes: each end, and the open stretch between consecutive ends (when it holds integers)
-        probes = [(e, e) for e in ends] + [(a + 1, b - 1) for a, b in zip(ends, ends[1:])
+        probes = [(e, e) for e in ends] + [(a + 1, b - 1) for a, b in itertools.pairwise(ends)
                                             if order(b - a) > (0, 1)]
         inside = lambda probe, r: order(probe[0] - r[0]) >= (0, 0) and order(r[1] - probe[1]) >= (0, 0)
         for probe in probes:
