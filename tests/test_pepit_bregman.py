@@ -35,17 +35,18 @@ def test_an_instance_outside_the_class_is_refused():
     """A nonconvex kernel (slopes falling) is caught by the exact class check, not evaluated."""
     f1 = pb.linear(Fraction(1))
     h = pb.PiecewiseLinear(((Fraction(1), Fraction(0)),), Fraction(2), Fraction(0))
-    with pytest.raises(WorstCaseError, match="h convex"):
+    with pytest.raises(WorstCaseError, match="L h - f_1 convex"):
         pb._nolips_run(h, f1, Fraction(1), Fraction(1), Fraction(1), Fraction(1), 2)
 
 
-def test_the_step_takes_the_largest_point_of_its_optimality_set():
-    """Where the kernel is flat the step's optimality set is a segment: the simulator takes its right end."""
+def test_the_step_takes_the_named_end_of_its_optimality_set():
+    """Where the kernel is flat the step's optimality set is a segment: the simulator takes the end asked for."""
     h = pb.PiecewiseLinear(((Fraction(0), Fraction(0)), (Fraction(2), Fraction(2))), Fraction(-1), Fraction(3))
-    assert pb._largest_with_subgradient(h, Fraction(1), nonnegative=True) == 2
-    assert pb._largest_with_subgradient(h, Fraction(-5), nonnegative=True) == 0  # the normal at 0 takes the rest
+    assert pb._optimality_point(h, Fraction(1), nonnegative=True) == 2
+    assert pb._optimality_point(h, Fraction(1), nonnegative=True, largest=False) == 0
+    assert pb._optimality_point(h, Fraction(-5), nonnegative=True) == 0  # the normal at 0 takes the rest
     with pytest.raises(WorstCaseError):
-        pb._largest_with_subgradient(h, Fraction(3), nonnegative=True)  # flat to the right: no largest point
+        pb._optimality_point(h, Fraction(3), nonnegative=True)  # flat to the right: no largest point
 
 
 def test_the_instances_hold_for_every_n_symbolically():
@@ -53,13 +54,18 @@ def test_the_instances_hold_for_every_n_symbolically():
     assert len(pb.divergence_instance_for_every_n()) == 2
 
 
-def test_the_lemmas_telescope_for_every_n_and_a_wrong_weight_is_caught(monkeypatch):
-    assert "symbolically" in pb.telescopes_for_every_n()[1]
+def test_the_lemmas_telescope_for_every_n_and_a_wrong_weight_is_caught():
+    import dataclasses
+
+    for telescoping in (pb.DIVERGENCE_SUM, pb.NONCONVEX_SUM):
+        assert "symbolically" in pb.telescopes_for_every_n(telescoping)[1]
     wrong = tuple((lemma, (lambda k, n: k + 1) if lemma == "descent" else weight, steps)
-                  for lemma, weight, steps in pb.COMBINATION)
-    monkeypatch.setattr(pb, "COMBINATION", wrong)
+                  for lemma, weight, steps in pb.DIVERGENCE_SUM.combination)
     with pytest.raises(WorstCaseError, match="telescope"):
-        pb.telescopes_for_every_n()
+        pb.telescopes_for_every_n(dataclasses.replace(pb.DIVERGENCE_SUM, combination=wrong))
+    short = ((lemma, weight, (0, "n - 2")) for lemma, weight, _ in pb.NONCONVEX_SUM.combination)  # one step short
+    with pytest.raises(WorstCaseError, match="telescope"):
+        pb.telescopes_for_every_n(dataclasses.replace(pb.NONCONVEX_SUM, combination=tuple(short)))
 
 
 def test_nolips_in_bregman_divergence_is_proved_for_every_n_and_the_interval_closes():
@@ -74,10 +80,30 @@ def test_nolips_in_bregman_divergence_is_proved_for_every_n_and_the_interval_clo
         assert pb.nolips_divergence_instance(Fraction(1), Fraction(1), n).ratio == Fraction(2, n * (n - 1))
 
 
+@pytest.mark.parametrize("gamma", [Fraction(1, 2), Fraction(1, 3)])
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_the_nonconvex_instances_meet_the_docstrings_exactly(gamma, n):
+    """no_lips_1: gamma/(n (1 - L gamma)) (the descent lemma an equality at every step); no_lips_2: gamma/n."""
+    first = pb.nolips_nonconvex_instance("no_lips_1", gamma, Fraction(1), n)
+    second = pb.nolips_nonconvex_instance("no_lips_2", gamma, Fraction(1), n)
+    assert first.ratio == gamma / (n * (1 - gamma))
+    assert second.ratio == gamma / n
+
+
+def test_nolips_nonconvex_is_proved_for_every_n_at_the_docstrings_parameters():
+    """PEPit's no_lips_1 (L = 1, gamma = 1/2: 1/n) and no_lips_2 (L = 1, gamma = 1: 1/n): one exact lemma each."""
+    for example, gamma in (("no_lips_1", Fraction(1, 2)), ("no_lips_2", Fraction(1))):
+        proof, how = pb.certify_nolips_nonconvex(example, gamma, Fraction(1))
+        assert proof is not None, how
+        assert all(d > 0 for d, _ in proof.lemmas[0].factors)
+    assert pb.certify_nolips_nonconvex("no_lips_1", Fraction(1), Fraction(1))[0] is None  # gamma = 1/L: no rate
+
+
 @pytest.mark.slow
 def test_nolips_in_bregman_divergence_is_not_proved_past_one_over_l_and_proved_below():
     assert pb.certify_nolips_divergence(Fraction(3, 2), Fraction(1))[0] is None
     assert pb.certify_nolips_divergence(Fraction(1, 2), Fraction(1))[0] is not None
+    assert pb.certify_nolips_nonconvex("no_lips_2", Fraction(3, 2), Fraction(1))[0] is None
 
 
 # (PEPit example, its keyword arguments at the docstring's parameters, the exact value, its instance)
@@ -88,6 +114,10 @@ PEPIT_FLOATS = [
      lambda: pb.bregman_proximal_point_instance(Fraction(3), 5)),
     ("no_lips_in_bregman_divergence", {"L": 1, "gamma": 1, "n": 10}, Fraction(2, 90),
      lambda: pb.nolips_divergence_instance(Fraction(1), Fraction(1), 10)),
+    ("no_lips_1", {"L": 1, "gamma": 0.5, "n": 5}, Fraction(1, 5),
+     lambda: pb.nolips_nonconvex_instance("no_lips_1", Fraction(1, 2), Fraction(1), 5)),
+    ("no_lips_2", {"L": 1, "gamma": 1, "n": 3}, Fraction(1, 3),
+     lambda: pb.nolips_nonconvex_instance("no_lips_2", Fraction(1), Fraction(1), 3)),
 ]
 
 
@@ -98,7 +128,8 @@ def test_pepits_float_lies_at_the_closed_interval(example, arguments, exact, ins
     [instance, proved bound] = [exact, exact]."""
     import importlib
 
-    module = importlib.import_module(f"PEPit.examples.composite_convex_minimization.{example}")
+    folder = "nonconvex_optimization" if example in ("no_lips_1", "no_lips_2") else "composite_convex_minimization"
+    module = importlib.import_module(f"PEPit.examples.{folder}.{example}")
     pepit, theory = getattr(module, f"wc_{example}")(wrapper="cvxpy", solver="CLARABEL", verbose=-1,
                                                    **arguments)
     assert instance().ratio == exact

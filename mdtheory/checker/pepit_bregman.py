@@ -80,18 +80,19 @@ def linear(slope: Fraction) -> PiecewiseLinear:
     return PiecewiseLinear(((Fraction(0), Fraction(0)),), slope, slope)
 
 
-def _largest_with_subgradient(function: PiecewiseLinear, sigma: Fraction, nonnegative: bool):
-    """The largest x (x >= 0 when ``nonnegative``: the normal cone of [0, inf) adds (-inf, 0] at 0) with sigma
-    in the subdifferential at x (plus the cone): the point the simulators take from the optimality set."""
+def _optimality_point(function: PiecewiseLinear, sigma: Fraction, nonnegative: bool, largest: bool = True):
+    """The largest (or smallest) x (x >= 0 when ``nonnegative``: the normal cone of [0, inf) adds (-inf, 0] at
+    0) with sigma in the subdifferential at x (plus the cone): the point the simulators take from the step's
+    optimality set, a segment where the function is flat. Every end of that set is a knot, or 0."""
     candidates = [x for x, _ in function.knots if (x > 0 or not nonnegative)
                   and function.subdifferential(x)[0] <= sigma <= function.subdifferential(x)[1]]
-    if sigma >= function.right:
-        raise WorstCaseError("the step has no largest solution (the objective is unbounded or flat to the right)")
-    if candidates:
-        return max(candidates)
     if nonnegative and sigma <= function.subdifferential(Fraction(0))[1]:
-        return Fraction(0)
-    raise WorstCaseError("the step has no solution in this instance")
+        candidates.append(Fraction(0))
+    if largest and sigma >= function.right or not largest and not nonnegative and sigma <= function.left:
+        raise WorstCaseError("the step has no such end point (the objective is unbounded or flat to that side)")
+    if not candidates:
+        raise WorstCaseError("the step has no solution in this instance")
+    return max(candidates) if largest else min(candidates)
 
 
 @dataclass(frozen=True)
@@ -121,24 +122,37 @@ def _require(condition: bool, what: str) -> str:
 
 
 def _nolips_run(h: PiecewiseLinear, f1: PiecewiseLinear, gamma: Fraction, L: Fraction, x0: Fraction, s0: Fraction,
-                n: int) -> tuple:
-    """NoLips on f_1 + the indicator of [0, inf) with kernel h, exactly; the class checked (f_1, h and
-    d = L h - f_1 convex, s_0 a subgradient of h at x_0, x* = 0 minimizing f_1 + f_2)."""
-    checks = [_require(f1.convex(), "f_1 convex"), _require(h.convex(), "h convex"),
-              _require(h.combine(L, f1, Fraction(-1)).convex(), "d = L h - f_1 convex"),
-              _require(h.subdifferential(x0)[0] <= s0 <= h.subdifferential(x0)[1], "s_0 in the subdifferential of h at x_0"),
-              _require(f1.subdifferential(Fraction(0))[1] >= 0, "x* = 0 minimizes f_1 over [0, inf)")]
-    xs, ss = [x0], [s0]
-    for _ in range(n):
+                n: int, nonconvex: bool = False, side: int = 0, largest: bool = True) -> tuple:
+    """NoLips on f_1 + the indicator of [0, inf) with kernel h, exactly. The class is checked: L h - f_1 and
+    f_1 (PEPit's convex examples; there x* = 0 minimizes f_1 over [0, inf)) or L h + f_1 (``nonconvex``: f_1 is
+    then a difference of convex functions) convex, and at every iterate the oracle's subgradients consistent:
+    s_t in the subdifferential of h, g_t in f_1's (its left derivative when ``side`` is -1, right when 1, else
+    f_1 must be differentiable there), L s_t - g_t in that of L h - f_1 (and L s_t + g_t in that of L h + f_1).
+    The step takes the largest (or smallest) point of its optimality set."""
+    minus, plus = h.combine(L, f1, Fraction(-1)), h.combine(L, f1, Fraction(1))
+    checks = [_require(minus.convex(), "L h - f_1 convex"),
+              _require(plus.convex() if nonconvex else f1.convex(), "L h + f_1 convex" if nonconvex else "f_1 convex")]
+    if not nonconvex:
+        checks.append(_require(f1.subdifferential(Fraction(0))[1] >= 0, "x* = 0 minimizes f_1 over [0, inf)"))
+    inside = lambda value, function, x: function.subdifferential(x)[0] <= value <= function.subdifferential(x)[1]
+    xs, ss, gs = [x0], [s0], []
+    for t in range(n + 1):
         x, s = xs[-1], ss[-1]
-        g = f1.subdifferential(x)
-        _require(g[0] == g[1], "f_1 differentiable at the iterates")
-        sigma = s - gamma * g[0]
-        x1 = _largest_with_subgradient(h, sigma, nonnegative=True)
-        s1 = sigma if x1 > 0 else max(sigma, h.subdifferential(x1)[0])  # at 0 the normal takes the rest
+        left, right = f1.subdifferential(x)
+        _require(side or left == right, "f_1 differentiable at the iterates")
+        g = left if side < 0 else right
+        _require(x >= 0 and inside(s, h, x) and inside(L * s - g, minus, x)
+                 and (inside(L * s + g, plus, x) if nonconvex else inside(g, f1, x)),
+                 f"the oracle's subgradients at x_{t} consistent")
+        gs.append(g)
+        if t == n:
+            break
+        sigma = s - gamma * g
+        x1 = _optimality_point(h, sigma, nonnegative=True, largest=largest)
         xs.append(x1)
-        ss.append(s1)
-    checks.append(f"{n} steps simulated exactly (the largest point of each step's optimality set)")
+        ss.append(sigma if x1 > 0 else max(sigma, h.subdifferential(x1)[0]))  # at 0 the normal takes the rest
+    checks.append(f"{n} steps simulated exactly (the {'largest' if largest else 'smallest'} point of each step's "
+                  "optimality set), every oracle answer consistent with the class")
     return tuple(xs), tuple(ss), checks
 
 
@@ -178,6 +192,48 @@ def nolips_divergence_instance(gamma: Fraction, L: Fraction, n: int) -> Instance
     return Instance("nolips in Bregman divergence", gamma, n, xs, ss, measure, initial, tuple(checks))
 
 
+def nolips_nonconvex_instance(example: str, gamma: Fraction, L: Fraction, n: int) -> Instance:
+    """PEPit's nonconvex NoLips examples, f_2 the indicator of [0, inf), iterates moving right from x_0 = 0:
+
+    - ``no_lips_2``: f_1(x) = -x, h with knots at 0, 1, ..., n + 1 and slope gamma t on [t, t + 1]; each step's
+      optimality set is [t + 1, t + 2] (the smallest point taken), D_h(x_t; x_(t+1)) = gamma, F(x_0) - F(x_n)
+      = n: the ratio gamma/n.
+    - ``no_lips_1`` (gamma < 1/L; r = 1 - L gamma): steps of length r^(-t), f_1's slope -r^(t+1) on the t-th
+      (left of x_0: -1, its oracle the left derivative), h's slope rising by gamma r^t at x_t, so L h - f_1 is
+      linear and the descent lemma an equality; each D_h(x_(t+1); x_t) = gamma while F falls by r per step:
+      the ratio gamma/(n (1 - L gamma)).
+
+    Measure: min_(t < n) of the divergence; initial: F(x_0) - F(x_n)."""
+    if example == "no_lips_2":
+        knots, value = [], Fraction(0)
+        for x in range(n + 2):
+            if x:
+                value += (x - 1) * gamma
+            knots.append((Fraction(x), value))
+        h = PiecewiseLinear(tuple(knots), -gamma, (n + 1) * gamma)
+        f1 = linear(Fraction(-1))
+        xs, ss, checks = _nolips_run(h, f1, gamma, L, Fraction(0), Fraction(0), n, nonconvex=True, largest=False)
+        measure = min(_divergence(h, xs[t], xs[t + 1], ss[t + 1]) for t in range(n))
+    elif example == "no_lips_1":
+        if not L * gamma < 1:
+            raise WorstCaseError("gamma: no_lips_1's rate is posed for gamma < 1/L")
+        r = 1 - L * gamma
+        h_knots, f_knots, x, h_value, f_value, slope = [], [], Fraction(0), Fraction(0), Fraction(0), Fraction(0)
+        for t in range(n + 1):
+            h_knots.append((x, h_value))
+            f_knots.append((x, f_value))
+            slope += gamma * r ** t  # h's slope on [x_t, x_(t+1)]
+            step = r ** -t
+            x, h_value, f_value = x + step, h_value + slope * step, f_value - r ** (t + 1) * step
+        h = PiecewiseLinear(tuple(h_knots), Fraction(0), slope + 1)
+        f1 = PiecewiseLinear(tuple(f_knots), Fraction(-1), -r ** n)
+        xs, ss, checks = _nolips_run(h, f1, gamma, L, Fraction(0), Fraction(0), n, nonconvex=True, side=-1)
+        measure = min(_divergence(h, xs[t + 1], xs[t], ss[t]) for t in range(n))
+    else:
+        raise WorstCaseError(f"example: {example!r}; the nonconvex NoLips examples are no_lips_1, no_lips_2")
+    return Instance(example, gamma, n, xs, ss, measure, f1(xs[0]) - f1(xs[-1]), tuple(checks))
+
+
 def bregman_proximal_point_instance(gamma: Fraction, n: int) -> Instance:
     """f_1(x) = max(x, 0), kernel f_2 with one kink at 1 (slopes 0, then n gamma), x_0 = 1 with the kink's
     upper subgradient: the iterate stays at 1 while f_2's subgradient falls by gamma per step; F's measure
@@ -193,7 +249,7 @@ def bregman_proximal_point_instance(gamma: Fraction, n: int) -> Instance:
     step = f1.combine(gamma, f2, Fraction(1))
     xs, ss = [x0], [s0]
     for _ in range(n):
-        x1 = _largest_with_subgradient(step, ss[-1], nonnegative=False)
+        x1 = _optimality_point(step, ss[-1], nonnegative=False)
         (g_lo, g_hi), (s_lo, s_hi) = f1.subdifferential(x1), f2.subdifferential(x1)
         g = max(g_lo, (ss[-1] - s_hi) / gamma)  # split ss[-1] = gamma g + s, g and s subgradients at x1
         _require(g <= min(g_hi, (ss[-1] - s_lo) / gamma), "the step's subgradients split")
@@ -282,31 +338,67 @@ def _nolips_step_forms(gamma: Fraction, L: Fraction, start_feasible: bool):
     return [f1, f2, h, d], leaves.points, leaves.values, forms
 
 
-# The four one-step lemmas (each "form <= 0"), in a_k = gamma (F(x_k) - F*), R_k = D_h(x*; x_k), D_k = D_h(x_(k-1); x_k):
+def _nonconvex_step_forms(gamma: Fraction, L: Fraction):
+    """One NoLips step in PEPit's nonconvex class: d_1 = L h - f_1 and d_2 = L h + f_1 convex (f_1 = (d_2 - d_1)/2,
+    h = (d_1 + d_2)/(2 L)), f_2 an indicator, both x_k and x_(k+1) in its domain (PEPit evaluates F at x_0):
+    (functions, number of points, number of values, named forms)."""
+    leaves = _Leaves()
+    x, g, s, n_k, x1, g1, n1 = (leaves.point() for _ in range(7))
+    fk, fk1, hk, hk1 = (leaves.value() for _ in range(4))
+    s1 = _lin((1, s), (-gamma, g), (-gamma, n1))
+    f2 = _Function("f_2 (an indicator)", "convex", None, Fraction(0), [(x, n_k, {}), (x1, n1, {})])
+    d = [_Function(f"d_{i} = L h {sign} f_1", "convex", None, Fraction(0),
+                   [(x, _lin((L, s), (c, g)), _lin((L, hk), (c, fk))), (x1, _lin((L, s1), (c, g1)), _lin((L, hk1), (c, fk1)))])
+         for i, sign, c in ((1, "-", -1), (2, "+", 1))]
+    value = lambda leaf: ({}, leaf, Fraction(0))
+    forms = {
+        "f": value(fk), "f1": value(fk1),
+        # D_h(x_(k+1); x_k) = h_(k+1) - h_k - <s_k, x_(k+1) - x_k>, D_h(x_k; x_(k+1)) likewise
+        "D+": _add((1, value(hk1)), (-1, value(hk)), (-1, _quadratic(s, _lin((1, x1), (-1, x))))),
+        "D-": _add((1, value(hk)), (-1, value(hk1)), (-1, _quadratic(s1, _lin((1, x), (-1, x1))))),
+    }
+    return [f2, *d], leaves.points, leaves.values, forms
+
+
+# One-step lemmas (each "form <= 0"), in a_k = gamma (F(x_k) - F*), R_k = D_h(x*; x_k), D_k = D_h(x_(k-1); x_k)
+# (convex: which step forms, the start x_k feasible, what it proves, the form); the nonconvex ones in a_k =
+# gamma F(x_k) and D_k = (1 - L gamma) D_h(x_k; x_(k-1)) (``no_lips_1``) or D_h(x_(k-1); x_k) (``no_lips_2``).
 LEMMAS = (
     ("progress", False, "a_(k+1) + R_(k+1) - R_k <= 0 (any start x_k, so k = 0 too)",
-     lambda gamma, F: _add((gamma, F["f1"]), (1, F["R1"]), (-1, F["R"]))),
+     lambda gamma, L, F: _add((gamma, F["f1"]), (1, F["R1"]), (-1, F["R"]))),
     ("descent", True, "a_(k+1) - a_k + D_(k+1) <= 0 (x_k feasible: k >= 1)",
-     lambda gamma, F: _add((gamma, F["f1"]), (-gamma, F["f"]), (1, F["D1"]))),
-    ("optimality", False, "-a_(k+1) <= 0", lambda gamma, F: _add((-gamma, F["f1"]))),
-    ("divergence", False, "-R_(k+1) <= 0", lambda gamma, F: _add((-1, F["R1"]))),
+     lambda gamma, L, F: _add((gamma, F["f1"]), (-gamma, F["f"]), (1, F["D1"]))),
+    ("optimality", False, "-a_(k+1) <= 0", lambda gamma, L, F: _add((-gamma, F["f1"]))),
+    ("divergence", False, "-R_(k+1) <= 0", lambda gamma, L, F: _add((-1, F["R1"]))),
 )
+NONCONVEX_LEMMAS = {
+    "no_lips_1": ("descent", None, "gamma F(x_(k+1)) - gamma F(x_k) + (1 - L gamma) D_h(x_(k+1); x_k) <= 0",
+                  lambda gamma, L, F: _add((gamma, F["f1"]), (-gamma, F["f"]), (1 - L * gamma, F["D+"]))),
+    "no_lips_2": ("descent", None, "gamma F(x_(k+1)) - gamma F(x_k) + D_h(x_k; x_(k+1)) <= 0",
+                  lambda gamma, L, F: _add((gamma, F["f1"]), (-gamma, F["f"]), (1, F["D-"]))),
+}
 
 
 @dataclass(frozen=True)
 class DivergenceRate:
-    """NoLips' min_(1 <= t <= n) D_h(x_(t-1); x_t) <= 2/(n (n - 1)) D_h(x*; x_0), every n >= 2, proved: the
-    four lemmas (exact parts) and the telescoping verified symbolically."""
+    """A NoLips rate in Bregman divergence for every n, proved: the one-step lemmas (exact parts) and their
+    weighted sum's telescoping, verified symbolically in n; ``bound`` in words."""
 
+    example: str
     gamma: Fraction
     L: Fraction
+    bound: str
     lemmas: tuple  # Part per lemma
     checks: tuple
 
 
-def _certify_lemma(gamma: Fraction, L: Fraction, name: str, start_feasible: bool, proves: str, objective_of):
-    functions, n, m, forms = _nolips_step_forms(gamma, L, start_feasible)
-    objective = objective_of(gamma, forms)
+def _certify_lemma(gamma: Fraction, L: Fraction, name: str, start_feasible, proves: str, objective_of):
+    """``start_feasible`` None: the nonconvex class's step."""
+    if start_feasible is None:
+        functions, n, m, forms = _nonconvex_step_forms(gamma, L)
+    else:
+        functions, n, m, forms = _nolips_step_forms(gamma, L, start_feasible)
+    objective = objective_of(gamma, L, forms)
     inequalities = _inequalities(functions)
     zero = ({}, {}, Fraction(0))
     solved = _solve_affine(inequalities, n, m, objective, zero)
@@ -326,88 +418,95 @@ def _certify_lemma(gamma: Fraction, L: Fraction, name: str, start_feasible: bool
     return None
 
 
-# The weighted sum, per family: (lemma, weight as a function of the step k (from x_k to x_(k+1)) and n, the
-# steps k it is summed over), for the bound sum_(t=2)^n (t - 1) D_t - R_0 <= 0.
-COMBINATION = (
-    ("progress", lambda k, n: 1, (0, "n - 1")),  # sum_(k=0)^(n-1) progress_k
-    ("descent", lambda k, n: k, (1, "n - 1")),  # weight t - 1 = k on D_t, t = k + 1 = 2..n
-    ("optimality", lambda k, n: n, ("n - 1", "n - 1")),  # n a_n >= 0
-    ("divergence", lambda k, n: 1, ("n - 1", "n - 1")),  # R_n >= 0
-)
-# Each lemma at step k, as {(quantity, index offset from k): coefficient}.
-LEMMA_TERMS = {
-    "progress": {("a", 1): 1, ("R", 1): 1, ("R", 0): -1},
-    "descent": {("a", 1): 1, ("a", 0): -1, ("D", 1): 1},
-    "optimality": {("a", 1): -1},
-    "divergence": {("R", 1): -1},
-}
-TARGET = {("D", lambda p, n: p - 1, (2, "n")), ("R", lambda p, n: -1, (0, 0))}  # sum (t - 1) D_t - R_0
+@dataclass(frozen=True)
+class Telescoping:
+    """A weighted sum of one-step lemmas and what it must equal, for every n >= ``smallest_n``.
+    ``combination``: (lemma, weight as a function of the step k (from x_k to x_(k+1)) and n, the steps k it is
+    summed over, ends affine in n as text); ``terms``: each lemma at step k as {(quantity, index offset from k):
+    coefficient}; ``target``: (quantity, coefficient as a function of the index p and n, the indices p)."""
+
+    combination: tuple
+    terms: dict
+    target: tuple
+    smallest_n: int
 
 
-def _coefficients(n_value):
-    """The weighted sum's coefficient of each (quantity, index) at a concrete n, exactly."""
+DIVERGENCE_SUM = Telescoping(  # sum_(t=2)^n (t - 1) D_t - R_0
+    combination=(("progress", lambda k, n: 1, (0, "n - 1")),  # sum_(k=0)^(n-1) progress_k
+                 ("descent", lambda k, n: k, (1, "n - 1")),  # weight t - 1 = k on D_t, t = k + 1 = 2..n
+                 ("optimality", lambda k, n: n, ("n - 1", "n - 1")),  # n a_n >= 0
+                 ("divergence", lambda k, n: 1, ("n - 1", "n - 1"))),  # R_n >= 0
+    terms={"progress": {("a", 1): 1, ("R", 1): 1, ("R", 0): -1},
+           "descent": {("a", 1): 1, ("a", 0): -1, ("D", 1): 1},
+           "optimality": {("a", 1): -1},
+           "divergence": {("R", 1): -1}},
+    target=(("D", lambda p, n: p - 1, (2, "n")), ("R", lambda p, n: -1, (0, 0))),
+    smallest_n=2)
+NONCONVEX_SUM = Telescoping(  # sum_(t=1)^n D_t + a_n - a_0
+    combination=(("descent", lambda k, n: 1, (0, "n - 1")),),
+    terms={"descent": {("a", 1): 1, ("a", 0): -1, ("D", 1): 1}},
+    target=(("D", lambda p, n: 1, (1, "n")), ("a", lambda p, n: 1, ("n", "n")), ("a", lambda p, n: -1, (0, 0))),
+    smallest_n=1)
+
+
+def _coefficients(telescoping: Telescoping, n_value: int, which: str) -> dict:
+    """The weighted sum's (``which`` = "sum") or the target's coefficient of each (quantity, index) at a concrete
+    n, exactly."""
     import sympy as sp
 
     n = sp.Integer(n_value)
     total = {}
-    for lemma, weight, (lo, hi) in COMBINATION:
-        lo, hi = (sp.sympify(end).subs("n", n) for end in (lo, hi))
-        for k in range(int(lo), int(hi) + 1):
-            for (quantity, offset), c in LEMMA_TERMS[lemma].items():
-                key = (quantity, k + offset)
-                total[key] = total.get(key, 0) + c * weight(sp.Integer(k), n)
+    if which == "sum":
+        for lemma, weight, (lo, hi) in telescoping.combination:
+            lo, hi = (sp.sympify(end).subs("n", n) for end in (lo, hi))
+            for k in range(int(lo), int(hi) + 1):
+                for (quantity, offset), c in telescoping.terms[lemma].items():
+                    key = (quantity, k + offset)
+                    total[key] = total.get(key, 0) + c * weight(sp.Integer(k), n)
+    else:
+        for quantity, coefficient, (lo, hi) in telescoping.target:
+            lo, hi = (sp.sympify(end).subs("n", n) for end in (lo, hi))
+            for p in range(int(lo), int(hi) + 1):
+                total[(quantity, p)] = total.get((quantity, p), 0) + coefficient(sp.Integer(p), n)
     return {key: c for key, c in total.items() if c != 0}
 
 
-def _target_coefficients(n_value):
+def telescopes_for_every_n(telescoping: Telescoping = DIVERGENCE_SUM) -> tuple:
+    """The weighted sum of the lemmas equals the target for every n >= smallest_n: exactly at each n below
+    SMALLEST_N_FOR_SYMBOLS, and symbolically beyond: for each quantity, the index line is cut at the ends of
+    every range (affine in n), and the coefficient at each end and on each open stretch between them (an index
+    p symbolic) is summed with sympy. Returns what was verified."""
     import sympy as sp
 
-    n = sp.Integer(n_value)
-    out = {}
-    for quantity, coefficient, (lo, hi) in TARGET:
-        lo, hi = (sp.sympify(end).subs("n", n) for end in (lo, hi))
-        for p in range(int(lo), int(hi) + 1):
-            if coefficient(sp.Integer(p), n) != 0:
-                out[(quantity, p)] = coefficient(sp.Integer(p), n)
-    return out
-
-
-def telescopes_for_every_n() -> tuple:
-    """The weighted sum of the lemmas equals sum_(t=2)^n (t - 1) D_t - R_0 for every n >= 2: exactly at each
-    n < SMALLEST_N_FOR_SYMBOLS, and symbolically beyond: for each quantity, the index line is cut at the ends of
-    every family's range (affine in n), and the coefficient at each end and on each open stretch between them
-    (an index p symbolic) is summed with sympy. Returns what was verified."""
-    import sympy as sp
-
-    for n_value in range(2, SMALLEST_N_FOR_SYMBOLS):
-        if _coefficients(n_value) != _target_coefficients(n_value):
+    for n_value in range(telescoping.smallest_n, SMALLEST_N_FOR_SYMBOLS):
+        if _coefficients(telescoping, n_value, "sum") != _coefficients(telescoping, n_value, "target"):
             raise WorstCaseError(f"the lemmas do not telescope to the bound at n = {n_value}")
     n, p = sp.symbols("n p", integer=True)
     order = lambda e: (sp.Poly(e, n).coeff_monomial(n), sp.Poly(e, n).coeff_monomial(1))  # for n large
-    contributions = {}  # quantity -> [(weight at index p, range of p)]
-    for lemma, weight, (lo, hi) in COMBINATION:
-        for (quantity, offset), c in LEMMA_TERMS[lemma].items():
-            contributions.setdefault(quantity, []).append(
-                (sp.sympify(c * weight(p - offset, n)), tuple(sp.sympify(end).subs("n", n) + offset for end in (lo, hi))))
-    targets = {quantity: (sp.sympify(coefficient(p, n)), tuple(sp.sympify(end).subs("n", n) for end in (lo, hi)))
-               for quantity, coefficient, (lo, hi) in TARGET}
+    at_n = lambda end, offset=0: sp.sympify(end).subs("n", n) + offset
+    sides = {"sum": {}, "target": {}}  # quantity -> [(coefficient at index p, range of p)]
+    for lemma, weight, (lo, hi) in telescoping.combination:
+        for (quantity, offset), c in telescoping.terms[lemma].items():
+            sides["sum"].setdefault(quantity, []).append(
+                (sp.sympify(c * weight(p - offset, n)), (at_n(lo, offset), at_n(hi, offset))))
+    for quantity, coefficient, (lo, hi) in telescoping.target:
+        sides["target"].setdefault(quantity, []).append((sp.sympify(coefficient(p, n)), (at_n(lo), at_n(hi))))
     classes = 0
-    for quantity in sorted(set(contributions) | set(targets)):
-        ranges = [r for _, r in contributions.get(quantity, [])] + ([targets[quantity][1]] if quantity in targets else [])
-        ends = sorted({sp.expand(e) for r in ranges for e in r}, key=order)
+    for quantity in sorted(set(sides["sum"]) | set(sides["target"])):
+        terms = sides["sum"].get(quantity, []) + sides["target"].get(quantity, [])
+        ends = sorted({sp.expand(e) for _, r in terms for e in r}, key=order)
         # the classes: each end, and the open stretch between consecutive ends (when it holds integers)
         probes = [(e, e) for e in ends] + [(a + 1, b - 1) for a, b in itertools.pairwise(ends)
                                             if order(b - a) > (0, 1)]
         inside = lambda probe, r: order(probe[0] - r[0]) >= (0, 0) and order(r[1] - probe[1]) >= (0, 0)
         for probe in probes:
             at = probe[0] if probe[0] == probe[1] else p
-            got = sum((w.subs(p, at) for w, r in contributions.get(quantity, []) if inside(probe, r)), sp.Integer(0))
-            want = targets[quantity][0].subs(p, at) if quantity in targets and inside(probe, targets[quantity][1]) \
-                else sp.Integer(0)
+            got, want = (sum((w.subs(p, at) for w, r in sides[side].get(quantity, []) if inside(probe, r)),
+                             sp.Integer(0)) for side in ("sum", "target"))
             if sp.simplify(got - want) != 0:
                 raise WorstCaseError(f"the lemmas do not telescope: {quantity} at index {probe}")
             classes += 1
-    return (f"the weighted sum telescopes exactly at n = 2..{SMALLEST_N_FOR_SYMBOLS - 1}",
+    return (f"the weighted sum telescopes exactly at n = {telescoping.smallest_n}..{SMALLEST_N_FOR_SYMBOLS - 1}",
             f"and symbolically in n (n >= {SMALLEST_N_FOR_SYMBOLS}) and the index: {classes} index classes (sympy)")
 
 
@@ -421,6 +520,26 @@ def certify_nolips_divergence(gamma: Fraction, L: Fraction) -> tuple[DivergenceR
             return None, f"the {name} lemma ({proves}) has no exact certificate at gamma = {gamma}, L = {L}"
         parts.append(part)
     checks = (*(f"{part.name}: {part.proves}, exact multipliers and LDL^T" for part in parts),
-              *telescopes_for_every_n(),
+              *telescopes_for_every_n(DIVERGENCE_SUM),
               "min_(t <= n) D_t <= min_(2 <= t <= n) D_t <= sum_(t=2)^n (t - 1) D_t/(n (n - 1)/2) <= 2 R_0/(n (n - 1))")
-    return DivergenceRate(gamma, L, tuple(parts), checks), "proved for every n >= 2"
+    return DivergenceRate("no_lips_in_bregman_divergence", gamma, L, "2/(n (n - 1)) D_h(x*; x_0)", tuple(parts),
+                          checks), "proved for every n >= 2"
+
+
+def certify_nolips_nonconvex(example: str, gamma: Fraction, L: Fraction) -> tuple[DivergenceRate | None, str]:
+    """PEPit's ``no_lips_1`` (min_(t < n) D_h(x_(t+1); x_t) <= gamma/(n (1 - L gamma)) (F(x_0) - F(x_n)),
+    gamma < 1/L) or ``no_lips_2`` (min_(t < n) D_h(x_t; x_(t+1)) <= gamma/n (F(x_0) - F(x_n))) for every n >= 1:
+    the one-step lemma in the nonconvex class (exact), summed with weight 1 (symbolically in n); the minimum is
+    at most the mean. (proof, how) or (None, why)."""
+    if example not in NONCONVEX_LEMMAS:
+        raise WorstCaseError(f"example: {example!r}; the nonconvex NoLips examples are {', '.join(NONCONVEX_LEMMAS)}")
+    if example == "no_lips_1" and not L * gamma < 1:
+        return None, "no_lips_1's rate gamma/(n (1 - L gamma)) is posed for gamma < 1/L"
+    name, start_feasible, proves, objective_of = NONCONVEX_LEMMAS[example]
+    part = _certify_lemma(gamma, L, name, start_feasible, proves, objective_of)
+    if part is None:
+        return None, f"the {name} lemma ({proves}) has no exact certificate at gamma = {gamma}, L = {L}"
+    bound = "gamma/(n (1 - L gamma))" if example == "no_lips_1" else "gamma/n"
+    checks = (f"{part.name}: {part.proves}, exact multipliers and LDL^T", *telescopes_for_every_n(NONCONVEX_SUM),
+              f"min_(t < n) D_t <= sum_t D_t/n <= (a_0 - a_n)/n: {bound} (F(x_0) - F(x_n))")
+    return DivergenceRate(example, gamma, L, f"{bound} (F(x_0) - F(x_n))", (part,), checks), "proved for every n >= 1"
