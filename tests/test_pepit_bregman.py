@@ -52,6 +52,7 @@ def test_the_step_takes_the_named_end_of_its_optimality_set():
 def test_the_instances_hold_for_every_n_symbolically():
     assert len(pb.kink_instances_for_every_n()) == 2
     assert len(pb.divergence_instance_for_every_n()) == 2
+    assert len(pb.nonconvex_instances_for_every_n()) == 2
 
 
 def test_the_lemmas_telescope_for_every_n_and_a_wrong_weight_is_caught():

@@ -311,6 +311,46 @@ def divergence_instance_for_every_n() -> tuple:
             "D_h(x_(t-1); x_t) = gamma for every t, D_h(x*; x_0) = gamma n (n - 1)/2: the ratio 2/(n (n - 1))")
 
 
+def nonconvex_instances_for_every_n() -> tuple:
+    """The nonconvex instances for every n and every step t, symbolically (sympy; r = 1 - L gamma in (0, 1)):
+
+    - ``no_lips_2``: h's slope on [t, t + 1] is gamma t; s_t = gamma t is h's right derivative at t; the target
+      s_t + gamma is the slope on [t + 1, t + 2], whose smallest point is t + 1; D_h(x_t; x_(t+1)) = gamma; F
+      falls by 1 per step.
+    - ``no_lips_1``: steps r^(-t), h's slope m_t = gamma sum_(j <= t) r^j, f_1's p_t = -r^(t+1), g_t = p_(t-1):
+      L h - f_1's slope is constant (so convex, and the descent lemma an equality), L h + f_1's rises by
+      2 L gamma r^t; the target s_t - gamma g_t is m_t (the segment [x_t, x_(t+1)], its largest point taken);
+      the oracle's answers at x_t are the left slopes of L h -+ f_1; D_h(x_(t+1); x_t) = gamma; F falls by r.
+    Returns what was verified."""
+    import sympy as sp
+
+    t, j = sp.symbols("t j", integer=True, nonnegative=True)
+    gamma, r = sp.symbols("gamma r", positive=True)
+    L = (1 - r) / gamma
+    zero = lambda expression: sp.simplify(expression) == 0
+    # no_lips_2
+    slope2 = lambda k: gamma * k
+    if not (zero((slope2(t) + gamma) - slope2(t + 1)) and zero(-slope2(t) + slope2(t + 1) - gamma)):
+        raise WorstCaseError("no_lips_2's instance: a step or a divergence is off: a bug")
+    # no_lips_1
+    m = lambda k: gamma * sp.summation(r ** j, (j, 0, k))
+    p = lambda k: -r ** (k + 1)
+    g = lambda k: p(k - 1)
+    checks = {
+        "L h - f_1 linear": L * (m(t) - m(t - 1)) - (p(t) - p(t - 1)),
+        "L h + f_1 rises by 2 L gamma r^t": L * (m(t) - m(t - 1)) + (p(t) - p(t - 1)) - 2 * L * gamma * r ** t,
+        "the step's target is m_t": m(t - 1) - gamma * g(t) - m(t),
+        "D_h(x_(t+1); x_t) = gamma": (m(t) - m(t - 1)) * r ** -t - gamma,
+        "F falls by r": -p(t) * r ** -t - r,
+        "the oracle's answer for L h - f_1 is its left slope": (L * m(t - 1) - g(t)) - (L * m(t - 1) - p(t - 1)),
+    }
+    for what, expression in checks.items():
+        if not zero(expression):
+            raise WorstCaseError(f"no_lips_1's instance: {what} fails symbolically: a bug")
+    return ("no_lips_2: every step and divergence for every t and n (sympy)",
+            f"no_lips_1: {', '.join(checks)}, for every t and n and 0 < L gamma < 1 (sympy)")
+
+
 # --------------------------------------------------------------------------- NoLips in Bregman divergence, upper
 def _nolips_step_forms(gamma: Fraction, L: Fraction, start_feasible: bool):
     """One NoLips step in PEPit's class (as ``potential_rate._pepit_bregman_step``, x* = 0, f_1(x*) = 0, h's
