@@ -1,21 +1,23 @@
-"""PEPit's Bregman examples, two-sided: explicit instances in PEPit's classes (certified lower ends) and the
-NoLips rate in Bregman divergence proved for every n.
+"""PEPit's Bregman examples, two-sided: explicit instances in PEPit's classes (certified lower ends), NoLips'
+rate in Bregman divergence and the two nonconvex NoLips rates proved for every n.
 
 PEPit's classes hold convex functions that need not be differentiable nor strictly convex (its
 ``ConvexFunction``), and its steps are optimality conditions: NoLips' x_(t+1) is any point with
 grad h(x_t) - gamma grad f_1(x_t) in the subdifferential of h + f_2/gamma at x_(t+1), the Bregman proximal
 point's any point with grad f_2(x_t) in that of gamma f_1 + f_2. The instances below are one-dimensional and
 piecewise linear with exact rational data (``PiecewiseLinear``); each is run here by an exact simulator of
-that step which takes the largest point of the optimality set (where the kernel is flat that set is a segment:
-the instances sit at its end), its class membership is checked exactly, and its value is the performance
-measure over the initial condition, a rational. A kernel with a kink keeps the iterate in place while its
-subgradient moves: that is how the worst cases of Dragomir, Taylor, d'Aspremont & Bolte are met exactly.
+that step which takes the largest (or, where the instance says so, the smallest) point of the optimality set
+(where the kernel is flat that set is a segment: the instances sit at one of its ends), its class membership
+and every oracle answer are checked exactly, and its value is the performance measure over the initial
+condition, a rational. A kernel with a kink keeps the iterate in place while its subgradient moves: that is
+how the worst cases of Dragomir, Taylor, d'Aspremont & Bolte are met exactly.
 
 The upper end for NoLips in Bregman divergence, min_(1 <= t <= n) D_h(x_(t-1); x_t) <= 2/(n (n - 1))
 D_h(x*; x_0) for gamma <= 1/L (their Proposition 4), is a weighted sum of four one-step inequalities, each
 proved in PEPit's class by exact multipliers (interpolation inequalities, a residual PSD by exact LDL^T), with
 weights depending on the step index; that the weighted sum telescopes to the bound is verified with sympy
-symbolically in n and in the index (``telescopes_for_every_n``).
+symbolically in n and in the index (``telescopes_for_every_n``). The nonconvex examples' rates are one
+lemma each, summed with weight 1.
 """
 
 from __future__ import annotations
