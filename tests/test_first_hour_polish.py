@@ -1,0 +1,66 @@
+"""What a researcher meets in the first hour, said exactly (issue 30's remaining defects): certified bounds
+displayed outward, the twin's header, sparse progress off a terminal, the missing precision's suggested value,
+one exponent style, falsify's closest approach written readably."""
+
+import json
+import math
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from mdtheory.checker.directed import DOWN, UP, SquareRoot, directed_text
+from mdtheory.checker.reading import rounded_down, rounded_up
+from mdtheory.cli import main
+
+
+def as_fraction(text: str) -> Fraction:
+    return Fraction(Decimal(text))
+
+
+# --------------------------------------------------------------------------- 1. certified intervals, outward
+def test_a_bound_whose_nearest_rounding_goes_inward_is_displayed_outward():
+    lower, upper = Fraction(299999999_6, 10**9), Fraction(300000000_4, 10**9)  # 2.9999999996, 3.0000000004
+    assert format(float(lower), ".9g") == "3" == format(float(upper), ".9g")  # nearest: both ends inward
+    assert (rounded_down(lower, 9).text(), rounded_up(upper, 9).text()) == ("2.99999999", "3.00000001")
+    root_low = SquareRoot(Fraction(89999999867114890589509004922891632030381, 10**40))  # sqrt: 2.99999999778...
+    assert format(math.sqrt(float(root_low.square)), ".9g") == "3"
+    assert rounded_down(root_low, 9).text() == "2.99999999"
+    assert rounded_down(lower, 9).as_json() == {"value": "2.99999999", "rounded_to": 9, "rounded": DOWN}
+
+
+@pytest.mark.parametrize("value, text", [(Fraction(2), "2"), (SquareRoot(Fraction(4)), "2"),
+                                         (SquareRoot(Fraction(6, 5) ** 4), "1.44"), (Fraction(-5, 4), "-1.25"),
+                                         (Fraction(10**12), "1e+12"), (Fraction(0), "0")])
+def test_an_exact_value_prints_exactly_at_both_ends(value, text):
+    assert directed_text(value, 9, DOWN) == text == directed_text(value, 9, UP)
+
+
+@pytest.mark.parametrize("value", [Fraction(1, 3), Fraction(-2, 3), Fraction(123456789123, 10**20),
+                                   Fraction(7**40, 3**10), SquareRoot(Fraction(2)), SquareRoot(Fraction(10**30 + 1))])
+@pytest.mark.parametrize("digits", [1, 3, 9])
+def test_directed_text_brackets_the_exact_value_within_one_unit(value, digits):
+    low, high = directed_text(value, digits, DOWN), directed_text(value, digits, UP)
+    square = (lambda x: x * x) if isinstance(value, SquareRoot) else (lambda x: x)
+    exact = value.square if isinstance(value, SquareRoot) else value
+    assert square(as_fraction(low)) <= exact <= square(as_fraction(high)) and low != high
+    significant = lambda text: text.split("e")[0].lstrip("-").replace(".", "").lstrip("0")
+    assert len(significant(low)) <= digits and len(significant(high)) <= digits
+
+
+def test_worst_case_prints_the_certified_lower_bound_below_three(tmp_path, capsys):
+    """MD, kappa = 3, one step: the certified lower bound on the amplification is sqrt of an exact rational just
+    below 9 (the SDP's instance made exact), which nearest rounding showed as 3; the upper bound is 3 exactly."""
+    claim = tmp_path / "md.toml"
+    claim.write_text('[worst_case]\nmethod = "md"\neta = "1"\nmu_phi = "1"\nL_phi = "3"\nhorizons = [1]\n\n'
+                     '[claim]\nbound = "3"\nexpected = "proved"\n')
+    assert main(["worst-case", str(claim), "--no-progress", "--json", str(tmp_path / "md.json")]) == 0
+    printed = capsys.readouterr().out
+    row = json.loads((tmp_path / "md.json").read_text())["horizons"][0]
+    (low, high), = re.findall(r"\[([0-9.e+-]+), ([0-9.e+-]+)\]", printed)
+    assert as_fraction(low) ** 2 <= Fraction(row["lower_squared"]) and as_fraction(high) ** 2 >= Fraction(row["upper_squared"])
+    if Fraction(row["lower_squared"]) < 9:
+        assert low != "3"
+    if Fraction(row["upper_squared"]) == 9:
+        assert high == "3"  # exact: printed exactly
