@@ -672,7 +672,7 @@ def with_twin(data: dict) -> dict:
                                  "\"violated\": a twin is planted false); write expected = ... directly under [twin]")
         merged.setdefault(section, {}).update(table[section])
     merged["claim"]["expected"] = table.get("expected", VIOLATED)
-    theorem = dict(merged.get("theorem", {"name": "twin"}))
+    theorem = dict(merged.get("theorem", {"name": ""}))  # no [theorem]: no name to show, only the twin's why
     if not isinstance(table["why"], str):
         raise ClaimFileError("[twin] why: expected text saying what was planted")
     theorem["statement"] = f"planted-false twin: {table['why']}"

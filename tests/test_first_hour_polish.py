@@ -64,3 +64,41 @@ def test_worst_case_prints_the_certified_lower_bound_below_three(tmp_path, capsy
         assert low != "3"
     if Fraction(row["upper_squared"]) == 9:
         assert high == "3"  # exact: printed exactly
+
+
+# --------------------------------------------------------------------------- 2. check --twin's header
+FIRST_CLAIM = """[problem]
+variables = ["x"]
+domain = "reals"
+regularizer = "euclidean"
+objective = "3*x**2/2"
+
+[run]
+x0 = ["1"]
+direction = ["1"]
+eps = "1e-20"
+eta = "1/2"
+steps = 12
+precision_bits = 128
+
+[claim]
+kind = "upper_bound"
+bound = "(1/2)**T"
+
+[twin]
+why = "a contraction by 1/3 per step: false"
+claim = {bound = "(1/3)**T"}
+"""
+
+
+def test_a_twin_without_a_theorem_is_headed_by_its_why_not_a_theorem_called_twin(tmp_path, capsys):
+    claim = tmp_path / "first.toml"
+    claim.write_text(FIRST_CLAIM)
+    assert main(["check", str(claim), "--twin", "--no-progress"]) == 0  # violated, as the twin predicts
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0] == "planted-false twin: a contraction by 1/3 per step: false"
+    assert "theorem:" not in printed and "verdict: violated" in printed
+    claim.write_text(FIRST_CLAIM.replace("[twin]", '[theorem]\nname = "GD contracts"\n\n[twin]'))
+    assert main(["check", str(claim), "--twin", "--no-progress"]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == ["theorem: GD contracts",
+                                                        "  planted-false twin: a contraction by 1/3 per step: false"]
