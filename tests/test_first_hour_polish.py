@@ -102,3 +102,37 @@ def test_a_twin_without_a_theorem_is_headed_by_its_why_not_a_theorem_called_twin
     assert main(["check", str(claim), "--twin", "--no-progress"]) == 0
     assert capsys.readouterr().out.splitlines()[:2] == ["theorem: GD contracts",
                                                         "  planted-false twin: a contraction by 1/3 per step: false"]
+
+
+# --------------------------------------------------------------------------- 3. sparse progress off a terminal
+def test_a_quick_run_piped_prints_no_progress_lines(tmp_path, capsys):
+    claim = tmp_path / "first.toml"
+    claim.write_text(FIRST_CLAIM)
+    assert main(["check", str(claim)]) == 0  # stderr is captured: not a terminal
+    captured = capsys.readouterr()
+    assert "steps" not in captured.err and "verdict: holds" in captured.out
+
+
+def test_a_long_run_piped_prints_a_line_at_most_every_few_seconds():
+    import io
+
+    from mdtheory.progress import PLAIN_EVERY_SECONDS, PLAIN_QUIET_SECONDS, Progress
+
+    now = [0.0]
+    stream = io.StringIO()
+    progress = Progress(stream=stream, clock=lambda: now[0])
+    for rung in ("rung 1", "rung 2"):
+        report = progress(rung)
+        for done in range(101):  # a second per step: 200 s in all
+            now[0] += 1.0
+            report(done, 100)
+    lines = stream.getvalue().splitlines()
+    assert lines and all("steps" in line for line in lines)
+    first = float(lines[0].split("s]")[0].strip(" ["))
+    assert first >= PLAIN_QUIET_SECONDS
+    times = [float(line.split("s]")[0].strip(" [")) for line in lines]
+    assert all(b - a >= PLAIN_EVERY_SECONDS for a, b in zip(times, times[1:]))
+    assert len(lines) <= 200 / PLAIN_EVERY_SECONDS and "rung 2: 100/100 steps" in lines[-1]
+    silent = io.StringIO()
+    Progress(stream=silent, enabled=False, clock=lambda: now[0])("run")(1, 2)  # --no-progress: nothing
+    assert silent.getvalue() == ""
