@@ -75,6 +75,11 @@ class ClaimFileError(MDTheoryError):
 
 
 MAX_FILE_BYTES = 1_000_000
+SUGGESTED_PRECISION_BITS = 128  # the examples' precision: the ladder runs 128 and 256 bits (about 38 and 77 digits)
+# What a missing required key's error suggests writing, where one value suits most files.
+MISSING_KEY_SUGGESTIONS = {
+    "precision_bits": f"add precision_bits = {SUGGESTED_PRECISION_BITS} (the ladder then runs {SUGGESTED_PRECISION_BITS} "
+                      f"and {2 * SUGGESTED_PRECISION_BITS} bits; raise it when too few digits are trusted)"}
 START_CURVATURE_DIGITS = 30  # Hess phi at x0 is evaluated at this many digits and at twice as many
 MAX_INDEXED_DIMENSION = 64  # variables = {name, d}: each coordinate is a symbol the model derives maps over
 RESERVED_NAMES = set(FUNCTIONS) | set(VARIADIC) | set(CONSTANTS) | {"T", "etaT", "eps", "eta"}
@@ -142,7 +147,8 @@ def check_table_keys(table: dict, allowed: dict[str, bool], where: str):
         raise ClaimFileError(f"[{where}] {unknown[0]}: unknown key; allowed keys: {', '.join(allowed)}")
     missing = [k for k, required in allowed.items() if required and k not in table]
     if missing:
-        raise ClaimFileError(f"[{where}] {missing[0]}: missing required key")
+        suggestion = MISSING_KEY_SUGGESTIONS.get(missing[0])
+        raise ClaimFileError(f"[{where}] {missing[0]}: missing required key" + (f"; {suggestion}" if suggestion else ""))
 
 
 # Sections whose numbers must be rational, and why (elsewhere a closed form such as sqrt(2)/4 is read exactly).

@@ -136,3 +136,17 @@ def test_a_long_run_piped_prints_a_line_at_most_every_few_seconds():
     silent = io.StringIO()
     Progress(stream=silent, enabled=False, clock=lambda: now[0])("run")(1, 2)  # --no-progress: nothing
     assert silent.getvalue() == ""
+
+
+# --------------------------------------------------------------------------- 4. a missing precision, with a value
+def test_a_missing_precision_suggests_the_value_the_docs_recommend(tmp_path, capsys):
+    from mdtheory.claimfile import SUGGESTED_PRECISION_BITS
+
+    claim = tmp_path / "first.toml"
+    claim.write_text(FIRST_CLAIM.replace("precision_bits = 128\n", ""))
+    assert main(["check", str(claim), "--no-progress"]) == 2
+    error = capsys.readouterr().err
+    assert "[run] precision_bits: missing required key" in error
+    assert f"add precision_bits = {SUGGESTED_PRECISION_BITS}" in error
+    claim.write_text(FIRST_CLAIM.replace("precision_bits = 128", f"precision_bits = {SUGGESTED_PRECISION_BITS}"))
+    assert main(["check", str(claim), "--no-progress"]) == 0  # the suggestion, written in, is a valid file
