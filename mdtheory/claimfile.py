@@ -52,6 +52,7 @@ from mdtheory.checker.bounds import (
     constant_symbol,
 )
 from mdtheory.checker.claim import Claim, Theorem
+from mdtheory.checker.reading import rounded
 from mdtheory.engine.context import MAX_PRECISION_BITS, working_context
 from mdtheory.engine.ladder import resolved_digits
 from mdtheory.engine.run import BACKENDS, MAX_STEPS, RunSpec
@@ -172,8 +173,8 @@ def toml_number(value, key: str) -> sp.Expr:
         raise keyed(key, err) from None
     why = next((why for section, why in RATIONAL_SECTIONS.items() if key.startswith(section)), None)
     if why is not None and not number.is_Rational:
-        raise ClaimFileError(f"{key}: {_brief(str(value))!r} = {sp.N(number, 12)} is exact but not rational, and {why}; "
-                             f"give a fraction or decimal near it, such as \"{sp.N(number, 6)}\"")
+        raise ClaimFileError(f"{key}: {_brief(str(value))!r} = {rounded(number, 12)} is exact but not rational, and {why}; "
+                             f"give a fraction or decimal near it, such as \"{rounded(number, 6)}\"")
     return number
 
 

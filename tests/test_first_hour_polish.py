@@ -9,9 +9,10 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+import sympy as sp
 
 from mdtheory.checker.directed import DOWN, UP, SquareRoot, directed_text
-from mdtheory.checker.reading import rounded_down, rounded_up
+from mdtheory.checker.reading import rounded, rounded_down, rounded_up
 from mdtheory.cli import main
 
 
@@ -150,3 +151,23 @@ def test_a_missing_precision_suggests_the_value_the_docs_recommend(tmp_path, cap
     assert f"add precision_bits = {SUGGESTED_PRECISION_BITS}" in error
     claim.write_text(FIRST_CLAIM.replace("precision_bits = 128", f"precision_bits = {SUGGESTED_PRECISION_BITS}"))
     assert main(["check", str(claim), "--no-progress"]) == 0  # the suggestion, written in, is a valid file
+
+
+# --------------------------------------------------------------------------- 5. one exponent style
+@pytest.mark.parametrize("value, text", [(sp.Rational(99, 400) * 10**12, "2.475000000e+11"),
+                                         (sp.Rational(1, 3) * sp.Rational(1, 10**12), "3.333333333e-13"),
+                                         (sp.sqrt(2) * 10**20, "1.414213562e+20")])
+def test_a_sympy_number_writes_its_exponent_as_a_context_number_does(value, text):
+    from mdtheory.engine.context import working_context
+
+    ctx = working_context(128)
+    shown = rounded(value, 10).text()
+    assert shown == text and "E" not in shown
+    assert shown.split("e")[1] == ctx.nstr(ctx.mpf(sp.N(value, 40)), 10).split("e")[1]  # the same exponent
+
+
+def test_a_certified_lower_bound_in_scientific_notation_writes_a_signed_exponent():
+    from mdtheory.checker.certify import exact_ball, round_down
+
+    assert round_down(exact_ball(sp.Rational(24962447426, 100) * 10**21), 10) == "2.496244742e+29"
+    assert round_down(exact_ball(sp.Rational(7, 10**12)), 3) == "6.99e-12"

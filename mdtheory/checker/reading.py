@@ -53,7 +53,9 @@ class Figure:
             return self.ctx.nstr(self.value, self.shown)
         if isinstance(self.value, float | np.floating):
             return format(self.value, f"{'+' if self.signed else ''}.{self.shown}{self.notation}")
-        return format(sp.N(self.value, self.shown))  # as an f-string writes it (str(Float) would write 1.00e-6)
+        # as an f-string writes it (str(Float) would write 1.00e-6), with the exponent in lower case as a
+        # context's nstr and a float write it (sympy's format writes 2.5000000E+11)
+        return format(sp.N(self.value, self.shown)).replace("E", "e")
 
     __str__ = text
 
