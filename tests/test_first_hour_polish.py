@@ -171,3 +171,28 @@ def test_a_certified_lower_bound_in_scientific_notation_writes_a_signed_exponent
 
     assert round_down(exact_ball(sp.Rational(24962447426, 100) * 10**21), 10) == "2.496244742e+29"
     assert round_down(exact_ball(sp.Rational(7, 10**12)), 3) == "6.99e-12"
+
+
+# --------------------------------------------------------------------------- 6. falsify's closest approach
+def test_the_closest_approach_is_written_readably_and_the_json_keeps_the_point(tmp_path, capsys):
+    claim = tmp_path / "contracts.toml"
+    claim.write_text(FIRST_CLAIM.split("[twin]")[0].replace('bound = "(1/2)**T"', 'bound = "1"')
+                     + '[search]\neta = ["1/100", "1/2"]\nx0 = [["-3", "3"]]\ncandidates = 16\n')
+    out = tmp_path / "result.json"
+    assert main(["falsify", str(claim), "--no-progress", "--json", str(out)]) == 3  # not falsified
+    line, = [line for line in capsys.readouterr().out.splitlines() if line.startswith("closest approach")]
+    best = json.loads(out.read_text())["best"]  # the JSON keeps every float64 digit
+    assert set(best) == {"x0", "direction", "eta"} and isinstance(best["eta"], float)
+    assert "{" not in line and "'" not in line and len(line) <= 100
+    x0, = best["x0"].values()
+    assert f"x0 = ({format(x0, '.6g')}), direction = (" in line and line.endswith(f"eta = {format(best['eta'], '.6g')}")
+
+
+def test_an_exact_closest_point_is_written_with_its_decimals():
+    from mdtheory.search.witness import screened_point
+
+    assert (screened_point({"eta": "11091583/100000000", "x0": ["1/3", "2"], "lam": "5", "variant": "blocks = [2, 1]"})
+            == "eta = 11091583/100000000 (0.11091583), x0 = (1/3 (0.333333333333333), 2), lam = 5, blocks = [2, 1]")
+    assert screened_point({"x0": {"x": 0.1131338863556044, "y": -1e-7}, "direction": {"x": 1.0, "y": 0.0},
+                           "eta": 0.5, "parameters": {"a": 0.7500001}}) == \
+        "x0 = (0.113134, -1e-07), direction = (1, 0), eta = 0.5, a = 0.75"
