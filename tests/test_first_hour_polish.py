@@ -196,3 +196,10 @@ def test_an_exact_closest_point_is_written_with_its_decimals():
     assert screened_point({"x0": {"x": 0.1131338863556044, "y": -1e-7}, "direction": {"x": 1.0, "y": 0.0},
                            "eta": 0.5, "parameters": {"a": 0.7500001}}) == \
         "x0 = (0.113134, -1e-07), direction = (1, 0), eta = 0.5, a = 0.75"
+
+
+def test_an_instances_value_in_its_description_is_exact_or_a_lower_bound():
+    from mdtheory.checker.worst_case import _at_least
+
+    assert _at_least(Fraction(25, 16)) == "1.5625"  # the oblique projection at cond M = 4: exact, so as itself
+    assert _at_least(Fraction(2, 3)) == "at least 0.666666666"  # nearest would write 0.666666667, above it

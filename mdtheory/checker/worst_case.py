@@ -159,6 +159,17 @@ def _shown(number: Fraction) -> str:
     return _scientific(number)
 
 
+def _at_least(value: Fraction, digits: int = 9) -> str:
+    """An instance's exact value written to ``digits`` significant digits: itself when it fits, else "at least"
+    the value rounded down (it is a lower bound, and nearest rounding could write one above it)."""
+    from decimal import Decimal
+
+    from mdtheory.checker.directed import DOWN, directed_text
+
+    text = directed_text(value, digits, DOWN)
+    return text if Fraction(Decimal(text)) == value else f"at least {text}"
+
+
 def _scientific(number: Fraction, digits: int = 6) -> str:
     """``digits`` significant digits, at any size (a float would overflow)."""
     if not number:
@@ -497,7 +508,7 @@ def _mahalanobis_lower_bound(eta: Fraction, T: int, L_M: Fraction, kappa: Fracti
             if sp.simplify(largest - best) > 0:
                 best = largest
                 how = (f"M = diag(1, {kappa}), f = l (u.M^(1/2) x)^2/2 with {name} and (1 - eta l)^T = "
-                       f"{_shown(_rounded_down(power))}: squared amplification {_scientific(_rounded_down(largest), 9)}, "
+                       f"{_shown(_rounded_down(power))}: squared amplification {_at_least(_rounded_down(largest))}, "
                        "exactly")
     return _rounded_down(best), how + ("" if best.is_Rational else " (rounded down to 30 digits)")
 
@@ -939,7 +950,7 @@ def _quadratic_md_instance(eta: Fraction, T: int, L_f: Fraction, mu_phi: Fractio
     rounded = _rounded_down(best)
     return rounded, (f"phi = x^T M x/2 with M = diag({mu_phi}, {L_phi}), f = l (u.x)^2/2 with u at 45 degrees and "
                      f"(1 - eta l u.M^(-1)u)^T = {_shown(_rounded_down(best_power))}: squared amplification "
-                     f"{_scientific(rounded, 9)}, exactly"
+                     f"{_at_least(rounded)}, exactly"
                      + ("" if best.is_Rational else " (rounded down to 30 digits)"))
 
 
