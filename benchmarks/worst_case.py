@@ -25,7 +25,8 @@ import time
 import warnings
 from fractions import Fraction
 
-from mdtheory.checker.worst_case import UPPER_BAND, _build, _solve, worst_case_amplification
+from mdtheory.checker.directed import DOWN, UP, directed_text
+from mdtheory.checker.worst_case import UPPER_BAND, _build, _solve, interval_reading, worst_case_amplification
 
 MD = {"mu_phi": Fraction(1), "L_phi": Fraction(3)}
 
@@ -70,7 +71,7 @@ def lower_table(horizons) -> None:
             width = "-" if high is None else f"{(high - low) / high:.1e}"
             source = "SDP instance" if case.instance is not None else case.how_lower.split(":")[0]
             print(f"| {name} | {eta} | {T} | {'-' if exact is None else f'{float(exact(T)):.10g}'} | {plain:.10g} | "
-                  f"[{low:.10g}, {'-' if high is None else f'{high:.10g}'}] | {width} | {source} | {seconds:.1f} |",
+                  f"{interval_reading(case, 10)} | {width} | {source} | {seconds:.1f} |",
                   flush=True)
 
 
@@ -95,7 +96,7 @@ def main():
         started = time.perf_counter()
         case = worst_case_amplification(method, eta, T, claimed=Fraction(1) if eta == 2 else None, **constants)
         certified = time.perf_counter() - started
-        upper = "not certified" if case.upper is None else f"{float(case.upper):.9g}"
+        upper = "not certified" if case.upper is None else directed_text(case.upper, 9, UP)  # outward: still bounds
         agree = lambda other: f"{-math.log10(max(abs(other - value) / value, 1e-16)):.1f}"
         banded = _solve(method, eta, T, constants.get("L_f", Fraction(1)), constants.get("mu_phi"),
                         constants.get("L_phi"), UPPER_BAND)[1] if value is not None else None
@@ -104,7 +105,7 @@ def main():
         shown = lambda x, spec: "not run" if x is None else format(x, spec)
         print(f"| {method} | {eta} | {T} | {shown(plain, '.2f')} | {certified:.2f} | "
               f"{'' if plain is None else f'{plain / certified:.1f}x'} | {shown(value, '.9g')} | "
-              f"[{float(case.lower):.9g}, {upper}] | {digits} |", flush=True)
+              f"[{directed_text(case.lower, 9, DOWN)}, {upper}] | {digits} |", flush=True)
 
 
 if __name__ == "__main__":

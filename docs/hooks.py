@@ -68,7 +68,9 @@ MEANINGS = {
                    "every step t < steps (checked exactly, or in arb balls for a closed form). A bound then names "
                    "`sum_eta` or `etaT` (the same), not `eta`; mdp, an online `loss` f_t(x) and `falsify` take a constant eta",
     ("run", "steps"): "T, the number of steps (rounds); the bound is checked at every t <= T",
-    ("run", "precision_bits"): "the ladder's base precision b: it runs b and 2b bits",
+    ("run", "precision_bits"): "the ladder's base precision b: it runs b and 2b bits; 128 (the examples' value, which "
+                              "the error for a missing key suggests) suits most claims, raise it when too few digits are "
+                              "trusted",
     ("run", "record_every"): "record every k-th step for the JSON and plots (default 1); bounds 'for every t' "
                              "are still checked at every step",
     ("run", "float64"): "also run float64, to show where it departs (default true)",

@@ -52,6 +52,7 @@ from mdtheory.checker.bounds import (
     constant_symbol,
 )
 from mdtheory.checker.claim import Claim, Theorem
+from mdtheory.checker.reading import rounded
 from mdtheory.engine.context import MAX_PRECISION_BITS, working_context
 from mdtheory.engine.ladder import resolved_digits
 from mdtheory.engine.run import BACKENDS, MAX_STEPS, RunSpec
@@ -75,6 +76,11 @@ class ClaimFileError(MDTheoryError):
 
 
 MAX_FILE_BYTES = 1_000_000
+SUGGESTED_PRECISION_BITS = 128  # the examples' precision: the ladder runs 128 and 256 bits (about 38 and 77 digits)
+# What a missing required key's error suggests writing, where one value suits most files.
+MISSING_KEY_SUGGESTIONS = {
+    "precision_bits": f"add precision_bits = {SUGGESTED_PRECISION_BITS} (the ladder then runs {SUGGESTED_PRECISION_BITS} "
+                      f"and {2 * SUGGESTED_PRECISION_BITS} bits; raise it when too few digits are trusted)"}
 START_CURVATURE_DIGITS = 30  # Hess phi at x0 is evaluated at this many digits and at twice as many
 MAX_INDEXED_DIMENSION = 64  # variables = {name, d}: each coordinate is a symbol the model derives maps over
 RESERVED_NAMES = set(FUNCTIONS) | set(VARIADIC) | set(CONSTANTS) | {"T", "etaT", "eps", "eta"}
@@ -142,7 +148,8 @@ def check_table_keys(table: dict, allowed: dict[str, bool], where: str):
         raise ClaimFileError(f"[{where}] {unknown[0]}: unknown key; allowed keys: {', '.join(allowed)}")
     missing = [k for k, required in allowed.items() if required and k not in table]
     if missing:
-        raise ClaimFileError(f"[{where}] {missing[0]}: missing required key")
+        suggestion = MISSING_KEY_SUGGESTIONS.get(missing[0])
+        raise ClaimFileError(f"[{where}] {missing[0]}: missing required key" + (f"; {suggestion}" if suggestion else ""))
 
 
 # Sections whose numbers must be rational, and why (elsewhere a closed form such as sqrt(2)/4 is read exactly).
@@ -166,8 +173,8 @@ def toml_number(value, key: str) -> sp.Expr:
         raise keyed(key, err) from None
     why = next((why for section, why in RATIONAL_SECTIONS.items() if key.startswith(section)), None)
     if why is not None and not number.is_Rational:
-        raise ClaimFileError(f"{key}: {_brief(str(value))!r} = {sp.N(number, 12)} is exact but not rational, and {why}; "
-                             f"give a fraction or decimal near it, such as \"{sp.N(number, 6)}\"")
+        raise ClaimFileError(f"{key}: {_brief(str(value))!r} = {rounded(number, 12)} is exact but not rational, and {why}; "
+                             f"give a fraction or decimal near it, such as \"{rounded(number, 6)}\"")
     return number
 
 
@@ -672,7 +679,7 @@ def with_twin(data: dict) -> dict:
                                  "\"violated\": a twin is planted false); write expected = ... directly under [twin]")
         merged.setdefault(section, {}).update(table[section])
     merged["claim"]["expected"] = table.get("expected", VIOLATED)
-    theorem = dict(merged.get("theorem", {"name": "twin"}))
+    theorem = dict(merged.get("theorem", {"name": ""}))  # no [theorem]: no name to show, only the twin's why
     if not isinstance(table["why"], str):
         raise ClaimFileError("[twin] why: expected text saying what was planted")
     theorem["statement"] = f"planted-false twin: {table['why']}"

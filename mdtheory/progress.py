@@ -1,7 +1,8 @@
 """Progress on long runs, written to stderr so that stdout stays a clean table.
 
-In a terminal, rich draws a live bar per run (label, steps done, elapsed time); in a pipe or a log, or
-with ``--no-progress``'s plain mode, a line is printed whenever another tenth of a run is done.
+In a terminal, rich draws a live bar per run (label, steps done, elapsed time); in a pipe or a log, lines
+are sparse: none for a run that ends within PLAIN_QUIET_SECONDS, then one when another tenth of a run is done,
+at most one every PLAIN_EVERY_SECONDS. ``--no-progress`` prints nothing.
 """
 
 from __future__ import annotations
@@ -9,15 +10,20 @@ from __future__ import annotations
 import sys
 import time
 
+PLAIN_QUIET_SECONDS = 5.0  # off a terminal, no progress line before this: a short run's log stays its result
+PLAIN_EVERY_SECONDS = 5.0  # and after it, at most one line this often
+
 
 class Progress:
     """``progress(label)(done, total)`` reports a run's progress; ``progress.note(text)`` a milestone.
     ``close()`` ends the live display (a no-op for plain lines)."""
 
-    def __init__(self, stream=None, enabled: bool = True, live: bool | None = None):
+    def __init__(self, stream=None, enabled: bool = True, live: bool | None = None, clock=time.perf_counter):
         self.stream = stream or sys.stderr
         self.enabled = enabled
-        self.started = time.perf_counter()
+        self.clock = clock
+        self.started = clock()
+        self._last_line = None  # when the last plain progress line was printed
         isatty = getattr(self.stream, "isatty", None)
         self.live = enabled and (live if live is not None else bool(isatty and isatty()))
         self._bars = None
@@ -36,8 +42,12 @@ class Progress:
                 last[0] = -1  # the same label restarted (the next rung of the precision ladder)
             if tenth > last[0]:
                 last[0] = tenth
-                elapsed = time.perf_counter() - self.started
-                print(f"  [{elapsed:7.1f}s] {label}: {done}/{total} steps", file=self.stream, flush=True)
+                now = self.clock()
+                if now - self.started < PLAIN_QUIET_SECONDS or (
+                        self._last_line is not None and now - self._last_line < PLAIN_EVERY_SECONDS):
+                    return
+                self._last_line = now
+                print(f"  [{now - self.started:7.1f}s] {label}: {done}/{total} steps", file=self.stream, flush=True)
 
         return report
 
@@ -67,10 +77,10 @@ class Progress:
         if not self.enabled:
             return
         if self.live:
-            self._live().console.print(f"  [{time.perf_counter() - self.started:7.1f}s] {text}", markup=False,
+            self._live().console.print(f"  [{self.clock() - self.started:7.1f}s] {text}", markup=False,
                                        highlight=False)
         else:
-            print(f"  [{time.perf_counter() - self.started:7.1f}s] {text}", file=self.stream, flush=True)
+            print(f"  [{self.clock() - self.started:7.1f}s] {text}", file=self.stream, flush=True)
 
     def close(self):
         if self._bars is not None:

@@ -56,7 +56,8 @@ def round_down(ball, digits: int = 10) -> str | None:
         magnitude -= 1
     units = int(sp.floor(value / sp.Rational(10) ** (magnitude - digits + 1)))  # exact floor, `digits` digits
     significand = str(abs(units))
-    text = f"{'-' if units < 0 else ''}{significand[0]}.{significand[1:]}e{magnitude + len(significand) - digits}"
+    # the exponent signed, e+11, as a context's nstr writes it
+    text = f"{'-' if units < 0 else ''}{significand[0]}.{significand[1:]}e{magnitude + len(significand) - digits:+d}"
     assert exact_ball(exact_number(text)) <= lower
     return text
 

@@ -29,7 +29,9 @@ import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
+from mdtheory.checker.directed import SquareRoot
 from mdtheory.checker.reading import exactly, reading, rounded
+from mdtheory.checker.reading import rounded_up as shown_rounded_up
 from mdtheory.verdict import INCONCLUSIVE, VIOLATED
 from mdtheory.checker.worst_case import (INACTIVE, PROVED, RATIONALIZATIONS,
                                          WorstCaseError, _ldlt)
@@ -565,7 +567,8 @@ def every_t_lines(result: EveryT) -> list[str]:
     else:
         rate = result.rate
         lines.append(reading("certified for every T: ||x_T - x'_T||^2 <= C rho^(2T) ||x_0 - x'_0||^2 with rho^2 = ",
-                             exactly(rate.rho_squared), " (rho <= ", rounded(result.rho(), 9), "), C = ",
+                             exactly(rate.rho_squared), " (rho <= ", shown_rounded_up(SquareRoot(rate.rho_squared), 9),
+                             "), C = ",
                              exactly(rate.constant), f" ({rate.how}; {len(rate.parts)} exact certificate"
                              f"{'s' if len(rate.parts) > 1 else ''})").text())
     lines.append(reading("explicit instance: ", result.witness, ", growth rate ", exactly(result.witness_rate),

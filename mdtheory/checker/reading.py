@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from mdtheory.checker.directed import DOWN, UP, directed_text
 from mdtheory.engine.ladder import format_trusted
 
 DISPLAY_DIGITS = 12  # a table shows at most this many of a value's trusted digits
@@ -37,8 +38,11 @@ class Figure:
     ctx: Any = None
     notation: str = "g"
     signed: bool = False  # a difference written with its sign (+0.42 decades)
+    rounding: str | None = None  # "down" or "up": a certified bound, rounded so that the text is still one
 
     def text(self) -> str:
+        if self.rounding is not None:
+            return directed_text(self.value, self.shown, self.rounding)
         if self.at_most is not None:
             return f"0 +- {self.ctx.nstr(self.at_most, 2)}"
         if self.trusted is not None:
@@ -49,7 +53,9 @@ class Figure:
             return self.ctx.nstr(self.value, self.shown)
         if isinstance(self.value, float | np.floating):
             return format(self.value, f"{'+' if self.signed else ''}.{self.shown}{self.notation}")
-        return format(sp.N(self.value, self.shown))  # as an f-string writes it (str(Float) would write 1.00e-6)
+        # as an f-string writes it (str(Float) would write 1.00e-6), with the exponent in lower case as a
+        # context's nstr and a float write it (sympy's format writes 2.5000000E+11)
+        return format(sp.N(self.value, self.shown)).replace("E", "e")
 
     __str__ = text
 
@@ -69,7 +75,7 @@ class Figure:
             return {"value": format_trusted(self.ctx, self.value, self.trusted), "trusted_digits": self.trusted}
         if self.shown is None:
             return {"value": self.text(), "exact": True}
-        return {"value": self.text(), "rounded_to": self.shown}
+        return {"value": self.text(), "rounded_to": self.shown, **({"rounded": self.rounding} if self.rounding else {})}
 
 
 def laddered(ctx, value, digits: int, uncertainty=None, cap: int | None = DISPLAY_DIGITS) -> Figure:
@@ -84,6 +90,17 @@ def rounded(value, digits: int, ctx=None, notation: str = "g", signed: bool = Fa
     """A number that was not laddered (a position, a bound evaluated there, a float64 deviation), shown to a
     fixed number of significant digits."""
     return Figure(value, digits, ctx=ctx, notation=notation, signed=signed)
+
+
+def rounded_down(value, digits: int) -> Figure:
+    """A certified lower bound (an exact rational, or a ``directed.SquareRoot`` of one), shown to ``digits``
+    significant digits rounded down, so that the text is still a lower bound (exactly, when it fits)."""
+    return Figure(value, digits, rounding=DOWN)
+
+
+def rounded_up(value, digits: int) -> Figure:
+    """A certified upper bound, shown rounded up (see ``rounded_down``)."""
+    return Figure(value, digits, rounding=UP)
 
 
 def exactly(value) -> Figure:

@@ -160,6 +160,17 @@ def _shown(number: Fraction) -> str:
     return _scientific(number)
 
 
+def _at_least(value: Fraction, digits: int = 9) -> str:
+    """An instance's exact value written to ``digits`` significant digits: itself when it fits, else "at least"
+    the value rounded down (it is a lower bound, and nearest rounding could write one above it)."""
+    from decimal import Decimal
+
+    from mdtheory.checker.directed import DOWN, directed_text
+
+    text = directed_text(value, digits, DOWN)
+    return text if Fraction(Decimal(text)) == value else f"at least {text}"
+
+
 def _scientific(number: Fraction, digits: int = 6) -> str:
     """``digits`` significant digits, at any size (a float would overflow)."""
     if not number:
@@ -528,7 +539,7 @@ def _mahalanobis_lower_bound(eta: Fraction, T: int, L_M: Fraction, kappa: Fracti
             if sp.simplify(largest - best) > 0:
                 best = largest
                 how = (f"M = diag(1, {kappa}), f = l (u.M^(1/2) x)^2/2 with {name} and (1 - eta l)^T = "
-                       f"{_shown(_rounded_down(power))}: squared amplification {_scientific(_rounded_down(largest), 9)}, "
+                       f"{_shown(_rounded_down(power))}: squared amplification {_at_least(_rounded_down(largest))}, "
                        "exactly")
     return _rounded_down(best), how + ("" if best.is_Rational else " (rounded down to 30 digits)")
 
@@ -970,7 +981,7 @@ def _quadratic_md_instance(eta: Fraction, T: int, L_f: Fraction, mu_phi: Fractio
     rounded = _rounded_down(best)
     return rounded, (f"phi = x^T M x/2 with M = diag({mu_phi}, {L_phi}), f = l (u.x)^2/2 with u at 45 degrees and "
                      f"(1 - eta l u.M^(-1)u)^T = {_shown(_rounded_down(best_power))}: squared amplification "
-                     f"{_scientific(rounded, 9)}, exactly"
+                     f"{_at_least(rounded)}, exactly"
                      + ("" if best.is_Rational else " (rounded down to 30 digits)"))
 
 
@@ -1016,14 +1027,8 @@ class ClassVerdict:
     def rows(self) -> list[tuple[str, str, str]]:
         """(T, the certified interval of the quantity, its verdict) per horizon, the interval's ends written as
         ``mdtheory worst-case`` writes them (rounded outward, 9 significant digits)."""
-        from mdtheory.checker.reading import rounded
-
-        rows = []
-        for case, verdict in zip(self.cases, self.verdicts):
-            low, high = case.interval()
-            upper = "not certified" if high is None else rounded(high, self.SHOWN_DIGITS).text()
-            rows.append((str(case.T), f"[{rounded(low, self.SHOWN_DIGITS).text()}, {upper}]", verdict or "-"))
-        return rows
+        return [(str(case.T), interval_reading(case, self.SHOWN_DIGITS).text(), verdict or "-")
+                for case, verdict in zip(self.cases, self.verdicts)]
 
     def _repr_markdown_(self) -> str:
         from mdtheory.checker.result import table_cell
@@ -1062,14 +1067,16 @@ def _why_inconclusive(case: WorstCase, squared, quantity: str):
     roots for the amplification; the excess of the upper bound over the claim is computed exactly first)."""
     import sympy as sp
 
-    from mdtheory.checker.reading import reading, rounded
+    from mdtheory.checker.directed import SquareRoot
+    from mdtheory.checker.reading import reading, rounded, rounded_down, rounded_up
 
     root = sp.sqrt if quantity == AMPLIFICATION else (lambda value: value)
     as_rational = lambda q: sp.Rational(q.numerator, q.denominator)
     claimed = root(squared)
     shown = lambda value, digits=WHY_DIGITS: rounded(float(sp.N(value, digits + 5)), digits)
     on_quantity = lambda value: shown(root(value))
-    lower = reading(f"; the certified lower bound {quantity} >= ", on_quantity(as_rational(case.lower)),
+    certified = SquareRoot if quantity == AMPLIFICATION else (lambda value: value)  # the bounds, rounded outward
+    lower = reading(f"; the certified lower bound {quantity} >= ", rounded_down(certified(case.lower), WHY_DIGITS),
                     " (an explicit instance) is below it")
     solver = max(sp.Rational(case.solver_value), sp.Integer(0))  # the float's exact value
     solver_side = "above" if sp.simplify(solver - squared) > 0 else "at or below"
@@ -1079,7 +1086,8 @@ def _why_inconclusive(case: WorstCase, squared, quantity: str):
         return reading(f"no upper bound was certified at T = {case.T} ({case.how_upper})") + solver_text + lower
     upper = as_rational(case.upper)
     excess = root(upper) - claimed
-    return (reading(f"the certified upper bound {quantity} <= ", on_quantity(upper), " exceeds the claim ",
+    return (reading(f"the certified upper bound {quantity} <= ", rounded_up(certified(case.upper), WHY_DIGITS),
+                    " exceeds the claim ",
                     shown(claimed), " by ", shown(excess, EXCESS_DIGITS),
                     " (relative ", shown(excess / claimed, EXCESS_DIGITS),
                     f") at T = {case.T}") + solver_text + lower)
@@ -1119,6 +1127,17 @@ def check_class_claim(claim: ClassClaim, progress=None) -> ClassVerdict:
     if progress:
         progress(len(claim.horizons), len(claim.horizons))
     return ClassVerdict(claim, tuple(cases), tuple(verdicts), tuple(reasons))
+
+
+def interval_reading(case: WorstCase, digits: int):
+    """The certified interval of the quantity as text, "[lower, upper]", each end rounded outward from the exact
+    bound (square roots for the amplification), so that the digits shown are still bounds; exact when they fit."""
+    from mdtheory.checker.directed import SquareRoot
+    from mdtheory.checker.reading import reading, rounded_down, rounded_up
+
+    on_quantity = SquareRoot if case.quantity == AMPLIFICATION else (lambda value: value)
+    upper = "not certified" if case.upper is None else rounded_up(on_quantity(case.upper), digits)
+    return reading("[", rounded_down(on_quantity(case.lower), digits), ", ", upper, "]")
 
 
 def interval_curve(result: ClassVerdict) -> list[tuple]:

@@ -209,8 +209,8 @@ def run(quick: bool = False, full: bool = False, progress=None) -> ClaimReport:
         notes=[f"Uniform start: log(peak) against log(d) has slope {slope:.4f} over d = {dims[0]}..{dims[-1]} "
                "(the formula d^2/(4(d-1)) gives slope -> 1).",
                f"Finite perturbation: peak separation {finite.measured.figures[0]} against "
-               f"sqrt(3/2)(3 - 2 sqrt 2) = {sp.N(finite_level, 10)}: an amplification of about "
-               f"{sp.N((3 - 2 * sp.sqrt(2)) / eps, 4)}."],
+               f"sqrt(3/2)(3 - 2 sqrt 2) = {rounded(finite_level, 10)}: an amplification of about "
+               f"{rounded((3 - 2 * sp.sqrt(2)) / eps, 4)}."],
     )
 
 

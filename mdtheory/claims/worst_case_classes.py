@@ -43,7 +43,7 @@ import sympy as sp
 
 from mdtheory.checker import ClaimReport, NamedCheck, decided, exactly, joined, reading, rounded
 from mdtheory.checker.result import markdown_table
-from mdtheory.checker.worst_case import ClassClaim, check_class_claim, interval_curve
+from mdtheory.checker.worst_case import ClassClaim, check_class_claim, interval_curve, interval_reading
 from mdtheory.claims import register
 from mdtheory.plotting import draw_intervals
 from mdtheory.verdict import INCONCLUSIVE, PROVED, VIOLATED
@@ -76,9 +76,8 @@ def fitted_rate(result, eta: Fraction) -> float | None:
 
 
 def _interval(case):
-    """The certified amplification interval, rounded to 9 digits for display."""
-    low, high = case.interval()
-    return reading("[", rounded(low, 9), ", ", "not certified" if high is None else rounded(high, 9), "]")
+    """The certified amplification interval, rounded outward to 9 digits for display."""
+    return interval_reading(case, 9)
 
 
 def _intervals(result):

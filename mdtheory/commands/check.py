@@ -44,9 +44,11 @@ def check(args) -> int:
     if problem.parameters:
         print("parameters at the middle of their [search] ranges (mdtheory falsify searches them): "
               + ", ".join(f"{p} = {v}" for p, v in zip(problem.parameters, problem.parameter_values)))
-    if claim.theorem is not None:
+    if claim.theorem is not None and claim.theorem.name:
         print(f"theorem: {claim.theorem.name}" + (f" ({claim.theorem.reference})" if claim.theorem.reference else "")
               + (f"\n  {claim.theorem.statement}" if claim.theorem.statement else ""))
+    elif claim.theorem is not None and claim.theorem.statement:  # a twin of a file without [theorem]: its why
+        print(claim.theorem.statement)
     for name, value in closed_form_numbers(problem):
         print(f"{name} = {with_decimal(value).text()}")
     with Progress(enabled=not args.no_progress) as progress:

@@ -11,6 +11,7 @@ from mdtheory.commands import (EXIT_HOLDS, EXIT_INCONCLUSIVE, EXIT_VIOLATED, wri
 from mdtheory.verdict import INCONCLUSIVE
 
 NAME = "worst-case"
+SHOWN_DIGITS = 9  # significant digits of a certified interval's ends, each rounded outward
 
 
 def add_arguments(commands) -> None:
@@ -30,7 +31,7 @@ def add_arguments(commands) -> None:
 def worst_case(args) -> int:
     from mdtheory.progress import Progress
     from mdtheory.checker.pep_methods import PEP_METHODS
-    from mdtheory.checker.worst_case import check_class_claim, interval_curve
+    from mdtheory.checker.worst_case import check_class_claim, interval_curve, interval_reading
     from mdtheory.plotting import draw_intervals
     from mdtheory.worstcase import class_verdict_json, load_class_claim
 
@@ -47,9 +48,8 @@ def worst_case(args) -> int:
           + (f", phi: mu = {claim.mu_phi}, L = {claim.L_phi}" if claim.method not in ("gd", *PEP_METHODS) else "") + ")")
     solver = "solver (squared)" if claim.quantity == "amplification" else "solver"
     print(f"{'T':>4}  {solver:>18}  {'certified ' + claim.quantity + ' [lower, upper]':>40}  verdict")
-    for row in data["horizons"]:
-        low, high = row["interval"]
-        shown = f"[{low:.9g}, {'not certified' if high is None else f'{high:.9g}'}]"
+    for case, row in zip(result.cases, data["horizons"]):
+        shown = interval_reading(case, SHOWN_DIGITS).text()
         value = row.get("solver_value_squared", row.get("solver_value_exact"))
         print(f"{row['T']:>4}  {value:>18.10g}  {shown:>40}  {row['verdict'] or '-'}")
     for line in result.why_inconclusive():

@@ -22,6 +22,7 @@ from mdtheory.verdict import Verdict
 DECIMAL_DIGITS = 15  # a witness's fraction is shown with its decimal to this many significant digits (as many as
                      # a candidate keeps, SIGNIFICANT, so a decimal-born value's decimal is the value itself)
 DECIMAL_BITS = 64  # the context that rounds it (15 digits need 50 bits)
+SCREEN_DIGITS = 6  # a float64 screen's closest point is shown to this many significant digits (the JSON keeps all)
 
 
 @dataclass
@@ -111,7 +112,7 @@ class FalsifyResult:
                  f"candidates: {self.candidates} screened in {self.screening()}, {self.refined} refined, "
                  f"{self.confirmed_on_ladder} taken to the precision ladder, {self.discarded} screened violations "
                  "discarded (not confirmed)",
-                 f"closest approach (screen): measured/claimed = {self.best_ratio:.6g} at {self.best}"]
+                 f"closest approach (screen): measured/claimed = {self.best_ratio:.6g} at {screened_point(self.best)}"]
         if self.witness is not None:
             lines += self.witness.describe()
         else:
@@ -129,7 +130,7 @@ class FalsifyResult:
         fields = [("verdict", self.verdict), ("candidates", f"{self.candidates} screened in {self.screening()}, "
                                                             f"{self.refined} refined, {self.confirmed_on_ladder} taken "
                                                             "to the precision ladder"),
-                  ("closest approach (screen)", f"measured/claimed = {self.best_ratio:.6g} at {self.best}")]
+                  ("closest approach (screen)", f"measured/claimed = {self.best_ratio:.6g} at {screened_point(self.best)}")]
         if self.witness is None:
             return fields
         witness = self.witness
@@ -251,6 +252,29 @@ def _exact(text: str) -> sp.Rational:
     """An instance value back from the text it was written as (an exact rational this module wrote)."""
     value = Fraction(text)
     return sp.Rational(value.numerator, value.denominator)
+
+
+def screened_point(best: dict) -> str:
+    """Where the screen came closest, readably: a float64 candidate (``describe`` of the perturbed-pair screen:
+    coordinates by variable name) to SCREEN_DIGITS digits, an exact point (``instance_text``) as exact values with
+    their decimals, the structural choice by its label."""
+    parts = []
+    for name, value in best.items():
+        if name == "variant":
+            parts.append(str(value))
+        elif name == "parameters" and isinstance(value, dict):
+            parts += [f"{parameter} = {_screened(v)}" for parameter, v in value.items()]
+        elif isinstance(value, dict | float):
+            parts.append(f"{name} = {_screened(value)}")
+        else:
+            parts.append(f"{name} = {dict(instance_values({name: value}))[name]}")
+    return ", ".join(parts)
+
+
+def _screened(value) -> str:
+    if isinstance(value, dict):
+        return "(" + ", ".join(map(_screened, value.values())) + ")"
+    return rounded(float(value), SCREEN_DIGITS).text()
 
 
 def witness_tables_text(tables: dict, problem, point: dict, label: str = "") -> str:
