@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from mdtheory.checker.bounds import ETA_T
+from mdtheory.checker.bounds import ETA_T, constant_symbol
 from mdtheory.checker.claim import with_declared
 from mdtheory.checker.convergence import check_reference_point
 from mdtheory.checker.measure import SeriesMeasurement
 from mdtheory.claimfile import (ClaimFileError, _expression, _regularizer, check_table_keys, checked_start, keyed,
-                                precision_bits, toml_numbers)
+                                precision_bits, toml_number, toml_numbers)
+from mdtheory.engine.accelerated_ode import AcceleratedMirrorODE
 from mdtheory.engine.codegen import CompiledExpressions
 from mdtheory.engine.context import working_context
 from mdtheory.engine.ladder import laddered
@@ -46,6 +47,7 @@ FLOW_QUANTITIES = ("suboptimality", "bregman_to_solution", "distance_to_solution
 # "after T steps"), which a flow does not take.
 FLOW_BOUND_KINDS = ("upper_bound", "closed_form")
 MAX_TIMES = 1000  # stated times per claim: each is integrated to and measured on both rungs
+FLOWS = ("mirror", "accelerated")  # [run] flow: the plain mirror flow, or the accelerated mirror ODE AMD_r
 
 
 @register("mirror_flow")
@@ -59,11 +61,13 @@ class MirrorFlowProblem(Problem):
     solution: tuple
     bits: int
     constants: dict = field(default_factory=dict)
+    flow: str = "mirror"
+    r: sp.Rational | None = None  # the accelerated ODE's r (None for the plain flow)
     problem_keys = {"kind": True, "variables": True, "domain": True, "regularizer": True, "objective": True}
-    run_keys = {"x0": True, "times": True, "precision_bits": True}
+    run_keys = {"x0": True, "times": True, "precision_bits": True, "flow": False, "r": False}
     sections = ("solution",)
     quantities = FLOW_QUANTITIES
-    constant_names = ("d", "fstar", "D0")
+    constant_names = ("d", "fstar", "D0", "r")
 
     @classmethod
     def bound_symbols(cls, declared: set[str]) -> dict:
@@ -110,15 +114,21 @@ class MirrorFlowProblem(Problem):
             check_reference_point(md, point, "x*")
         except MDTheoryError as err:
             raise keyed("[solution] x", err) from None
-        return cls(md, x0, times, point, bits, declared)
+        flow, r = _flow(run, bound)
+        return cls(md, x0, times, point, bits, declared, flow, r)
 
     def numbers_read(self) -> dict:
-        return {"x0": self.x0, "times": self.times, "x*": self.solution, **self.constants}
+        r = {} if self.r is None else {"r": self.r}
+        return {"x0": self.x0, "times": self.times, "x*": self.solution, **r, **self.constants}
 
     def update_text(self) -> str:
-        return (f"d/dt grad phi(X) = -grad f(X), X(0) = x0 (mirror flow; Taylor series of order "
-                f"{taylor_order(self.bits)} at {self.bits} bits and {taylor_order(2 * self.bits)} at {2 * self.bits}, "
-                f"measured at the {len(self.times)} stated times)")
+        integration = (f"Taylor series of order {taylor_order(self.bits)} at {self.bits} bits and "
+                       f"{taylor_order(2 * self.bits)} at {2 * self.bits}, measured at the {len(self.times)} stated times")
+        if self.flow == "accelerated":
+            return (f"X' = (r/t)(grad phi*(Z) - X), Z' = -(t/r) grad f(X), X(0) = x0, Z(0) = grad phi(x0), r = {self.r} "
+                    f"(accelerated mirror ODE of Krichene, Bayen & Bartlett; the first step from the series of the "
+                    f"solution at t = 0; {integration})")
+        return f"d/dt grad phi(X) = -grad f(X), X(0) = x0 (mirror flow; {integration})"
 
     def judged(self, bound, progress: Callable[[int, int], None] | None = None):
         """The bound's own check on the series at the stated times, saying that those times are what it covers."""
@@ -134,15 +144,15 @@ class MirrorFlowProblem(Problem):
         reg = self.md.regularizer
         fstar = sp.simplify(self.md.objective.expr.subs(dict(zip(self.md.objective.variables, self.solution))))
         d0 = _exact_bregman(reg, self.solution, self.x0)
-        flow = _CompiledFlow(self.md)
+        flow = _CompiledFlow(self.md, self.r)
         rungs = [flow.run(working_context(bits), self.x0, self.times, self.solution, fstar)
                  for bits in (self.bits, 2 * self.bits)]
         (_, coarse), (ctx, fine) = rungs
         series = {q: laddered(ctx, fine[q], coarse[q], coarse[q + " magnitude"], self.bits) for q in FLOW_QUANTITIES}
-        constants = {name: tuple(c.exact(value) for c in (ctx, rungs[0][0]))
-                     for name, value in (("d", sp.Integer(reg.dim)), ("fstar", fstar), ("D0", d0))}
+        exact = (("d", sp.Integer(reg.dim)), ("fstar", fstar), ("D0", d0)) + (() if self.r is None else (("r", self.r),))
+        constants = {name: tuple(c.exact(value) for c in (ctx, rungs[0][0])) for name, value in exact}
         provenance = {"d": "exact (the dimension)", "fstar": f"exact: f(x*) = {fstar}",
-                      "D0": f"exact: D_phi(x*, x0) = {d0}"}
+                      "D0": f"exact: D_phi(x*, x0) = {d0}", "r": "exact ([run] r)"}
         m = SeriesMeasurement(ctx, list(range(len(self.times) + 1)), [ctx.zero, *(ctx.exact(t) for t in self.times)],
                               series, (self.bits, 2 * self.bits), constants, provenance,
                               reference="x* = (" + ", ".join(map(str, self.solution)) + ")")
@@ -150,9 +160,10 @@ class MirrorFlowProblem(Problem):
 
 
 class _CompiledFlow:
-    """The flow's right-hand side in the dual variable and the quantities at a point, compiled once."""
+    """The flow's right-hand side in the dual variable and the quantities at a point, compiled once; with an r,
+    the accelerated mirror ODE (``engine.accelerated_ode``) instead of the plain flow."""
 
-    def __init__(self, md: MirrorDescent):
+    def __init__(self, md: MirrorDescent, r: sp.Rational | None = None):
         reg = md.regularizer
         dual = dual_variables(reg)
         self.primal = CompiledExpressions(list(_primal(reg, sp.Matrix(dual))), dual)
@@ -160,26 +171,25 @@ class _CompiledFlow:
         self.mirror_map = CompiledExpressions(list(mirror_map(reg)), reg.variables)
         objective = md.objective.expr.xreplace(dict(zip(md.objective.variables, reg.variables)))
         self.values = CompiledExpressions([objective, reg.phi], reg.variables)
-        self.reg = reg
+        self.reg, self.r = reg, r
 
     def run(self, ctx, x0: tuple, times: tuple, solution: tuple, fstar: sp.Expr) -> tuple:
         """(ctx, {quantity: values at 0 and each time, quantity + " magnitude": the sizes of its terms})."""
-        primal, gradient = self.primal, self.gradient
-
-        def field(arithmetic, z):
-            return [-g for g in gradient(arithmetic, *primal(arithmetic, *z))]
-
-        start = self.mirror_map(ctx, *(ctx.exact(v) for v in x0))
+        flow = _MirrorFlow(ctx, self.primal, self.gradient) if self.r is None else \
+            AcceleratedMirrorODE(ctx, self.primal, self.gradient, self.r)
+        start = [ctx.exact(v) for v in x0]
+        start = flow.start(start, self.mirror_map(ctx, *start))
         try:
-            duals = [start] + integrate(ctx, field, start, [ctx.exact(t) for t in times])
+            states = [start] + integrate(ctx, flow.field, start, [ctx.exact(t) for t in times],
+                                         series_at_start=flow.series_at_start)
         except MDTheoryError as err:
             raise keyed("[run] times", err) from None
         star = [ctx.exact(v) for v in solution]
         f_star, phi_star = ctx.exact(fstar), ctx.exact(_exact_phi(self.reg, solution))
         out = {q: [] for q in FLOW_QUANTITIES}
         out.update({q + " magnitude": [] for q in FLOW_QUANTITIES})
-        for z in duals:
-            x = primal(ctx, *z)
+        for state in states:
+            x = flow.split(state)[0]
             f, phi = self.values(ctx, *x)
             grad = self.mirror_map(ctx, *x)
             linear = [g * (s - xi) for g, s, xi in zip(grad, star, x)]
@@ -190,6 +200,49 @@ class _CompiledFlow:
             out["distance_to_solution"].append(ctx.distance(x, star))
             out["distance_to_solution magnitude"].append(ctx.vector_norm(star) + ctx.vector_norm(x))
         return ctx, out
+
+
+class _MirrorFlow:
+    """The plain flow in the dual variable: Z' = -grad f(grad phi*(Z)); the state is Z."""
+
+    series_at_start = None  # regular at t = 0: the field's recurrence takes the first step too
+
+    def __init__(self, ctx, primal, gradient):
+        self.ctx, self.primal, self.gradient = ctx, primal, gradient
+
+    def start(self, x0: list, z0: list) -> list:
+        return z0
+
+    def split(self, z: list) -> tuple[list, list]:
+        return self.primal(self.ctx, *z), z
+
+    def field(self, arithmetic, z):
+        return [-g for g in self.gradient(arithmetic, *self.primal(arithmetic, *z))]
+
+
+def _flow(run: dict, bound) -> tuple[str, sp.Rational | None]:
+    """[run] flow and r: the accelerated ODE needs r > 0 (its rate theorem r >= 2); the plain flow has no r, and
+    a bound on it may not name one."""
+    flow = run.get("flow", "mirror")
+    if flow not in FLOWS:
+        raise ClaimFileError(f"[run] flow: {flow!r}; choose \"mirror\" (d/dt grad phi(X) = -grad f(X), the default) "
+                             "or \"accelerated\" (Krichene, Bayen & Bartlett's accelerated mirror ODE, with [run] r)")
+    if flow == "mirror":
+        if "r" in run:
+            raise ClaimFileError("[run] r: the accelerated mirror ODE's parameter; the plain flow has none: add "
+                                 "flow = \"accelerated\" or remove r")
+        if any(constant_symbol("r") in value.free_symbols for value in vars(bound).values()
+               if isinstance(value, sp.Basic)):
+            raise ClaimFileError("[claim] bound: names r, the accelerated mirror ODE's parameter, which the plain flow "
+                                 "has not; add [run] flow = \"accelerated\" and r, or write the bound without r")
+        return flow, None
+    if "r" not in run:
+        raise ClaimFileError("[run] r: the accelerated mirror ODE needs r (X' = (r/t)(grad phi*(Z) - X)); give an exact "
+                             "r > 0, such as r = 2 or \"3\" (its rate r^2 D0/t^2 is a theorem for r >= 2)")
+    r = toml_number(run["r"], "[run] r")
+    if not r.is_positive:
+        raise ClaimFileError(f"[run] r: {r} is not positive; the ODE's damping r/t needs r > 0")
+    return flow, r
 
 
 def _times(value) -> tuple:
