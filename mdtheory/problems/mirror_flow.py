@@ -12,9 +12,14 @@ bound names the time t (the symbol etaT: MD's elapsed time eta*T, of which the f
 and the instance's constants D0 = D_phi(x*, x0), fstar = f(x*) and d, computed exactly. No ball enclosure is
 made (``engine.taylor_ode`` says why), so a verdict is a ladder verdict, never "proved".
 
+``[run] flow = "accelerated"`` with ``[run] r`` integrates the accelerated mirror ODE of Krichene, Bayen & Bartlett
+instead (``engine.accelerated_ode``: X' = (r/t)(grad phi*(Z) - X), Z' = -(t/r) grad f(X), its first step from the
+series of the solution at the singular t = 0); a bound may then name r.
+
 Library: f(X(t)) - f* <= D_phi(x*, x0)/t (Krichene, Bayen & Bartlett 2015, eq. (5): the Lyapunov function
 V(t) = t (f(X(t)) - f*) + D_phi(x*, X(t)) is nonincreasing; Wilson, Recht & Jordan 2016, section 2.1),
-``theorems/convergence/mirror_flow_rate.toml``.
+``theorems/convergence/mirror_flow_rate.toml``; f(X(t)) - f* <= r^2 D_phi(x*, x0)/t^2 for the accelerated ODE with
+r >= 2 (Krichene, Bayen & Bartlett 2015, Theorem 2), ``theorems/convergence/accelerated_mirror_ode.toml``.
 """
 
 from __future__ import annotations
