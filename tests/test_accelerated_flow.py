@@ -14,11 +14,14 @@ import io
 from fractions import Fraction
 
 import mpmath
+import numpy as np
 import pytest
 
 from mdtheory.checker.claim import check_claim
-from mdtheory.claimfile import load_claim
+from mdtheory.claimfile import load_claim, read_toml
 from mdtheory.cli import main
+from mdtheory.search.space import theorem_space
+from mdtheory.search.witness import witness_tables_text
 
 TIMES = [Fraction(1, 10), Fraction(1, 2), Fraction(1), Fraction(46, 25), Fraction(5), Fraction(12)]
 QUADRATIC = """
@@ -120,3 +123,68 @@ def test_bad_input_exits_2_naming_the_key(tmp_path, edit, message):
                                                     bound='bound = "r**2*D0/t**2"'))
     code, output = run(["check", str(path)])
     assert code == 2 and message in output, output
+
+
+SEARCHED = """
+[problem]
+kind = "mirror_flow"
+variables = ["x1", "x2", "x3"]
+domain = "simplex"
+regularizer = "negative_entropy"
+objective = "x1 + 2*x2"
+
+[run]
+{flow}x0 = ["1/10", "1/10", "4/5"]
+times = [1, 4]
+precision_bits = 64
+
+[solution]
+x = ["0", "0", "1"]
+
+[claim]
+kind = "upper_bound"
+quantity = "suboptimality"
+bound = "D0/(2*t)"
+
+[search]
+{search}
+candidates = 8
+"""
+
+
+def test_a_flows_search_points_and_witness_have_no_step_size(tmp_path):
+    """The search space of a problem whose step_size is None draws only its start; the witness writes no eta."""
+    path = tmp_path / "flow.toml"
+    path.write_text(SEARCHED.format(flow="", search='x0 = "domain"'))
+    claim, tables = load_claim(str(path)), read_toml(path)
+    space = theorem_space(claim.problem, tables["search"])
+    assert space.free_dimensions == 3
+    point = space.point(np.array([0.1, 0.2, 0.3]))
+    assert point["eta"] is None and sum(point["x0"]) == 1 and all(v > 0 for v in point["x0"]), point
+    witness = witness_tables_text(tables, claim.problem, point)
+    assert "eta" not in witness and f'x0 = ["{point["x0"][0]}"' in witness, witness
+
+
+@pytest.mark.slow  # about 8 s: 90 flows at 53 bits, most of it sympy simplifying each start's exact D0
+def test_falsify_searches_the_start_and_writes_a_witness_check_reproduces(tmp_path, monkeypatch):
+    """f = <c, x>, c = (1, 2, 0), on the simplex: X(t) is proportional to (x0_1 e^-t, x0_2 e^-2t, x0_3), so D0/(2t)
+    (D0 = log(1/x0_3)) holds from the stated x0 near e_3 and fails from a start near e_1, where X(4) is still near
+    e_1 (f(X(4)) = 0.84 > D0/8 = 0.71 at x0_1 = 0.97, x0_3 = 0.0034)."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "flow.toml"
+    path.write_text(SEARCHED.format(flow="", search='x0 = "domain"'))
+    assert run(["check", str(path)])[0] == 0
+    code, output = run(["falsify", str(path), "--witness", "w.toml"])
+    assert code == 1 and "verdict: violated" in output and "x0 = (" in output, output
+    witness = (tmp_path / "w.toml").read_text()
+    assert "eta" not in witness, witness  # a flow takes no step size
+    code, output = run(["check", "w.toml"])
+    assert code == 1 and "verdict: violated" in output, output
+
+
+@pytest.mark.parametrize("flow", ["", 'flow = "accelerated"\nr = 2\n'], ids=["mirror", "accelerated"])
+def test_falsify_refuses_a_step_size_range_for_a_flow(tmp_path, flow):
+    path = tmp_path / "flow.toml"
+    path.write_text(SEARCHED.format(flow=flow, search='eta = ["1", "2"]'))
+    code, output = run(["falsify", str(path)])
+    assert code == 2 and "[search] eta: a mirror_flow claim takes no step size" in output, output

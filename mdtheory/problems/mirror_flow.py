@@ -24,6 +24,8 @@ r >= 2 (Krichene, Bayen & Bartlett 2015, Theorem 2), ``theorems/convergence/acce
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -52,6 +54,7 @@ FLOW_QUANTITIES = ("suboptimality", "bregman_to_solution", "distance_to_solution
 # "after T steps"), which a flow does not take.
 FLOW_BOUND_KINDS = ("upper_bound", "closed_form")
 MAX_TIMES = 1000  # stated times per claim: each is integrated to and measured on both rungs
+COMPILED_FLOWS = 8  # flows kept compiled (sympy's inverse mirror map is most of a short run's time)
 FLOWS = ("mirror", "accelerated")  # [run] flow: the plain mirror flow, or the accelerated mirror ODE AMD_r
 
 
@@ -135,6 +138,19 @@ class MirrorFlowProblem(Problem):
                     f"solution at t = 0; {integration})")
         return f"d/dt grad phi(X) = -grad f(X), X(0) = x0 (mirror flow; {integration})"
 
+    # ---- what ``mdtheory falsify`` searches: the start x0 over the domain (a flow takes no step size)
+    @property
+    def step_size(self):
+        return None
+
+    def search_start(self) -> tuple:
+        return self.md.regularizer.domain, self.md.regularizer.dim
+
+    def at(self, point: dict, bits: int) -> MirrorFlowProblem:
+        x0 = point["x0"] or self.x0
+        checked_start(self.md.regularizer, self.md.regularizer.domain, None, x0)
+        return dataclasses.replace(self, x0=tuple(x0), bits=bits)
+
     def judged(self, bound, progress: Callable[[int, int], None] | None = None):
         """The bound's own check on the series at the stated times, saying that those times are what it covers."""
         m = self.measurements(bound, progress)[0]
@@ -149,7 +165,7 @@ class MirrorFlowProblem(Problem):
         reg = self.md.regularizer
         fstar = sp.simplify(self.md.objective.expr.subs(dict(zip(self.md.objective.variables, self.solution))))
         d0 = _exact_bregman(reg, self.solution, self.x0)
-        flow = _CompiledFlow(self.md, self.r)
+        flow = _compiled_flow(self.md, self.r)
         rungs = [flow.run(working_context(bits), self.x0, self.times, self.solution, fstar)
                  for bits in (self.bits, 2 * self.bits)]
         (_, coarse), (ctx, fine) = rungs
@@ -162,6 +178,12 @@ class MirrorFlowProblem(Problem):
                               series, (self.bits, 2 * self.bits), constants, provenance,
                               reference="x* = (" + ", ".join(map(str, self.solution)) + ")")
         return [with_declared(m, self.constants)]
+
+
+@functools.lru_cache(maxsize=COMPILED_FLOWS)
+def _compiled_flow(md: MirrorDescent, r: sp.Rational | None) -> _CompiledFlow:
+    """The compiled flow of (phi, f), derived once: falsify measures the same flow from many starts."""
+    return _CompiledFlow(md, r)
 
 
 class _CompiledFlow:
