@@ -79,6 +79,9 @@ MEANINGS = {
                      "Bayen & Bartlett's accelerated mirror ODE X' = (r/t)(grad phi*(Z) - X), Z' = -(t/r) grad f(X), with `r`)",
     ("run", "r"): "mirror_flow with flow = \"accelerated\": the ODE's r > 0, exact (its rate r^2 D0/t^2 is a theorem for "
                   "r >= 2); a bound may name it",
+    ("run", "enclosure"): "mirror_flow (plain flow, upper_bound): `true` also encloses X(t) in arb balls by validated "
+                          "Taylor steps; a bound under every ball at every stated time is `proved` there (state "
+                          "`[claim] expected = \"proved\"`); default false",
     ("run", "step_convention"): "mdp: how eta scales the step on Q: `\"agarwal\"` (default, pi exp(eta Q/(1 - gamma)), "
                                 "Agarwal et al. 2021, Cen et al. 2022) or `\"xiao\"` (pi exp(eta Q), Xiao 2022; tau = 0); "
                                 "the update is printed with the result",
@@ -107,7 +110,8 @@ MEANINGS = {
     ("solution", "limit"): "`{A, b, geometry}`: argmin D(x, x0) s.t. A x = b in phi's geometry "
                            "(`\"regularizer\"`) or GD's (`\"euclidean\"`)",
     ("claim", "kind"): "the bound kind (table below)",
-    ("claim", "expected"): "the verdict the claim predicts: `holds` (default) or `violated`",
+    ("claim", "expected"): "the verdict the claim predicts: `holds` (default) or `violated`; `proved` for a mirror_flow "
+                           "claim with `[run] enclosure = true`",
     ("claim", "norm"): "`l1`, `l2` or `linf`: the norm of sigma, G in its dual (default: phi's own: l1 for the "
                        "entropy on the simplex, l_p for a p_norm regularizer, else l2)",
     ("claim", "quantity"): "what is bounded (quantities below); default `amplification`, or the problem kind's "

@@ -10,9 +10,8 @@ Accuracy follows the context: the order is ``taylor_order(bits)`` and the step i
 coefficients' terms are below 2^-bits of the solution's scale (as mpmath's odefun chooses it), so a run at 2b
 bits doubles the precision and the integration accuracy together and the ladder (``engine.ladder``) keeps the
 digits both rungs agree on. This step control is a heuristic, not an enclosure: the truncation error is
-estimated from the coefficients, not bounded. A validated enclosure needs an a-priori box for the solution on
-each step and the series' remainder bounded on it (a Lohner or Taylor-model integrator); that is not built, so
-no verdict from this module is called proved.
+estimated from the coefficients, not bounded, so no verdict from this module is called proved; the validated
+counterpart, with an a-priori box per step and the series' remainder bounded on it, is ``engine.taylor_enclosure``.
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@ stated times keep only the digits on which the two rungs agree (``engine.ladder.
 
 What is checked: the claim at each time of ``[run] times`` (t_1 < ... < t_N), not at the times between them. A
 bound names the time t (the symbol etaT: MD's elapsed time eta*T, of which the flow is the limit as eta -> 0)
-and the instance's constants D0 = D_phi(x*, x0), fstar = f(x*) and d, computed exactly. No ball enclosure is
-made (``engine.taylor_ode`` says why), so a verdict is a ladder verdict, never "proved".
+and the instance's constants D0 = D_phi(x*, x0), fstar = f(x*) and d, computed exactly. The ladder's
+verdict is "holds" or "violated"; with ``[run] enclosure = true`` (the plain flow) a "holds" becomes "proved" at
+the stated times when a ball enclosure of X(t_i) (``engine.taylor_enclosure``) puts the quantity under the bound
+at each of them.
 
 ``[run] flow = "accelerated"`` with ``[run] r`` integrates the accelerated mirror ODE of Krichene, Bayen & Bartlett
 instead (``engine.accelerated_ode``: X' = (r/t)(grad phi*(Z) - X), Z' = -(t/r) grad f(X), its first step from the
@@ -28,10 +30,12 @@ import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import sympy as sp
 
 from mdtheory.checker.bounds import ETA_T, constant_symbol
+from mdtheory.checker.certify import round_down
 from mdtheory.checker.claim import with_declared
 from mdtheory.checker.convergence import check_reference_point
 from mdtheory.checker.measure import SeriesMeasurement
@@ -39,10 +43,12 @@ from mdtheory.claimfile import (ClaimFileError, _expression, _regularizer, check
                                 precision_bits, toml_number, toml_numbers)
 from mdtheory.engine.accelerated_ode import AcceleratedMirrorODE
 from mdtheory.engine.codegen import CompiledExpressions
-from mdtheory.engine.context import working_context
+from mdtheory.engine.context import flint_precision, working_context
 from mdtheory.engine.ladder import laddered
+from mdtheory.engine.taylor_enclosure import BallSeriesContext, EnclosureError, enclose
 from mdtheory.engine.taylor_ode import integrate, taylor_order
 from mdtheory.errors import MDTheoryError
+from mdtheory.verdict import HOLDS, PROVED
 from mdtheory.problems import Problem, register
 from mdtheory.symbolic.domains import Domain, check_variable_names
 from mdtheory.symbolic.mirror_descent import KINKS, MirrorDescent, _primal, objective_gradient
@@ -71,8 +77,10 @@ class MirrorFlowProblem(Problem):
     constants: dict = field(default_factory=dict)
     flow: str = "mirror"
     r: sp.Rational | None = None  # the accelerated ODE's r (None for the plain flow)
+    enclosure: bool = False  # [run] enclosure: a ladder "holds" is also tried as "proved" by a ball enclosure
     problem_keys = {"kind": True, "variables": True, "domain": True, "regularizer": True, "objective": True}
-    run_keys = {"x0": True, "times": True, "precision_bits": True, "flow": False, "r": False}
+    run_keys = {"x0": True, "times": True, "precision_bits": True, "flow": False, "r": False,
+                "enclosure": False}
     sections = ("solution",)
     quantities = FLOW_QUANTITIES
     constant_names = ("d", "fstar", "D0", "r")
@@ -123,7 +131,7 @@ class MirrorFlowProblem(Problem):
         except MDTheoryError as err:
             raise keyed("[solution] x", err) from None
         flow, r = _flow(run, bound)
-        return cls(md, x0, times, point, bits, declared, flow, r)
+        return cls(md, x0, times, point, bits, declared, flow, r, _enclosure(run, flow, bound))
 
     def numbers_read(self) -> dict:
         r = {} if self.r is None else {"r": self.r}
@@ -159,7 +167,40 @@ class MirrorFlowProblem(Problem):
         result.explanation = (result.explanation.replace("every step", "every stated time")
                               + f"; checked at the {len(self.times)} stated times t = {shown} (eta*T above is t), "
                               "not between them")
+        if self.enclosure:
+            result = self._enclosed(bound, result)
         return result, m
+
+    def _enclosed(self, bound, result):
+        """The ladder's "holds" made "proved" at the stated times when balls containing the exact X(t_i) put the
+        quantity under the bound at each of them; else the ladder's verdict, saying why it is not proved."""
+        if result.verdict != HOLDS:
+            result.explanation += "; no enclosure tried (it can only prove a bound the ladder finds to hold)"
+            return result
+        bits = 2 * self.bits
+        if not all(t.is_Rational for t in self.times):
+            result.explanation += "; not proved: the enclosure steps to rational times only"
+            return result
+        try:
+            margins = _enclosed_margins(self, bound, bits)
+        except EnclosureError as err:
+            result.explanation += f"; not proved: {err}"
+            return result
+        except TypeError as err:  # ArbContext.exact: a closed form in the bound with no ball enclosure
+            result.explanation += f"; not proved: {err}"
+            return result
+        lowest = min(margins, key=lambda m: m.lower())
+        if not all(m >= 0 for m in margins):
+            result.explanation += (f"; not proved: the ball enclosure at {bits} bits does not put the quantity under "
+                                   f"the bound at every stated time (bound - measured in {lowest.str(5)} at the "
+                                   "closest): a bound attained there stays unproved; otherwise raise precision_bits "
+                                   "or state earlier times")
+            return result
+        result.verdict = PROVED
+        result.explanation += (f"; proved at the {len(self.times)} stated times by a validated Taylor enclosure in "
+                               f"arb at {bits} bits (an a-priori box per step and the Lagrange remainder on it): "
+                               f"bound - measured >= {round_down(lowest)} at every stated time, not between them")
+        return result
 
     def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
         reg = self.md.regularizer
@@ -245,6 +286,53 @@ class _MirrorFlow:
 
     def field(self, arithmetic, z):
         return [-g for g in self.gradient(arithmetic, *self.primal(arithmetic, *z))]
+
+
+def _enclosure(run: dict, flow: str, bound) -> bool:
+    """[run] enclosure: true or false; only for an upper bound on the plain flow (the accelerated ODE's 1/t is
+    unbounded on a box that contains t = 0, so its first step has no a-priori enclosure here)."""
+    enclosure = run.get("enclosure", False)
+    if not isinstance(enclosure, bool):
+        raise ClaimFileError(f"[run] enclosure: expected true or false, got {enclosure!r}")
+    if enclosure and flow != "mirror":
+        raise ClaimFileError("[run] enclosure: made for the plain flow only; the accelerated ODE's r/t is unbounded "
+                             "on the first step's box, which contains t = 0: remove enclosure")
+    if enclosure and bound.kind != "upper_bound":
+        raise ClaimFileError(f"[run] enclosure: proves an upper_bound at the stated times, not a {bound.kind}; "
+                             "remove enclosure")
+    return enclosure
+
+
+def _enclosed_margins(problem: MirrorFlowProblem, bound, bits: int) -> list:
+    """Balls containing bound(t_i) - quantity(X(t_i)) at each stated time, from an enclosure of the plain flow
+    (``engine.taylor_enclosure``) started from the exact grad phi(x0)."""
+    md, quantity = problem.md, bound.quantity
+    reg = md.regularizer
+    fstar = sp.simplify(md.objective.expr.subs(dict(zip(md.objective.variables, problem.solution))))
+    exact = {constant_symbol("d"): sp.Integer(reg.dim), constant_symbol("fstar"): fstar,
+             constant_symbol("D0"): _exact_bregman(reg, problem.solution, problem.x0),
+             **{constant_symbol(n): v for n, v in problem.constants.items()}}
+    compiled = _compiled_flow(md, None)
+    with flint_precision(bits):
+        ctx = BallSeriesContext(bits)
+        flow = _MirrorFlow(ctx, compiled.primal, compiled.gradient)
+        start = compiled.mirror_map(ctx, *(ctx.exact(v) for v in problem.x0))
+        duals = enclose(ctx, flow.field, start, [Fraction(int(t.p), int(t.q)) for t in problem.times],
+                        taylor_order(bits))
+        star = [ctx.exact(v) for v in problem.solution]
+        f_star, phi_star = ctx.exact(fstar), ctx.exact(_exact_phi(reg, problem.solution))
+        margins = []
+        for t, z in zip(problem.times, duals):
+            x = compiled.primal(ctx, *z)
+            f, phi = compiled.values(ctx, *x)
+            if quantity == "suboptimality":
+                value = f - f_star
+            elif quantity == "bregman_to_solution":
+                value = phi_star - phi - ctx.fsum(g * (s - xi) for g, s, xi in zip(compiled.mirror_map(ctx, *x), star, x))
+            else:
+                value = ctx.distance(x, star)
+            margins.append(ctx.exact(bound.bound.xreplace({ETA_T: t, **exact})) - value)
+    return margins
 
 
 def _flow(run: dict, bound) -> tuple[str, sp.Rational | None]:
