@@ -83,9 +83,11 @@ def run(argv) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def test_a_bound_the_enclosure_puts_every_ball_under_is_proved_at_the_stated_times(tmp_path):
+@pytest.mark.parametrize("quantity, bound", [("suboptimality", "D0/t"), ("bregman_to_solution", "D0"),
+                                             ("distance_to_solution", "sqrt(2)")])
+def test_a_bound_the_enclosure_puts_every_ball_under_is_proved_at_the_stated_times(tmp_path, quantity, bound):
     path = tmp_path / "rate.toml"
-    path.write_text(ENTROPIC.format(quantity="suboptimality", bound="D0/t", expected='expected = "proved"'))
+    path.write_text(ENTROPIC.format(quantity=quantity, bound=bound, expected='expected = "proved"'))
     code, output = run(["check", str(path)])
     assert code == 0 and "verdict: proved" in output and "proved at the 5 stated times" in output, output
 
@@ -109,3 +111,12 @@ def test_bad_enclosure_input_exits_2_naming_the_key(tmp_path, edit, message):
     path.write_text(ENTROPIC.replace(*edit).format(quantity="suboptimality", bound="D0/t", expected=""))
     code, output = run(["check", str(path)])
     assert code == 2 and message in output, output
+
+
+def test_a_violated_bound_stays_violated(tmp_path):
+    """From x0 = (1/2, 1/3, 1/6), X(1) is proportional to (e^-1/2, e^-2/3, 1/6) = (0.465, 0.114, 0.421), so
+    f(X(1)) - f* = 0.693 > D0/4 = log(6)/4 = 0.448: the ladder finds the violation and no enclosure is tried."""
+    path = tmp_path / "wrong.toml"
+    path.write_text(ENTROPIC.format(quantity="suboptimality", bound="D0/(4*t)", expected=""))
+    code, output = run(["check", str(path)])
+    assert code == 1 and "verdict: violated" in output and "no enclosure tried" in output, output

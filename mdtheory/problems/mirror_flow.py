@@ -257,17 +257,19 @@ class _CompiledFlow:
         out = {q: [] for q in FLOW_QUANTITIES}
         out.update({q + " magnitude": [] for q in FLOW_QUANTITIES})
         for state in states:
-            x = flow.split(state)[0]
-            f, phi = self.values(ctx, *x)
-            grad = self.mirror_map(ctx, *x)
-            linear = [g * (s - xi) for g, s, xi in zip(grad, star, x)]
-            out["suboptimality"].append(f - f_star)
-            out["suboptimality magnitude"].append(abs(f) + abs(f_star))
-            out["bregman_to_solution"].append(phi_star - phi - ctx.fsum(linear))
-            out["bregman_to_solution magnitude"].append(abs(phi_star) + abs(phi) + ctx.fsum(abs(v) for v in linear))
-            out["distance_to_solution"].append(ctx.distance(x, star))
-            out["distance_to_solution magnitude"].append(ctx.vector_norm(star) + ctx.vector_norm(x))
+            for name, value in self.quantities(ctx, flow.split(state)[0], star, f_star, phi_star).items():
+                out[name].append(value)
         return ctx, out
+
+    def quantities(self, ctx, x: list, star: list, f_star, phi_star) -> dict:
+        """Each quantity at X = x, and (as quantity + " magnitude") the sizes of its terms, in ``ctx``'s numbers."""
+        f, phi = self.values(ctx, *x)
+        linear = [g * (s - xi) for g, s, xi in zip(self.mirror_map(ctx, *x), star, x)]
+        return {"suboptimality": f - f_star, "suboptimality magnitude": abs(f) + abs(f_star),
+                "bregman_to_solution": phi_star - phi - ctx.fsum(linear),
+                "bregman_to_solution magnitude": abs(phi_star) + abs(phi) + ctx.fsum(abs(v) for v in linear),
+                "distance_to_solution": ctx.distance(x, star),
+                "distance_to_solution magnitude": ctx.vector_norm(star) + ctx.vector_norm(x)}
 
 
 class _MirrorFlow:
@@ -321,18 +323,9 @@ def _enclosed_margins(problem: MirrorFlowProblem, bound, bits: int) -> list:
                         taylor_order(bits))
         star = [ctx.exact(v) for v in problem.solution]
         f_star, phi_star = ctx.exact(fstar), ctx.exact(_exact_phi(reg, problem.solution))
-        margins = []
-        for t, z in zip(problem.times, duals):
-            x = compiled.primal(ctx, *z)
-            f, phi = compiled.values(ctx, *x)
-            if quantity == "suboptimality":
-                value = f - f_star
-            elif quantity == "bregman_to_solution":
-                value = phi_star - phi - ctx.fsum(g * (s - xi) for g, s, xi in zip(compiled.mirror_map(ctx, *x), star, x))
-            else:
-                value = ctx.distance(x, star)
-            margins.append(ctx.exact(bound.bound.xreplace({ETA_T: t, **exact})) - value)
-    return margins
+        return [ctx.exact(bound.bound.xreplace({ETA_T: t, **exact}))
+                - compiled.quantities(ctx, compiled.primal(ctx, *z), star, f_star, phi_star)[quantity]
+                for t, z in zip(problem.times, duals)]
 
 
 def _flow(run: dict, bound) -> tuple[str, sp.Rational | None]:
