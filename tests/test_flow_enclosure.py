@@ -53,7 +53,7 @@ def enclosed(tmp_path, template, bits=128):
     path = tmp_path / "flow.toml"
     path.write_text(template.format(quantity="suboptimality", bound="10", expected=""))
     problem = load_claim(str(path)).problem
-    compiled = _compiled_flow(problem.md, None)
+    compiled = _compiled_flow(problem.md, "mirror", None)
     with flint_precision(bits):
         ctx = BallSeriesContext(bits)
         start = compiled.mirror_map(ctx, *(ctx.exact(v) for v in problem.x0))
@@ -105,10 +105,11 @@ def test_a_bound_equal_to_the_exact_value_at_a_stated_time_is_not_proved(tmp_pat
 @pytest.mark.parametrize("edit, message", [
     (("enclosure = true", 'enclosure = "yes"'), "[run] enclosure: expected true or false"),
     (("enclosure = true", 'enclosure = true\nflow = "accelerated"\nr = 2'), "[run] enclosure: made for the plain flow"),
+    (("enclosure = true\n", ""), "[claim] expected: proved needs the ball enclosure"),
 ])
 def test_bad_enclosure_input_exits_2_naming_the_key(tmp_path, edit, message):
     path = tmp_path / "bad.toml"
-    path.write_text(ENTROPIC.replace(*edit).format(quantity="suboptimality", bound="D0/t", expected=""))
+    path.write_text(ENTROPIC.replace(*edit).format(quantity="suboptimality", bound="D0/t", expected='expected = "proved"'))
     code, output = run(["check", str(path)])
     assert code == 2 and message in output, output
 

@@ -26,6 +26,12 @@ class AcceleratedMirrorODE:
     def __init__(self, ctx, primal, gradient, r):
         self.ctx, self.primal, self.gradient, self.r = ctx, primal, gradient, ctx.exact(r)
 
+    @staticmethod
+    def text(r) -> str:
+        return (f"X' = (r/t)(grad phi*(Z) - X), Z' = -(t/r) grad f(X), X(0) = x0, Z(0) = grad phi(x0), r = {r} "
+                "(accelerated mirror ODE of Krichene, Bayen & Bartlett; the first step from the series of the solution "
+                "at t = 0")
+
     def start(self, x0: list, z0: list) -> list:
         return [*x0, *z0, self.ctx.zero]
 

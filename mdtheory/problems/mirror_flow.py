@@ -48,12 +48,12 @@ from mdtheory.engine.ladder import laddered
 from mdtheory.engine.taylor_enclosure import BallSeriesContext, EnclosureError, enclose
 from mdtheory.engine.taylor_ode import integrate, taylor_order
 from mdtheory.errors import MDTheoryError
-from mdtheory.verdict import HOLDS, PROVED
 from mdtheory.problems import Problem, register
 from mdtheory.symbolic.domains import Domain, check_variable_names
 from mdtheory.symbolic.mirror_descent import KINKS, MirrorDescent, _primal, objective_gradient
 from mdtheory.symbolic.objectives import Objective
 from mdtheory.symbolic.regularizer import dual_variables, mirror_map
+from mdtheory.verdict import HOLDS, PROVED
 
 FLOW_QUANTITIES = ("suboptimality", "bregman_to_solution", "distance_to_solution")
 # The bound kinds that read a series at the stated times; the others count steps (decay's rho^T, a limit
@@ -61,7 +61,6 @@ FLOW_QUANTITIES = ("suboptimality", "bregman_to_solution", "distance_to_solution
 FLOW_BOUND_KINDS = ("upper_bound", "closed_form")
 MAX_TIMES = 1000  # stated times per claim: each is integrated to and measured on both rungs
 COMPILED_FLOWS = 8  # flows kept compiled (sympy's inverse mirror map is most of a short run's time)
-FLOWS = ("mirror", "accelerated")  # [run] flow: the plain mirror flow, or the accelerated mirror ODE AMD_r
 
 
 @register("mirror_flow")
@@ -131,7 +130,8 @@ class MirrorFlowProblem(Problem):
         except MDTheoryError as err:
             raise keyed("[solution] x", err) from None
         flow, r = _flow(run, bound)
-        return cls(md, x0, times, point, bits, declared, flow, r, _enclosure(run, flow, bound))
+        return cls(md, x0, times, point, bits, declared, flow, r,
+                   _enclosure(run, flow, bound, data["claim"].get("expected")))
 
     def numbers_read(self) -> dict:
         r = {} if self.r is None else {"r": self.r}
@@ -140,11 +140,7 @@ class MirrorFlowProblem(Problem):
     def update_text(self) -> str:
         integration = (f"Taylor series of order {taylor_order(self.bits)} at {self.bits} bits and "
                        f"{taylor_order(2 * self.bits)} at {2 * self.bits}, measured at the {len(self.times)} stated times")
-        if self.flow == "accelerated":
-            return (f"X' = (r/t)(grad phi*(Z) - X), Z' = -(t/r) grad f(X), X(0) = x0, Z(0) = grad phi(x0), r = {self.r} "
-                    f"(accelerated mirror ODE of Krichene, Bayen & Bartlett; the first step from the series of the "
-                    f"solution at t = 0; {integration})")
-        return f"d/dt grad phi(X) = -grad f(X), X(0) = x0 (mirror flow; {integration})"
+        return f"{FLOWS[self.flow].text(self.r)}; {integration})"
 
     # ---- what ``mdtheory falsify`` searches: the start x0 over the domain (a flow takes no step size)
     @property
@@ -206,7 +202,7 @@ class MirrorFlowProblem(Problem):
         reg = self.md.regularizer
         fstar = sp.simplify(self.md.objective.expr.subs(dict(zip(self.md.objective.variables, self.solution))))
         d0 = _exact_bregman(reg, self.solution, self.x0)
-        flow = _compiled_flow(self.md, self.r)
+        flow = _compiled_flow(self.md, self.flow, self.r)
         rungs = [flow.run(working_context(bits), self.x0, self.times, self.solution, fstar)
                  for bits in (self.bits, 2 * self.bits)]
         (_, coarse), (ctx, fine) = rungs
@@ -222,16 +218,16 @@ class MirrorFlowProblem(Problem):
 
 
 @functools.lru_cache(maxsize=COMPILED_FLOWS)
-def _compiled_flow(md: MirrorDescent, r: sp.Rational | None) -> _CompiledFlow:
+def _compiled_flow(md: MirrorDescent, flow: str, r: sp.Rational | None) -> _CompiledFlow:
     """The compiled flow of (phi, f), derived once: falsify measures the same flow from many starts."""
-    return _CompiledFlow(md, r)
+    return _CompiledFlow(md, flow, r)
 
 
 class _CompiledFlow:
-    """The flow's right-hand side in the dual variable and the quantities at a point, compiled once; with an r,
-    the accelerated mirror ODE (``engine.accelerated_ode``) instead of the plain flow."""
+    """The flow's right-hand side (``FLOWS[flow]`` on the compiled inverse mirror map and gradient) and the
+    quantities at a point, compiled once."""
 
-    def __init__(self, md: MirrorDescent, r: sp.Rational | None = None):
+    def __init__(self, md: MirrorDescent, flow: str = "mirror", r: sp.Rational | None = None):
         reg = md.regularizer
         dual = dual_variables(reg)
         self.primal = CompiledExpressions(list(_primal(reg, sp.Matrix(dual))), dual)
@@ -239,12 +235,11 @@ class _CompiledFlow:
         self.mirror_map = CompiledExpressions(list(mirror_map(reg)), reg.variables)
         objective = md.objective.expr.xreplace(dict(zip(md.objective.variables, reg.variables)))
         self.values = CompiledExpressions([objective, reg.phi], reg.variables)
-        self.reg, self.r = reg, r
+        self.reg, self.flow, self.r = reg, FLOWS[flow], r
 
     def run(self, ctx, x0: tuple, times: tuple, solution: tuple, fstar: sp.Expr) -> tuple:
         """(ctx, {quantity: values at 0 and each time, quantity + " magnitude": the sizes of its terms})."""
-        flow = _MirrorFlow(ctx, self.primal, self.gradient) if self.r is None else \
-            AcceleratedMirrorODE(ctx, self.primal, self.gradient, self.r)
+        flow = self.flow(ctx, self.primal, self.gradient, self.r)
         start = [ctx.exact(v) for v in x0]
         start = flow.start(start, self.mirror_map(ctx, *start))
         try:
@@ -277,8 +272,12 @@ class _MirrorFlow:
 
     series_at_start = None  # regular at t = 0: the field's recurrence takes the first step too
 
-    def __init__(self, ctx, primal, gradient):
+    def __init__(self, ctx, primal, gradient, r=None):
         self.ctx, self.primal, self.gradient = ctx, primal, gradient
+
+    @staticmethod
+    def text(r) -> str:
+        return "d/dt grad phi(X) = -grad f(X), X(0) = x0 (mirror flow"
 
     def start(self, x0: list, z0: list) -> list:
         return z0
@@ -290,7 +289,12 @@ class _MirrorFlow:
         return [-g for g in self.gradient(arithmetic, *self.primal(arithmetic, *z))]
 
 
-def _enclosure(run: dict, flow: str, bound) -> bool:
+# [run] flow: the plain mirror flow, or the accelerated mirror ODE AMD_r; each gives the integrator its state, field
+# and (where the field is singular at t = 0) the series of the solution there.
+FLOWS = {"mirror": _MirrorFlow, "accelerated": AcceleratedMirrorODE}
+
+
+def _enclosure(run: dict, flow: str, bound, expected: str) -> bool:
     """[run] enclosure: true or false; only for an upper bound on the plain flow (the accelerated ODE's 1/t is
     unbounded on a box that contains t = 0, so its first step has no a-priori enclosure here)."""
     enclosure = run.get("enclosure", False)
@@ -299,6 +303,9 @@ def _enclosure(run: dict, flow: str, bound) -> bool:
     if enclosure and flow != "mirror":
         raise ClaimFileError("[run] enclosure: made for the plain flow only; the accelerated ODE's r/t is unbounded "
                              "on the first step's box, which contains t = 0: remove enclosure")
+    if expected == PROVED and not enclosure:
+        raise ClaimFileError("[claim] expected: proved needs the ball enclosure: add [run] enclosure = true, or "
+                             "expect holds (a ladder verdict is never proved)")
     if enclosure and bound.kind != "upper_bound":
         raise ClaimFileError(f"[run] enclosure: proves an upper_bound at the stated times, not a {bound.kind}; "
                              "remove enclosure")
@@ -314,7 +321,7 @@ def _enclosed_margins(problem: MirrorFlowProblem, bound, bits: int) -> list:
     exact = {constant_symbol("d"): sp.Integer(reg.dim), constant_symbol("fstar"): fstar,
              constant_symbol("D0"): _exact_bregman(reg, problem.solution, problem.x0),
              **{constant_symbol(n): v for n, v in problem.constants.items()}}
-    compiled = _compiled_flow(md, None)
+    compiled = _compiled_flow(md, "mirror", None)
     with flint_precision(bits):
         ctx = BallSeriesContext(bits)
         flow = _MirrorFlow(ctx, compiled.primal, compiled.gradient)
