@@ -77,6 +77,13 @@ MEANINGS = {
     ("run", "backend"): "`mpmath` (the reference, default) or `flint` (arb numbers, faster)",
     ("run", "times"): "mirror_flow: the times t_1 < ... < t_N > 0 (exact) the flow is measured at; a bound in `t` "
                       "is checked at these times only, not between them",
+    ("run", "flow"): "mirror_flow: `\"mirror\"` (d/dt grad phi(X) = -grad f(X), default) or `\"accelerated\"` (Krichene, "
+                     "Bayen & Bartlett's accelerated mirror ODE X' = (r/t)(grad phi*(Z) - X), Z' = -(t/r) grad f(X), with `r`)",
+    ("run", "r"): "mirror_flow with flow = \"accelerated\": the ODE's r > 0, exact (its rate r^2 D0/t^2 is a theorem for "
+                  "r >= 2); a bound may name it",
+    ("run", "enclosure"): "mirror_flow (plain flow, upper_bound): `true` also encloses X(t) in arb balls by validated "
+                          "Taylor steps; a bound under every ball at every stated time is `proved` there (state "
+                          "`[claim] expected = \"proved\"`); default false",
     ("run", "step_convention"): "mdp: how eta scales the step on Q: `\"agarwal\"` (default, pi exp(eta Q/(1 - gamma)), "
                                 "Agarwal et al. 2021, Cen et al. 2022) or `\"xiao\"` (pi exp(eta Q), Xiao 2022; tau = 0); "
                                 "the update is printed with the result",
@@ -108,7 +115,8 @@ MEANINGS = {
     ("solution", "limit"): "`{A, b, geometry}`: argmin D(x, x0) s.t. A x = b in phi's geometry "
                            "(`\"regularizer\"`) or GD's (`\"euclidean\"`)",
     ("claim", "kind"): "the bound kind (table below)",
-    ("claim", "expected"): "the verdict the claim predicts: `holds` (default) or `violated`",
+    ("claim", "expected"): "the verdict the claim predicts: `holds` (default) or `violated`; `proved` for a mirror_flow "
+                           "claim with `[run] enclosure = true`",
     ("claim", "norm"): "`l1`, `l2` or `linf`: the norm of sigma, G in its dual (default: phi's own: l1 for the "
                        "entropy on the simplex, l_p for a p_norm regularizer, else l2)",
     ("claim", "quantity"): "what is bounded (quantities below); default `amplification`, or the problem kind's "
@@ -229,6 +237,7 @@ CONSTANT_MEANINGS = {
     "fstar": "f at the reference point",
     "D0": "D_phi(reference point, x0)",
     "r0": "r(x0), the composite term at the start (methods `composite_md` and `rda`)",
+    "r": "mirror_flow with flow = \"accelerated\": the ODE's parameter r ([run] r)",
     "gamma": "the discount",
     "tau": "the entropy regularization",
     "A": "the largest number of actions",

@@ -68,6 +68,7 @@ from mdtheory.symbolic.objectives import Objective
 from mdtheory.symbolic.parsing import (CONSTANTS, FUNCTIONS, VARIADIC, _brief, exact_real,
                                        parse_expression, reserved_word)
 from mdtheory.symbolic.regularizer import Regularizer, hessian, is_quadratic
+from mdtheory.verdict import PROVED
 from mdtheory.symbolic.sets import read_constraint_set
 
 
@@ -695,8 +696,9 @@ def claim_from_tables(data: dict, name: str, max_steps: int = MAX_STEPS,
     table = data["claim"]
     bound = bound_from_table(table, symbols, problem_class.quantities)
     expected = table.get("expected", HOLDS)
-    if expected not in (HOLDS, VIOLATED):
-        raise ClaimFileError(f"[claim] expected: {expected!r}; choose holds or violated")
+    if expected not in (HOLDS, VIOLATED, PROVED):
+        raise ClaimFileError(f"[claim] expected: {expected!r}; choose holds or violated (or proved, for a mirror_flow "
+                             "claim with [run] enclosure = true)")
     norm = table.get("norm")
     norms, kind = problem_class.norms, problem_class.kind
     if norm is not None and norm not in norms:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from mdtheory.checker.bounds import CONVERGENCE_QUANTITIES, HOLDS, INCONCLUSIVE, T, VIOLATED, CheckResult, Verdict
+from mdtheory.verdict import PROVED
 from mdtheory.checker.result import NamedCheck
 from mdtheory.errors import MDTheoryError
 
@@ -53,8 +54,8 @@ class Claim:
 
     def __post_init__(self):
         self.problem.check_quantity(self.bound.quantity)
-        if self.expected not in (HOLDS, VIOLATED):
-            raise MDTheoryError(f"expected: {self.expected!r}; a claim predicts holds or violated")
+        if self.expected not in (HOLDS, VIOLATED, PROVED):  # proved: a mirror_flow claim with [run] enclosure
+            raise MDTheoryError(f"expected: {self.expected!r}; a claim predicts holds, violated or proved")
         object.__setattr__(self, "expected", Verdict(self.expected))  # a file's "violated" as the one type
 
 

@@ -10,9 +10,8 @@ Accuracy follows the context: the order is ``taylor_order(bits)`` and the step i
 coefficients' terms are below 2^-bits of the solution's scale (as mpmath's odefun chooses it), so a run at 2b
 bits doubles the precision and the integration accuracy together and the ladder (``engine.ladder``) keeps the
 digits both rungs agree on. This step control is a heuristic, not an enclosure: the truncation error is
-estimated from the coefficients, not bounded. A validated enclosure needs an a-priori box for the solution on
-each step and the series' remainder bounded on it (a Lohner or Taylor-model integrator); that is not built, so
-no verdict from this module is called proved.
+estimated from the coefficients, not bounded, so no verdict from this module is called proved; the validated
+counterpart, with an a-priori box per step and the series' remainder bounded on it, is ``engine.taylor_enclosure``.
 """
 
 from __future__ import annotations
@@ -230,13 +229,18 @@ class SeriesArithmetic:
                               "objective and the mirror map with exp, log, powers and sqrt")
 
 
-def integrate(ctx, field: Callable, y0: Sequence, times: Sequence, order: int | None = None) -> list[list]:
+def integrate(ctx, field: Callable, y0: Sequence, times: Sequence, order: int | None = None,
+              series_at_start: Callable | None = None) -> list[list]:
     """y(t) at each of ``times`` (increasing, >= 0) for y' = field(arithmetic, y), y(0) = y0, in ``ctx``.
 
     ``field(arithmetic, y)`` is called with ``SeriesArithmetic`` and a list of ``Series``; it returns the
-    derivative's entries (series or constants)."""
+    derivative's entries (series or constants). A field singular at the start (a 1/t coefficient, t a
+    coordinate of y) cannot give the first step's series by its recurrence; ``series_at_start(arithmetic, y0,
+    order)`` then gives the coefficients of the solution there, one list per coordinate, and the field's
+    recurrence takes every later step."""
     order = order or taylor_order(ctx.prec)
     arithmetic = SeriesArithmetic(ctx)
+    first = series_at_start
     tol = ctx.ldexp(1, -ctx.prec)
     t, y, out, steps = ctx.zero, [ctx.mpf(v) for v in y0], [], 0
     for target in times:
@@ -248,7 +252,10 @@ def integrate(ctx, field: Callable, y0: Sequence, times: Sequence, order: int | 
                                       f"{ctx.nstr(target, 8)} (at t = {ctx.nstr(t, 8)} the step is "
                                       f"{ctx.nstr(target - t, 3)} or less): it blows up or nears a singularity; "
                                       "choose earlier times")
-            series = _coefficients(ctx, arithmetic, field, y, order)
+            if first is None:
+                series = _coefficients(ctx, arithmetic, field, y, order)
+            else:
+                series, first = first(arithmetic, y, order), None
             h = min(target - t, _step(ctx, series, tol))
             y = [ctx.polyval(c[::-1], h) for c in series]
             if not all(ctx.isfinite(v) for v in y):
@@ -260,11 +267,16 @@ def integrate(ctx, field: Callable, y0: Sequence, times: Sequence, order: int | 
 
 def _coefficients(ctx, arithmetic, field, y, order) -> list[list]:
     variables = [Variable(ctx, [v]) for v in y]
-    derivative = [d if isinstance(d, Series) else Constant(ctx, d) for d in field(arithmetic, variables)]
+    derivative = as_series(ctx, field(arithmetic, variables))
     for k in range(order):
         for v, d in zip(variables, derivative):
             v.c.append(d.coef(k) / (k + 1))
     return [v.c for v in variables]
+
+
+def as_series(ctx, entries) -> list[Series]:
+    """Compiled expressions' entries as series: a constant entry (a linear f's gradient) as a Constant."""
+    return [e if isinstance(e, Series) else Constant(ctx, e) for e in entries]
 
 
 def _step(ctx, series: list[list], tol):
@@ -281,4 +293,5 @@ def _step(ctx, series: list[list], tol):
     return radius / STEP_SAFETY
 
 
-__all__ = ["MAX_TAYLOR_STEPS", "SeriesArithmetic", "TaylorStepError", "integrate", "taylor_order"]
+__all__ = ["MAX_TAYLOR_STEPS", "SeriesArithmetic", "TaylorStepError", "Variable", "as_series", "integrate",
+           "taylor_order"]

@@ -54,7 +54,8 @@ Methods
     ``extra_series(measurement)`` (optional)
         Columns added to each row of ``check --json``'s series (default: none).
     For ``mdtheory falsify`` (optional; without them only the stated instance is checked):
-        ``step_size`` (the stated eta), ``search_start()`` ((domain, dimension) where a start x0 may be searched,
+        ``step_size`` (the stated eta; None for a problem that takes no step, whose points have eta None),
+        ``search_start()`` ((domain, dimension) where a start x0 may be searched,
         or (None, 0)), ``parameters`` / ``parameter_values`` (free names of the problem's expressions and the
         stated values), ``parameter_uses()`` ((symbols the expressions use, what they are called)),
         ``stated_point()`` (the file's own instance as such a point; the default reads ``step_size`` and

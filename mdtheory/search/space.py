@@ -386,7 +386,7 @@ WITNESS_DIGITS = 8  # a claim-language candidate becomes an exact instance with 
 class TheoremSpace:
     """The range of one claim: its step size, its start (or the stated one), its free parameters."""
 
-    eta: tuple
+    eta: tuple | None  # None: the problem takes no step (its step_size is None)
     start: str  # "stated": [run] x0, not searched; "simplex"; "box"
     box: tuple | None
     margin: sp.Rational
@@ -395,11 +395,11 @@ class TheoremSpace:
 
     @property
     def free_dimensions(self) -> int:
-        return (0 if self.start == "stated" else self.dim) + 1 + len(self.parameters)
+        return (0 if self.start == "stated" else self.dim) + (self.eta is not None) + len(self.parameters)
 
     def point(self, unit: np.ndarray) -> dict:
-        """Uniform numbers in [0, 1)^k as an exact instance: {"eta", "x0" (or None), "parameters"}, every value
-        a WITNESS_DIGITS decimal inside its exact interval."""
+        """Uniform numbers in [0, 1)^k as an exact instance: {"eta" (None for a problem that takes no step), "x0"
+        (or None), "parameters"}, every value a WITNESS_DIGITS decimal inside its exact interval."""
         column, x0 = 0, None
         if self.start == "simplex":
             x0 = [exact_decimal(v, WITNESS_DIGITS)
@@ -410,9 +410,12 @@ class TheoremSpace:
             x0 = [within(float(lo) + float(hi - lo) * u, (lo, hi), WITNESS_DIGITS)
                   for (lo, hi), u in zip(self.box, unit[: self.dim])]
             column = self.dim
-        lo, hi = self.eta
-        eta = within(float(lo) + float(hi - lo) * unit[column], self.eta, WITNESS_DIGITS)
-        parameters = tuple(within(float(a) + float(b - a) * unit[column + 1 + j], (a, b), WITNESS_DIGITS)
+        eta = None
+        if self.eta is not None:
+            lo, hi = self.eta
+            eta = within(float(lo) + float(hi - lo) * unit[column], self.eta, WITNESS_DIGITS)
+            column += 1
+        parameters = tuple(within(float(a) + float(b - a) * unit[column + j], (a, b), WITNESS_DIGITS)
                            for j, (a, b) in enumerate(self.parameters.values()))
         return {"eta": eta, "x0": None if x0 is None else tuple(x0), "parameters": parameters}
 
@@ -429,4 +432,6 @@ def theorem_space(problem, search: dict) -> TheoremSpace:
     start, box, margin = ("stated", None, None) if domain is None else search_start(search, dim, domain)
     table = search.get("parameters", {})
     ranges = {name: tuple(toml_numbers(table[name], f"[search] parameters.{name}", 2)) for name in names}
-    return TheoremSpace(eta_range(search, eta), start, box, margin, dim, ranges)
+    if eta is None and "eta" in search:
+        raise SearchError(f"[search] eta: a {problem.kind} claim takes no step size; search x0 or remove eta")
+    return TheoremSpace(None if eta is None else eta_range(search, eta), start, box, margin, dim, ranges)

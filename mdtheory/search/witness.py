@@ -233,7 +233,7 @@ class TheoremWitness:
 def instance_text(problem, point: dict, label: str = "") -> dict:
     """A point of a claim's range as text: its step size, its start if searched, its parameters by name, and the
     structural choice it belongs to."""
-    text = {"eta": str(point["eta"])}
+    text = {} if point["eta"] is None else {"eta": str(point["eta"])}
     if point["x0"] is not None:
         text["x0"] = [str(v) for v in point["x0"]]
     text.update({str(name): str(v) for name, v in zip(problem.parameters, point["parameters"])})
@@ -281,7 +281,8 @@ def witness_tables_text(tables: dict, problem, point: dict, label: str = "") -> 
     """The witness as a claim file, without [search] or [twin], predicting holds: ``mdtheory check`` on it
     reports the violation (exit 1)."""
     data = {section: dict(table) for section, table in tables.items() if section not in ("search", "twin")}
-    data["run"]["eta"] = str(point["eta"])
+    if point["eta"] is not None:
+        data["run"]["eta"] = str(point["eta"])
     if point["x0"] is not None:
         data["run"]["x0"] = [str(v) for v in point["x0"]]
     data["problem"] = problem.witness_problem_table(data["problem"], point["parameters"])
