@@ -165,6 +165,7 @@ def test_npg_on_a_bandit_with_a_wrong_step_disagrees_with_the_closed_form():
     assert max(abs(float(series[t]) / a - 1) for t, a in enumerate(predicted)) > 1e-2
 
 
+@pytest.mark.slow  # about 18 s at quick settings; the slow verify test runs it at default settings too
 def test_inexact_md_separation_holds(quick_reports):
     report = quick_reports("inexact_md")
     assert report.verdict == HOLDS and all(c.as_predicted for c in report.checks)
