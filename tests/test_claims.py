@@ -1,5 +1,6 @@
 """The paper's claims at quick settings: pinned verdicts, and measured values against their formulas."""
 
+import pytest
 import sympy as sp
 
 from mdtheory.checker import HOLDS, VIOLATED
