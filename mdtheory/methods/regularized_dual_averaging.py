@@ -33,7 +33,7 @@ from mdtheory.engine.domain_checks import check_in_domain
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.errors import MDTheoryError
 from mdtheory.methods import Method, SymbolicStep, register
-from mdtheory.methods.dual_averaging import COUNTER, DEFAULT_SCHEDULE, schedule_from_text
+from mdtheory.methods.dual_averaging import COUNTER, DEFAULT_SCHEDULE, DualAveraging, schedule_from_text
 from mdtheory.methods.l1_term import L1_OPTION, L1Objective, L1Term, prox_step, prox_tangent, weight_from_text
 from mdtheory.symbolic.mirror_descent import PLAIN_MD
 
@@ -127,13 +127,9 @@ class RegularizedDualAveraging(Method):
         return (f"s+ = s + grad f(x), x+ = argmin <s+, x'> + (k + 1) r(x') + (beta(k + 1)/eta) D_phi(x', x0), "
                 f"r = {self.term.text()}, beta(k + 1) = {beta}, s_0 = 0 (regularized dual averaging, Xiao 2010)")
 
-    def initial_state(self, x0: tuple) -> tuple[tuple, ...]:
-        zero = (sp.Integer(0),) * len(x0)
-        return tuple(x0), zero, tuple(x0), (sp.Integer(0),)
-
-    def initial_tangent(self, x0: tuple, direction: tuple) -> tuple[tuple, ...]:
-        zero = (sp.Integer(0),) * len(x0)
-        return tuple(direction), zero, tuple(direction), (sp.Integer(0),)
+    # the same state as dual averaging's (x, s, x0, k), started the same way
+    initial_state = DualAveraging.initial_state
+    initial_tangent = DualAveraging.initial_tangent
 
 
 register(RegularizedDualAveraging())
