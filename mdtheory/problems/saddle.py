@@ -54,7 +54,7 @@ class SaddleProblem(Problem):
     """min_x max_y x^T A y from (x0, y0), run by the saddle method ``method_name``."""
 
     game: SaddleGame
-    matrix: tuple  # A's rows, exact
+    matrix: tuple | None  # A's rows, exact; None for a smooth f given as [problem] objective (game.payoff)
     start: tuple  # z0 = (x0, y0)
     eta: sp.Rational
     steps: int
@@ -62,14 +62,20 @@ class SaddleProblem(Problem):
     method_name: str = DEFAULT_METHOD
     equilibrium: tuple | None = None  # z* = (x*, y*), exact
     constants: dict = field(default_factory=dict)
-    problem_keys = {"kind": True, "matrix": True, "domain": False, "regularizer": False, "equilibrium": False}
+    problem_keys = {"kind": True, "matrix": False, "objective": False, "domain": False, "regularizer": False, "equilibrium": False}
     run_keys = {"x0": False, "y0": False, "eta": True, "steps": True, "precision_bits": True, "method": False}
     quantities = SADDLE_QUANTITIES
-    constant_names = ("eta", "m", "n", "Amax", "Omega")
+    constant_names = ("eta", "m", "n", "Amax", "Omega", "L")
 
     @classmethod
     def from_tables(cls, data: dict, declared: dict, bound, max_steps: int, max_precision_bits: int) -> SaddleProblem:
         problem, run = data["problem"], data["run"]
+        if ("matrix" in problem) == ("objective" in problem):
+            raise ClaimFileError("[problem] matrix, objective: give exactly one: matrix = [[...]] for the bilinear "
+                                 "x^T A y, or objective = \"...\" for a smooth f convex in x1..xm and concave in "
+                                 "y1..yn")
+        if "objective" in problem:
+            return _smooth(cls, problem, run, declared, max_steps, max_precision_bits)
         matrix = problem["matrix"]
         if not isinstance(matrix, list) or not matrix or not all(isinstance(row, list) for row in matrix):
             raise ClaimFileError("[problem] matrix: expected a list of rows of exact numbers, A[i][j] the payoff x "
@@ -121,7 +127,9 @@ class SaddleProblem(Problem):
 
     def check_quantity(self, quantity: str) -> None:
         super().check_quantity(quantity)
-        if quantity in GAP_QUANTITIES and not self.on_simplices:
+        if self.matrix is None:
+            smooth_quantity(self, quantity)
+        elif quantity in GAP_QUANTITIES and not self.on_simplices:
             raise MDTheoryError(f"quantity {quantity!r}: best responses on R^n are unbounded; it is measured on "
                                 "the simplices (domain = \"simplex\")")
         if quantity == "equilibrium_distance" and self.equilibrium is None:
@@ -133,12 +141,16 @@ class SaddleProblem(Problem):
                 **self.constants}
 
     def update_text(self) -> str:
-        return (f"{saddle_method(self.method_name).update_text(self.game)}; F(x, y) = (A y, -A^T x), "
+        operator = ("F(x, y) = (A y, -A^T x)" if self.matrix is not None
+                    else f"F(x, y) = (grad_x f, -grad_y f), f = {self.game.payoff} (the duality gap's inner problems "
+                         f"solved at each rung's precision by {smooth_inner_method(self)})")
+        return (f"{saddle_method(self.method_name).update_text(self.game)}; {operator}, "
                 f"phi = {self.game.rows.name} on each player's block ({self.game.rows.domain.describe()})")
 
     def measurements(self, bound, progress: Callable[[int, int], None] | None = None) -> list:
         self.check_quantity(bound.quantity)
-        coarse, fine = (self._run(bits) for bits in (self.bits, 2 * self.bits))
+        run = self._run if self.matrix is not None else functools.partial(smooth_run, self)
+        coarse, fine = (run(bits) for bits in (self.bits, 2 * self.bits))
         ctx = fine["ctx"]
         gap = bound.quantity == "duality_gap"
         first = 1 if gap else 0  # the average of no played point is no point: the gap starts at T = 1
@@ -149,8 +161,9 @@ class SaddleProblem(Problem):
         m = SeriesMeasurement(ctx, list(range(first, self.steps + 1)),
                               [ctx.exact(self.eta) * t for t in range(first, self.steps + 1)], derived,
                               (self.bits, 2 * self.bits), constants, provenance,
-                              reference="the players' best fixed responses" if gap or not self.equilibrium
-                              else "the stated equilibrium")
+                              reference=fine.get("reference") or ("the players' best fixed responses"
+                                                                  if gap or not self.equilibrium
+                                                                  else "the stated equilibrium"))
         return [with_declared(m, self.constants)]
 
     def _run(self, bits: int) -> dict:
@@ -193,6 +206,9 @@ class SaddleProblem(Problem):
         return out
 
     def _constants(self, ctx, coarse_ctx) -> tuple[dict, dict]:
+        if self.matrix is None:
+            exact, provenance = smooth_constants(self)
+            return {k: (ctx.exact(v), coarse_ctx.exact(v)) for k, v in exact.items()}, provenance
         m, n = len(self.matrix), len(self.matrix[0])
         exact = {"eta": self.eta, "m": sp.Integer(m), "n": sp.Integer(n),
                  "Amax": max(abs(a) for row in self.matrix for a in row)}
@@ -280,3 +296,8 @@ def _equilibrium(table, rows: tuple, domain: Domain) -> tuple:
     elif any(sp.simplify(v) != 0 for v in (*ay, *atx)):
         raise ClaimFileError("[problem] equilibrium: not an equilibrium on R^n: A y* and A^T x* must both be 0")
     return (*x, *y)
+
+
+# the smooth convex-concave f of [problem] objective: its own module, which reads this one's helpers
+from mdtheory.problems.saddle_smooth import (  # noqa: E402
+    smooth_constants, smooth_inner_method, smooth_quantity, smooth_run, smooth_tables as _smooth)
