@@ -142,8 +142,8 @@ def test_the_gap_on_the_simplices_matches_an_independent_mirror_prox_and_inner_s
         sx, sy = [a + b for a, b in zip(sx, wx)], [a + b for a, b in zip(sy, wy)]
         x, y = mirror(x, y, *gradients(wx, wy))
         xbar, ybar = [v / t for v in sx], [v / t for v in sy]
-        upper = best_on_segment(ctx, lambda s: f(ctx, xbar, [s, 1 - s]))
-        lower = -best_on_segment(ctx, lambda s: -f(ctx, [s, 1 - s], ybar))
+        upper = best_on_segment(ctx, lambda s, xbar=xbar: f(ctx, xbar, [s, 1 - s]))
+        lower = -best_on_segment(ctx, lambda s, ybar=ybar: -f(ctx, [s, 1 - s], ybar))
         boundary += upper in (f(ctx, xbar, [ctx.mpf(0), ctx.mpf(1)]), f(ctx, xbar, [ctx.mpf(1), ctx.mpf(0)]))
         gaps.append(upper - lower)
     m = check_claim(load_claim(claim_file(tmp_path, {"objective": SIMPLEX_OBJECTIVE}, {"eta": "1/4"}))).measurement
