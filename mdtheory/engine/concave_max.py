@@ -1,11 +1,12 @@
-"""The inner problems of a saddle point's duality gap, max_y f(xbar, y) and min_x f(x, ybar): a smooth concave
-g(u; p) maximized over u in the probability simplex or in R^n at the working precision of one rung.
+"""The inner problems of a saddle point's duality gap, max_y f(xbar, y) and min_x f(x, ybar), and of a monotone
+variational inequality's gap function max_u <F(u), zbar - u>: a smooth concave g(u; p) maximized over u in R^n or
+in a product of probability simplices (``blocks``: their dimensions) at the working precision of one rung.
 
 On R^n: Newton's method on grad g = 0 (one step is exact for a quadratic g), kept only where -Hessian is
-positive definite at the point reached (for a concave g a stationary point is then the maximum). On the simplex:
-for every support S (every face), Newton's method on the KKT system grad_S g(u) = lambda 1, sum u_S = 1, u = 0 off
-S; a point is kept where u_S >= 0 and grad_i g <= lambda off S (the KKT conditions, sufficient for a concave g),
-the largest kept value returned. An LP (g linear) is solved at a vertex, whose KKT system is never singular.
+positive definite at the point reached (for a concave g a stationary point is then the maximum). On simplices:
+for every face S (a support in each simplex), Newton's method on the KKT system grad_i g(u) = lambda_b for i in S
+of block b, sum u_S = 1 per block, u = 0 off S; a point is kept where u_S >= 0 and grad_i g <= lambda_b off S (the
+KKT conditions, sufficient for a concave g), the largest kept value returned. An LP (g linear) is solved at a vertex, whose KKT system is never singular.
 Where no point passes, the value is nan: the ladder resolves no digit of it and a claim on it is inconclusive.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from collections.abc import Sequence
 
 import sympy as sp
@@ -23,18 +25,19 @@ from mdtheory.errors import MDTheoryError
 NEWTON_ITERATIONS = 60  # a quadratic g converges in one step; a smooth one quadratically near its maximum
 CONVERGED_BITS_SPARED = 10  # a Newton step below 2^-(prec - 10) of the point's size has converged
 KKT_SLACK_FRACTION = 2  # the KKT inequalities are checked to 2^-(prec / 2): a tie at a face is a tie
-MAX_SIMPLEX_DIMENSION = 10  # the simplex has 2^d - 1 faces, each tried
+MAX_FACES = 1024  # a product of simplices of dimensions d_b has prod_b (2^d_b - 1) faces, each tried
 
 
 class ConcaveMaximum:
     """max over u of ``objective`` (concave in ``variables``, the rest ``parameters``) on the simplex or R^n."""
 
     def __init__(self, objective: sp.Expr, variables: Sequence[sp.Symbol], parameters: Sequence[sp.Symbol],
-                 on_simplex: bool):
+                 on_simplex: bool, blocks: tuple[int, ...] | None = None):
         variables = tuple(variables)
-        if on_simplex and len(variables) > MAX_SIMPLEX_DIMENSION:
-            raise MDTheoryError(f"the duality gap's inner problem on a simplex of dimension {len(variables)} tries "
-                                f"every face; at most {MAX_SIMPLEX_DIMENSION} strategies per player are offered")
+        self.blocks = blocks or (len(variables),)
+        if on_simplex and math.prod(2 ** d - 1 for d in self.blocks) > MAX_FACES:
+            raise MDTheoryError(f"the inner problem on simplices of dimensions {self.blocks} tries every face; at "
+                                f"most {MAX_FACES} faces are offered (fewer strategies)")
         gradient = [sp.diff(objective, v) for v in variables]
         hessian = [sp.diff(g, v) for g in gradient for v in variables]
         self.dim = len(variables)
@@ -44,8 +47,8 @@ class ConcaveMaximum:
 
     def how(self) -> str:
         if self.on_simplex:
-            return ("Newton's method on the KKT system of every face of the simplex, the largest value at a KKT "
-                    "point kept")
+            return ("Newton's method on the KKT system of every face of the simplex" + ("" if len(self.blocks) == 1
+                    else "s' product") + ", the largest value at a KKT point kept")
         return ("the stationary point, " + ("one Newton step (exact for a quadratic)" if self.quadratic
                                             else "by Newton's method") + ", at a negative definite Hessian")
 
@@ -57,8 +60,11 @@ class ConcaveMaximum:
     def __call__(self, ctx, parameters, start) -> object:
         """The maximum's value at the working precision of ``ctx`` (nan where no point passes)."""
         if self.on_simplex:
-            values = [v for size in range(1, self.dim + 1) for face in itertools.combinations(range(self.dim), size)
-                      if (v := self._on_face(ctx, face, parameters)) is not None]
+            starts = [sum(self.blocks[:b]) for b in range(len(self.blocks))]
+            supports = [[tuple(start + i for i in face) for size in range(1, d + 1)
+                         for face in itertools.combinations(range(d), size)] for start, d in zip(starts, self.blocks)]
+            values = [v for faces in itertools.product(*supports)
+                      if (v := self._on_face(ctx, faces, parameters)) is not None]
             return max(values) if values else ctx.nan
         value = self._on_space(ctx, [ctx.mpf(v) for v in start], parameters)
         return ctx.nan if value is None else value
@@ -84,29 +90,34 @@ class ConcaveMaximum:
                 return value
         return None
 
-    def _on_face(self, ctx, face: tuple, parameters):
-        k = len(face)
+    def _on_face(self, ctx, faces: tuple, parameters):
+        """The KKT point on one face (``faces``: the support in each simplex), or None."""
+        face = [i for support in faces for i in support]
+        block = {i: b for b, support in enumerate(faces) for i in support}
+        k, blocks = len(face), len(faces)
         u = [ctx.mpf(0)] * self.dim
-        for i in face:
-            u[i] = ctx.mpf(1) / k
+        for support in faces:
+            for i in support:
+                u[i] = ctx.mpf(1) / len(support)
         _, gradient, _ = self._at(ctx, u, parameters)
-        lam = ctx.fsum(gradient[i] for i in face) / k
+        lam = [ctx.fsum(gradient[i] for i in support) / len(support) for support in faces]
         for _ in range(NEWTON_ITERATIONS):
             _, gradient, hessian = self._at(ctx, u, parameters)
-            jacobian = ctx.matrix(k + 1, k + 1)
+            jacobian = ctx.matrix(k + blocks, k + blocks)
             for a, i in enumerate(face):
                 for b, j in enumerate(face):
                     jacobian[a, b] = hessian[i][j]
-                jacobian[a, k] = -1
-                jacobian[k, a] = 1
-            residual = ctx.matrix([*(lam - gradient[i] for i in face), 1 - ctx.fsum(u[i] for i in face)])
+                jacobian[a, k + block[i]] = -1
+                jacobian[k + block[i], a] = 1
+            residual = ctx.matrix([*(lam[block[i]] - gradient[i] for i in face),
+                                   *(1 - ctx.fsum(u[i] for i in support) for support in faces)])
             try:
                 step = ctx.lu_solve(jacobian, residual)
             except ZeroDivisionError:  # g flat along the face: its maximum is on a smaller face
                 return None
             for a, i in enumerate(face):
                 u[i] += step[a]
-            lam += step[k]
+            lam = [v + step[k + b] for b, v in enumerate(lam)]
             if self._converged(ctx, step, u):
                 break
         else:
@@ -114,11 +125,15 @@ class ConcaveMaximum:
         value, gradient, _ = self._at(ctx, u, parameters)
         scale = 1 + max(abs(g) for g in gradient)
         slack = ctx.ldexp(scale, -(ctx.prec // KKT_SLACK_FRACTION))
-        if any(u[i] < -slack for i in face) or any(gradient[i] > lam + slack for i in range(self.dim) if i not in face):
+        starts = [sum(self.blocks[:b]) for b in range(len(self.blocks))]
+        off = [(i, b) for b, (start, d) in enumerate(zip(starts, self.blocks)) for i in range(start, start + d)
+               if i not in block]
+        if any(u[i] < -slack for i in face) or any(gradient[i] > lam[b] + slack for i, b in off):
             return None
         return value
 
 
 @functools.cache
-def concave_maximum(objective: sp.Expr, variables: tuple, parameters: tuple, on_simplex: bool) -> ConcaveMaximum:
-    return ConcaveMaximum(objective, variables, parameters, on_simplex)
+def concave_maximum(objective: sp.Expr, variables: tuple, parameters: tuple, on_simplex: bool,
+                    blocks: tuple[int, ...] | None = None) -> ConcaveMaximum:
+    return ConcaveMaximum(objective, variables, parameters, on_simplex, blocks)
