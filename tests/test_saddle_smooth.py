@@ -161,8 +161,8 @@ def test_the_library_smooth_theorem_holds_and_its_twin_is_violated_through_the_c
 
 @pytest.mark.parametrize("problem, run_table, quantity, message", [
     ({"matrix": [["1", "0"], ["0", "2"]], "objective": "x1*y1"}, {}, "duality_gap",
-     "[problem] matrix, objective: give exactly one"),
-    ({}, {}, "duality_gap", "[problem] matrix, objective: give exactly one"),
+     "[problem] matrix, objective, operator: give exactly one"),
+    ({}, {}, "duality_gap", "[problem] matrix, objective, operator: give exactly one"),
     ({"objective": "x1*y1 - x1**2 + x2*y2"}, {}, "duality_gap", "[problem] objective: not convex in x"),
     ({"objective": "x1*y1 + x2*y2 + y1**2"}, {}, "duality_gap", "[problem] objective: not concave in y"),
     ({"objective": "x1*y1 + x2*y2 + z"}, {}, "duality_gap", "[problem] objective"),

@@ -47,8 +47,8 @@ class ConcaveMaximum:
 
     def how(self) -> str:
         if self.on_simplex:
-            return ("Newton's method on the KKT system of every face of the simplex" + ("" if len(self.blocks) == 1
-                    else "s' product") + ", the largest value at a KKT point kept")
+            where = "the simplex" if len(self.blocks) == 1 else "the product of the simplices"
+            return f"Newton's method on the KKT system of every face of {where}, the largest value at a KKT point kept"
         return ("the stationary point, " + ("one Newton step (exact for a quadratic)" if self.quadratic
                                             else "by Newton's method") + ", at a negative definite Hessian")
 

@@ -54,6 +54,8 @@ DEFAULT_METHOD = "mirror_prox"
 DOMAINS = (Domain.SIMPLEX, Domain.REALS)
 GAP_QUANTITIES = ("duality_gap", "regret_x", "regret_y")  # defined by best responses: on the simplices only
 SADDLE_QUANTITIES = (*GAP_QUANTITIES, "equilibrium_distance")
+VI_QUANTITIES = ("vi_gap", "operator_residual")  # of a variational inequality, [problem] operator
+AVERAGED = ("duality_gap", "vi_gap")  # at the average of the played points: from T = 1
 
 
 @register("saddle")
@@ -70,20 +72,22 @@ class SaddleProblem(Problem):
     method_name: str = DEFAULT_METHOD
     equilibrium: tuple | None = None  # z* = (x*, y*), exact
     constants: dict = field(default_factory=dict)
-    problem_keys = {"kind": True, "matrix": False, "objective": False, "domain": False, "regularizer": False,
+    problem_keys = {"kind": True, "matrix": False, "objective": False, "operator": False, "domain": False,
+                    "regularizer": False,
                     "equilibrium": False}
     run_keys = {"x0": False, "y0": False, "eta": True, "steps": True, "precision_bits": True, "method": False}
-    quantities = SADDLE_QUANTITIES
+    quantities = (*SADDLE_QUANTITIES, *VI_QUANTITIES)
     constant_names = ("eta", "m", "n", "Amax", "Omega", "L")
 
     @classmethod
     def from_tables(cls, data: dict, declared: dict, bound, max_steps: int, max_precision_bits: int) -> SaddleProblem:
         problem, run = data["problem"], data["run"]
-        if ("matrix" in problem) == ("objective" in problem):
-            raise ClaimFileError("[problem] matrix, objective: give exactly one: matrix = [[...]] for the bilinear "
-                                 "x^T A y, or objective = \"...\" for a smooth f convex in x1..xm and concave in "
-                                 "y1..yn")
-        if "objective" in problem:
+        if sum(key in problem for key in ("matrix", "objective", "operator")) != 1:
+            raise ClaimFileError("[problem] matrix, objective, operator: give exactly one: matrix = [[...]] for the "
+                                 "bilinear x^T A y, objective = \"...\" for a smooth f convex in x1..xm and concave "
+                                 "in y1..yn, or operator = [\"...\", ...] for a monotone F(x, y), one entry per "
+                                 "variable (a variational inequality)")
+        if "objective" in problem or "operator" in problem:
             return smooth_tables(cls, problem, run, declared, max_steps, max_precision_bits)
         matrix = problem["matrix"]
         if not isinstance(matrix, list) or not matrix or not all(isinstance(row, list) for row in matrix):
@@ -138,6 +142,8 @@ class SaddleProblem(Problem):
         super().check_quantity(quantity)
         if self.matrix is None:
             smooth_quantity(self, quantity)
+        elif quantity in VI_QUANTITIES:
+            raise MDTheoryError(f"quantity {quantity!r}: measured on a variational inequality, [problem] operator")
         elif quantity in GAP_QUANTITIES and not self.on_simplices:
             raise MDTheoryError(f"quantity {quantity!r}: best responses on R^n are unbounded; it is measured on "
                                 "the simplices (domain = \"simplex\")")
@@ -150,9 +156,16 @@ class SaddleProblem(Problem):
                 **self.constants}
 
     def update_text(self) -> str:
-        operator = ("F(x, y) = (A y, -A^T x)" if self.matrix is not None
-                    else f"F(x, y) = (grad_x f, -grad_y f), f = {self.game.payoff} (the duality gap's inner problems "
-                         f"solved at each rung's precision by {smooth_inner_method(self)})")
+        if self.matrix is not None:
+            operator = "F(x, y) = (A y, -A^T x)"
+        elif self.game.payoff is None:
+            operator = f"F(x, y) = ({', '.join(map(str, self.game.operator))}), a variational inequality"
+            if self.on_simplices and affine(self.game):
+                operator += (" (its gap function's inner problem solved at each rung's precision by "
+                             f"{vi_gap_maximum(self.game).how()})")
+        else:
+            operator = (f"F(x, y) = (grad_x f, -grad_y f), f = {self.game.payoff} (the duality gap's inner problems "
+                        f"solved at each rung's precision by {smooth_inner_method(self)})")
         return (f"{saddle_method(self.method_name).update_text(self.game)}; {operator}, "
                 f"phi = {self.game.rows.name} on each player's block ({self.game.rows.domain.describe()})")
 
@@ -161,9 +174,9 @@ class SaddleProblem(Problem):
         run = self._run if self.matrix is not None else functools.partial(smooth_run, self)
         coarse, fine = (run(bits) for bits in (self.bits, 2 * self.bits))
         ctx = fine["ctx"]
-        gap = bound.quantity == "duality_gap"
+        gap = bound.quantity in AVERAGED
         first = 1 if gap else 0  # the average of no played point is no point: the gap starts at T = 1
-        names = ("duality_gap",) if gap else tuple(q for q in SADDLE_QUANTITIES[1:] if fine[q])
+        names = (bound.quantity,) if gap else tuple(q for q in self.quantities if q not in AVERAGED and fine.get(q))
         derived = {name: laddered(ctx, fine[name][first:], coarse[name][first:], coarse[f"{name}_magnitude"][first:],
                                   self.bits) for name in names}
         constants, provenance = self._constants(ctx, coarse["ctx"])
@@ -314,7 +327,14 @@ def _equilibrium(table, rows: tuple, domain: Domain) -> tuple:
 # computed exactly for a quadratic f, else declared in [constants].
 
 def smooth_tables(cls, problem: dict, run: dict, declared: dict, max_steps: int, max_precision_bits: int):
-    text = problem["objective"]
+    if "operator" in problem:
+        entries = problem["operator"]
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise ClaimFileError("[problem] operator: expected a list of expression strings, F(x, y)'s components "
+                                 "for x1..xm then y1..yn, e.g. [\"y1\", \"-x1\"]")
+        text = " ".join(entries)
+    else:
+        text = problem["objective"]
     if not isinstance(text, str):
         raise ClaimFileError("[problem] objective: expected an expression string in x1..xm and y1..yn, e.g. "
                              "\"x1*y1 + 2*x2*y2 + (x1**2 + x2**2)/2 - (y1**2 + y2**2)/2\"")
@@ -329,9 +349,19 @@ def smooth_tables(cls, problem: dict, run: dict, declared: dict, max_steps: int,
     name = problem.get("regularizer", default)
     regs = [_player_regularizer(name, player, _dimension(text, run, player, domain), domain) for player in "xy"]
     game_variables = (*regs[0].variables, *regs[1].variables)
-    payoff = _expression(text, "[problem] objective", {str(v): v for v in game_variables})
-    _check_convex_concave(payoff, regs[0].variables, regs[1].variables)
-    game = SaddleGame(regs[0], regs[1], payoff)
+    symbols = {str(v): v for v in game_variables}
+    if "operator" in problem:
+        if len(entries) != len(game_variables):
+            raise ClaimFileError(f"[problem] operator: {len(entries)} entries for {len(game_variables)} variables "
+                                 f"({', '.join(symbols)}); give one component of F per variable")
+        operator = sp.ImmutableMatrix([_expression(e, f"[problem] operator[{i}]", symbols)
+                                       for i, e in enumerate(entries)])
+        game = SaddleGame(regs[0], regs[1], None, given_operator=operator)
+        _check_monotone(game)
+    else:
+        payoff = _expression(text, "[problem] objective", symbols)
+        _check_convex_concave(payoff, regs[0].variables, regs[1].variables)
+        game = SaddleGame(regs[0], regs[1], payoff)
     start = []
     for player, reg in zip("xy", regs):
         key = f"{player}0"
@@ -375,9 +405,34 @@ def _blocks(payoff: sp.Expr, xs, ys) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
             sp.hessian(payoff, ys))
 
 
+def jacobian(game: SaddleGame) -> sp.Matrix:
+    return game.operator.jacobian(game.variables)
+
+
+def affine(game: SaddleGame) -> bool:
+    """F affine (f quadratic): its Jacobian constant, monotonicity and L exact."""
+    return not any(h.free_symbols & set(game.variables) for h in jacobian(game))
+
+
 def quadratic(game: SaddleGame) -> bool:
-    return not any(h.free_symbols & set(game.variables) for block in _blocks(game.payoff, game.rows.variables,
-                                                                               game.columns.variables) for h in block)
+    return affine(game)
+
+
+def _check_monotone(game: SaddleGame) -> None:
+    """Exactly for an affine F (its Jacobian's symmetric part positive semidefinite); any other F's monotonicity is
+    the claim's hypothesis (the result says so)."""
+    j = jacobian(game)
+    if affine(game) and ((j + j.T) / 2).is_positive_semidefinite is False:
+        raise ClaimFileError(f"[problem] operator: not monotone: the symmetric part of its Jacobian, "
+                             f"{((j + j.T) / 2).tolist()}, is not positive semidefinite")
+
+
+@functools.cache
+def vi_gap_maximum(game: SaddleGame):
+    """max over u in the simplices of <F(u), zbar - u>, concave in u for a monotone affine F."""
+    zbar = tuple(sp.Dummy(f"bar_{v}") for v in game.variables)
+    g = sum(f * (b - v) for f, b, v in zip(game.operator, zbar, game.variables))
+    return concave_maximum(sp.expand(g), game.variables, zbar, True, (game.rows.dim, game.columns.dim))
 
 
 def _check_convex_concave(payoff: sp.Expr, xs, ys) -> None:
@@ -395,10 +450,23 @@ def _check_convex_concave(payoff: sp.Expr, xs, ys) -> None:
 
 
 def smooth_quantity(problem, quantity: str) -> None:
+    game = problem.game
+    if game.payoff is None:
+        if quantity in GAP_QUANTITIES:
+            raise MDTheoryError(f"quantity {quantity!r}: a variational inequality has no payoff; measure vi_gap "
+                                "(on the simplices, F affine), operator_residual (on R^n) or equilibrium_distance")
+        if quantity == "vi_gap" and not (problem.on_simplices and affine(game)):
+            raise MDTheoryError("quantity 'vi_gap': max_u <F(u), zbar - u> is computed on the simplices for an "
+                                "affine F (a concave quadratic program); on R^n it is unbounded in general, measure "
+                                "operator_residual; for a nonlinear F it is not offered")
+        if quantity == "operator_residual" and problem.on_simplices:
+            raise MDTheoryError("quantity 'operator_residual': ||F(z_T)|| is 0 only at an unconstrained solution; "
+                                "it is measured on R^n (domain = \"reals\"); on the simplices measure vi_gap")
+    elif quantity in VI_QUANTITIES:
+        raise MDTheoryError(f"quantity {quantity!r}: measured on a variational inequality, [problem] operator")
     if quantity in GAP_QUANTITIES[1:]:
         raise MDTheoryError(f"quantity {quantity!r}: each player's regret is measured on a matrix game "
                             "([problem] matrix); for [problem] objective use duality_gap or equilibrium_distance")
-    game = problem.game
     if quantity == "duality_gap" and not problem.on_simplices and quadratic(game):
         hxx, _, hyy = _blocks(game.payoff, game.rows.variables, game.columns.variables)
         if not (hxx.is_positive_definite and (-hyy).is_positive_definite):
@@ -425,25 +493,40 @@ def smooth_run(problem, bits: int) -> dict:
     state = [ctx.exact(v) for vector in rule.initial_state(problem.start) for v in vector]
     m = game.rows.dim
     xs, ys = game.rows.variables, game.columns.variables
-    best_y = concave_maximum(game.payoff, ys, xs, problem.on_simplices)  # max_y f(xbar, y)
-    best_x = concave_maximum(-game.payoff, xs, ys, problem.on_simplices)  # -min_x f(x, ybar)
     star = None if problem.equilibrium is None else [ctx.exact(v) for v in problem.equilibrium]
     sums = [ctx.mpf(0)] * len(game.variables)
-    hypothesis = "" if quadratic(game) else "; f convex in x and concave in y is the claim's hypothesis, not checked"
-    out = {"ctx": ctx, **{name: [] for name in SADDLE_QUANTITIES},
-           **{f"{name}_magnitude": [] for name in SADDLE_QUANTITIES},
-           "reference": f"max_y f(xbar, y) - min_x f(x, ybar), each inner problem solved at the working precision "
-                        f"of each rung by {best_y.how()}{hypothesis}"}
+    names = (*SADDLE_QUANTITIES, *VI_QUANTITIES)
+    out = {"ctx": ctx, **{name: [] for name in names}, **{f"{name}_magnitude": [] for name in names}}
+    if game.payoff is None:
+        hypothesis = "" if affine(game) else "; F monotone is the claim's hypothesis, not checked"
+        gap = vi_gap_maximum(game) if problem.on_simplices and affine(game) else None
+        residual = None if problem.on_simplices else CompiledExpressions(list(game.operator), game.variables)
+        out["reference"] = (f"max_u <F(u), zbar - u> over the simplices, solved at the working precision of each "
+                            f"rung by {gap.how()}{hypothesis}" if gap else f"||F(z_t)||_2{hypothesis}")
+    else:
+        best_y = concave_maximum(game.payoff, ys, xs, problem.on_simplices)  # max_y f(xbar, y)
+        best_x = concave_maximum(-game.payoff, xs, ys, problem.on_simplices)  # -min_x f(x, ybar)
+        hypothesis = "" if quadratic(game) else "; f convex in x and concave in y is the claim's hypothesis, not checked"
+        out["reference"] = (f"max_y f(xbar, y) - min_x f(x, ybar), each inner problem solved at the working "
+                            f"precision of each rung by {best_y.how()}{hypothesis}")
+
+    def averaged(name: str, value, magnitude):
+        out[name].append(value)
+        out[f"{name}_magnitude"].append(magnitude)
 
     def record(t: int, point):
-        if t:
-            xbar, ybar = [s / t for s in sums[:m]], [s / t for s in sums[m:]]
-            upper, lower = best_y(ctx, xbar, ybar), best_x(ctx, ybar, xbar)
-            out["duality_gap"].append(upper + lower)
-            out["duality_gap_magnitude"].append(abs(upper) + abs(lower))
+        zbar = [s / t for s in sums] if t else None
+        if game.payoff is not None:
+            upper, lower = (best_y(ctx, zbar[:m], zbar[m:]), best_x(ctx, zbar[m:], zbar[:m])) if t else (0, 0)
+            averaged("duality_gap", ctx.mpf(upper + lower), ctx.mpf(abs(upper) + abs(lower)))
+        elif gap is not None:
+            # a maximum found by Newton's method: the rungs' distance carries the solver's error
+            value = gap(ctx, zbar, zbar) if t else ctx.mpf(0)
+            averaged("vi_gap", value, abs(value))
         else:
-            out["duality_gap"].append(ctx.mpf(0))
-            out["duality_gap_magnitude"].append(ctx.mpf(0))
+            components = residual(ctx, *point)
+            averaged("operator_residual", ctx.sqrt(ctx.fsum(c * c for c in components)),
+                     ctx.fsum(abs(c) for c in components))
         if star is not None:
             out["equilibrium_distance"].append(ctx.sqrt(ctx.fsum((a - b) ** 2 for a, b in zip(point, star))))
             out["equilibrium_distance_magnitude"].append(ctx.fsum(abs(a) + abs(b) for a, b in zip(point, star)))
@@ -465,26 +548,28 @@ def smooth_constants(problem) -> tuple[dict, dict]:
         exact["Omega"] = bregman_radius(game.rows, problem.start[:m]) + bregman_radius(game.columns, problem.start[m:])
         provenance["Omega"] = ("exact: max over the simplices of D_phi(z, z0) = sum over the players of "
                                "max_i D_phi(e_i, z0) (D_phi(., z0) is convex: its maximum is at a vertex)")
-    if quadratic(game):
-        hxx, hxy, hyy = _blocks(game.payoff, game.rows.variables, game.columns.variables)
+    if affine(game):
+        j = jacobian(game)
         if problem.on_simplices:
-            # ||F(z) - F(z')||_inf per block <= (largest entry of each Hessian block) x ||dx||_1, ||dy||_1: F is
-            # Lipschitz from sqrt(||x||_1^2 + ||y||_1^2) to its dual with the 2 x 2 matrix's spectral norm
-            bxx, bxy, byy = (max(abs(h) for h in block) for block in (hxx, hxy, hyy))
-            exact["L"] = sp.nsimplify((bxx + byy) / 2 + sp.sqrt(((bxx - byy) / 2) ** 2 + bxy ** 2))
-            provenance["L"] = ("exact: the spectral norm of [[max|f_xx|, max|f_xy|], [max|f_xy|, max|f_yy|]], a "
-                               "Lipschitz constant of F from sqrt(||x||_1^2 + ||y||_1^2) to its dual norm (f quadratic)")
+            # ||F(z) - F(z')||_inf per block <= (largest entry of each Jacobian block) x ||dx||_1, ||dy||_1: F is
+            # Lipschitz from sqrt(||x||_1^2 + ||y||_1^2) to its dual with that 2 x 2 matrix's spectral norm
+            b = sp.Matrix([[max(abs(h) for h in j[rows, columns]) for columns in (slice(0, m), slice(m, m + n))]
+                           for rows in (slice(0, m), slice(m, m + n))])
+            exact["L"] = sp.nsimplify(sp.sqrt(sp.Max(*(b.T * b).eigenvals())))
+            provenance["L"] = ("exact: the spectral norm of the 2 x 2 matrix of the largest |entry| of each block of "
+                               "F's Jacobian, a Lipschitz constant of F from sqrt(||x||_1^2 + ||y||_1^2) to its dual "
+                               "norm (F affine)")
         else:
-            jacobian = sp.Matrix(sp.BlockMatrix([[hxx, hxy], [-hxy.T, -hyy]]))
-            exact["L"] = sp.sqrt(sp.Max(*(jacobian.T * jacobian).eigenvals()))
-            provenance["L"] = "exact: the spectral norm of F's Jacobian (f quadratic: F is affine), Euclidean"
+            exact["L"] = sp.sqrt(sp.Max(*(j.T * j).eigenvals()))
+            provenance["L"] = "exact: the spectral norm of F's Jacobian (F affine), Euclidean"
     return exact, provenance
 
 
 def _smooth_equilibrium(table, game: SaddleGame) -> tuple:
     """[problem] equilibrium = {x = [...], y = [...]}, checked exactly: F(z*) = 0 on R^n; on the simplices the
-    equilibrium's KKT conditions, grad_x f(z*)_i minimal wherever x*_i > 0 and grad_y f(z*)_j maximal wherever
-    y*_j > 0 (for a convex-concave f, a saddle point)."""
+    equilibrium's KKT conditions, F(z*)_i minimal in its block wherever z*_i > 0 (for a convex-concave f:
+    grad_x f minimal where x* > 0, grad_y f maximal where y* > 0, a saddle point; for a monotone F: a solution of
+    the variational inequality)."""
     if not isinstance(table, dict) or set(table) != {"x", "y"}:
         raise ClaimFileError("[problem] equilibrium: expected {x = [...], y = [...]}, each player's point")
     x = toml_numbers(table["x"], "[problem] equilibrium.x", game.rows.dim)
@@ -497,6 +582,10 @@ def _smooth_equilibrium(table, game: SaddleGame) -> tuple:
                 raise ClaimFileError(f"[problem] equilibrium.{player}: not on the simplex (entries >= 0 summing to 1)")
             edge = best(gradient)
             if any(sp.simplify(g - edge) != 0 for g, v in zip(gradient, point) if v > 0):
+                if game.payoff is None:
+                    raise ClaimFileError(f"[problem] equilibrium.{player}: not a solution: F's {player} components "
+                                         f"{[g if best is min else -g for g in gradient]} at it are not all least "
+                                         f"where {player}* > 0")
                 raise ClaimFileError(f"[problem] equilibrium.{player}: not a best response: the partial derivatives "
                                      f"{gradient} of f at it are not all {'least' if best is min else 'largest'} "
                                      f"where {player}* > 0")
