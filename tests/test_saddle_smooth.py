@@ -2,7 +2,9 @@
 toolkit solves at each rung's precision, held to independent computations: on R^2 x R^2 a quadratic f whose inner
 problems have closed forms, run as the Euclidean extragradient method in exact Fractions; on two simplices an
 entropic mirror-prox recurrence in mpmath at 300 bits with each inner problem (a concave quadratic in one
-variable on [0, 1]) solved by its own clipped vertex; the library theorem through the CLI; bad input names its key.
+variable on [0, 1]) solved by its own clipped vertex. Monotone variational inequalities (``[problem] operator``):
+the gap function of an affine F on two simplices against a solve over [0, 1]^2 at 300 bits, ||F(z_t)|| on R^n
+against the extragradient method in Fractions. The library theorem through the CLI; bad input names its key.
 
 Exit codes: 0 holds (or a twin's violation as predicted), 2 bad input.
 """
@@ -151,6 +153,76 @@ def test_the_gap_on_the_simplices_matches_an_independent_mirror_prox_and_inner_s
     assert boundary, "the instance should put some inner maximizer on a face of the simplex"
 
 
+# ---- monotone variational inequalities, [problem] operator
+# on two simplices, an affine monotone F (a skew part and a positive semidefinite one): its gap function
+# max_u <F(u), zbar - u> is a concave quadratic in (u_x1, u_y1) on [0, 1]^2, solved here over the interior, the
+# edges (each a clipped vertex) and the corners
+VI_OPERATOR = ["y1 + x1 - x2 + 2", "2*y2 + x2 - x1", "-x1 + y1/2", "-2*x2 + y2/2 + 1"]
+
+
+def vi_operator(z):
+    x1, x2, y1, y2 = z
+    return [y1 + x1 - x2 + 2, 2 * y2 + x2 - x1, -x1 + y1 / 2, -2 * x2 + y2 / 2 + 1]
+
+
+def vi_gap_on_the_square(ctx, zbar) -> mpmath.mpf:
+    def g(s, r):
+        u = [s, 1 - s, r, 1 - r]
+        return ctx.fsum(f * (b - v) for f, b, v in zip(vi_operator(u), zbar, u))
+
+    candidates = [g(ctx.mpf(s), ctx.mpf(r)) for s in (0, 1) for r in (0, 1)]
+    for fixed in (ctx.mpf(0), ctx.mpf(1)):
+        candidates.append(best_on_segment(ctx, lambda s, fixed=fixed: g(s, fixed)))
+        candidates.append(best_on_segment(ctx, lambda r, fixed=fixed: g(fixed, r)))
+    # the interior stationary point: g is quadratic, so its gradient and Hessian come from differences exactly
+    h = ctx.mpf(1)
+    g00, gs, gr, gss, grr, gsr = g(0, 0), g(h, 0), g(0, h), g(2 * h, 0), g(0, 2 * h), g(h, h)
+    hss, hrr, hsr = gss - 2 * gs + g00, grr - 2 * gr + g00, gsr - gs - gr + g00
+    bs, br = gs - g00 - hss / 2, gr - g00 - hrr / 2
+    det = hss * hrr - hsr * hsr
+    if det > 0 and hss < 0:
+        s, r = (-bs * hrr + br * hsr) / det, (-br * hss + bs * hsr) / det
+        if 0 < s < 1 and 0 < r < 1:
+            candidates.append(g(s, r))
+    return max(candidates)
+
+
+def test_the_gap_function_of_a_monotone_operator_matches_an_independent_solve(tmp_path):
+    ctx = context()
+    eta = ctx.mpf(1) / 4
+
+    def mirror(z, direction):
+        e = [a * ctx.exp(-eta * d) for a, d in zip(z, direction)]
+        return [e[0] / (e[0] + e[1]), e[1] / (e[0] + e[1]), e[2] / (e[2] + e[3]), e[3] / (e[2] + e[3])]
+
+    z, sums, gaps = [ctx.mpf(1) / 2] * 4, [ctx.mpf(0)] * 4, []
+    for t in range(1, STEPS + 1):
+        w = mirror(z, vi_operator(z))
+        sums = [a + b for a, b in zip(sums, w)]
+        z = mirror(z, vi_operator(w))
+        gaps.append(vi_gap_on_the_square(ctx, [v / t for v in sums]))
+    m = check_claim(load_claim(claim_file(tmp_path, {"operator": VI_OPERATOR}, {"eta": "1/4"}, "vi_gap"))).measurement
+    assert_agrees(m.values("vi_gap"), m.digits("vi_gap"), gaps, ctx)
+
+
+def test_the_operator_residual_on_the_reals_matches_the_extragradient_in_fractions(tmp_path):
+    eta = Fraction(1, 4)
+    z = [Fraction(1), Fraction(0), Fraction(0), Fraction(1)]
+    squared = [sum(v * v for v in operator(z))]
+    for _ in range(STEPS):
+        w = [a - eta * g for a, g in zip(z, operator(z))]
+        z = [a - eta * g for a, g in zip(z, operator(w))]
+        squared.append(sum(v * v for v in operator(z)))
+    entries = ["y1 + 2*y2 + x1", "-y1 + y2 + x2", "-x1 + x2 + 2*y1", "-2*x1 - x2 + 2*y2"]  # the F of OBJECTIVE
+    m = check_claim(load_claim(claim_file(tmp_path, {"operator": entries, "domain": "reals"},
+                                          {"x0": ["1", "0"], "y0": ["0", "1"], "eta": "1/4"},
+                                          "operator_residual"))).measurement
+    ctx = context()
+    values = [v * v for v in m.values("operator_residual")]
+    assert_agrees(values, [d - 1 for d in m.digits("operator_residual")],
+                  [ctx.mpf(v.numerator) / v.denominator for v in squared], ctx)
+
+
 def test_the_library_smooth_theorem_holds_and_its_twin_is_violated_through_the_cli():
     path = str(LIBRARY / "saddle" / "nemirovski_smooth_mirror_prox.toml")
     code, output = run(["check", path])
@@ -171,6 +243,16 @@ def test_the_library_smooth_theorem_holds_and_its_twin_is_violated_through_the_c
      "unbounded unless f is strongly convex in x"),
     ({"objective": "x1*y1 + x2*y2", "equilibrium": {"x": ["1", "0"], "y": ["1/2", "1/2"]}}, {},
      "equilibrium_distance", "[problem] equilibrium.y: not a best response"),
+    ({"operator": ["y1", "-x1"]}, {"x0": ["1/2", "1/2"], "y0": ["1/2", "1/2"]}, "vi_gap",
+     "[problem] operator: 2 entries for 4 variables"),
+    ({"operator": ["y1", "-x1"]}, {}, "vi_gap", "[problem] operator: player x needs at least two strategies"),
+    ({"operator": ["-x1", "x2", "y1", "y2"]}, {}, "vi_gap", "[problem] operator: not monotone"),
+    ({"operator": ["y1", "-x1"], "domain": "reals"}, {"x0": ["1"], "y0": ["1"]}, "vi_gap",
+     "on R^n it is unbounded in general, measure operator_residual"),
+    ({"operator": ["y1", "y2", "-x1", "-x2"]}, {}, "duality_gap", "a variational inequality has no payoff"),
+    ({"matrix": [["1", "0"], ["0", "2"]]}, {}, "vi_gap", "measured on a variational inequality"),
+    ({"operator": ["y1", "y2", "-x1", "-x2"], "equilibrium": {"x": ["1", "0"], "y": ["1/2", "1/2"]}}, {},
+     "equilibrium_distance", "[problem] equilibrium.y: not a solution"),
 ])
 def test_bad_smooth_input_names_the_key(tmp_path, problem, run_table, quantity, message):
     code, output = run(["check", claim_file(tmp_path, problem, {"eta": "1/2", **run_table}, quantity)])

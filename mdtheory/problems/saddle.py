@@ -347,7 +347,8 @@ def smooth_tables(cls, problem: dict, run: dict, declared: dict, max_steps: int,
                              "or \"reals\"")
     default = "negative_entropy" if domain is Domain.SIMPLEX else "euclidean"
     name = problem.get("regularizer", default)
-    regs = [_player_regularizer(name, player, _dimension(text, run, player, domain), domain) for player in "xy"]
+    key = "[problem] operator" if "operator" in problem else "[problem] objective"
+    regs = [_player_regularizer(name, player, _dimension(text, key, run, player, domain), domain) for player in "xy"]
     game_variables = (*regs[0].variables, *regs[1].variables)
     symbols = {str(v): v for v in game_variables}
     if "operator" in problem:
@@ -384,7 +385,7 @@ def smooth_tables(cls, problem: dict, run: dict, declared: dict, max_steps: int,
     return cls(game, None, tuple(start), eta, steps, bits, rule.name, equilibrium, declared)
 
 
-def _dimension(text: str, run: dict, player: str, domain: Domain) -> int:
+def _dimension(text: str, key_read: str, run: dict, player: str, domain: Domain) -> int:
     """A player's dimension: its start's length where [run] gives one, else the largest index among its
     variables in the objective."""
     key = f"{player}0"
@@ -393,9 +394,9 @@ def _dimension(text: str, run: dict, player: str, domain: Domain) -> int:
     else:
         size = max((int(i) for i in re.findall(rf"(?<![A-Za-z0-9_]){player}(\d+)(?![A-Za-z0-9_])", text)), default=0)
     if size < (2 if domain is Domain.SIMPLEX else 1):
-        raise ClaimFileError(f"[problem] objective: player {player} needs "
+        raise ClaimFileError(f"{key_read}: player {player} needs "
                              f"{'at least two strategies' if domain is Domain.SIMPLEX else 'a variable'} "
-                             f"({player}1, {player}2, ...); name them in the objective or give [run] {key}")
+                             f"({player}1, {player}2, ...); name them in it or give [run] {key}")
     return size
 
 
