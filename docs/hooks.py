@@ -101,6 +101,8 @@ MEANINGS = {
                         "`\"1\"`, lazy MD at the constant step eta)",
     ("method", "l1"): "composite_md's and rda's composite term r(x) = lambda ||x||_1: lambda >= 0, an exact number "
                       "(default `\"0\"`); handled by its prox, and the quantities (f(x_t), f*, ...) are about f + r",
+    ("problem", "operator"): "saddle: a monotone variational inequality, F(x, y) given directly as expressions, one per "
+                             "variable (x1..xm then y1..yn), in place of `matrix` or `objective`",
     ("problem", "matrix"): "saddle: the payoff matrix A of min_x max_y x^T A y, rows of exact numbers (x plays "
                            "a row, y a column)",
     ("problem", "equilibrium"): "saddle: `{x = [...], y = [...]}`, the equilibrium `equilibrium_distance` is measured "
@@ -205,6 +207,9 @@ QUANTITY_MEANINGS = {
     "duality_gap": "saddle: max_j (A^T xbar)_j - min_i (A ybar)_i at the average of the points played in rounds "
                    "0..T-1 (mirror-prox: the extrapolations w_t), T >= 1; for an `objective` f, max_y f(xbar, y) - "
                    "min_x f(x, ybar), each inner problem solved at each rung's precision",
+    "vi_gap": "saddle with an `operator`: max over the simplices of <F(u), zbar - u> at the average of the points "
+              "played, F affine (a concave quadratic program solved at each rung's precision), T >= 1",
+    "operator_residual": "saddle with an `operator` on R^n: ||F(z_t)||_2 at the iterate",
     "regret_x": "saddle: sum_t x_t^T A y_t - min_i sum_t (A y_t)_i, the row player's regret over the points played",
     "regret_y": "saddle: max_j sum_t (A^T x_t)_j - sum_t x_t^T A y_t, the column player's",
     "equilibrium_distance": "saddle: ||z_t - z*||_2, the last iterate's distance to `[problem] equilibrium`",
