@@ -415,10 +415,6 @@ def affine(game: SaddleGame) -> bool:
     return not any(h.free_symbols & set(game.variables) for h in jacobian(game))
 
 
-def quadratic(game: SaddleGame) -> bool:
-    return affine(game)
-
-
 def _check_monotone(game: SaddleGame) -> None:
     """Exactly for an affine F (its Jacobian's symmetric part positive semidefinite); any other F's monotonicity is
     the claim's hypothesis (the result says so)."""
@@ -468,7 +464,7 @@ def smooth_quantity(problem, quantity: str) -> None:
     if quantity in GAP_QUANTITIES[1:]:
         raise MDTheoryError(f"quantity {quantity!r}: each player's regret is measured on a matrix game "
                             "([problem] matrix); for [problem] objective use duality_gap or equilibrium_distance")
-    if quantity == "duality_gap" and not problem.on_simplices and quadratic(game):
+    if quantity == "duality_gap" and not problem.on_simplices and affine(game):
         hxx, _, hyy = _blocks(game.payoff, game.rows.variables, game.columns.variables)
         if not (hxx.is_positive_definite and (-hyy).is_positive_definite):
             raise MDTheoryError("quantity 'duality_gap': on R^m x R^n max_y f(xbar, y) or min_x f(x, ybar) is "
@@ -507,7 +503,7 @@ def smooth_run(problem, bits: int) -> dict:
     else:
         best_y = concave_maximum(game.payoff, ys, xs, problem.on_simplices)  # max_y f(xbar, y)
         best_x = concave_maximum(-game.payoff, xs, ys, problem.on_simplices)  # -min_x f(x, ybar)
-        hypothesis = "" if quadratic(game) else "; f convex in x and concave in y is the claim's hypothesis, not checked"
+        hypothesis = "" if affine(game) else "; f convex in x and concave in y is the claim's hypothesis, not checked"
         out["reference"] = (f"max_y f(xbar, y) - min_x f(x, ybar), each inner problem solved at the working "
                             f"precision of each rung by {best_y.how()}{hypothesis}")
 
