@@ -46,7 +46,9 @@ MEANINGS = {
                             "summing to the rows' total)",
     ("problem", "regularizer"): "phi: a catalogue name, a table such as `{name = \"tsallis\", q = \"1/2\"}`, or an "
                                 "expression in the variables; online: default `negative_entropy` (`euclidean` on a ball or a box)",
-    ("problem", "objective"): "f, an expression in the variables (`abs`, `max`, `min` allowed)",
+    ("problem", "objective"): "f, an expression in the variables (`abs`, `max`, `min` allowed); saddle: a smooth "
+                              "f(x, y) in x1..xm and y1..yn, convex in x and concave in y, in place of `matrix` "
+                              "(exactly one of the two)",
     ("problem", "losses"): "one expression in the round `t` per expert",
     ("problem", "loss_table"): "rows of exact numbers; round t uses row (t - 1) mod rows",
     ("problem", "loss"): "online: a convex loss f_t(x) of the played point, an expression in `t` and x1, ..., xd "
@@ -99,6 +101,8 @@ MEANINGS = {
                         "`\"1\"`, lazy MD at the constant step eta)",
     ("method", "l1"): "composite_md's and rda's composite term r(x) = lambda ||x||_1: lambda >= 0, an exact number "
                       "(default `\"0\"`); handled by its prox, and the quantities (f(x_t), f*, ...) are about f + r",
+    ("problem", "operator"): "saddle: a monotone variational inequality, F(x, y) given directly as expressions, one per "
+                             "variable (x1..xm then y1..yn), in place of `matrix` or `objective`",
     ("problem", "matrix"): "saddle: the payoff matrix A of min_x max_y x^T A y, rows of exact numbers (x plays "
                            "a row, y a column)",
     ("problem", "equilibrium"): "saddle: `{x = [...], y = [...]}`, the equilibrium `equilibrium_distance` is measured "
@@ -201,7 +205,11 @@ QUANTITY_MEANINGS = {
     "distance_to_solution": "||x_t - r||",
     "regret": "sum over s < t of <l_s, x_s> minus the best fixed expert's loss in hindsight",
     "duality_gap": "saddle: max_j (A^T xbar)_j - min_i (A ybar)_i at the average of the points played in rounds "
-                   "0..T-1 (mirror-prox: the extrapolations w_t), T >= 1",
+                   "0..T-1 (mirror-prox: the extrapolations w_t), T >= 1; for an `objective` f, max_y f(xbar, y) - "
+                   "min_x f(x, ybar), each inner problem solved at each rung's precision",
+    "vi_gap": "saddle with an `operator`: max over the simplices of <F(u), zbar - u> at the average of the points "
+              "played, F affine (a concave quadratic program solved at each rung's precision), T >= 1",
+    "operator_residual": "saddle with an `operator` on R^n: ||F(z_t)||_2 at the iterate",
     "regret_x": "saddle: sum_t x_t^T A y_t - min_i sum_t (A y_t)_i, the row player's regret over the points played",
     "regret_y": "saddle: max_j sum_t (A^T x_t)_j - sum_t x_t^T A y_t, the column player's",
     "equilibrium_distance": "saddle: ||z_t - z*||_2, the last iterate's distance to `[problem] equilibrium`",
@@ -232,7 +240,8 @@ CONSTANT_MEANINGS = {
     "G": "the largest dual norm of the gradients (losses) used",
     "sigma": "phi's strong convexity in the claim's norm: exact for quadratic phi, Pinsker's 1 for entropy on the "
              "simplex, p - 1 in l_p for `p_norm` (G then in l_q, q = p/(p - 1))",
-    "L": "f's smoothness relative to phi (exact relative eigenvalue when f and phi are quadratic)",
+    "L": "f's smoothness relative to phi (exact relative eigenvalue when f and phi are quadratic); saddle with an "
+         "`objective`: a Lipschitz constant of F = (grad_x f, -grad_y f), exact for a quadratic f (else declare it)",
     "mu": "f's strong convexity relative to phi",
     "fstar": "f at the reference point",
     "D0": "D_phi(reference point, x0)",

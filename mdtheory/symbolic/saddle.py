@@ -19,8 +19,9 @@ class SaddleGame:
 
     rows: Regularizer  # phi_x on x1..xm
     columns: Regularizer  # phi_y on y1..yn
-    payoff: sp.Expr  # f(x, y)
+    payoff: sp.Expr | None  # f(x, y); None for a variational inequality given by its operator
     parameters: tuple = ()
+    given_operator: sp.ImmutableMatrix | None = None  # F(z) stated directly ([problem] operator), monotone
 
     @property
     def variables(self) -> tuple[sp.Symbol, ...]:
@@ -28,7 +29,9 @@ class SaddleGame:
 
     @functools.cached_property
     def operator(self) -> sp.Matrix:
-        """F(z) = (grad_x f, -grad_y f): monotone for f convex in x and concave in y."""
+        """F(z) = (grad_x f, -grad_y f): monotone for f convex in x and concave in y (or the stated F)."""
+        if self.given_operator is not None:
+            return sp.Matrix(self.given_operator)
         f = sp.Matrix([self.payoff])
         return sp.Matrix.vstack(f.jacobian(self.rows.variables).T, -f.jacobian(self.columns.variables).T)
 
