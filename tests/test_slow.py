@@ -11,8 +11,12 @@ from mdtheory.cli import main
 pytestmark = pytest.mark.slow
 
 
-def test_verify_default_settings_all_claims_hold(tmp_path):
+def test_verify_default_settings_all_claims_hold_in_forty_lines_at_100_columns(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "100")
     assert main(["verify", "--out", str(tmp_path), "--no-progress"]) == 0
+    lines = capsys.readouterr().out.rstrip("\n").splitlines()
+    assert len(lines) <= 40, lines  # verify's output for every default claim fits a screen
+    assert lines[-1].startswith(f"{len(load_all())} claims, ") and lines[-1].endswith("all as predicted"), lines
     for name in load_all():
         data = json.loads((tmp_path / f"{name}.json").read_text())
         assert data["verdict"] == HOLDS, name

@@ -3,8 +3,6 @@ a running line that honours --no-progress (issue 30, item 2)."""
 
 import io
 
-import pytest
-
 from mdtheory.cli import main
 
 QUICK_CLAIMS = ["--claim", "claim1_quadratic_stability", "--claim", "practice_policy_optimization", "--quick"]
@@ -151,14 +149,3 @@ def test_plain_running_line_says_what_is_still_running(monkeypatch):
         while "still running: claim_a" not in plain.getvalue() and time.monotonic() < deadline:
             time.sleep(0.01)
     assert "still running: claim_a" in plain.getvalue()
-
-
-@pytest.mark.slow
-def test_default_verify_fits_forty_lines_at_100_columns(monkeypatch, capsys, tmp_path):
-    from mdtheory.claims import load_all
-
-    code, out, _ = verify_output(monkeypatch, capsys, tmp_path)
-    lines = out.rstrip("\n").splitlines()
-    assert len(lines) <= MAX_LINES, out
-    assert lines[-1].startswith(f"{len(load_all())} claims, ") and lines[-1].endswith("all as predicted"), out
-    assert code == 0
