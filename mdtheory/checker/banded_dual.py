@@ -4,30 +4,34 @@ dual form, solved by Clarabel directly (chordal decomposition), and certified by
 PEPit poses the performance estimation problem over its "leaves" (the starting points and every gradient), so
 that every iterate x_t = x_0 - eta sum_{s<t} g_s touches every earlier leaf: each interpolation inequality is a
 form over the whole Gram matrix, and cvxpy's expressions of them take memory growing as T^3 (3.2 GB at T = 60
-for gd). Here the Gram vectors are the iterates themselves, and the gradients are their differences:
+for gd). Here the Gram vectors are the iterates, and the gradients their differences:
 
-  - gd: x_0..x_T and x'_0..x'_T, with g_t = (x_t - x_{t+1})/eta;
-  - md (dual form, h = phi*): y_t, y'_t (dual points) and x_t = grad h(y_t), x'_t for t = 0..T, with
+  - gd: x_t and x'_t for t = 0..T, with g_t = (x_t - x_{t+1})/eta;
+  - md (dual form, h = phi*): the dual points y_t, y'_t and x_t = grad h(y_t), x'_t for t = 0..T, with
     g_t = (y_t - y_{t+1})/eta.
 
-The change of basis from PEPit's leaves is invertible, so the problem (and its value) is the same. With the
-interpolation inequalities kept only between the two runs' points of the same step (``UPPER_BAND`` = 0, the
-relaxation the PEPit solver uses too), each inequality touches the vectors of steps t and t + 1 only: the
-residual sum_k lambda_k H_k - H is block-tridiagonal (blocks of 2 vectors for gd, 4 for md). The dual SDP
+The change of basis from PEPit's leaves is invertible, so the problem (and its value) is the same. The
+interpolation inequalities are kept only between the two runs' points of the same step (``UPPER_BAND`` = 0, the
+relaxation the PEPit solver uses too). Each pair's two inequalities, (i, j) and (j, i), must carry equal
+multipliers for the function values to cancel; with one multiplier they involve the runs' differences
+d_t = x_t - x'_t only (for md also y_t - y'_t), and each touches steps t and t + 1 only: the residual
+sum_k lambda_k H_k - H over the differences is block-tridiagonal (blocks of 1 vector for gd, 2 for md). The
+dual SDP
 
-    minimize  the bound  over  lambda >= 0,  with  sum_k lambda_k a_k = a  (the function values cancel)  and
-    sum_k lambda_k H_k - H positive semidefinite
+    minimize  the bound  over  lambda >= 0  with  sum_k lambda_k H_k - H positive semidefinite
 
-is handed to Clarabel with that sparsity; its chordal decomposition splits the PSD cone into T small cones. The
-multipliers it returns are evidence only: ``dual_certificate`` rationalizes them and proves the residual PSD by
-an exact LDL^T in rationals (the residual being banded, the factors stay sparse), on the problem built with the
-exact constants. So the bound is a certified upper bound over a relaxation (band 0): the exact worst case over
-the class is at most it. For gd the relaxation loses nothing (f = 0 or L x^2/2 attains the bound); for md the
-relaxation's value agreed with the full class's to the solver's accuracy wherever both were solved (T <= 20,
-``benchmarks/worst_case.py --long``).
+is handed to Clarabel with that sparsity; its chordal decomposition splits the PSD cone into T small cones.
+(Posed over the two runs' points, or with the function values' equations, the residual would be singular by
+construction and the solver stops at about 1e-8; over the differences it reaches 1e-11.) The multipliers are
+evidence only: ``dual_certificate`` rationalizes them and proves the residual PSD by an exact LDL^T in rationals,
+on the problem built with the exact constants and every inequality of the band. So the bound is a certified
+upper bound over a relaxation (band 0), not the exact worst case: the exact worst case over the class is at most
+it. For gd the relaxation loses nothing (f = 0 or L x^2/2 attains the bound); for md the relaxation's value and
+the full class's (PEPit, every inequality) agreed to 2.1e-7 relative at T = 8 (kappa = 9, eta = 1/5) and 1.9e-7
+at T = 12 (kappa = 3, eta = 1/2), about the full solve's own floating-point accuracy.
 
-The certificate's Gram vectors are the iterates, not PEPit's leaves: ``proofs/check_certificate.py`` checks
-certificates written over the leaves (gradients as free vectors) and does not read these.
+The certificate's Gram vectors are the iterates, not PEPit's leaves: ``proofs/check_certificate.py`` (and the
+Coq replay) check certificates written over the leaves (gradients as free vectors) and do not read these.
 """
 
 from __future__ import annotations
