@@ -49,6 +49,7 @@ from mdtheory.checker.worst_case import (
     dual_certificate,
 )
 
+OVER_THE_ITERATES = "solved over the iterates"  # in how_upper: the certificate's Gram vectors are the iterates
 # Clarabel's stopping tolerances (its defaults are 1e-8): the multipliers are rationalized and proved exactly
 # afterwards, so tighter ones only make the certified bound closer to the relaxation's value
 SOLVER_TOLERANCE = 1e-10
@@ -254,5 +255,5 @@ def certified_upper(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: F
             break
         upper, how_upper, proof = bound, f"{how} (a class larger by {relaxation})", certificate
     return value, upper, (f"{how_upper}; interpolation inequalities between points at most {band} steps apart (a "
-                          "relaxation: still an upper bound), solved over the iterates by Clarabel's chordal "
+                          f"relaxation: still an upper bound), {OVER_THE_ITERATES} by Clarabel's chordal "
                           "decomposition"), proof
