@@ -222,6 +222,8 @@ def certified_upper(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: F
     ``worst_case._certified_upper`` for the banded class: solved for classes larger by LONG_RELAXATIONS, each
     checked against the exact class by ``dual_certificate``, until one certifies (and proves the claim); then
     FINER_RELAXATIONS for a lower bound."""
+    if band != 0:  # only the same step's pairs keep each function value in one pair (module docstring)
+        raise WorstCaseError(f"band {band}: the long-horizon SDP is posed with band 0 only")
     objective, initial, constraints, functions, _ = iterate_problem(method, eta, T, L_f, mu_phi, L_phi, band)
     value, upper, how_upper, proof = None, None, "not attempted", None
     # the quadratic f = L x^2/2 (phi = mu x^2/2) grows by |1 - eta L/mu| per step: the solver's scaling

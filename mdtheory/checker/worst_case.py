@@ -362,14 +362,14 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
                                                        AMPLIFICATION, primal_lower)
     lower, compacted = _compact_below(lower)
     how_lower += compacted
-    if band is not None and T > LONG_HORIZON:  # past it, the banded SDP over the iterates (mdtheory.checker.banded_dual)
+    if band == 0 and T > LONG_HORIZON:  # past it, the banded SDP over the iterates (mdtheory.checker.banded_dual)
         from mdtheory.checker.banded_dual import certified_upper
 
         value, upper, how_upper, proof = certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
     else:
         value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
     unproved = upper is None or (claimed is not None and upper > claimed and lower <= claimed)
-    if band is not None and unproved and T > LONG_HORIZON:
+    if band == 0 and unproved and T > LONG_HORIZON:
         how_upper += f"; the full class was not solved (T > {LONG_HORIZON}: its SDP's memory grows as T^3)"
     elif band is not None and unproved and method == "md" and T > MAX_MD_FULL_CLASS_HORIZON:
         how_upper += (f"; the full class was not solved (T > {MAX_MD_FULL_CLASS_HORIZON}: its SDP would need more than "
