@@ -12,6 +12,13 @@ inequality, measured side by side in one run.
     python benchmarks/worst_case.py --lower --horizons 1,5,10   # at these T only
     python benchmarks/worst_case.py --horizons 40,60           # gd's amplification at long horizons (the plain
                                                                # solve runs below T = 30 only)
+    python benchmarks/worst_case.py --long     # issue 28 item 5: gd (eta = 2/L, claim 1; eta = 2.2/L) and md
+                                               # (kappa = 9, eta = 1/5) amplification at T = 30, 40, 60, 80, 100 by
+                                               # the banded SDP over the iterates (mdtheory.checker.banded_dual),
+                                               # beside PEPit's solve of the same banded SDP where it fits in memory
+                                               # (gd up to T = 60, md up to 30): each in its own process under
+                                               # /usr/bin/time, for its peak memory and CPU seconds
+    python benchmarks/worst_case.py --long --horizons 40,100 --cases gd:2,md:1/5
 
 "digits": how many significant digits the plain solve's value shares with the banded SDP's value on the exact
 class, and with the certified upper bound (which is solved for a class larger by 1e-7, then certified).
@@ -75,12 +82,85 @@ def lower_table(horizons) -> None:
                   flush=True)
 
 
+LONG_HORIZONS = (30, 40, 60, 80, 100)
+LONG_CASES = (("gd", Fraction(2), {}, Fraction(1)), ("gd", Fraction(11, 5), {}, None),
+              ("md", Fraction(1, 5), {"mu_phi": Fraction(1), "L_phi": Fraction(9)}, None))
+PEPIT_FITS = {"gd": 60, "md": 30}  # PEPit's banded solve: 3.2 GB at T = 60 for gd, about 3.2 GB at T = 30 for md
+
+
+def one_long(kind: str, method: str, eta: Fraction, T: int) -> None:
+    """In a child process (measured by /usr/bin/time): the certified long-horizon pipeline ("banded"), or PEPit's
+    solve of the same banded SDP ("pepit"); one JSON line on stdout."""
+    import json
+
+    _, _, constants, claimed = next(c for c in LONG_CASES if c[0] == method and c[1] == eta)
+    if kind == "pepit":
+        _, value = _solve(method, eta, T, Fraction(1), constants.get("mu_phi"), constants.get("L_phi"), UPPER_BAND)
+        print(json.dumps({"value": value}))
+        return
+    # the long-horizon pipeline at any T (worst_case_amplification takes it past LONG_HORIZON only); the lower
+    # bound is the explicit instance's, as there
+    from mdtheory.checker.banded_dual import certified_upper
+    from mdtheory.checker.worst_case import _explicit_lower_bound
+
+    mu_phi, L_phi = constants.get("mu_phi"), constants.get("L_phi")
+    lower, _ = _explicit_lower_bound(method, eta, T, Fraction(1), mu_phi, L_phi)
+    value, upper, how_upper, _ = certified_upper(method, eta, T, Fraction(1), mu_phi, L_phi, claimed)
+    print(json.dumps({"value": value, "lower": str(lower), "upper": None if upper is None else str(upper),
+                      "how_upper": how_upper}))
+
+
+def measured(kind: str, method: str, eta: Fraction, T: int) -> tuple[dict, float, float]:
+    """(the child's result, its CPU seconds (user + system), its peak memory in GB), by /usr/bin/time -v."""
+    import json
+    import re
+    import subprocess
+    import sys
+
+    command = ["/usr/bin/time", "-v", sys.executable, __file__, "--one-long", kind, method, str(eta), str(T)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    field = lambda name: float(re.search(rf"{name}[^:]*: ([0-9.]+)", done.stderr).group(1))
+    cpu = field("User time") + field("System time")
+    if done.returncode:  # PEPit's solve of gd past the edge fails at T = 40 (Clarabel through cvxpy)
+        failure = next((line for line in reversed(done.stderr.splitlines()) if "Error" in line), "failed")
+        return {"failed": failure.split(": ", 1)[-1][:60]}, cpu, field("Maximum resident set size") / 1e6
+    return json.loads(done.stdout.strip().splitlines()[-1]), cpu, field("Maximum resident set size") / 1e6
+
+
+def long_table(horizons, methods=None) -> None:
+    """Issue 28 item 5: the long-horizon pipeline's memory and CPU, beside PEPit's solve where it fits."""
+    print("| method | eta | T | certified [lower, upper] (squared) | solver value | banded over the iterates: CPU s, "
+          "peak GB | PEPit's banded solve: CPU s, peak GB | CPU ratio |\n|---|---|---|---|---|---|---|---|")
+    for method, eta, _, _ in LONG_CASES:
+        if methods and f"{method}:{eta}" not in methods:
+            continue
+        for T in horizons or LONG_HORIZONS:
+            result, cpu, memory = measured("banded", method, eta, T)
+            pepit, ratio = "does not fit (T^3 memory)", ""
+            if T <= PEPIT_FITS[method]:
+                plain, pepit_cpu, pepit_memory = measured("pepit", method, eta, T)
+                pepit, ratio = f"{pepit_cpu:.1f} s, {pepit_memory:.2f} GB", f"{pepit_cpu / cpu:.1f}x"
+                if "failed" in plain:
+                    pepit, ratio = f"solver failed ({plain['failed']}) after {pepit_cpu:.1f} s, {pepit_memory:.2f} GB", ""
+            upper = "not certified" if result["upper"] is None else f"{float(Fraction(result['upper'])):.10g}"
+            print(f"| {method} | {eta} | {T} | [{float(Fraction(result['lower'])):.10g}, {upper}] | "
+                  f"{result['value']:.10g} | {cpu:.1f} s, {memory:.2f} GB | {pepit} | {ratio} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--lower", action="store_true")
+    parser.add_argument("--long", action="store_true")
+    parser.add_argument("--cases", type=lambda text: text.split(","), help="with --long: e.g. gd:2,md:1/5")
+    parser.add_argument("--one-long", nargs=4, metavar=("KIND", "METHOD", "ETA", "T"), help=argparse.SUPPRESS)
     parser.add_argument("--horizons", type=lambda text: tuple(int(T) for T in text.split(",")))
     args = parser.parse_args()
+    if args.one_long:
+        kind, method, eta, T = args.one_long
+        return one_long(kind, method, Fraction(eta), int(T))
+    if args.long:
+        return long_table(args.horizons, args.cases)
     if args.lower:
         return lower_table(args.horizons)
     cases = [("gd", Fraction(2), T, {}) for T in (5, 10, 20)] + [("gd", Fraction(11, 5), T, {}) for T in (5, 10, 20)]

@@ -229,7 +229,7 @@ def test_extreme_constants_are_refused_by_name(tmp_path, capsys, key, value, mes
     assert f"[worst_case] {key}:" in err and message in err and ("rescale" in err or "round it" in err)
 
 
-@pytest.mark.parametrize("quantity, T, limit", [("amplification", 40, 30), ("suboptimality", 21, 20)])
+@pytest.mark.parametrize("quantity, T, limit", [("amplification", 101, 100), ("suboptimality", 21, 20)])
 def test_md_horizons_beyond_the_memory_limit_are_refused_by_name(tmp_path, capsys, quantity, T, limit):
     """Old code accepted md at T = 40 up to MAX_HORIZON and needed more than 9.9 GB (the SDP's memory grows as
     T^3; measured at smaller T, see MAX_MD_HORIZON); now refused at load, before any solve."""

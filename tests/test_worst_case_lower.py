@@ -102,7 +102,8 @@ def test_gd_amplification_past_its_limit_is_refused_by_name(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_gd_is_proved_non_expansive_at_the_longest_horizon(tmp_path):
-    """At the limit (about 90 s of CPU and 3.2 GB): GD with eta = 2/L, the edge, is non-expansive, exactly."""
+    """At the limit (T = 100, by mdtheory.checker.banded_dual: seconds and 0.33 GB): GD with eta = 2/L, the edge,
+    is non-expansive, exactly."""
     from mdtheory.checker.worst_case import MAX_GD_AMPLIFICATION_HORIZON
 
     path = tmp_path / "gd.toml"

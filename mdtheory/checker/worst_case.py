@@ -54,12 +54,16 @@ MAX_HORIZON = 40  # gd's suboptimality (every interpolation inequality, and the 
 # gd's amplification: the banded SDP (2 + 2T leaves, 2T same-step inequalities) through PEPit and cvxpy, whose
 # memory grows about as T^3 (cvxpy's expressions over the Gram matrix): measured with /usr/bin/time, eta = 2/L,
 # 0.94 GB and 15 s of CPU at T = 40, 3.2 GB and 90 s at T = 60; T = 100 would need about 15 GB
-MAX_GD_AMPLIFICATION_HORIZON = 60
+# Past LONG_HORIZON, gd's and md's amplification is solved by mdtheory.checker.banded_dual (the banded SDP over the
+# iterates, straight to Clarabel): T = 100 in about 0.4 GB (benchmarks/worst_case.py --long); its certificate is
+# over the iterates, which proofs/check_certificate.py does not read, so up to LONG_HORIZON PEPit's is kept
+LONG_HORIZON = 30
+MAX_GD_AMPLIFICATION_HORIZON = 100
 # MD's SDPs hold two functions: peak memory (measured with /usr/bin/time -v, one process) grows about as T^3:
 # with the band, 0.90 GB at T = 20 and 2.06 GB at T = 26, so about 3.2 GB at T = 30 and 8 GB at T = 40
 # (extrapolated); with every interpolation inequality, 0.34 GB at T = 10 and 0.61 GB at T = 14, so about 1.5-1.9 GB
 # at T = 20 and 12 GB at T = 40 (extrapolated; T = 40 needed more than 9.9 GB). Limits keep one run below ~4 GB.
-MAX_MD_HORIZON = 30  # md amplification: the banded SDP
+MAX_MD_HORIZON = 100  # md amplification: the banded SDP (past LONG_HORIZON over the iterates)
 MAX_MD_FULL_CLASS_HORIZON = 20  # md with every inequality: beyond it the banded bound is kept (and md suboptimality refused)
 INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
 # Interpolation inequalities kept in the upper bound's SDP: between the two runs' points of the same step. On
@@ -190,10 +194,10 @@ def checked_horizon(T: int, method: str = "gd", quantity: str = AMPLIFICATION) -
             raise WorstCaseError(f"T: {T} exceeds the limit of {limit} steps for {method} (its SDP's memory grows as "
                                  f"T^3); choose horizons up to {limit}")
         return T
-    limit = MAX_GD_AMPLIFICATION_HORIZON if method != "md" and quantity == AMPLIFICATION else MAX_HORIZON
+    limit = MAX_GD_AMPLIFICATION_HORIZON if quantity == AMPLIFICATION else MAX_HORIZON
     if T > limit:
-        raise WorstCaseError(f"T: {T} exceeds the limit of {limit} steps for one SDP (its memory grows as T^3; the "
-                             f"limit keeps one run below about 4 GB); choose horizons up to {limit}")
+        raise WorstCaseError(f"T: {T} exceeds the limit of {limit} steps for one SDP (the limit keeps one run below "
+                             f"about 4 GB and 10 minutes); choose horizons up to {limit}")
     if method == "md":
         limit = MAX_MD_HORIZON if quantity == AMPLIFICATION else MAX_MD_FULL_CLASS_HORIZON
         if T > limit:
@@ -400,9 +404,16 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
                                                        AMPLIFICATION, primal_lower)
     lower, compacted = _compact_below(lower)
     how_lower += compacted
-    value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
+    if band == 0 and T > LONG_HORIZON:  # past it, the banded SDP over the iterates (mdtheory.checker.banded_dual)
+        from mdtheory.checker.banded_dual import certified_upper
+
+        value, upper, how_upper, proof = certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
+    else:
+        value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
     unproved = upper is None or (claimed is not None and upper > claimed and lower <= claimed)
-    if band is not None and unproved and method == "md" and T > MAX_MD_FULL_CLASS_HORIZON:
+    if band == 0 and unproved and T > LONG_HORIZON:
+        how_upper += f"; the full class was not solved (T > {LONG_HORIZON}: its SDP's memory grows as T^3)"
+    elif band is not None and unproved and method == "md" and T > MAX_MD_FULL_CLASS_HORIZON:
         how_upper += (f"; the full class was not solved (T > {MAX_MD_FULL_CLASS_HORIZON}: its SDP would need more than "
                       "about 2 GB of memory, growing as T^3)")
     elif band is not None and unproved:
