@@ -29,6 +29,7 @@ certify the exact problem, the upper bound is left open and the verdict is incon
 from __future__ import annotations
 
 import functools
+import importlib
 import math
 import operator
 import sys
@@ -404,10 +405,12 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
                                                        AMPLIFICATION, primal_lower)
     lower, compacted = _compact_below(lower)
     how_lower += compacted
-    if band == 0 and T > LONG_HORIZON:  # past it, the banded SDP over the iterates (mdtheory.checker.banded_dual)
-        from mdtheory.checker.banded_dual import certified_upper
-
-        value, upper, how_upper, proof = certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
+    if band == 0 and T > LONG_HORIZON:
+        # past it, the banded SDP over the iterates: a solver built on this module's forms and certificate, loaded
+        # by name as the methods' plug-ins are (so that the two modules do not import each other)
+        long_horizon = importlib.import_module("mdtheory.checker.banded_dual")
+        value, upper, how_upper, proof = long_horizon.certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed,
+                                                                      band)
     else:
         value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band)
     unproved = upper is None or (claimed is not None and upper > claimed and lower <= claimed)
