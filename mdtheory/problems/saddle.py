@@ -113,20 +113,7 @@ class SaddleProblem(Problem):
                                      f"(A is {len(rows)} x {columns})")
         payoff = (sp.Matrix([regs[0].variables]) * sp.Matrix(rows) * sp.Matrix(regs[1].variables))[0, 0]
         game = SaddleGame(regs[0], regs[1], payoff)
-        start = []
-        for player, reg in zip("xy", regs):
-            key = f"{player}0"
-            if key in run:
-                point = tuple(toml_numbers(run[key], f"[run] {key}", reg.dim))
-            elif domain is Domain.SIMPLEX:
-                point = (sp.Rational(1, reg.dim),) * reg.dim
-            else:
-                raise ClaimFileError(f"[run] {key}: missing; on R^{reg.dim} give player {player}'s start")
-            try:
-                domain.check_point(point, key)
-            except MDTheoryError as err:
-                raise keyed(f"[run] {key}", err) from None
-            start += point
+        start = _start(run, regs, domain)
         steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
         rule = saddle_method(run.get("method", DEFAULT_METHOD))
         equilibrium = None
@@ -363,6 +350,17 @@ def smooth_tables(cls, problem: dict, run: dict, declared: dict, max_steps: int,
         payoff = _expression(text, "[problem] objective", symbols)
         _check_convex_concave(payoff, regs[0].variables, regs[1].variables)
         game = SaddleGame(regs[0], regs[1], payoff)
+    start = _start(run, regs, domain)
+    steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
+    rule = saddle_method(run.get("method", DEFAULT_METHOD))
+    equilibrium = None
+    if "equilibrium" in problem:
+        equilibrium = _smooth_equilibrium(problem["equilibrium"], game)
+    return cls(game, None, tuple(start), eta, steps, bits, rule.name, equilibrium, declared)
+
+
+def _start(run: dict, regs, domain: Domain) -> list:
+    """Both players' starts, x0 then y0, from [run] (the uniform strategy by default on the simplex)."""
     start = []
     for player, reg in zip("xy", regs):
         key = f"{player}0"
@@ -377,12 +375,7 @@ def smooth_tables(cls, problem: dict, run: dict, declared: dict, max_steps: int,
         except MDTheoryError as err:
             raise keyed(f"[run] {key}", err) from None
         start += point
-    steps, eta, bits = _steps_eta_bits(run, max_steps, max_precision_bits)
-    rule = saddle_method(run.get("method", DEFAULT_METHOD))
-    equilibrium = None
-    if "equilibrium" in problem:
-        equilibrium = _smooth_equilibrium(problem["equilibrium"], game)
-    return cls(game, None, tuple(start), eta, steps, bits, rule.name, equilibrium, declared)
+    return start
 
 
 def _dimension(text: str, key_read: str, run: dict, player: str, domain: Domain) -> int:
