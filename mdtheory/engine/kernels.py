@@ -41,6 +41,10 @@ class MirrorDescentKernel:
     """Compiled step, Jacobian and objective of ``md`` (parameters of the objective passed at call time).
     With an ``oracle`` the objective's sympy form is never compiled: only phi's geometry is derived."""
 
+    # False where nothing reads the run's tangent (a convergence or a regret claim): the run loop then skips it,
+    # and a projection's kink takes the active face's derivative instead of stopping the run
+    tangent_needed = True
+
     def __init__(self, md: MirrorDescent, oracle: ObjectiveOracle | None = None):
         if md.method != PLAIN_MD:  # running plain MD on a problem that names another method would be silent
             raise MDTheoryError(f"MirrorDescentKernel runs plain MD; this problem runs method {md.method!r}: build "

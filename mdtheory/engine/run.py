@@ -299,7 +299,7 @@ def _iterate(md, rule, spec, kernel, ctx, progress, perturbed=True, keep_path=Fa
     log_growth = ctx.mpf(0)  # log ||J_t ... J_1 tangent_0||, the whole state's tangent
     series = RunSeries(bits=ctx.prec, ctx=ctx)
     # a kernel whose tangent nothing reads (a convergence or regret claim) skips it: its series stays empty
-    track_tangent = perturbed or worst_case or getattr(kernel, "tangent_needed", True)
+    track_tangent = perturbed or worst_case or kernel.tangent_needed
     check_convexity = kernel.checks_convexity_along_run and ctx.guards_domain
     frame = JacobianProductNorm(ctx, tangent_basis(dim, md.regularizer.domain)) if worst_case else None
 

@@ -44,9 +44,6 @@ class ProjectedKernel(MirrorDescentKernel):
         self.constraint = problem.constraint
         # the batched closed forms (falsify's screen) would run the unprojected step: they are not offered
         self.has_closed_form_step = False
-        # False where the run's tangent is read by nothing (a convergence claim): a kink then takes the active
-        # face's derivative instead of stopping the run
-        self.tangent_needed = True
 
     def mirror_step(self, ctx, x, eta, params=()):
         return super().step(ctx, x, eta, params)
