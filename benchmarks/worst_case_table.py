@@ -123,10 +123,13 @@ def _gd_rate_every_t(T: int) -> dict:
     """The potential eta k (f_k - f*) + ||x_k - x*||^2/2 (every T) above, shown at T; the SDP's instance at T below."""
     from mdtheory.checker.potential_rate import certify_step
 
-    step, how = certify_step("gd", ONE, ONE)
+    eta = ONE
+    step, how = certify_step("gd", eta, ONE)
     case = _gd_suboptimality(T)
-    return _interval(case.lower, None if step is None else 1 / (ONE * T), False, UPPER_ONLY, f"T = {T}",
-                     case.how_lower, f"f(x_T) - f* <= 1/(eta T) for every T: {how}" if step else how)
+    if step is None:
+        return _interval(case.lower, None, False, ONE_HORIZON, f"T = {T}", case.how_lower, how)
+    return _interval(case.lower, 1 / (eta * T), False, UPPER_ONLY, f"T = {T}", case.how_lower,
+                     f"f(x_T) - f* <= 1/(eta T) for every T: {how}")
 
 
 def _pepit_bregman(proof: Callable[[], tuple], bound: Callable[[int], Fraction], instance: Callable[[], object],
@@ -139,7 +142,8 @@ def _pepit_bregman(proof: Callable[[], tuple], bound: Callable[[int], Fraction],
     if proved is None:
         return _interval(found.ratio, None, False, ONE_HORIZON, f"n = {n}", "; ".join(found.checks), how)
     upper = bound(n)
-    return _interval(found.ratio, upper, False, EVERY if found.ratio == upper else UPPER_ONLY, "every n",
+    closed = found.ratio == upper
+    return _interval(found.ratio, upper, False, EVERY if closed else UPPER_ONLY, "every n" if closed else f"n = {n}",
                      f"an instance in PEPit's class, exact, verified for every n ({found.example})",
                      f"proved for every n: {how}")
 
