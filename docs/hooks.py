@@ -8,7 +8,8 @@ key and quantity tables take their rows from the loaders' own key tables (``mdth
 longer reads, is reported by ``missing_meanings`` (a warning, which ``mkdocs build --strict`` turns into a
 failed build; ``tests/test_readme.py`` asserts the same without building). The theorem library's table is read
 from ``mdtheory/theorems/*/*.toml``, and the command times from ``docs/data/command_times.json``, which
-``benchmarks/command_times.py`` writes.
+``benchmarks/command_times.py`` writes, and the worst-case table from ``docs/data/worst_case_table.json``, which
+``benchmarks/worst_case_table.py`` writes (the README shows the same rendering; a test holds it to it).
 """
 
 from __future__ import annotations
@@ -369,15 +370,26 @@ def library() -> str:
     return "\n".join(rows)
 
 
-def command_times() -> str:
-    spec = importlib.util.spec_from_file_location("command_times", ROOT / "benchmarks" / "command_times.py")
+def _benchmark(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def command_times() -> str:
+    module = _benchmark("command_times")
+    return module.table(module.load())
+
+
+def worst_case_table() -> str:
+    """The README's worst-case table, rendered by the same function from the same JSON."""
+    module = _benchmark("worst_case_table")
     return module.table(module.load())
 
 
 GENERATORS = {"claim-keys": claim_keys, "quantities": quantities, "bound-names": bound_names, "library": library,
-              "command-times": command_times}
+              "command-times": command_times, "worst-case-table": worst_case_table}
 
 
 def expand(markdown: str) -> str:
