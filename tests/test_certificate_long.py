@@ -20,7 +20,7 @@ EXAMPLE = ROOT / "examples" / "worst_case" / "gd_nonexpansive_long.toml"  # gd, 
 
 def _standalone(*paths) -> subprocess.CompletedProcess:
     """In isolated mode (-I), so that it could not import mdtheory if it tried."""
-    return subprocess.run([sys.executable, "-I", str(CHECKER), *map(str, paths)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-I", str(CHECKER), *map(str, paths)], capture_output=True, text=True, check=False,
                           timeout=300)
 
 
@@ -35,7 +35,7 @@ def _tampered(document: dict, k: int) -> dict:
 def _coqc(folder: Path, name: str) -> subprocess.CompletedProcess:
     from mdtheory.coq import LOGICAL
 
-    return subprocess.run(["coqc", "-Q", ".", LOGICAL, f"{name}.v"], cwd=folder, capture_output=True, text=True,
+    return subprocess.run(["coqc", "-Q", ".", LOGICAL, f"{name}.v"], cwd=folder, capture_output=True, text=True, check=False,
                           timeout=600)
 
 

@@ -43,18 +43,18 @@ def _combination(*terms) -> dict:
     return {k: v for k, v in out.items() if v}
 
 
-def _measured_vectors(method: str, functions) -> list[tuple[dict, ...]]:
+def _measured_vectors(method: str, over_the_iterates, over_the_leaves) -> list[tuple[dict, dict]]:
     """Vectors both problems state, each measured from the second run's start: (coordinates over the iterates,
-    coordinates over the leaves) from the two certificates' function points (same order: x_0, x'_0, x_1, ...;
-    md's h: y_0, y'_0, ...). They span every Gram vector over the iterates."""
+    coordinates over the leaves) from the two problems' function points (``_functions_description``; same order:
+    x_0, x'_0, x_1, ...; md's h: y_0, y'_0, ...). They span every Gram vector over the iterates."""
     vectors = []
-    f_old, f_new = functions[0][0][4], functions[1][0][4]
+    f_old, f_new = over_the_iterates[0][4], over_the_leaves[0][4]
     if method == "gd":
         start = [f_old[1][0], f_new[1][0]]  # x'_0
         for old, new in zip(f_old, f_new):
             vectors.append((_combination((1, old[0]), (-1, start[0])), _combination((1, new[0]), (-1, start[1]))))
     else:
-        h_old, h_new = functions[0][1][4], functions[1][1][4]
+        h_old, h_new = over_the_iterates[1][4], over_the_leaves[1][4]
         dual_start, primal_start = [h_old[1][0], h_new[1][0]], [h_old[1][1], h_new[1][1]]  # y'_0, x'_0
         for old, new in zip(h_old, h_new):
             vectors.append((_combination((1, old[0]), (-1, dual_start[0])),
@@ -118,8 +118,8 @@ def over_the_leaves(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: F
     if bound != certificate.bound:
         raise WorstCaseError(f"over the leaves the bound is {bound}, over the iterates {certificate.bound}: a bug")
 
-    M = _change_of_basis(_measured_vectors(method, (_functions_description(old_forms, old_functions), described)),
-                         certificate.n_points, n)
+    vectors = _measured_vectors(method, _functions_description(old_forms, old_functions), described)
+    M = _change_of_basis(vectors, certificate.n_points, n)
     S = fmpq_mat(certificate.n_points, certificate.n_points, [_q(v) for row in certificate.residual for v in row])
     residual = [[_f(v) for v in row] for row in (M.transpose() * S * M).tolist()]
     if residual != _residual_matrix(lam, exact, obj_gram, n, lam[0]):
