@@ -20,8 +20,8 @@ EXAMPLE = ROOT / "examples" / "worst_case" / "gd_nonexpansive_long.toml"  # gd, 
 
 def _standalone(*paths) -> subprocess.CompletedProcess:
     """In isolated mode (-I), so that it could not import mdtheory if it tried."""
-    return subprocess.run([sys.executable, "-I", str(CHECKER), *map(str, paths)], capture_output=True, text=True, check=False,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-I", str(CHECKER), *map(str, paths)], capture_output=True, text=True,
+                          check=False, timeout=300)
 
 
 def _tampered(document: dict, k: int) -> dict:
@@ -35,8 +35,8 @@ def _tampered(document: dict, k: int) -> dict:
 def _coqc(folder: Path, name: str) -> subprocess.CompletedProcess:
     from mdtheory.coq import LOGICAL
 
-    return subprocess.run(["coqc", "-Q", ".", LOGICAL, f"{name}.v"], cwd=folder, capture_output=True, text=True, check=False,
-                          timeout=600)
+    return subprocess.run(["coqc", "-Q", ".", LOGICAL, f"{name}.v"], cwd=folder, capture_output=True, text=True,
+                          check=False, timeout=600)
 
 
 @pytest.fixture(scope="module")
