@@ -100,3 +100,26 @@ def test_md_past_t_30_is_written_over_the_leaves_and_checked(tmp_path):
     (tmp_path / "tampered.json").write_text(json.dumps(_tampered(document, -1)))
     result = _standalone(tmp_path / "tampered.json")
     assert result.returncode == 1 and "REJECTED" in result.stdout
+
+
+@pytest.mark.parametrize("method, eta, mu_phi, L_phi, claimed", [("gd", Fraction(2), None, None, Fraction(1)),
+                                                                 ("md", Fraction(1, 5), Fraction(1), Fraction(9), None)])
+def test_over_the_leaves_it_is_the_problem_up_to_t_30_poses(method, eta, mu_phi, L_phi, claimed):
+    """At T = 3 both pipelines run: the iterates' certificate, written over the leaves, has the same leaves (the
+    functions' points over them), objective and inequality forms, label by label, as the certificate PEPit's
+    banded problem gives up to T = 30; only the multipliers (each solver's) may differ."""
+    from mdtheory.checker.banded_dual import certified_upper
+    from mdtheory.checker.leaf_basis import over_the_leaves
+    from mdtheory.checker.worst_case import worst_case_amplification
+
+    T, L_f = 3, Fraction(1)
+    over_the_iterates = certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed)[3]
+    leaves = over_the_leaves(method, eta, T, L_f, mu_phi, L_phi, over_the_iterates)
+    pepit = worst_case_amplification(method, eta, T, L_f, mu_phi, L_phi, claimed, band=0,
+                                     primal_lower=False).certificate
+    assert (leaves.n_points, leaves.n_values, leaves.functions, leaves.objective) == (
+        pepit.n_points, pepit.n_values, pepit.functions, pepit.objective)
+    forms = {label: form for label, _, form in pepit.inequalities}
+    shared = [label for label, _, _ in leaves.inequalities if label in forms]
+    assert len(shared) >= T and all(form == forms[label] for label, _, form in leaves.inequalities if label in forms)
+    assert leaves.bound == over_the_iterates.bound
