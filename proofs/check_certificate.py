@@ -223,9 +223,10 @@ def check(document):
     for factor in c["ldlt"]:
         d, l = Q(factor["d"]), [Q(v) for v in factor["l"]]
         require(d >= 0 and len(l) == n, "a factor has d < 0 or the wrong length")
-        for i in range(n):
-            for j in range(n):
-                factored[i][j] += d * l[i] * l[j]
+        support = [(i, v) for i, v in enumerate(l) if v]  # past T = 30 a factor is mostly zeros
+        for i, a in support:
+            for j, b in support:
+                factored[i][j] += d * a * b
     require(factored == residual, "the residual is not sum_r d_r l_r l_r^T")
     bound = objective[2] - sum((m * form[2] for m, form in zip(multipliers, forms)), Q(0))
     require(bound == Q(c["bound"]), "the bound is not c - sum_k lambda_k c_k")

@@ -70,16 +70,6 @@ def test_horizons_past_the_pepit_limit_run_through_the_command(tmp_path):
     assert abs(float(Fraction(row["upper_squared"])) - row["solver_value_squared"]) <= 1e-5 * row["solver_value_squared"]
 
 
-def test_no_certificate_file_past_the_long_horizon(tmp_path, capsys):
-    """The long-horizon certificate is over the iterates, which the standalone replays refuse ("a starting point
-    is not a free leaf"): none is written, and the command says why."""
-    path = tmp_path / "gd.toml"
-    path.write_text(f'[worst_case]\nmethod = "gd"\neta = "1"\nhorizons = [{LONG_HORIZON + 1}]\n\n[claim]\nbound = "1"\n')
-    assert main(["worst-case", str(path), "--certificate", str(tmp_path / "certificates"), "--no-progress"]) == 0
-    assert "no certificate written: it is over the iterates" in capsys.readouterr().out
-    assert not list((tmp_path / "certificates").glob("*.json"))
-
-
 @pytest.mark.parametrize("method, limit", [("gd", MAX_GD_AMPLIFICATION_HORIZON), ("md", MAX_MD_HORIZON)])
 def test_horizons_up_to_100_are_accepted_and_beyond_refused(tmp_path, capsys, method, limit):
     from mdtheory.worstcase import load_class_claim

@@ -30,8 +30,9 @@ it. For gd the relaxation loses nothing (f = 0 or L x^2/2 attains the bound); fo
 the full class's (PEPit, every inequality) agreed to 2.1e-7 relative at T = 8 (kappa = 9, eta = 1/5) and 1.9e-7
 at T = 12 (kappa = 3, eta = 1/2), about the full solve's own floating-point accuracy.
 
-The certificate's Gram vectors are the iterates, not PEPit's leaves: ``proofs/check_certificate.py`` (and the
-Coq replay) check certificates written over the leaves (gradients as free vectors) and do not read these.
+The certificate's Gram vectors are the iterates, not PEPit's leaves (gradients as free vectors), over which
+``proofs/check_certificate.py`` and the Coq replay read certificates: ``mdtheory.checker.leaf_basis`` writes it
+over the leaves.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ MAX_HORIZON = 40  # gd's suboptimality (every interpolation inequality, and the 
 # 0.94 GB and 15 s of CPU at T = 40, 3.2 GB and 90 s at T = 60; T = 100 would need about 15 GB
 # Past LONG_HORIZON, gd's and md's amplification is solved by mdtheory.checker.banded_dual (the banded SDP over the
 # iterates, straight to Clarabel): T = 100 in about 0.4 GB (benchmarks/worst_case.py --long); its certificate is
-# over the iterates, which proofs/check_certificate.py does not read, so up to LONG_HORIZON PEPit's is kept
+# over the iterates, written over PEPit's leaves for proofs/check_certificate.py by mdtheory.checker.leaf_basis
 LONG_HORIZON = 30
 MAX_GD_AMPLIFICATION_HORIZON = 100
 # MD's SDPs hold two functions: peak memory (measured with /usr/bin/time -v, one process) grows about as T^3:
