@@ -216,6 +216,15 @@ def solve_dual(objective, initial, constraints, functions, order, growth: float 
     return duals, float(solution.obj_val) * objective_size
 
 
+def multiplier_sizes(functions, growth: float) -> list[float]:
+    """The size each multiplier is expected to have (the initial condition's first, then per constraint), for
+    ``dual_certificate``'s threshold of inactive ones: when the runs' distance grows by ``growth`` per step, the
+    multipliers of step t's inequalities are about growth^(2(T - t)) (1.2^200 = 8e16 at T = 100 past gd's edge),
+    so step t's are sized growth^(-2t) relative to the initial condition's. Each function's points are in step
+    order, two per step (the two runs')."""
+    return [1.0, *(growth ** (-2 * (i // 2)) for function in functions for i, _ in function.pairs)]
+
+
 def certified_upper(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction | None,
                     L_phi: Fraction | None, claimed: Fraction | None, band: int = UPPER_BAND):
     """(the solver's value, the certified upper bound or None, how, its certificate), as
@@ -224,10 +233,11 @@ def certified_upper(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: F
     FINER_RELAXATIONS for a lower bound."""
     if band != 0:  # only the same step's pairs keep each function value in one pair (module docstring)
         raise WorstCaseError(f"band {band}: the long-horizon SDP is posed with band 0 only")
-    objective, initial, constraints, functions, _ = iterate_problem(method, eta, T, L_f, mu_phi, L_phi, band)
+    objective, initial, constraints, functions, order = iterate_problem(method, eta, T, L_f, mu_phi, L_phi, band)
     value, upper, how_upper, proof = None, None, "not attempted", None
     # the quadratic f = L x^2/2 (phi = mu x^2/2) grows by |1 - eta L/mu| per step: the solver's scaling
     growth = max(1.0, abs(1 - float(eta * L_f / (mu_phi if method == "md" else 1))))
+    sizes = multiplier_sizes(functions, growth)
 
     def solved(relaxation):
         grow = 1 + relaxation
@@ -241,7 +251,8 @@ def certified_upper(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: F
     for relaxation in LONG_RELAXATIONS:
         duals, solver_value = solved(relaxation)
         value = solver_value if value is None else min(value, solver_value)
-        bound, how, certificate = dual_certificate(objective, initial, constraints, duals, claimed, functions)
+        bound, how, certificate = dual_certificate(objective, initial, constraints, duals, claimed, functions, sizes,
+                                                   order)
         if bound is not None and (upper is None or bound < upper):
             upper, how_upper, proof = bound, f"{how} (a class larger by {relaxation})", certificate
         elif upper is None:
@@ -252,7 +263,8 @@ def certified_upper(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: F
     for relaxation in FINER_RELAXATIONS if upper is not None and not proved and T <= FINER_HORIZON else ():
         duals, solver_value = solved(relaxation)
         value = min(value, solver_value)
-        bound, how, certificate = dual_certificate(objective, initial, constraints, duals, claimed, functions)
+        bound, how, certificate = dual_certificate(objective, initial, constraints, duals, claimed, functions, sizes,
+                                                   order)
         if bound is None or bound >= upper:
             break
         upper, how_upper, proof = bound, f"{how} (a class larger by {relaxation})", certificate
