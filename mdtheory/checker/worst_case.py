@@ -954,6 +954,8 @@ def _ldlt(matrix: list[list[Fraction]], order: list[int] | None = None) -> tuple
     from flint import fmpq
 
     n = len(matrix)
+    if order is not None and sorted(order) != list(range(n)):
+        raise WorstCaseError("the elimination order is not a permutation of the residual's indices: a bug")
     if any(matrix[i][j] != matrix[j][i] for i in range(n) for j in range(i)):
         return None
     if _fails_a_principal_minor(matrix):
@@ -1001,8 +1003,6 @@ def _ldlt_in_order(matrix: list[list[Fraction]], order: list[int]) -> tuple | No
     from flint import fmpq
 
     n = len(matrix)
-    if sorted(order) != list(range(n)):
-        raise WorstCaseError("the elimination order is not a permutation of the residual's indices: a bug")
     rows = [{j: fmpq(v.numerator, v.denominator) for j, v in enumerate(row) if v} for row in matrix]
     factors = []
     for pivot in order:
