@@ -129,8 +129,8 @@ def measured(kind: str, method: str, eta: Fraction, T: int) -> tuple[dict, float
 
 def long_table(horizons, methods=None) -> None:
     """Issue 28 item 5: the long-horizon pipeline's memory and CPU, beside PEPit's solve where it fits."""
-    print("| method | eta | T | certified [lower, upper] (squared) | solver value | banded over the iterates: CPU s, "
-          "peak GB | PEPit's banded solve: CPU s, peak GB | CPU ratio |\n|---|---|---|---|---|---|---|---|")
+    print("| method | eta | T | certified [lower, upper] (squared) | relative width | solver value | banded over the "
+          "iterates: CPU s, peak GB | PEPit's banded solve: CPU s, peak GB | CPU ratio |\n" + "|---" * 9 + "|")
     for method, eta, _, _ in LONG_CASES:
         if methods and f"{method}:{eta}" not in methods:
             continue
@@ -142,8 +142,11 @@ def long_table(horizons, methods=None) -> None:
                 pepit, ratio = f"{pepit_cpu:.1f} s, {pepit_memory:.2f} GB", f"{pepit_cpu / cpu:.1f}x"
                 if "failed" in plain:
                     pepit, ratio = f"solver failed ({plain['failed']}) after {pepit_cpu:.1f} s, {pepit_memory:.2f} GB", ""
-            upper = "not certified" if result["upper"] is None else f"{float(Fraction(result['upper'])):.10g}"
-            print(f"| {method} | {eta} | {T} | [{float(Fraction(result['lower'])):.10g}, {upper}] | "
+            upper, width = "not certified", ""
+            if result["upper"] is not None:  # (upper - lower) / upper, exactly, then shown
+                high, low = Fraction(result["upper"]), Fraction(result["lower"])
+                upper, width = f"{float(high):.10g}", f"{float((high - low) / high):.1e}"
+            print(f"| {method} | {eta} | {T} | [{float(Fraction(result['lower'])):.10g}, {upper}] | {width} | "
                   f"{result['value']:.10g} | {cpu:.1f} s, {memory:.2f} GB | {pepit} | {ratio} |", flush=True)
 
 

@@ -24,7 +24,10 @@ is handed to Clarabel with that sparsity; its chordal decomposition splits the P
 (Posed over the two runs' points, or with the function values' equations, the residual would be singular by
 construction and the solver stops at about 1e-8; over the differences it reaches 1e-11.) The multipliers are
 evidence only: ``dual_certificate`` rationalizes them and proves the residual PSD by an exact LDL^T in rationals,
-on the problem built with the exact constants and every inequality of the band. So the bound is a certified
+on the problem built with the exact constants and every inequality of the band. The LDL^T takes its pivots step
+by step (``_ldlt`` with an order): the block-tridiagonal residual has no fill-in, so it costs linear time in T.
+Past gd's edge the multipliers span growth^(2T) (7e15 at T = 100): which ones are taken as 0 is decided relative
+to their step's size (``multiplier_sizes``), not to the largest. So the bound is a certified
 upper bound over a relaxation (band 0), not the exact worst case: the exact worst case over the class is at most
 it. For gd the relaxation loses nothing (f = 0 or L x^2/2 attains the bound); for md the relaxation's value and
 the full class's (PEPit, every inequality) agreed to 2.1e-7 relative at T = 8 (kappa = 9, eta = 1/5) and 1.9e-7
@@ -59,11 +62,10 @@ SOLVER_MAX_ITERATIONS = 400
 # certifies (and proves the claim, if any) is kept. This solve is accurate to about 1e-12, but 1e-10 left the
 # residual at -1e-10 at T = 40 (md, kappa = 9): 1e-8 first
 LONG_RELAXATIONS = tuple(Fraction(1, 10**k) for k in range(8, 3, -1))
-# then, when no claim is proved, finer ones while they certify a lower bound (past gd's edge the class larger
-# by r grows as (|1 - eta L| + r eta L)^T), up to FINER_HORIZON: beyond it each ``dual_certificate`` without a
-# claim (every rationalization, up to about 40 exact LDL^T of seconds each) takes minutes
+# then, when no claim is proved, finer ones while they certify a lower bound: past gd's edge the class larger
+# by r grows as (|1 - eta L| + r eta L)^T, so that 1e-8 leaves the bound 3.7e-6 above 1.2^(2T) at T = 100 and
+# 1e-10 3.7e-8 (with the band-order LDL^T each ``dual_certificate`` takes seconds at T = 100, at every T)
 FINER_RELAXATIONS = (Fraction(1, 10**9), Fraction(1, 10**10))
-FINER_HORIZON = 30
 
 
 def iterate_problem(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction | None,
@@ -217,6 +219,15 @@ def solve_dual(objective, initial, constraints, functions, order, growth: float 
     return duals, float(solution.obj_val) * objective_size
 
 
+def multiplier_sizes(functions, growth: float) -> list[float]:
+    """The size each multiplier is expected to have (the initial condition's first, then per constraint), for
+    ``dual_certificate``'s threshold of inactive ones: when the runs' distance grows by ``growth`` per step, the
+    multipliers of step t's inequalities are about growth^(2(T - t)) (1.2^200 = 8e16 at T = 100 past gd's edge),
+    so step t's are sized growth^(-2t) relative to the initial condition's. Each function's points are in step
+    order, two per step (the two runs')."""
+    return [1.0, *(growth ** (-2 * (i // 2)) for function in functions for i, _ in function.pairs)]
+
+
 def certified_upper(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: Fraction | None,
                     L_phi: Fraction | None, claimed: Fraction | None, band: int = UPPER_BAND):
     """(the solver's value, the certified upper bound or None, how, its certificate), as
@@ -225,10 +236,11 @@ def certified_upper(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: F
     FINER_RELAXATIONS for a lower bound."""
     if band != 0:  # only the same step's pairs keep each function value in one pair (module docstring)
         raise WorstCaseError(f"band {band}: the long-horizon SDP is posed with band 0 only")
-    objective, initial, constraints, functions, _ = iterate_problem(method, eta, T, L_f, mu_phi, L_phi, band)
+    objective, initial, constraints, functions, order = iterate_problem(method, eta, T, L_f, mu_phi, L_phi, band)
     value, upper, how_upper, proof = None, None, "not attempted", None
     # the quadratic f = L x^2/2 (phi = mu x^2/2) grows by |1 - eta L/mu| per step: the solver's scaling
     growth = max(1.0, abs(1 - float(eta * L_f / (mu_phi if method == "md" else 1))))
+    sizes = multiplier_sizes(functions, growth)
 
     def solved(relaxation):
         grow = 1 + relaxation
@@ -242,7 +254,8 @@ def certified_upper(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: F
     for relaxation in LONG_RELAXATIONS:
         duals, solver_value = solved(relaxation)
         value = solver_value if value is None else min(value, solver_value)
-        bound, how, certificate = dual_certificate(objective, initial, constraints, duals, claimed, functions)
+        bound, how, certificate = dual_certificate(objective, initial, constraints, duals, claimed, functions, sizes,
+                                                   order)
         if bound is not None and (upper is None or bound < upper):
             upper, how_upper, proof = bound, f"{how} (a class larger by {relaxation})", certificate
         elif upper is None:
@@ -250,10 +263,11 @@ def certified_upper(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: F
         if upper is not None and (claimed is None or upper <= claimed):
             break
     proved = upper is not None and claimed is not None and upper <= claimed
-    for relaxation in FINER_RELAXATIONS if upper is not None and not proved and T <= FINER_HORIZON else ():
+    for relaxation in FINER_RELAXATIONS if upper is not None and not proved else ():
         duals, solver_value = solved(relaxation)
         value = min(value, solver_value)
-        bound, how, certificate = dual_certificate(objective, initial, constraints, duals, claimed, functions)
+        bound, how, certificate = dual_certificate(objective, initial, constraints, duals, claimed, functions, sizes,
+                                                   order)
         if bound is None or bound >= upper:
             break
         upper, how_upper, proof = bound, f"{how} (a class larger by {relaxation})", certificate

@@ -750,20 +750,36 @@ def _functions_description(forms: _Forms, functions) -> tuple:
 
 
 def dual_certificate(objective, initial, constraints, duals: list[float], target: Fraction | None = None,
-                     functions=()) -> tuple[Fraction | None, str, Certificate | None]:
+                     functions=(), sizes: list[float] | None = None,
+                     order=None) -> tuple[Fraction | None, str, Certificate | None]:
     """An exactly verified upper bound on the objective from dual multipliers (``duals[0]`` the initial
     condition's, then one per constraint; module docstring), or (None, why not, None). The constraints'
     coefficients are exact (``_rebuilt``); ``functions`` (the rebuilt problem's) describe them for the certificate.
 
     The multipliers are rationalized with denominators 10^2, 10^3, ...: the coarse ones often recover the
     exact certificate of a proof (GD's is lambda = 2 eta on each co-coercivity pair), which can certify a
-    claimed ``target`` exactly; the fine ones certify the solver's value."""
+    claimed ``target`` exactly; the fine ones certify the solver's value.
+
+    ``sizes``: the size each multiplier is expected to have, where they span many orders of magnitude by
+    construction (past gd's edge, step t's about |1 - eta L|^(2(T - t))): a multiplier is taken as 0 when
+    below INACTIVE of the largest relative to its size (duals[k] / sizes[k] against the largest such ratio),
+    not of the largest multiplier. It only decides which multipliers are tried as 0; the exact check is the
+    judge. ``order``: the Gram vectors (points) in an order in which the residual is banded, for the
+    band-order LDL^T (``_ldlt``); the other points, if any, come last."""
     every = [initial, *constraints]
     forms = _Forms([objective, *(c.expression for c in every)])
     exact = [forms.of(c.expression, f"constraint {k}") for k, c in enumerate(every)]
     obj_gram, obj_linear, obj_constant = forms.of(objective, "objective")
     scale = -exact[0][2]  # the initial condition reads ||x_0 - x'_0||^2 - 1 <= 0
-    largest = max(abs(d) for d in duals)
+    sizes = sizes or [1.0] * len(duals)
+    largest = max(abs(d) / size for d, size in zip(duals, sizes))
+    n = len(forms.points)
+    if order is not None:
+        banded = [forms.points[point] for point in order if point in forms.points]
+        order = banded + sorted(set(range(n)) - set(banded))
+    # the residual at weight w is the one at tau plus (w - tau) H_initial: when H_initial is PSD and carries no
+    # function values, a weight that certifies makes every larger one certify, so the inflations are bisected
+    monotone = not exact[0][1] and _ldlt(_residual_matrix([Fraction(0)] * len(exact), exact, {}, n, 1)) is not None
     why = "no rationalization of the multipliers gave a positive semidefinite residual"
     best = None  # (certificate, how) of the lowest bound certified so far
 
@@ -779,7 +795,8 @@ def dual_certificate(objective, initial, constraints, duals: list[float], target
             tuple(tuple(row) for row in residual), factors, _functions_description(forms, functions))
 
     for digits in RATIONALIZATIONS:
-        lam = [Fraction(d).limit_denominator(10**digits) if d > INACTIVE * largest else Fraction(0) for d in duals]
+        lam = [Fraction(d).limit_denominator(10**digits) if d > INACTIVE * largest * size else Fraction(0)
+               for d, size in zip(duals, sizes)]
         lam, failure = _restore_value_equations(lam, exact, obj_linear, len(forms.values))
         if lam is None:
             why = failure
@@ -794,8 +811,8 @@ def dual_certificate(objective, initial, constraints, duals: list[float], target
                 lam, _ = _restore_value_equations([weight, *lam[1:]], exact, obj_linear, len(forms.values))
                 if lam is None:
                     return None
-            residual = _residual_matrix(lam, exact, obj_gram, len(forms.points), weight)
-            factors = _ldlt(residual)
+            residual = _residual_matrix(lam, exact, obj_gram, n, weight)
+            factors = _ldlt(residual, order)
             return None if factors is None else certificate(lam, weight, residual, factors)
 
         if target is not None and target >= tau * (1 - SNAP) and (proof := certifies(target / scale)):
@@ -804,13 +821,12 @@ def dual_certificate(objective, initial, constraints, duals: list[float], target
         if (best is None or tau < best[0].bound / scale) and (proof := certifies(tau)):
             best = (proof, f"multipliers rationalized to 1e-{digits}; the residual is PSD by an exact LDL^T")
         else:
-            for delta in INFLATIONS:
-                if best is not None and tau + delta >= best[0].bound / scale:
-                    break  # a coarser rationalization already certified a bound this low
-                if proof := certifies(tau + delta):
-                    best = (proof, (f"multipliers rationalized to 1e-{digits}; the initial condition's inflated by "
-                                    f"{delta} to make the residual PSD (exact LDL^T)"))
-                    break
+            # a coarser rationalization may already have certified a bound this low
+            inflations = [delta for delta in INFLATIONS if best is None or tau + delta < best[0].bound / scale]
+            if found := _least_inflation(inflations, lambda delta: certifies(tau + delta), monotone):
+                delta, proof = found
+                best = (proof, (f"multipliers rationalized to 1e-{digits}; the initial condition's inflated by "
+                                f"{delta} to make the residual PSD (exact LDL^T)"))
         if best is not None and target is not None and best[0].bound <= target:
             return best[0].bound, best[1], best[0]  # it proves the claim: enough
     if best is not None:
@@ -819,6 +835,24 @@ def dual_certificate(objective, initial, constraints, duals: list[float], target
         # finer one needs 1e-8); the lowest bound is kept
         return best[0].bound, best[1], best[0]
     return None, why, None
+
+
+def _least_inflation(inflations: list[Fraction], certifies, monotone: bool) -> tuple | None:
+    """(the least of the ascending ``inflations`` that ``certifies``, its certificate), or None: in turn, or,
+    when ``monotone`` (every larger one certifies too), the largest first and then by bisection, so that a
+    rationalization no inflation repairs costs one exact factorization, not one per inflation."""
+    if not monotone:
+        return next(((delta, proof) for delta in inflations if (proof := certifies(delta))), None)
+    if not inflations or not (proof := certifies(inflations[-1])):
+        return None
+    low, high, found = -1, len(inflations) - 1, proof  # inflations[low] fails (or none), inflations[high] certifies
+    while high - low > 1:
+        middle = (low + high) // 2
+        if proof := certifies(inflations[middle]):
+            high, found = middle, proof
+        else:
+            low = middle
+    return inflations[high], found
 
 
 def _restore_value_equations(lam, exact, obj_linear, m):
@@ -830,6 +864,12 @@ def _restore_value_equations(lam, exact, obj_linear, m):
     active = [k for k, value in enumerate(lam) if value > 0 and k > 0]
     if not m:
         return lam, ""
+    mismatch = dict(obj_linear)  # the equations' residual, over the sparse forms: zero when they already hold
+    for k, value in enumerate(lam):
+        for row, c in exact[k][1].items() if k == 0 or value > 0 else ():
+            mismatch[row] = mismatch.get(row, 0) - value * c
+    if not any(mismatch.values()):
+        return lam, ""  # (the pairs of the banded problem share a multiplier: their values cancel exactly)
     A = [[exact[k][1].get(row, Fraction(0)) for k in active] for row in range(m)]
     # the initial condition's multiplier is fixed (it is the bound); its function values, if any, are moved over
     initial = exact[0][1]
@@ -901,16 +941,27 @@ def _is_psd(matrix: list[list[Fraction]]) -> bool:
     return _ldlt(matrix) is not None
 
 
-def _ldlt(matrix: list[list[Fraction]]) -> tuple | None:
+def _ldlt(matrix: list[list[Fraction]], order: list[int] | None = None) -> tuple | None:
     """S = sum_r d_r l_r l_r^T with every d_r > 0 (exact rationals), or None when S is not positive
-    semidefinite. Symmetric elimination with diagonal pivoting: l_r is the pivot's row over its pivot (1 at the
-    pivot); a zero pivot needs its whole remaining block to be zero. The elimination runs on python-flint's
-    exact rationals (fmpq, in C), the same arithmetic as Fractions."""
+    semidefinite. Symmetric elimination: l_r is the pivot's row over its pivot (1 at the pivot). Without
+    ``order``, diagonal pivoting (the largest remaining diagonal first), where a zero pivot needs its whole
+    remaining block to be zero: for the dense residuals of PEPit's leaves. With ``order`` (every index, in an
+    order in which S is banded, such as step by step for a block-tridiagonal S), the pivots are taken in that
+    order over sparse rows: eliminating a band's first index updates only its neighbours, which are already
+    coupled, so there is no fill-in and the cost is linear in the band's length; a zero pivot needs its own
+    remaining row to be zero. The elimination runs on python-flint's exact rationals (fmpq, in C), the same
+    arithmetic as Fractions."""
     from flint import fmpq
 
     n = len(matrix)
+    if order is not None and sorted(order) != list(range(n)):
+        raise WorstCaseError("the elimination order is not a permutation of the residual's indices: a bug")
     if any(matrix[i][j] != matrix[j][i] for i in range(n) for j in range(i)):
         return None
+    if _fails_a_principal_minor(matrix):
+        return None
+    if order is not None:
+        return _ldlt_in_order(matrix, order)
     a = [[fmpq(v.numerator, v.denominator) for v in row] for row in matrix]
     remaining = list(range(n))
     factors = []
@@ -935,6 +986,47 @@ def _ldlt(matrix: list[list[Fraction]]) -> tuple | None:
             target = a[i]
             for j, aj in row.items():
                 target[j] -= factor * aj
+    return tuple(factors)
+
+
+def _fails_a_principal_minor(matrix: list[list[Fraction]]) -> bool:
+    """A cheaper exact test than the factorization, which it spares when it fails: a PSD matrix has no negative
+    diagonal entry and no 2 x 2 principal minor S_ii S_jj - S_ij^2 below 0."""
+    n = len(matrix)
+    if any(matrix[i][i] < 0 for i in range(n)):
+        return True
+    return any(c and c * c > matrix[i][i] * matrix[j][j] for i in range(n) for j, c in enumerate(matrix[i]) if j > i)
+
+
+def _ldlt_in_order(matrix: list[list[Fraction]], order: list[int]) -> tuple | None:
+    """``_ldlt`` with the pivots taken in ``order`` (a permutation of the indices), over sparse rows."""
+    from flint import fmpq
+
+    n = len(matrix)
+    rows = [{j: fmpq(v.numerator, v.denominator) for j, v in enumerate(row) if v} for row in matrix]
+    factors = []
+    for pivot in order:
+        row = rows[pivot]
+        p = row.pop(pivot, fmpq(0))
+        if p < 0:
+            return None
+        if p == 0:
+            if any(row.values()):
+                return None
+            for i in row:
+                del rows[i][pivot]
+            continue
+        column = [Fraction(0)] * n
+        column[pivot] = Fraction(1)
+        for j, aj in row.items():
+            column[j] = _f(aj / p)
+        factors.append((_f(p), tuple(column)))
+        for i, ai in row.items():  # the Schur complement, on the pivot's neighbours only
+            factor = ai / p
+            target = rows[i]
+            del target[pivot]
+            for j, aj in row.items():
+                target[j] = target.get(j, 0) - factor * aj
     return tuple(factors)
 
 
