@@ -72,6 +72,7 @@ def test_the_same_problem_is_derived_once(derivations):
     assert len(derivations) == 1
     assert kernels[0] is not kernels[1]  # kernels are not shared (they carry tangent_needed), only the step
     assert kernels[0].derived is kernels[1].derived is kernels[2].derived
+    assert kernels[0].closed_form_step is kernels[2].closed_form_step  # compiled once too
 
 
 def test_different_problems_get_their_own_steps(derivations):
