@@ -217,7 +217,8 @@ class MirrorFlowProblem(Problem):
                       "D0": f"exact: D_phi(x*, x0) = {d0}", "r": "exact ([run] r)"}
         m = SeriesMeasurement(ctx, list(range(len(self.times) + 1)), [ctx.zero, *(ctx.exact(t) for t in self.times)],
                               series, (self.bits, 2 * self.bits), constants, provenance,
-                              reference="x* = (" + ", ".join(map(str, self.solution)) + ")")
+                              reference="x* = (" + ", ".join(map(str, self.solution)) + ")",
+                              row_times=(sp.Integer(0), *self.times))
         return [with_declared(m, self.constants)]
 
 
