@@ -120,8 +120,9 @@ MEANINGS = {
     ("solution", "limit"): "`{A, b, geometry}`: argmin D(x, x0) s.t. A x = b in phi's geometry "
                            "(`\"regularizer\"`) or GD's (`\"euclidean\"`)",
     ("claim", "kind"): "the bound kind (table below)",
-    ("claim", "expected"): "the verdict the claim predicts: `holds` (default) or `violated`; `proved` for a mirror_flow "
-                           "claim with `[run] enclosure = true`",
+    ("claim", "expected"): "the verdict the claim predicts: `holds` (default) or `violated`; `proved` only for a mirror_flow "
+                           "claim with `[run] enclosure = true` (the problem kind says whether it can prove; a "
+                           "kind judged on the precision ladder alone is refused)",
     ("claim", "norm"): "`l1`, `l2` or `linf`: the norm of sigma, G in its dual (default: phi's own: l1 for the "
                        "entropy on the simplex, l_p for a p_norm regularizer, else l2)",
     ("claim", "quantity"): "what is bounded (quantities below); default `amplification`, or the problem kind's "

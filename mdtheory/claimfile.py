@@ -705,6 +705,8 @@ def claim_from_tables(data: dict, name: str, max_steps: int = MAX_STEPS,
         raise ClaimFileError(f"[claim] norm: {norm!r}; " + (f"an {kind} problem's norm is one of {', '.join(norms)}" if norms
                                                             else f"a {kind} problem takes no norm; remove it"))
     problem = problem_class.from_tables(data, declared, bound, max_steps, max_precision_bits)
+    if expected == PROVED and problem.why_not_proved() is not None:
+        raise ClaimFileError(f"[claim] expected: {problem.why_not_proved()}")
     theorem = _theorem(data.get("theorem"))
     try:
         return Claim(name, problem, bound, expected, theorem)

@@ -9,8 +9,6 @@ X(t) = x0 Gamma(nu + 1) (2/t)^nu J_nu(t), nu = r/2 (t^-nu J_nu(t) solves y'' + (
 J_nu(t) ~ (t/2)^nu / Gamma(nu + 1) at 0). For r = 3 (nu = 3/2) it is elementary: 3 x0 (sin t - t cos t)/t^3.
 """
 
-import contextlib
-import io
 from fractions import Fraction
 
 import mpmath
@@ -19,9 +17,10 @@ import pytest
 
 from mdtheory.checker.claim import check_claim
 from mdtheory.claimfile import load_claim, read_toml
-from mdtheory.cli import main
 from mdtheory.search.space import theorem_space
 from mdtheory.search.witness import witness_tables_text
+
+from .helpers import run_cli
 
 TIMES = [Fraction(1, 10), Fraction(1, 2), Fraction(1), Fraction(46, 25), Fraction(5), Fraction(12)]
 QUADRATIC = """
@@ -65,13 +64,6 @@ def write(tmp_path, r="2", quantity="suboptimality", kind="upper_bound", bound='
     return str(path)
 
 
-def run(argv) -> tuple[int, str]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main([*argv, "--no-progress"])
-    return code, out.getvalue()
-
-
 @pytest.mark.parametrize("r", [Fraction(2), Fraction(3), Fraction(1, 2)], ids=["r=2", "r=3", "r=1/2"])
 def test_the_trusted_digits_are_the_bessel_solution(tmp_path, r):
     """Every digit the ladder trusts, from the first step (the series at the singular t = 0) on, is J_nu's."""
@@ -103,9 +95,9 @@ def test_r_3_is_the_elementary_solution(tmp_path):
 def test_on_the_quadratic_the_rate_without_r_squared_is_violated_where_J1_peaks(tmp_path):
     """r = 2: f(X(t)) - f* = (x0^2/2) (2 J_1(t)/t)^2, above D0/t^2 = x0^2/(2 t^2) where |J_1(t)| > 1/2 (t = 1.84)."""
     assert abs(bessel_solution(Fraction(2), Fraction(46, 25))) * Fraction(46, 25) / X0 > 1  # 2 |J_1(1.84)| > 1
-    code, output = run(["check", write(tmp_path)])
+    code, output = run_cli(["check", write(tmp_path)])
     assert code == 0 and "verdict: holds" in output, output
-    code, output = run(["check", write(tmp_path, bound='bound = "D0/t**2"', name="w.toml")])
+    code, output = run_cli(["check", write(tmp_path, bound='bound = "D0/t**2"', name="w.toml")])
     assert code == 1 and "exceeds the bound first at eta*T = 1.84" in output, output
 
 
@@ -121,7 +113,7 @@ def test_bad_input_exits_2_naming_the_key(tmp_path, edit, message):
     path = tmp_path / "bad.toml"
     path.write_text(QUADRATIC.replace(*edit).format(r="2", quantity="suboptimality", kind="upper_bound",
                                                     bound='bound = "r**2*D0/t**2"'))
-    code, output = run(["check", str(path)])
+    code, output = run_cli(["check", str(path)])
     assert code == 2 and message in output, output
 
 
@@ -173,12 +165,12 @@ def test_falsify_searches_the_start_and_writes_a_witness_check_reproduces(tmp_pa
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "flow.toml"
     path.write_text(SEARCHED.format(flow="", search='x0 = "domain"'))
-    assert run(["check", str(path)])[0] == 0
-    code, output = run(["falsify", str(path), "--witness", "w.toml"])
+    assert run_cli(["check", str(path)])[0] == 0
+    code, output = run_cli(["falsify", str(path), "--witness", "w.toml"])
     assert code == 1 and "verdict: violated" in output and "x0 = (" in output, output
     witness = (tmp_path / "w.toml").read_text()
     assert "eta" not in witness, witness  # a flow takes no step size
-    code, output = run(["check", "w.toml"])
+    code, output = run_cli(["check", "w.toml"])
     assert code == 1 and "verdict: violated" in output, output
 
 
@@ -186,5 +178,5 @@ def test_falsify_searches_the_start_and_writes_a_witness_check_reproduces(tmp_pa
 def test_falsify_refuses_a_step_size_range_for_a_flow(tmp_path, flow):
     path = tmp_path / "flow.toml"
     path.write_text(SEARCHED.format(flow=flow, search='eta = ["1", "2"]'))
-    code, output = run(["falsify", str(path)])
+    code, output = run_cli(["falsify", str(path)])
     assert code == 2 and "[search] eta: a mirror_flow claim takes no step size" in output, output

@@ -1,9 +1,7 @@
 """The mirror flow (``[problem] kind = "mirror_flow"``) against its closed forms: the digits the ladder trusts are
 the closed form's digits, a wrong closed form is violated, and bad input exits 2 naming the key."""
 
-import contextlib
 import dataclasses
-import io
 import re
 from fractions import Fraction
 
@@ -13,20 +11,14 @@ import pytest
 from mdtheory.checker.bounds import ClosedFormAgreement
 from mdtheory.checker.claim import check_claim
 from mdtheory.claimfile import load_claim
-from mdtheory.cli import main
+
+from .helpers import EUCLIDEAN_FLOW_PROBLEM, run_cli
 
 TIMES = '["1/10", "1/2", 1, 2, 5]'
 # Euclidean phi, f = x^T A x/2 - b^T x with A = [[2, 1], [1, 2]] (eigenvalues 3 along (1, 1), 1 along (1, -1)) and
 # x* = (1, 0): X(t) = x* + e^{-At}(x0 - x*) with x0 - x* = (2, 0) = (1, 1) + (1, -1), so
 # X(t) - x* = e^{-3t} (1, 1) + e^{-t} (1, -1) and f(X(t)) - f* = 3 e^{-6t} + e^{-2t}.
-EUCLIDEAN = """
-[problem]
-kind = "mirror_flow"
-variables = ["x1", "x2"]
-domain = "reals"
-regularizer = "euclidean"
-objective = "x1**2 + x1*x2 + x2**2 - 2*x1 - x2"
-
+EUCLIDEAN = EUCLIDEAN_FLOW_PROBLEM + """
 [run]
 x0 = ["3", "0"]
 times = {times}
@@ -113,19 +105,12 @@ def test_a_closed_form_off_in_the_twelfth_digit_is_violated(tmp_path):
 
 def test_the_rate_and_its_planted_twin(tmp_path):
     rate = write(tmp_path, ENTROPIC, "suboptimality", "D0/t", times='[1, 2, 4, 8, 16]')
-    code, output = run(["check", rate])
+    code, output = run_cli(["check", rate])
     assert code == 0 and "verdict: holds" in output and "checked at the 5 stated times" in output, output
     # D0 = log 3; f(X(1)) - f* = (e^-1 + 2 e^-2)/(1 + e^-1 + e^-2) = 0.425..., above log(3)/4 = 0.275 at t = 1
     wrong = write(tmp_path, ENTROPIC, "suboptimality", "D0/(4*t)", times='[1, 2, 4, 8, 16]', name="w.toml")
-    code, output = run(["check", wrong])
+    code, output = run_cli(["check", wrong])
     assert code == 1 and "exceeds the bound first at eta*T = 1" in output, output
-
-
-def run(argv) -> tuple[int, str]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main([*argv, "--no-progress"])
-    return code, out.getvalue()
 
 
 @pytest.mark.parametrize("edit, message", [
@@ -143,5 +128,5 @@ def test_bad_input_exits_2_naming_the_key(tmp_path, edit, message):
     path = tmp_path / "bad.toml"
     path.write_text(template.replace("{times}", TIMES).replace("{quantity}", "suboptimality")
                     .replace("{bound}", "D0/t"))
-    code, output = run(["check", str(path)])
+    code, output = run_cli(["check", str(path)])
     assert code == 2 and message in output, output

@@ -8,8 +8,6 @@ Exit codes: 0 holds, 1 violated, 2 bad input.
 
 from __future__ import annotations
 
-import contextlib
-import io
 from fractions import Fraction
 
 import mpmath
@@ -17,27 +15,15 @@ import pytest
 
 from mdtheory.checker.claim import check_claim
 from mdtheory.claimfile import load_claim, toml_text
-from mdtheory.cli import main
 from mdtheory.theorems import LIBRARY
+
+from .helpers import run_cli, saddle_claim_file
 
 STEPS = 30
 
 
-def run(argv) -> tuple[int, str]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main([*argv, "--no-progress"])
-    return code, out.getvalue()
-
-
 def claim_file(tmp_path, problem: dict, run_table: dict, quantity: str, bound: str = "100") -> str:
-    path = tmp_path / "saddle.toml"
-    path.write_text(toml_text({
-        "problem": {"kind": "saddle", **problem},
-        "run": {"steps": STEPS, "precision_bits": 128, **run_table},
-        "claim": {"kind": "upper_bound", "quantity": quantity, "bound": bound},
-    }))
-    return str(path)
+    return saddle_claim_file(tmp_path, problem, run_table, quantity, bound, STEPS, "saddle.toml")
 
 
 def close(value, exact, digits) -> bool:
@@ -167,9 +153,9 @@ def test_omega_is_the_exact_bregman_radius_from_the_start(tmp_path):
 @pytest.mark.parametrize("stem", ["nemirovski_mirror_prox", "hedge_in_a_game"])
 def test_the_library_theorems_hold_and_their_twins_are_violated_through_the_cli(stem):
     path = str(LIBRARY / "saddle" / f"{stem}.toml")
-    code, output = run(["check", path])
+    code, output = run_cli(["check", path])
     assert code == 0 and "verdict: holds" in output, output
-    code, output = run(["check", path, "--twin"])  # violated, as the twin predicts: exit 0
+    code, output = run_cli(["check", path, "--twin"])  # violated, as the twin predicts: exit 0
     assert code == 0 and "verdict: violated" in output and "planted-false twin" in output, output
 
 
@@ -184,7 +170,7 @@ def test_the_library_theorems_hold_and_their_twins_are_violated_through_the_cli(
      "best responses on R^n are unbounded"),
 ])
 def test_bad_saddle_input_names_the_key(tmp_path, problem, run_table, quantity, message):
-    code, output = run(["check", claim_file(tmp_path, problem, {"eta": "1/2", **run_table}, quantity)])
+    code, output = run_cli(["check", claim_file(tmp_path, problem, {"eta": "1/2", **run_table}, quantity)])
     assert code == 2 and message in output, output
 
 
@@ -194,5 +180,5 @@ def test_a_saddle_method_on_a_minimization_problem_is_refused(tmp_path):
         "problem": {"variables": ["x"], "domain": "reals", "regularizer": "euclidean", "objective": "x**2/2"},
         "run": {"x0": ["1"], "eta": "1/2", "steps": 3, "precision_bits": 64, "method": "mirror_prox"},
         "claim": {"kind": "upper_bound", "quantity": "suboptimality", "bound": "1"}}))
-    code, output = run(["check", str(path)])
+    code, output = run_cli(["check", str(path)])
     assert code == 2 and "'mirror_prox' is a saddle-point method" in output, output

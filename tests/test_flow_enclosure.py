@@ -2,31 +2,23 @@
 contain the exact solution (closed forms evaluated in arb), are narrow, and make a bound "proved" at the stated
 times only where every ball is under it."""
 
-import contextlib
-import io
 from fractions import Fraction
 
 import pytest
 import sympy as sp
 
 from mdtheory.claimfile import load_claim
-from mdtheory.cli import main
 from mdtheory.engine.context import flint_precision
 from mdtheory.engine.taylor_enclosure import BallSeriesContext, enclose
 from mdtheory.engine.taylor_ode import taylor_order
 from mdtheory.problems.mirror_flow import _compiled_flow, _MirrorFlow
 
+from .helpers import EUCLIDEAN_FLOW_PROBLEM, run_cli
+
 TIMES = [Fraction(1, 10), Fraction(1, 2), Fraction(1), Fraction(2), Fraction(5)]
 # Euclidean phi, f = x^T A x/2 - b^T x, A = [[2, 1], [1, 2]], x* = (1, 0), x0 = (3, 0): X(t) - x* = e^{-3t} (1, 1)
 # + e^{-t} (1, -1), and Z = X (tests/test_continuous_time.py derives it).
-EUCLIDEAN = """
-[problem]
-kind = "mirror_flow"
-variables = ["x1", "x2"]
-domain = "reals"
-regularizer = "euclidean"
-objective = "x1**2 + x1*x2 + x2**2 - 2*x1 - x2"
-
+EUCLIDEAN = EUCLIDEAN_FLOW_PROBLEM + """
 [run]
 x0 = ["3", "0"]
 times = ["1/10", "1/2", 1, 2, 5]
@@ -76,19 +68,12 @@ def test_the_balls_contain_the_exact_dual_solution_and_are_narrow(tmp_path, temp
                 assert ball.rad() < wide.exact(sp.Rational(1, 2**90)), (t, ball)  # 128 bits, less the wrapping
 
 
-def run(argv) -> tuple[int, str]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main([*argv, "--no-progress"])
-    return code, out.getvalue()
-
-
 @pytest.mark.parametrize("quantity, bound", [("suboptimality", "D0/t"), ("bregman_to_solution", "D0"),
                                              ("distance_to_solution", "sqrt(2)")])
 def test_a_bound_the_enclosure_puts_every_ball_under_is_proved_at_the_stated_times(tmp_path, quantity, bound):
     path = tmp_path / "rate.toml"
     path.write_text(ENTROPIC.format(quantity=quantity, bound=bound, expected='expected = "proved"'))
-    code, output = run(["check", str(path)])
+    code, output = run_cli(["check", str(path)])
     assert code == 0 and "verdict: proved" in output and "proved at the 5 stated times" in output, output
 
 
@@ -98,7 +83,7 @@ def test_a_bound_equal_to_the_exact_value_at_a_stated_time_is_not_proved(tmp_pat
     bound = "3*exp(-6*t) + exp(-2*t) + (t - 1)**2"
     path = tmp_path / "tight.toml"
     path.write_text(EUCLIDEAN.format(quantity="suboptimality", bound=bound, expected=""))
-    code, output = run(["check", str(path)])
+    code, output = run_cli(["check", str(path)])
     assert code == 0 and "verdict: holds" in output and "not proved: the ball enclosure" in output, output
 
 
@@ -110,7 +95,7 @@ def test_a_bound_equal_to_the_exact_value_at_a_stated_time_is_not_proved(tmp_pat
 def test_bad_enclosure_input_exits_2_naming_the_key(tmp_path, edit, message):
     path = tmp_path / "bad.toml"
     path.write_text(ENTROPIC.replace(*edit).format(quantity="suboptimality", bound="D0/t", expected='expected = "proved"'))
-    code, output = run(["check", str(path)])
+    code, output = run_cli(["check", str(path)])
     assert code == 2 and message in output, output
 
 
@@ -119,5 +104,5 @@ def test_a_violated_bound_stays_violated(tmp_path):
     f(X(1)) - f* = 0.693 > D0/4 = log(6)/4 = 0.448: the ladder finds the violation and no enclosure is tried."""
     path = tmp_path / "wrong.toml"
     path.write_text(ENTROPIC.format(quantity="suboptimality", bound="D0/(4*t)", expected=""))
-    code, output = run(["check", str(path)])
+    code, output = run_cli(["check", str(path)])
     assert code == 1 and "verdict: violated" in output and "no enclosure tried" in output, output

@@ -6,23 +6,21 @@ from __future__ import annotations
 
 import copy
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 
 import mpmath
 import numpy as np
 import pytest
-import sympy as sp
 
 from mdtheory.claimfile import claim_from_tables, read_claim_tables
 from mdtheory.cli import main
-from mdtheory.engine.explicit_step import ExplicitStepKernel
-from mdtheory.methods import Method, SymbolicStep, register
+from mdtheory.methods import SymbolicStep, register
 from mdtheory.problems import offline
 from mdtheory.search import LadderScreen
 from mdtheory.search.generated_screen import GeneratedScreen, theorem_screen
 from mdtheory.search.space import structural_variants
-from mdtheory.symbolic.mirror_descent import md_step
+
+from .helpers import RelaxedMirrorDescent
 
 pytest.importorskip("numba")
 
@@ -31,23 +29,11 @@ AGREEMENT = 1e-12  # relative, on log(measured / claimed): float64 against the 5
 CANDIDATES = 2  # drawn, beside the stated instance
 
 
-@dataclass(frozen=True)
-class RelaxedEntropicStep(Method):
-    """x+ = (1 - a) x + a MD(x): a method the search has never heard of, with a closed-form step."""
+class RelaxedEntropicStep(RelaxedMirrorDescent):
+    """x+ = (1 - a) x + a MD(x), under a name of its own: a method the search has never heard of, with a closed-form
+    step."""
 
-    relaxation: sp.Rational = sp.Rational(1, 2)
     name = "toy_screen_relaxed"
-
-    def derive(self, problem):
-        x = sp.Matrix(problem.variables)
-        step = (1 - self.relaxation) * x + self.relaxation * md_step(problem)
-        return SymbolicStep(problem.variables, step, step.jacobian(problem.variables), problem.parameters)
-
-    def kernel(self, problem, oracle=None):
-        return ExplicitStepKernel(problem, self.derive(problem), oracle)
-
-    def update_text(self, problem, renaming=None):
-        return f"x+ = (1 - {self.relaxation}) x + {self.relaxation} MD(x)"
 
 
 class ImplicitStep(RelaxedEntropicStep):

@@ -25,25 +25,10 @@ from mdtheory.symbolic.catalogue import euclidean
 from mdtheory.symbolic.mirror_descent import MirrorDescent, md_step
 from mdtheory.symbolic.objectives import quadratic
 
+from .helpers import RelaxedMirrorDescent
+
 BITS = 96
 STEPS = 30
-
-
-@dataclass(frozen=True)
-class RelaxedMirrorDescent(Method):
-    relaxation: sp.Rational
-    name = "toy_relaxed"
-
-    def derive(self, problem):
-        x = sp.Matrix(problem.variables)
-        step = (1 - self.relaxation) * x + self.relaxation * md_step(problem)
-        return SymbolicStep(problem.variables, step, step.jacobian(problem.variables), problem.parameters)
-
-    def kernel(self, problem, oracle=None):
-        return ExplicitStepKernel(problem, self.derive(problem), oracle)
-
-    def update_text(self, problem, renaming=None):
-        return f"x+ = (1 - {self.relaxation}) x + {self.relaxation} MD(x)"
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ Exit codes: 0 holds (as predicted), 1 violated, 2 bad input.
 
 from __future__ import annotations
 
-import contextlib
-import io
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -20,10 +18,11 @@ from mdtheory.checker.bounds import HOLDS, VIOLATED
 from mdtheory.checker.claim import check_claim
 from mdtheory.checker.measure import SeriesMeasurement
 from mdtheory.claimfile import load_claim, precision_bits, toml_integer, toml_number, toml_text
-from mdtheory.cli import main
 from mdtheory.engine.context import working_context
 from mdtheory.engine.ladder import laddered
 from mdtheory.problems import Problem, problem_kind, problem_kinds, register
+
+from .helpers import run_cli
 
 
 @register("toy_recurrence")
@@ -111,19 +110,12 @@ def test_a_claim_on_a_registered_kind_is_judged_as_the_closed_form_says(tmp_path
 
 
 def test_the_cli_checks_the_new_kind(tmp_path):
-    code, output = run(["check", claim_file(tmp_path, "2 * (89/100)**T")])
+    code, output = run_cli(["check", claim_file(tmp_path, "2 * (89/100)**T")])
     assert code == 1 and "verdict: violated" in output and "update: x_(t+1) = a x_t" in output, output
 
 
-def run(argv) -> tuple[int, str]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main([*argv, "--no-progress"])
-    return code, out.getvalue()
-
-
 def test_an_unknown_kind_is_refused_listing_every_registered_kind(tmp_path):
-    code, output = run(["check", claim_file(tmp_path, "1", kind="toy_recurence")])
+    code, output = run_cli(["check", claim_file(tmp_path, "1", kind="toy_recurence")])
     assert code == 2, output
     assert "[problem] kind: 'toy_recurence'" in output, output
     # the built-in kinds first, then those registered since (this file's, and any other a test registered)
@@ -137,10 +129,10 @@ def test_an_unknown_kind_is_refused_listing_every_registered_kind(tmp_path):
     ({"b": "1"}, "[problem] b: unknown key; allowed keys: kind, a"),  # the core checks the kind's declared keys
 ])
 def test_bad_input_on_the_new_kind_names_the_key(tmp_path, tables, message):
-    code, output = run(["check", claim_file(tmp_path, "1", **tables)])
+    code, output = run_cli(["check", claim_file(tmp_path, "1", **tables)])
     assert code == 2 and message in output, output
 
 
 def test_a_bound_may_name_the_kinds_constants_and_no_other(tmp_path):
-    code, output = run(["check", claim_file(tmp_path, "2 * L**T")])
+    code, output = run_cli(["check", claim_file(tmp_path, "2 * L**T")])
     assert code == 2 and "[claim] bound" in output and "'L'" in output, output

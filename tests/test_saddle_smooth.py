@@ -11,36 +11,22 @@ Exit codes: 0 holds (or a twin's violation as predicted), 2 bad input.
 
 from __future__ import annotations
 
-import contextlib
-import io
 from fractions import Fraction
 
 import mpmath
 import pytest
 
 from mdtheory.checker.claim import check_claim
-from mdtheory.claimfile import load_claim, toml_text
-from mdtheory.cli import main
+from mdtheory.claimfile import load_claim
 from mdtheory.theorems import LIBRARY
+
+from .helpers import run_cli, saddle_claim_file
 
 STEPS = 20
 
 
-def run(argv) -> tuple[int, str]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main([*argv, "--no-progress"])
-    return code, out.getvalue()
-
-
 def claim_file(tmp_path, problem: dict, run_table: dict, quantity: str = "duality_gap", bound: str = "100") -> str:
-    path = tmp_path / "smooth.toml"
-    path.write_text(toml_text({
-        "problem": {"kind": "saddle", **problem},
-        "run": {"steps": STEPS, "precision_bits": 128, **run_table},
-        "claim": {"kind": "upper_bound", "quantity": quantity, "bound": bound},
-    }))
-    return str(path)
+    return saddle_claim_file(tmp_path, problem, run_table, quantity, bound, STEPS, "smooth.toml")
 
 
 def context() -> mpmath.MPContext:
@@ -225,9 +211,9 @@ def test_the_operator_residual_on_the_reals_matches_the_extragradient_in_fractio
 
 def test_the_library_smooth_theorem_holds_and_its_twin_is_violated_through_the_cli():
     path = str(LIBRARY / "saddle" / "nemirovski_smooth_mirror_prox.toml")
-    code, output = run(["check", path])
+    code, output = run_cli(["check", path])
     assert code == 0 and "verdict: holds" in output and "L = 3" in output, output
-    code, output = run(["check", path, "--twin"])
+    code, output = run_cli(["check", path, "--twin"])
     assert code == 0 and "verdict: violated" in output, output
 
 
@@ -255,5 +241,5 @@ def test_the_library_smooth_theorem_holds_and_its_twin_is_violated_through_the_c
      "equilibrium_distance", "[problem] equilibrium.y: not a solution"),
 ])
 def test_bad_smooth_input_names_the_key(tmp_path, problem, run_table, quantity, message):
-    code, output = run(["check", claim_file(tmp_path, problem, {"eta": "1/2", **run_table}, quantity)])
+    code, output = run_cli(["check", claim_file(tmp_path, problem, {"eta": "1/2", **run_table}, quantity)])
     assert code == 2 and message in output, output

@@ -416,7 +416,7 @@ class UpperBound:
                        "precision_bits")
             else:
                 why = (f"between the recorded steps t = {b['first'] - 1} and {b['last']} the largest {self.quantity} "
-                       f"({value(unresolved[0])} at t = {b['t']}) is not resolved below the smallest bound there "
+                       f"({value(unresolved[0])} at {self._step(m, b['t'])}) is not resolved below the smallest bound there "
                        f"({ctx.nstr(b['low'], 6)}), and no step exceeds its own bound beyond the uncertainties: record "
                        "every step (record_every = 1) to decide")
             return CheckResult(verdict=INCONCLUSIVE, explanation=why, extra={"unresolved_t": b["t"]}, **common)
@@ -424,7 +424,7 @@ class UpperBound:
         return CheckResult(verdict=HOLDS, explanation=(
             f"the bound holds at {dense}" + (
                 "; it is attained (tight) to the ladder's resolution at " + ", ".join(
-                    f"t = {blocks[i]['t']} (measured - claimed {ctx.nstr(blocks[i]['gaps'][1], 2)} at {coarse_bits} "
+                    f"{self._step(m, blocks[i]['t'])} (measured - claimed {ctx.nstr(blocks[i]['gaps'][1], 2)} at {coarse_bits} "
                     f"bits, {ctx.nstr(blocks[i]['gaps'][0], 2)} at {fine_bits}, within {ctx.nstr(blocks[i]['tolerance'], 2)})"
                     for i in attained[:2])
                 + (f" and {len(attained) - 2} more steps" if len(attained) > 2 else "")
@@ -438,6 +438,12 @@ class UpperBound:
     def _bits(m) -> tuple[int, int]:
         ladder = getattr(m, "ladder", None)
         return (ladder.coarse.bits, ladder.fine.bits) if ladder is not None else tuple(m.bits)
+
+    @staticmethod
+    def _step(m, t) -> str:
+        """Step t as a verdict names it: its index, or, for a run at stated times (a flow), its time."""
+        row_times = getattr(m, "row_times", ())
+        return f"t = {row_times[t] if row_times else t}"
 
     @staticmethod
     def _eta_t(m, t):

@@ -47,7 +47,7 @@ from mdtheory.engine.compiled_screen import LOOP_BUILTINS, NUMBA_HINT, float_ker
 from mdtheory.engine.context import working_context
 from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.errors import ExpressionError, MDTheoryError
-from mdtheory.methods import configured
+from mdtheory.methods import configured, derived_step
 from mdtheory.symbolic.domains import Domain
 from mdtheory.symbolic.mirror_descent import PLAIN_MD, objective_gradient
 from mdtheory.symbolic.parsing import exact_real
@@ -76,7 +76,7 @@ class FloatConvergenceScreen:
             raise FloatScreenUnavailable(f"numba is not installed ({NUMBA_HINT})")
         rule = configured(md)
         try:
-            derived = rule.derive(md)
+            derived = derived_step(rule, md)
         except MDTheoryError as err:  # the ladder meets the same refusal, and reports it, at the stated instance
             raise FloatScreenUnavailable(f"method {rule.name!r} does not derive its step here ({err})") from None
         if derived.step is None:

@@ -208,6 +208,8 @@ class SeriesMeasurement:
     reference: str | None = None
     convexity: str | None = None
     step_sums: dict = field(default_factory=dict)  # as Measurement.step_sums
+    # a run at stated times (a flow): the time of each row, which the verdict names instead of the row's index
+    row_times: tuple = ()
     eps = None
 
     @property

@@ -8,6 +8,7 @@ which convergence measurements and the run loop read at the point x) is plain MD
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from mdtheory.engine.codegen import CompiledExpressions, compile_matrix
 from mdtheory.engine.domain_checks import check_in_domain
@@ -15,6 +16,9 @@ from mdtheory.engine.kernels import MirrorDescentKernel
 from mdtheory.engine.objective import ObjectiveOracle
 from mdtheory.errors import DomainError, MDTheoryError
 from mdtheory.symbolic.mirror_descent import PLAIN_MD, MirrorDescent
+
+# Compiled steps kept (``_compiled``): one per derived step a session meets, as ``methods.derived_step`` keeps them
+COMPILED_STEP_CACHE_ENTRIES = 256
 
 
 class ExplicitStepKernel(MirrorDescentKernel):
@@ -28,8 +32,12 @@ class ExplicitStepKernel(MirrorDescentKernel):
         super().__init__(dataclasses.replace(problem, method=PLAIN_MD), oracle)
         self.md = problem
         self.derived = derived
-        self.closed_form_step = CompiledExpressions(list(derived.step), derived.arguments)
-        self.step_jacobian = compile_matrix(derived.jacobian, derived.arguments)
+        try:
+            hash(derived)
+        except TypeError:  # a plug-in's own mutable step: compiled for this kernel
+            self.closed_form_step, self.step_jacobian = _compile(derived)
+        else:  # a shared step (``methods.derived_step``): compiled once, as a falsify search asks for many kernels
+            self.closed_form_step, self.step_jacobian = _compiled(derived)
         self.has_closed_form_step = True
 
     def step(self, ctx, state, eta, params=()):
@@ -52,3 +60,12 @@ class ExplicitStepKernel(MirrorDescentKernel):
 
     def tangent(self, ctx, state, state_next, eta, w, params=()):
         return ctx.matvec(self.jacobian(ctx, state, state_next, eta, params), w)
+
+
+def _compile(derived) -> tuple:
+    """The step and its Jacobian as generated functions of (ctx, *state, eta, *params); they hold no state."""
+    return (CompiledExpressions(list(derived.step), derived.arguments),
+            compile_matrix(derived.jacobian, derived.arguments))
+
+
+_compiled = functools.lru_cache(maxsize=COMPILED_STEP_CACHE_ENTRIES)(_compile)

@@ -53,15 +53,20 @@ class SimplexMultiplier:
         """nu with sum psi(y + nu) = 1, in float64. psi is valid on an interval of nu (the shifted dual point
         must stay in the image of grad phi) and sum psi increases there, so: find a valid nu, walk (doubling)
         to a sign change without leaving the valid interval (halving back where it would), then bisect."""
+        # y in float64 once, not at each of the ~50 evaluations a bisection makes (the same numbers: np.float64
+        # of a working-precision number rounds as float does)
+        y_float = [float(v) for v in y]
+        y_float64 = [np.float64(v) for v in y_float]
+
         def excess(nu):
             """sum psi(y + nu) - 1, or None where y + nu is outside the image of grad phi."""
             try:
                 with np.errstate(all="ignore"):
-                    x = self.shifted_inverse(FLOAT64, [np.float64(v) for v in y], nu, seed)
+                    x = self.shifted_inverse(FLOAT64, y_float64, nu, seed)
                     back = self.maps.mirror_map(FLOAT64, *x)
             except (DomainError, NewtonConvergenceError):
                 return None
-            shifted = [float(v) + nu for v in y]
+            shifted = [v + nu for v in y_float]
             if not all(np.isfinite(v) and v > 0 for v in x) or any(
                 abs(b - s) > IMAGE_CHECK_FLOAT * (1 + abs(s)) for b, s in zip(back, shifted)
             ):

@@ -27,7 +27,8 @@ Methods to implement
         ``inverse_mirror_map``); a step that has no closed form leaves ``step`` None and its kernel solves it.
     kernel(problem, oracle=None) -> a step kernel
         The compiled step in a precision context. ``engine.explicit_step.ExplicitStepKernel(problem,
-        self.derive(problem), oracle)`` compiles any closed-form ``SymbolicStep``; plain MD's kernel is
+        derived_step(self, problem), oracle)`` compiles any closed-form ``SymbolicStep`` (``derived_step`` derives
+        it once per (method, problem), so each measurement's kernel does not derive it again); plain MD's kernel is
         ``engine.kernels.MirrorDescentKernel`` (Newton for the inverse mirror map, the simplex multiplier).
         What the run loop calls, each in a context ``ctx`` with the flat state ``s``: ``step(ctx, s, eta,
         params) -> s+``; ``tangent(ctx, s, s+, eta, w, params) -> J w``; ``jacobian(ctx, s, s+, eta, params)``
@@ -102,6 +103,8 @@ docs/add-a-method.md walks through it, with the test that checks it against a cl
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import importlib
 import re
 from dataclasses import dataclass
@@ -113,6 +116,9 @@ from mdtheory.errors import MDTheoryError
 from mdtheory.symbolic.mirror_descent import ETA, PLAIN_MD
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")  # a name a claim file can write: lower case, digits, underscores
+# Derived steps kept by ``derived_step``: a verify run meets a few dozen (method, problem) pairs, each a few sympy
+# matrices; a bound keeps a long search over many problems from holding every derivation
+DERIVED_STEP_CACHE_ENTRIES = 256
 
 
 class UnknownMethodError(MDTheoryError):
@@ -241,6 +247,28 @@ def methods() -> MappingProxyType:
 def configured(problem) -> Method:
     """The method ``problem`` names, with the options it carries (``MirrorDescent.method_options``)."""
     return method(problem.method).with_options(dict(problem.method_options))
+
+
+def derived_step(rule: Method, problem) -> SymbolicStep:
+    """``rule.derive(problem)``, derived once per (rule, problem) and shared: a method's ``kernel`` calls this, so
+    that each measurement's kernel does not derive the step again in sympy. The key is the pair itself, compared by
+    value: the problem's phi, f, variables (with their assumptions), domain, constraint set and method options, and
+    the configured method's class and options (exact values), so a different problem never gets another's step.
+    A rule or problem that cannot be hashed (a mutable plug-in) is derived every time."""
+    try:
+        hash((rule, problem))
+    except TypeError:
+        return rule.derive(problem)
+    return _derived_once(rule, problem)
+
+
+@functools.lru_cache(maxsize=DERIVED_STEP_CACHE_ENTRIES)
+def _derived_once(rule: Method, problem) -> SymbolicStep:
+    derived = rule.derive(problem)
+    # shared by every kernel of the pair: immutable, so that no user of one can change another's step
+    return dataclasses.replace(
+        derived, step=None if derived.step is None else sp.ImmutableMatrix(derived.step),
+        jacobian=None if derived.jacobian is None else sp.ImmutableMatrix(derived.jacobian))
 
 
 def kernel_for(problem, oracle=None):

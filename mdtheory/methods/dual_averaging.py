@@ -28,7 +28,7 @@ import sympy as sp
 
 from mdtheory.engine.explicit_step import ExplicitStepKernel
 from mdtheory.errors import MDTheoryError
-from mdtheory.methods import Method, SymbolicStep, register
+from mdtheory.methods import Method, SymbolicStep, derived_step, register
 from mdtheory.symbolic.mirror_descent import ETA, _primal, objective_gradient
 from mdtheory.symbolic.parsing import exact_real, parse_expression
 from mdtheory.symbolic.regularizer import mirror_map
@@ -80,7 +80,7 @@ class DualAveraging(Method):
         return SymbolicStep(state, step, step.jacobian(state), problem.parameters)
 
     def kernel(self, problem, oracle=None) -> ExplicitStepKernel:
-        return ExplicitStepKernel(problem, self.derive(problem), oracle)
+        return ExplicitStepKernel(problem, derived_step(self, problem), oracle)
 
     def update_text(self, problem, renaming: dict | None = None) -> str:
         beta = sp.sstr(self.beta.subs(COUNTER, sp.Symbol("k") + 1))

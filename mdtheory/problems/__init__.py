@@ -49,6 +49,10 @@ Methods
         survive the precision doubling count.
     ``judged(bound, progress)`` (optional)
         ``(CheckResult, measurement)`` for a quantity measured and judged in one go, else None (the default).
+    ``why_not_proved()`` (optional)
+        None where the instance can reach the verdict "proved" (a certificate checked in exact or ball
+        arithmetic, as the mirror flow's enclosure), else why not and the fix: a claim file that expects proved is
+        refused with it. The default: the ladder's verdicts are holds and violated, never proved.
     ``check_quantity(quantity)`` (optional)
         Refuse a quantity this instance cannot measure (the default checks ``quantities``).
     ``extra_series(measurement)`` (optional)
@@ -154,6 +158,13 @@ class Problem(ABC):
     def judged(self, bound, progress: Callable[[int, int], None] | None = None):
         """(CheckResult, measurement) for a quantity measured and judged together; None for the others."""
         return None
+
+    def why_not_proved(self) -> str | None:
+        """None where this instance can reach the verdict "proved" (a certificate checked in exact or ball
+        arithmetic); else why not and the fix, for a claim file that expects proved (``[claim] expected``)."""
+        return (f"kind {self.kind!r} is judged on the precision ladder, whose verdicts are holds and violated (a "
+                "measurement of one instance, not a certificate); expect holds, or prove it with a mirror_flow claim "
+                "with [run] enclosure = true or a worst-case file (mdtheory worst-case)")
 
     def check_quantity(self, quantity: str) -> None:
         if quantity not in self.quantities:

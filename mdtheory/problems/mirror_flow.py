@@ -131,7 +131,11 @@ class MirrorFlowProblem(Problem):
             raise keyed("[solution] x", err) from None
         flow, r = _flow(run, bound)
         return cls(md, x0, times, point, bits, declared, flow, r,
-                   _enclosure(run, flow, bound, data["claim"].get("expected")))
+                   _enclosure(run, flow, bound))
+
+    def why_not_proved(self) -> str | None:
+        return None if self.enclosure else ("proved needs the ball enclosure: add [run] enclosure = true, or expect "
+                                            "holds (a ladder verdict is never proved)")
 
     def numbers_read(self) -> dict:
         r = {} if self.r is None else {"r": self.r}
@@ -213,7 +217,8 @@ class MirrorFlowProblem(Problem):
                       "D0": f"exact: D_phi(x*, x0) = {d0}", "r": "exact ([run] r)"}
         m = SeriesMeasurement(ctx, list(range(len(self.times) + 1)), [ctx.zero, *(ctx.exact(t) for t in self.times)],
                               series, (self.bits, 2 * self.bits), constants, provenance,
-                              reference="x* = (" + ", ".join(map(str, self.solution)) + ")")
+                              reference="x* = (" + ", ".join(map(str, self.solution)) + ")",
+                              row_times=(sp.Integer(0), *self.times))
         return [with_declared(m, self.constants)]
 
 
@@ -294,7 +299,7 @@ class _MirrorFlow:
 FLOWS = {"mirror": _MirrorFlow, "accelerated": AcceleratedMirrorODE}
 
 
-def _enclosure(run: dict, flow: str, bound, expected: str) -> bool:
+def _enclosure(run: dict, flow: str, bound) -> bool:
     """[run] enclosure: true or false; only for an upper bound on the plain flow (the accelerated ODE's 1/t is
     unbounded on a box that contains t = 0, so its first step has no a-priori enclosure here)."""
     enclosure = run.get("enclosure", False)
@@ -303,9 +308,6 @@ def _enclosure(run: dict, flow: str, bound, expected: str) -> bool:
     if enclosure and flow != "mirror":
         raise ClaimFileError("[run] enclosure: made for the plain flow only; the accelerated ODE's r/t is unbounded "
                              "on the first step's box, which contains t = 0: remove enclosure")
-    if expected == PROVED and not enclosure:
-        raise ClaimFileError("[claim] expected: proved needs the ball enclosure: add [run] enclosure = true, or "
-                             "expect holds (a ladder verdict is never proved)")
     if enclosure and bound.kind != "upper_bound":
         raise ClaimFileError(f"[run] enclosure: proves an upper_bound at the stated times, not a {bound.kind}; "
                              "remove enclosure")
