@@ -1,0 +1,361 @@
+"""PEPit's improved interior gradient method (IGA, Auslender & Teboulle 2006), two-sided: a certified bracket
+[lower, upper] of its worst case at given parameters (no closed form is known).
+
+The performance estimation problem is PEPit's (``wc_improved_interior_algorithm``): f_1 L-smooth convex, f_2 a
+closed convex indicator, h mu-strongly convex, n steps, maximize F(x_n) - F* subject to
+c D_h(x*; x_0) + f_1(x_0) - f_1(x*) <= 1. Posed as PEPit poses it, its feasible set is unbounded in directions
+that change no constraint (translating every point; adding to all gradients a vector orthogonal to every
+point; the Gram entries between two of h's gradients, or between h's and f_1's, appear in no constraint). Then
+every dual feasible residual is singular, no interior point exists on the dual side, and solvers disagree from
+the 5th digit. Here the problem is posed without those directions (``pose``):
+
+- x* = 0, h(x*) = 0 with gradient 0 (h plus a linear function is in the class and runs the same), f_1(x*) = 0;
+- f_1's gradients as g_1(x*) plus differences d_k = g_1(x_k) - g_1(x*): the differences and the points form the
+  Gram matrix; g_1(x*), h's gradients and f_2's free subgradient at x_n enter only through their inner
+  products with the points, free scalars. The partial Gram matrix (points and differences a clique, each
+  remaining vector joined to the points only) has a chordal pattern, so it completes to a PSD matrix exactly
+  when the clique's block is PSD and each free vector's products lie in the range of the points' block (Grone,
+  Johnson, Sa & Wolkowicz 1984): the reduced problem has the same value, and its dual has interior points.
+
+The reduced SDP is solved by a primal-dual interior point method at high precision (``solve``). Then:
+
+- upper: the dual point, its nonnegative multipliers rounded to rationals except a basis solved from the
+  equality constraints (whose coefficients contain the step sizes, nested square roots) in ball arithmetic; every
+  multiplier certainly >= 0 and the residual matrix certainly positive definite (a ball Cholesky
+  factorization with all pivots certainly > 0), so the enclosure of the dual value is a proved upper bound.
+- lower: the primal point rounded to an explicit instance (rational coordinates for the points and f_1's
+  gradients, rational products, function values): every interpolation inequality of the three classes
+  evaluated in ball arithmetic, each certainly satisfied; then functions of the classes with these values and
+  gradients exist (Taylor, Hendrickx & Glineur 2017 for f_1 and h; an indicator of the convex hull of the
+  points for f_2), and the instance's ratio F(x_n) - F* over the initial quantity is a proved lower bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from mdtheory.checker.worst_case import WorstCaseError
+
+
+# --------------------------------------------------------------------------- the reduced problem
+@dataclass
+class Problem:
+    """The reduced PEP over one number type: each constraint is sum_var linear[var] var + sum_(i <= j)
+    gram[(i, j)] G_ij <= rhs, G the Gram matrix of ``gram_names``; the free scalars are ``free_names`` (function
+    values and the free vectors' products with the points). ``rows`` name each interpolation inequality."""
+
+    gram_names: list
+    free_names: list
+    rows: list  # (label, linear dict, gram dict)
+    initial: tuple  # (linear dict, gram dict): the initial quantity, constrained <= 1
+    objective: tuple  # (linear dict, gram dict): F(x_n) - F*
+    alphas: list
+    points: dict = field(default_factory=dict)  # name -> vector (dict basis -> coefficient), for the instance
+
+
+def step_sizes(n: int, c, lam, number, sqrt) -> list:
+    """alpha_t = (sqrt((c_t lam)^2 + 4 c_t lam) - lam c_t)/2, c_(t+1) = (1 - alpha_t) c_t, in the number type."""
+    alphas, ct, lam = [], number(c), number(lam)
+    for _ in range(n):
+        alpha = (sqrt((ct * lam) ** 2 + 4 * ct * lam) - lam * ct) / 2
+        alphas.append(alpha)
+        ct = (1 - alpha) * ct
+    return alphas
+
+
+def pose(n: int, L, mu, c, lam, number, alphas) -> Problem:
+    """The reduced PEP of n IGA steps (see the module's docstring), coefficients in ``number``'s type; the step
+    sizes ``alphas`` given (numbers of that type, or sympy symbols for the exact identities)."""
+    points_block = ["x0"] + [f"z{t}" for t in range(1, n + 1)]
+    f1_keys = ["x0"] + [f"y{t}" for t in range(1, n)] + ["xn"]
+    gram_names = points_block + [f"d_{k}" for k in f1_keys]
+    free_vectors = ["g1s", "gh0"] + [f"ghz{t}" for t in range(1, n + 1)] + ["g2xn"]
+    free_names = ([f"f1({k})" for k in f1_keys] + [f"h({p})" for p in points_block]
+                  + [f"<{b},{p}>" for b in free_vectors for p in points_block])
+    one, zero = number(1), number(0)
+    gram_index = {name: i for i, name in enumerate(gram_names)}
+
+    def comb(*terms):
+        out = {}
+        for coefficient, vector in terms:
+            for key, value in vector.items():
+                out[key] = out.get(key, zero) + coefficient * value
+        return {key: value for key, value in out.items() if not value == 0}  # g_1(x*) cancels in differences
+
+    def inner(u, v):
+        linear, gram = {}, {}
+        for a, ca in u.items():
+            for b, cb in v.items():
+                product = ca * cb
+                if a in gram_index and b in gram_index:
+                    key = tuple(sorted((gram_index[a], gram_index[b])))
+                    gram[key] = gram.get(key, zero) + product
+                else:
+                    free, point = (a, b) if b in gram_index else (b, a)
+                    if point not in points_block or free not in free_vectors:
+                        raise AssertionError(f"<{a},{b}> is not in the reduced problem")
+                    name = f"<{free},{point}>"
+                    linear[name] = linear.get(name, zero) + product
+        return linear, gram
+
+    def add(*parts):
+        linear, gram = {}, {}
+        for coefficient, (lin, gr) in parts:
+            for key, value in lin.items():
+                linear[key] = linear.get(key, zero) + coefficient * value
+            for key, value in gr.items():
+                gram[key] = gram.get(key, zero) + coefficient * value
+        return linear, gram
+
+    scalar = lambda name: ({name: one}, {}) if name else ({}, {})
+    x0, xs = {"x0": one}, {}
+    g1s = {"g1s": one}
+    # the run: y_0 = x_0 and its gradient is f_1's at x_0; each step's z solves
+    # grad h(z) + g_2(z) = grad h(z_prev) - (alpha_t / c_(t+1)) g, and alpha_t / c_(t+1) = lam / alpha_t
+    f1_points = [(xs, g1s, None), (x0, comb((one, g1s), (one, {"d_x0": one})), "f1(x0)")]
+    h_points = [(xs, {}, None), (x0, {"gh0": one}, "h(x0)")]
+    f2_points = [(xs, comb((-one, g1s)))]
+    x, z, g, gh = x0, x0, f1_points[1][1], {"gh0": one}
+    for t, alpha in enumerate(alphas):
+        y = comb((1 - alpha, x), (alpha, z))
+        if t >= 1:
+            g = comb((one, g1s), (one, {f"d_y{t}": one}))
+            f1_points.append((y, g, f"f1(y{t})"))
+        z, gh_new = {f"z{t + 1}": one}, {f"ghz{t + 1}": one}
+        f2_points.append((z, comb((one, gh), (-number(lam) / alpha, g), (-one, gh_new))))
+        h_points.append((z, gh_new, f"h(z{t + 1})"))
+        x = comb((1 - alpha, x), (alpha, z))
+        gh = gh_new
+    f1_points.append((x, comb((one, g1s), (one, {"d_xn": one})), "f1(xn)"))
+    f2_points.append((x, {"g2xn": one}))
+
+    rows, L, mu = [], number(L), number(mu)
+    for i, (xi, gi, fi) in enumerate(f1_points):  # f_i >= f_j + <g_j, x_i - x_j> + |g_i - g_j|^2 / (2L)
+        for j, (xj, gj, fj) in enumerate(f1_points):
+            if i != j:
+                dx, dg = comb((one, xi), (-one, xj)), comb((one, gi), (-one, gj))
+                rows.append((f"f_1 at ({i}, {j})", *add((one, scalar(fj)), (-one, scalar(fi)), (one, inner(gj, dx)),
+                                                        (1 / (2 * L), inner(dg, dg)))))
+    for i, (xi, gi, hi) in enumerate(h_points):  # h_i >= h_j + <s_j, x_i - x_j> + mu |x_i - x_j|^2 / 2
+        for j, (xj, gj, hj) in enumerate(h_points):
+            if i != j:
+                dx = comb((one, xi), (-one, xj))
+                rows.append((f"h at ({i}, {j})", *add((one, scalar(hj)), (-one, scalar(hi)), (one, inner(gj, dx)),
+                                                      (mu / 2, inner(dx, dx)))))
+    for i, (xi, _) in enumerate(f2_points):  # <g_j, x_i - x_j> <= 0
+        for j, (xj, gj) in enumerate(f2_points):
+            if i != j:
+                rows.append((f"f_2 at ({i}, {j})", *inner(gj, comb((one, xi), (-one, xj)))))
+    c_ = number(c)
+    initial = add((-c_, scalar("h(x0)")), (-c_, inner({"gh0": one}, comb((-one, x0)))), (one, scalar("f1(x0)")))
+    objective = scalar("f1(xn)")
+    named = {"x_n": x}
+    return Problem(gram_names, free_names, rows, initial, objective, alphas, named)
+
+
+# --------------------------------------------------------------------------- the float solve (evidence only)
+SUPPORT_THRESHOLD = 1e-7  # a float multiplier above this is in the dual's support (the support's least is ~5e-3)
+CLOSED_FORM_AGREEMENT = 1e-9  # the float dual value must agree with c_n / c this well before it is certified
+MULTIPLE_DENOMINATOR = 1000  # the non-f_1 multipliers are read as simple rational multiples of the dual value
+RATIONAL_DIGITS = 10 ** 12  # f_1's multipliers rounded to this denominator (the residual's margin is ~5e-4)
+BITS = 256  # ball arithmetic precision
+INSTANCE_SCALE = Fraction(1, 10 ** 8)  # r: the instance's points have norm ~r, its weight on the interior point r^2
+INTERIOR_BOUND = 100  # the interior point's free scalars are kept in [-this, this]
+
+
+def _arrays(problem: Problem):
+    """(rows' linear parts, rows' Gram matrices, initial, objective) as numpy float arrays."""
+    import numpy as np
+
+    d, index = len(problem.gram_names), {k: i for i, k in enumerate(problem.free_names)}
+
+    def dense(linear, gram):
+        a, A = np.zeros(len(index)), np.zeros((d, d))
+        for key, value in linear.items():
+            a[index[key]] += float(value)
+        for (i, j), value in gram.items():
+            A[i, j] += float(value) / (1 if i == j else 2)
+            if i != j:
+                A[j, i] += float(value) / 2
+        return a, A
+
+    rows = [dense(lin, gr) for _, lin, gr in problem.rows]
+    return rows, dense(*problem.initial), dense(*problem.objective)
+
+
+def solve_float(n: int, L, mu, c, lam):
+    """The reduced SDP solved in floats by Clarabel: (value, multipliers with the initial condition's last, free
+    scalars, Gram matrix). Evidence only: every number that is reported is re-derived exactly."""
+    import math
+    import warnings
+
+    import cvxpy as cp
+
+    problem = pose(n, L, mu, c, lam, float, step_sizes(n, c, lam, float, math.sqrt))
+    rows, initial, objective = _arrays(problem)
+    G = cp.Variable((len(problem.gram_names),) * 2, PSD=True)
+    u = cp.Variable(len(problem.free_names))
+    constraints = [a @ u + cp.trace(A @ G) <= 0 for a, A in rows]
+    constraints.append(initial[0] @ u + cp.trace(initial[1] @ G) <= 1)
+    sdp = cp.Problem(cp.Maximize(objective[0] @ u + cp.trace(objective[1] @ G)), constraints)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # cvxpy's "may be inaccurate"
+        sdp.solve(solver="CLARABEL", tol_gap_abs=1e-13, tol_gap_rel=1e-13, tol_feas=1e-13, max_iter=500)
+    if sdp.status not in ("optimal", "optimal_inaccurate"):  # evidence either way: the certificates decide
+        raise WorstCaseError(f"the reduced IGA problem: Clarabel ended '{sdp.status}'")
+    return sdp.value, [float(k.dual_value) for k in constraints], u.value, G.value
+
+
+# --------------------------------------------------------------------------- the dual certificate (upper end)
+def dual_value(alphas, one):
+    """c_n / c = prod_t (1 - alpha_t): the value of the dual certificate (the float dual's, to 1e-9 and better)."""
+    value = one
+    for alpha in alphas:
+        value = value * (1 - alpha)
+    return value
+
+
+def _recipe(problem: Problem, floats: list) -> dict:
+    """How each multiplier is made exact, read from the float dual: f_1's rows (i, j) with i, j >= 1 and
+    (j, 0) rounded to rationals; f_1's rows (0, k) solved from the equation of f_1(x_k)'s value (so that it
+    holds exactly); every other multiplier in the support a simple rational multiple of the dual value."""
+    tau = floats[-1]
+    recipe = {}
+    for (label, _, _), value in zip(problem.rows, floats):
+        if label.startswith("f_1 at (0, "):
+            recipe[label] = ("solved",)
+        elif label.startswith("f_1"):
+            if value <= SUPPORT_THRESHOLD:
+                raise WorstCaseError(f"the float dual leaves {label} out of its support: no certificate of this form")
+            recipe[label] = ("rational", Fraction(round(value * RATIONAL_DIGITS), RATIONAL_DIGITS))
+        elif value > SUPPORT_THRESHOLD:
+            multiple = Fraction(value / tau).limit_denominator(MULTIPLE_DENOMINATOR)
+            if abs(float(multiple) * tau - value) > CLOSED_FORM_AGREEMENT:
+                raise WorstCaseError(f"{label}'s multiplier {value} is no simple multiple of the dual value")
+            recipe[label] = ("multiple", multiple)
+    return recipe
+
+
+def multipliers(problem: Problem, recipe: dict, tau, number) -> dict:
+    """The multipliers of ``recipe`` in ``problem``'s number type, the dual value being ``tau``."""
+    values = {}
+    for label, (kind, *data) in recipe.items():
+        if kind == "rational":
+            values[label] = number(data[0])
+        elif kind == "multiple":
+            values[label] = number(data[0]) * tau
+    for label, linear, _ in problem.rows:
+        if recipe.get(label, ("",))[0] != "solved":
+            continue
+        [(variable, coefficient)] = [(k, v) for k, v in linear.items() if k.startswith("f1(")]
+        rest = sum((values[other] * lin.get(variable, 0) for other, lin, _ in problem.rows
+                    if other in values and variable in lin), number(0))
+        target = problem.objective[0].get(variable, number(0)) - tau * problem.initial[0].get(variable, number(0))
+        values[label] = (target - rest) / coefficient
+    return values
+
+
+def _rational(number):
+    import sympy as sp
+
+    return lambda q: sp.Rational(Fraction(q).numerator, Fraction(q).denominator)
+
+
+def equalities_hold(n: int, L, mu, c, lam, recipe: dict) -> int:
+    """Every equality of the dual (one per free scalar: the multipliers' combination of that scalar's
+    coefficients equals the objective's) holds exactly for the true step sizes: with alpha_t symbols, each
+    residual's numerator reduces to 0 modulo alpha_t^2 + lam c_t alpha_t - lam c_t (c_(t+1) = (1 - alpha_t) c_t),
+    the triangular set whose roots the step sizes are. Returns the number of equalities checked."""
+    import sympy as sp
+
+    number = _rational(None)
+    a = sp.symbols(f"a0:{n}")
+    problem = pose(n, L, mu, c, lam, number, list(a))
+    tau = dual_value(a, sp.Integer(1))
+    values = multipliers(problem, recipe, tau, number)
+    relations, ct = [], number(c)
+    for alpha in a:
+        relations.append(sp.Poly(alpha ** 2 + number(lam) * ct * alpha - number(lam) * ct, alpha))
+        ct = sp.expand((1 - alpha) * ct)
+    for variable in problem.free_names:
+        residual = sum((value * lin.get(variable, 0) for (label, lin, _) in problem.rows
+                        for value in [values.get(label)] if value is not None), sp.Integer(0))
+        residual += tau * problem.initial[0].get(variable, 0) - problem.objective[0].get(variable, 0)
+        numerator = sp.numer(sp.together(residual))
+        for t in reversed(range(n)):  # alpha_t's relation is monic in alpha_t, with lower alphas in its coefficients
+            numerator = sp.Poly(numerator, a[t]).rem(relations[t]).as_expr()
+        if sp.expand(numerator) != 0:
+            raise WorstCaseError(f"the dual's equality for {variable} does not hold exactly")
+    return len(problem.free_names)
+
+
+def _ball(q):
+    from flint import arb
+
+    q = Fraction(q)
+    return arb(q.numerator) / q.denominator
+
+
+def _positive_definite(matrix) -> bool:
+    """A ball Cholesky factorization: True when every pivot is certainly > 0, so that every symmetric matrix in
+    the balls (the exact one among them) is positive definite."""
+    size = len(matrix)
+    factor = [[None] * size for _ in range(size)]
+    for j in range(size):
+        pivot = matrix[j][j] - sum((factor[j][k] ** 2 for k in range(j)), _ball(0))
+        if not pivot > 0:
+            return False
+        factor[j][j] = pivot.sqrt()
+        for i in range(j + 1, size):
+            factor[i][j] = (matrix[i][j] - sum((factor[i][k] * factor[j][k] for k in range(j)), _ball(0))) / factor[j][j]
+    return True
+
+
+def residual_matrix(problem: Problem, values: dict, tau):
+    """sum_i lambda_i A_i + tau A_initial - A_objective: the Gram part of the dual, as nested lists."""
+    size = len(problem.gram_names)
+    matrix = [[_ball(0)] * size for _ in range(size)]
+
+    def add(weight, gram):
+        for (i, j), value in gram.items():
+            part = weight * value / (1 if i == j else 2)
+            matrix[i][j] = matrix[i][j] + part
+            if i != j:
+                matrix[j][i] = matrix[j][i] + part
+
+    for label, _, gram in problem.rows:
+        if label in values:
+            add(values[label], gram)
+    add(tau, problem.initial[1])
+    add(_ball(-1), problem.objective[1])
+    return matrix
+
+
+@dataclass(frozen=True)
+class DualCertificate:
+    upper: object  # an arb ball around c_n / c, the exact dual value
+    multipliers: int
+    equalities: int
+    bits: int
+
+
+def dual_certificate(n: int, L, mu, c, lam, recipe: dict, bits: int = BITS) -> DualCertificate:
+    """The upper end: the equalities exactly (``equalities_hold``), then in ball arithmetic every multiplier
+    certainly > 0 and the residual matrix certainly positive definite."""
+    from flint import arb
+
+    from mdtheory.engine.context import flint_precision
+
+    equalities = equalities_hold(n, L, mu, c, lam, recipe)
+    with flint_precision(bits):
+        alphas = step_sizes(n, c, lam, _ball, arb.sqrt)
+        problem = pose(n, L, mu, c, lam, _ball, alphas)
+        tau = dual_value(alphas, _ball(1))
+        values = multipliers(problem, recipe, tau, _ball)
+        negative = [label for label, value in values.items() if not value > 0]
+        if negative:
+            raise WorstCaseError(f"the multipliers of {negative[:3]} are not certainly positive")
+        if not _positive_definite(residual_matrix(problem, values, tau)):
+            raise WorstCaseError("the residual matrix is not certainly positive definite")
+        return DualCertificate(tau, len(values) + 1, equalities, bits)
