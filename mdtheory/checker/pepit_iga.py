@@ -51,7 +51,7 @@ class Problem:
     initial: tuple  # (linear dict, gram dict): the initial quantity, constrained <= 1
     objective: tuple  # (linear dict, gram dict): F(x_n) - F*
     alphas: list
-    points: dict = field(default_factory=dict)  # name -> vector (dict basis -> coefficient), for the instance
+    points: dict = field(default_factory=dict)  # "f_1": f_1's points (vector, value's name), x* first
 
 
 def step_sizes(n: int, c, lam, number, sqrt) -> list:
@@ -150,7 +150,7 @@ def pose(n: int, L, mu, c, lam, number, alphas) -> Problem:
     c_ = number(c)
     initial = add((-c_, scalar("h(x0)")), (-c_, inner({"gh0": one}, comb((-one, x0)))), (one, scalar("f1(x0)")))
     objective = scalar("f1(xn)")
-    named = {"x_n": x}
+    named = {"f_1": [(xk, fk) for xk, _, fk in f1_points]}
     return Problem(gram_names, free_names, rows, initial, objective, alphas, named)
 
 
@@ -359,3 +359,195 @@ def dual_certificate(n: int, L, mu, c, lam, recipe: dict, bits: int = BITS) -> D
         if not _positive_definite(residual_matrix(problem, values, tau)):
             raise WorstCaseError("the residual matrix is not certainly positive definite")
         return DualCertificate(tau, len(values) + 1, equalities, bits)
+
+
+# --------------------------------------------------------------------------- an explicit instance (lower end)
+def _limit_point(problem_float: Problem, problem_ball: Problem, floats: list, u_float):
+    """The float solution's free scalars projected, in ball arithmetic, onto the affine set where the dual's
+    support is active with the Gram matrix 0 (the worst case is a limit: points shrinking to x*, gradients
+    growing): u - A^T (A A^T)^(-1) (A u - b) over a maximal independent set of the active rows."""
+    import numpy as np
+    import scipy.linalg
+    from flint import arb, arb_mat
+
+    rows_float, initial_float, _ = _arrays(problem_float)
+    active = [i for i, value in enumerate(floats[:-1]) if value > SUPPORT_THRESHOLD]
+    matrix = np.array([rows_float[i][0] for i in active] + [initial_float[0]])
+    _, triangular, pivots = scipy.linalg.qr(matrix.T, pivoting=True)
+    rank = int((np.abs(np.diag(triangular)) > 1e-9 * abs(triangular[0, 0])).sum())
+    chosen = sorted(pivots[:rank])
+    index = {k: i for i, k in enumerate(problem_ball.free_names)}
+    linear = [problem_ball.rows[active[k]][1] if k < len(active) else problem_ball.initial[0] for k in chosen]
+    rhs = [_ball(0) if k < len(active) else _ball(1) for k in chosen]
+    A = arb_mat([[line.get(name, _ball(0)) for name in problem_ball.free_names] for line in linear])
+    u = arb_mat([[arb(float(v))] for v in u_float])
+    b = arb_mat([[v] for v in rhs])
+    correction = A.transpose() * (A * A.transpose()).solve(A * u - b)
+    projected = u - correction
+    return {name: projected[index[name], 0] for name in problem_ball.free_names}
+
+
+def _interior_point(problem_float: Problem):
+    """A point of the relative interior: the least slack maximized over the reduced problem with the Gram
+    matrix above that slack times the identity (an SDP, floats), its Gram matrix factored and rounded to
+    rational coordinates. Returns (each Gram vector's rational coordinates, rational free scalars)."""
+    import warnings
+
+    import cvxpy as cp
+    import numpy as np
+
+    rows, initial, _ = _arrays(problem_float)
+    size = len(problem_float.gram_names)
+    G, u, t = cp.Variable((size, size), PSD=True), cp.Variable(len(problem_float.free_names)), cp.Variable()
+    constraints = [a @ u + cp.trace(A @ G) + t <= 0 for a, A in rows]
+    constraints += [initial[0] @ u + cp.trace(initial[1] @ G) + t <= 1, G >> t * np.eye(size),
+                    cp.trace(G) <= size, cp.abs(u) <= INTERIOR_BOUND, t <= 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        cp.Problem(cp.Maximize(t), constraints).solve(solver="CLARABEL")
+    if t.value is None or t.value <= 0:
+        raise WorstCaseError("no interior point found for the IGA problem (its least slack is not positive)")
+    factor = np.linalg.cholesky(G.value)  # row k: the k-th Gram vector's coordinates
+    coordinates = [[Fraction(x).limit_denominator(10 ** 9) for x in row] for row in factor]
+    free = {name: Fraction(value).limit_denominator(10 ** 12) for name, value in zip(problem_float.free_names, u.value)}
+    return coordinates, free
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An explicit instance: rational coordinates (in R^(n+1)) of the points x_0, z_1..z_n and of every gradient
+    the run asks for, rational function values; x* = 0 with f_1(x*) = h(x*) = 0 and grad h(x*) = 0. The iterates
+    y_t, x_n are the method's combinations with the step sizes (algebraic)."""
+
+    n: int
+    L: Fraction
+    mu: Fraction
+    c: Fraction
+    lam: Fraction
+    points: dict  # "x0", "z1", ... -> coordinates
+    gradients: dict  # "g1s" (f_1 at x*), "d_x0", "d_y1", ..., "d_xn" (f_1's minus g1s), "gh0", "ghz1"..., "g2xn"
+    values: dict  # "f1(x0)", "f1(y1)", ..., "f1(xn)", "h(x0)", "h(z1)", ...
+
+
+def build_instance(n: int, L, mu, c, lam, floats: list, u_float, scale: Fraction = INSTANCE_SCALE) -> Instance:
+    """(1 - r^2) times the limit point plus r^2 times an interior point, realized: points r e_p, f_1's gradient
+    differences r (L/2) x~_k, each free vector the one in the points' span with the required products."""
+    import math
+
+    from flint import arb
+
+    from mdtheory.engine.context import flint_precision
+
+    problem_float = pose(n, L, mu, c, lam, float, step_sizes(n, c, lam, float, math.sqrt))
+    with flint_precision(BITS):
+        alphas = step_sizes(n, c, lam, _ball, arb.sqrt)
+        problem_ball = pose(n, L, mu, c, lam, _ball, alphas)
+        limit = {name: _fraction(value) for name, value in _limit_point(problem_float, problem_ball, floats, u_float).items()}
+    coordinates, interior = _interior_point(problem_float)
+    weight = scale ** 2
+    free = {name: (1 - weight) * limit[name] + weight * interior[name] for name in problem_float.free_names}
+    dimension = n + 1
+    named = {name: [scale * x for x in row] for name, row in zip(problem_float.gram_names, coordinates)}
+    points = {name: named[name] for name in problem_float.gram_names[:dimension]}
+    gradients = {name: named[name] for name in problem_float.gram_names[dimension:]}
+    for name in sorted({key[1:key.index(",")] for key in free if key.startswith("<")}):
+        gradients[name] = _in_span(list(points.values()), [free[f"<{name},{p}>"] for p in points])
+    values = {name: value for name, value in free.items() if not name.startswith("<")}
+    return Instance(n, Fraction(L), Fraction(mu), Fraction(c), Fraction(lam), points, gradients, values)
+
+
+def _in_span(vectors: list, products: list) -> list:
+    """The vector in the span of ``vectors`` with these inner products with them, exactly (Gaussian
+    elimination on their Gram matrix, in rationals)."""
+    size = len(vectors)
+    dot = lambda u, v: sum((a * b for a, b in zip(u, v)), Fraction(0))
+    system = [[dot(vectors[i], vectors[j]) for j in range(size)] + [products[i]] for i in range(size)]
+    for col in range(size):
+        pivot = next(r for r in range(col, size) if system[r][col] != 0)
+        system[col], system[pivot] = system[pivot], system[col]
+        for r in range(size):
+            if r != col and system[r][col] != 0:
+                ratio = system[r][col] / system[col][col]
+                system[r] = [a - ratio * b for a, b in zip(system[r], system[col])]
+    weights = [system[i][size] / system[i][i] for i in range(size)]
+    return [sum((w * v[k] for w, v in zip(weights, vectors)), Fraction(0)) for k in range(len(vectors[0]))]
+
+
+def _fraction(ball) -> Fraction:
+    mantissa, exponent = ball.mid().man_exp()
+    return Fraction(int(mantissa)) * Fraction(2) ** int(exponent)
+
+
+@dataclass(frozen=True)
+class InstanceCheck:
+    ratio: object  # an arb ball: (F(x_n) - F*) / (c D_h(x*; x_0) + f_1(x_0) - f_1(x*))
+    inequalities: int
+    bits: int
+
+
+def check_instance(instance: Instance, bits: int = BITS) -> InstanceCheck:
+    """Runs the IGA on the instance and checks its classes, in ball arithmetic, from the coordinates alone
+    (nothing from ``pose``): f_1's interpolation inequalities for L-smooth convex functions, h's for mu-strongly
+    convex ones, f_2's for a convex indicator (<g_j, x_i - x_j> <= 0 and value 0, at x*, the z_t and x_n), each
+    certainly satisfied; each step's z_(t+1) satisfies its optimality condition by construction (f_2's
+    subgradient there is what the condition leaves). Returns the ratio's ball."""
+    from flint import arb
+
+    from mdtheory.engine.context import flint_precision
+
+    n = instance.n
+    with flint_precision(bits):
+        L, mu, c, lam = (_ball(v) for v in (instance.L, instance.mu, instance.c, instance.lam))
+        vec = lambda coordinates: [_ball(x) for x in coordinates]
+        dimension = len(instance.points["x0"])
+        add = lambda *terms: [sum(parts, _ball(0)) for parts in zip(*[[w * x for x in v] for w, v in terms])]
+        dot = lambda u, v: sum((a * b for a, b in zip(u, v)), _ball(0))
+        one, zero = _ball(1), [_ball(0)] * dimension
+        g1s = vec(instance.gradients["g1s"])
+        value = lambda name: _ball(instance.values[name])
+        f1 = [(zero, g1s, _ball(0))]
+        h = [(zero, zero, _ball(0))]
+        x0 = vec(instance.points["x0"])
+        gh = vec(instance.gradients["gh0"])
+        g = add((one, g1s), (one, vec(instance.gradients["d_x0"])))
+        f1.append((x0, g, value("f1(x0)")))
+        h.append((x0, gh, value("h(x0)")))
+        f2 = [(zero, [-v for v in g1s])]
+        x, z, ct = x0, x0, c
+        for t in range(n):
+            alpha = ((ct * lam) ** 2 + 4 * ct * lam).sqrt() / 2 - lam * ct / 2
+            ct = (1 - alpha) * ct
+            y = add((1 - alpha, x), (alpha, z))
+            if t >= 1:
+                g = add((one, g1s), (one, vec(instance.gradients[f"d_y{t}"])))
+                f1.append((y, g, value(f"f1(y{t})")))
+            z = vec(instance.points[f"z{t + 1}"])
+            gh_new = vec(instance.gradients[f"ghz{t + 1}"])
+            f2.append((z, add((one, gh), (-lam / alpha, g), (-one, gh_new))))
+            h.append((z, gh_new, value(f"h(z{t + 1})")))
+            x = add((1 - alpha, x), (alpha, z))
+            gh = gh_new
+        f1.append((x, add((one, g1s), (one, vec(instance.gradients["d_xn"]))), value("f1(xn)")))
+        f2.append((x, vec(instance.gradients["g2xn"])))
+        slacks = []
+        for i, (xi, gi, fi) in enumerate(f1):
+            for j, (xj, gj, fj) in enumerate(f1):
+                if i != j:
+                    dg = add((one, gi), (-one, gj))
+                    slacks.append(fi - fj - dot(gj, add((one, xi), (-one, xj))) - dot(dg, dg) / (2 * L))
+        for i, (xi, gi, hi) in enumerate(h):
+            for j, (xj, gj, hj) in enumerate(h):
+                if i != j:
+                    dx = add((one, xi), (-one, xj))
+                    slacks.append(hi - hj - dot(gj, dx) - mu / 2 * dot(dx, dx))
+        for i, (xi, _) in enumerate(f2):
+            for j, (xj, gj) in enumerate(f2):
+                if i != j:
+                    slacks.append(-dot(gj, add((one, xi), (-one, xj))))
+        failing = sum(1 for s in slacks if not s > 0)
+        if failing:
+            raise WorstCaseError(f"the IGA instance is not certainly in the class: {failing} inequalities")
+        initial = c * (0 - h[1][2] - dot(h[1][1], add((-one, x0)))) + f1[1][2]
+        if not initial > 0:
+            raise WorstCaseError("the IGA instance's initial quantity is not certainly positive")
+        return InstanceCheck(f1[-1][2] / initial, len(slacks), bits)
