@@ -184,6 +184,16 @@ def _arrays(problem: Problem):
     return rows, dense(*problem.initial), dense(*problem.objective)
 
 
+def _stacked(rows, initial):
+    """The rows and the initial condition as one matrix acting on (free scalars, vec(G)), and the right side:
+    one cvxpy constraint instead of 127 (compiling those took seconds)."""
+    import numpy as np
+
+    matrix = np.array([np.concatenate([a, A.reshape(-1)]) for a, A in rows]
+                      + [np.concatenate([initial[0], initial[1].reshape(-1)])])
+    return matrix, np.append(np.zeros(len(rows)), 1.0)
+
+
 def solve_float(n: int, L, mu, c, lam):
     """The reduced SDP solved in floats by Clarabel: (value, multipliers with the initial condition's last, free
     scalars, Gram matrix). Evidence only: every number that is reported is re-derived exactly."""
@@ -196,15 +206,15 @@ def solve_float(n: int, L, mu, c, lam):
     rows, initial, objective = _arrays(problem)
     G = cp.Variable((len(problem.gram_names),) * 2, PSD=True)
     u = cp.Variable(len(problem.free_names))
-    constraints = [a @ u + cp.trace(A @ G) <= 0 for a, A in rows]
-    constraints.append(initial[0] @ u + cp.trace(initial[1] @ G) <= 1)
-    sdp = cp.Problem(cp.Maximize(objective[0] @ u + cp.trace(objective[1] @ G)), constraints)
+    matrix, rhs = _stacked(rows, initial)
+    constraint = matrix @ cp.hstack([u, cp.vec(G, order="C")]) <= rhs
+    sdp = cp.Problem(cp.Maximize(objective[0] @ u + cp.trace(objective[1] @ G)), [constraint])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # cvxpy's "may be inaccurate"
         sdp.solve(solver="CLARABEL", tol_gap_abs=1e-13, tol_gap_rel=1e-13, tol_feas=1e-13, max_iter=500)
     if sdp.status not in ("optimal", "optimal_inaccurate"):  # evidence either way: the certificates decide
         raise WorstCaseError(f"the reduced IGA problem: Clarabel ended '{sdp.status}'")
-    return sdp.value, [float(k.dual_value) for k in constraints], u.value, G.value
+    return sdp.value, [float(v) for v in constraint.dual_value], u.value, G.value
 
 
 # --------------------------------------------------------------------------- the dual certificate (upper end)
@@ -216,7 +226,7 @@ def dual_value(alphas, one):
     return value
 
 
-def _recipe(problem: Problem, floats: list) -> dict:
+def read_recipe(problem: Problem, floats: list) -> dict:
     """How each multiplier is made exact, read from the float dual: f_1's rows (i, j) with i, j >= 1 and
     (j, 0) rounded to rationals; f_1's rows (0, k) solved from the equation of f_1(x_k)'s value (so that it
     holds exactly); every other multiplier in the support a simple rational multiple of the dual value."""
@@ -399,9 +409,9 @@ def _interior_point(problem_float: Problem):
     rows, initial, _ = _arrays(problem_float)
     size = len(problem_float.gram_names)
     G, u, t = cp.Variable((size, size), PSD=True), cp.Variable(len(problem_float.free_names)), cp.Variable()
-    constraints = [a @ u + cp.trace(A @ G) + t <= 0 for a, A in rows]
-    constraints += [initial[0] @ u + cp.trace(initial[1] @ G) + t <= 1, G >> t * np.eye(size),
-                    cp.trace(G) <= size, cp.abs(u) <= INTERIOR_BOUND, t <= 1]
+    matrix, rhs = _stacked(rows, initial)
+    constraints = [matrix @ cp.hstack([u, cp.vec(G, order="C")]) + t <= rhs, G >> t * np.eye(size),
+                   cp.trace(G) <= size, cp.abs(u) <= INTERIOR_BOUND, t <= 1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         cp.Problem(cp.Maximize(t), constraints).solve(solver="CLARABEL")
@@ -551,3 +561,81 @@ def check_instance(instance: Instance, bits: int = BITS) -> InstanceCheck:
         if not initial > 0:
             raise WorstCaseError("the IGA instance's initial quantity is not certainly positive")
         return InstanceCheck(f1[-1][2] / initial, len(slacks), bits)
+
+
+# --------------------------------------------------------------------------- the bracket
+@dataclass(frozen=True)
+class Bracket:
+    """The IGA's worst case at (n, L, mu, c, lam) lies in [lower, upper]: ``upper`` (a ball around the exact
+    dual value c_n / c, ``upper_exact`` as nested radicals) proved by the dual certificate, ``lower`` (a ball)
+    the ratio of an explicit instance of the class. Its upper end is a proved upper bound, its lower end a
+    proved lower bound."""
+
+    n: int
+    parameters: dict
+    lower: object  # arb ball: the instance's ratio
+    upper: object  # arb ball: c_n / c
+    upper_exact: object  # sympy: prod_t (1 - alpha_t), alpha_t nested square roots
+    dual: DualCertificate
+    instance: Instance
+    check: InstanceCheck
+    how: str
+
+    def width(self) -> Fraction:
+        """A proved upper bound on upper - lower, as an exact rational."""
+        return _fraction((self.upper - self.lower).upper())
+
+    def bounds_text(self, digits: int = 16) -> tuple:
+        """(a decimal <= every point of the lower ball, a decimal >= every point of the upper ball)."""
+        from mdtheory.checker.certify import round_down
+        from mdtheory.engine.context import flint_precision
+
+        with flint_precision(BITS):
+            lower = round_down(self.lower, digits)
+            upper = round_down(-self.upper, digits)
+        return lower, upper[1:] if upper.startswith("-") else "-" + upper
+
+
+def exact_dual_value(n: int, c, lam):
+    """c_n / c = prod_t (1 - alpha_t) with the step sizes as sympy nested square roots."""
+    import sympy as sp
+
+    number = _rational(None)
+    return dual_value(step_sizes(n, c, lam, number, sp.sqrt), sp.Integer(1))
+
+
+def certified_bracket(n: int = 5, L=1, mu=1, c=1, lam=1) -> Bracket:
+    """A certified bracket of the worst case of PEPit's ``wc_improved_interior_algorithm(L, mu, c, lam, n)``
+    (defaults: its docstring's parameters). Raises WorstCaseError where a certificate of this form is not found
+    (the float dual's support or value differs from the form read at the docstring's parameters)."""
+    import math
+
+    from flint import arb
+
+    from mdtheory.engine.context import flint_precision
+
+    if n < 1:
+        raise WorstCaseError("n: the IGA's worst case is posed for n >= 1 steps")
+    L, mu, c, lam = (Fraction(v) for v in (L, mu, c, lam))
+    if min(L, mu, c, lam) <= 0:
+        raise WorstCaseError("L, mu, c, lam: the IGA's parameters must be positive")
+    value, floats, free, _ = solve_float(n, L, mu, c, lam)
+    problem_float = pose(n, L, mu, c, lam, float, step_sizes(n, c, lam, float, math.sqrt))
+    closed_form = dual_value(problem_float.alphas, 1.0)
+    if abs(floats[-1] - closed_form) > CLOSED_FORM_AGREEMENT:
+        raise WorstCaseError(f"the float dual value {floats[-1]} is not c_n / c = {closed_form}: no certificate "
+                             "of this form here")
+    dual = dual_certificate(n, L, mu, c, lam, read_recipe(problem_float, floats))
+    instance = build_instance(n, L, mu, c, lam, floats, free)
+    check = check_instance(instance)
+    with flint_precision(BITS):
+        if not check.ratio.upper() <= dual.upper.upper():
+            raise WorstCaseError("the instance's ratio exceeds the dual value: a defect")
+    how = (f"upper: c_n/c = prod_t (1 - alpha_t), the value of a dual certificate ({dual.multipliers} multipliers; "
+           f"its {dual.equalities} equalities exact modulo the step sizes' defining quadratics, multipliers > 0 "
+           f"and residual positive definite in {dual.bits}-bit ball arithmetic); lower: an explicit instance "
+           f"(rational coordinates, {check.inequalities} interpolation inequalities certainly satisfied), the "
+           f"worst case approached as its points shrink to x* (weight r^2 = {INSTANCE_SCALE ** 2} on an interior "
+           "point)")
+    return Bracket(n, {"L": L, "mu": mu, "c": c, "lam": lam}, check.ratio, dual.upper, exact_dual_value(n, c, lam),
+                   dual, instance, check, how)
