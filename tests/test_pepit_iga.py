@@ -61,7 +61,7 @@ def test_pepits_docstring_value_lies_below_the_certified_lower_end(bracket):
 def test_the_exact_value_is_the_nested_radical(bracket):
     import sympy as sp
 
-    assert abs(sp.N(bracket.upper_exact, 40) - sp.Float(mpmath.nstr(closed_form(5, 1, 1), 40), 40)) < 1e-35
+    assert abs(sp.N(bracket.exact_upper(), 40) - sp.Float(mpmath.nstr(closed_form(5, 1, 1), 40), 40)) < 1e-35
 
 
 def test_a_multiplier_off_its_multiple_breaks_an_equality(float_dual):
