@@ -33,15 +33,6 @@ def bracket():
     return iga.certified_bracket()
 
 
-@pytest.fixture(scope="module")
-def float_dual():
-    import math
-
-    problem = iga.pose(5, 1, 1, 1, 1, float, iga.step_sizes(5, 1, 1, float, math.sqrt))
-    _, floats, free, _ = iga.solve_float(5, 1, 1, 1, 1)
-    return problem, floats, free
-
-
 def test_the_bracket_at_the_docstrings_parameters_is_narrower_than_1e_12(bracket):
     assert bracket.width() <= REQUIRED_WIDTH
     lower, upper = bracket.bounds_text(16)
@@ -64,22 +55,20 @@ def test_the_exact_value_is_the_nested_radical(bracket):
     assert abs(sp.N(bracket.exact_upper(), 40) - sp.Float(mpmath.nstr(closed_form(5, 1, 1), 40), 40)) < 1e-35
 
 
-def test_a_multiplier_off_its_multiple_breaks_an_equality(float_dual):
+def test_a_multiplier_off_its_multiple_breaks_an_equality(bracket):
     """h's and f_2's multipliers are c times the dual value; one of them changed by 1e-6 leaves an equality
     of the dual unsatisfied, exactly."""
-    problem, floats, _ = float_dual
-    recipe = iga.read_recipe(problem, floats)
+    recipe = dict(bracket.dual.recipe)
     label = next(label for label, (kind, *_) in recipe.items() if kind == "multiple")
     recipe[label] = ("multiple", recipe[label][1] + Fraction(1, 10 ** 6))
     with pytest.raises(WorstCaseError, match="equality"):
         iga.equalities_hold(5, 1, 1, 1, 1, recipe)
 
 
-def test_a_circulation_that_keeps_the_equalities_fails_the_ball_cholesky(float_dual):
+def test_a_circulation_that_keeps_the_equalities_fails_the_ball_cholesky(bracket):
     """Adding 10 to f_1's multipliers at (1, 2) and (2, 1) keeps every equality (their value terms cancel) but
     makes the residual indefinite: the ball factorization finds a pivot that is not certainly positive."""
-    problem, floats, _ = float_dual
-    recipe = iga.read_recipe(problem, floats)
+    recipe = dict(bracket.dual.recipe)
     for label in ("f_1 at (1, 2)", "f_1 at (2, 1)"):
         recipe[label] = ("rational", recipe[label][1] + 10)
     assert iga.equalities_hold(5, 1, 1, 1, 1, recipe) == 60
@@ -93,6 +82,39 @@ def test_the_instance_is_checked_from_its_coordinates(bracket):
     values["f1(xn)"] += Fraction(1, 10 ** 9)
     with pytest.raises(WorstCaseError, match="not certainly in the class"):
         iga.check_instance(replace(bracket.instance, values=values))
+
+
+def test_pose_agrees_with_the_run_from_coordinates_on_random_data(bracket):
+    """For any data, in the class or not, objective - tau initial = -sum_i lambda_i slack_i - <S, G> when the
+    dual's equalities hold. On random rational coordinates and values, with the slacks from the run on the
+    coordinates (``evaluate_instance``, which never reads ``pose``) and G their Gram matrix, the identity holds
+    to the balls' width: ``pose``'s coefficients are those of the run PEPit describes."""
+    import random
+
+    from flint import arb
+
+    from mdtheory.engine.context import flint_precision
+
+    rng = random.Random(28)
+    draw = lambda: Fraction(rng.randint(-9, 9), rng.randint(1, 9))
+    instance = bracket.instance
+    data = replace(instance, points={k: [draw() for _ in v] for k, v in instance.points.items()},
+                   gradients={k: [draw() for _ in v] for k, v in instance.gradients.items()},
+                   values={k: draw() for k in instance.values})
+    with flint_precision(iga.BITS):
+        slacks, objective, initial = iga.evaluate_instance(data)
+        alphas = iga.step_sizes(5, 1, 1, iga._ball, arb.sqrt)
+        problem = iga.pose(5, 1, 1, 1, 1, iga._ball, alphas)
+        tau = iga.dual_value(alphas, iga._ball(1))
+        values = iga.multipliers(problem, bracket.dual.recipe, tau, iga._ball)
+        residual = iga.residual_matrix(problem, values, tau)
+        vectors = [data.points.get(name) or data.gradients[name] for name in problem.gram_names]
+        gram = [[sum((iga._ball(a * b) for a, b in zip(u, v)), iga._ball(0)) for v in vectors] for u in vectors]
+        gap = objective - tau * initial + sum((values[label] * slack for (label, _, _), slack in zip(problem.rows, slacks)
+                                               if label in values), iga._ball(0))
+        gap += sum((residual[i][j] * gram[i][j] for i in range(len(gram)) for j in range(len(gram))), iga._ball(0))
+        assert abs(objective) > 1e-3 and abs(gap) < 1e-50
+        assert abs(gap - iga._ball(Fraction(1, 10 ** 6)) * slacks[0]) > 1e-9  # a multiplier off by 1e-6 would show
 
 
 def test_bad_parameters_are_refused():

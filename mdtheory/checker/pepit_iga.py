@@ -358,6 +358,7 @@ def residual_matrix(problem: Problem, values: dict, tau):
 @dataclass(frozen=True)
 class DualCertificate:
     upper: object  # an arb ball around c_n / c, the exact dual value
+    recipe: dict  # the multipliers' exact form (``multipliers``)
     multipliers: int
     equalities: int
     bits: int
@@ -381,7 +382,7 @@ def dual_certificate(n: int, L, mu, c, lam, recipe: dict, bits: int = BITS) -> D
             raise WorstCaseError(f"the multipliers of {negative[:3]} are not certainly positive")
         if not _positive_definite(residual_matrix(problem, values, tau)):
             raise WorstCaseError("the residual matrix is not certainly positive definite")
-        return DualCertificate(tau, len(values) + 1, equalities, bits)
+        return DualCertificate(tau, recipe, len(values) + 1, equalities, bits)
 
 
 # --------------------------------------------------------------------------- an explicit instance (lower end)
@@ -508,71 +509,77 @@ class InstanceCheck:
     bits: int
 
 
-def check_instance(instance: Instance, bits: int = BITS) -> InstanceCheck:
-    """Runs the IGA on the instance and checks its classes, in ball arithmetic, from the coordinates alone
-    (nothing from ``pose``): f_1's interpolation inequalities for L-smooth convex functions, h's for mu-strongly
-    convex ones, f_2's for a convex indicator (<g_j, x_i - x_j> <= 0 and value 0, at x*, the z_t and x_n), each
-    certainly satisfied; each step's z_(t+1) satisfies its optimality condition by construction (f_2's
-    subgradient there is what the condition leaves). Returns the ratio's ball."""
+def evaluate_instance(instance: Instance) -> tuple:
+    """Runs the IGA on the instance from its coordinates alone (nothing from ``pose``), in ball arithmetic at
+    the caller's precision: (the slacks of f_1's interpolation inequalities for L-smooth convex functions, h's
+    for mu-strongly convex ones, f_2's for a convex indicator (-<g_j, x_i - x_j>, at x*, the z_t and x_n), in
+    ``pose``'s order; F(x_n) - F*; the initial quantity). Each step's z_(t+1) satisfies its optimality
+    condition by construction: f_2's subgradient there is what the condition leaves."""
+    n = instance.n
+    L, mu, c, lam = (_ball(v) for v in (instance.L, instance.mu, instance.c, instance.lam))
+    vec = lambda coordinates: [_ball(x) for x in coordinates]
+    dimension = len(instance.points["x0"])
+    add = lambda *terms: [sum(parts, _ball(0)) for parts in zip(*[[w * x for x in v] for w, v in terms])]
+    dot = lambda u, v: sum((a * b for a, b in zip(u, v)), _ball(0))
+    one, zero = _ball(1), [_ball(0)] * dimension
+    g1s = vec(instance.gradients["g1s"])
+    value = lambda name: _ball(instance.values[name])
+    f1 = [(zero, g1s, _ball(0))]
+    h = [(zero, zero, _ball(0))]
+    x0 = vec(instance.points["x0"])
+    gh = vec(instance.gradients["gh0"])
+    g = add((one, g1s), (one, vec(instance.gradients["d_x0"])))
+    f1.append((x0, g, value("f1(x0)")))
+    h.append((x0, gh, value("h(x0)")))
+    f2 = [(zero, [-v for v in g1s])]
+    x, z, ct = x0, x0, c
+    for t in range(n):
+        alpha = ((ct * lam) ** 2 + 4 * ct * lam).sqrt() / 2 - lam * ct / 2
+        ct = (1 - alpha) * ct
+        y = add((1 - alpha, x), (alpha, z))
+        if t >= 1:
+            g = add((one, g1s), (one, vec(instance.gradients[f"d_y{t}"])))
+            f1.append((y, g, value(f"f1(y{t})")))
+        z = vec(instance.points[f"z{t + 1}"])
+        gh_new = vec(instance.gradients[f"ghz{t + 1}"])
+        f2.append((z, add((one, gh), (-alpha / ct, g), (-one, gh_new))))  # the step alpha_t / c_(t+1), as PEPit
+        h.append((z, gh_new, value(f"h(z{t + 1})")))
+        x = add((1 - alpha, x), (alpha, z))
+        gh = gh_new
+    f1.append((x, add((one, g1s), (one, vec(instance.gradients["d_xn"]))), value("f1(xn)")))
+    f2.append((x, vec(instance.gradients["g2xn"])))
+    slacks = []
+    for i, (xi, gi, fi) in enumerate(f1):
+        for j, (xj, gj, fj) in enumerate(f1):
+            if i != j:
+                dg = add((one, gi), (-one, gj))
+                slacks.append(fi - fj - dot(gj, add((one, xi), (-one, xj))) - dot(dg, dg) / (2 * L))
+    for i, (xi, gi, hi) in enumerate(h):
+        for j, (xj, gj, hj) in enumerate(h):
+            if i != j:
+                dx = add((one, xi), (-one, xj))
+                slacks.append(hi - hj - dot(gj, dx) - mu / 2 * dot(dx, dx))
+    for i, (xi, _) in enumerate(f2):
+        for j, (xj, gj) in enumerate(f2):
+            if i != j:
+                slacks.append(-dot(gj, add((one, xi), (-one, xj))))
+    initial = c * (0 - h[1][2] - dot(h[1][1], add((-one, x0)))) + f1[1][2]
+    return slacks, f1[-1][2], initial
 
+
+def check_instance(instance: Instance, bits: int = BITS) -> InstanceCheck:
+    """The instance's classes checked (``evaluate_instance``): every slack certainly > 0, so that functions of
+    the classes with these values and gradients exist; returns the ratio's ball, a proved lower bound."""
     from mdtheory.engine.context import flint_precision
 
-    n = instance.n
     with flint_precision(bits):
-        L, mu, c, lam = (_ball(v) for v in (instance.L, instance.mu, instance.c, instance.lam))
-        vec = lambda coordinates: [_ball(x) for x in coordinates]
-        dimension = len(instance.points["x0"])
-        add = lambda *terms: [sum(parts, _ball(0)) for parts in zip(*[[w * x for x in v] for w, v in terms])]
-        dot = lambda u, v: sum((a * b for a, b in zip(u, v)), _ball(0))
-        one, zero = _ball(1), [_ball(0)] * dimension
-        g1s = vec(instance.gradients["g1s"])
-        value = lambda name: _ball(instance.values[name])
-        f1 = [(zero, g1s, _ball(0))]
-        h = [(zero, zero, _ball(0))]
-        x0 = vec(instance.points["x0"])
-        gh = vec(instance.gradients["gh0"])
-        g = add((one, g1s), (one, vec(instance.gradients["d_x0"])))
-        f1.append((x0, g, value("f1(x0)")))
-        h.append((x0, gh, value("h(x0)")))
-        f2 = [(zero, [-v for v in g1s])]
-        x, z, ct = x0, x0, c
-        for t in range(n):
-            alpha = ((ct * lam) ** 2 + 4 * ct * lam).sqrt() / 2 - lam * ct / 2
-            ct = (1 - alpha) * ct
-            y = add((1 - alpha, x), (alpha, z))
-            if t >= 1:
-                g = add((one, g1s), (one, vec(instance.gradients[f"d_y{t}"])))
-                f1.append((y, g, value(f"f1(y{t})")))
-            z = vec(instance.points[f"z{t + 1}"])
-            gh_new = vec(instance.gradients[f"ghz{t + 1}"])
-            f2.append((z, add((one, gh), (-alpha / ct, g), (-one, gh_new))))  # the step alpha_t / c_(t+1), as PEPit
-            h.append((z, gh_new, value(f"h(z{t + 1})")))
-            x = add((1 - alpha, x), (alpha, z))
-            gh = gh_new
-        f1.append((x, add((one, g1s), (one, vec(instance.gradients["d_xn"]))), value("f1(xn)")))
-        f2.append((x, vec(instance.gradients["g2xn"])))
-        slacks = []
-        for i, (xi, gi, fi) in enumerate(f1):
-            for j, (xj, gj, fj) in enumerate(f1):
-                if i != j:
-                    dg = add((one, gi), (-one, gj))
-                    slacks.append(fi - fj - dot(gj, add((one, xi), (-one, xj))) - dot(dg, dg) / (2 * L))
-        for i, (xi, gi, hi) in enumerate(h):
-            for j, (xj, gj, hj) in enumerate(h):
-                if i != j:
-                    dx = add((one, xi), (-one, xj))
-                    slacks.append(hi - hj - dot(gj, dx) - mu / 2 * dot(dx, dx))
-        for i, (xi, _) in enumerate(f2):
-            for j, (xj, gj) in enumerate(f2):
-                if i != j:
-                    slacks.append(-dot(gj, add((one, xi), (-one, xj))))
+        slacks, objective, initial = evaluate_instance(instance)
         failing = sum(1 for s in slacks if not s > 0)
         if failing:
             raise WorstCaseError(f"the IGA instance is not certainly in the class: {failing} inequalities")
-        initial = c * (0 - h[1][2] - dot(h[1][1], add((-one, x0)))) + f1[1][2]
         if not initial > 0:
             raise WorstCaseError("the IGA instance's initial quantity is not certainly positive")
-        return InstanceCheck(f1[-1][2] / initial, len(slacks), bits)
+        return InstanceCheck(objective / initial, len(slacks), bits)
 
 
 # --------------------------------------------------------------------------- the bracket
