@@ -132,6 +132,16 @@ def _gd_rate_every_t(T: int) -> dict:
                      f"f(x_T) - f* <= 1/(eta T) for every T: {how}")
 
 
+def _iga_bracket(n: int) -> dict:
+    """A dual certificate's value c_n/c above, an explicit instance below, both in ball arithmetic, at n only."""
+    from mdtheory.checker.pepit_iga import certified_bracket
+
+    bracket = certified_bracket(n)
+    lower, upper = bracket.ends()
+    upper_from, lower_from = bracket.how.removeprefix("upper: ").split("; lower: ", 1)
+    return _interval(lower, upper, False, ONE_HORIZON, f"n = {n}", lower_from, upper_from)
+
+
 def _pepit_bregman(proof: Callable[[], tuple], bound: Callable[[int], Fraction], instance: Callable[[], object],
                    every_n_instances: Callable[[], tuple], n: int) -> dict:
     """A proof for every n (its bound evaluated at n) above; the exact instance at n below, verified for every n
@@ -243,13 +253,12 @@ def _rows() -> list[Row]:
                                    lambda n: ONE / n,
                                    lambda: _bregman("nolips_nonconvex_instance")("no_lips_2", ONE, ONE, 3),
                                    _bregman("nonconvex_instances_for_every_n"), 3)),
-        # no closed form (the docstring's 4L/(c (n + 1)^2) is an upper bound); its certified bracket is the cell
-        # to fill when mdtheory.checker.pepit_iga.certified_bracket(...) lands: certified=lambda: _interval(...)
+        # no closed form (the docstring's 4L/(c (n + 1)^2) is an upper bound): a certified bracket
         Row("improved_interior_gradient", "improved interior gradient, L = mu = c = lam = 1, n = 5",
             f"{convex}.improved_interior_algorithm", None,
             lambda: _pepit_example(f"{convex}.improved_interior_algorithm", "wc_improved_interior_algorithm",
                                    L=1, mu=1, c=1, lam=1, n=5),
-            None),
+            lambda: _iga_bracket(5)),
     ]
 
 

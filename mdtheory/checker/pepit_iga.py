@@ -607,6 +607,10 @@ class Bracket:
         """A proved upper bound on upper - lower, as an exact rational."""
         return _fraction((self.upper - self.lower).upper())
 
+    def ends(self) -> tuple[Fraction, Fraction]:
+        """(an exact rational <= every point of the lower ball, one >= every point of the upper ball)."""
+        return _fraction(self.lower.lower()), _fraction(self.upper.upper())
+
     def bounds_text(self, digits: int = 16) -> tuple:
         """(a decimal <= every point of the lower ball, a decimal >= every point of the upper ball)."""
         from mdtheory.checker.certify import round_down
