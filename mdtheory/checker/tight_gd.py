@@ -211,3 +211,100 @@ def huber_ratio(T: int, h: Fraction) -> Fraction:
     for _ in range(T):
         x -= h * slope(x)
     return huber(x) / (x0 * x0 / 2)
+
+
+# --------------------------------------------------------------------------- a claim for every T
+@dataclass(frozen=True)
+class TightVerdict:
+    """A GD suboptimality claim for every T at 0 < eta L <= 1: both ends, L/(2 eta L T + 1), and the verdict."""
+
+    claim: object
+    proved_for_every_t: bool
+    checks: tuple  # the symbolic checks in words (or the first that failed)
+    exact_horizons: int  # certificate and instance also checked exactly at T = 1..this
+    verdict: str | None
+    why: object  # a Reading, or None
+
+    certified = False  # no certificate file is written for this proof (docs/every-t.md)
+
+    @property
+    def rate(self):
+        import sympy as sp
+
+        from mdtheory.checker.bounds import T
+
+        q = lambda value: sp.Rational(value.numerator, value.denominator)
+        L, h = q(self.claim.L_f), q(self.claim.eta * self.claim.L_f)
+        return L / (2 * h * T + 1)
+
+    def lines(self) -> list[str]:
+        claim = self.claim
+        lines = [f"gd, eta = {claim.eta} (L_f = {claim.L_f}), suboptimality, every T >= 1"]
+        if self.proved_for_every_t:
+            lines.append(f"certified for every T: f(x_T) - f* <= L_f/(2 eta L_f T + 1) = {self.rate} (Drori & "
+                         f"Teboulle's multipliers (i + 1)/(2T - i) and (2T + 1)/((2T - i)(2T + 1 - i)), the residual "
+                         f"a rank-one term plus a weighted Laplacian: {len(self.checks)} checks symbolic in T, i, k "
+                         f"and eta; exact certificates at T = 1..{self.exact_horizons})")
+            lines.append(f"attained for every T: f = L_f Huber(x) (kink 1), x_0 = 2 eta L_f T + 1, "
+                         f"||x_0 - x*||^2/2 scaled to 1: f(x_T) - f* = {self.rate} (symbolic in T; exact at "
+                         f"T = 1..{self.exact_horizons}): the two ends meet for every T")
+        else:
+            lines.append(f"no rate certified: {self.checks[0]}")
+        if self.why is not None:
+            lines.append(f"{self.verdict}: {self.why.text()}")
+        if self.verdict is not None:
+            lines.append(f"claim suboptimality <= {claim.bound} for every T: {self.verdict} "
+                         f"(expected {claim.expected})")
+        return lines
+
+    def as_json(self) -> dict:
+        from mdtheory.checker.potential import exact_text as q
+
+        claim = self.claim
+        return {"quantity": claim.quantity, "method": claim.method, "eta": q(claim.eta), "L_f": q(claim.L_f),
+                "horizons": "all", "bound": None if claim.bound is None else str(claim.bound),
+                "expected": claim.expected, "verdict": self.verdict, "why": None if self.why is None else self.why.text(),
+                "why_figures": None if self.why is None else self.why.as_json(),
+                "tight": {"worst_case": str(self.rate), "proved_for_every_t": self.proved_for_every_t,
+                          "checks": list(self.checks), "exact_horizons": self.exact_horizons,
+                          "multipliers": {"A_i (x_i, x_(i+1))": "(i + 1)/(2T - i)",
+                                          "B_i (x*, x_i), i < T": "(2T + 1)/((2T - i)(2T + 1 - i))",
+                                          "B_T (x*, x_T)": "1/(T + 1)"},
+                          "instance": "f = L_f Huber (kink 1), x_0 = 2 eta L_f T + 1, x* = 0"}}
+
+
+def check_tight(claim) -> TightVerdict:
+    """GD's suboptimality for every T at 0 < eta L_f <= 1 (the caller checks the range): proved when the claim is
+    at least L_f/(2 eta L_f T + 1) at every T (exactly, ``potential_rate._at_least_for_every_t``), violated where
+    the Huber instance exceeds it at some T <= EXACT_HORIZONS (exact), else inconclusive."""
+    import sympy as sp
+
+    from mdtheory.checker.bounds import ETA_T, T as T_SYMBOL
+    from mdtheory.checker.potential_rate import _at_least_for_every_t
+    from mdtheory.checker.reading import exactly, reading
+    from mdtheory.verdict import INCONCLUSIVE, PROVED, VIOLATED
+
+    h = claim.eta * claim.L_f
+    proved, checks = prove_for_every_t()
+    for T in range(1, EXACT_HORIZONS + 1):
+        fixed = exact_certificate(T, h)
+        if fixed.factors is None or not fixed.matches_closed_form or huber_ratio(T, h) != tau(T, h):
+            proved, checks = False, (f"the closed forms fail the exact check at T = {T}",)
+            break
+    result = lambda verdict, why: TightVerdict(claim, proved, checks, EXACT_HORIZONS, verdict, why)
+    if claim.bound is None:
+        return result(None, None)
+    q = lambda value: sp.Rational(value.numerator, value.denominator)
+    bound = claim.bound.subs(ETA_T, q(claim.eta) * T_SYMBOL)
+    for T in range(1, EXACT_HORIZONS + 1):
+        instance = claim.L_f * huber_ratio(T, h)
+        if sp.simplify(q(instance) - bound.subs(T_SYMBOL, T)) > 0:
+            return result(VIOLATED, reading("the Huber instance has f(x_T) - f* = ", exactly(instance), " at T = ",
+                                            exactly(T), ", above the claim"))
+    if not proved:
+        return result(INCONCLUSIVE, reading(f"no rate certified: {checks[0]}"))
+    rate = q(claim.L_f) / (2 * q(h) * T_SYMBOL + 1)
+    if _at_least_for_every_t(bound, rate):
+        return result(PROVED, None)
+    return result(INCONCLUSIVE, reading("the claim is not shown at least L_f/(2 eta L_f T + 1) at every T, and the "
+                                        "Huber instance does not exceed it at T = 1..", exactly(EXACT_HORIZONS)))
