@@ -127,15 +127,19 @@ def _one_sign(expression, substitution: dict, symbols) -> bool:
     return len(signs(numerator)) == 1 and signs(numerator) == signs(denominator)
 
 
-def prove_for_every_t() -> tuple[bool, tuple]:
+def prove_for_every_t(lambda_form=None, mu_form=None) -> tuple[bool, tuple]:
     """(True, the checks in words) when every identity and sign holds for symbolic T, i, k and 0 < h <= 1;
-    (False, the first failure) else. Nothing here is sampled: each check is a sympy identity or a one-sign
-    polynomial after substituting the ranges (e.g. i = k + 1 + m, T = k + 2 + m + j, h = 1/(1 + u) with k, j, m, u >= 0)."""
+    (False, the first failure) else. ``lambda_form(i, T)``, ``mu_form(i, T)`` (sympy; mu_form for i < T): other
+    closed forms to check instead of Drori & Teboulle's (tests change one). Nothing here is sampled: each check is a sympy identity or a one-sign
+    polynomial after substituting the ranges (e.g. i = k + 1 + m, T = k + 2 + m + j, h = 1/(1 + u) with
+    k, j, m, u >= 0)."""
     import sympy as sp
 
     T, i, k, j, m, u, h = sp.symbols("T i k j m u h", nonnegative=True)  # T, h > 0 where it matters
-    lam_ = lambda i_: (i_ + 1) / (2 * T - i_)
-    mu_ = lambda i_: (2 * T + 1) / ((2 * T - i_) * (2 * T + 1 - i_))
+    lambda_form = lambda_form or (lambda i_, T_: (i_ + 1) / (2 * T_ - i_))
+    mu_form = mu_form or (lambda i_, T_: (2 * T_ + 1) / ((2 * T_ - i_) * (2 * T_ + 1 - i_)))
+    lam_ = lambda i_: lambda_form(i_, T)
+    mu_ = lambda i_: mu_form(i_, T)
     mu_last = 1 / (T + 1)
     a = 2 * h * T + 1  # 1/tau
     zero = lambda e: sp.simplify(sp.cancel(sp.together(e))) == 0
@@ -154,7 +158,8 @@ def prove_for_every_t() -> tuple[bool, tuple]:
         need(zero(mu_(0) - lam_(0)) and zero(lam_(i - 1) - lam_(i) + mu_(i)) and zero(lam_(T - 1) + mu_last - 1),
              "the function values cancel: mu_i = lambda_i - lambda_(i-1) (an identity in i and T), mu_0 = lambda_0, "
              "lambda_(T-1) + mu_T = 1")
-        # sums by telescoping: sum_(k<i) mu_k = lambda_(i-1) - lambda_(-1), lambda_(-1) = 0; sum_(k>i) mu_k = 1 - lambda_i
+        # sums by telescoping: sum_(k<i) mu_k = lambda_(i-1) - lambda_(-1), lambda_(-1) = 0;
+        # sum_(k>i) mu_k = 1 - lambda_i
         need(zero(lam_(-1)), "sum_(k < i) mu_k = lambda_(i-1) (telescoping; lambda_(-1) = 0), sum_(k > i) mu_k = "
                              "1 - lambda_i (the total is lambda_(T-1) + mu_T = 1)")
         below = lambda i_: lam_(i_ - 1)  # sum_(k < i_) mu_k, i_ <= T
@@ -263,7 +268,8 @@ class TightVerdict:
         claim = self.claim
         return {"quantity": claim.quantity, "method": claim.method, "eta": q(claim.eta), "L_f": q(claim.L_f),
                 "horizons": "all", "bound": None if claim.bound is None else str(claim.bound),
-                "expected": claim.expected, "verdict": self.verdict, "why": None if self.why is None else self.why.text(),
+                "expected": claim.expected, "verdict": self.verdict,
+                "why": None if self.why is None else self.why.text(),
                 "why_figures": None if self.why is None else self.why.as_json(),
                 "tight": {"worst_case": str(self.rate), "proved_for_every_t": self.proved_for_every_t,
                           "checks": list(self.checks), "exact_horizons": self.exact_horizons,
