@@ -115,3 +115,13 @@ def test_one_multiplier_changed_by_1e6_breaks_the_fixed_t_certificate():
 def test_the_symbolic_proof_rejects_a_closed_form_right_at_one_t_only(lambda_form, mu_form):
     proved, checks = tight_gd.prove_for_every_t(lambda_form, mu_form)
     assert not proved and checks[0].startswith("not verified")
+
+
+def test_the_fixed_t_worst_case_brackets_the_closed_form():
+    """The fixed-horizon PEP (worst_case, its own certificate and instance) at T = 1..3 holds 1/(2T + 1) inside
+    its certified interval: the closed form is neither above its upper end nor below its lower end."""
+    from mdtheory.checker.worst_case import worst_case_suboptimality
+
+    for T in (1, 2, 3):
+        case = worst_case_suboptimality("gd", Fraction(1), T)
+        assert case.lower <= tight_gd.tau(T, Fraction(1)) <= case.upper
