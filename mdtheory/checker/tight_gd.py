@@ -130,9 +130,9 @@ def _one_sign(expression, substitution: dict, symbols) -> bool:
 def prove_for_every_t(lambda_form=None, mu_form=None) -> tuple[bool, tuple]:
     """(True, the checks in words) when every identity and sign holds for symbolic T, i, k and 0 < h <= 1;
     (False, the first failure) else. ``lambda_form(i, T)``, ``mu_form(i, T)`` (sympy; mu_form for i < T): other
-    closed forms to check instead of Drori & Teboulle's (tests change one). Nothing here is sampled: each check is a sympy identity or a one-sign
-    polynomial after substituting the ranges (e.g. i = k + 1 + m, T = k + 2 + m + j, h = 1/(1 + u) with
-    k, j, m, u >= 0)."""
+    closed forms to check instead of Drori & Teboulle's (tests change one). Nothing here is sampled: each check is
+    a sympy identity or a one-sign polynomial after substituting the ranges (e.g. i = k + 1 + m,
+    T = k + 2 + m + j, h = 1/(1 + u) with k, j, m, u >= 0)."""
     import sympy as sp
 
     T, i, k, j, m, u, h = sp.symbols("T i k j m u h", nonnegative=True)  # T, h > 0 where it matters
