@@ -202,10 +202,13 @@ def test_nolips_rate_in_the_bregman_setting_is_proved_for_every_t(tmp_path):
 
 
 def test_a_rate_the_potential_cannot_reach_is_inconclusive_and_one_below_an_instance_violated(tmp_path):
-    """1/(2T + 1) is GD's exact worst case (Drori & Teboulle): true, but below the potential's 1/T, so not proved
-    (and no explicit instance here reaches it); 1/(10 T) is below the explicit quadratic's 0.148 at T = 1."""
+    """1/(2T + 1) is GD's exact worst case (Drori & Teboulle): true, but below the potential's 1/T; it is proved by
+    tight_gd's certificate instead (tests/test_every_t_tight.py); 1/(10 T) is below the explicit quadratic's 0.148
+    at T = 1. MD's rate below the potential's stays inconclusive."""
     sub = 'quantity = "suboptimality"'
     code, data = _run(tmp_path, _claim_file(tmp_path, bound="1/(2*T + 1)", expected="proved", extra=sub))
+    assert code == 0 and data["verdict"] == "proved" and "tight" in data
+    code, data = _run(tmp_path, _claim_file(tmp_path, method="md", bound="1/(2*T + 1)", expected="proved", extra=sub))
     assert code == 3 and data["verdict"] == "inconclusive" and "not shown below the claim" in data["why"]
     code, data = _run(tmp_path, _claim_file(tmp_path, bound="1/(10*T)", expected="violated", extra=sub))
     assert code == 0 and data["verdict"] == "violated"
