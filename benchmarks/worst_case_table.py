@@ -119,27 +119,23 @@ def _gd_nonexpansive(T: int) -> dict:
                      f"a quadratic potential for every T: C rho^(2T) with rho^2 = {rate.rho_squared}, C = {rate.constant}")
 
 
-def _gd_rate_every_t(T: int) -> dict:
-    """The potential eta k (f_k - f*) + ||x_k - x*||^2/2 (every T) above, shown at T; the SDP's instance at T below."""
-    from mdtheory.checker.potential_rate import certify_step
+def _gd_tight_every_t(T: int) -> dict:
+    """Drori & Teboulle's multipliers in (i, T), checked symbolically in T, above; the Huber instance, exact for
+    every T, below: both ends 1/(2T + 1) for every T at eta = 1/L, shown at T."""
+    from mdtheory.checker import tight_gd
 
-    eta = ONE
-    step, how = certify_step("gd", eta, ONE)
-    case = _gd_suboptimality(T)
-    if step is None:
-        return _interval(case.lower, None, False, ONE_HORIZON, f"T = {T}", case.how_lower, how)
-    return _interval(case.lower, 1 / (eta * T), False, UPPER_ONLY, f"T = {T}", case.how_lower,
-                     f"f(x_T) - f* <= 1/(eta T) for every T: {how}")
-
-
-def _iga_bracket(n: int) -> dict:
-    """A dual certificate's value c_n/c above, an explicit instance below, both in ball arithmetic, at n only."""
-    from mdtheory.checker.pepit_iga import certified_bracket
-
-    bracket = certified_bracket(n)
-    lower, upper = bracket.ends()
-    upper_from, lower_from = bracket.how.removeprefix("upper: ").split("; lower: ", 1)
-    return _interval(lower, upper, False, ONE_HORIZON, f"n = {n}", lower_from, upper_from)
+    h = ONE
+    proved, checks = tight_gd.prove_for_every_t()
+    lower = tight_gd.huber_ratio(T, h)
+    if tight_gd.huber_class_violations(T, h):
+        raise RuntimeError(f"the Huber instance is not in the class at T = {T}")
+    if not proved:
+        return _interval(lower, None, False, ONE_HORIZON, f"T = {T}", "the Huber instance", checks[0])
+    upper = tight_gd.tau(T, h)
+    closed = lower == upper
+    return _interval(lower, upper, False, EVERY if closed else UPPER_ONLY, "every T" if closed else f"T = {T}",
+                     "the Huber instance (kink 1, x_0 = 2 eta L T + 1), exact for every T",
+                     f"proved for every T: Drori & Teboulle's multipliers, {len(checks)} checks symbolic in T")
 
 
 def _pepit_bregman(proof: Callable[[], tuple], bound: Callable[[int], Fraction], instance: Callable[[], object],
@@ -203,12 +199,12 @@ def _rows() -> list[Row]:
             lambda: _pepit_example("unconstrained_convex_minimization.gradient_descent", "wc_gradient_descent",
                                    PEPIT_TO_HALF_SQUARED_DISTANCE, L=1, gamma=1, n=2),
             lambda: _fixed_horizon(_gd_suboptimality(2), "T = 2")),
-        Row("gd_suboptimality_every_t", "GD, eta = 1/L, suboptimality, the potential's 1/T (shown at T = 10)",
+        Row("gd_suboptimality_every_t", "GD, eta = 1/L, suboptimality, every T (shown at T = 10)",
             "unconstrained_convex_minimization.gradient_descent",
             lambda: _exact(Fraction(1, 2 * 10 + 1), "1/(2T + 1)", drori),
             lambda: _pepit_example("unconstrained_convex_minimization.gradient_descent", "wc_gradient_descent",
                                    PEPIT_TO_HALF_SQUARED_DISTANCE, L=1, gamma=1, n=10),
-            lambda: _gd_rate_every_t(10)),
+            lambda: _gd_tight_every_t(10)),
         Row("md_amplification", "MD, kappa = 9, eta = 1/5, amplification, T = 5", None, None,
             lambda: _pepit_plain("md", Fraction(1, 5), 5, AMPLIFICATION, **kappa9),
             lambda: _fixed_horizon(worst_case_amplification("md", Fraction(1, 5), 5, **kappa9), "T = 5")),

@@ -40,6 +40,15 @@ def test_the_tight_rate_is_proved_for_every_t_and_both_ends_meet(tmp_path, capsy
     assert "the two ends meet for every T" in out
 
 
+def test_certificate_says_why_no_file_is_written(tmp_path, capsys):
+    """The proof's multipliers are closed forms in T: --certificate writes nothing and says so (not that no
+    potential was certified)."""
+    folder = tmp_path / "certs"
+    assert main(["worst-case", str(EXAMPLE), "--certificate", str(folder), "--no-progress"]) == 0
+    assert "no certificate (the proof's multipliers are closed forms in T" in capsys.readouterr().out
+    assert not folder.exists() or not list(folder.glob("*.json"))
+
+
 def test_a_claim_below_the_worst_case_is_violated_by_the_huber_instance(tmp_path):
     code, data = _run(tmp_path, _claim(tmp_path, "1/(2*T + 2)", "violated"))
     assert code == 0 and data["verdict"] == "violated" and "1/3 at T = 1" in data["why"]
@@ -78,6 +87,14 @@ def test_the_closed_forms_are_exact_certificates_at_t_1_to_30(h):
         fixed = tight_gd.exact_certificate(T, h)
         assert fixed.factors is not None and fixed.matches_closed_form, T
         assert tight_gd.huber_ratio(T, h) == 1 / (2 * h * T + 1)
+        assert tight_gd.huber_class_violations(T, h) == [], T
+
+
+def test_the_class_check_rejects_a_function_that_is_not_one_smooth(monkeypatch):
+    """The Huber instance's class check can fail: values x^2/2 everywhere with slopes clipped at 1 are no convex
+    1-smooth function's values and gradients."""
+    monkeypatch.setattr(tight_gd, "_huber", lambda x: x * x / 2)
+    assert tight_gd.huber_class_violations(3, Fraction(1)) != []
 
 
 def test_published_values_at_small_t():

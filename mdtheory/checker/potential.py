@@ -443,6 +443,8 @@ class EveryT:
     why: object  # a Reading, or None
     violated_at: tuple | None = None  # (T, the explicit instance's squared amplification) when violated
 
+    no_file_why = "no potential was certified"  # what --certificate says when ``certified`` is False
+
     @property
     def certified(self) -> bool:
         return self.rate is not None

@@ -236,6 +236,8 @@ class RateVerdict:
     verdict: str | None
     why: object  # a Reading, or None
 
+    no_file_why = "no potential was certified"  # what --certificate says when ``certified`` is False
+
     @property
     def certified(self) -> bool:
         return self.step is not None

@@ -86,7 +86,7 @@ def worst_case_every_t(args, claim, json_path, certificate_folder) -> int:
     if json_path:
         write_result(json_path, json.dumps(every_t_json(result), indent=2), "--json")
     if certificate_folder and not result.certified:
-        print("no certificate (no potential was certified)")
+        print(f"no certificate ({result.no_file_why})")
     elif certificate_folder:
         from mdtheory.coq import LIBRARY, coq_library, coq_replays_every_t
 
