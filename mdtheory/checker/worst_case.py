@@ -453,19 +453,28 @@ def sdp_instance(method, eta, T, L_f, mu_phi, L_phi, quantity=AMPLIFICATION, ban
     of the exact class (``mdtheory.checker.interpolation``)."""
     from mdtheory.checker.interpolation import PRIMAL_TOLERANCES, primal_lower_bound
 
-    problem = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity)[0]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL", **PRIMAL_TOLERANCES.get(method, {}))
-    except Exception as err:  # a solver failure never yields a value
-        raise WorstCaseError(f"the SDP solver failed at T = {T}: {type(err).__name__}: {err}") from None
-    if problem.G_value is None or problem.F_value is None:
-        return None, "the solver returned no primal solution"
-    objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, None, quantity)
+    if band is not None and method in ("gd", "md") and quantity == AMPLIFICATION:
+        # the banded SDP over the iterates, straight to Clarabel (PEPit's over the leaves takes memory as T^3), its
+        # worst case then expressed over the leaves; loaded by name, as banded_dual is (it imports this module)
+        banded_primal = importlib.import_module("mdtheory.checker.banded_primal")
+        solved = banded_primal.solve_primal(method, eta, T, L_f, mu_phi, L_phi, band)
+        objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, None, quantity)
+        gram, values = banded_primal.over_the_leaves(*solved[:4], functions)
+    else:
+        problem = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity)[0]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL", **PRIMAL_TOLERANCES.get(method, {}))
+        except Exception as err:  # a solver failure never yields a value
+            raise WorstCaseError(f"the SDP solver failed at T = {T}: {type(err).__name__}: {err}") from None
+        if problem.G_value is None or problem.F_value is None:
+            return None, "the solver returned no primal solution"
+        gram, values = problem.G_value, problem.F_value
+        objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, None, quantity)
     forms = _Forms([objective, initial.expression, *(c.expression for c in constraints)])
     damping = min(Fraction(1), 1 / (T * eta * L_f * (1 / mu_phi if method == "md" else 1)))
-    return primal_lower_bound(problem.G_value, problem.F_value, forms, objective, initial, constraints, functions,
+    return primal_lower_bound(gram, values, forms, objective, initial, constraints, functions,
                               damping, objective_nonnegative=quantity != AMPLIFICATION)
 
 
