@@ -72,8 +72,10 @@ INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
 # accuracy (benchmarks/worst_case.py prints both), at a fraction of the cost.
 UPPER_BAND = 0
 # The lower bound's instance needs the SDP's primal to meet every inequality: with only the same step's
-# (band 0) it does not (md, kappa = 9, T = 8: 0.4 against 104.9); with band 1 it does, to 1e-7 there.
-PRIMAL_BAND = 1
+# (band 0) it does not (md, kappa = 9, T = 8: 0.4 against 104.9); with band 1 it does, to 1e-7 there, but at
+# T = 24 the band-1 worst case, completed, violates inequalities further apart (no instance); with band 3 it meets
+# them all exactly (squared amplification 189.502758, the band-3 solver's value 189.502728; band 1's 189.506959)
+PRIMAL_BAND = 3
 # md amplification past MAX_MD_FULL_CLASS_HORIZON: the band-1 solve for the instance took 2.5 GB and 160 s of CPU
 # at T = 24 (kappa = 3, eta = 1/2; the mixing weight 1e-3), growing as T^3; past this only explicit instances
 MAX_MD_PRIMAL_HORIZON = 24
