@@ -3,10 +3,10 @@ function values, the SDP's worst-case instance) solved over the iterates by Clar
 PEPit's leaves for ``interpolation.primal_lower_bound``, which makes it exact and checks every inequality of the
 exact class in rationals (soundness stays there: nothing solved here is trusted).
 
-PEPit poses the band-1 SDP over its leaves (the starting points and every gradient), and cvxpy's expressions of it
-take memory growing as T^3 (2.5 GB at T = 24 for md). Over the iterates (``banded_dual.iterate_problem``: the
-runs' differences and the second run's points, with x'_0 = y'_0 = 0 by translation) every inequality of the band
-touches the Gram vectors of at most three consecutive steps, so the aggregate sparsity is banded (chordal).
+PEPit poses the banded SDP over its leaves (the starting points and every gradient), and cvxpy's expressions of it
+take memory growing as T^3 (2.5 GB at T = 24 for md with band 1). Over the iterates (``banded_dual.iterate_problem``:
+the runs' differences and the second run's points, with x'_0 = y'_0 = 0 by translation) every inequality of band b
+touches the Gram vectors of at most b + 2 consecutive steps, so the aggregate sparsity is banded (chordal).
 
 The primal SDP
 
@@ -15,9 +15,10 @@ The primal SDP
 
 is handed to Clarabel as its dual problem: Clarabel's primal variables are the multipliers (one per inequality),
 its cone variables z are (F, the inequalities' slacks, G). Its chordal decomposition splits the PSD cone into
-small blocks over the banded pattern, and ``chordal_decomposition_complete_dual`` completes z's block of G to a
-positive semidefinite matrix over every Gram vector (entries off the band are a completion, not the solver's
-choice, and any completion is an instance: the inequalities read only the band).
+small blocks over the banded pattern. The entries of G that no inequality reads are not the solver's: the vectors
+are realized step by step from the entries it does read (``_realized``), and any such realization is an instance
+of the band; whether it is one of the class is what ``primal_lower_bound`` checks (pairs further apart than the
+band: at T = 24, kappa = 9, band 1's realization violated them, band 3's met them all).
 """
 
 from __future__ import annotations
