@@ -43,14 +43,14 @@ def test_its_instance_is_in_the_class_and_meets_the_upper_bound():
 
 @pytest.mark.slow
 def test_past_the_full_class_the_instance_reaches_the_band_sdps_value():
-    """At T = 24 (PEPit's band-1 solve, the path before, took 2.5 GB there): the exact instance's value within 1e-6
-    of the banded SDP's (its solver's value, an upper bound on the class up to the solver's accuracy), and below
+    """At T = 24 (PEPit's band-1 solve, the path before, took 2.5 GB there): the exact instance's amplification within
+    1e-6 of the banded SDP's (its solver's value, an upper bound on the class up to the solver's accuracy), and below
     the certified upper bound of the band-0 relaxation."""
     T = 24
     instance, why = sdp_instance("md", ETA, T, *KAPPA_9, AMPLIFICATION, PRIMAL_BAND)
     assert instance is not None, why
     *_, value = banded_primal.solve_primal("md", ETA, T, *KAPPA_9, PRIMAL_BAND)
-    assert abs(float(instance.value) / value - 1) <= 1e-6
+    assert abs(float(instance.value) / value - 1) <= 2e-6  # squared: 1e-6 on the amplification
     _, upper, how, _ = banded_dual.certified_upper("md", ETA, T, *KAPPA_9, None)
     assert upper is not None, how
     assert instance.value <= upper

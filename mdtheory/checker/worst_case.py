@@ -73,12 +73,14 @@ INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
 UPPER_BAND = 0
 # The lower bound's instance needs the SDP's primal to meet every inequality: with only the same step's
 # (band 0) it does not (md, kappa = 9, T = 8: 0.4 against 104.9); with band 1 it does, to 1e-7 there, but at
-# T = 24 the band-1 worst case, completed, violates inequalities further apart (no instance); with band 3 it meets
-# them all exactly (squared amplification 189.502758, the band-3 solver's value 189.502728; band 1's 189.506959)
-PRIMAL_BAND = 3
-# md amplification past MAX_MD_FULL_CLASS_HORIZON: the band-1 solve for the instance took 2.5 GB and 160 s of CPU
-# at T = 24 (kappa = 3, eta = 1/2; the mixing weight 1e-3), growing as T^3; past this only explicit instances
-MAX_MD_PRIMAL_HORIZON = 24
+# T = 24 band 1's worst case, realized (checker/banded_primal.py), violates inequalities further apart (no
+# instance); band 3's meets them all there (189.502758 squared, its solver's value 189.502728) but at T = 30 needs
+# a repair that halves it (115.2); band 5's gives 236.532891 at T = 30 against its solver's 236.533297
+PRIMAL_BAND = 5
+# md amplification past MAX_MD_FULL_CLASS_HORIZON: the banded primal over the iterates (checker/banded_primal.py)
+# and the exact check of every inequality took 240 s of CPU and 1.9 GB at T = 30 (kappa = 9, eta = 1/5; PEPit's
+# band-1 solve took 2.5 GB at T = 24), the exact check growing as T^3; past this only explicit instances
+MAX_MD_PRIMAL_HORIZON = 30
 
 
 AMPLIFICATION = "amplification"  # ||x_T - x'_T|| over ||x_0 - x'_0|| <= 1, two runs sharing f and phi
@@ -439,7 +441,7 @@ def _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi, 
         return lower, how_lower, None
     if method == "md" and T > MAX_MD_PRIMAL_HORIZON:
         return lower, how_lower + (f" (the SDP's worst case is not read out past T = {MAX_MD_PRIMAL_HORIZON}: its "
-                                   "solve would need more than about 2.5 GB, growing as T^3)"), None
+                                   "exact check would need more than about 2 GB, growing as T^3)"), None
     band = PRIMAL_BAND if method == "md" and T > MAX_MD_FULL_CLASS_HORIZON else None
     instance, why = sdp_instance(method, eta, T, L_f, mu_phi, L_phi, quantity, band)
     if instance is None:
