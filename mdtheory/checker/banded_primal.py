@@ -23,9 +23,9 @@ band: at T = 24, kappa = 9, band 1's realization violated them, band 3's met the
 
 from __future__ import annotations
 
-import importlib
 import math
 
+from mdtheory.checker.banded_dual import iterate_problem
 from mdtheory.checker.worst_case import WorstCaseError, _Forms
 
 # Clarabel's stopping tolerances (defaults 1e-8): the instance is repaired and checked exactly afterwards, so
@@ -37,13 +37,13 @@ COMPLETION_RCOND = 1e-12  # relative singular values below this are cut when a v
 
 def solve_primal(method, eta, T, L_f, mu_phi, L_phi, band: int):
     """(vectors realizing the worst case's Gram matrix over the iterate problem's leaf points, as columns;
-    function values over its leaf values; the iterate problem's forms and functions; the solver's value), in floating point: the banded PEP's worst case over the iterates (module docstring)."""
+    function values over its leaf values; the iterate problem's forms and functions; the solver's value), in
+    floating point: the banded PEP's worst case over the iterates (module docstring)."""
     import clarabel
     import numpy as np
     from scipy import sparse
 
-    iterates = importlib.import_module("mdtheory.checker.banded_dual")
-    objective, initial, constraints, functions, _ = iterates.iterate_problem(method, eta, T, L_f, mu_phi, L_phi, band)
+    objective, initial, constraints, functions, _ = iterate_problem(method, eta, T, L_f, mu_phi, L_phi, band)
     every = [initial, *constraints]
     forms = _Forms([objective, *(c.expression for c in every)])
     n, m, K = len(forms.points), len(forms.values), len(every)
