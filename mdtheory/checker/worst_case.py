@@ -434,7 +434,8 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
 def _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi, quantity, wanted):
     """(lower bound, how, instance): the explicit one, or the SDP's worst case made exact when it is higher.
     For md past MAX_MD_FULL_CLASS_HORIZON the SDP is solved with PRIMAL_BAND (the full class's would not fit
-    in memory); its instance is still checked against every interpolation inequality."""
+    in memory), over the iterates (``banded_primal``); its instance is still checked against every
+    interpolation inequality."""
     if not wanted or (method == "gd" and quantity == AMPLIFICATION):
         # x -> x - eta grad f is max(1, |1 - eta L|)-Lipschitz over the class, and f = 0 or L x^2/2 attains
         # its T-th power: the explicit bound is already the worst case
