@@ -19,6 +19,9 @@ inequality, measured side by side in one run.
                                                # (gd up to T = 60, md up to 30): each in its own process under
                                                # /usr/bin/time, for its peak memory and CPU seconds
     python benchmarks/worst_case.py --long --horizons 40,100 --cases gd:2,md:1/5
+    python benchmarks/worst_case.py --width    # issue 28 item 1: md's amplification (kappa = 9, eta = 1/5) at
+                                               # T = 24, 30: the instance from the banded primal over the iterates
+                                               # (checker/banded_primal.py) against the band-0 certified upper bound
 
 "digits": how many significant digits the plain solve's value shares with the banded SDP's value on the exact
 class, and with the certified upper bound (which is solved for a class larger by 1e-7, then certified).
@@ -98,6 +101,17 @@ def one_long(kind: str, method: str, eta: Fraction, T: int) -> None:
         _, value = _solve(method, eta, T, Fraction(1), constants.get("mu_phi"), constants.get("L_phi"), UPPER_BAND)
         print(json.dumps({"value": value}))
         return
+    if kind == "instance":  # md's lower bound past the full class's horizon (checker/banded_primal.py), and the upper
+        from mdtheory.checker.banded_dual import certified_upper
+        from mdtheory.checker.worst_case import AMPLIFICATION, PRIMAL_BAND, sdp_instance
+
+        mu_phi, L_phi = constants.get("mu_phi"), constants.get("L_phi")
+        instance, why = sdp_instance(method, eta, T, Fraction(1), mu_phi, L_phi, AMPLIFICATION, PRIMAL_BAND)
+        value, upper, how_upper, _ = certified_upper(method, eta, T, Fraction(1), mu_phi, L_phi, claimed)
+        print(json.dumps({"value": value, "lower": None if instance is None else str(instance.value), "why": why,
+                          "mixing": None if instance is None else str(instance.mixing),
+                          "upper": None if upper is None else str(upper)}))
+        return
     # the long-horizon pipeline at any T (worst_case_amplification takes it past LONG_HORIZON only); the lower
     # bound is the explicit instance's, as there
     from mdtheory.checker.banded_dual import certified_upper
@@ -150,11 +164,32 @@ def long_table(horizons, methods=None) -> None:
                   f"{result['value']:.10g} | {cpu:.1f} s, {memory:.2f} GB | {pepit} | {ratio} |", flush=True)
 
 
+WIDTH_HORIZONS = (24, 30)
+
+
+def width_table(horizons) -> None:
+    """Issue 28 item 1: md's amplification (kappa = 9, eta = 1/5) past the full class's horizon: the exact instance
+    from the banded primal over the iterates against the band-0 certified upper bound, with CPU and peak memory
+    (instance and upper bound together, one process under /usr/bin/time)."""
+    print("| T | certified [lower, upper] (squared) | relative width (amplification) | mixing weight | CPU s, peak GB |\n"
+          "|---|---|---|---|---|")
+    for T in horizons or WIDTH_HORIZONS:
+        result, cpu, memory = measured("instance", "md", Fraction(1, 5), T)
+        if "failed" in result or result["lower"] is None or result["upper"] is None:
+            print(f"| {T} | {result} | | | {cpu:.1f} s, {memory:.2f} GB |", flush=True)
+            continue
+        low, high = Fraction(result["lower"]), Fraction(result["upper"])
+        width = 1 - math.sqrt(low / high)  # of the amplification, from the exact squared ends
+        print(f"| {T} | [{directed_text(low, 10, DOWN)}, {directed_text(high, 10, UP)}] | {width:.1e} | "
+              f"{float(Fraction(result['mixing'])):.1e} | {cpu:.1f} s, {memory:.2f} GB |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--lower", action="store_true")
     parser.add_argument("--long", action="store_true")
+    parser.add_argument("--width", action="store_true", help="md's amplification past the full class's horizon")
     parser.add_argument("--cases", type=lambda text: text.split(","), help="with --long: e.g. gd:2,md:1/5")
     parser.add_argument("--one-long", nargs=4, metavar=("KIND", "METHOD", "ETA", "T"), help=argparse.SUPPRESS)
     parser.add_argument("--horizons", type=lambda text: tuple(int(T) for T in text.split(",")))
@@ -164,6 +199,8 @@ def main():
         return one_long(kind, method, Fraction(eta), int(T))
     if args.long:
         return long_table(args.horizons, args.cases)
+    if args.width:
+        return width_table(args.horizons)
     if args.lower:
         return lower_table(args.horizons)
     cases = [("gd", Fraction(2), T, {}) for T in (5, 10, 20)] + [("gd", Fraction(11, 5), T, {}) for T in (5, 10, 20)]

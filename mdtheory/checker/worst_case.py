@@ -72,11 +72,15 @@ INFLATIONS = tuple(Fraction(1, 10**k) for k in range(12, 2, -1))
 # accuracy (benchmarks/worst_case.py prints both), at a fraction of the cost.
 UPPER_BAND = 0
 # The lower bound's instance needs the SDP's primal to meet every inequality: with only the same step's
-# (band 0) it does not (md, kappa = 9, T = 8: 0.4 against 104.9); with band 1 it does, to 1e-7 there.
-PRIMAL_BAND = 1
-# md amplification past MAX_MD_FULL_CLASS_HORIZON: the band-1 solve for the instance took 2.5 GB and 160 s of CPU
-# at T = 24 (kappa = 3, eta = 1/2; the mixing weight 1e-3), growing as T^3; past this only explicit instances
-MAX_MD_PRIMAL_HORIZON = 24
+# (band 0) it does not (md, kappa = 9, T = 8: 0.4 against 104.9); with band 1 it does, to 1e-7 there, but at
+# T = 24 band 1's worst case, realized (checker/banded_primal.py), violates inequalities further apart (no
+# instance); band 3's meets them all there (189.502758 squared, its solver's value 189.502728) but at T = 30 needs
+# a repair that halves it (115.2); band 5's gives 236.532891 at T = 30 against its solver's 236.533297
+PRIMAL_BAND = 5
+# md amplification past MAX_MD_FULL_CLASS_HORIZON: the banded primal over the iterates (checker/banded_primal.py)
+# and the exact check of every inequality took 240 s of CPU and 1.9 GB at T = 30 (kappa = 9, eta = 1/5; PEPit's
+# band-1 solve took 2.5 GB at T = 24), the exact check growing as T^3; past this only explicit instances
+MAX_MD_PRIMAL_HORIZON = 30
 
 
 AMPLIFICATION = "amplification"  # ||x_T - x'_T|| over ||x_0 - x'_0|| <= 1, two runs sharing f and phi
@@ -430,14 +434,15 @@ def worst_case_amplification(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
 def _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi, quantity, wanted):
     """(lower bound, how, instance): the explicit one, or the SDP's worst case made exact when it is higher.
     For md past MAX_MD_FULL_CLASS_HORIZON the SDP is solved with PRIMAL_BAND (the full class's would not fit
-    in memory); its instance is still checked against every interpolation inequality."""
+    in memory), over the iterates (``banded_primal``); its instance is still checked against every
+    interpolation inequality."""
     if not wanted or (method == "gd" and quantity == AMPLIFICATION):
         # x -> x - eta grad f is max(1, |1 - eta L|)-Lipschitz over the class, and f = 0 or L x^2/2 attains
         # its T-th power: the explicit bound is already the worst case
         return lower, how_lower, None
     if method == "md" and T > MAX_MD_PRIMAL_HORIZON:
         return lower, how_lower + (f" (the SDP's worst case is not read out past T = {MAX_MD_PRIMAL_HORIZON}: its "
-                                   "solve would need more than about 2.5 GB, growing as T^3)"), None
+                                   "exact check would need more than about 2 GB, growing as T^3)"), None
     band = PRIMAL_BAND if method == "md" and T > MAX_MD_FULL_CLASS_HORIZON else None
     instance, why = sdp_instance(method, eta, T, L_f, mu_phi, L_phi, quantity, band)
     if instance is None:
@@ -453,19 +458,28 @@ def sdp_instance(method, eta, T, L_f, mu_phi, L_phi, quantity=AMPLIFICATION, ban
     of the exact class (``mdtheory.checker.interpolation``)."""
     from mdtheory.checker.interpolation import PRIMAL_TOLERANCES, primal_lower_bound
 
-    problem = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity)[0]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL", **PRIMAL_TOLERANCES.get(method, {}))
-    except Exception as err:  # a solver failure never yields a value
-        raise WorstCaseError(f"the SDP solver failed at T = {T}: {type(err).__name__}: {err}") from None
-    if problem.G_value is None or problem.F_value is None:
-        return None, "the solver returned no primal solution"
-    objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, None, quantity)
+    if band is not None and method in ("gd", "md") and quantity == AMPLIFICATION:
+        # the banded SDP over the iterates, straight to Clarabel (PEPit's over the leaves takes memory as T^3), its
+        # worst case then expressed over the leaves; loaded by name, as banded_dual is (it imports this module)
+        banded_primal = importlib.import_module("mdtheory.checker.banded_primal")
+        solved = banded_primal.solve_primal(method, eta, T, L_f, mu_phi, L_phi, band)
+        objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, None, quantity)
+        gram, values = banded_primal.over_the_leaves(*solved[:4], functions)
+    else:
+        problem = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity)[0]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL", **PRIMAL_TOLERANCES.get(method, {}))
+        except Exception as err:  # a solver failure never yields a value
+            raise WorstCaseError(f"the SDP solver failed at T = {T}: {type(err).__name__}: {err}") from None
+        if problem.G_value is None or problem.F_value is None:
+            return None, "the solver returned no primal solution"
+        gram, values = problem.G_value, problem.F_value
+        objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, None, quantity)
     forms = _Forms([objective, initial.expression, *(c.expression for c in constraints)])
     damping = min(Fraction(1), 1 / (T * eta * L_f * (1 / mu_phi if method == "md" else 1)))
-    return primal_lower_bound(problem.G_value, problem.F_value, forms, objective, initial, constraints, functions,
+    return primal_lower_bound(gram, values, forms, objective, initial, constraints, functions,
                               damping, objective_nonnegative=quantity != AMPLIFICATION)
 
 
