@@ -224,6 +224,15 @@ def certify_step(method: str, eta: Fraction, L_f: Fraction, mu_phi=None, L_phi=N
 
 
 # --------------------------------------------------------------------------- claims for every T
+def suboptimality_verdict_lines(result) -> list[str]:
+    """The last lines of a suboptimality answer for every T: why, then the verdict against what was expected."""
+    lines = [] if result.why is None else [f"{result.verdict}: {result.why.text()}"]
+    if result.verdict is not None:
+        claim = result.claim
+        lines.append(f"claim suboptimality <= {claim.bound} for every T: {result.verdict} (expected {claim.expected})")
+    return lines
+
+
 @dataclass(frozen=True)
 class RateVerdict:
     """A suboptimality claim for every T: the certified rate 1/(eta T) (or None, with why), the best explicit
@@ -255,12 +264,7 @@ class RateVerdict:
         for T, value, how in self.lower:
             lines.append(reading("T = ", exactly(T), ": an explicit instance has f(x_T) - f* = ",
                                  exactly(value), f" ({how})").text())
-        if self.why is not None:
-            lines.append(f"{self.verdict}: {self.why.text()}")
-        if self.verdict is not None:
-            lines.append(f"claim suboptimality <= {claim.bound} for every T: {self.verdict} "
-                         f"(expected {claim.expected})")
-        return lines
+        return lines + suboptimality_verdict_lines(self)
 
     def as_json(self) -> dict:
         q = exact_text

@@ -267,6 +267,8 @@ class TightVerdict:
         return L / (2 * h * T + 1)
 
     def lines(self) -> list[str]:
+        from mdtheory.checker.potential_rate import suboptimality_verdict_lines
+
         claim = self.claim
         lines = [f"gd, eta = {claim.eta} (L_f = {claim.L_f}), suboptimality, every T >= 1"]
         if self.proved_for_every_t:
@@ -279,12 +281,7 @@ class TightVerdict:
                          f"T = 1..{self.exact_horizons}): the two ends meet for every T")
         else:
             lines.append(f"no rate certified: {self.checks[0]}")
-        if self.why is not None:
-            lines.append(f"{self.verdict}: {self.why.text()}")
-        if self.verdict is not None:
-            lines.append(f"claim suboptimality <= {claim.bound} for every T: {self.verdict} "
-                         f"(expected {claim.expected})")
-        return lines
+        return lines + suboptimality_verdict_lines(self)
 
     def as_json(self) -> dict:
         from mdtheory.checker.potential import exact_text as q
