@@ -41,3 +41,17 @@ def test_huber_instance_scales_with_l_f_and_the_step(eta, L_f, T):
 def test_no_huber_instance_past_eta_l_one():
     """Past eta L = 1 the Huber run is not the worst case (Drori & Teboulle's rate needs h <= 1): none is given."""
     assert huber_instance(3, Fraction(3, 2), Fraction(1)) is None
+
+
+def test_md_upper_bound_over_a_wider_band_agrees_with_band_zeros():
+    """md (kappa = 9, eta = 1/5) at T = 6 over the iterates: band 1's certified upper bound (pairs of points one
+    step apart posed too, with the function values' equations) agrees with band 0's within 1e-7 relative;
+    both are exact upper bounds on the class, so neither may lie below the other by more than the solver's
+    accuracy."""
+    from mdtheory.checker.banded_dual import certified_upper
+
+    args = ("md", Fraction(1, 5), 6, Fraction(1), Fraction(1), Fraction(9), None)
+    _, band0, _, _ = certified_upper(*args, 0)
+    _, band1, how, _ = certified_upper(*args, 1)
+    assert band0 is not None and band1 is not None, how
+    assert abs(band1 - band0) / band0 < Fraction(1, 10**7)
