@@ -261,7 +261,7 @@ def certified_upper(method: str, eta: Fraction, T: int, L_f: Fraction, mu_phi: F
     upper bound; its residual is banded in step order (bandwidth growing with the band), so the band-order
     LDL^T stays fill-free. At T = 24 (md, kappa = 9, eta = 1/5) its solver values (band 1: 189.507824, band 3:
     189.507620, band 5: 189.507826, all "almost solved") lie within 1.2e-6 of band 0's 189.507842: what keeps
-    the interval from closing there is the solvers' accuracy (the banded primal's values lie 2e-6 to 7.5e-5
+    the interval from closing there is the solvers' accuracy (the banded primal's values lie 1.4e-5 to 7.5e-5
     below), not the band. Not used by ``worst_case`` (band 0 only); written over the leaves only for band 0."""
     objective, initial, constraints, functions, order = iterate_problem(method, eta, T, L_f, mu_phi, L_phi, band)
     value, upper, how_upper, proof = None, None, "not attempted", None
