@@ -240,6 +240,38 @@ def huber_class_violations(T: int, h: Fraction) -> list:
     return interpolation_violations(Fraction(1), Fraction(0), triples)
 
 
+@dataclass(frozen=True)
+class HuberInstance:
+    """The Huber run as an instance of the class for ``worst_case`` (its lower end for gd's suboptimality at
+    eta L <= 1): the fields ``interpolation.instance_document`` writes, exactly."""
+
+    value: Fraction  # (f(x_T) - f*)/(||x_0 - x*||^2/2) = L/(2 eta L T + 1), exactly
+    objective: Fraction
+    initial: Fraction
+    functions: tuple  # (("f", L, 0, ((x, g, value), ...)),): x* = 0 first, then x_0..x_T, one-dimensional
+
+    def describe(self) -> str:
+        return (f"f = L_f Huber(x) (kink 1) from x_0 = 2 eta L_f T + 1, in one dimension (Drori & Teboulle): its "
+                f"{len(self.functions[0][3])} points meet every interpolation inequality of the class exactly, and "
+                f"f(x_T) - f* over ||x_0 - x*||^2/2 is L_f/(2 eta L_f T + 1) = {float(self.value):.9g}, exactly; it is "
+                "the worst case over the class (checker/tight_gd.py proves the same bound above for every T)")
+
+
+def huber_instance(T: int, eta: Fraction, L_f: Fraction) -> HuberInstance | None:
+    """The Huber run at step h = eta L_f <= 1 for f = L_f Huber (the same iterates as Huber's with step h, values
+    and slopes times L_f), checked exactly against every interpolation inequality; None past h = 1 or if a check
+    fails (it does not: ``prove_for_every_t`` proves it for every T)."""
+    h = eta * L_f
+    if not 0 < h <= 1 or huber_class_violations(T, h):
+        return None
+    iterates = huber_iterates(T, h)
+    triples = tuple(((x,), (L_f * _huber_slope(x),), L_f * _huber(x)) for x in (Fraction(0), *iterates))
+    objective, initial = L_f * _huber(iterates[-1]), iterates[0] ** 2 / 2
+    if objective / initial != L_f * tau(T, h):
+        return None
+    return HuberInstance(objective / initial, objective, initial, (("f", L_f, Fraction(0), triples),))
+
+
 # --------------------------------------------------------------------------- a claim for every T
 @dataclass(frozen=True)
 class TightVerdict:

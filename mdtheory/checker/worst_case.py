@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from mdtheory.checker.pep_methods import PEP_METHODS
+from mdtheory.checker.tight_gd import huber_instance
 from mdtheory.errors import MDTheoryError
 from mdtheory.verdict import INCONCLUSIVE, PROVED, VIOLATED, Verdict
 
@@ -334,8 +335,14 @@ def worst_case_suboptimality(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
     elif method != "gd":
         raise WorstCaseError(f"method: {method!r}; the suboptimality is posed for gd and md")
     lower, how_lower = _quadratic_suboptimality(eta, T, L_f, mu_phi if method == "md" else Fraction(1))
-    lower, how_lower, instance = _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi,
-                                                       SUBOPTIMALITY, primal_lower)
+    huber = huber_instance(T, eta, L_f) if method == "gd" else None
+    if huber is not None:
+        # Drori & Teboulle's worst case, exact: no instance exceeds it (checker/tight_gd.py proves L/(2 eta L T + 1)
+        # above for every T), so the SDP's, rounded and mixed, could only come below it (1.7e-6 at T = 30)
+        lower, how_lower, instance = huber.value, huber.describe(), huber
+    else:
+        lower, how_lower, instance = _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi,
+                                                           SUBOPTIMALITY, primal_lower)
     lower, compacted = _compact_below(lower)
     how_lower += compacted
     value, upper, how_upper, proof = _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, None, SUBOPTIMALITY)
