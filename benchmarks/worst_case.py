@@ -79,7 +79,8 @@ def lower_table(horizons) -> None:
             low, high = case.interval()
             plain = math.sqrt(max(case.solver_value, 0)) if "amplification" in name else case.solver_value
             width = "-" if high is None else f"{(high - low) / high:.1e}"
-            source = "SDP instance" if case.instance is not None else case.how_lower.split(":")[0]
+            source = ("Huber instance" if case.how_lower.startswith("f = L_f Huber") else
+                      "SDP instance" if case.instance is not None else case.how_lower.split(":")[0])
             print(f"| {name} | {eta} | {T} | {'-' if exact is None else f'{float(exact(T)):.10g}'} | {plain:.10g} | "
                   f"{interval_reading(case, 10)} | {width} | {source} | {seconds:.1f} |",
                   flush=True)

@@ -85,18 +85,33 @@ def test_an_inconclusive_verdict_says_by_how_much_the_upper_bound_exceeds_the_cl
     assert [figure["value"] for figure in row["why_figures"]][:4] == ["3", "3", "1e-09", "3.3e-10"]
 
 
-def test_a_claim_false_by_1e_12_is_inconclusive_and_says_so(tmp_path, capsys):
-    """GD with eta = 1 - 5e-14 at T = 1: the worst suboptimality is 1/(2 eta + 1) (a Huber function attains it,
-    tests/test_trust_r3_worstcase.py), above the claim 1/3 of eta = 1 by about 1.1e-14; the certificate's bound
-    exceeds the claim by about 1e-12, and the reason gives that excess (computed here from the exact bound)."""
+def test_a_claim_false_by_1e_14_is_violated_by_the_exact_huber_instance(tmp_path):
+    """GD with eta = 1 - 5e-14 at T = 1: the worst suboptimality is 1/(2 eta + 1) (a Huber function attains it),
+    above the claim 1/3 of eta = 1 by about 1.1e-14; the fixed-T lower end is that Huber instance, exact, so the
+    claim is violated (it was inconclusive while the lower end was the SDP's instance, about 1e-10 below)."""
     path = tmp_path / "w.toml"
     path.write_text('[worst_case]\nmethod = "gd"\neta = "1 - 5e-14"\nquantity = "suboptimality"\nhorizons = [1]\n\n'
                     '[claim]\nbound = "1/(2*T + 1)"\n')
     out = tmp_path / "w.json"
+    assert main(["worst-case", str(path), "--json", str(out), "--no-progress"]) == 1
+    row = json.loads(out.read_text())["horizons"][0]
+    eta = 1 - Fraction(5, 10**14)
+    assert Fraction(row["lower_exact"]) == 1 / (2 * eta + 1) > Fraction(1, 3) and row["verdict"] == "violated"
+
+
+def test_a_claim_the_certificate_misses_by_1e_10_is_inconclusive_and_says_so(tmp_path, capsys):
+    """The fast gradient method at T = 2 against Taylor, Hendrickx & Glineur's 4/((T + 2)(T + 3)) = 1/5: the
+    certificate's bound exceeds the claim by about 1e-10 and the explicit instance lies below it: inconclusive,
+    and the reason gives the excess (computed here from the exact bound)."""
+    path = tmp_path / "w.toml"
+    path.write_text('[worst_case]\nmethod = "accelerated"\neta = "1"\nquantity = "suboptimality"\nhorizons = [2]\n\n'
+                    '[claim]\nbound = "4/((T + 2)*(T + 3))"\n')
+    out = tmp_path / "w.json"
     assert main(["worst-case", str(path), "--json", str(out), "--no-progress"]) == 3
     row = json.loads(out.read_text())["horizons"][0]
-    excess = Fraction(row["upper_exact"]) - Fraction(1, 3)
-    assert excess > 0 and f"exceeds the claim 0.333333333 by {float(excess):.2g}" in capsys.readouterr().out
+    excess = Fraction(row["upper_exact"]) - Fraction(1, 5)
+    assert Fraction(row["lower_exact"]) < Fraction(1, 5)
+    assert excess > 0 and f"exceeds the claim 0.2 by {float(excess):.1g}" in capsys.readouterr().out
 
 
 # --------------------------------------------------------------------------- certificates as data (item 4)

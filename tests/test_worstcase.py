@@ -157,7 +157,7 @@ def test_gd_suboptimality_over_the_class_is_drori_teboulles_bound(T):
     case = worst_case_suboptimality("gd", Fraction(1), T, claimed=exact)
     assert exact <= case.upper <= exact * (1 + Fraction(1, 10**4)) and abs(case.solver_value - float(exact)) < 1e-6
     assert T > 1 or case.upper == exact
-    assert 0 < case.lower < case.upper  # the best quadratic is below the Huber function
+    assert case.lower == exact  # the lower end is the Huber function itself, evaluated exactly
     low, high = case.interval()
     assert low <= float(case.lower) and high >= float(case.upper)  # no square roots for this quantity
 
@@ -199,16 +199,16 @@ def test_mahalanobis_claims_below_the_attained_value_are_violated_and_between_th
     assert check_class_claim(inside).verdict == "inconclusive"  # certified [5.05, 10]
 
 
-def test_suboptimality_claims_can_be_violated_or_left_inconclusive():
+def test_suboptimality_claims_below_the_worst_case_are_violated_even_by_1e_15():
     import sympy as sp
 
     from mdtheory.checker.bounds import T as T_SYMBOL
     from mdtheory.checker.worst_case import ClassClaim, check_class_claim
 
-    # GD, eta = 1/L, T = 1: the worst case is 1/3 (Drori-Teboulle), attained up to about 1e-10 by the SDP's
-    # worst case made exact (a Huber function); 1/4 is refuted by it, 1/3 - 1e-15 lies between the bounds
+    # GD, eta = 1/L, T = 1: the worst case is 1/3 (Drori-Teboulle), attained exactly by a Huber function; 1/4
+    # and 1/3 - 1e-15 are refuted by it
     below = ClassClaim("gd", Fraction(1), (1,), bound=1 / (4 * T_SYMBOL), quantity="suboptimality")
     assert check_class_claim(below).verdict == "violated"
-    between = ClassClaim("gd", Fraction(1), (1,), bound=sp.Rational(1, 3) - sp.Rational(1, 10**15),
-                         quantity="suboptimality")
-    assert check_class_claim(between).verdict == "inconclusive"
+    just_below = ClassClaim("gd", Fraction(1), (1,), bound=sp.Rational(1, 3) - sp.Rational(1, 10**15),
+                            quantity="suboptimality")
+    assert check_class_claim(just_below).verdict == "violated"
