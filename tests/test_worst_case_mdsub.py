@@ -33,7 +33,7 @@ def test_md_suboptimality_at_T2_closes_through_the_cli_and_its_instance_is_in_th
     row = json.loads(out.read_text())["horizons"][0]
     lower, upper = Fraction(row["lower_exact"]), Fraction(row["upper_exact"])
     assert 0 < lower <= upper and (upper - lower) / upper < CLOSED
-    document = json.loads((folder / "md_T2_instance.json").read_text())
+    document = json.loads((folder / "mdsub_T2_instance.json").read_text())
     value = Fraction(document["value"])
     assert value == Fraction(document["objective"]) / Fraction(document["initial"]) and lower <= value <= upper
     assert [f["name"] for f in document["functions"]] == ["f", "h = phi*"]
