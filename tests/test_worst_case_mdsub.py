@@ -41,9 +41,10 @@ def test_md_suboptimality_at_T2_closes_through_the_cli_and_its_instance_is_in_th
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("T", [5, 10])
-def test_md_suboptimality_closes_to_1e6_at_T5_and_T10(T):
-    """T = 10 was 1.4e-5 wide (the solver stopped "almost solved", the repair refused every step)."""
+@pytest.mark.parametrize("T", [5])
+def test_md_suboptimality_closes_to_1e6_at_T5(T):
+    """T = 5 was 3.9e-7 wide, T = 10 1.4e-5 (the solver stopped "almost solved", the repair refused every step);
+    T = 10 is now 7.0e-7 wide but takes about 220 s of CPU (its upper bound), too long even for a slow test."""
     case = worst_case_suboptimality("md", Fraction(1, 3), T, **NOLIPS)
     assert case.instance is not None and case.upper is not None
     assert case.lower <= case.instance.value <= case.upper
