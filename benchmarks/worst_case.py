@@ -10,6 +10,7 @@ inequality, measured side by side in one run.
                                                # (eta = 1/L: 1; 2.2/L: 1.2^T), MD's amplification (kappa = 9,
                                                # eta = 1/5) and suboptimality (the example file's class)
     python benchmarks/worst_case.py --lower --horizons 1,5,10   # at these T only
+    python benchmarks/worst_case.py --lower --horizons 5,10 --cases "md suboptimality"   # rows named so only
     python benchmarks/worst_case.py --horizons 40,60           # gd's amplification at long horizons (the plain
                                                                # solve runs below T = 30 only)
     python benchmarks/worst_case.py --long     # issue 28 item 5: gd (eta = 2/L, claim 1; eta = 2.2/L) and md
@@ -55,7 +56,7 @@ LOWER_HORIZONS = (1, 2, 5, 10, 20, 30)
 MD_LOWER_HORIZONS = (1, 2, 4, 8, 16, 20)
 
 
-def lower_table(horizons) -> None:
+def lower_table(horizons, only: list[str] | None = None) -> None:
     """Issue 28 item 1: how close the certified interval is, per T, with the exact value where it is known."""
     from mdtheory.checker.worst_case import worst_case_suboptimality
 
@@ -69,6 +70,8 @@ def lower_table(horizons) -> None:
     print("| case | eta | T | exact | PEPit solver value (float) | certified [lower, upper] | relative width | lower from | "
           "seconds |\n|---|---|---|---|---|---|---|---|---|")
     for name, method, eta, constants, exact, default in rows:
+        if only and not any(part in name for part in only):  # --lower --cases "md suboptimality": rows so named
+            continue
         for T in horizons or default:
             started = time.perf_counter()
             if "suboptimality" in name:
@@ -191,7 +194,7 @@ def main():
     parser.add_argument("--lower", action="store_true")
     parser.add_argument("--long", action="store_true")
     parser.add_argument("--width", action="store_true", help="md's amplification past the full class's horizon")
-    parser.add_argument("--cases", type=lambda text: text.split(","), help="with --long: e.g. gd:2,md:1/5")
+    parser.add_argument("--cases", type=lambda text: text.split(","), help="with --long: e.g. gd:2,md:1/5; with --lower: parts of the row names")
     parser.add_argument("--one-long", nargs=4, metavar=("KIND", "METHOD", "ETA", "T"), help=argparse.SUPPRESS)
     parser.add_argument("--horizons", type=lambda text: tuple(int(T) for T in text.split(",")))
     args = parser.parse_args()
@@ -203,7 +206,7 @@ def main():
     if args.width:
         return width_table(args.horizons)
     if args.lower:
-        return lower_table(args.horizons)
+        return lower_table(args.horizons, args.cases)
     cases = [("gd", Fraction(2), T, {}) for T in (5, 10, 20)] + [("gd", Fraction(11, 5), T, {}) for T in (5, 10, 20)]
     cases += [("md", Fraction(1, 2), T, MD) for T in (8, 16, 20)]
     if args.full:

@@ -50,6 +50,17 @@ FREE_DIRECTIONS = ((Fraction(1), Fraction(1, 3)), (Fraction(-2, 7), Fraction(1))
 # certified suboptimality at T = 10 from 2e-5 to 7e-7 below 1/21; for md it ends "inaccurate", 2e-4 below
 # the worst case at kappa = 9, where the defaults reach 1e-7 (benchmarks/worst_case.py --lower)
 PRIMAL_TOLERANCES = {"gd": {"tol_feas": 1e-10, "tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10}, "md": {}}
+# further solver settings whose instance is also made exact, the higher certified value kept, per (method, quantity).
+# md's suboptimality: at the defaults Clarabel stops "almost solved" (at T = 10 the Gram matrix 2.8e-9 outside the
+# PSD cone, 45 inequalities violated by up to 6.8e-9 after factoring, a mixing weight of 6e-5: 1.4e-5 below the
+# upper bound); a shorter step (max_step_fraction 0.9) ends "solved" at T = 10 (3e-6 below it, with the repair
+# below), but its instance is the lower one at T = 2 and 5, so both are tried (benchmarks/worst_case.py --lower)
+PRIMAL_ALTERNATIVES = {("md", "suboptimality"): ({"max_step_fraction": 0.9},)}
+# the repair's cut (REPAIR_RCOND) per (method, quantity): md's suboptimality's linearized system has singular values
+# down to 1e-12 of the largest (pairs whose gradients nearly coincide); cut at 1e-8 its least-norm step is 4e-3
+# long for violations of 1e-9 and every halving is refused; at 1e-6 the repair lowers the violations, and the
+# mixing weight at T = 10 from 8.9e-6 to 2.8e-6 (measured with max_step_fraction 0.9)
+REPAIR_RCONDS = {("md", "suboptimality"): 1e-6}
 MIXING_DIGITS = 3  # s is rounded up to this many significant digits
 
 
@@ -95,12 +106,12 @@ def _short(value: Fraction) -> str:
 
 
 def primal_lower_bound(gram, values, forms, objective, initial, constraints, functions, damping: Fraction,
-                       objective_nonnegative: bool):
+                       objective_nonnegative: bool, repair_rcond: float = REPAIR_RCOND):
     """(PrimalInstance, "") or (None, why not), from the solver's primal (``gram`` over the leaf points and
     ``values`` over the leaf function values, indexed by PEPit's counters) and the exact problem: its objective,
     initial condition, every interpolation inequality of the class (``constraints``), its functions, and
     ``forms`` (``worst_case._Forms`` over all of them). ``damping``: the quadratic run's contraction per step
-    is kept near 1 - damping. Built by ``worst_case.sdp_instance``; this module imports nothing from it."""
+    is kept near 1 - damping; ``repair_rcond``: the repair's cut of small singular values. Built by ``worst_case.sdp_instance``; this module imports nothing from it."""
     point_of = {index: leaf.counter for leaf, index in forms.points.items()}
     value_of = {index: leaf.counter for leaf, index in forms.values.items()}
     n_points, n_values = len(gram), len(values)
@@ -108,7 +119,8 @@ def primal_lower_bound(gram, values, forms, objective, initial, constraints, fun
     objective_form = forms.of(objective, "objective")
     initial_form = forms.of(initial.expression, "initial condition")
     every = [objective_form, initial_form, *exact]
-    rounded_points, rounded_values = _rounded(*_repaired(_factored(gram), values, exact, point_of, value_of))
+    rounded_points, rounded_values = _rounded(*_repaired(_factored(gram), values, exact, point_of, value_of,
+                                                                    repair_rcond))
     at_solution = _linear_parts(every, _gram(rounded_points), rounded_values, point_of, value_of)
     violated = [k for k, form in enumerate(every) if k >= 2 and at_solution[k] + form[2] > 0]
     # the quadratic's contraction per step, 1 - eta c_f c_h, near 1 keeps late iterates apart, far from 1 early
@@ -257,7 +269,7 @@ def _factored(gram):
     return np.array([math.sqrt(max(float(eigenvalues[k]), 0.0)) * vectors[:, k] for k in keep])
 
 
-def _repaired(V, F, forms, point_of, value_of):
+def _repaired(V, F, forms, point_of, value_of, rcond: float = REPAIR_RCOND):
     """The solver's instance moved (in floats, least-norm, linearized in V) so that every inequality it violates
     or nearly meets reads <= 0 to float precision: the solver stops at a feasibility of about 1e-9, which the
     exact check would see. Only a better guess: what is certified is checked exactly afterwards."""
@@ -289,7 +301,7 @@ def _repaired(V, F, forms, point_of, value_of):
             for k2, c in linear:
                 jacobian[row, r * n + k2] += c
         # pairs whose gradients nearly coincide make the system nearly singular: such directions are cut
-        step = np.linalg.lstsq(jacobian, -np.maximum(residuals[near], 0), rcond=REPAIR_RCOND)[0]
+        step = np.linalg.lstsq(jacobian, -np.maximum(residuals[near], 0), rcond=rcond)[0]
         for _ in range(REPAIR_HALVINGS):  # keep a step only if it lowers the largest violation
             trial_V, trial_F = V + step[:r * n].reshape(n, r).T, F + step[r * n:]
             trial_residuals, trial_violation = worst(trial_V, trial_F)

@@ -463,8 +463,11 @@ def sdp_instance(method, eta, T, L_f, mu_phi, L_phi, quantity=AMPLIFICATION, ban
     """(the SDP's worst case made exact, a ``PrimalInstance``, "") or (None, why not): the SDP is solved with
     interpolation inequalities ``band`` steps apart (None: every one), the instance checked against every one
     of the exact class (``mdtheory.checker.interpolation``)."""
-    from mdtheory.checker.interpolation import PRIMAL_TOLERANCES, primal_lower_bound
+    from mdtheory.checker.interpolation import (PRIMAL_ALTERNATIVES, PRIMAL_TOLERANCES, REPAIR_RCOND, REPAIR_RCONDS,
+                                                primal_lower_bound)
 
+    damping = min(Fraction(1), 1 / (T * eta * L_f * (1 / mu_phi if method == "md" else 1)))
+    rcond = REPAIR_RCONDS.get((method, quantity), REPAIR_RCOND)
     if band is not None and method in ("gd", "md") and quantity == AMPLIFICATION:
         # the banded SDP over the iterates, straight to Clarabel (PEPit's over the leaves takes memory as T^3), its
         # worst case then expressed over the leaves; loaded by name, as banded_dual is (it imports this module)
@@ -472,22 +475,32 @@ def sdp_instance(method, eta, T, L_f, mu_phi, L_phi, quantity=AMPLIFICATION, ban
         solved = banded_primal.solve_primal(method, eta, T, L_f, mu_phi, L_phi, band)
         objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, None, quantity)
         gram, values = banded_primal.over_the_leaves(*solved[:4], functions)
-    else:
+        forms = _Forms([objective, initial.expression, *(c.expression for c in constraints)])
+        return primal_lower_bound(gram, values, forms, objective, initial, constraints, functions,
+                                  damping, objective_nonnegative=quantity != AMPLIFICATION, repair_rcond=rcond)
+    best, why = None, "the solver returned no primal solution"
+    for settings in (PRIMAL_TOLERANCES.get(method, {}), *PRIMAL_ALTERNATIVES.get((method, quantity), ())):
         problem = _build(method, eta, T, L_f, mu_phi, L_phi, band, quantity)[0]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL", **PRIMAL_TOLERANCES.get(method, {}))
+                problem.solve(verbose=0, wrapper="cvxpy", solver="CLARABEL", **settings)
         except Exception as err:  # a solver failure never yields a value
             raise WorstCaseError(f"the SDP solver failed at T = {T}: {type(err).__name__}: {err}") from None
         if problem.G_value is None or problem.F_value is None:
-            return None, "the solver returned no primal solution"
+            continue
         gram, values = problem.G_value, problem.F_value
         objective, initial, constraints, functions = _rebuilt(method, eta, T, L_f, mu_phi, L_phi, None, quantity)
-    forms = _Forms([objective, initial.expression, *(c.expression for c in constraints)])
-    damping = min(Fraction(1), 1 / (T * eta * L_f * (1 / mu_phi if method == "md" else 1)))
-    return primal_lower_bound(gram, values, forms, objective, initial, constraints, functions,
-                              damping, objective_nonnegative=quantity != AMPLIFICATION)
+        forms = _Forms([objective, initial.expression, *(c.expression for c in constraints)])
+        # each settings' instance is checked exactly the same way; the higher certified value is kept
+        instance, why_not = primal_lower_bound(gram, values, forms, objective, initial, constraints, functions,
+                                               damping, objective_nonnegative=quantity != AMPLIFICATION,
+                                               repair_rcond=rcond)
+        if instance is None:
+            why = why_not
+        elif best is None or instance.value > best.value:
+            best = instance
+    return (best, "") if best is not None else (None, why)
 
 
 def _certified_upper(method, eta, T, L_f, mu_phi, L_phi, claimed, band,
