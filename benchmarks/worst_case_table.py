@@ -122,12 +122,12 @@ def _gd_nonexpansive(T: int) -> dict:
 def _gd_tight_every_t(T: int) -> dict:
     """Drori & Teboulle's multipliers in (i, T), checked symbolically in T, above; the Huber instance, exact for
     every T, below: both ends 1/(2T + 1) for every T at eta = 1/L, shown at T."""
-    from mdtheory.checker import tight_gd
+    from mdtheory.checker import huber, tight_gd
 
     h = ONE
     proved, checks = tight_gd.prove_for_every_t()
-    lower = tight_gd.huber_ratio(T, h)
-    if tight_gd.huber_class_violations(T, h):
+    lower = huber.huber_ratio(T, h)
+    if huber.huber_class_violations(T, h):
         raise RuntimeError(f"the Huber instance is not in the class at T = {T}")
     if not proved:
         return _interval(lower, None, False, ONE_HORIZON, f"T = {T}", "the Huber instance", checks[0])
@@ -136,6 +136,16 @@ def _gd_tight_every_t(T: int) -> dict:
     return _interval(lower, upper, False, EVERY if closed else UPPER_ONLY, "every T" if closed else f"T = {T}",
                      "the Huber instance (kink 1, x_0 = 2 eta L T + 1), exact for every T",
                      f"proved for every T: Drori & Teboulle's multipliers, {len(checks)} checks symbolic in T")
+
+
+def _iga_bracket(n: int) -> dict:
+    """A dual certificate's value c_n/c above, an explicit instance below, both in ball arithmetic, at n only."""
+    from mdtheory.checker.pepit_iga import certified_bracket
+
+    bracket = certified_bracket(n)
+    lower, upper = bracket.ends()
+    upper_from, lower_from = bracket.how.removeprefix("upper: ").split("; lower: ", 1)
+    return _interval(lower, upper, False, ONE_HORIZON, f"n = {n}", lower_from, upper_from)
 
 
 def _pepit_bregman(proof: Callable[[], tuple], bound: Callable[[int], Fraction], instance: Callable[[], object],
@@ -168,7 +178,7 @@ def _bregman(name: str):
 
 # --------------------------------------------------------------------------- the rows
 def _rows() -> list[Row]:
-    from mdtheory.checker.worst_case import (AMPLIFICATION, SUBOPTIMALITY, worst_case_amplification,
+    from mdtheory.checker.worst_case import (AMPLIFICATION, worst_case_amplification,
                                              worst_case_of_method)
 
     half, kappa9 = Fraction(1, 2), {"mu_phi": ONE, "L_phi": Fraction(9)}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mdtheory.checker import tight_gd
+from mdtheory.checker import huber, tight_gd
 from mdtheory.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,15 +86,15 @@ def test_the_closed_forms_are_exact_certificates_at_t_1_to_30(h):
     for T in range(1, tight_gd.EXACT_HORIZONS + 1):
         fixed = tight_gd.exact_certificate(T, h)
         assert fixed.factors is not None and fixed.matches_closed_form, T
-        assert tight_gd.huber_ratio(T, h) == 1 / (2 * h * T + 1)
-        assert tight_gd.huber_class_violations(T, h) == [], T
+        assert huber.huber_ratio(T, h) == 1 / (2 * h * T + 1)
+        assert huber.huber_class_violations(T, h) == [], T
 
 
 def test_the_class_check_rejects_a_function_that_is_not_one_smooth(monkeypatch):
     """The Huber instance's class check can fail: values x^2/2 everywhere with slopes clipped at 1 are no convex
     1-smooth function's values and gradients."""
-    monkeypatch.setattr(tight_gd, "_huber", lambda x: x * x / 2)
-    assert tight_gd.huber_class_violations(3, Fraction(1)) != []
+    monkeypatch.setattr(huber, "_huber", lambda x: x * x / 2)
+    assert huber.huber_class_violations(3, Fraction(1)) != []
 
 
 def test_published_values_at_small_t():

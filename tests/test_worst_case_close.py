@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from mdtheory.checker.interpolation import interpolation_violations
-from mdtheory.checker.tight_gd import huber_instance
+from mdtheory.checker.huber import huber_instance
 from mdtheory.cli import main
 
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from mdtheory.checker.pep_methods import PEP_METHODS
-from mdtheory.checker.tight_gd import huber_instance
+from mdtheory.checker.huber import huber_instance
 from mdtheory.errors import MDTheoryError
 from mdtheory.verdict import INCONCLUSIVE, PROVED, VIOLATED, Verdict
 
