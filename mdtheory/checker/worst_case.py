@@ -334,13 +334,14 @@ def worst_case_suboptimality(method: str, eta, T: int, L_f=1, mu_phi=None, L_phi
         mu_phi, L_phi = _phi_constants(mu_phi, L_phi)
     elif method != "gd":
         raise WorstCaseError(f"method: {method!r}; the suboptimality is posed for gd and md")
-    lower, how_lower = _quadratic_suboptimality(eta, T, L_f, mu_phi if method == "md" else Fraction(1))
     huber = huber_instance(T, eta, L_f) if method == "gd" else None
     if huber is not None:
         # Drori & Teboulle's worst case, exact: no instance exceeds it (checker/tight_gd.py proves L/(2 eta L T + 1)
-        # above for every T), so the SDP's, rounded and mixed, could only come below it (1.7e-6 at T = 30)
+        # above for every T), so neither the best quadratic nor the SDP's instance, rounded and mixed (1.7e-6 below
+        # at T = 30), is needed
         lower, how_lower, instance = huber.value, huber.describe(), huber
     else:
+        lower, how_lower = _quadratic_suboptimality(eta, T, L_f, mu_phi if method == "md" else Fraction(1))
         lower, how_lower, instance = _with_primal_instance(lower, how_lower, method, eta, T, L_f, mu_phi, L_phi,
                                                            SUBOPTIMALITY, primal_lower)
     lower, compacted = _compact_below(lower)
